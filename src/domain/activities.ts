@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { LlmUsageSchema } from './models';
+
+/**
+ * The contract between the research-cycle workflow and its activities. Everything here
+ * crosses workflow history, so it holds names, paths, ids and metrics — never datasets,
+ * prompts or completions. The workflow parses every result with these schemas: a
+ * producer that "completes" without the fields a gate needs fails loudly (spec §8 #4, #25).
+ */
+
+/** Safe identifier used as a file name under strategies/ and models/. */
+export const StrategyNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a strategy name is lowercase letters, digits and underscores, starting with a letter');
+
+export const SymbolSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'a symbol like EURUSD or SP500');
+export const TimeframeSchema = z.enum(['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w']);
+
+export const DesignInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  model: z.string(),
+  brief: z.string().optional(),
+  symbol: SymbolSchema.optional(),
+  timeframe: TimeframeSchema.optional(),
+});
+export type DesignInput = z.infer<typeof DesignInputSchema>;
+
+export const DesignResultSchema = z.strictObject({
+  strategyName: StrategyNameSchema,
+  strategyPath: z.string().min(1),
+  symbol: SymbolSchema,
+  timeframe: TimeframeSchema,
+  offline: z.boolean(),
+  usage: LlmUsageSchema,
+});
+export type DesignResult = z.infer<typeof DesignResultSchema>;
+
+export const TrainInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  strategyName: StrategyNameSchema,
+  strategyPath: z.string().min(1),
+});
+export type TrainInput = z.infer<typeof TrainInputSchema>;
+
+/** Training metrics the gate and the assessment read. Accuracy and loss are on the validation split. */
+export const TrainingMetricsSchema = z.strictObject({
+  accuracy: z.number().min(0).max(1),
+  loss: z.number().min(0),
+  initialTrainLoss: z.number().positive(),
+  finalTrainLoss: z.number().min(0),
+  epochsTrained: z.number().int().min(1),
+  chanceAccuracy: z.number().min(0).max(1).optional(),
+});
+export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;
+
+export const TrainResultSchema = z.strictObject({
+  operationId: z.string().min(1),
+  modelPath: z.string().min(1),
+  metrics: TrainingMetricsSchema,
+});
+export type TrainResult = z.infer<typeof TrainResultSchema>;
+
+export const BacktestInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  strategyName: StrategyNameSchema,
+  strategyPath: z.string().min(1),
+  modelPath: z.string().min(1),
+});
+export type BacktestInput = z.infer<typeof BacktestInputSchema>;
+
+/** Fractions, not percentages: totalReturn 0.12 is +12 %, maxDrawdown 0.3 is 30 % below the peak. */
+export const BacktestMetricsSchema = z.strictObject({
+  totalReturn: z.number().min(-1),
+  sharpeRatio: z.number(),
+  maxDrawdown: z.number().min(0).max(1),
+  winRate: z.number().min(0).max(1),
+  totalTrades: z.number().int().min(0),
+  buyAndHoldReturn: z.number().min(-1).optional(),
+  profitFactor: z.number().min(0).optional(),
+});
+export type BacktestMetrics = z.infer<typeof BacktestMetricsSchema>;
+
+/** The gate and the assessment read `validation`; `holdout` is for the researcher only. */
+export const BacktestResultSchema = z.strictObject({
+  operationId: z.string().min(1),
+  validation: BacktestMetricsSchema,
+  holdout: BacktestMetricsSchema.optional(),
+  reportPath: z.string().optional(),
+});
+export type BacktestResult = z.infer<typeof BacktestResultSchema>;
+
+export const VerdictSchema = z.enum(['promising', 'mediocre', 'poor']);
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const AssessInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  model: z.string(),
+  strategyName: StrategyNameSchema,
+  strategyPath: z.string().min(1),
+  training: TrainingMetricsSchema,
+  backtest: BacktestMetricsSchema,
+});
+export type AssessInput = z.infer<typeof AssessInputSchema>;
+
+export const AssessResultSchema = z.strictObject({
+  verdict: VerdictSchema,
+  assessmentPath: z.string().min(1),
+  offline: z.boolean(),
+  usage: LlmUsageSchema,
+});
+export type AssessResult = z.infer<typeof AssessResultSchema>;
+
+/** Heartbeat details of a long activity: what `status` and the Web UI's Pending Activities tab show. */
+export const ActivityProgressSchema = z.object({
+  percent: z.number().min(0).max(100),
+  step: z.string(),
+  operationId: z.string().optional(),
+  epoch: z.number().int().optional(),
+  totalEpochs: z.number().int().optional(),
+});
+export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
+
+export interface ResearchActivities {
+  designStrategy(input: DesignInput): Promise<DesignResult>;
+  trainModel(input: TrainInput): Promise<TrainResult>;
+  runBacktest(input: BacktestInput): Promise<BacktestResult>;
+  assessStrategy(input: AssessInput): Promise<AssessResult>;
+  /** Cancels whatever remote work the cycle left running; runs when a cycle fails or is cancelled. */
+  cleanUpCycle(input: CleanupInput): Promise<CleanupResult>;
+}
+
+/** Retryable failure type of a service activity whose remote operation is still running (see SERVICE_POLICY). */
+export const OPERATION_RUNNING = 'OperationRunning';
+
+/**
+ * Failure types that a retry cannot fix. Activities throw them as non-retryable
+ * ApplicationFailures; the retry policies list them too, as a second guard.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  'InvalidInput',
+  'InvalidStrategy',
+  'NoData',
+  'ServiceRejected',
+  'LlmRejected',
+  'DesignGaveUp',
+  'InvalidAssessment',
+] as const;
+
+export const CleanupInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  outcome: z.enum(['failed', 'cancelled']),
+});
+export type CleanupInput = z.infer<typeof CleanupInputSchema>;
+
+/** Ids of the remote operations that clean-up found still running for the cycle and cancelled. */
+export const CleanupResultSchema = z.strictObject({ cancelledOperations: z.array(z.string()) });
+export type CleanupResult = z.infer<typeof CleanupResultSchema>;

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import {
+  BacktestResultSchema,
+  DesignResultSchema,
+  SymbolSchema,
+  TimeframeSchema,
+  TrainResultSchema,
+  VerdictSchema,
+  AssessResultSchema,
+} from './activities';
+import { GateResultSchema, GateThresholdsSchema } from './gates';
+import { DEFAULT_MODEL, LlmUsageSchema, ModelSchema } from './models';
+
+/**
+ * The one argument of `researchCycle`. The CLI, `scripts/trigger.sh` and the Web UI's
+ * start form all send this JSON object; the workflow parses it again, so every way of
+ * starting a cycle gets the same checks. Unknown keys are errors, not silently ignored.
+ */
+export const CycleInputSchema = z.strictObject({
+  brief: z.string().trim().min(1).max(4000).optional(),
+  symbol: SymbolSchema.optional(),
+  timeframe: TimeframeSchema.optional(),
+  model: ModelSchema.default(DEFAULT_MODEL),
+  bypassGates: z.boolean().default(false),
+  gates: GateThresholdsSchema.prefault({}),
+});
+/** What a caller may send (every field optional). */
+export type CycleRequest = z.input<typeof CycleInputSchema>;
+/** What the workflow runs with (defaults filled, model resolved to a full id). */
+export type CycleInput = z.infer<typeof CycleInputSchema>;
+
+export type ParsedInput = { ok: true; input: CycleInput } | { ok: false; problems: string[] };
+
+/** Every problem at once, each with the path of the offending field. */
+export function parseCycleInput(raw: unknown): ParsedInput {
+  const result = CycleInputSchema.safeParse(raw ?? {});
+  if (result.success) return { ok: true, input: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : 'input';
+      return `${where}: ${issue.message}`;
+    }),
+  };
+}
+
+export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
+export const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
+export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
+
+export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled']);
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
+export type CyclePhase = z.infer<typeof CyclePhaseSchema>;
+
+export const PhaseTimingSchema = z.strictObject({
+  phase: ResearchPhaseSchema,
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+});
+export type PhaseTiming = z.infer<typeof PhaseTimingSchema>;
+
+export const FailureSchema = z.strictObject({
+  phase: ResearchPhaseSchema.optional(),
+  kind: z.enum(['invalid_input', 'gate', 'activity', 'invalid_result']),
+  reason: z.string(),
+});
+export type Failure = z.infer<typeof FailureSchema>;
+
+/** What the status query returns and, once the cycle ends, its result. */
+export const CycleStatusSchema = z.strictObject({
+  cycleId: z.string(),
+  phase: CyclePhaseSchema,
+  outcome: OutcomeSchema.optional(),
+  model: z.string().optional(),
+  bypassGates: z.boolean(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  strategy: z.string().optional(),
+  phases: z.array(PhaseTimingSchema),
+  gates: z.strictObject({ training: GateResultSchema.optional(), backtest: GateResultSchema.optional() }),
+  design: DesignResultSchema.optional(),
+  training: TrainResultSchema.optional(),
+  backtest: BacktestResultSchema.optional(),
+  assessment: AssessResultSchema.optional(),
+  verdict: VerdictSchema.optional(),
+  usage: LlmUsageSchema.omit({ model: true }),
+  failure: FailureSchema.optional(),
+  /** Remote operations that clean-up cancelled after a failure or cancellation. */
+  cancelledOperations: z.array(z.string()).optional(),
+});
+export type CycleStatus = z.infer<typeof CycleStatusSchema>;
+
+/**
+ * A few fields of the status kept in the workflow's memo, so `list` and `status` can show a
+ * closed cycle (a cancelled one has no result) without a worker to answer a query.
+ */
+export const CycleSummarySchema = z.object({
+  phase: CyclePhaseSchema,
+  lastPhase: ResearchPhaseSchema.optional(),
+  strategy: z.string().optional(),
+  verdict: VerdictSchema.optional(),
+  failure: z.string().optional(),
+  model: z.string().optional(),
+  costUsd: z.number(),
+  tokens: z.number(),
+});
+export type CycleSummary = z.infer<typeof CycleSummarySchema>;

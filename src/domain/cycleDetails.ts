@@ -1,0 +1,38 @@
+import type { CycleStatus, CycleSummary } from './cycle';
+
+/**
+ * The cycle as markdown, for the Web UI's "current details" (User Metadata tab):
+ * phase, strategy, each phase's timing and each gate's verdict.
+ */
+export function cycleDetailsMarkdown(s: CycleStatus): string {
+  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}`];
+  if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
+  if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
+  if (s.phases.length) {
+    lines.push('', '| phase | started | duration |', '|---|---|---|');
+    for (const p of s.phases) {
+      const duration = p.durationMs === undefined ? 'running' : `${(p.durationMs / 1000).toFixed(1)} s`;
+      lines.push(`| ${p.phase} | ${p.startedAt} | ${duration} |`);
+    }
+  }
+  for (const gate of [s.gates.training, s.gates.backtest]) {
+    if (gate) lines.push('', `**${gate.gate} gate:** ${gate.reason}`);
+  }
+  if (s.usage.inputTokens + s.usage.outputTokens > 0) {
+    lines.push('', `**LLM:** ${s.usage.inputTokens} in / ${s.usage.outputTokens} out tokens, $${s.usage.costUsd.toFixed(4)}`);
+  }
+  return lines.join('\n');
+}
+
+export function cycleSummary(s: CycleStatus): CycleSummary {
+  return {
+    phase: s.phase,
+    lastPhase: s.phases.at(-1)?.phase,
+    strategy: s.strategy,
+    verdict: s.verdict,
+    failure: s.failure?.reason,
+    model: s.model,
+    costUsd: s.usage.costUsd,
+    tokens: s.usage.inputTokens + s.usage.outputTokens,
+  };
+}

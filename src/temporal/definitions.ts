@@ -1,0 +1,17 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+import type { CycleStatus } from '../domain/cycle';
+
+/** Names shared by the worker, the clients, the trigger script and the Web UI's start form. */
+export const TASK_QUEUE = 'ktrdr-research';
+export const RESEARCH_WORKFLOW = 'researchCycle';
+export const CYCLE_ID_PREFIX = 'research-';
+
+export const statusQuery = defineQuery<CycleStatus>('status');
+
+/** Typed search attributes, so the Web UI list and `temporal workflow list --query` filter cycles. */
+export const PhaseAttribute = defineSearchAttributeKey('ResearchPhase', SearchAttributeType.KEYWORD);
+export const StrategyAttribute = defineSearchAttributeKey('ResearchStrategy', SearchAttributeType.KEYWORD);
+export const OutcomeAttribute = defineSearchAttributeKey('ResearchOutcome', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [PhaseAttribute, StrategyAttribute, OutcomeAttribute];

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { ResearchActivities } from './domain/activities';
+import { TASK_QUEUE } from './temporal/definitions';
+
+/** The workflow entry point: TypeScript when run from source (tests), JavaScript when built. */
+export function workflowsPath(): string {
+  const base = path.join(__dirname, 'workflows', 'index');
+  return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
+}
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activities: ResearchActivities;
+  /** A bundle made once with `bundleWorkflowCode`, to save re-bundling per worker (tests). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities,
+    // Heartbeats go out at most once a second, so a cancellation reaches a running activity within about a second.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+  });
+}

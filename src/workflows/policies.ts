@@ -1,0 +1,49 @@
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERRORS } from '../domain/activities';
+
+/**
+ * One policy per class of activity. Every class waits for the activity to finish its
+ * clean-up when cancelled, so a cycle is recorded `cancelled` only after the remote
+ * work has stopped.
+ */
+
+/** Claude calls: minutes each; rate limits and 5xx are retried with backoff. */
+export const LLM_POLICY: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS],
+  },
+};
+
+/**
+ * Training and backtest services: a run may take hours. Each attempt waits on the remote
+ * operation for up to a slice, heartbeating its progress, then asks to be called again
+ * (a retryable `OperationRunning` failure with a short `nextRetryDelay`); the next attempt
+ * re-attaches through the heartbeat details. So no attempt outlives a worker deploy by
+ * much, and the wait is bounded by the schedule-to-close timeout, not an attempt count.
+ * The activity bounds its own retries of connection errors.
+ */
+export const SERVICE_POLICY: ActivityOptions = {
+  scheduleToCloseTimeout: '24 hours',
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS],
+  },
+};
+
+/** Clean-up after a failure or cancellation: short, retried a few times, never cancelled. */
+export const CLEANUP_POLICY: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+};

@@ -1,0 +1,185 @@
+import * as wf from '@temporalio/workflow';
+import type { z } from 'zod';
+import {
+  AssessResultSchema,
+  BacktestResultSchema,
+  DesignResultSchema,
+  TrainResultSchema,
+  type ResearchActivities,
+} from '../domain/activities';
+import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type ResearchPhase } from '../domain/cycle';
+import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
+import { evaluateBacktestGate, evaluateTrainingGate, type GateResult } from '../domain/gates';
+import { addUsage, NO_USAGE } from '../domain/models';
+import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
+import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY } from './policies';
+
+const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
+const services = wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(SERVICE_POLICY);
+const cleanup = wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(CLEANUP_POLICY);
+
+const PHASE_TITLES: Record<ResearchPhase, string> = {
+  designing: 'Design',
+  training: 'Training',
+  backtesting: 'Backtest',
+  assessing: 'Assessment',
+};
+
+/** Ends the cycle `failed`; carries the cycle's status so far as the failure's details. */
+class CycleFailed extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly type: string,
+  ) {
+    super(failure.reason);
+  }
+}
+
+/**
+ * One research cycle: design → train → training gate → backtest → backtest gate → assess.
+ * Deterministic orchestration only; all I/O happens in activities.
+ */
+export async function researchCycle(request: CycleRequest): Promise<CycleStatus> {
+  const now = () => new Date().toISOString();
+  const status: CycleStatus = {
+    cycleId: wf.workflowInfo().workflowId,
+    phase: 'designing',
+    bypassGates: false,
+    startedAt: now(),
+    phases: [],
+    gates: {},
+    usage: { ...NO_USAGE },
+  };
+  wf.setHandler(statusQuery, () => status, {
+    description: 'Phase, strategy, phase timings, gate verdicts and results so far',
+  });
+
+  const publish = () => {
+    wf.upsertSearchAttributes([
+      { key: PhaseAttribute, value: status.phase },
+      ...(status.strategy ? [{ key: StrategyAttribute, value: status.strategy }] : []),
+      ...(status.outcome ? [{ key: OutcomeAttribute, value: status.outcome }] : []),
+    ]);
+    wf.upsertMemo({ summary: cycleSummary(status) });
+    wf.setCurrentDetails(cycleDetailsMarkdown(status));
+  };
+
+  const runPhase = async <T>(phase: ResearchPhase, schema: z.ZodType<T>, call: () => Promise<unknown>): Promise<T> => {
+    const timing: CycleStatus['phases'][number] = { phase, startedAt: now() };
+    status.phase = phase;
+    status.phases.push(timing);
+    publish();
+    let raw: unknown;
+    try {
+      raw = await call();
+    } catch (err) {
+      // Anything but a failed activity is a bug in this code: let it fail the workflow task, so it can be fixed and replayed.
+      if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
+      const message = err.cause?.message ?? err.message;
+      throw new CycleFailed({ phase, kind: 'activity', reason: `${PHASE_TITLES[phase]} failed: ${message}` }, 'PhaseFailed');
+    } finally {
+      timing.endedAt = now();
+      timing.durationMs = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'result'}: ${i.message}`).join('; ');
+      throw new CycleFailed(
+        { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
+        'InvalidActivityResult',
+      );
+    }
+    return parsed.data;
+  };
+
+  const gate = (phase: ResearchPhase, result: GateResult) => {
+    status.gates[result.gate] = result;
+    publish();
+    if (!result.passed) throw new CycleFailed({ phase, kind: 'gate', reason: result.reason }, 'GateFailed');
+  };
+
+  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
+    status.phase = outcome;
+    status.outcome = outcome;
+    status.endedAt = now();
+    publish();
+  };
+
+  /** A clean-up that fails is logged, never allowed to hide why the cycle ended. */
+  const cleanUp = async (outcome: 'failed' | 'cancelled') => {
+    try {
+      const result = await cleanup.cleanUpCycle({ cycleId: status.cycleId, outcome });
+      status.cancelledOperations = result.cancelledOperations;
+    } catch (err) {
+      if (!(err instanceof wf.ActivityFailure)) throw err;
+      wf.log.warn('Clean-up after the cycle failed', { cycleId: status.cycleId, error: err.cause?.message ?? err.message });
+    }
+  };
+
+  const parsed = parseCycleInput(request);
+  if (!parsed.ok) {
+    status.failure = { kind: 'invalid_input', reason: `Invalid cycle input: ${parsed.problems.join('; ')}` };
+    finish('failed');
+    throw wf.ApplicationFailure.create({
+      message: status.failure.reason,
+      type: 'InvalidCycleInput',
+      nonRetryable: true,
+      details: [status],
+    });
+  }
+  const input = parsed.input;
+  const cycleId = status.cycleId;
+  status.model = input.model;
+  status.bypassGates = input.bypassGates;
+
+  try {
+    const design = await runPhase('designing', DesignResultSchema, () =>
+      llm.designStrategy({
+        cycleId,
+        model: input.model,
+        brief: input.brief,
+        symbol: input.symbol,
+        timeframe: input.timeframe,
+      }),
+    );
+    status.design = design;
+    status.strategy = design.strategyName;
+    status.usage = addUsage(status.usage, design.usage);
+    const strategy = { cycleId, strategyName: design.strategyName, strategyPath: design.strategyPath };
+
+    const training = await runPhase('training', TrainResultSchema, () => services.trainModel(strategy));
+    status.training = training;
+    gate('training', evaluateTrainingGate(training.metrics, input.gates.training, input.bypassGates));
+
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () =>
+      services.runBacktest({ ...strategy, modelPath: training.modelPath }),
+    );
+    status.backtest = backtest;
+    gate('backtesting', evaluateBacktestGate(backtest.validation, input.gates.backtest, input.bypassGates));
+
+    const assessment = await runPhase('assessing', AssessResultSchema, () =>
+      llm.assessStrategy({
+        ...strategy,
+        model: input.model,
+        training: training.metrics,
+        backtest: backtest.validation,
+      }),
+    );
+    status.assessment = assessment;
+    status.verdict = assessment.verdict;
+    status.usage = addUsage(status.usage, assessment.usage);
+    finish('completed');
+    return status;
+  } catch (err) {
+    if (wf.isCancellation(err)) {
+      await wf.CancellationScope.nonCancellable(() => cleanUp('cancelled'));
+      finish('cancelled');
+      throw err;
+    }
+    if (!(err instanceof CycleFailed)) throw err;
+    status.failure = err.failure;
+    await cleanUp('failed');
+    finish('failed');
+    throw wf.ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, details: [status] });
+  }
+}

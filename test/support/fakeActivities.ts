@@ -1,0 +1,118 @@
+import { Context } from '@temporalio/activity';
+import type {
+  AssessInput,
+  BacktestInput,
+  BacktestMetrics,
+  CleanupInput,
+  DesignInput,
+  ResearchActivities,
+  TrainInput,
+  TrainingMetrics,
+} from '../../src/domain/activities';
+import type { LlmUsage } from '../../src/domain/models';
+
+/**
+ * Test doubles for the research activities: they honour the activity contract (typed
+ * results, heartbeats, cancellation) without the engine, services or Claude behind it.
+ */
+
+export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
+  model: 'claude-sonnet-5-5',
+  inputTokens: 1200,
+  outputTokens: 300,
+  cacheReadTokens: 800,
+  cacheWriteTokens: 0,
+  costUsd: 0.00548,
+  ...over,
+});
+
+export const goodTraining: TrainingMetrics = {
+  accuracy: 0.58,
+  loss: 0.62,
+  initialTrainLoss: 1.1,
+  finalTrainLoss: 0.6,
+  epochsTrained: 30,
+  chanceAccuracy: 0.5,
+};
+
+export const goodBacktest: BacktestMetrics = {
+  totalReturn: 0.08,
+  sharpeRatio: 1.1,
+  maxDrawdown: 0.12,
+  winRate: 0.55,
+  totalTrades: 40,
+  buyAndHoldReturn: 0.03,
+};
+
+export interface CallLog {
+  design: DesignInput[];
+  train: TrainInput[];
+  backtest: BacktestInput[];
+  assess: AssessInput[];
+  cleanup: CleanupInput[];
+  cancelled: string[];
+}
+
+export interface Fakes extends ResearchActivities {
+  calls: CallLog;
+}
+
+/** Heartbeats progress until the activity is cancelled, then records it and rethrows. */
+export async function runUntilCancelled(name: string, calls: CallLog): Promise<never> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat({ percent: 42, step: `${name} in progress`, operationId: `op-${name}` }), 100);
+  ctx.heartbeat({ percent: 42, step: `${name} in progress`, operationId: `op-${name}` });
+  try {
+    return await ctx.cancelled;
+  } catch (err) {
+    calls.cancelled.push(name);
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+export function fakeActivities(
+  opts: { training?: TrainingMetrics; backtest?: BacktestMetrics; overrides?: (calls: CallLog) => Partial<ResearchActivities> } = {},
+): Fakes {
+  const calls: CallLog = { design: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
+  const base: ResearchActivities = {
+    async designStrategy(input) {
+      calls.design.push(input);
+      return {
+        strategyName: 'rsi_adx_trend_filter',
+        strategyPath: 'strategies/rsi_adx_trend_filter.yaml',
+        symbol: input.symbol ?? 'EURUSD',
+        timeframe: input.timeframe ?? '1h',
+        offline: false,
+        usage: usage({ model: input.model }),
+      };
+    },
+    async trainModel(input) {
+      calls.train.push(input);
+      return { operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining };
+    },
+    async runBacktest(input) {
+      calls.backtest.push(input);
+      return {
+        operationId: 'op_backtesting_1',
+        validation: opts.backtest ?? goodBacktest,
+        holdout: { ...goodBacktest, totalReturn: 0.01, sharpeRatio: 0.2 },
+      };
+    },
+    async assessStrategy(input) {
+      calls.assess.push(input);
+      return {
+        verdict: 'promising',
+        assessmentPath: `strategies/${input.strategyName}/assessment.json`,
+        offline: false,
+        usage: usage({ model: input.model, inputTokens: 2000, outputTokens: 500, costUsd: 0.009 }),
+      };
+    },
+    async cleanUpCycle(input) {
+      calls.cleanup.push(input);
+      return { cancelledOperations: [] };
+    },
+  };
+  return { ...base, ...opts.overrides?.(calls), calls };
+}

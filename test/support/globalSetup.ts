@@ -1,0 +1,7 @@
+import { resolveBinary } from '../../src/temporal/binaries';
+
+/** Resolves (and if needed installs) the official binaries once, before any test file runs. */
+export default function setup(): void {
+  process.env.TEMPORAL_CLI_PATH = resolveBinary('cli');
+  process.env.TEMPORAL_TEST_SERVER_PATH = resolveBinary('testServer');
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import type { ResearchActivities } from '../../src/domain/activities';
+import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
+import { createWorker, workflowsPath } from '../../src/worker';
+
+// Workers log every activity failure at WARN; tests provoke many on purpose.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+function binary(env: string): string {
+  const path = process.env[env];
+  if (!path) throw new Error(`${env} is not set: the test globalSetup resolves it`);
+  return path;
+}
+
+/** The official time-skipping test server, never the SDK's download. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binary('TEMPORAL_TEST_SERVER_PATH') } },
+  });
+  // the test server can add search attributes but not list them
+  await registerSearchAttributes(env.connection, 'default');
+  return env;
+}
+
+/** The official `temporal` CLI dev server (real persistence and visibility), never the SDK's download. */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: binary('TEMPORAL_CLI_PATH') }, extraArgs: ['--log-level', 'error'] },
+  });
+  await ensureSearchAttributes(env.connection, 'default');
+  return env;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('ERROR') });
+  return bundle;
+}
+
+/** Runs `fn` while a worker with the given activities polls a fresh task queue. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  activities: ResearchActivities,
+  fn: (taskQueue: string) => Promise<T>,
+  taskQueue = `test-${randomUUID()}`,
+): Promise<T> {
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle() });
+  return worker.runUntil(fn(taskQueue));
+}

@@ -1,0 +1,329 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { OPERATION_RUNNING, type TrainResult } from '../../src/domain/activities';
+import type { CycleRequest, CycleStatus, CycleSummary, ResearchPhase } from '../../src/domain/cycle';
+import { OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute } from '../../src/temporal/definitions';
+import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, type Fakes } from '../support/fakeActivities';
+import { timeSkippingEnv, withWorker } from '../support/temporal';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let seq = 0;
+async function start(taskQueue: string, request: CycleRequest = {}) {
+  return env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `cycle-${++seq}-${Date.now()}` });
+}
+
+async function run(fakes: Fakes, request: CycleRequest = {}): Promise<CycleStatus> {
+  return withWorker(env, fakes, async (taskQueue) => (await start(taskQueue, request)).result());
+}
+
+/** The failed cycle's status travels as the failure's details. */
+async function runFailing(fakes: Fakes, request: CycleRequest = {}): Promise<{ failure: ApplicationFailure; status: CycleStatus }> {
+  const err = await run(fakes, request).then(
+    () => expect.fail('the cycle should have failed'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const failure = (err as WorkflowFailedError).cause;
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  const app = failure as ApplicationFailure;
+  return { failure: app, status: app.details?.[0] as CycleStatus };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('a research cycle', () => {
+  test('runs design → train → backtest → assess and records what it found', async () => {
+    const fakes = fakeActivities();
+    const status = await run(fakes, { brief: 'mean reversion on EURUSD', model: 'haiku', symbol: 'EURUSD', timeframe: '1h' });
+
+    expect(status.outcome).toBe('completed');
+    expect(status.phase).toBe('completed');
+    expect(status.strategy).toBe('rsi_adx_trend_filter');
+    expect(status.verdict).toBe('promising');
+    expect(status.model).toBe('claude-haiku-5-5');
+    expect(status.phases.map((p) => p.phase)).toEqual(['designing', 'training', 'backtesting', 'assessing']);
+    for (const p of status.phases) expect(p.durationMs).toBeGreaterThanOrEqual(0);
+    expect(status.gates.training).toMatchObject({ passed: true, bypassed: false, reason: 'passed' });
+    expect(status.gates.backtest).toMatchObject({ passed: true, bypassed: false, reason: 'passed' });
+    expect(status.training?.metrics).toEqual(goodTraining);
+    expect(status.backtest?.validation).toEqual(goodBacktest);
+    // tokens and cost of both Claude phases
+    expect(status.usage).toMatchObject({ inputTokens: 3200, outputTokens: 800 });
+    expect(status.usage.costUsd).toBeCloseTo(0.00548 + 0.009, 10);
+
+    expect(fakes.calls.design).toEqual([
+      { cycleId: status.cycleId, model: 'claude-haiku-5-5', brief: 'mean reversion on EURUSD', symbol: 'EURUSD', timeframe: '1h' },
+    ]);
+    expect(fakes.calls.train[0]).toEqual({
+      cycleId: status.cycleId,
+      strategyName: 'rsi_adx_trend_filter',
+      strategyPath: 'strategies/rsi_adx_trend_filter.yaml',
+    });
+    expect(fakes.calls.backtest[0].modelPath).toBe('models/rsi_adx_trend_filter/model.json');
+    // the assessor sees the validation backtest, never the holdout
+    expect(fakes.calls.assess[0].backtest).toEqual(goodBacktest);
+    expect(fakes.calls.cleanup).toEqual([]);
+  });
+
+  test('publishes phase, strategy and outcome as search attributes and a memo', async () => {
+    const fakes = fakeActivities();
+    const description = await withWorker(env, fakes, async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await handle.result();
+      return handle.describe();
+    });
+    expect(description.typedSearchAttributes.get(PhaseAttribute)).toBe('completed');
+    expect(description.typedSearchAttributes.get(OutcomeAttribute)).toBe('completed');
+    expect(description.typedSearchAttributes.get(StrategyAttribute)).toBe('rsi_adx_trend_filter');
+    expect(description.memo?.summary).toMatchObject({ phase: 'completed', strategy: 'rsi_adx_trend_filter', verdict: 'promising' });
+  });
+});
+
+describe('quality gates', () => {
+  const training = (over: Partial<typeof goodTraining>) => ({ ...goodTraining, ...over });
+  const backtest = (over: Partial<typeof goodBacktest>) => ({ ...goodBacktest, ...over });
+
+  test.each([
+    ['accuracy at the 45% minimum', training({ accuracy: 0.45 })],
+    ['loss at the 0.8 maximum', training({ loss: 0.8 })],
+    ['loss decrease of exactly 20%', training({ initialTrainLoss: 1, finalTrainLoss: 0.8 })],
+  ])('training gate passes with %s', async (_name, metrics) => {
+    const status = await run(fakeActivities({ training: metrics }));
+    expect(status.outcome).toBe('completed');
+    expect(status.gates.training?.passed).toBe(true);
+  });
+
+  test.each([
+    ['accuracy just under 45%', training({ accuracy: 0.4499 }), 'Training gate failed: accuracy_below_threshold (accuracy 45% < 45%)'],
+    ['accuracy well under', training({ accuracy: 0.423 }), 'Training gate failed: accuracy_below_threshold (accuracy 42.3% < 45%)'],
+    ['loss just over 0.8', training({ loss: 0.8001 }), 'Training gate failed: loss_too_high (loss 0.8 > 0.8)'],
+    ['loss well over', training({ loss: 0.912 }), 'Training gate failed: loss_too_high (loss 0.912 > 0.8)'],
+    [
+      'loss decrease just under 20%',
+      training({ initialTrainLoss: 1, finalTrainLoss: 0.8001 }),
+      'Training gate failed: insufficient_loss_decrease (loss decrease 20% < 20%)',
+    ],
+    ['loss decrease of 12%', training({ initialTrainLoss: 1, finalTrainLoss: 0.88 }), 'Training gate failed: insufficient_loss_decrease (loss decrease 12% < 20%)'],
+  ])('training gate fails with %s, and nothing is backtested', async (_name, metrics, reason) => {
+    const fakes = fakeActivities({ training: metrics });
+    const { failure, status } = await runFailing(fakes);
+    expect(failure.type).toBe('GateFailed');
+    expect(failure.message).toBe(reason);
+    expect(status.failure).toEqual({ phase: 'training', kind: 'gate', reason });
+    expect(status.gates.training?.passed).toBe(false);
+    expect(fakes.calls.backtest).toEqual([]);
+    expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
+  });
+
+  test.each([
+    ['win rate at 45%', backtest({ winRate: 0.45 })],
+    ['drawdown at 40%', backtest({ maxDrawdown: 0.4 })],
+    ['Sharpe at -0.5', backtest({ sharpeRatio: -0.5 })],
+    ['a single trade', backtest({ totalTrades: 1 })],
+  ])('backtest gate passes with %s', async (_name, metrics) => {
+    const status = await run(fakeActivities({ backtest: metrics }));
+    expect(status.outcome).toBe('completed');
+  });
+
+  test.each([
+    ['win rate just under 45%', backtest({ winRate: 0.4499 }), 'Backtest gate failed: win_rate_too_low (win rate 45% < 45%)'],
+    ['drawdown just over 40%', backtest({ maxDrawdown: 0.4001 }), 'Backtest gate failed: drawdown_too_high (max drawdown 40% > 40%)'],
+    ['drawdown of 45.2%', backtest({ maxDrawdown: 0.452 }), 'Backtest gate failed: drawdown_too_high (max drawdown 45.2% > 40%)'],
+    ['Sharpe just under -0.5', backtest({ sharpeRatio: -0.5001 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.5 < -0.5)'],
+    ['Sharpe of -0.8', backtest({ sharpeRatio: -0.8 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.8 < -0.5)'],
+    ['no trades', backtest({ totalTrades: 0, winRate: 0 }), 'Backtest gate failed: too_few_trades (trades 0 < 1); win_rate_too_low (win rate 0% < 45%)'],
+  ])('backtest gate fails with %s, and nothing is assessed', async (_name, metrics, reason) => {
+    const fakes = fakeActivities({ backtest: metrics });
+    const { failure, status } = await runFailing(fakes);
+    expect(failure.type).toBe('GateFailed');
+    expect(failure.message).toBe(reason);
+    expect(status.failure).toEqual({ phase: 'backtesting', kind: 'gate', reason });
+    expect(fakes.calls.assess).toEqual([]);
+  });
+
+  test('thresholds come from the input', async () => {
+    const { failure } = await runFailing(fakeActivities(), { gates: { training: { minAccuracy: 0.6 } } });
+    expect(failure.message).toBe('Training gate failed: accuracy_below_threshold (accuracy 58% < 60%)');
+    const status = await run(fakeActivities({ backtest: backtest({ sharpeRatio: -0.9 }) }), { gates: { backtest: { minSharpe: -1 } } });
+    expect(status.outcome).toBe('completed');
+  });
+
+  test('bypassed gates let a failing strategy through and say what they let through', async () => {
+    const fakes = fakeActivities({ training: training({ accuracy: 0.3 }), backtest: backtest({ winRate: 0.2 }) });
+    const status = await run(fakes, { bypassGates: true });
+    expect(status.outcome).toBe('completed');
+    expect(status.bypassGates).toBe(true);
+    expect(status.gates.training).toMatchObject({
+      passed: true,
+      bypassed: true,
+      reason: 'bypassed: accuracy_below_threshold (accuracy 30% < 45%)',
+    });
+    expect(status.gates.backtest).toMatchObject({ passed: true, bypassed: true, reason: 'bypassed: win_rate_too_low (win rate 20% < 45%)' });
+    expect(fakes.calls.assess).toHaveLength(1);
+  });
+});
+
+describe('activity failures', () => {
+  test('a retryable failure is retried with backoff, then the cycle goes on', async () => {
+    let attempts = 0;
+    const fakes = fakeActivities({
+      overrides: () => ({
+        async trainModel(input) {
+          attempts++;
+          if (attempts === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
+          return { operationId: 'op_training_2', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining };
+        },
+      }),
+    });
+    const status = await run(fakes);
+    expect(status.outcome).toBe('completed');
+    expect(attempts).toBe(2);
+  });
+
+  test('a non-retryable failure ends the cycle at once, naming the phase and the error', async () => {
+    let attempts = 0;
+    const fakes = fakeActivities({
+      overrides: () => ({
+        async trainModel() {
+          attempts++;
+          throw ApplicationFailure.nonRetryable("fuzzy set 'rsi_14' has no membership functions", 'InvalidStrategy');
+        },
+      }),
+    });
+    const { failure, status } = await runFailing(fakes);
+    expect(attempts).toBe(1);
+    expect(failure.type).toBe('PhaseFailed');
+    expect(failure.message).toBe("Training failed: fuzzy set 'rsi_14' has no membership functions");
+    expect(status).toMatchObject({ outcome: 'failed', phase: 'failed', strategy: 'rsi_adx_trend_filter' });
+    expect(status.failure).toEqual({ phase: 'training', kind: 'activity', reason: failure.message });
+    expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
+  });
+
+  test('a result without the metrics a gate needs fails the cycle instead of reading zeros', async () => {
+    const fakes = fakeActivities({
+      overrides: () => ({
+        trainModel: async () => ({ operationId: 'op_training_3', modelPath: 'models/x/model.json' }) as unknown as TrainResult,
+      }),
+    });
+    const { failure, status } = await runFailing(fakes);
+    expect(failure.type).toBe('InvalidActivityResult');
+    expect(failure.message).toBe('Training returned an invalid result: metrics: Invalid input: expected object, received undefined');
+    expect(status.failure?.kind).toBe('invalid_result');
+    expect(fakes.calls.backtest).toEqual([]);
+  });
+
+  test('a training that runs for hours of workflow time finishes in seconds of test time', async () => {
+    let attempts = 0;
+    let startedAt = 0;
+    const fakes = fakeActivities({
+      overrides: () => ({
+        async trainModel(input) {
+          attempts++;
+          const now = await env.currentTimeMs();
+          startedAt ||= now;
+          const ctx = Context.current();
+          // a re-attaching attempt finds the operation id the first one heartbeated
+          if (attempts > 1) expect(ctx.info.heartbeatDetails).toMatchObject({ operationId: 'op_training_long' });
+          ctx.heartbeat({ percent: Math.min(99, ((now - startedAt) / (4 * 3600_000)) * 100), step: 'training', operationId: 'op_training_long' });
+          if (now - startedAt < 4 * 3600_000) {
+            throw ApplicationFailure.create({ message: 'still training', type: OPERATION_RUNNING, nextRetryDelay: '5 minutes' });
+          }
+          return { operationId: 'op_training_long', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining };
+        },
+      }),
+    });
+    const status = await run(fakes);
+    expect(status.outcome).toBe('completed');
+    const trainingPhase = status.phases.find((p) => p.phase === 'training');
+    expect(trainingPhase?.durationMs).toBeGreaterThanOrEqual(4 * 3600_000);
+    expect(attempts).toBeGreaterThanOrEqual(48);
+  });
+});
+
+describe('invalid input', () => {
+  test('fails the cycle at once, listing every problem, and runs nothing', async () => {
+    const fakes = fakeActivities();
+    const { failure, status } = await runFailing(fakes, {
+      model: 'gpt-4',
+      timeframe: '2h',
+      gates: { training: { minAccuracy: 2 } },
+      colour: 'blue',
+    } as unknown as CycleRequest);
+    expect(failure.type).toBe('InvalidCycleInput');
+    expect(failure.message).toContain("model: unknown model 'gpt-4'");
+    expect(failure.message).toContain('timeframe: Invalid option');
+    expect(failure.message).toContain('gates.training.minAccuracy: Too big');
+    expect(failure.message).toContain('input: Unrecognized key: "colour"');
+    expect(status.failure?.kind).toBe('invalid_input');
+    expect(status.phases).toEqual([]);
+    expect(fakes.calls.design).toEqual([]);
+  });
+});
+
+const PHASE_ACTIVITY: Record<ResearchPhase, keyof Omit<Fakes, 'calls'>> = {
+  designing: 'designStrategy',
+  training: 'trainModel',
+  backtesting: 'runBacktest',
+  assessing: 'assessStrategy',
+};
+
+describe.each(Object.entries(PHASE_ACTIVITY) as [ResearchPhase, keyof Omit<Fakes, 'calls'>][])('while %s', (phase, activity) => {
+  const blocking = () => fakeActivities({ overrides: (calls) => ({ [activity]: () => runUntilCancelled(phase, calls) }) });
+
+  test('the status query tells the phase, timings and results so far', async () => {
+    const fakes = blocking();
+    await withWorker(env, fakes, async (taskQueue) => {
+      const handle = await start(taskQueue);
+      const status = await waitFor(async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === phase && fakes.calls.cancelled.length === 0 ? s : undefined;
+      }, `phase ${phase}`);
+      expect(status.phases.map((p) => p.phase)).toEqual(Object.keys(PHASE_ACTIVITY).slice(0, Object.keys(PHASE_ACTIVITY).indexOf(phase) + 1));
+      expect(status.phases.at(-1)?.endedAt).toBeUndefined();
+      expect(status.strategy).toBe(phase === 'designing' ? undefined : 'rsi_adx_trend_filter');
+      expect(status.gates.training?.passed).toBe(phase === 'backtesting' || phase === 'assessing' ? true : undefined);
+      expect(status.gates.backtest?.passed).toBe(phase === 'assessing' ? true : undefined);
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(PhaseAttribute)).toBe(phase);
+      await handle.terminate('test done');
+    });
+  });
+
+  test('cancellation reaches the activity and the cycle ends cancelled', async () => {
+    const fakes = blocking();
+    await withWorker(env, fakes, async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await waitFor(async () => ((await handle.query(statusQuery)).phase === phase ? true : undefined), `phase ${phase}`);
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => expect.fail('the cycle should have been cancelled'),
+        (e: unknown) => e,
+      );
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect(fakes.calls.cancelled).toEqual([phase]);
+      const cycleId = handle.workflowId;
+      expect(fakes.calls.cleanup).toEqual([{ cycleId, outcome: 'cancelled' }]);
+      const description = await handle.describe();
+      expect(description.status.name).toBe('CANCELLED');
+      expect(description.typedSearchAttributes.get(OutcomeAttribute)).toBe('cancelled');
+      expect(description.memo?.summary as CycleSummary).toMatchObject({ phase: 'cancelled', lastPhase: phase });
+    });
+  });
+});
