@@ -1,5 +1,8 @@
 import type { CycleStatus, CycleSummary } from './cycle';
 
+/** Every token a cycle paid for: cache reads and writes are billed beside input and output. */
+const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+
 /**
  * The cycle as markdown, for the Web UI's "current details" (User Metadata tab):
  * phase, strategy, each phase's timing and each gate's verdict.
@@ -18,8 +21,9 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   for (const gate of [s.gates.training, s.gates.backtest]) {
     if (gate) lines.push('', `**${gate.gate} gate:** ${gate.reason}`);
   }
-  if (s.usage.inputTokens + s.usage.outputTokens > 0) {
-    lines.push('', `**LLM:** ${s.usage.inputTokens} in / ${s.usage.outputTokens} out tokens, $${s.usage.costUsd.toFixed(4)}`);
+  if (totalTokens(s.usage) > 0) {
+    const u = s.usage;
+    lines.push('', `**LLM:** ${u.inputTokens} in / ${u.outputTokens} out / ${u.cacheReadTokens} cache-read / ${u.cacheWriteTokens} cache-write tokens, $${u.costUsd.toFixed(4)}`);
   }
   return lines.join('\n');
 }
@@ -33,6 +37,6 @@ export function cycleSummary(s: CycleStatus): CycleSummary {
     failure: s.failure?.reason,
     model: s.model,
     costUsd: s.usage.costUsd,
-    tokens: s.usage.inputTokens + s.usage.outputTokens,
+    tokens: totalTokens(s.usage),
   };
 }

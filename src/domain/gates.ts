@@ -47,7 +47,7 @@ export type GateResult = z.infer<typeof GateResultSchema>;
 /** Absorbs float noise such as (1 - 0.8) / 1 = 0.19999999999999996 at an exact boundary. */
 const EPSILON = 1e-9;
 
-const pct = (x: number) => `${+(x * 100).toFixed(1)}%`;
+const pct = (digits: number) => (x: number) => `${+(x * 100).toFixed(digits)}%`;
 const num = (digits: number) => (x: number) => `${+x.toFixed(digits)}`;
 
 interface CheckSpec {
@@ -56,7 +56,17 @@ interface CheckSpec {
   value: number;
   threshold: number;
   comparison: '>=' | '<=';
-  format: (x: number) => string;
+  /** Formats with a given number of decimals. */
+  format: (digits: number) => (x: number) => string;
+  digits: number;
+}
+
+/** The pair as text, with decimals added while a failing value reads the same as its threshold ("44.96% < 45%", not "45% < 45%"). */
+function shown(spec: CheckSpec, passed: boolean): [string, string] {
+  const at = (digits: number): [string, string] => [spec.format(digits)(spec.value), spec.format(digits)(spec.threshold)];
+  let digits = spec.digits;
+  while (!passed && digits < spec.digits + 6 && at(digits)[0] === at(digits)[1]) digits++;
+  return at(digits);
 }
 
 function check(spec: CheckSpec): GateCheck {
@@ -70,7 +80,7 @@ function check(spec: CheckSpec): GateCheck {
     threshold: spec.threshold,
     comparison: spec.comparison,
     passed,
-    text: `${spec.format(spec.value)} ${relation} ${spec.format(spec.threshold)}`,
+    text: shown(spec, passed).join(` ${relation} `),
   };
 }
 
@@ -93,9 +103,9 @@ export function evaluateTrainingGate(m: TrainingMetrics, t: TrainingGateThreshol
   return verdict(
     'training',
     [
-      check({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold: t.minAccuracy, comparison: '>=', format: pct }),
-      check({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold: t.maxLoss, comparison: '<=', format: num(3) }),
-      check({ failCode: 'insufficient_loss_decrease', metric: 'loss decrease', value: decrease, threshold: t.minLossDecrease, comparison: '>=', format: pct }),
+      check({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold: t.minAccuracy, comparison: '>=', format: pct, digits: 1 }),
+      check({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold: t.maxLoss, comparison: '<=', format: num, digits: 3 }),
+      check({ failCode: 'insufficient_loss_decrease', metric: 'loss decrease', value: decrease, threshold: t.minLossDecrease, comparison: '>=', format: pct, digits: 1 }),
     ],
     bypass,
   );
@@ -106,10 +116,10 @@ export function evaluateBacktestGate(m: BacktestMetrics, t: BacktestGateThreshol
   return verdict(
     'backtest',
     [
-      check({ failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold: t.minTrades, comparison: '>=', format: num(0) }),
-      check({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold: t.minWinRate, comparison: '>=', format: pct }),
-      check({ failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold: t.maxDrawdown, comparison: '<=', format: pct }),
-      check({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold: t.minSharpe, comparison: '>=', format: num(2) }),
+      check({ failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold: t.minTrades, comparison: '>=', format: num, digits: 0 }),
+      check({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold: t.minWinRate, comparison: '>=', format: pct, digits: 1 }),
+      check({ failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold: t.maxDrawdown, comparison: '<=', format: pct, digits: 1 }),
+      check({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold: t.minSharpe, comparison: '>=', format: num, digits: 2 }),
     ],
     bypass,
   );

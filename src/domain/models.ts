@@ -30,8 +30,8 @@ export const DEFAULT_MODEL: ModelId = 'claude-sonnet-5-5';
 
 export function resolveModel(idOrAlias: string): ModelId | undefined {
   const key = idOrAlias.trim().toLowerCase();
-  if (key in MODEL_ALIASES) return MODEL_ALIASES[key];
-  return key in MODEL_PRICES ? (key as ModelId) : undefined;
+  if (Object.hasOwn(MODEL_ALIASES, key)) return MODEL_ALIASES[key];
+  return Object.hasOwn(MODEL_PRICES, key) ? (key as ModelId) : undefined;
 }
 
 /** A model named by alias or full id; unknown ids are rejected before a cycle starts (spec §8 #18). */

@@ -1,0 +1,251 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { watchCycle } from './cli/watch';
+import { renderCycle, renderHistory, renderList } from './cli/format';
+import {
+  cancelCycle,
+  connect,
+  connectionSettings,
+  cycleHistory,
+  defaultCycleId,
+  describeCycle,
+  listCycles,
+  startCycle,
+  validateRequest,
+  type Cycles,
+} from './client';
+import type { CycleRequest } from './domain/cycle';
+import { UserError } from './errors';
+import { DATA_DIR } from './paths';
+import { resolveBinary } from './temporal/binaries';
+import { TASK_QUEUE } from './temporal/definitions';
+import { startDevServer } from './temporal/devServer';
+import { ensureSearchAttributes } from './temporal/searchAttributes';
+import { createWorker } from './worker';
+
+const WEB_UI = process.env.KTRDR_WEB_UI ?? 'http://localhost:8233';
+const webUiLink = (namespace: string, id: string) => `${WEB_UI}/namespaces/${namespace}/workflows/${id}`;
+
+async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
+  const cycles = await connect();
+  try {
+    return await fn(cycles);
+  } finally {
+    await cycles.close();
+  }
+}
+
+const EXIT_BY_OUTCOME: Record<string, number> = { completed: 0, failed: 1, cancelled: 2 };
+
+function integer(name: string, min: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}.`);
+    return n;
+  };
+}
+
+/** `--gate training.minAccuracy=0.5` → { training: { minAccuracy: 0.5 } }; the schema checks names and ranges. */
+function gateOption(value: string, previous: Record<string, Record<string, number>> = {}) {
+  const match = /^(training|backtest)\.([A-Za-z]+)=(.+)$/.exec(value);
+  const n = match ? Number(match[3]) : NaN;
+  if (!match || !Number.isFinite(n)) {
+    throw new InvalidArgumentError(`expected <training|backtest>.<threshold>=<number>, e.g. training.minAccuracy=0.5`);
+  }
+  return { ...previous, [match[1]]: { ...previous[match[1]], [match[2]]: n } };
+}
+
+async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities() });
+  console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
+  await worker.run();
+}
+
+export function program(): Command {
+  const cli = new Command('ktrdr-agent')
+    .description('Autonomous research agent for trading strategies, as durable Temporal workflows')
+    .showHelpAfterError('(run with --help for usage)');
+
+  cli
+    .command('setup')
+    .description('install what the project needs besides npm packages: the official Temporal binaries')
+    .action(() => {
+      console.log(`temporal CLI:         ${resolveBinary('cli')}`);
+      console.log(`temporal-test-server: ${resolveBinary('testServer')}`);
+    });
+
+  cli
+    .command('dev')
+    .description('start a Temporal dev server (SQLite history, Web UI) and a worker; Ctrl+C stops both')
+    .option('--ip <ip>', 'address to bind the server and Web UI to', '127.0.0.1')
+    .option('--port <port>', 'frontend gRPC port', integer('--port', 1), 7233)
+    .option('--ui-port <port>', 'Web UI port', integer('--ui-port', 1), 8233)
+    .option('--db <file>', 'SQLite file that keeps the history', path.join(DATA_DIR, 'temporal.db'))
+    .option('--no-worker', 'start only the server')
+    .action(async (opts: { ip: string; port: number; uiPort: number; db: string; worker: boolean }) => {
+      const server = await startDevServer({ ...opts, dbFile: path.resolve(opts.db), logFile: path.join(DATA_DIR, 'temporal.log') });
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await server.stop();
+      };
+      try {
+        const connection = await Connection.connect({ address: server.address });
+        await ensureSearchAttributes(connection, 'default');
+        await connection.close();
+        console.log(`Temporal dev server on ${server.address} (history in ${opts.db})`);
+        console.log(`Web UI: ${server.uiUrl}/namespaces/default/workflows`);
+        if (opts.worker) {
+          const native = await NativeConnection.connect({ address: server.address });
+          await serveWorker(native, 'default', TASK_QUEUE);
+          await native.close();
+        } else {
+          console.log('No worker (--no-worker). Ctrl+C stops the server.');
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+        }
+      } finally {
+        await stop();
+        console.log('Stopped the dev server.');
+      }
+    });
+
+  cli
+    .command('worker')
+    .description('run a worker for research cycles against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE')
+    .option('--task-queue <name>', 'task queue to poll', TASK_QUEUE)
+    .action(async (opts: { taskQueue: string }) => {
+      const { connectionOptions, address, namespace } = connectionSettings();
+      let native: NativeConnection;
+      try {
+        native = await NativeConnection.connect({ ...connectionOptions, address });
+      } catch {
+        throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or set TEMPORAL_ADDRESS.`);
+      }
+      try {
+        const connection = await Connection.connect({ ...connectionOptions, address });
+        const added = await ensureSearchAttributes(connection, namespace);
+        if (added.length) console.log(`Registered search attributes: ${added.join(', ')}`);
+        await connection.close();
+      } catch (err) {
+        console.warn(`warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`);
+      }
+      await serveWorker(native, namespace, opts.taskQueue);
+      await native.close();
+    });
+
+  cli
+    .command('trigger')
+    .description('start a research cycle')
+    .option('--brief <text>', 'research brief that steers the design')
+    .option('--model <model>', 'Claude model: opus, sonnet, haiku or a full id')
+    .option('--symbol <symbol>', 'market to research, e.g. EURUSD')
+    .option('--timeframe <tf>', 'bar size, e.g. 1h or 1d')
+    .option('--bypass-gates', 'record gate verdicts but never stop the cycle on them')
+    .option('--gate <name=value>', 'gate threshold, e.g. training.minAccuracy=0.5 (repeatable)', gateOption)
+    .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
+    .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
+    .action(async (opts) => {
+      const request: CycleRequest = {
+        ...(opts.brief !== undefined && { brief: opts.brief }),
+        ...(opts.model !== undefined && { model: opts.model }),
+        ...(opts.symbol !== undefined && { symbol: opts.symbol }),
+        ...(opts.timeframe !== undefined && { timeframe: opts.timeframe }),
+        ...(opts.bypassGates && { bypassGates: true }),
+        ...(opts.gate && { gates: opts.gate }),
+      };
+      validateRequest(request);
+      await withCycles(async ({ client, namespace }) => {
+        const { handle, input } = await startCycle(client, request, { maxRunning: opts.maxRunning });
+        console.log(`Research cycle started: ${handle.workflowId}`);
+        console.log(`  Model:  ${input.model}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
+        console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
+        console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
+        console.log(`  Web UI: ${webUiLink(namespace, handle.workflowId)}`);
+        if (opts.wait) {
+          const view = await watchCycle(client, handle.workflowId);
+          process.exitCode = EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1;
+        }
+      });
+    });
+
+  cli
+    .command('status')
+    .description('phase, strategy, gates, results and live progress of a cycle (default: the running or latest one)')
+    .argument('[id]', 'cycle id')
+    .option('--watch', 'follow the cycle until it ends, with a progress bar')
+    .option('--json', 'print the full status as JSON')
+    .action(async (id: string | undefined, opts: { watch?: boolean; json?: boolean }) => {
+      await withCycles(async ({ client }) => {
+        const cycleId = id ?? (await defaultCycleId(client));
+        if (opts.watch) {
+          await watchCycle(client, cycleId);
+          return;
+        }
+        const view = await describeCycle(client, cycleId);
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view));
+      });
+    });
+
+  cli
+    .command('cancel')
+    .description('cancel a running cycle (default: the running one); its activity stops and cleans up')
+    .argument('[id]', 'cycle id')
+    .action(async (id: string | undefined) => {
+      await withCycles(async ({ client }) => {
+        const cycleId = id ?? (await defaultCycleId(client));
+        await cancelCycle(client, cycleId);
+        console.log(`Cancellation requested for ${cycleId}. \`ktrdr-agent status ${cycleId}\` shows when it has stopped.`);
+      });
+    });
+
+  cli
+    .command('list')
+    .description('recent cycles: id, status, phase, strategy, verdict, cost, duration')
+    .option('--limit <n>', 'how many', integer('--limit', 1), 20)
+    .option('--query <filter>', "visibility filter, e.g. \"ResearchOutcome = 'failed'\"")
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: number; query?: string; json?: boolean }) => {
+      await withCycles(async ({ client }) => {
+        const rows = await listCycles(client, opts.limit, opts.query);
+        console.log(opts.json ? JSON.stringify(rows, null, 2) : renderList(rows));
+      });
+    });
+
+  cli
+    .command('history')
+    .description("a cycle's event history (--json: the format `temporal workflow show` and replay tests use)")
+    .argument('<id>', 'cycle id')
+    .option('--json', 'print the history as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await withCycles(async ({ client }) => {
+        const history = await cycleHistory(client, id);
+        console.log(opts.json ? historyToJSON(history) : renderHistory(history.events ?? []));
+      });
+    });
+
+  return cli;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof UserError) {
+      console.error(`error: ${err.message}`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`error: ${(err as Error)?.message ?? err}`);
+    if (process.env.KTRDR_DEBUG) console.error((err as Error)?.stack);
+    else console.error('(set KTRDR_DEBUG=1 to see the stack trace)');
+    process.exitCode = 1;
+  }
+}

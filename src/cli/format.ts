@@ -1,0 +1,129 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { CycleListing, CycleView, LiveProgress } from '../client';
+import type { CycleStatus } from '../domain/cycle';
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const usd = (x: number) => `$${x.toFixed(4)}`;
+
+export function progressLine(p: LiveProgress): string {
+  const epoch = p.epoch !== undefined && p.totalEpochs ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
+  const attempt = p.attempt > 1 ? ` · attempt ${p.attempt}` : '';
+  return `${p.percent.toFixed(0)}% · ${p.step}${epoch} (${p.activity}${attempt})`;
+}
+
+function table(rows: [string, string | undefined][]): string {
+  const shown = rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
+  const width = Math.max(...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function results(s: CycleStatus): [string, string | undefined][] {
+  const t = s.training?.metrics;
+  const b = s.backtest?.validation;
+  const h = s.backtest?.holdout;
+  const backtestLine = (m: NonNullable<typeof b>) =>
+    `return ${pct(m.totalReturn)}, Sharpe ${m.sharpeRatio.toFixed(2)}, max drawdown ${pct(m.maxDrawdown)}, win rate ${pct(m.winRate)}, ${m.totalTrades} trades`;
+  return [
+    ['Training', t && `accuracy ${pct(t.accuracy)} (validation), loss ${t.loss.toFixed(3)}, train loss ${t.initialTrainLoss.toFixed(3)} → ${t.finalTrainLoss.toFixed(3)}, ${t.epochsTrained} epochs`],
+    ['Training gate', s.gates.training?.reason],
+    ['Backtest', b && `${backtestLine(b)} (validation)`],
+    ['Holdout', h && backtestLine(h)],
+    ['Backtest gate', s.gates.backtest?.reason],
+    ['Assessment', s.assessment && `${s.assessment.verdict} — ${s.assessment.assessmentPath}${s.assessment.offline ? ' (offline assessor)' : ''}`],
+  ];
+}
+
+export function renderCycle(view: CycleView): string {
+  const s = view.status;
+  const phase = s?.phase ?? view.summary?.phase;
+  const end = view.closeTime ?? new Date();
+  const phases = s?.phases
+    .map((p) => `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`)
+    .join(' · ');
+  const usage = s?.usage ?? (view.summary && { inputTokens: view.summary.tokens, outputTokens: 0, costUsd: view.summary.costUsd });
+  return table([
+    ['Cycle', view.cycleId],
+    ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
+    ['Strategy', s?.strategy ?? view.summary?.strategy],
+    ['Model', s?.model ?? view.summary?.model],
+    ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
+    ['Started', `${time(view.startTime)} (${formatDuration(end.getTime() - view.startTime.getTime())}${view.closeTime ? '' : ' so far'})`],
+    ['Phases', phases],
+    ['Progress', view.progress && progressLine(view.progress)],
+    ['Last error', view.progress?.lastFailure],
+    ...(s ? results(s) : []),
+    ['Verdict', s?.verdict ?? view.summary?.verdict],
+    ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
+    ['LLM usage', usage && usage.inputTokens + usage.outputTokens > 0 ? `${usage.inputTokens + usage.outputTokens} tokens, ${usd(usage.costUsd)}` : undefined],
+  ]);
+}
+
+export function renderList(rows: CycleListing[]): string {
+  if (rows.length === 0) return 'No research cycles yet. Start one with `ktrdr-agent trigger`.';
+  const header = ['CYCLE', 'STATUS', 'PHASE', 'STRATEGY', 'VERDICT', 'COST', 'DURATION', 'STARTED'];
+  const lines = rows.map((r) => [
+    r.workflowId,
+    r.execution,
+    r.phase ?? '-',
+    r.strategy ?? '-',
+    r.summary?.verdict ?? '-',
+    r.summary ? usd(r.summary.costUsd) : '-',
+    formatDuration((r.closeTime ?? new Date()).getTime() - r.startTime.getTime()),
+    time(r.startTime),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+const EventType = temporal.api.enums.v1.EventType;
+
+function eventDetail(e: temporal.api.history.v1.IHistoryEvent, activities: Map<string, string>): string {
+  const scheduled = e.activityTaskScheduledEventAttributes;
+  if (scheduled) return `${scheduled.activityType?.name} (${scheduled.activityId})`;
+  const activity =
+    e.activityTaskStartedEventAttributes ??
+    e.activityTaskCompletedEventAttributes ??
+    e.activityTaskFailedEventAttributes ??
+    e.activityTaskTimedOutEventAttributes ??
+    e.activityTaskCanceledEventAttributes ??
+    e.activityTaskCancelRequestedEventAttributes;
+  const failure =
+    e.activityTaskFailedEventAttributes?.failure ??
+    e.activityTaskTimedOutEventAttributes?.failure ??
+    e.workflowExecutionFailedEventAttributes?.failure;
+  const name = activity?.scheduledEventId ? activities.get(String(activity.scheduledEventId)) : undefined;
+  const upsert = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.ResearchPhase;
+  const parts = [
+    name,
+    e.activityTaskStartedEventAttributes ? `attempt ${e.activityTaskStartedEventAttributes.attempt}` : undefined,
+    failure?.message ?? undefined,
+    upsert ? `phase ${defaultPayloadConverter.fromPayload(upsert)}` : undefined,
+    e.workflowExecutionCancelRequestedEventAttributes ? `by ${e.workflowExecutionCancelRequestedEventAttributes.identity || 'a client'}` : undefined,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+export function renderHistory(events: temporal.api.history.v1.IHistoryEvent[]): string {
+  const activities = new Map<string, string>();
+  return events
+    .map((e) => {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) activities.set(String(e.eventId), scheduled.activityType?.name ?? '?');
+      const type = (EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace('EVENT_TYPE_', '');
+      const detail = eventDetail(e, activities);
+      return `${String(e.eventId).padStart(4)}  ${time(new Date(tsToMs(e.eventTime)))}  ${type}${detail ? `  ${detail}` : ''}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
+import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatus, type CycleSummary, type CycleInput } from './domain/cycle';
+import { UserError } from './errors';
+import {
+  CYCLE_ID_PREFIX,
+  OutcomeAttribute,
+  PhaseAttribute,
+  RESEARCH_WORKFLOW,
+  statusQuery,
+  StrategyAttribute,
+  TASK_QUEUE,
+} from './temporal/definitions';
+
+/** Connection settings from Temporal's own environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles). */
+export function connectionSettings() {
+  const config = loadClientConnectConfig();
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  return { ...config, address, namespace: config.namespace ?? 'default' };
+}
+
+export interface Cycles {
+  client: Client;
+  namespace: string;
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function connect(): Promise<Cycles> {
+  const { connectionOptions, address, namespace } = connectionSettings();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '3 seconds' });
+  } catch {
+    throw new UserError(
+      `Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`,
+    );
+  }
+  return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
+}
+
+/** Turns the errors a user can cause into plain messages. */
+export function explain(err: unknown, cycleId?: string): unknown {
+  if (err instanceof WorkflowNotFoundError) {
+    return new UserError(`No research cycle with id '${cycleId ?? err.workflowId}'. \`ktrdr-agent list\` shows the recent ones.`);
+  }
+  const grpc = err as { code?: number; details?: string };
+  if (grpc?.code === 5 && /namespace/i.test(grpc.details ?? '')) return new UserError(`${grpc.details}. Set TEMPORAL_NAMESPACE to an existing namespace.`);
+  if (grpc?.code === 14) return new UserError(`The Temporal service stopped answering: ${grpc.details}`);
+  return err;
+}
+
+export function newCycleId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${CYCLE_ID_PREFIX}${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function runningCycles(client: Client): Promise<WorkflowExecutionInfo[]> {
+  const running: WorkflowExecutionInfo[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowType = '${RESEARCH_WORKFLOW}' AND ExecutionStatus = 'Running'` })) {
+    running.push(info);
+  }
+  return running;
+}
+
+export function validateRequest(request: CycleRequest): CycleInput {
+  const parsed = parseCycleInput(request);
+  if (!parsed.ok) throw new UserError(`Invalid cycle input:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}`);
+  return parsed.input;
+}
+
+/**
+ * Starts a cycle after the same checks the workflow makes, refusing while `maxRunning`
+ * cycles already run (one by default).
+ */
+export async function startCycle(
+  client: Client,
+  request: CycleRequest,
+  { maxRunning = 1, taskQueue = TASK_QUEUE } = {},
+): Promise<{ handle: WorkflowHandle; input: CycleInput }> {
+  const input = validateRequest(request);
+  const running = await runningCycles(client);
+  if (running.length >= maxRunning) {
+    const ids = running.map((r) => r.workflowId).join(', ');
+    throw new UserError(
+      `Cannot start a cycle: ${running.length} already running (${ids}); at most ${maxRunning} at a time. ` +
+        `Wait for it, or cancel it with \`ktrdr-agent cancel ${running[0].workflowId}\`.`,
+    );
+  }
+  const workflowId = newCycleId();
+  try {
+    const handle = await client.workflow.start(RESEARCH_WORKFLOW, {
+      args: [request],
+      taskQueue,
+      workflowId,
+      typedSearchAttributes: [{ key: PhaseAttribute, value: 'designing' }],
+      staticSummary: `Research cycle · ${input.model}${input.brief ? ` · ${input.brief.slice(0, 80)}` : ''}`,
+      staticDetails: ['```json', JSON.stringify(input, null, 2), '```'].join('\n'),
+    });
+    return { handle, input };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UserError(`A cycle with id ${workflowId} already exists; try again.`);
+    throw err;
+  }
+}
+
+export interface LiveProgress extends ActivityProgress {
+  activity: string;
+  attempt: number;
+  lastFailure?: string;
+}
+
+export interface CycleView {
+  cycleId: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT… */
+  execution: string;
+  startTime: Date;
+  closeTime?: Date;
+  summary?: CycleSummary;
+  /** Full status: from the query while running, from the result or failure details once closed. */
+  status?: CycleStatus;
+  progress?: LiveProgress;
+  failureMessage?: string;
+}
+
+function decode(payloads: { payloads?: Payload[] | null } | null | undefined): unknown {
+  const first = payloads?.payloads?.[0];
+  return first ? defaultPayloadConverter.fromPayload(first) : undefined;
+}
+
+/** The running activity's latest heartbeat: live progress the workflow itself never stores. */
+function liveProgress(description: WorkflowExecutionDescription): LiveProgress | undefined {
+  const pending = description.raw.pendingActivities?.[0];
+  if (!pending) return undefined;
+  const details = ActivityProgressSchema.safeParse(decode(pending.heartbeatDetails));
+  const base = details.success ? details.data : { percent: 0, step: 'starting' };
+  return {
+    ...base,
+    activity: pending.activityType?.name ?? 'activity',
+    attempt: pending.attempt ?? 1,
+    lastFailure: pending.lastFailure?.message ?? undefined,
+  };
+}
+
+export async function describeCycle(client: Client, cycleId: string): Promise<CycleView> {
+  try {
+    const handle = client.workflow.getHandle(cycleId);
+    const description = await handle.describe();
+    const summary = CycleSummarySchema.safeParse(description.memo?.summary);
+    const view: CycleView = {
+      cycleId,
+      execution: description.status.name,
+      startTime: description.startTime,
+      closeTime: description.closeTime,
+      summary: summary.success ? summary.data : undefined,
+    };
+    if (view.execution === 'RUNNING') {
+      view.status = await handle.query(statusQuery).catch(() => undefined);
+      view.progress = liveProgress(description);
+    } else if (view.execution === 'COMPLETED') {
+      view.status = (await handle.result()) as CycleStatus;
+    } else {
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => (err as { cause?: unknown }).cause,
+      );
+      if (failure instanceof ApplicationFailure) view.status = failure.details?.[0] as CycleStatus | undefined;
+      view.failureMessage = failure instanceof Error ? failure.message : undefined;
+    }
+    return view;
+  } catch (err) {
+    throw explain(err, cycleId);
+  }
+}
+
+/** The cycle a command means when the user names none: the running one, else the latest. */
+export async function defaultCycleId(client: Client): Promise<string> {
+  const running = await runningCycles(client);
+  if (running.length > 1) {
+    throw new UserError(`Several cycles are running (${running.map((r) => r.workflowId).join(', ')}); name one.`);
+  }
+  if (running.length === 1) return running[0].workflowId;
+  const [latest] = await listCycles(client, 1);
+  if (!latest) throw new UserError('No research cycles yet. Start one with `ktrdr-agent trigger`.');
+  return latest.workflowId;
+}
+
+export async function cancelCycle(client: Client, cycleId: string): Promise<void> {
+  try {
+    const handle = client.workflow.getHandle(cycleId);
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      throw new UserError(`Cycle ${cycleId} is not running (it is ${description.status.name.toLowerCase()}); nothing to cancel.`);
+    }
+    await handle.cancel();
+  } catch (err) {
+    throw explain(err, cycleId);
+  }
+}
+
+export interface CycleListing {
+  workflowId: string;
+  execution: string;
+  startTime: Date;
+  closeTime?: Date;
+  phase?: string;
+  strategy?: string;
+  outcome?: string;
+  summary?: CycleSummary;
+}
+
+export async function listCycles(client: Client, limit: number, query?: string): Promise<CycleListing[]> {
+  const filter = `WorkflowType = '${RESEARCH_WORKFLOW}'${query ? ` AND (${query})` : ''}`;
+  const rows: CycleListing[] = [];
+  for await (const info of client.workflow.list({ query: filter })) {
+    const summary = CycleSummarySchema.safeParse(info.memo?.summary);
+    rows.push({
+      workflowId: info.workflowId,
+      execution: info.status.name,
+      startTime: info.startTime,
+      closeTime: info.closeTime,
+      phase: info.typedSearchAttributes.get(PhaseAttribute),
+      strategy: info.typedSearchAttributes.get(StrategyAttribute),
+      outcome: info.typedSearchAttributes.get(OutcomeAttribute),
+      summary: summary.success ? summary.data : undefined,
+    });
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+export async function cycleHistory(client: Client, cycleId: string) {
+  try {
+    return await client.workflow.getHandle(cycleId).fetchHistory();
+  } catch (err) {
+    throw explain(err, cycleId);
+  }
+}

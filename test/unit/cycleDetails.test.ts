@@ -1,0 +1,174 @@
+import { describe, expect, test } from 'vitest';
+import { CycleStatusSchema, CycleSummarySchema, type CycleStatus } from '../../src/domain/cycle';
+import { cycleDetailsMarkdown, cycleSummary } from '../../src/domain/cycleDetails';
+import { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } from '../../src/domain/gates';
+import { NO_USAGE } from '../../src/domain/models';
+
+const thresholds = GateThresholdsSchema.parse({});
+/** Design's usage so far (the status sums usage over calls, so it carries no model). */
+const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 800, cacheWriteTokens: 0, costUsd: 0.00548 };
+const trainingMetrics = { accuracy: 0.58, loss: 0.62, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 30 };
+const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52 };
+const backtestGate = evaluateBacktestGate(validation, thresholds.backtest);
+
+/** A status as the workflow builds it, checked against the schema so the fixture cannot drift from it. */
+function status(over: Partial<CycleStatus> = {}): CycleStatus {
+  return CycleStatusSchema.parse({
+    cycleId: 'cycle-2026-11-25-eurusd',
+    phase: 'designing',
+    bypassGates: false,
+    startedAt: '2026-11-25T09:00:00.000Z',
+    phases: [],
+    gates: {},
+    usage: { ...NO_USAGE },
+    ...over,
+  });
+}
+
+/** Designed and trained, failed at the backtest gate. */
+const failedAtBacktest = () =>
+  status({
+    phase: 'failed',
+    outcome: 'failed',
+    model: 'claude-sonnet-5-5',
+    endedAt: '2026-11-25T09:14:05.000Z',
+    strategy: 'rsi_adx_trend_filter',
+    phases: [
+      { phase: 'designing', startedAt: '2026-11-25T09:00:00.000Z', endedAt: '2026-11-25T09:00:42.300Z', durationMs: 42_300 },
+      { phase: 'training', startedAt: '2026-11-25T09:00:42.300Z', endedAt: '2026-11-25T09:12:02.300Z', durationMs: 680_000 },
+      { phase: 'backtesting', startedAt: '2026-11-25T09:12:02.300Z', endedAt: '2026-11-25T09:14:04.360Z', durationMs: 122_060 },
+    ],
+    gates: {
+      training: evaluateTrainingGate(trainingMetrics, thresholds.training),
+      backtest: backtestGate,
+    },
+    // The workflow copies a failed gate's reason into the failure.
+    failure: { phase: 'backtesting', kind: 'gate', reason: backtestGate.reason },
+    usage,
+  });
+
+describe('cycleDetailsMarkdown', () => {
+  test('a fresh cycle shows only its phase', () => {
+    expect(cycleDetailsMarkdown(status())).toBe('**Phase:** designing');
+  });
+
+  test('the first line names the phase and, once designed, the strategy', () => {
+    const [first] = cycleDetailsMarkdown(failedAtBacktest()).split('\n');
+    expect(first).toBe('**Phase:** failed · **Strategy:** `rsi_adx_trend_filter`');
+  });
+
+  test('a failed cycle says why', () => {
+    expect(cycleDetailsMarkdown(failedAtBacktest()).split('\n')).toContain(
+      '**Failed:** Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
+    );
+  });
+
+  test('one table row per phase, with its start and duration in seconds', () => {
+    const lines = cycleDetailsMarkdown(failedAtBacktest()).split('\n');
+    const header = lines.indexOf('| phase | started | duration |');
+    expect(header).toBeGreaterThan(0);
+    expect(lines.slice(header, header + 5)).toEqual([
+      '| phase | started | duration |',
+      '|---|---|---|',
+      '| designing | 2026-11-25T09:00:00.000Z | 42.3 s |',
+      '| training | 2026-11-25T09:00:42.300Z | 680.0 s |',
+      '| backtesting | 2026-11-25T09:12:02.300Z | 122.1 s |',
+    ]);
+  });
+
+  test('a phase still running says so instead of a duration', () => {
+    const running = status({
+      phase: 'training',
+      strategy: 'rsi_adx_trend_filter',
+      phases: [
+        { phase: 'designing', startedAt: '2026-11-25T09:00:00.000Z', endedAt: '2026-11-25T09:00:42.300Z', durationMs: 42_300 },
+        { phase: 'training', startedAt: '2026-11-25T09:00:42.300Z' },
+      ],
+    });
+    expect(cycleDetailsMarkdown(running).split('\n')).toContain('| training | 2026-11-25T09:00:42.300Z | running |');
+  });
+
+  test('each evaluated gate gets a line with its verdict, training first', () => {
+    const lines = cycleDetailsMarkdown(failedAtBacktest()).split('\n');
+    const gateLines = lines.filter((l) => l.includes(' gate:**'));
+    expect(gateLines).toEqual([
+      '**training gate:** passed',
+      '**backtest gate:** Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
+    ]);
+  });
+
+  test('a bypassed gate shows what was let through', () => {
+    const bypassed = status({
+      phase: 'backtesting',
+      bypassGates: true,
+      gates: { training: evaluateTrainingGate({ ...trainingMetrics, accuracy: 0.423 }, thresholds.training, true) },
+    });
+    expect(cycleDetailsMarkdown(bypassed).split('\n')).toContain(
+      '**training gate:** bypassed: accuracy_below_threshold (accuracy 42.3% < 45%)',
+    );
+  });
+
+  test('a completed cycle shows its verdict', () => {
+    expect(cycleDetailsMarkdown(status({ phase: 'completed', outcome: 'completed', verdict: 'promising' })).split('\n')).toContain(
+      '**Verdict:** promising',
+    );
+  });
+
+  test('LLM tokens and cost appear once tokens were used', () => {
+    expect(cycleDetailsMarkdown(failedAtBacktest()).split('\n').at(-1)).toBe('**LLM:** 1200 in / 300 out / 800 cache-read / 0 cache-write tokens, $0.0055');
+  });
+
+  test('no LLM line while no tokens were used', () => {
+    const markdown = cycleDetailsMarkdown(status({ phase: 'training', strategy: 'rsi_adx_trend_filter' }));
+    expect(markdown).not.toContain('**LLM:**');
+  });
+
+  test('blocks are separated by blank lines', () => {
+    const markdown = cycleDetailsMarkdown(failedAtBacktest());
+    expect(markdown).not.toMatch(/\n\n\n/);
+    expect(markdown).toContain('`rsi_adx_trend_filter`\n\n**Failed:**');
+    expect(markdown).toContain('122.1 s |\n\n**training gate:**');
+  });
+});
+
+describe('cycleSummary', () => {
+  test('a failed cycle keeps the fields list and status show', () => {
+    const summary = cycleSummary(failedAtBacktest());
+    expect(summary).toEqual({
+      phase: 'failed',
+      lastPhase: 'backtesting',
+      strategy: 'rsi_adx_trend_filter',
+      verdict: undefined,
+      failure: 'Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
+      model: 'claude-sonnet-5-5',
+      costUsd: 0.00548,
+      tokens: 2300,
+    });
+    expect(CycleSummarySchema.safeParse(summary).success).toBe(true);
+  });
+
+  test('tokens count every billed token: input, output, cache reads and writes', () => {
+    const s = status({ usage: { inputTokens: 5000, outputTokens: 1234, cacheReadTokens: 9000, cacheWriteTokens: 100, costUsd: 0.03 } });
+    expect(cycleSummary(s).tokens).toBe(15334);
+  });
+
+  test('a cycle cancelled in training remembers it was training', () => {
+    const cancelled = status({
+      phase: 'cancelled',
+      outcome: 'cancelled',
+      phases: [
+        { phase: 'designing', startedAt: '2026-11-25T09:00:00.000Z', endedAt: '2026-11-25T09:00:42.300Z', durationMs: 42_300 },
+        { phase: 'training', startedAt: '2026-11-25T09:00:42.300Z', endedAt: '2026-11-25T09:03:00.000Z', durationMs: 137_700 },
+      ],
+    });
+    expect(cycleSummary(cancelled)).toMatchObject({ phase: 'cancelled', lastPhase: 'training', failure: undefined });
+  });
+
+  test('a cycle that never started a phase has no last phase and costs nothing', () => {
+    expect(cycleSummary(status())).toMatchObject({ phase: 'designing', lastPhase: undefined, costUsd: 0, tokens: 0 });
+  });
+
+  test('a completed cycle carries its verdict', () => {
+    expect(cycleSummary(status({ phase: 'completed', outcome: 'completed', verdict: 'mediocre' })).verdict).toBe('mediocre');
+  });
+});
