@@ -52,11 +52,11 @@ export async function connect(): Promise<Cycles> {
 
 /** Turns the errors a user can cause into plain messages. */
 export function explain(err: unknown, cycleId?: string): unknown {
-  if (err instanceof WorkflowNotFoundError) {
-    return new UserError(`No research cycle with id '${cycleId ?? err.workflowId}'. \`ktrdr-agent list\` shows the recent ones.`);
-  }
   const grpc = err as { code?: number; details?: string };
   if (grpc?.code === 5 && /namespace/i.test(grpc.details ?? '')) return new UserError(`${grpc.details}. Set TEMPORAL_NAMESPACE to an existing namespace.`);
+  if (err instanceof WorkflowNotFoundError || grpc?.code === 5) {
+    return new UserError(`No research cycle with id '${cycleId}'. \`ktrdr-agent list\` shows the recent ones.`);
+  }
   if (grpc?.code === 14) return new UserError(`The Temporal service stopped answering: ${grpc.details}`);
   return err;
 }

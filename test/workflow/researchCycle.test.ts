@@ -65,7 +65,7 @@ describe('a research cycle', () => {
     expect(status.training?.metrics).toEqual(goodTraining);
     expect(status.backtest?.validation).toEqual(goodBacktest);
     // tokens and cost of both Claude phases
-    expect(status.usage).toMatchObject({ inputTokens: 3200, outputTokens: 800 });
+    expect(status.usage).toMatchObject({ inputTokens: 3200, outputTokens: 800, cacheReadTokens: 1600 });
     expect(status.usage.costUsd).toBeCloseTo(0.00548 + 0.009, 10);
 
     expect(fakes.calls.design).toEqual([
@@ -111,14 +111,14 @@ describe('quality gates', () => {
   });
 
   test.each([
-    ['accuracy just under 45%', training({ accuracy: 0.4499 }), 'Training gate failed: accuracy_below_threshold (accuracy 45% < 45%)'],
+    ['accuracy just under 45%', training({ accuracy: 0.4499 }), 'Training gate failed: accuracy_below_threshold (accuracy 44.99% < 45%)'],
     ['accuracy well under', training({ accuracy: 0.423 }), 'Training gate failed: accuracy_below_threshold (accuracy 42.3% < 45%)'],
-    ['loss just over 0.8', training({ loss: 0.8001 }), 'Training gate failed: loss_too_high (loss 0.8 > 0.8)'],
+    ['loss just over 0.8', training({ loss: 0.8001 }), 'Training gate failed: loss_too_high (loss 0.8001 > 0.8)'],
     ['loss well over', training({ loss: 0.912 }), 'Training gate failed: loss_too_high (loss 0.912 > 0.8)'],
     [
       'loss decrease just under 20%',
       training({ initialTrainLoss: 1, finalTrainLoss: 0.8001 }),
-      'Training gate failed: insufficient_loss_decrease (loss decrease 20% < 20%)',
+      'Training gate failed: insufficient_loss_decrease (loss decrease 19.99% < 20%)',
     ],
     ['loss decrease of 12%', training({ initialTrainLoss: 1, finalTrainLoss: 0.88 }), 'Training gate failed: insufficient_loss_decrease (loss decrease 12% < 20%)'],
   ])('training gate fails with %s, and nothing is backtested', async (_name, metrics, reason) => {
@@ -143,10 +143,10 @@ describe('quality gates', () => {
   });
 
   test.each([
-    ['win rate just under 45%', backtest({ winRate: 0.4499 }), 'Backtest gate failed: win_rate_too_low (win rate 45% < 45%)'],
-    ['drawdown just over 40%', backtest({ maxDrawdown: 0.4001 }), 'Backtest gate failed: drawdown_too_high (max drawdown 40% > 40%)'],
+    ['win rate just under 45%', backtest({ winRate: 0.4499 }), 'Backtest gate failed: win_rate_too_low (win rate 44.99% < 45%)'],
+    ['drawdown just over 40%', backtest({ maxDrawdown: 0.4001 }), 'Backtest gate failed: drawdown_too_high (max drawdown 40.01% > 40%)'],
     ['drawdown of 45.2%', backtest({ maxDrawdown: 0.452 }), 'Backtest gate failed: drawdown_too_high (max drawdown 45.2% > 40%)'],
-    ['Sharpe just under -0.5', backtest({ sharpeRatio: -0.5001 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.5 < -0.5)'],
+    ['Sharpe just under -0.5', backtest({ sharpeRatio: -0.5001 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.5001 < -0.5)'],
     ['Sharpe of -0.8', backtest({ sharpeRatio: -0.8 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.8 < -0.5)'],
     ['no trades', backtest({ totalTrades: 0, winRate: 0 }), 'Backtest gate failed: too_few_trades (trades 0 < 1); win_rate_too_low (win rate 0% < 45%)'],
   ])('backtest gate fails with %s, and nothing is assessed', async (_name, metrics, reason) => {

@@ -1,0 +1,42 @@
+# ktrdr-agent: the research worker (and the rest of the CLI) as a container image.
+#
+#   docker build -t ktrdr-agent .
+#   docker run --rm -e TEMPORAL_ADDRESS=temporal.example:7233 ktrdr-agent            # runs `worker`
+#   docker run --rm ktrdr-agent --help                                               # any other subcommand
+#
+# docker-compose.yml builds this image for its `worker` service.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: all dependencies, compile TypeScript to dist/, then drop the dev dependencies ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Dependencies first, so this layer is reused while only the sources change.
+# --ignore-scripts: package.json's allowScripts already refuses the only two install scripts in the
+# tree (@swc/core, protobufjs), and `prepare` (the build) needs the sources, which come next.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# ---- runtime: production dependencies, the compiled code and the bin script, as a non-root user ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+
+# The code stays root-owned and read-only to the process; only the local state folder (.data, see
+# src/paths.ts) is writable. `node` (uid 1000) is the unprivileged user the official image ships.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+USER node
+
+ENTRYPOINT ["node", "bin/ktrdr-agent.js"]
+CMD ["worker"]

@@ -1,0 +1,175 @@
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CycleStatus } from '../../src/domain/cycle';
+import { PROJECT_ROOT } from '../../src/paths';
+import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
+import { ktrdrAgent, runCommand } from '../support/cli';
+import { fakeActivities, runUntilCancelled } from '../support/fakeActivities';
+import { devServerEnv, workflowBundle } from '../support/temporal';
+import { createWorker } from '../../src/worker';
+
+/**
+ * The CLI and the trigger script against the official dev server, with a worker whose
+ * activities are test doubles: training blocks (heartbeating progress) until cancelled
+ * when the brief says "long", and finishes at once otherwise.
+ */
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const fakes = fakeActivities({
+  overrides: (calls) => ({
+    async trainModel(input) {
+      calls.train.push(input);
+      const ctx = Context.current();
+      if (input.strategyName === 'long_training') {
+        ctx.heartbeat({ percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_cli' });
+        return runUntilCancelled('training', calls);
+      }
+      return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { accuracy: 0.58, loss: 0.6, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 12 } };
+    },
+    async designStrategy(input) {
+      calls.design.push(input);
+      const strategyName = input.brief?.includes('long') ? 'long_training' : 'quick_training';
+      return { strategyName, strategyPath: `strategies/${strategyName}.yaml`, symbol: 'EURUSD', timeframe: '1h', offline: true, usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
+    },
+  }),
+});
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle() });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function startedId(stdout: string): string {
+  const id = /Research cycle started: (\S+)/.exec(stdout)?.[1];
+  expect(id, stdout).toBeDefined();
+  return id!;
+}
+
+describe('ktrdr-agent against the dev server', () => {
+  test('trigger → status with live progress → one at a time → cancel → list → history', async () => {
+    const trigger = await cli('trigger', '--brief', 'a long study of EURUSD', '--model', 'haiku');
+    expect(trigger.stderr).toBe('');
+    expect(trigger.code).toBe(0);
+    const id = startedId(trigger.stdout);
+    expect(trigger.stdout).toContain('Model:  claude-haiku-5-5');
+    expect(trigger.stdout).toContain(`ktrdr-agent cancel ${id}`);
+
+    const status = await until(async () => {
+      const run = await cli('status', id);
+      return /phase training/.test(run.stdout) && /Progress\s+37%/.test(run.stdout) ? run : undefined;
+    }, 'training with progress');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/Status\s+RUNNING · phase training/);
+    expect(status.stdout).toMatch(/Strategy\s+long_training/);
+    expect(status.stdout).toContain('37% · Epoch 11/30 · epoch 11/30 (trainModel)');
+
+    const second = await cli('trigger', '--brief', 'another one');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`Cannot start a cycle: 1 already running (${id})`);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+
+    const cancel = await cli('cancel');
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`Cancellation requested for ${id}`);
+    const cancelled = await until(async () => {
+      const run = await cli('status', id);
+      return run.stdout.includes('CANCELLED') ? run : undefined;
+    }, 'the cycle to be cancelled');
+    expect(cancelled.stdout).toMatch(/Status\s+CANCELLED · phase cancelled \(during training\)/);
+    expect(fakes.calls.cancelled).toContain('training');
+
+    const list = await cli('list');
+    expect(list.code).toBe(0);
+    const row = list.stdout.split('\n').find((l) => l.startsWith(id));
+    expect(row).toMatch(/CANCELLED\s+cancelled\s+long_training/);
+
+    const history = await cli('history', id);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain('ACTIVITY_TASK_CANCEL_REQUESTED');
+    expect(history.stdout).toContain('WORKFLOW_EXECUTION_CANCELED');
+
+    // The exported history replays against the current workflow code without nondeterminism.
+    const json = await cli('history', id, '--json');
+    expect(json.code).toBe(0);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(JSON.parse(json.stdout)), id);
+  });
+
+  test('trigger --wait follows a cycle to the end and exits 0 when it completes', async () => {
+    const run = await cli('trigger', '--brief', 'quick', '--wait');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('→ designing');
+    expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
+    expect(run.stdout).toMatch(/Verdict\s+promising/);
+    expect(run.stdout).toMatch(/Training gate\s+passed/);
+  });
+
+  test('trigger --wait exits 1 with the gate reason when a gate fails', async () => {
+    const run = await cli('trigger', '--brief', 'quick', '--gate', 'training.minAccuracy=0.9', '--wait');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Failed\s+Training gate failed: accuracy_below_threshold \(accuracy 58% < 90%\)/);
+  });
+
+  test('scripts/trigger.sh starts a cycle with the temporal CLI that the worker runs', async () => {
+    const run = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--brief', 'from "the" shell', '--model', 'sonnet'], {
+      TEMPORAL_ADDRESS: env.address,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = startedId(run.stdout);
+    expect(run.stdout).toContain(`workflow cancel --workflow-id ${id}`);
+    const result = (await env.client.workflow.getHandle(id).result()) as CycleStatus;
+    expect(result.outcome).toBe('completed');
+    expect(result.model).toBe('claude-sonnet-5-5');
+    expect(fakes.calls.design.at(-1)?.brief).toBe('from "the" shell');
+    const status = await env.client.workflow.getHandle(id).query(statusQuery);
+    expect(status.phase).toBe('completed');
+  });
+});
+
+describe('user errors: a clear message, a non-zero exit, no stack trace', () => {
+  test.each([
+    [['status', 'research-nope'], "No research cycle with id 'research-nope'"],
+    [['history', 'research-nope'], "No research cycle with id 'research-nope'"],
+    [['cancel', 'research-nope'], "No research cycle with id 'research-nope'"],
+    [['trigger', '--model', 'gpt-4'], "model: unknown model 'gpt-4'"],
+    [['trigger', '--gate', 'training.minAccuracy=abc'], 'expected <training|backtest>.<threshold>=<number>'],
+    [['trigger', '--frobnicate'], "unknown option '--frobnicate'"],
+    [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
+  ])('ktrdr-agent %j', async (args, message) => {
+    const run = await cli(...args);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('no server at the address', async () => {
+    const run = await ktrdrAgent('127.0.0.1:1', 'list');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Cannot reach the Temporal service at 127.0.0.1:1');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import YAML from 'yaml';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
+
+/**
+ * The production deployment files: docker-compose.yml (checked by the real Compose CLI when one is
+ * installed, and structurally always), the Dockerfile and .dockerignore.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
+
+/** `docker compose` (v2 plugin) if it works, else `docker-compose` (v1), else nothing. */
+function findComposeCli(): string[] | undefined {
+  const works = (command: string, args: string[]) =>
+    spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  if (works('docker', ['compose', 'version'])) return ['docker', 'compose'];
+  if (works('docker-compose', ['version'])) return ['docker-compose'];
+  return undefined;
+}
+
+const composeCli = findComposeCli();
+if (!composeCli) console.log('compose check skipped: no docker compose CLI');
+
+test.skipIf(!composeCli)('docker-compose.yml passes `compose config -q` without errors or warnings', () => {
+  const [command, ...prefix] = composeCli!;
+  const result = spawnSync(command, [...prefix, '-f', COMPOSE_FILE, 'config', '-q'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(result.error).toBeUndefined();
+  expect(result.stderr.trim()).toBe('');
+  expect(result.status).toBe(0);
+});
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string> | string[];
+  depends_on?: Record<string, { condition: string }> | string[];
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  ports?: string[];
+}
+
+describe('docker-compose.yml structure', () => {
+  const compose = YAML.parse(fs.readFileSync(COMPOSE_FILE, 'utf8')) as {
+    version?: unknown;
+    services: Record<string, Service>;
+    volumes?: Record<string, unknown>;
+  };
+  const services = compose.services;
+  const longRunning = ['postgres', 'temporal', 'temporal-ui', 'worker'];
+  const oneShot = ['temporal-schema', 'temporal-setup'];
+
+  const env = (service: Service): Record<string, string | undefined> =>
+    Array.isArray(service.environment)
+      ? Object.fromEntries(service.environment.map((entry) => {
+          const at = entry.indexOf('=');
+          return at < 0 ? [entry, undefined] : [entry.slice(0, at), entry.slice(at + 1)];
+        }))
+      : { ...service.environment };
+  const script = (service: Service) => [service.command ?? []].flat().join('\n');
+
+  test('has the expected services and no obsolete version key', () => {
+    expect(Object.keys(services).sort()).toEqual([...longRunning, ...oneShot].sort());
+    expect(compose.version).toBeUndefined();
+  });
+
+  test.each(longRunning)('long-running service %s has a healthcheck and a restart policy', (name) => {
+    const healthcheck = services[name].healthcheck;
+    expect(healthcheck?.disable).not.toBe(true);
+    expect([healthcheck?.test ?? []].flat().length).toBeGreaterThan(0);
+    expect(services[name].restart).toBe('unless-stopped');
+  });
+
+  test.each(oneShot)('one-shot job %s is not restarted once it has exited', (name) => {
+    expect(services[name].restart).toBe('no');
+  });
+
+  test('every third-party image is pinned to a version tag', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build !== undefined) continue;
+      expect(service.image, name).toMatch(/^[\w./-]+:\d[\w.-]*$/);
+    }
+    expect(services.postgres.image).toMatch(/^postgres:16\b/);
+    expect(services.temporal.image).toMatch(/^temporalio\/server:1\.32\./);
+    expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
+    expect(services['temporal-setup'].image).toMatch(/^temporalio\/admin-tools:/);
+  });
+
+  test('services start in order: database, schema, server, setup, worker', () => {
+    expect(services['temporal-schema'].depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(services['temporal-setup'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(services['temporal-ui'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(services.worker.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+  });
+
+  test('Temporal persists in the PostgreSQL service, whose data is on a named volume', () => {
+    expect(env(services.temporal)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(Object.keys(compose.volumes ?? {})).toContain('postgres-data');
+    expect(script(services['temporal-schema'])).toContain('temporal_visibility');
+  });
+
+  test('the setup job registers every search attribute the workflows use, as Keyword', () => {
+    const setup = services['temporal-setup'];
+    const declared = env(setup).SEARCH_ATTRIBUTES?.split(/\s+/).sort();
+    expect(declared).toEqual(SEARCH_ATTRIBUTES.map((key) => key.name).sort());
+    expect(SEARCH_ATTRIBUTES.every((key) => key.type === 'KEYWORD')).toBe(true);
+    expect(script(setup)).toContain('temporal operator search-attribute create');
+    expect(script(setup)).toContain('--type Keyword');
+  });
+
+  test('the worker is built from the Dockerfile and points at the cluster', () => {
+    const worker = services.worker;
+    expect(worker.build).toBe('.');
+    expect(worker.command).toEqual(['worker']);
+    expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(env(services['temporal-ui'])).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(services['temporal-ui'].ports).toContain('8080:8080');
+  });
+
+  test('the dynamic config file the server is pointed at exists', () => {
+    expect(env(services.temporal).DYNAMIC_CONFIG_FILE_PATH).toBe('/etc/temporal/config/dynamicconfig/production-sql.yaml');
+    const file = path.join(ROOT, 'deploy/temporal/dynamicconfig/production-sql.yaml');
+    expect(YAML.parse(fs.readFileSync(file, 'utf8'))).toHaveProperty(['limit.maxIDLength']);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+
+  test('builds in stages on node:20-bookworm-slim and runs the CLI as a non-root user', () => {
+    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
+    expect(dockerfile.match(/^FROM /gm)?.length).toBe(2);
+    expect(dockerfile).toMatch(/^RUN npm ci /m);
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/ktrdr-agent\.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["worker"\]$/m);
+  });
+
+  test('.dockerignore keeps local state out of the build context', () => {
+    const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    for (const entry of ['node_modules', 'dist', '.tools', '.data', '.git', 'test-results', 'bench/.venv']) {
+      expect(ignored).toContain(entry);
+    }
+  });
+});
