@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
@@ -59,6 +59,15 @@ function gateOption(value: string, previous: Record<string, Record<string, numbe
   return { ...previous, [match[1]]: { ...previous[match[1]], [match[2]]: n } };
 }
 
+/** Worker and SDK logs at WARN unless KTRDR_LOG_LEVEL says otherwise (the bundler alone prints dozens of INFO lines). */
+function installLogger(): void {
+  const level = (process.env.KTRDR_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
+    throw new UserError(`KTRDR_LOG_LEVEL=${process.env.KTRDR_LOG_LEVEL} is not a log level: use TRACE, DEBUG, INFO, WARN or ERROR.`);
+  }
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
 async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {
   const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities() });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
@@ -87,6 +96,7 @@ export function program(): Command {
     .option('--db <file>', 'SQLite file that keeps the history', path.join(DATA_DIR, 'temporal.db'))
     .option('--no-worker', 'start only the server')
     .action(async (opts: { ip: string; port: number; uiPort: number; db: string; worker: boolean }) => {
+      installLogger();
       const server = await startDevServer({ ...opts, dbFile: path.resolve(opts.db), logFile: path.join(DATA_DIR, 'temporal.log') });
       let stopping = false;
       const stop = async () => {
@@ -122,6 +132,7 @@ export function program(): Command {
     .description('run a worker for research cycles against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE')
     .option('--task-queue <name>', 'task queue to poll', TASK_QUEUE)
     .action(async (opts: { taskQueue: string }) => {
+      installLogger();
       const { connectionOptions, address, namespace } = connectionSettings();
       let native: NativeConnection;
       try {
