@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
@@ -24,6 +24,7 @@ import { DATA_DIR } from './paths';
 import { resolveBinary } from './temporal/binaries';
 import { TASK_QUEUE } from './temporal/definitions';
 import { startDevServer } from './temporal/devServer';
+import { installRuntime, LOG_LEVELS } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { createWorker } from './worker';
 
@@ -62,10 +63,10 @@ function gateOption(value: string, previous: Record<string, Record<string, numbe
 /** Worker and SDK logs at WARN unless KTRDR_LOG_LEVEL says otherwise (the bundler alone prints dozens of INFO lines). */
 function installLogger(): void {
   const level = (process.env.KTRDR_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
-  if (!['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
+  if (!LOG_LEVELS.includes(level)) {
     throw new UserError(`KTRDR_LOG_LEVEL=${process.env.KTRDR_LOG_LEVEL} is not a log level: use TRACE, DEBUG, INFO, WARN or ERROR.`);
   }
-  Runtime.install({ logger: new DefaultLogger(level) });
+  installRuntime(level);
 }
 
 async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {

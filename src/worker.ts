@@ -4,6 +4,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { ResearchActivities } from './domain/activities';
 import { TASK_QUEUE } from './temporal/definitions';
 
+/** Written by the build next to the compiled worker; absent when running from source (tests). */
+export const BUNDLE_PATH = path.join(__dirname, 'workflow-bundle.js');
+
 /** The workflow entry point: TypeScript when run from source (tests), JavaScript when built. */
 export function workflowsPath(): string {
   const base = path.join(__dirname, 'workflows', 'index');
@@ -24,7 +27,11 @@ export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, ac
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : fs.existsSync(BUNDLE_PATH)
+        ? { workflowBundle: { codePath: BUNDLE_PATH } }
+        : { workflowsPath: workflowsPath() }),
     activities,
     // Heartbeats go out at most once a second, so a cancellation reaches a running activity within about a second.
     maxHeartbeatThrottleInterval: '1 second',

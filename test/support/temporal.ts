@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { installRuntime } from '../../src/temporal/runtime';
 import type { ResearchActivities } from '../../src/domain/activities';
 import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createWorker, workflowsPath } from '../../src/worker';
 
 // Workers log every activity failure at WARN; tests provoke many on purpose.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+installRuntime('ERROR');
 
 function binary(env: string): string {
   const path = process.env[env];
