@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { expect, test } from 'vitest';
+import { workflowBundle } from '../support/temporal';
+
+/**
+ * Histories recorded from earlier versions of the workflow must replay against the current
+ * code: a change that would break cycles in flight fails here (guard it with `patched()`).
+ * To add one: `ktrdr-agent history <id> --json > test/fixtures/histories/<name>.json`.
+ */
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+test('there are recorded histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(5);
+});
+
+test.each(files)('%s replays without nondeterminism', async (file) => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+});
