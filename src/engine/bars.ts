@@ -1,0 +1,43 @@
+/**
+ * OHLCV bars as columns of typed arrays: the unit of work for indicators, features and
+ * backtests (one allocation per column, no per-bar objects).
+ */
+export interface Bars {
+  symbol: string;
+  timeframe: string;
+  /** Bar open time, epoch milliseconds UTC, strictly increasing. */
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+}
+
+export const barCount = (bars: Bars): number => bars.time.length;
+
+/** Bars [from, to) as views on the same memory (no copy). */
+export function sliceBars(bars: Bars, from: number, to: number): Bars {
+  return {
+    symbol: bars.symbol,
+    timeframe: bars.timeframe,
+    time: bars.time.subarray(from, to),
+    open: bars.open.subarray(from, to),
+    high: bars.high.subarray(from, to),
+    low: bars.low.subarray(from, to),
+    close: bars.close.subarray(from, to),
+    volume: bars.volume.subarray(from, to),
+  };
+}
+
+/** Length of one bar of each timeframe the project knows, in milliseconds. */
+export const TIMEFRAME_MS: Record<string, number> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '30m': 1_800_000,
+  '1h': 3_600_000,
+  '4h': 14_400_000,
+  '1d': 86_400_000,
+  '1w': 604_800_000,
+};
