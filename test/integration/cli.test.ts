@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -24,10 +23,8 @@ const fakes = fakeActivities({
   overrides: (calls) => ({
     async trainModel(input) {
       calls.train.push(input);
-      const ctx = Context.current();
       if (input.strategyName === 'long_training') {
-        ctx.heartbeat({ percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_cli' });
-        return runUntilCancelled('training', calls);
+        return runUntilCancelled('training', calls, { percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_cli' });
       }
       return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { accuracy: 0.58, loss: 0.6, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 12 } };
     },

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type {
+  ActivityProgress,
   AssessInput,
   BacktestInput,
   BacktestMetrics,
@@ -57,11 +58,15 @@ export interface Fakes extends ResearchActivities {
   calls: CallLog;
 }
 
-/** Heartbeats progress until the activity is cancelled, then records it and rethrows. */
-export async function runUntilCancelled(name: string, calls: CallLog): Promise<never> {
+/** Heartbeats the same progress until the activity is cancelled, then records it and rethrows. */
+export async function runUntilCancelled(
+  name: string,
+  calls: CallLog,
+  progress: ActivityProgress = { percent: 42, step: `${name} in progress`, operationId: `op-${name}` },
+): Promise<never> {
   const ctx = Context.current();
-  const beat = setInterval(() => ctx.heartbeat({ percent: 42, step: `${name} in progress`, operationId: `op-${name}` }), 100);
-  ctx.heartbeat({ percent: 42, step: `${name} in progress`, operationId: `op-${name}` });
+  const beat = setInterval(() => ctx.heartbeat(progress), 100);
+  ctx.heartbeat(progress);
   try {
     return await ctx.cancelled;
   } catch (err) {

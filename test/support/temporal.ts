@@ -25,10 +25,14 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** The official `temporal` CLI dev server (real persistence and visibility), never the SDK's download. */
-export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/** The official `temporal` CLI dev server (real persistence and visibility), never the SDK's download; with its Web UI when given a port. */
+export async function devServerEnv(uiPort?: number): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: binary('TEMPORAL_CLI_PATH') }, extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: { type: 'existing-path', path: binary('TEMPORAL_CLI_PATH') },
+      ...(uiPort !== undefined && { ui: true, uiPort }),
+      extraArgs: ['--log-level', 'error', ...(uiPort !== undefined ? ['--ui-disable-news-fetch'] : [])],
+    },
   });
   await ensureSearchAttributes(env.connection, 'default');
   return env;
