@@ -6,6 +6,7 @@ import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
+import { registerStrategyCommands } from './cli/strategyCommands';
 import {
   cancelCycle,
   connect,
@@ -82,7 +83,7 @@ export function program(): Command {
 
   cli
     .command('setup')
-    .description('install what the project needs besides npm packages: the official Temporal binaries')
+    .description('install the official Temporal binaries (the market data comes from scripts/fetch-market-data.sh)')
     .action(() => {
       console.log(`temporal CLI:         ${resolveBinary('cli')}`);
       console.log(`temporal-test-server: ${resolveBinary('testServer')}`);
@@ -243,6 +244,7 @@ export function program(): Command {
       });
     });
 
+  registerStrategyCommands(cli);
   return cli;
 }
 

@@ -8,3 +8,12 @@ export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 
 /** Git-ignored folder for local state: the dev server's SQLite history. */
 export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
+
+/** Strategy YAML files: examples, and what the agent designs. */
+export const STRATEGIES_DIR = path.join(PROJECT_ROOT, 'strategies');
+
+/** Trained models, one folder per strategy. */
+export const MODELS_DIR = path.join(PROJECT_ROOT, 'models');
+
+/** Backtest reports (trades, equity, metrics), one folder per strategy. */
+export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');

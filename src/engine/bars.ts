@@ -30,6 +30,17 @@ export function sliceBars(bars: Bars, from: number, to: number): Bars {
   };
 }
 
+/** Bars whose open time falls in [start, end] (dates as YYYY-MM-DD, both inclusive), as views. */
+export function barsBetween(bars: Bars, start?: string, end?: string): Bars {
+  const from = start ? Date.parse(`${start}T00:00:00Z`) : -Infinity;
+  const to = end ? Date.parse(`${end}T00:00:00Z`) + 86_400_000 : Infinity;
+  let i = 0;
+  while (i < bars.time.length && bars.time[i] < from) i++;
+  let j = i;
+  while (j < bars.time.length && bars.time[j] < to) j++;
+  return sliceBars(bars, i, j);
+}
+
 /** Length of one bar of each timeframe the project knows, in milliseconds. */
 export const TIMEFRAME_MS: Record<string, number> = {
   '1m': 60_000,

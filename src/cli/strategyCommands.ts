@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { barsBetween } from '../engine/bars';
+import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
+import { writeBarsCsvColumns } from '../engine/featuresCsv';
+import { buildFeatures } from '../engine/features';
+import { loadBars } from '../engine/marketData';
+import { TrainingCancelled } from '../engine/neural';
+import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
+import { UserError } from '../errors';
+import { formatProblem } from '../strategy/problems';
+import { strategyFile } from '../strategy/files';
+import { strategyMarkets, trainingDateRange } from '../strategy/schema';
+import { validateStrategyFile } from '../strategy/validate';
+
+const shown = (file: string) => path.relative(process.cwd(), file) || file;
+
+export function registerStrategyCommands(cli: Command): void {
+  cli
+    .command('validate')
+    .description('check a strategy: schema, indicators and parameters, fuzzy sets against the real data; every problem with its line')
+    .argument('<strategy>', 'a name (rsi_adx_trend_filter) or a file in strategies/')
+    .action((nameOrPath: string) => {
+      const file = strategyFile(nameOrPath);
+      const result = validateStrategyFile(file);
+      for (const problem of result.problems) console.log(formatProblem(shown(file), problem));
+      const errors = result.problems.filter((p) => p.severity === 'error').length;
+      if (!result.valid) throw new UserError(`${shown(file)}: ${errors} error${errors === 1 ? '' : 's'}`);
+      console.log(`${shown(file)}: valid${result.problems.length ? ` (${result.problems.length} warning${result.problems.length === 1 ? '' : 's'})` : ''}`);
+    });
+
+  cli
+    .command('features')
+    .description('the columns the model sees: each indicator and fuzzy membership, its range and how often each set fires')
+    .argument('<strategy>', 'a name or a file in strategies/')
+    .option('--csv <file>', 'also write every column to a CSV file in reports/')
+    .action((nameOrPath: string, opts: { csv?: string }) => {
+      const file = strategyFile(nameOrPath);
+      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shown(file));
+      const { symbols, timeframe } = strategyMarkets(strategy);
+      const range = trainingDateRange(strategy.training_data);
+      for (const symbol of symbols) {
+        const bars = barsBetween(loadBars(symbol, timeframe), range.start, range.end);
+        const features = buildFeatures(strategy, bars);
+        console.log(`${symbol} ${timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
+        console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
+        if (opts.csv) console.log(`wrote ${shown(writeBarsCsvColumns(opts.csv, strategy.name, symbol, bars, features))}`);
+      }
+    });
+
+  cli
+    .command('train')
+    .description("train a strategy's model on its data; prints the training report (validation metrics, never the holdout)")
+    .argument('<strategy>', 'a name or a file in strategies/')
+    .option('--json', 'print the report as JSON')
+    .action(async (nameOrPath: string, opts: { json?: boolean }) => {
+      const file = strategyFile(nameOrPath);
+      const report = await withCancel((signal, bar) =>
+        trainStrategy(file, {
+          signal,
+          onProgress: (p) => bar.update(p.epoch, { step: `epoch ${p.epoch}/${p.totalEpochs} · loss ${p.loss.toFixed(4)}`, total: p.totalEpochs }),
+        }),
+      );
+      console.log(opts.json ? JSON.stringify(report, null, 2) : renderTraining(report));
+    });
+
+  cli
+    .command('backtest')
+    .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/')
+    .argument('<strategy>', 'a name or a file in strategies/')
+    .option('--json', 'print the summaries as JSON')
+    .action(async (nameOrPath: string, opts: { json?: boolean }) => {
+      const run = await backtestStrategy(strategyFile(nameOrPath));
+      if (opts.json) {
+        const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
+        console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
+      } else console.log(renderBacktest(run));
+    });
+}
+
+/** Runs a cancellable job with a progress bar; Ctrl+C aborts it cleanly instead of killing the process. */
+async function withCancel<T>(job: (signal: AbortSignal, bar: SingleBar) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const bar = new SingleBar({ format: '  {bar} {step}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+  bar.start(1, 0, { step: 'preparing' });
+  try {
+    return await job(controller.signal, bar);
+  } catch (err) {
+    if (err instanceof TrainingCancelled) throw new UserError('stopped (Ctrl+C): nothing was saved', 130);
+    throw err;
+  } finally {
+    bar.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3));
+
+function featureTable(indicators: (readonly [string, Float64Array])[], columns: (readonly [string, Float64Array])[]): string {
+  const lines = ['  column                                   min         median      max         fires(>0.5)  ready'];
+  const row = (name: string, values: Float64Array, membership: boolean) => {
+    const finite = Float64Array.from(values.filter(Number.isFinite)).sort();
+    if (!finite.length) return `  ${name.padEnd(40)} (no values)`;
+    const fires = membership ? pct(finite.filter((v) => v > 0.5).length / finite.length) : '';
+    const cells = [finite[0], finite[Math.floor(finite.length / 2)], finite[finite.length - 1]].map((v) => num(v).padStart(10));
+    return `  ${name.padEnd(40)} ${cells.join('  ')}  ${fires.padStart(11)}  ${pct(finite.length / values.length).padStart(6)}`;
+  };
+  for (const [name, values] of indicators) lines.push(row(`${name} (indicator)`, values, false));
+  for (const [name, values] of columns) if (!/_lag_\d+$/.test(name)) lines.push(row(name, values, true));
+  const lags = columns.length - columns.filter(([n]) => !/_lag_\d+$/.test(n)).length;
+  if (lags) lines.push(`  + ${lags} lagged copies`);
+  return lines.join('\n');
+}
+
+function renderTraining(r: TrainingReport): string {
+  const m = r.metrics;
+  const classes = ['BUY', 'HOLD', 'SELL'];
+  return [
+    `Strategy     ${r.strategy} (${r.symbols.join(', ')} ${r.timeframe})`,
+    `Model        ${shown(r.modelPath)} · ${r.features} features · ${r.parameters} parameters`,
+    `Rows         train ${r.rows.train} · validation ${r.rows.validation} (the holdout is kept for the backtest)`,
+    `Epochs       ${m.epochsTrained}${r.stoppedEarly ? ' (stopped early)' : ''} · best ${r.bestEpoch} · ${(r.trainingTimeMs / 1000).toFixed(1)} s`,
+    `Train loss   ${m.initialTrainLoss.toFixed(4)} → ${m.finalTrainLoss.toFixed(4)} (${pct((m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss)} lower)`,
+    `Validation   accuracy ${pct(m.accuracy)} vs chance ${pct(m.chanceAccuracy ?? 0)} · loss ${m.loss.toFixed(4)}`,
+    ...classes.map(
+      (c, i) =>
+        `  ${c.padEnd(5)}      share ${pct(r.validation.classBalance[i]).padStart(6)} · precision ${pct(r.validation.precision[i]).padStart(6)} · recall ${pct(r.validation.recall[i]).padStart(6)}`,
+    ),
+  ].join('\n');
+}
+
+function renderBacktest(run: BacktestRun): string {
+  const lines = [`Strategy     ${run.strategy} on ${run.symbol} ${run.timeframe} · reports in ${shown(run.reportDir)}/`];
+  for (const [name, r] of Object.entries(run.periods)) {
+    const m = r.metrics;
+    const from = new Date(r.period.startTime).toISOString().slice(0, 10);
+    const to = new Date(r.period.endTime).toISOString().slice(0, 10);
+    lines.push(
+      '',
+      `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ' — for you, not for tuning' : ''}`,
+      `  strategy      return ${pct(m.totalReturn).padStart(7)} · Sharpe ${m.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(m.maxDrawdown).padStart(6)}`,
+      `  buy & hold    return ${pct(r.buyAndHold.totalReturn).padStart(7)} · Sharpe ${r.buyAndHold.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(r.buyAndHold.maxDrawdown).padStart(6)}`,
+      `  trades        ${m.totalTrades} · win rate ${pct(m.winRate)} · profit factor ${m.profitFactor === null ? '–' : m.profitFactor.toFixed(2)} · exposure ${pct(m.exposure)} · fees ${m.feesPaid.toFixed(2)}`,
+    );
+  }
+  return lines.join('\n');
+}

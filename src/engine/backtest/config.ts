@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * The strategy's `decisions` section (spec §2.1), with KTRDR's field names so the strategy
+ * schema can embed it as is. Every field changes the signal stream or is rejected (spec §8 #21).
+ */
+export const DecisionConfigSchema = z.strictObject({
+  /** The model always emits three class probabilities; no other output format exists to honour. */
+  output_format: z.literal('classification').default('classification'),
+  confidence_threshold: z.number().min(0).max(1).default(0.5),
+  position_awareness: z.boolean().default(true),
+  filters: z
+    .strictObject({
+      /** Hours of bar time, whatever the timeframe; 0 turns the filter off. */
+      min_signal_separation: z.number().min(0).default(4),
+      /** Holds an entry when the bar's volume is below its trailing 20-bar mean (see decisions.ts). */
+      volume_filter: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+export type DecisionConfig = z.infer<typeof DecisionConfigSchema>;
+
+/** Costs and sizing of the simulation; the defaults are KTRDR's engine defaults (spec §5). Rates are fractions. */
+export const ExecutionConfigSchema = z.strictObject({
+  initialCapital: z.number().positive().default(100_000),
+  /** Charged on the fill value of every entry and every exit. */
+  commission: z.number().min(0).lt(1).default(0.001),
+  /** Fraction of the open price paid on a buy and given up on a sell. */
+  slippage: z.number().min(0).lt(1).default(0.0005),
+  /** Fraction of equity an entry spends, entry commission included. */
+  positionSize: z.number().positive().max(1).default(0.25),
+});
+export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
+
+export const BacktestConfigSchema = z.strictObject({
+  decisions: DecisionConfigSchema.prefault({}),
+  execution: ExecutionConfigSchema.prefault({}),
+});
+export type BacktestConfig = z.infer<typeof BacktestConfigSchema>;
+export type BacktestConfigInput = z.input<typeof BacktestConfigSchema>;

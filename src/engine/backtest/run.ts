@@ -1,0 +1,38 @@
+import type { Bars } from '../bars';
+import { BacktestConfigSchema, type BacktestConfigInput } from './config';
+import { decide } from './decisions';
+import { curveMetrics, measurePeriod, strategyMetrics } from './metrics';
+import { BacktestSummarySchema, type BacktestReport } from './result';
+import { EXECUTION_MODEL, simulate } from './simulate';
+
+/**
+ * Backtests the model's class probabilities (n×3, see decide) on the bars they were computed
+ * from. The period starts at the first bar with a decision; buy-and-hold buys on the same open
+ * the strategy could first buy on, fully invested, with the same costs, and is closed like any
+ * open position at the last bar's close. The summary is validated before it is returned, so a
+ * NaN never reaches a gate or a file: a NaN price or trade would turn the equity, and with it
+ * the metrics, into NaN. Trades and curves are not parsed again:
+ * parsing 5 000 trades took ≈ 100 ms in a fresh process.
+ */
+export function backtest(bars: Bars, probabilities: Float32Array, config: BacktestConfigInput = {}): BacktestReport {
+  const { decisions: decisionConfig, execution } = BacktestConfigSchema.parse(config);
+  const { signals, firstReady, summary } = decide(probabilities, bars, decisionConfig);
+  const time = bars.time.subarray(firstReady);
+  const period = measurePeriod(time);
+
+  const strategy = simulate(bars, signals, execution);
+  const entryOnly = new Int8Array(signals.length);
+  entryOnly[firstReady] = 1;
+  const benchmark = simulate(bars, entryOnly, { ...execution, positionSize: 1 });
+
+  const strategyEquity = strategy.equity.subarray(firstReady);
+  const benchmarkEquity = benchmark.equity.subarray(firstReady);
+  const checked = BacktestSummarySchema.parse({
+    period,
+    execution: { ...execution, ...EXECUTION_MODEL },
+    decisions: { config: decisionConfig, summary },
+    metrics: strategyMetrics(time, strategyEquity, strategy.trades, period),
+    buyAndHold: curveMetrics(time, benchmarkEquity, period),
+  });
+  return { ...checked, trades: strategy.trades, equity: { time, strategy: strategyEquity, buyAndHold: benchmarkEquity } };
+}

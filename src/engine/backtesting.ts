@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors';
+import { modelDir, reportDir } from '../strategy/files';
+import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
+import { barsBetween, sliceBars, type Bars } from './bars';
+import { backtest } from './backtest/run';
+import { writeBacktestReport } from './backtest/report';
+import type { BacktestReport } from './backtest/result';
+import { buildFeatures } from './features';
+import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { loadModelFile, sha256, type ModelFile } from './modelFile';
+import { Mlp } from './neural';
+import { strategyFromText } from './training';
+
+/**
+ * Backtests a trained strategy on the periods its model never trained on (spec §5): the
+ * validation split (what the gate and the assessment read) and the holdout (the `test`
+ * split, reported apart for the researcher), plus the strategy's own `backtest.date_range`
+ * when it gives one (it must lie after the training data). The first symbol is traded,
+ * as in KTRDR.
+ */
+export const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
+export type PeriodName = (typeof PERIODS)[number];
+
+export interface BacktestRun {
+  strategy: string;
+  symbol: string;
+  timeframe: string;
+  modelPath: string;
+  reportDir: string;
+  periods: Partial<Record<PeriodName, BacktestReport>>;
+}
+
+export interface BacktestOptions {
+  dataDir?: string;
+  modelsDir?: string;
+  reportsDir?: string;
+  /** A model other than the strategy's own models/<name>/model.json. */
+  modelPath?: string;
+}
+
+/** Class probabilities for every bar (NaN rows where a feature is not ready), from the model file's columns and scaler. */
+export function predictBars(strategy: Strategy, model: ModelFile, network: Mlp, bars: Bars): Float32Array {
+  const features = buildFeatures(strategy, bars);
+  if (features.columns.join() !== model.columns.join()) {
+    throw new UserError(`the model was trained on other features than the strategy now builds: retrain ${strategy.name}`);
+  }
+  const n = bars.time.length;
+  const d = features.columns.length;
+  const x = new Float32Array(n * d);
+  const ready = new Uint8Array(n);
+  for (let t = 0; t < n; t++) {
+    ready[t] = 1;
+    for (let c = 0; c < d; c++) {
+      const v = features.values[c][t];
+      if (!Number.isFinite(v)) ready[t] = 0;
+      x[t * d + c] = model.scaler ? (v - model.scaler.mean[c]) / model.scaler.std[c] : v;
+    }
+  }
+  const probabilities = network.predictProba(x);
+  for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
+  return probabilities;
+}
+
+export async function backtestStrategy(strategyPath: string, options: BacktestOptions = {}): Promise<BacktestRun> {
+  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const text = fs.readFileSync(strategyPath, 'utf8');
+  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const modelPath = options.modelPath ?? path.join(modelDir(strategy.name, options.modelsDir), 'model.json');
+  const model = loadModelFile(modelPath);
+  if (model.strategySha256 !== sha256(text)) {
+    throw new UserError(`${path.basename(strategyPath)} changed since its model was trained: retrain it (ktrdr-agent train ${strategy.name})`);
+  }
+  const network = Mlp.fromJSON(model.network);
+  const { symbols, timeframe } = strategyMarkets(strategy);
+  const symbol = symbols[0];
+  const split = model.splits.find((s) => s.symbol === symbol);
+  if (!split) throw new UserError(`the model has no split for ${symbol}: retrain ${strategy.name}`);
+
+  const all = loadBars(symbol, timeframe, { dir: dataDir });
+  const range = trainingDateRange(strategy.training_data);
+  const bars = barsBetween(all, range.start, range.end);
+  if (bars.time.length !== split.bars || bars.time[split.ranges.test.start] !== split.ranges.test.startTime) {
+    throw new UserError(`the market data for ${symbol} ${timeframe} changed since the model was trained: retrain ${strategy.name}`);
+  }
+  const probabilities = predictBars(strategy, model, network, bars);
+  const config = {
+    decisions: strategy.decisions,
+    execution: {
+      initialCapital: strategy.backtest?.initial_capital,
+      commission: strategy.backtest?.commission,
+      slippage: strategy.backtest?.slippage,
+      positionSize: strategy.backtest?.position_size,
+    },
+  };
+  const run = (from: number, to: number, source: Bars, probs: Float32Array) =>
+    backtest(sliceBars(source, from, to), probs.subarray(from * 3, to * 3), config);
+
+  const periods: BacktestRun['periods'] = {
+    validation: run(split.ranges.validation.start, split.ranges.validation.end, bars, probabilities),
+    holdout: run(split.ranges.test.start, split.ranges.test.end, bars, probabilities),
+  };
+  const outOfSample = strategy.backtest?.date_range;
+  if (outOfSample) {
+    // features warm up on the bars before the period, which is why the whole series is scored
+    const upTo = barsBetween(all, undefined, outOfSample.end);
+    const from = barsBetween(upTo, outOfSample.start).time[0];
+    const start = upTo.time.indexOf(from);
+    if (start < 0) throw new UserError(`no ${symbol} ${timeframe} bars in backtest.date_range`);
+    periods.out_of_sample = run(start, upTo.time.length, upTo, predictBars(strategy, model, network, upTo));
+  }
+
+  const dir = reportDir(strategy.name, options.reportsDir);
+  for (const [name, report] of Object.entries(periods)) await writeBacktestReport(report, path.join(dir, name));
+  return { strategy: strategy.name, symbol, timeframe, modelPath, reportDir: dir, periods };
+}

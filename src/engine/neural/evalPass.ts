@@ -1,0 +1,45 @@
+import { activateEval } from './activations';
+import { linearForward } from './linear';
+import type { Mlp } from './mlp';
+
+/**
+ * Eval-mode forward pass (no dropout) over a dataset in fixed-size chunks, so inference
+ * on a million rows needs buffers for 256 of them and no allocation per row.
+ */
+export class EvalPass {
+  readonly chunk: number;
+  private readonly input: Float64Array;
+  private readonly outputs: Float64Array[];
+
+  constructor(
+    private readonly model: Mlp,
+    chunk = 256,
+  ) {
+    this.chunk = chunk;
+    this.input = new Float64Array(chunk * model.config.inputSize);
+    this.outputs = model.layers.map((layer) => new Float64Array(chunk * layer.outSize));
+  }
+
+  /** Rows in x, which must be a whole number of rows of inputSize. */
+  rowCount(x: Float32Array): number {
+    const d = this.model.config.inputSize;
+    if (x.length % d !== 0) throw new Error(`input has ${x.length} values, not a multiple of ${d} features`);
+    return x.length / d;
+  }
+
+  /** Logits of rows [from, from + rows) of x, rows ≤ chunk; the buffer is reused by the next call. */
+  logits(x: Float32Array, from: number, rows: number): Float64Array {
+    const { model } = this;
+    const d = model.config.inputSize;
+    this.input.set(x.subarray(from * d, (from + rows) * d));
+    let current = this.input;
+    const last = model.layers.length - 1;
+    model.layers.forEach((layer, l) => {
+      const z = this.outputs[l];
+      linearForward(current, model.weights(layer), model.bias(layer), z, rows, layer.inSize, layer.outSize);
+      if (l < last) activateEval(model.config.activation, z, rows * layer.outSize);
+      current = z;
+    });
+    return current;
+  }
+}

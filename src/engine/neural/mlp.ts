@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { Random } from '../random';
+import { ACTIVATIONS, initialWeight } from './activations';
+import { EvalPass } from './evalPass';
+
+export const MlpConfigSchema = z.strictObject({
+  inputSize: z.number().int().min(1),
+  hiddenLayers: z.array(z.number().int().min(1)),
+  activation: z.enum(ACTIVATIONS),
+  dropout: z.number().min(0).lt(1),
+  outputSize: z.number().int().min(2),
+});
+export type MlpConfig = z.infer<typeof MlpConfigSchema>;
+
+/** Where one dense layer lives in the flat parameter vector. */
+export interface LayerShape {
+  inSize: number;
+  outSize: number;
+  weightOffset: number;
+  biasOffset: number;
+}
+
+const FORMAT = 'ktrdr-agent/mlp';
+
+const MlpJsonSchema = z.strictObject({
+  format: z.literal(FORMAT),
+  version: z.literal(1),
+  architecture: MlpConfigSchema,
+  /** Every parameter, float64 little-endian, in `params` order (see Mlp). */
+  params: z.string(),
+});
+export type MlpJson = z.infer<typeof MlpJsonSchema>;
+
+/**
+ * A multilayer perceptron classifier: per hidden size Linear → activation → dropout, then
+ * a Linear to `outputSize` logits (spec §4.7). All weights and biases live in one
+ * Float64Array, layer by layer (weights inSize×outSize row-major, then biases), so the
+ * optimiser, gradient clipping and best-weight snapshots are single loops or copies.
+ */
+export class Mlp {
+  readonly config: MlpConfig;
+  readonly layers: readonly LayerShape[];
+  readonly params: Float64Array;
+
+  private constructor(config: MlpConfig, params?: Float64Array) {
+    this.config = MlpConfigSchema.parse(config);
+    const sizes = [this.config.inputSize, ...this.config.hiddenLayers, this.config.outputSize];
+    const layers: LayerShape[] = [];
+    let offset = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const inSize = sizes[l];
+      const outSize = sizes[l + 1];
+      layers.push({ inSize, outSize, weightOffset: offset, biasOffset: offset + inSize * outSize });
+      offset += inSize * outSize + outSize;
+    }
+    this.layers = layers;
+    if (params && params.length !== offset) throw new Error(`model has ${offset} parameters, got ${params.length}`);
+    this.params = params ?? new Float64Array(offset);
+  }
+
+  /** A fresh model; `seed` fixes the initial weights (biases start at 0). */
+  static create(config: MlpConfig, seed: number): Mlp {
+    const model = new Mlp(config);
+    const rng = new Random(seed);
+    for (const layer of model.layers) {
+      for (let i = 0; i < layer.inSize * layer.outSize; i++) {
+        model.params[layer.weightOffset + i] = initialWeight(model.config.activation, layer.inSize, layer.outSize, rng);
+      }
+    }
+    return model;
+  }
+
+  get parameterCount(): number {
+    return this.params.length;
+  }
+
+  weights(layer: LayerShape): Float64Array {
+    return this.params.subarray(layer.weightOffset, layer.weightOffset + layer.inSize * layer.outSize);
+  }
+
+  bias(layer: LayerShape): Float64Array {
+    return this.params.subarray(layer.biasOffset, layer.biasOffset + layer.outSize);
+  }
+
+  /** Class probabilities (eval mode: no dropout) for the n rows of x (n×inputSize), as n×outputSize. */
+  predictProba(x: Float32Array): Float32Array {
+    const pass = new EvalPass(this);
+    const k = this.config.outputSize;
+    const rows = pass.rowCount(x);
+    const out = new Float32Array(rows * k);
+    for (let from = 0; from < rows; from += pass.chunk) {
+      const count = Math.min(pass.chunk, rows - from);
+      const logits = pass.logits(x, from, count);
+      for (let r = 0; r < count; r++) {
+        const o = r * k;
+        let max = logits[o];
+        for (let c = 1; c < k; c++) if (logits[o + c] > max) max = logits[o + c];
+        let total = 0;
+        for (let c = 0; c < k; c++) total += Math.exp(logits[o + c] - max);
+        const target = (from + r) * k;
+        for (let c = 0; c < k; c++) out[target + c] = Math.exp(logits[o + c] - max) / total;
+      }
+    }
+    return out;
+  }
+
+  clone(): Mlp {
+    return new Mlp(this.config, this.params.slice());
+  }
+
+  /** Exact: the parameters travel as their float64 bytes (~11 characters per parameter). */
+  toJSON(): MlpJson {
+    const bytes = new DataView(new ArrayBuffer(this.params.length * 8));
+    for (let i = 0; i < this.params.length; i++) bytes.setFloat64(i * 8, this.params[i], true);
+    return { format: FORMAT, version: 1, architecture: this.config, params: Buffer.from(bytes.buffer).toString('base64') };
+  }
+
+  static fromJSON(json: unknown): Mlp {
+    const parsed = MlpJsonSchema.parse(json);
+    const raw = Buffer.from(parsed.params, 'base64');
+    if (raw.length % 8 !== 0) throw new Error(`model parameters are ${raw.length} bytes, not a whole number of float64`);
+    const bytes = new DataView(raw.buffer, raw.byteOffset, raw.length);
+    const params = new Float64Array(raw.length / 8);
+    for (let i = 0; i < params.length; i++) params[i] = bytes.getFloat64(i * 8, true);
+    return new Mlp(parsed.architecture, params);
+  }
+}

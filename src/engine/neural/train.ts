@@ -1,0 +1,185 @@
+import { performance } from 'node:perf_hooks';
+import { Random } from '../random';
+import { checkFeatures, checkLabels, type Labels } from './dataset';
+import { BestEpoch, type EarlyStoppingConfig } from './earlyStopping';
+import { TrainingCancelled, TrainingDiverged } from './errors';
+import { lossAndAccuracy } from './evaluate';
+import type { Mlp } from './mlp';
+import { clipGradNorm, createOptimizer, type OptimizerName } from './optimizers';
+import { emptySums } from './softmaxCrossEntropy';
+import { TrainingPass } from './trainingPass';
+
+export interface TrainingProgress {
+  /** 1-based. */
+  epoch: number;
+  totalEpochs: number;
+  /** Batches done in this epoch (1-based; equals totalBatches at the end of the epoch). */
+  batch: number;
+  totalBatches: number;
+  /** Mean training loss of this epoch's batches so far. */
+  loss: number;
+}
+
+export interface TrainOptions {
+  /** n×d features, row-major. */
+  xTrain: Float32Array;
+  yTrain: Labels;
+  /** Validation rows: required, they pick the epoch whose weights are kept. */
+  xVal: Float32Array;
+  yVal: Labels;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** L2 penalty, see OptimizerOptions; 0 unless given (KTRDR's Adam used 1e-4). */
+  weightDecay?: number;
+  /** SGD momentum, 0.9 unless given. */
+  momentum?: number;
+  /** Clip the gradient to this global L2 norm before each step. */
+  gradientClipNorm?: number;
+  /** Loss weight per class, e.g. n / (K · count) to stop a rare class from being ignored. */
+  classWeights?: ArrayLike<number>;
+  /** Fixes the shuffles and dropout masks (the initial weights come with the model). */
+  seed: number;
+  /** When absent, all epochs run; the best epoch's weights (by val_loss) are still the ones kept. */
+  earlyStopping?: EarlyStoppingConfig;
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Least time between two progress calls within an epoch; the end of an epoch always reports. Default 200 ms. */
+  progressIntervalMs?: number;
+}
+
+export interface TrainingHistory {
+  trainLoss: number[];
+  trainAccuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+}
+
+export interface TrainingResult {
+  /**
+   * Per epoch. Train figures are over that epoch's batches in training mode (dropout on,
+   * weights moving), as PyTorch loops log them; validation figures are in eval mode.
+   */
+  history: TrainingHistory;
+  epochsTrained: number;
+  /** 1-based epoch whose weights the model now holds (best by the monitored metric). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /**
+   * Eval-mode loss on the whole training set of the untrained model, and of the returned
+   * model. Same mode, same rows, so (initial − final) / initial measures what training
+   * achieved; the first epoch's loss would already include a whole epoch of learning.
+   */
+  initialTrainLoss: number;
+  finalTrainLoss: number;
+  finalTrainAccuracy: number;
+  /** Eval-mode validation metrics of the returned model (= history at bestEpoch). */
+  finalValLoss: number;
+  finalValAccuracy: number;
+  trainingTimeMs: number;
+}
+
+/** The event loop gets a turn at least this often, so an abort or a heartbeat can arrive mid-epoch. */
+const YIELD_INTERVAL_MS = 50;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Mini-batch training of `model` in place (spec §4.8), deterministic for a given model,
+ * data and seed. Asynchronous only to let the event loop run between batches: the
+ * arithmetic is synchronous. Throws TrainingCancelled (checked before every batch) and
+ * TrainingDiverged (non-finite batch loss).
+ */
+export async function train(model: Mlp, options: TrainOptions): Promise<TrainingResult> {
+  const started = performance.now();
+  const { inputSize: d, outputSize: k } = model.config;
+  const { epochs, batchSize, learningRate, signal, onProgress } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!(learningRate > 0)) throw new Error(`learning rate must be positive, got ${learningRate}`);
+  const rows = checkFeatures(options.xTrain, d, 'xTrain');
+  const valRows = checkFeatures(options.xVal, d, 'xVal');
+  if (rows === 0) throw new Error('no training rows');
+  if (valRows === 0) throw new Error('no validation rows: the best epoch cannot be chosen');
+  const yTrain = checkLabels(options.yTrain, rows, k, 'yTrain');
+  const yVal = checkLabels(options.yVal, valRows, k, 'yVal');
+  const classWeights = options.classWeights ? checkClassWeights(options.classWeights, k) : null;
+  const clipNorm = options.gradientClipNorm;
+  if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`gradient clip norm must be positive, got ${clipNorm}`);
+  const stopping = options.earlyStopping ?? { enabled: false, patience: 0, minDelta: 0, monitor: 'val_loss' };
+  const progressInterval = options.progressIntervalMs ?? 200;
+
+  const initialTrainLoss = lossAndAccuracy(model, options.xTrain, yTrain, classWeights).loss;
+  const rng = new Random(options.seed);
+  const pass = new TrainingPass(model, batchSize, rng, classWeights);
+  const optimizer = createOptimizer(options.optimizer, model.params.length, options);
+  const tracker = new BestEpoch(stopping);
+  const bestParams = model.params.slice();
+  const history: TrainingHistory = { trainLoss: [], trainAccuracy: [], valLoss: [], valAccuracy: [] };
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  const totalBatches = Math.ceil(rows / batchSize);
+  let lastYield = performance.now();
+  let stoppedEarly = false;
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    rng.shuffle(order);
+    const sums = emptySums();
+    let lastProgress = performance.now();
+    for (let batch = 1; batch <= totalBatches; batch++) {
+      if (signal?.aborted) throw new TrainingCancelled(epoch, batch);
+      const from = (batch - 1) * batchSize;
+      const loss = pass.step(options.xTrain, yTrain, order, from, Math.min(batchSize, rows - from), sums);
+      if (!Number.isFinite(loss)) throw new TrainingDiverged(epoch, batch, loss, learningRate);
+      if (clipNorm !== undefined) clipGradNorm(pass.grads, clipNorm);
+      optimizer.step(model.params, pass.grads);
+      if (batch === totalBatches) continue;
+      const now = performance.now();
+      if (onProgress && now - lastProgress >= progressInterval) {
+        lastProgress = now;
+        onProgress({ epoch, totalEpochs: epochs, batch, totalBatches, loss: sums.loss / sums.weight });
+      }
+      if (now - lastYield >= YIELD_INTERVAL_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    const trainLoss = sums.loss / sums.weight;
+    onProgress?.({ epoch, totalEpochs: epochs, batch: totalBatches, totalBatches, loss: trainLoss });
+    const val = lossAndAccuracy(model, options.xVal, yVal, classWeights);
+    history.trainLoss.push(trainLoss);
+    history.trainAccuracy.push(sums.correct / rows);
+    history.valLoss.push(val.loss);
+    history.valAccuracy.push(val.accuracy);
+    if (tracker.record(epoch, { valLoss: val.loss, valAccuracy: val.accuracy })) bestParams.set(model.params);
+    if (tracker.shouldStop && epoch < epochs) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+
+  model.params.set(bestParams);
+  const finalTrain = lossAndAccuracy(model, options.xTrain, yTrain, classWeights);
+  return {
+    history,
+    epochsTrained: history.trainLoss.length,
+    bestEpoch: tracker.bestEpoch,
+    stoppedEarly,
+    initialTrainLoss,
+    finalTrainLoss: finalTrain.loss,
+    finalTrainAccuracy: finalTrain.accuracy,
+    finalValLoss: history.valLoss[tracker.bestEpoch - 1],
+    finalValAccuracy: history.valAccuracy[tracker.bestEpoch - 1],
+    trainingTimeMs: performance.now() - started,
+  };
+}
+
+function checkClassWeights(weights: ArrayLike<number>, classes: number): Float64Array {
+  const out = Float64Array.from(weights);
+  if (out.length !== classes) throw new Error(`${out.length} class weights for ${classes} classes`);
+  if (!out.every((w) => Number.isFinite(w) && w >= 0) || !out.some((w) => w > 0)) {
+    throw new Error(`class weights must be finite, non-negative and not all 0, got [${Array.from(out).join(', ')}]`);
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { TrainingMetricsSchema } from '../domain/activities';
+import { UserError } from '../errors';
+import { modelDir, writeFileAtomic } from '../strategy/files';
+import { formatProblem } from '../strategy/problems';
+import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
+import { validateStrategyText } from '../strategy/validate';
+import { barsBetween } from './bars';
+import { buildDataset } from './dataset';
+import { CLASS_NAMES } from './labels';
+import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { saveModelFile, sha256 } from './modelFile';
+import { evaluate, Mlp, train, type TrainingProgress } from './neural';
+
+/**
+ * Trains a strategy's model (spec §4): validate with the one validator, build the rows,
+ * fit the MLP with early stopping on the validation split, save the model, report. The
+ * holdout (the `test` split) is not touched: it belongs to the backtest, reported apart.
+ */
+const ClassFiguresSchema = z.tuple([z.number(), z.number(), z.number()]);
+
+export const TrainingReportSchema = z.strictObject({
+  strategy: z.string(),
+  modelPath: z.string(),
+  symbols: z.array(z.string()),
+  timeframe: z.string(),
+  features: z.number().int(),
+  parameters: z.number().int(),
+  rows: z.strictObject({ train: z.number().int(), validation: z.number().int() }),
+  /** Gate figures: accuracy and loss on the validation split. */
+  metrics: TrainingMetricsSchema,
+  bestEpoch: z.number().int(),
+  stoppedEarly: z.boolean(),
+  validation: z.strictObject({
+    classBalance: ClassFiguresSchema,
+    precision: ClassFiguresSchema,
+    recall: ClassFiguresSchema,
+    f1: ClassFiguresSchema,
+    /** confusion[true][predicted], classes BUY, HOLD, SELL. */
+    confusion: z.array(ClassFiguresSchema),
+  }),
+  trainClassBalance: ClassFiguresSchema,
+  history: z.strictObject({
+    trainLoss: z.array(z.number()),
+    trainAccuracy: z.array(z.number()),
+    valLoss: z.array(z.number()),
+    valAccuracy: z.array(z.number()),
+  }),
+  trainingTimeMs: z.number(),
+});
+export type TrainingReport = z.infer<typeof TrainingReportSchema>;
+
+export interface TrainOptions {
+  dataDir?: string;
+  modelsDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+/** Parses and validates the strategy text, or throws a UserError listing every problem. */
+export function strategyFromText(text: string, file: string, dataDir = MARKET_DATA_DIR): Strategy {
+  const validation = validateStrategyText(text, { dataDir });
+  if (!validation.strategy) {
+    const errors = validation.problems.filter((p) => p.severity === 'error');
+    throw new UserError(`${file} is not a valid strategy:\n${errors.map((p) => `  ${formatProblem(file, p)}`).join('\n')}`);
+  }
+  return validation.strategy;
+}
+
+const triple = (xs: number[]) => [xs[0], xs[1], xs[2]] as [number, number, number];
+
+export async function trainStrategy(strategyPath: string, options: TrainOptions = {}): Promise<TrainingReport> {
+  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const text = fs.readFileSync(strategyPath, 'utf8');
+  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const { symbols, timeframe } = strategyMarkets(strategy);
+  const range = trainingDateRange(strategy.training_data);
+  const series = symbols.map((symbol) => barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end));
+  const data = buildDataset(strategy, series);
+
+  const arch = strategy.model.architecture;
+  const settings = strategy.model.training;
+  const seed = settings.seed ?? 42;
+  const model = Mlp.create(
+    { inputSize: data.columns.length, hiddenLayers: arch.hidden_layers, activation: arch.activation, dropout: arch.dropout, outputSize: CLASS_NAMES.length },
+    seed,
+  );
+  const early = settings.early_stopping;
+  const result = await train(model, {
+    xTrain: data.train.x,
+    yTrain: data.train.y,
+    xVal: data.validation.x,
+    yVal: data.validation.y,
+    epochs: settings.epochs,
+    batchSize: settings.batch_size,
+    optimizer: settings.optimizer,
+    learningRate: settings.learning_rate,
+    weightDecay: settings.weight_decay,
+    gradientClipNorm: settings.gradient_clip,
+    seed,
+    earlyStopping: early && { enabled: early.enabled, patience: early.patience, minDelta: early.min_delta, monitor: early.monitor },
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+
+  const validation = evaluate(model, data.validation.x, data.validation.y);
+  const trainEval = evaluate(model, data.train.x, data.train.y);
+  const dir = modelDir(strategy.name, options.modelsDir);
+  const modelPath = path.join(dir, 'model.json');
+  saveModelFile(modelPath, {
+    format: 'ktrdr-agent/model',
+    version: 1,
+    strategy: strategy.name,
+    strategySha256: sha256(text),
+    trainedAt: new Date().toISOString(),
+    symbols,
+    timeframe,
+    classes: [...CLASS_NAMES],
+    columns: data.columns,
+    scaler: data.scaler,
+    splits: data.splits,
+    network: model.toJSON(),
+  });
+  const report = TrainingReportSchema.parse({
+    strategy: strategy.name,
+    modelPath,
+    symbols,
+    timeframe,
+    features: data.columns.length,
+    parameters: model.parameterCount,
+    rows: { train: data.train.rows, validation: data.validation.rows },
+    metrics: {
+      accuracy: validation.accuracy,
+      loss: validation.loss,
+      initialTrainLoss: result.initialTrainLoss,
+      finalTrainLoss: result.finalTrainLoss,
+      epochsTrained: result.epochsTrained,
+      chanceAccuracy: validation.chanceAccuracy,
+    },
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    validation: {
+      classBalance: triple(validation.classBalance),
+      precision: triple(validation.perClass.map((c) => c.precision)),
+      recall: triple(validation.perClass.map((c) => c.recall)),
+      f1: triple(validation.perClass.map((c) => c.f1)),
+      confusion: validation.confusion.map(triple),
+    },
+    trainClassBalance: triple(trainEval.classBalance),
+    history: result.history,
+    trainingTimeMs: result.trainingTimeMs,
+  });
+  writeFileAtomic(path.join(dir, 'training.json'), JSON.stringify(report, null, 2));
+  return report;
+}

@@ -1,0 +1,66 @@
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+
+/** One thing wrong (or worth knowing) about a strategy, located in its YAML. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** YAML path, e.g. `fuzzy_sets.rsi_14.oversold.parameters` */
+  path: string;
+  /** 1-based line in the file, when the path (or its nearest parent) is in the file. */
+  line?: number;
+  message: string;
+}
+
+export type PathSegment = string | number;
+
+/** A parsed YAML file that can say on which line any path sits. */
+export class YamlSource {
+  readonly doc: Document;
+  private readonly lines = new LineCounter();
+
+  constructor(readonly text: string) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
+  }
+
+  syntaxProblems(): Problem[] {
+    return this.doc.errors.map((e) => ({
+      severity: 'error',
+      path: '',
+      line: e.linePos?.[0].line,
+      message: `YAML: ${e.message.split('\n')[0]}`,
+    }));
+  }
+
+  /** The line of the key (or item) at `path`, or of its nearest ancestor present in the file. */
+  lineOf(path: readonly PathSegment[]): number | undefined {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const parent = depth > 0 ? this.doc.getIn(path.slice(0, depth - 1), true) : undefined;
+      // a mapping entry is located by its key: its value may start on the next line
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[depth - 1]) : undefined;
+      const node = pair ? pair.key : this.doc.getIn(path.slice(0, depth), true);
+      if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  }
+
+  problem(path: readonly PathSegment[], message: string, severity: Problem['severity'] = 'error'): Problem {
+    return { severity, path: path.join('.'), line: this.lineOf(path), message };
+  }
+
+  /** zod issues as problems; an unknown key becomes one problem per key, at that key's line. */
+  zodProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PathSegment[] = []): Problem[] {
+    return issues.flatMap((issue) => {
+      const path = [...prefix, ...(issue.path as PathSegment[])];
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => this.problem([...path, key], `unknown key '${key}'`));
+      }
+      if (issue.code === 'invalid_union' && issue.errors.length) {
+        return this.zodProblems(issue.errors[0], path);
+      }
+      return [this.problem(path, issue.message)];
+    });
+  }
+}
+
+export const formatProblem = (file: string, p: Problem): string =>
+  `${file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
