@@ -9,8 +9,8 @@ export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 /** Git-ignored folder for local state: the dev server's SQLite history. */
 export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 
-/** Strategy YAML files: examples, and what the agent designs. */
-export const STRATEGIES_DIR = path.join(PROJECT_ROOT, 'strategies');
+/** Strategy YAML files: examples, and what the agent designs (KTRDR_STRATEGIES_DIR moves it, e.g. onto a volume). */
+export const STRATEGIES_DIR = process.env.KTRDR_STRATEGIES_DIR ? path.resolve(process.env.KTRDR_STRATEGIES_DIR) : path.join(PROJECT_ROOT, 'strategies');
 
 /** Trained models, one folder per strategy. */
 export const MODELS_DIR = path.join(PROJECT_ROOT, 'models');

@@ -1,10 +1,11 @@
 /**
  * ZigZag segment labels (spec §4): bars on an up-leg are BUY, on a down-leg SELL, the
  * turning points HOLD. Labels look into the future by construction, so they exist only
- * for training, and `lookahead` bounds how far: the label of bar t may depend on prices
- * up to t + lookahead and no further. A leg whose end is not confirmed within that
- * window is HOLD (no decisive move); a bar whose window runs past the data is UNKNOWN
- * and never used.
+ * for training, and are computed inside one split at a time (a label never reads the
+ * next split's prices). `lookahead` bounds the horizon: a bar is BUY or SELL only when
+ * its leg ends within `lookahead` bars — a move that takes longer is no decisive move
+ * (HOLD). A bar whose leg has no confirmed end in the data is UNKNOWN and never used.
+ * Turning points are confirmed with prices after them, which is why labels are split-local.
  */
 export const BUY = 0;
 export const HOLD = 1;
@@ -45,18 +46,15 @@ export function zigzagExtremes(close: Float64Array, threshold: number): { at: In
 export function zigzagLabels(close: Float64Array, threshold: number, lookahead: number): Int8Array {
   const n = close.length;
   const labels = new Int8Array(n).fill(UNKNOWN);
-  const { at, confirmedAt, isHigh } = zigzagExtremes(close, threshold);
+  const { at, isHigh } = zigzagExtremes(close, threshold);
   let next = 0;
   for (let t = 0; t < n; t++) {
     while (next < at.length && at[next] < t) next++;
-    if (next < at.length && at[next] === t) {
-      labels[t] = confirmedAt[next] - t <= lookahead || t + lookahead < n ? HOLD : UNKNOWN;
-      continue;
-    }
-    if (next < at.length && confirmedAt[next] - t <= lookahead) {
-      labels[t] = isHigh[next] ? BUY : SELL;
-    } else if (t + lookahead < n) {
+    if (next === at.length) continue; // the leg has no confirmed end in the data: unknowable
+    if (at[next] === t) {
       labels[t] = HOLD;
+    } else {
+      labels[t] = at[next] - t <= lookahead ? (isHigh[next] ? BUY : SELL) : HOLD;
     }
   }
   return labels;

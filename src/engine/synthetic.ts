@@ -134,8 +134,12 @@ export interface PlantedPatternOptions extends SeriesOptions {
   volatility?: number;
   /** Down closes in a row that make a signal. Default 3. */
   streak?: number;
-  /** Probability that the bar after a signal closes up. Default 0.8. */
+  /** Probability that a bar after a signal closes up. Default 0.8. */
   upProbability?: number;
+  /** How many bars after a signal carry that bias. Default 1. */
+  horizon?: number;
+  /** Also plant the mirror image (up-streaks followed by falls), so the series has no drift. Default false. */
+  mirror?: boolean;
 }
 
 /**
@@ -143,8 +147,9 @@ export interface PlantedPatternOptions extends SeriesOptions {
  *
  *   signal at bar i:  close[i] < close[i-1] for `streak` bars in a row (i, i-1, …, i-streak+1;
  *                     a signal needs i ≥ streak) — after such a streak any RSI is oversold.
- *   then at bar i+1:  close[i+1] > close[i] with probability `upProbability` (default 0.8),
- *                     otherwise close[i+1] < close[i]; the move's size is |N(0, σ)| as any bar's.
+ *   then at bars i+1 … i+horizon (horizon default 1): each closes above the one before with
+ *                     probability `upProbability` (default 0.8), otherwise below it; the move's
+ *                     size is |N(0, σ)| as any bar's.
  *
  * Every other bar is an unbiased random-walk step. Open equals the previous close, so "closes up"
  * is also close > open. The comparison is on the written (rounded) prices, so counting signals
@@ -155,6 +160,7 @@ export interface PlantedPatternOptions extends SeriesOptions {
 export function plantedPatternBars(options: PlantedPatternOptions): Bars {
   const streak = options.streak ?? 3;
   const upProbability = options.upProbability ?? 0.8;
+  const horizon = options.horizon ?? 1;
   if (!Number.isInteger(streak) || streak < 1) throw new RangeError(`plantedPatternBars: streak must be a whole number ≥ 1, got ${streak}.`);
   if (!(upProbability >= 0 && upProbability <= 1)) throw new RangeError(`plantedPatternBars: upProbability must be in [0, 1], got ${upProbability}.`);
   const series = new Series(options);
@@ -162,12 +168,18 @@ export function plantedPatternBars(options: PlantedPatternOptions): Bars {
   const sigma = (options.volatility ?? 0.1) / Math.sqrt(series.perYear);
   let close = series.startPrice;
   let downs = 0;
+  let ups = 0;
+  let bias = 0; // bars left of planted bias: > 0 upward, < 0 downward
   for (let i = 0; i < n; i++) {
     const open = close;
     const size = Math.abs(sigma * random.normal());
-    const up = downs >= streak ? random.next() < upProbability : random.next() < 0.5;
+    if (downs >= streak) bias = horizon;
+    else if (options.mirror && ups >= streak) bias = -horizon;
+    const up = bias > 0 ? random.next() < upProbability : bias < 0 ? random.next() >= upProbability : random.next() < 0.5;
+    bias -= Math.sign(bias);
     close = series.roundPrice(open * Math.exp(up ? size : -size), open, up ? 1 : -1);
     downs = i > 0 && close < open ? downs + 1 : 0;
+    ups = i > 0 && close > open ? ups + 1 : 0;
     series.setBar(i, open, close, sigma, 0.3 * random.normal());
   }
   return series.bars();

@@ -23,8 +23,9 @@ export function runCommand(command: string, args: string[], env: Record<string, 
 
 /** The built CLI (`npm test` builds it first), exactly as `npx ktrdr-agent` runs it. */
 export function ktrdrAgent(address: string, ...args: string[]): Promise<Run> {
-  return runCommand(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-  });
+  return ktrdrAgentWith({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' }, ...args);
+}
+
+export function ktrdrAgentWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return runCommand(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], env);
 }

@@ -1,7 +1,7 @@
 /**
- * C = A·B (+ bias per column), m×n, over k, on flat Float64Arrays with explicit strides so
- * one kernel serves x·W, xᵀ·dz and dz·Wᵀ without transposing anything:
- *   C[i·n + j] = bias[j] + Σ_p A[i·aRow + p·aCol] · B[p·bRow + j·bCol].
+ * C = A·B (+ bias per column), m×n, over k, on flat Float64Arrays. A has explicit strides,
+ * so the same kernel reads x or xᵀ; B's rows are contiguous (`bRow` apart):
+ *   C[i·n + j] = bias[j] + Σ_p A[i·aRow + p·aCol] · B[p·bRow + j].
  * V8 does not vectorise, so speed comes from register blocking: a 4×4 tile keeps 16
  * running sums in registers and loads 8 operands per 16 multiply-adds (a plain
  * row-times-column loop loads 2 per 1 and round-trips every sum through memory,
@@ -15,7 +15,6 @@ export function gemm(
   aCol: number,
   b: Float64Array,
   bRow: number,
-  bCol: number,
   bias: Float64Array | null,
   c: Float64Array,
   m: number,
@@ -31,9 +30,9 @@ export function gemm(
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
       let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
       let pa = i * aRow;
-      let pb = j * bCol;
+      let pb = j;
       for (let p = 0; p < k; p++) {
-        const b0 = b[pb], b1 = b[pb + bCol], b2 = b[pb + 2 * bCol], b3 = b[pb + 3 * bCol];
+        const b0 = b[pb], b1 = b[pb + 1], b2 = b[pb + 2], b3 = b[pb + 3];
         let v = a[pa];
         s00 += v * b0; s01 += v * b1; s02 += v * b2; s03 += v * b3;
         v = a[pa + aRow];
@@ -64,7 +63,7 @@ export function gemm(
     for (let j = n4; j < n; j++) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       let pa = i * aRow;
-      let pb = j * bCol;
+      let pb = j;
       for (let p = 0; p < k; p++) {
         const w = b[pb];
         s0 += a[pa] * w;
@@ -86,13 +85,13 @@ export function gemm(
     for (let j = 0; j < n4; j += 4) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       let pa = i * aRow;
-      let pb = j * bCol;
+      let pb = j;
       for (let p = 0; p < k; p++) {
         const v = a[pa];
         s0 += v * b[pb];
-        s1 += v * b[pb + bCol];
-        s2 += v * b[pb + 2 * bCol];
-        s3 += v * b[pb + 3 * bCol];
+        s1 += v * b[pb + 1];
+        s2 += v * b[pb + 2];
+        s3 += v * b[pb + 3];
         pa += aCol;
         pb += bRow;
       }
@@ -105,7 +104,7 @@ export function gemm(
     for (let j = n4; j < n; j++) {
       let s = 0;
       let pa = i * aRow;
-      let pb = j * bCol;
+      let pb = j;
       for (let p = 0; p < k; p++) {
         s += a[pa] * b[pb];
         pa += aCol;

@@ -7,7 +7,7 @@ import { gemm } from './gemm';
 
 /** z = x·W + b. */
 export function linearForward(x: Float64Array, weights: Float64Array, bias: Float64Array, z: Float64Array, rows: number, inSize: number, outSize: number): void {
-  gemm(x, inSize, 1, weights, outSize, 1, bias, z, rows, outSize, inSize);
+  gemm(x, inSize, 1, weights, outSize, bias, z, rows, outSize, inSize);
 }
 
 /** dW = xᵀ·dz and db = Σ dz over the rows (overwriting, not accumulating). */
@@ -20,11 +20,18 @@ export function linearWeightGrads(
   inSize: number,
   outSize: number,
 ): void {
-  gemm(x, 1, inSize, dz, outSize, 1, null, gradWeights, inSize, outSize, rows);
+  gemm(x, 1, inSize, dz, outSize, null, gradWeights, inSize, outSize, rows);
   gradBias.fill(0);
   for (let r = 0; r < rows; r++) {
     const o = r * outSize;
     for (let j = 0; j < outSize; j++) gradBias[j] += dz[o + j];
+  }
+}
+
+/** Wᵀ (outSize×inSize), so that dz·Wᵀ reads its second operand row by row like the other products. */
+export function transpose(weights: Float64Array, transposed: Float64Array, inSize: number, outSize: number): void {
+  for (let i = 0; i < inSize; i++) {
+    for (let j = 0; j < outSize; j++) transposed[j * inSize + i] = weights[i * outSize + j];
   }
 }
 
@@ -34,13 +41,13 @@ export function linearWeightGrads(
  */
 export function linearInputGrads(
   dz: Float64Array,
-  weights: Float64Array,
+  weightsT: Float64Array,
   gate: Float64Array,
   dzPrev: Float64Array,
   rows: number,
   inSize: number,
   outSize: number,
 ): void {
-  gemm(dz, outSize, 1, weights, 1, outSize, null, dzPrev, rows, inSize, outSize);
+  gemm(dz, outSize, 1, weightsT, inSize, null, dzPrev, rows, inSize, outSize);
   for (let i = 0; i < rows * inSize; i++) dzPrev[i] *= gate[i];
 }

@@ -104,7 +104,7 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
   if (valRows === 0) throw new Error('no validation rows: the best epoch cannot be chosen');
   const yTrain = checkLabels(options.yTrain, rows, k, 'yTrain');
   const yVal = checkLabels(options.yVal, valRows, k, 'yVal');
-  const classWeights = options.classWeights ? checkClassWeights(options.classWeights, k) : null;
+  const classWeights = options.classWeights ? checkClassWeights(options.classWeights, k, yTrain, yVal) : null;
   const clipNorm = options.gradientClipNorm;
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`gradient clip norm must be positive, got ${clipNorm}`);
   const stopping = options.earlyStopping ?? { enabled: false, patience: 0, minDelta: 0, monitor: 'val_loss' };
@@ -130,8 +130,9 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
     for (let batch = 1; batch <= totalBatches; batch++) {
       if (signal?.aborted) throw new TrainingCancelled(epoch, batch);
       const from = (batch - 1) * batchSize;
-      const loss = pass.step(options.xTrain, yTrain, order, from, Math.min(batchSize, rows - from), sums);
-      if (!Number.isFinite(loss)) throw new TrainingDiverged(epoch, batch, loss, learningRate);
+      pass.step(options.xTrain, yTrain, order, from, Math.min(batchSize, rows - from), sums);
+      // One non-finite batch makes the running sum non-finite for good: checking the sum is enough.
+      if (!Number.isFinite(sums.loss)) throw new TrainingDiverged(epoch, batch, sums.loss, learningRate);
       if (clipNorm !== undefined) clipGradNorm(pass.grads, clipNorm);
       optimizer.step(model.params, pass.grads);
       if (batch === totalBatches) continue;
@@ -175,11 +176,13 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
   };
 }
 
-function checkClassWeights(weights: ArrayLike<number>, classes: number): Float64Array {
+function checkClassWeights(weights: ArrayLike<number>, classes: number, yTrain: Int32Array, yVal: Int32Array): Float64Array {
   const out = Float64Array.from(weights);
   if (out.length !== classes) throw new Error(`${out.length} class weights for ${classes} classes`);
-  if (!out.every((w) => Number.isFinite(w) && w >= 0) || !out.some((w) => w > 0)) {
-    throw new Error(`class weights must be finite, non-negative and not all 0, got [${Array.from(out).join(', ')}]`);
+  if (!out.every((w) => Number.isFinite(w) && w >= 0)) throw new Error(`class weights must be finite and non-negative, got [${out.join(', ')}]`);
+  // A weighted mean over rows that all weigh 0 is 0/0: say so instead of reporting a NaN loss.
+  for (const [name, y] of [['training', yTrain], ['validation', yVal]] as const) {
+    if (!y.some((label) => out[label] > 0)) throw new Error(`class weights [${out.join(', ')}] give every ${name} row weight 0`);
   }
   return out;
 }

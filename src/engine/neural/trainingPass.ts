@@ -1,6 +1,6 @@
 import type { Random } from '../random';
 import { activateTrain } from './activations';
-import { linearForward, linearInputGrads, linearWeightGrads } from './linear';
+import { linearForward, linearInputGrads, linearWeightGrads, transpose } from './linear';
 import type { Mlp } from './mlp';
 import { softmaxCrossEntropy, type LossSums } from './softmaxCrossEntropy';
 
@@ -20,6 +20,8 @@ export class TrainingPass {
   /** Per layer: gradient of the loss with respect to its pre-activation. */
   private readonly deltas: Float64Array[];
   private readonly weights: Float64Array[];
+  /** Per layer: Wᵀ, refreshed every step for the backward pass (unused for the first layer). */
+  private readonly weightsT: Float64Array[];
   private readonly biases: Float64Array[];
   private readonly gradWeights: Float64Array[];
   private readonly gradBiases: Float64Array[];
@@ -39,6 +41,7 @@ export class TrainingPass {
     this.gates = layers.slice(0, -1).map((layer) => new Float64Array(batchSize * layer.outSize));
     this.deltas = layers.map((layer) => new Float64Array(batchSize * layer.outSize));
     this.weights = layers.map((layer) => model.weights(layer));
+    this.weightsT = layers.map((layer, l) => new Float64Array(l === 0 ? 0 : layer.inSize * layer.outSize));
     this.biases = layers.map((layer) => model.bias(layer));
     this.gradWeights = layers.map((layer) => this.grads.subarray(layer.weightOffset, layer.weightOffset + layer.inSize * layer.outSize));
     this.gradBiases = layers.map((layer) => this.grads.subarray(layer.biasOffset, layer.biasOffset + layer.outSize));
@@ -47,9 +50,9 @@ export class TrainingPass {
 
   /**
    * Trains on rows order[from .. from + rows) of (x, y): adds the batch to `sums` and
-   * leaves the gradient of the batch's mean loss in `grads`. Returns the batch loss.
+   * leaves the gradient of the batch's mean loss in `grads`.
    */
-  step(x: Float32Array, y: Int32Array, order: Int32Array, from: number, rows: number, sums: LossSums): number {
+  step(x: Float32Array, y: Int32Array, order: Int32Array, from: number, rows: number, sums: LossSums): void {
     const { model, input, labels, outputs, gates, deltas } = this;
     const { activation, dropout, inputSize: d, outputSize: k } = model.config;
     // Shuffled rows are scattered over a dataset larger than the caches. Copying every
@@ -75,15 +78,15 @@ export class TrainingPass {
       if (l < last) activateTrain(activation, z, gates[l], rows * layer.outSize, dropout, this.maskState);
       current = z;
     }
-    const lossBefore = sums.loss;
-    const weightBefore = sums.weight;
     softmaxCrossEntropy(outputs[last], labels, rows, k, this.classWeights, sums, deltas[last]);
     for (let l = last; l >= 0; l--) {
       const layer = model.layers[l];
       const layerInput = l === 0 ? input : outputs[l - 1];
       linearWeightGrads(layerInput, deltas[l], this.gradWeights[l], this.gradBiases[l], rows, layer.inSize, layer.outSize);
-      if (l > 0) linearInputGrads(deltas[l], this.weights[l], gates[l - 1], deltas[l - 1], rows, layer.inSize, layer.outSize);
+      if (l > 0) {
+        transpose(this.weights[l], this.weightsT[l], layer.inSize, layer.outSize);
+        linearInputGrads(deltas[l], this.weightsT[l], gates[l - 1], deltas[l - 1], rows, layer.inSize, layer.outSize);
+      }
     }
-    return (sums.loss - lossBefore) / (sums.weight - weightBefore);
   }
 }

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { modelDir } from '../strategy/files';
+import { strategyMarkets, trainingDateRange } from '../strategy/schema';
+import { barsBetween } from './bars';
+import { buildDataset } from './dataset';
+import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { loadModelFile } from './modelFile';
+import { evaluate, Mlp, type Evaluation } from './neural';
+import { strategyFromText } from './training';
+
+/**
+ * Classification metrics of a trained model on its holdout (the `test` split). Only for
+ * a researcher who asks, and for the look-ahead canary: nothing that designs or tunes a
+ * strategy reads it, so the holdout stays an honest estimate.
+ */
+export function evaluateHoldout(strategyPath: string, options: { dataDir?: string; modelsDir?: string } = {}): Evaluation {
+  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const strategy = strategyFromText(fs.readFileSync(strategyPath, 'utf8'), path.basename(strategyPath), dataDir);
+  const model = loadModelFile(path.join(modelDir(strategy.name, options.modelsDir), 'model.json'));
+  const { symbols, timeframe } = strategyMarkets(strategy);
+  const range = trainingDateRange(strategy.training_data);
+  const series = symbols.map((symbol) => barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end));
+  const { test } = buildDataset(strategy, series, { includeTest: true });
+  return evaluate(Mlp.fromJSON(model.network), test!.x, test!.y);
+}

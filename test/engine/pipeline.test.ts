@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { backtestStrategy, type BacktestRun } from '../../src/engine/backtesting';
+import { trainStrategy, type TrainingReport } from '../../src/engine/training';
+import { STRATEGIES_DIR } from '../../src/paths';
+import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
+
+/** train → backtest on shipped data (EURUSD hourly), as a researcher runs it by hand. */
+const strategyPath = path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-pipeline-'));
+const options = { modelsDir: path.join(root, 'models'), reportsDir: path.join(root, 'reports') };
+let training: TrainingReport;
+let run: BacktestRun;
+
+beforeAll(async () => {
+  training = await trainStrategy(strategyPath, options);
+  run = await backtestStrategy(strategyPath, options);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('training on shipped data', () => {
+  test('reports validation metrics the gate can read, beside the chance baseline', () => {
+    const m = training.metrics;
+    expect(m.accuracy).toBeGreaterThan(0);
+    expect(m.accuracy).toBeLessThanOrEqual(1);
+    expect(m.chanceAccuracy).toBeGreaterThan(0.25);
+    expect(m.finalTrainLoss).toBeLessThan(m.initialTrainLoss);
+    expect(m.epochsTrained).toBeGreaterThanOrEqual(training.bestEpoch);
+    expect(training.validation.classBalance.reduce((a, b) => a + b)).toBeCloseTo(1, 9);
+    expect(training.rows.train).toBeGreaterThan(training.rows.validation);
+  });
+
+  test('saves the model with its columns, scaler and split boundaries', () => {
+    const model = JSON.parse(fs.readFileSync(training.modelPath, 'utf8'));
+    expect(model.columns).toHaveLength(training.features);
+    expect(model.scaler.mean).toHaveLength(training.features);
+    const [split] = model.splits;
+    expect(split.ranges.train.end).toBe(split.ranges.validation.start);
+    expect(split.ranges.validation.end).toBe(split.ranges.test.start);
+    expect(split.ranges.test.end).toBe(split.bars);
+    expect(fs.existsSync(path.join(path.dirname(training.modelPath), 'training.json'))).toBe(true);
+  });
+
+  test('is deterministic: the same strategy and data train the same model', async () => {
+    const again = await trainStrategy(strategyPath, { ...options, modelsDir: path.join(root, 'again') });
+    expect(again.metrics).toEqual(training.metrics);
+    expect(again.history).toEqual(training.history);
+  });
+});
+
+describe('backtest of the trained model', () => {
+  test('scores the validation period and, apart, the holdout — never the training bars', () => {
+    const model = JSON.parse(fs.readFileSync(training.modelPath, 'utf8'));
+    const { validation, test: holdout } = model.splits[0].ranges;
+    expect(run.periods.validation!.period.startTime).toBeGreaterThanOrEqual(validation.startTime);
+    expect(run.periods.validation!.period.endTime).toBeLessThanOrEqual(validation.endTime);
+    expect(run.periods.holdout!.period.startTime).toBeGreaterThanOrEqual(holdout.startTime);
+  });
+
+  test('writes trades, equity against buy-and-hold, and metrics for each period', () => {
+    for (const period of ['validation', 'holdout']) {
+      const dir = path.join(run.reportDir, period);
+      const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+      expect(metrics.metrics.totalTrades).toBe(run.periods[period as 'validation']!.metrics.totalTrades);
+      const equity = fs.readFileSync(path.join(dir, 'equity.csv'), 'utf8').trim().split('\n');
+      expect(equity).toHaveLength(run.periods[period as 'validation']!.period.bars + 1);
+      expect(fs.existsSync(path.join(dir, 'trades.csv'))).toBe(true);
+    }
+  });
+
+  test('refuses a model trained on another version of the strategy', async () => {
+    const copy = path.join(root, 'pipeline_changed_copy.yaml');
+    const text = fs.readFileSync(strategyPath, 'utf8').replace('name: rsi_adx_trend_filter', 'name: pipeline_changed_copy');
+    fs.writeFileSync(copy, text);
+    try {
+      await trainStrategy(copy, options);
+      fs.writeFileSync(copy, text.replace('confidence_threshold: 0.6', 'confidence_threshold: 0.7'));
+      await expect(backtestStrategy(copy, options)).rejects.toThrow('pipeline_changed_copy.yaml changed since its model was trained: retrain it');
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+  });
+});
+
+describe('the CLI', () => {
+  test('validate exits 0 for a valid strategy and 1 with every problem for a broken one', async () => {
+    const ok = await ktrdrAgent('127.0.0.1:1', 'validate', 'rsi_adx_trend_filter');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('strategies/rsi_adx_trend_filter.yaml: valid');
+    const strategies = path.join(root, 'strategies');
+    fs.mkdirSync(strategies, { recursive: true });
+    const text = fs.readFileSync(strategyPath, 'utf8').replace('name: rsi_adx_trend_filter', 'name: cli_broken');
+    fs.writeFileSync(path.join(strategies, 'cli_broken.yaml'), text.replace('optimizer: adam', 'optimizer: adamw').replace('period: 14, source', 'period: 400, source'));
+    const bad = await ktrdrAgentWith({ KTRDR_STRATEGIES_DIR: strategies }, 'validate', 'cli_broken');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/cli_broken.yaml:14: error: indicators.0.period: period must be between 2 and 100, got 400/);
+    expect(bad.stdout).toMatch(/cli_broken.yaml:\d+: error: model.training.optimizer/);
+    expect(bad.stderr).toContain('2 errors');
+  });
+
+  test('a strategy outside strategies/ is refused with a clear message', async () => {
+    const run = await ktrdrAgent('127.0.0.1:1', 'train', '/etc/passwd.yaml');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('is outside strategies/');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
