@@ -87,9 +87,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Mini-batch training of `model` in place (spec §4.8), deterministic for a given model,
- * data and seed. Asynchronous only to let the event loop run between batches: the
- * arithmetic is synchronous. Throws TrainingCancelled (checked before every batch) and
- * TrainingDiverged (non-finite batch loss).
+ * data and seed. Asynchronous only to let the event loop run between batches (an abort
+ * or a Temporal heartbeat needs it): the arithmetic is synchronous. Throws
+ * TrainingCancelled (checked before every batch) and TrainingDiverged (non-finite batch
+ * loss); after a throw the model holds half-trained weights and should be discarded.
  */
 export async function train(model: Mlp, options: TrainOptions): Promise<TrainingResult> {
   const started = performance.now();
@@ -108,6 +109,10 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
   const clipNorm = options.gradientClipNorm;
   if (clipNorm !== undefined && !(clipNorm > 0)) throw new Error(`gradient clip norm must be positive, got ${clipNorm}`);
   const stopping = options.earlyStopping ?? { enabled: false, patience: 0, minDelta: 0, monitor: 'val_loss' };
+  if (stopping.enabled && !(Number.isInteger(stopping.patience) && stopping.patience >= 1)) {
+    throw new Error(`early stopping patience must be a positive integer, got ${stopping.patience}`);
+  }
+  if (!(stopping.minDelta >= 0)) throw new Error(`early stopping min_delta must be 0 or more, got ${stopping.minDelta}`);
   const progressInterval = options.progressIntervalMs ?? 200;
 
   const initialTrainLoss = lossAndAccuracy(model, options.xTrain, yTrain, classWeights).loss;
@@ -135,15 +140,16 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
       if (!Number.isFinite(sums.loss)) throw new TrainingDiverged(epoch, batch, sums.loss, learningRate);
       if (clipNorm !== undefined) clipGradNorm(pass.grads, clipNorm);
       optimizer.step(model.params, pass.grads);
-      if (batch === totalBatches) continue;
-      const now = performance.now();
-      if (onProgress && now - lastProgress >= progressInterval) {
-        lastProgress = now;
-        onProgress({ epoch, totalEpochs: epochs, batch, totalBatches, loss: sums.loss / sums.weight });
-      }
-      if (now - lastYield >= YIELD_INTERVAL_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
+      if (batch < totalBatches) {
+        const now = performance.now();
+        if (onProgress && now - lastProgress >= progressInterval) {
+          lastProgress = now;
+          onProgress({ epoch, totalEpochs: epochs, batch, totalBatches, loss: sums.loss / sums.weight });
+        }
+        if (now - lastYield >= YIELD_INTERVAL_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
     }
     const trainLoss = sums.loss / sums.weight;
