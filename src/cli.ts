@@ -6,7 +6,10 @@ import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
+import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
+import { registerServicesCommand } from './services/command';
+import { startServices } from './services/server';
 import {
   cancelCycle,
   connect,
@@ -70,8 +73,8 @@ function installLogger(): void {
   installRuntime(level);
 }
 
-async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {
-  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities() });
+async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string): Promise<void> {
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl }) });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
   await worker.run();
 }
@@ -91,13 +94,14 @@ export function program(): Command {
 
   cli
     .command('dev')
-    .description('start a Temporal dev server (SQLite history, Web UI) and a worker; Ctrl+C stops both')
+    .description('start a Temporal dev server (SQLite history, Web UI), the training/backtest services and a worker; Ctrl+C stops them')
     .option('--ip <ip>', 'address to bind the server and Web UI to', '127.0.0.1')
     .option('--port <port>', 'frontend gRPC port', integer('--port', 1), 7233)
     .option('--ui-port <port>', 'Web UI port', integer('--ui-port', 1), 8233)
     .option('--db <file>', 'SQLite file that keeps the history', path.join(DATA_DIR, 'temporal.db'))
+    .option('--services-port <port>', 'training/backtest services port', integer('--services-port', 0), 8000)
     .option('--no-worker', 'start only the server')
-    .action(async (opts: { ip: string; port: number; uiPort: number; db: string; worker: boolean }) => {
+    .action(async (opts: { ip: string; port: number; uiPort: number; servicesPort: number; db: string; worker: boolean }) => {
       installLogger();
       const server = await startDevServer({ ...opts, dbFile: path.resolve(opts.db), logFile: path.join(DATA_DIR, 'temporal.log') });
       let stopping = false;
@@ -113,9 +117,15 @@ export function program(): Command {
         console.log(`Temporal dev server on ${server.address} (history in ${opts.db})`);
         console.log(`Web UI: ${server.uiUrl}/namespaces/default/workflows`);
         if (opts.worker) {
+          const services = await startServices({ host: opts.ip, port: opts.servicesPort, log: () => undefined });
+          console.log(`Training/backtest services: ${services.url}`);
           const native = await NativeConnection.connect({ address: server.address });
-          await serveWorker(native, 'default', TASK_QUEUE);
-          await native.close();
+          try {
+            await serveWorker(native, 'default', TASK_QUEUE, services.url);
+          } finally {
+            await native.close();
+            await services.close();
+          }
         } else {
           console.log('No worker (--no-worker). Ctrl+C stops the server.');
           await new Promise<void>((resolve) => {
@@ -245,6 +255,8 @@ export function program(): Command {
     });
 
   registerStrategyCommands(cli);
+  registerServicesCommand(cli);
+  registerStartCommand(cli);
   return cli;
 }
 

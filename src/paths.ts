@@ -12,8 +12,8 @@ export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 /** Strategy YAML files: examples, and what the agent designs (KTRDR_STRATEGIES_DIR moves it, e.g. onto a volume). */
 export const STRATEGIES_DIR = process.env.KTRDR_STRATEGIES_DIR ? path.resolve(process.env.KTRDR_STRATEGIES_DIR) : path.join(PROJECT_ROOT, 'strategies');
 
-/** Trained models, one folder per strategy. */
-export const MODELS_DIR = path.join(PROJECT_ROOT, 'models');
+/** Trained models, one folder per strategy (KTRDR_MODELS_DIR moves it). */
+export const MODELS_DIR = process.env.KTRDR_MODELS_DIR ? path.resolve(process.env.KTRDR_MODELS_DIR) : path.join(PROJECT_ROOT, 'models');
 
-/** Backtest reports (trades, equity, metrics), one folder per strategy. */
-export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');
+/** Backtest reports (trades, equity, metrics), one folder per strategy (KTRDR_REPORTS_DIR moves it). */
+export const REPORTS_DIR = process.env.KTRDR_REPORTS_DIR ? path.resolve(process.env.KTRDR_REPORTS_DIR) : path.join(PROJECT_ROOT, 'reports');

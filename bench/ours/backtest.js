@@ -33,8 +33,8 @@ async function main() {
   } else {
     throw new Error(`usage: backtest.js N simulate|backtest, got '${which}'`);
   }
-  const { samples, warm, result } = await measure(run);
-  emit({ n, samples, warm, check: result });
+  const { result, ...timing } = await measure(run);
+  emit({ n, ...timing, check: result });
 }
 
 main();

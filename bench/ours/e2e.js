@@ -15,21 +15,27 @@ const { emit } = require('../lib/measure');
 const { config } = require('../lib/paths');
 
 const n = Number(process.argv[2]);
+// Resident memory after each phase, in MB: the peak alone does not say which phase set it.
+const rssMb = () => process.memoryUsage.rss() / 2 ** 20;
 const started = performance.now();
 const bars = benchBars(n);
 const loaded = performance.now();
+const rssAfterLoad = rssMb();
 const columns = buildFeatureSet(prepareFeatureSet(), bars);
 const x = scaledRows(columns, n);
 const built = performance.now();
+const rssAfterFeatures = rssMb();
 const { hiddenLayers, dropout, classes } = config.training;
 const model = Mlp.create({ inputSize: columns.length, hiddenLayers, activation: 'relu', dropout, outputSize: classes }, config.seed);
 const probabilities = model.predictProba(x);
 const predicted = performance.now();
+const rssAfterPredict = rssMb();
 const report = backtest(bars, probabilities, backtestConfig());
 const done = performance.now();
 emit({
   n,
   phasesMs: { load: loaded - started, features: built - loaded, predict: predicted - built, backtest: done - predicted },
+  rssAfterMb: { load: rssAfterLoad, features: rssAfterFeatures, predict: rssAfterPredict, backtest: rssMb() },
   check: { trades: report.trades.length, readyBars: report.decisions.summary.readyBars },
 });
 

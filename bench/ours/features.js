@@ -15,11 +15,11 @@ async function main() {
   const n = Number(process.argv[2]);
   const bars = benchBars(n);
   const prepared = prepareFeatureSet();
-  const { samples, warm, result } = await measure(() => buildFeatureSet(prepared, bars));
+  const { result, ...timing } = await measure(() => buildFeatureSet(prepared, bars));
   const matrix = new Float64Array(COLUMNS.length * n);
   result.forEach((column, c) => matrix.set(column, c * n));
   writeArray(path.join(outDir(n), 'features-ours.f64'), matrix);
-  emit({ n, samples, warm });
+  emit({ n, ...timing });
 }
 
 main();

@@ -34,8 +34,8 @@ async function main() {
     const result = await train(model, options);
     return { finalValAccuracy: result.finalValAccuracy, finalTrainLoss: result.finalTrainLoss };
   };
-  const { samples, warm, result } = await measure(run);
-  emit({ n, trainRows, epochs, samples, warm, check: result });
+  const { result, ...timing } = await measure(run);
+  emit({ n, trainRows, epochs, ...timing, check: result });
 }
 
 main();

@@ -1,20 +1,12 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { ResearchActivities } from '../domain/activities';
+import { ServicesClient, servicesUrl } from '../services/client';
+import { createDesignActivities } from './designActivities';
+import { createServiceActivities } from './serviceActivities';
 
-const notYet = (what: string) => () => {
-  throw ApplicationFailure.nonRetryable(
-    `${what} is not built yet: this worker runs the workflow, but the engine, services and Claude activities come with the next issues`,
-    'NotImplemented',
-  );
-};
-
-/** The activities this worker runs in production. */
-export function createActivities(): ResearchActivities {
+/** The activities a worker runs: design and assessment here, training and backtests on the services at `servicesUrl`. */
+export function createActivities(options: { servicesUrl?: string } = {}): ResearchActivities {
   return {
-    designStrategy: notYet('The strategy designer'),
-    trainModel: notYet('The training service client'),
-    runBacktest: notYet('The backtest service client'),
-    assessStrategy: notYet('The assessor'),
-    cleanUpCycle: async () => ({ cancelledOperations: [] }),
+    ...createDesignActivities(),
+    ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
   };
 }

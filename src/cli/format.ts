@@ -57,7 +57,7 @@ export function renderCycle(view: CycleView): string {
     ['Cycle', view.cycleId],
     ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
     ['Strategy', s?.strategy ?? view.summary?.strategy],
-    ['Model', s?.model ?? view.summary?.model],
+    ['Model', s?.design?.offline ? 'offline designer and assessor (no Claude)' : (s?.model ?? view.summary?.model)],
     ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
     ['Started', `${time(view.startTime)} (${formatDuration(end.getTime() - view.startTime.getTime())}${view.closeTime ? '' : ' so far'})`],
     ['Phases', phases],

@@ -14,10 +14,19 @@ interface Dev {
 }
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls. */
-async function startDev(port: number, uiPort: number, db: string): Promise<Dev> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), 'dev', '--port', String(port), '--ui-port', String(uiPort), '--db', db], {
+async function startDev(port: number, uiPort: number, servicesPort: number, db: string): Promise<Dev> {
+  const args = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', db];
+  const folders = path.dirname(db);
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // what the cycle designs, trains and reports stays in the test's own folder
+    env: {
+      ...process.env,
+      KTRDR_STRATEGIES_DIR: path.join(folders, 'strategies'),
+      KTRDR_MODELS_DIR: path.join(folders, 'models'),
+      KTRDR_REPORTS_DIR: path.join(folders, 'reports'),
+    },
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -38,31 +47,37 @@ afterEach(() => {
   running = undefined;
 });
 
-test('dev serves the Web UI and a worker, stops everything on Ctrl+C, and keeps history across restarts', async () => {
-  const [port, uiPort] = [await freePort(), await freePort()];
-  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-')), 'temporal.db');
+test('dev serves the Web UI, the services and a worker that runs a whole cycle, stops everything on Ctrl+C, and keeps history across restarts', async () => {
+  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
+  fs.mkdirSync(path.join(folder, 'strategies'));
+  const db = path.join(folder, 'temporal.db');
   const address = `127.0.0.1:${port}`;
 
-  running = await startDev(port, uiPort, db);
+  running = await startDev(port, uiPort, servicesPort, db);
   expect(running.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
   const settings = await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`);
   expect(settings.ok).toBe(true);
 
-  // The worker of `dev` picks the cycle up; its research activities are not built yet, so it fails in design.
-  const trigger = await ktrdrAgent(address, 'trigger', '--brief', 'survives restarts', '--wait');
+  // The worker of `dev` runs the cycle: offline design, training and backtest on the services, assessment.
+  const trigger = await ktrdrAgent(address, 'trigger', '--brief', 'survives restarts', '--bypass-gates', '--wait');
   const id = /Research cycle started: (\S+)/.exec(trigger.stdout)?.[1];
   expect(id).toBeDefined();
-  expect(trigger.stdout).toMatch(/Failed\s+Design failed: The strategy designer is not built yet/);
+  expect(trigger.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
+  const strategy = /Strategy\s+(\S+)/.exec(trigger.stdout)![1];
+  expect(fs.existsSync(path.join(folder, 'strategies', `${strategy}.yaml`))).toBe(true);
+  expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
 
   running.child.kill('SIGINT');
   expect(await running.exited).toBe(0);
   expect(running.output()).toContain('Stopped the dev server.');
   expect(await portOpen(port)).toBe(false);
   expect(await portOpen(uiPort)).toBe(false);
+  expect(await portOpen(servicesPort)).toBe(false);
 
-  running = await startDev(port, uiPort, db);
+  running = await startDev(port, uiPort, servicesPort, db);
   const list = await ktrdrAgent(address, 'list');
-  expect(list.stdout).toMatch(new RegExp(`${id}\\s+FAILED\\s+failed`));
+  expect(list.stdout).toMatch(new RegExp(`${id}\\s+COMPLETED\\s+completed\\s+${strategy}`));
   running.child.kill('SIGTERM');
   expect(await running.exited).toBe(0);
   expect(await portOpen(port)).toBe(false);

@@ -51,7 +51,7 @@ describe('train', () => {
 
   test.each(['adam', 'sgd', 'rmsprop'] as const)('%s lowers the training loss and reports it honestly', async (optimizer) => {
     const model = Mlp.create(config, 3);
-    const untrained = model.clone();
+    const untrained = Mlp.fromJSON(model.toJSON());
     const result = await train(model, options({ optimizer, learningRate: optimizer === 'sgd' ? 0.05 : 0.01, epochs: 15 }));
     expect(result.epochsTrained).toBe(15);
     expect(result.history.trainLoss).toHaveLength(15);
@@ -79,6 +79,17 @@ describe('train', () => {
     await train(Mlp.create(config, 3), options({ batchSize: 250, epochs: 1, progressIntervalMs: 0, onProgress: (p) => calls.push(p) }));
     expect(calls.map((p) => p.batch)).toEqual([1, 2, 3]);
     expect(calls.every((p) => p.totalBatches === 3 && p.totalEpochs === 1)).toBe(true);
+  });
+});
+
+describe('gradient clipping', () => {
+  test('bounds every step: plain SGD moves the weights by at most lr × max norm per batch', async () => {
+    const model = Mlp.create(config, 3);
+    const before = model.params.slice();
+    await train(model, options({ optimizer: 'sgd', momentum: 0, learningRate: 0.1, gradientClipNorm: 0.001, epochs: 1 }));
+    const moved = Math.sqrt(model.params.reduce((a, v, i) => a + (v - before[i]) ** 2, 0));
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThanOrEqual(19 * 0.1 * 0.001);
   });
 });
 
@@ -224,6 +235,8 @@ describe('failures', () => {
     ['a zero batch size', { batchSize: 0 }, /batch size/],
     ['class weights of the wrong length', { classWeights: [1, 2] }, /2 class weights for 3 classes/],
     ['class weights that silence every row', { classWeights: [0, 0, 0] }, /weight 0/],
+    ['early stopping without patience', { earlyStopping: { enabled: true, patience: 0, minDelta: 0, monitor: 'val_loss' } }, /patience/],
+    ['a negative min_delta', { earlyStopping: { enabled: true, patience: 2, minDelta: -0.1, monitor: 'val_loss' } }, /min_delta/],
   ])('%s is refused before training', async (_, over, message) => {
     await expect(train(Mlp.create(config, 3), options(over as Partial<TrainOptions>))).rejects.toThrow(message);
   });

@@ -4,12 +4,15 @@ import type { Mlp } from './mlp';
 
 /**
  * Eval-mode forward pass (no dropout) over a dataset in fixed-size chunks, so inference
- * on a million rows needs buffers for 256 of them and no allocation per row.
+ * on a million rows needs buffers for 256 of them and no allocation per row. The pass
+ * reads the model's weights live: it sees every update made after it was built.
  */
 export class EvalPass {
   readonly chunk: number;
   private readonly input: Float64Array;
   private readonly outputs: Float64Array[];
+  private readonly weights: Float64Array[];
+  private readonly biases: Float64Array[];
 
   constructor(
     private readonly model: Mlp,
@@ -18,6 +21,8 @@ export class EvalPass {
     this.chunk = chunk;
     this.input = new Float64Array(chunk * model.config.inputSize);
     this.outputs = model.layers.map((layer) => new Float64Array(chunk * layer.outSize));
+    this.weights = model.layers.map((layer) => model.weights(layer));
+    this.biases = model.layers.map((layer) => model.bias(layer));
   }
 
   /** Rows in x, which must be a whole number of rows of inputSize. */
@@ -34,12 +39,13 @@ export class EvalPass {
     this.input.set(x.subarray(from * d, (from + rows) * d));
     let current = this.input;
     const last = model.layers.length - 1;
-    model.layers.forEach((layer, l) => {
+    for (let l = 0; l <= last; l++) {
+      const layer = model.layers[l];
       const z = this.outputs[l];
-      linearForward(current, model.weights(layer), model.bias(layer), z, rows, layer.inSize, layer.outSize);
+      linearForward(current, this.weights[l], this.biases[l], z, rows, layer.inSize, layer.outSize);
       if (l < last) activateEval(model.config.activation, z, rows * layer.outSize);
       current = z;
-    });
+    }
     return current;
   }
 }

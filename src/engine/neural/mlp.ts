@@ -82,12 +82,16 @@ export class Mlp {
     return this.params.subarray(layer.biasOffset, layer.biasOffset + layer.outSize);
   }
 
-  /** Class probabilities (eval mode: no dropout) for the n rows of x (n×inputSize), as n×outputSize. */
+  /**
+   * Class probabilities (eval mode: no dropout) for the n rows of x (n×inputSize), as
+   * n×outputSize. A row with a NaN feature gets NaN probabilities: no decision, not a guess.
+   */
   predictProba(x: Float32Array): Float32Array {
     const pass = new EvalPass(this);
     const k = this.config.outputSize;
     const rows = pass.rowCount(x);
     const out = new Float32Array(rows * k);
+    const exps = new Float64Array(k);
     for (let from = 0; from < rows; from += pass.chunk) {
       const count = Math.min(pass.chunk, rows - from);
       const logits = pass.logits(x, from, count);
@@ -96,16 +100,12 @@ export class Mlp {
         let max = logits[o];
         for (let c = 1; c < k; c++) if (logits[o + c] > max) max = logits[o + c];
         let total = 0;
-        for (let c = 0; c < k; c++) total += Math.exp(logits[o + c] - max);
+        for (let c = 0; c < k; c++) total += exps[c] = Math.exp(logits[o + c] - max);
         const target = (from + r) * k;
-        for (let c = 0; c < k; c++) out[target + c] = Math.exp(logits[o + c] - max) / total;
+        for (let c = 0; c < k; c++) out[target + c] = exps[c] / total;
       }
     }
     return out;
-  }
-
-  clone(): Mlp {
-    return new Mlp(this.config, this.params.slice());
   }
 
   /** Exact: the parameters travel as their float64 bytes (~11 characters per parameter). */

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { VerdictSchema } from '../domain/activities';
+import { strategyName, writeFileAtomic } from '../strategy/files';
+import { MetricsWithUnitsSchema } from './metricsWithUnits';
+
+/**
+ * `strategies/<name>/assessment.json` (spec §7), written by the offline assessor and by
+ * Claude's. The content an assessor decides is a schema of its own: it is what Claude's
+ * `save_assessment` tool answers, checked before anything is saved.
+ */
+const Statement = z.string().trim().min(1);
+const Statements = z.array(Statement).min(2).max(4);
+
+export const AssessmentContentSchema = z.strictObject({
+  verdict: VerdictSchema,
+  strengths: Statements,
+  weaknesses: Statements,
+  suggestions: Statements,
+});
+export type AssessmentContent = z.infer<typeof AssessmentContentSchema>;
+
+export const AssessmentSchema = AssessmentContentSchema.extend({
+  assessed_at: z.iso.datetime(),
+  cycle_id: z.string().min(1),
+  /** 'offline' or the Claude model that answered. */
+  model: z.string().min(1),
+  offline: z.boolean(),
+  /** What the assessor was shown: training metrics and the validation backtest, never the holdout. */
+  metrics: MetricsWithUnitsSchema,
+});
+export type Assessment = z.infer<typeof AssessmentSchema>;
+
+export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategiesDir, strategyName(name), 'assessment.json');
+
+/** Overwrites an earlier assessment of the strategy, as KTRDR does: the latest judgement stands. */
+export function writeAssessment(name: string, assessment: Assessment, strategiesDir: string): string {
+  const file = assessmentFile(name, strategiesDir);
+  writeFileAtomic(file, `${JSON.stringify(AssessmentSchema.parse(assessment), null, 2)}\n`);
+  return file;
+}
+
+/** The strategy's assessment, or undefined when it has none or the file is not one (memory must not fail a design). */
+export function readAssessment(name: string, strategiesDir: string): Assessment | undefined {
+  try {
+    const parsed = AssessmentSchema.safeParse(JSON.parse(fs.readFileSync(assessmentFile(name, strategiesDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { BacktestMetrics, TrainingMetrics } from '../domain/activities';
+
+/**
+ * The metrics an assessment reads, converted once from the typed results into the units a
+ * researcher reads (spec §8 #6: KTRDR's prompt showed 0 % accuracy and a dollar return as
+ * a percentage). Each key names its unit, so a rule, a sentence or a prompt built from
+ * these numbers cannot mistake a fraction for a percentage. The holdout has no place here.
+ */
+export const TrainingMetricsWithUnitsSchema = z.strictObject({
+  validation_accuracy_pct: z.number(),
+  /** Share of the most common class: what always guessing it scores. */
+  chance_accuracy_pct: z.number().optional(),
+  /** Validation accuracy minus chance, in percentage points. */
+  lift_pp: z.number().optional(),
+  validation_loss: z.number(),
+  initial_train_loss: z.number(),
+  final_train_loss: z.number(),
+  train_loss_decrease_pct: z.number(),
+  epochs_trained: z.number().int(),
+});
+export type TrainingMetricsWithUnits = z.infer<typeof TrainingMetricsWithUnitsSchema>;
+
+export const BacktestMetricsWithUnitsSchema = z.strictObject({
+  total_return_pct: z.number(),
+  buy_and_hold_return_pct: z.number().optional(),
+  /** Total return minus buy-and-hold, in percentage points. */
+  excess_return_pp: z.number().optional(),
+  /** Annualised by the bars per year of the timeframe. */
+  sharpe_ratio: z.number(),
+  max_drawdown_pct: z.number(),
+  win_rate_pct: z.number(),
+  total_trades: z.number().int(),
+  profit_factor: z.number().optional(),
+});
+export type BacktestMetricsWithUnits = z.infer<typeof BacktestMetricsWithUnitsSchema>;
+
+export const MetricsWithUnitsSchema = z.strictObject({
+  training: TrainingMetricsWithUnitsSchema,
+  validation_backtest: BacktestMetricsWithUnitsSchema,
+});
+export type MetricsWithUnits = z.infer<typeof MetricsWithUnitsSchema>;
+
+/** Rounded so that the number a sentence quotes is the number a rule compared. */
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+const pct = (fraction: number) => round(fraction * 100, 2);
+
+function trainingWithUnits(m: TrainingMetrics): TrainingMetricsWithUnits {
+  return {
+    validation_accuracy_pct: pct(m.accuracy),
+    ...(m.chanceAccuracy !== undefined && { chance_accuracy_pct: pct(m.chanceAccuracy), lift_pp: pct(m.accuracy - m.chanceAccuracy) }),
+    validation_loss: round(m.loss, 4),
+    initial_train_loss: round(m.initialTrainLoss, 4),
+    final_train_loss: round(m.finalTrainLoss, 4),
+    train_loss_decrease_pct: pct((m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss),
+    epochs_trained: m.epochsTrained,
+  };
+}
+
+function backtestWithUnits(m: BacktestMetrics): BacktestMetricsWithUnits {
+  return {
+    total_return_pct: pct(m.totalReturn),
+    ...(m.buyAndHoldReturn !== undefined && {
+      buy_and_hold_return_pct: pct(m.buyAndHoldReturn),
+      excess_return_pp: pct(m.totalReturn - m.buyAndHoldReturn),
+    }),
+    sharpe_ratio: round(m.sharpeRatio, 2),
+    max_drawdown_pct: pct(m.maxDrawdown),
+    win_rate_pct: pct(m.winRate),
+    total_trades: m.totalTrades,
+    ...(m.profitFactor !== undefined && { profit_factor: round(m.profitFactor, 2) }),
+  };
+}
+
+export function metricsWithUnits(training: TrainingMetrics, backtest: BacktestMetrics): MetricsWithUnits {
+  return { training: trainingWithUnits(training), validation_backtest: backtestWithUnits(backtest) };
+}

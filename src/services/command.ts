@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UserError } from '../errors';
+import { API_PREFIX } from './api';
+import { SERVICES_DEFAULTS } from './defaults';
+import { startServices } from './server';
+
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+interface ServicesFlags {
+  host: string;
+  port: number;
+  maxOperations: number;
+  stateDir: string;
+}
+
+/** `ktrdr-agent services`: the operations API in the foreground until Ctrl+C or SIGTERM. */
+export function registerServicesCommand(cli: Command): void {
+  cli
+    .command('services')
+    .description('serve the training and backtest operations API (KTRDR shapes, under /api/v1); Ctrl+C stops it')
+    .addOption(new Option('--host <address>', 'address to listen on').env('KTRDR_SERVICES_HOST').default(SERVICES_DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(integer('--port', 0, 65535)))
+    .addOption(
+      new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start gets 429')
+        .env('KTRDR_MAX_OPERATIONS')
+        .default(SERVICES_DEFAULTS.maxOperations)
+        .argParser(integer('--max-operations', 1)),
+    )
+    .option('--state-dir <dir>', 'folder that keeps the operation records', SERVICES_DEFAULTS.stateDir)
+    .action(async (flags: ServicesFlags) => {
+      const services = await startServices(flags).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new UserError(`${flags.host}:${flags.port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);
+        if (err.code === 'EADDRNOTAVAIL') throw new UserError(`${flags.host} is not an address of this machine: use --host or KTRDR_SERVICES_HOST.`);
+        throw err;
+      });
+      console.log(`Services on ${services.url}${API_PREFIX} (health: ${services.url}/health)`);
+      console.log(`  at most ${flags.maxOperations} operations at once · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`);
+      console.log('  Ctrl+C stops them.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await services.close();
+      console.log('Stopped the services.');
+    });
+}

@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { DATA_DIR } from '../paths';
+
+/** The services' defaults: loopback, KTRDR's port, two operations at once, records under .data/. */
+export const SERVICES_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  maxOperations: 2,
+  stateDir: path.join(DATA_DIR, 'services'),
+  /** How long a cancelled job may take to stop by itself before its thread is terminated. */
+  cancelGraceMs: 1000,
+};

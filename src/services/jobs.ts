@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { OperationProgressSchema } from './operation';
+
+/**
+ * What crosses the thread boundary: the job a worker thread runs (its workerData, with every
+ * folder resolved by the service) and the messages it posts back while running it. A job
+ * stopped by CANCEL posts nothing more: the service ended its operation when it sent CANCEL.
+ */
+export const JobSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('training'),
+    strategyPath: z.string(),
+    dataDir: z.string(),
+    modelsDir: z.string(),
+  }),
+  z.strictObject({
+    type: z.literal('backtesting'),
+    strategyPath: z.string(),
+    dataDir: z.string(),
+    modelsDir: z.string(),
+    reportsDir: z.string(),
+    modelPath: z.string(),
+  }),
+]);
+export type Job = z.infer<typeof JobSchema>;
+
+/** The only message the service sends a worker: stop. */
+export const CANCEL = 'cancel';
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('started') }),
+  z.strictObject({ type: z.literal('progress'), progress: OperationProgressSchema }),
+  /** Checked against the operation type's result schema by the service, not here. */
+  z.strictObject({ type: z.literal('completed'), result: z.unknown() }),
+  z.strictObject({ type: z.literal('failed'), error: z.string(), stack: z.string().optional() }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { BacktestMetricsSchema, StrategyNameSchema } from '../domain/activities';
+import { BacktestSummarySchema } from '../engine/backtest/result';
+import { TrainingReportSchema } from '../engine/training';
+
+/**
+ * An operation as the services store it and serve it (KTRDR's OperationInfo, spec §6). The
+ * schema is a union over type and status, so a record that says `completed` without the
+ * result of its type, or `failed` without a reason, does not parse — on the service when it
+ * stores one, nor on the client when it reads one (spec §8 #4).
+ */
+export const OPERATION_TYPES = ['training', 'backtesting'] as const;
+export const OperationTypeSchema = z.enum(OPERATION_TYPES);
+export type OperationType = z.infer<typeof OperationTypeSchema>;
+
+export const ACTIVE_STATUSES = ['pending', 'running'] as const;
+export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export const OperationStatusSchema = z.enum([...ACTIVE_STATUSES, ...FINISHED_STATUSES]);
+export type OperationStatus = z.infer<typeof OperationStatusSchema>;
+
+/** Client-chosen keys (a task id such as `<cycleId>-training`, a cycle id): printable, no spaces. */
+export const KeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
+
+export const OperationProgressSchema = z.strictObject({
+  percentage: z.number().min(0).max(100),
+  current_step: z.string(),
+  context: z.strictObject({
+    epoch_index: z.number().int().min(1).optional(),
+    total_epochs: z.number().int().min(1).optional(),
+    batch_index: z.number().int().min(1).optional(),
+    total_batches: z.number().int().min(1).optional(),
+    /** Mean training loss of the current epoch's batches so far. */
+    train_loss: z.number().optional(),
+  }),
+});
+export type OperationProgress = z.infer<typeof OperationProgressSchema>;
+
+export const OperationMetadataSchema = z.strictObject({
+  strategy_name: StrategyNameSchema,
+  task_id: KeySchema.optional(),
+  cycle_id: KeySchema.optional(),
+  /** The model a backtest scores: absolute, inside the service's models folder. */
+  model_path: z.string().optional(),
+});
+export type OperationMetadata = z.infer<typeof OperationMetadataSchema>;
+
+/** A backtest's result without its trade list and equity curve (those are in report_dir). */
+export const BacktestResultSummarySchema = z.strictObject({
+  strategy: StrategyNameSchema,
+  symbol: z.string(),
+  timeframe: z.string(),
+  model_path: z.string(),
+  report_dir: z.string(),
+  validation: BacktestSummarySchema,
+  holdout: BacktestSummarySchema,
+  out_of_sample: BacktestSummarySchema.optional(),
+  /** The figures the workflow's gate and the assessment read, per period. */
+  metrics: z.strictObject({
+    validation: BacktestMetricsSchema,
+    holdout: BacktestMetricsSchema,
+    out_of_sample: BacktestMetricsSchema.optional(),
+  }),
+});
+export type BacktestResultSummary = z.infer<typeof BacktestResultSummarySchema>;
+
+const timestamp = z.iso.datetime();
+
+const common = {
+  operation_id: z.string(),
+  created_at: timestamp,
+  started_at: timestamp.nullable(),
+  progress: OperationProgressSchema,
+  metadata: OperationMetadataSchema,
+};
+
+function operationOfType<T extends OperationType, R extends z.ZodType>(type: T, result: R) {
+  const operation_type = z.literal(type);
+  return z.discriminatedUnion('status', [
+    z.strictObject({
+      ...common,
+      operation_type,
+      status: z.enum(ACTIVE_STATUSES),
+      completed_at: z.null(),
+      error_message: z.null(),
+      result_summary: z.null(),
+    }),
+    z.strictObject({
+      ...common,
+      operation_type,
+      status: z.literal('completed'),
+      completed_at: timestamp,
+      error_message: z.null(),
+      result_summary: result,
+    }),
+    z.strictObject({
+      ...common,
+      operation_type,
+      status: z.enum(['failed', 'cancelled']),
+      completed_at: timestamp,
+      /** Why it failed, or the reason given for the cancellation. */
+      error_message: z.string().min(1),
+      result_summary: z.null(),
+    }),
+  ]);
+}
+
+export const TrainingOperationSchema = operationOfType('training', TrainingReportSchema);
+export const BacktestOperationSchema = operationOfType('backtesting', BacktestResultSummarySchema);
+export const OperationInfoSchema = z.discriminatedUnion('operation_type', [TrainingOperationSchema, BacktestOperationSchema]);
+export type OperationInfo = z.infer<typeof OperationInfoSchema>;
+
+/** A failed or cancelled operation: it has an end time and a reason. */
+export type EndedOperation = Extract<OperationInfo, { error_message: string }>;
+
+export const isActive = (op: OperationInfo) => (ACTIVE_STATUSES as readonly string[]).includes(op.status);

@@ -1,0 +1,25 @@
+import type { TrainingProgress } from '../engine/neural';
+import type { OperationProgress, OperationType } from './operation';
+
+/** Progress of an operation from creation to its end, in KTRDR's shape (percentage, step, epoch context). */
+export const WAITING: OperationProgress = { percentage: 0, current_step: 'Starting a worker thread', context: {} };
+
+const FIRST_STEP: Record<OperationType, string> = {
+  training: 'Loading data and building features',
+  // The engine reports nothing until the whole backtest is done.
+  backtesting: 'Backtesting the validation and holdout periods',
+};
+
+export const started = (type: OperationType): OperationProgress => ({ percentage: 0, current_step: FIRST_STEP[type], context: {} });
+
+/** Epochs may end early (early stopping): the percentage then jumps to 100 on completion. */
+export function trainingProgress(p: TrainingProgress): OperationProgress {
+  const done = (p.epoch - 1 + p.batch / p.totalBatches) / p.totalEpochs;
+  return {
+    percentage: Math.min(100, Math.max(0, done * 100)),
+    current_step: `Epoch ${p.epoch}/${p.totalEpochs} · Batch ${p.batch}/${p.totalBatches}`,
+    context: { epoch_index: p.epoch, total_epochs: p.totalEpochs, batch_index: p.batch, total_batches: p.totalBatches, train_loss: p.loss },
+  };
+}
+
+export const finished = (last: OperationProgress): OperationProgress => ({ ...last, percentage: 100, current_step: 'Complete' });

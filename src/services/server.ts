@@ -1,0 +1,127 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { MARKET_DATA_DIR } from '../engine/marketData';
+import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
+import type { ErrorResponse } from './api';
+import { SERVICES_DEFAULTS } from './defaults';
+import { createEndpoints, type Reply } from './endpoints';
+import { HttpError } from './httpError';
+import { Operations } from './operations';
+import { OperationStore } from './operationStore';
+import type { ServiceFolders } from './startRequests';
+
+export interface ServicesOptions extends Partial<ServiceFolders> {
+  host?: string;
+  /** 0 picks a free port (see `Services.port`). */
+  port?: number;
+  maxOperations?: number;
+  /** Operation records live in `<stateDir>/operations/`. */
+  stateDir?: string;
+  cancelGraceMs?: number;
+  /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
+  workerExecArgv?: string[];
+  /** One line per event worth a look (operation started/ended, records recovered, errors); stderr by default. */
+  log?: (line: string) => void;
+}
+
+export interface Services {
+  /** `http://host:port`, the API under /api/v1. */
+  url: string;
+  port: number;
+  /** Stops listening, marks the running operations failed (the service stopped) and stops their threads. */
+  close(): Promise<void>;
+}
+
+/** Bodies are small JSON objects; anything larger is a mistake. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The training and backtest services over HTTP: node:http and zod rather than a framework,
+ * for six routes whose validation zod does anyway.
+ */
+export async function startServices(options: ServicesOptions = {}): Promise<Services> {
+  const settings = { ...SERVICES_DEFAULTS, ...definedOnly(options) };
+  const log = options.log ?? ((line: string) => console.error(line));
+  const folders: ServiceFolders = {
+    strategiesDir: path.resolve(options.strategiesDir ?? STRATEGIES_DIR),
+    dataDir: path.resolve(options.dataDir ?? MARKET_DATA_DIR),
+    modelsDir: path.resolve(options.modelsDir ?? MODELS_DIR),
+    reportsDir: path.resolve(options.reportsDir ?? REPORTS_DIR),
+  };
+  const operations = new Operations({
+    store: new OperationStore(path.join(path.resolve(settings.stateDir), 'operations')),
+    maxOperations: settings.maxOperations,
+    cancelGraceMs: settings.cancelGraceMs,
+    workerExecArgv: options.workerExecArgv,
+    log,
+  });
+  const route = createEndpoints(operations, folders);
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://service');
+    route({ method: req.method ?? 'GET', url, body: () => readJson(req) })
+      .catch((err: unknown) => errorReply(err, `${req.method} ${url.pathname}`, log))
+      .then((reply) => send(res, reply));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (err) => {
+    await operations.close();
+    throw err;
+  });
+
+  const { port } = server.address() as AddressInfo;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await operations.close();
+      await closed;
+    },
+  };
+}
+
+const definedOnly = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = `the body is not JSON: ${(err as Error).message}`;
+    throw new HttpError(422, 'invalid_json', message, [{ path: '', line: null, message }]);
+  }
+}
+
+/** Refusals answer with their problems; anything else is a bug: a 500 that says where to look, its stack in the log. */
+function errorReply(err: unknown, request: string, log: (line: string) => void): Reply {
+  if (err instanceof HttpError) {
+    const body: ErrorResponse = { success: false, error: err.code, message: err.message, errors: err.problems };
+    return { status: err.status, body, headers: err.headers };
+  }
+  log(`${request}: ${(err as Error)?.stack ?? err}`);
+  const body: ErrorResponse = { success: false, error: 'internal_error', message: 'internal error: the service log has the details', errors: [] };
+  return { status: 500, body };
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
+  res.end(text);
+}

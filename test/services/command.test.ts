@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ServicesClient } from '../../src/services/client';
+import { SERVICE_STOPPED } from '../../src/services/operations';
+import { freePort } from '../support/ports';
+import { longTraining, ScratchFolders, ServicesProcess, waitFor } from '../support/services';
+
+/**
+ * `ktrdr-agent services` as a process: configuration from flags and environment, a crash
+ * (SIGKILL) and a stop (SIGTERM) with a training running, and the next start reporting it.
+ */
+const folders = new ScratchFolders();
+const env = () => ({ KTRDR_STRATEGIES_DIR: folders.strategiesDir });
+const started: ServicesProcess[] = [];
+
+function services(args: string[], extraEnv: Record<string, string> = {}): ServicesProcess {
+  const spawned = new ServicesProcess(['--state-dir', folders.stateDir, ...args], { ...env(), ...extraEnv });
+  started.push(spawned);
+  return spawned;
+}
+
+beforeAll(() => {
+  folders.strategy('rsi_adx_trend_filter', 'long_training', longTraining);
+});
+afterAll(async () => {
+  await Promise.all(started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : undefined)));
+  folders.remove();
+});
+
+describe('configuration', () => {
+  test('port, host and limit from the environment; flags win over it', async () => {
+    const fromEnv = services([], { KTRDR_SERVICES_PORT: '0', KTRDR_SERVICES_HOST: '127.0.0.1', KTRDR_MAX_OPERATIONS: '3' });
+    const url = await fromEnv.url();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await new ServicesClient(url).health()).toEqual({ status: 'ok', active_operations: 0, max_operations: 3 });
+    expect(fromEnv.stdout).toContain(`records in ${path.relative(process.cwd(), folders.stateDir)}`);
+    expect(await fromEnv.stop('SIGINT')).toBe(0);
+    expect(fromEnv.stdout).toContain('Stopped the services.');
+
+    const port = await freePort();
+    const fromFlags = services(['--port', String(port), '--max-operations', '1'], { KTRDR_SERVICES_PORT: '1', KTRDR_MAX_OPERATIONS: '3' });
+    expect(await fromFlags.url()).toBe(`http://127.0.0.1:${port}`);
+    expect((await new ServicesClient(await fromFlags.url()).health()).max_operations).toBe(1);
+
+    const taken = services(['--port', String(port)]);
+    expect(await taken.exited).toBe(1);
+    expect(taken.stderr).toContain(`error: 127.0.0.1:${port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);
+    await fromFlags.stop('SIGTERM');
+  });
+
+  test('a bad value is refused with its reason, without a stack trace', async () => {
+    const bad = services([], { KTRDR_MAX_OPERATIONS: 'two' });
+    expect(await bad.exited).not.toBe(0);
+    expect(bad.stderr).toContain("error: option '--max-operations <n>' value 'two' from env 'KTRDR_MAX_OPERATIONS' is invalid.");
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('a training running when the process ends', () => {
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    test(`${signal}: the next start reports it failed, with the reason`, async () => {
+      const first = services(['--port', '0']);
+      const client = new ServicesClient(await first.url());
+      const { task_id: id } = await client.startTraining({ strategy_name: 'long_training', task_id: `${signal}-training` });
+      await waitFor(client, id, (op) => op.progress.context.epoch_index !== undefined);
+      expect(await first.stop(signal)).toBe(signal === 'SIGKILL' ? null : 0);
+
+      const second = services(['--port', '0']);
+      const after = await new ServicesClient(await second.url()).getOperation(id);
+      expect(after).toMatchObject({ status: 'failed', error_message: SERVICE_STOPPED });
+      expect(after.completed_at).not.toBeNull();
+      await second.stop('SIGTERM');
+    });
+  }
+});

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
+import { STRATEGIES_DIR } from '../../src/paths';
+import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/llm/assessment';
+import { assessOffline } from '../../src/llm/offlineAssessor';
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp strategies folder with the SP500 Bollinger example in it (its settings appear in suggestions). */
+function strategiesDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-offline-assess-'));
+  temps.push(dir);
+  fs.copyFileSync(path.join(STRATEGIES_DIR, 'bollinger_volatility_sp500.yaml'), path.join(dir, 'bollinger_volatility_sp500.yaml'));
+  return dir;
+}
+
+const GOOD_TRAINING: TrainingMetrics = { accuracy: 0.585, loss: 0.86, initialTrainLoss: 1.1, finalTrainLoss: 0.82, epochsTrained: 42, chanceAccuracy: 0.41 };
+const GOOD_BACKTEST: BacktestMetrics = { totalReturn: 0.124, sharpeRatio: 1.8, maxDrawdown: 0.062, winRate: 0.57, totalTrades: 64, buyAndHoldReturn: 0.05, profitFactor: 1.9 };
+
+const BAD_TRAINING: TrainingMetrics = { accuracy: 0.402, loss: 1.12, initialTrainLoss: 1.1, finalTrainLoss: 1.095, epochsTrained: 9, chanceAccuracy: 0.41 };
+const BAD_BACKTEST: BacktestMetrics = { totalReturn: -0.083, sharpeRatio: -1.2, maxDrawdown: 0.27, winRate: 0.31, totalTrades: 48, buyAndHoldReturn: 0.05, profitFactor: 0.6 };
+
+function assess(training: TrainingMetrics, backtest: BacktestMetrics, dir = strategiesDir()): { verdict: string; file: Assessment; raw: string } {
+  const input = AssessInputSchema.parse({
+    cycleId: 'cycle-42',
+    model: 'sonnet',
+    strategyName: 'bollinger_volatility_sp500',
+    strategyPath: path.join(dir, 'bollinger_volatility_sp500.yaml'),
+    training,
+    backtest,
+  });
+  const result = assessOffline({ ...input, strategiesDir: dir });
+  expect(AssessResultSchema.parse(result)).toEqual(result);
+  expect(result.offline).toBe(true);
+  expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
+  expect(result.assessmentPath).toBe(path.join(dir, 'bollinger_volatility_sp500', 'assessment.json'));
+  const raw = fs.readFileSync(result.assessmentPath, 'utf8');
+  return { verdict: result.verdict, file: AssessmentSchema.parse(JSON.parse(raw)), raw };
+}
+
+const statements = (a: Assessment) => [...a.strengths, ...a.weaknesses, ...a.suggestions];
+
+describe('verdict rules', () => {
+  test('clearly good: promising, the good numbers as strengths', () => {
+    const { verdict, file } = assess(GOOD_TRAINING, GOOD_BACKTEST);
+    expect(verdict).toBe('promising');
+    expect(file.verdict).toBe('promising');
+    expect(file.strengths).toEqual([
+      'Validation accuracy 58.5% beats chance by 17.5 percentage points (always guessing the most common class scores 41%)',
+      'Sharpe ratio 1.8 (annualised) on the validation backtest: a solid risk-adjusted return',
+      'Total return +12.4% on the validation period against buy-and-hold +5%',
+      'Training loss fell 25.45% (1.1 → 0.82) over 42 epochs',
+    ]);
+    // nothing is bad, so the weaknesses say what the numbers cannot
+    expect(file.weaknesses).toEqual([
+      'Judged on the validation period only (64 trades, accuracy 58.5%); the holdout backtest, kept apart, has the last word',
+      '64 trades bound what the 57% win rate can say: its 95% interval spans ±12.13 percentage points',
+    ]);
+    expect(file.suggestions[0]).toBe('Confirm on the holdout before trusting any of this: `ktrdr-agent backtest bollinger_volatility_sp500` reports it apart');
+    expect(file.suggestions).toContain('Test the same indicators on another symbol than SP500 1d to see whether the edge is general');
+  });
+
+  test('clearly bad: poor, the bad numbers as weaknesses, suggestions from the strategy', () => {
+    const { verdict, file } = assess(BAD_TRAINING, BAD_BACKTEST);
+    expect(verdict).toBe('poor');
+    expect(file.weaknesses).toEqual([
+      'Validation accuracy 40.2% is no better than chance (always guessing the most common class scores 41%; minus 0.8 percentage points): no usable signal was learnt',
+      'Sharpe ratio -1.2 (annualised) on the validation backtest: it lost money for the risk taken',
+      'Total return -8.3% on the validation period against buy-and-hold +5%',
+      'Training loss barely moved (1.1 → 1.095, -0.45% over 9 epochs): the fuzzy features hardly separate the classes',
+    ]);
+    // no weak figure passed off as a strength
+    for (const s of file.strengths) expect(s).not.toMatch(/Sharpe|Total return|Win rate/);
+    expect(file.strengths).toContain('A clear negative result (accuracy 40.2%, return -8.3%): this design can be ruled out on this market');
+    expect(file.suggestions).toEqual([
+      'Swap one of bb_percent_b and atr_percent for one from the momentum or trend or volume family: 0.8 percentage points over chance leaves little to trade on',
+      'Check how often each fuzzy set fires (`ktrdr-agent features bollinger_volatility_sp500`): sets that rarely fire or overlap keep the training loss flat',
+      'Raise decisions.confidence_threshold from 0.5 to 0.6 so only the model\'s confident signals trade',
+      'Try labels.zigzag_threshold 0.045 instead of 0.03 so labels mark only larger swings',
+    ]);
+  });
+
+  test('mixed — a real edge that trades poorly — is mediocre', () => {
+    const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, totalReturn: -0.021, sharpeRatio: -0.3, winRate: 0.44, profitFactor: 0.9 });
+    expect(verdict).toBe('mediocre');
+    expect(file.strengths[0]).toMatch(/^Validation accuracy 58.5% beats chance/);
+    expect(file.weaknesses.slice(0, 2)).toEqual([
+      'Sharpe ratio -0.3 (annualised) on the validation backtest: it lost money for the risk taken',
+      'Total return -2.1% on the validation period against buy-and-hold +5%',
+    ]);
+  });
+
+  test.each([
+    ['no trades at all', 'poor', GOOD_TRAINING, { ...GOOD_BACKTEST, totalTrades: 0, winRate: 0, totalReturn: 0, sharpeRatio: 0 }],
+    ['too few trades to trust', 'mediocre', GOOD_TRAINING, { ...GOOD_BACKTEST, totalTrades: 6 }],
+    ['a deep drawdown', 'mediocre', GOOD_TRAINING, { ...GOOD_BACKTEST, maxDrawdown: 0.35 }],
+    ['a small edge', 'mediocre', { ...GOOD_TRAINING, accuracy: 0.43 }, GOOD_BACKTEST],
+    ['no chance baseline to judge the edge by', 'mediocre', { ...GOOD_TRAINING, chanceAccuracy: undefined }, GOOD_BACKTEST],
+    ['good trading on no edge', 'mediocre', BAD_TRAINING, GOOD_BACKTEST],
+  ] as const)('%s: %s', (_, expected, training, backtest) => {
+    expect(assess(training, backtest).file.verdict).toBe(expected);
+  });
+
+  test('an unreported chance baseline is said, not guessed', () => {
+    const { file } = assess({ ...GOOD_TRAINING, chanceAccuracy: undefined }, GOOD_BACKTEST);
+    expect(statements(file)).toContain('Validation accuracy 58.5% cannot be weighed: training reported no chance baseline');
+    expect(file.metrics.training).not.toHaveProperty('lift_pp');
+  });
+
+  test('few trades: a suggestion to trade more, none to trade less', () => {
+    const { file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, totalTrades: 6, sharpeRatio: -0.2, totalReturn: -0.01 });
+    expect(file.suggestions).toContain('Lower decisions.confidence_threshold from 0.5 (or filters.min_signal_separation) to get more than 6 trades to judge by');
+    expect(file.suggestions.join('\n')).not.toMatch(/Raise decisions.confidence_threshold/);
+    expect(file.weaknesses).toContain('Only 6 trades on the validation period: too few to tell skill from luck');
+    expect(statements(file).join('\n')).not.toMatch(/Win rate/);
+  });
+});
+
+describe('the assessment file', () => {
+  test('spec §7 shape, marked offline, with the metrics it used in their units — and no holdout', () => {
+    const { file, raw } = assess(GOOD_TRAINING, GOOD_BACKTEST);
+    expect(Object.keys(JSON.parse(raw))).toEqual(['verdict', 'strengths', 'weaknesses', 'suggestions', 'assessed_at', 'cycle_id', 'model', 'offline', 'metrics']);
+    expect(AssessmentContentSchema.safeParse({ verdict: file.verdict, strengths: file.strengths, weaknesses: file.weaknesses, suggestions: file.suggestions }).success).toBe(true);
+    for (const list of [file.strengths, file.weaknesses, file.suggestions]) {
+      expect(list.length).toBeGreaterThanOrEqual(2);
+      expect(list.length).toBeLessThanOrEqual(4);
+    }
+    expect(file.model).toBe('offline');
+    expect(file.offline).toBe(true);
+    expect(file.cycle_id).toBe('cycle-42');
+    expect(file.assessed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(file.assessed_at) - Date.now())).toBeLessThan(60_000);
+    expect(file.metrics).toEqual({
+      training: {
+        validation_accuracy_pct: 58.5,
+        chance_accuracy_pct: 41,
+        lift_pp: 17.5,
+        validation_loss: 0.86,
+        initial_train_loss: 1.1,
+        final_train_loss: 0.82,
+        train_loss_decrease_pct: 25.45,
+        epochs_trained: 42,
+      },
+      validation_backtest: {
+        total_return_pct: 12.4,
+        buy_and_hold_return_pct: 5,
+        excess_return_pp: 7.4,
+        sharpe_ratio: 1.8,
+        max_drawdown_pct: 6.2,
+        win_rate_pct: 57,
+        total_trades: 64,
+        profit_factor: 1.9,
+      },
+    });
+    expect(raw).not.toMatch(/holdout"/i);
+  });
+
+  test('every finding quotes its number with its unit; fractions never appear as percentages (spec §8 #6)', () => {
+    for (const [training, backtest] of [
+      [GOOD_TRAINING, GOOD_BACKTEST],
+      [BAD_TRAINING, BAD_BACKTEST],
+    ] as const) {
+      const { file } = assess(training, backtest);
+      for (const s of [...file.strengths, ...file.weaknesses]) expect(s, s).toMatch(/\d/);
+      const text = statements(file).join('\n');
+      for (const unitless of [/accuracy \d+(\.\d+)?(?![\d.%])/i, /return [+-]?\d+(\.\d+)?(?![\d.%])/i, /drawdown \d+(\.\d+)?(?![\d.%])/i, /win rate \d+(\.\d+)?(?![\d.%])/i]) {
+        expect(text).not.toMatch(unitless);
+      }
+      // the fractions of the typed results (0.585 accuracy) never reach the text: only their percentages (58.5%)
+      const fractions = [training.accuracy, training.chanceAccuracy!, backtest.totalReturn, backtest.maxDrawdown, backtest.winRate, backtest.buyAndHoldReturn!];
+      for (const f of fractions) expect(text).not.toMatch(new RegExp(`(?<![\\d.])${String(f).replace('.', '\\.')}(?!\\d)`));
+    }
+  });
+
+  test('a rerun overwrites the earlier assessment: the latest judgement stands', () => {
+    const dir = strategiesDir();
+    expect(assess(BAD_TRAINING, BAD_BACKTEST, dir).file.verdict).toBe('poor');
+    expect(assess(GOOD_TRAINING, GOOD_BACKTEST, dir).file.verdict).toBe('promising');
+    expect(fs.readdirSync(path.join(dir, 'bollinger_volatility_sp500'))).toEqual(['assessment.json']);
+  });
+
+  test('a strategy that cannot be read still gets an assessment, with general suggestions', () => {
+    const dir = strategiesDir();
+    fs.rmSync(path.join(dir, 'bollinger_volatility_sp500.yaml'));
+    const { file } = assess(BAD_TRAINING, BAD_BACKTEST, dir);
+    expect(file.verdict).toBe('poor');
+    expect(file.suggestions[0]).toMatch(/^Swap one of the indicators for one from the momentum or trend or volatility or volume family/);
+  });
+
+  test('the schema refuses what an assessor must not save', () => {
+    const { file } = assess(GOOD_TRAINING, GOOD_BACKTEST);
+    expect(AssessmentSchema.safeParse({ ...file, verdict: 'great' }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, strengths: ['only one'] }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, weaknesses: ['1', '2', '3', '4', '5'] }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, suggestions: ['fine', '  '] }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, holdout: {} }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, assessed_at: 'yesterday' }).success).toBe(false);
+  });
+});
