@@ -13,7 +13,7 @@ import {
 import { HttpError, parseRequest } from './httpError';
 import type { OperationInfo, OperationType } from './operation';
 import type { Operations } from './operations';
-import { admitBacktest, admitTraining, type ServiceFolders } from './startRequests';
+import { admitBacktest, admitTraining, type Admitted, type ServiceFolders } from './startRequests';
 
 /** What an endpoint answers: a status and a JSON body (the server adds the headers JSON needs). */
 export interface Reply {
@@ -39,7 +39,7 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
    * Everything from the idempotency lookup to the thread's start runs without awaiting, so two
    * starts with the same task_id cannot both miss the lookup and start two operations.
    */
-  function start(type: OperationType, strategyName: string, taskId: string | undefined, admit: () => ReturnType<typeof admitTraining>) {
+  function start(type: OperationType, strategyName: string, taskId: string | undefined, admit: () => Admitted) {
     const existing = taskId === undefined ? undefined : operations.findByTaskId(taskId);
     if (existing) {
       if (existing.operation_type !== type || existing.metadata.strategy_name !== strategyName) {
