@@ -41,6 +41,7 @@ interface StartFlags {
   port: string;
   uiPort: string;
   servicesPort: string;
+  db: string;
 }
 
 /**
@@ -60,6 +61,7 @@ export function registerStartCommand(cli: Command): void {
     .option('--port <port>', 'Temporal frontend port', '7233')
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--services-port <port>', 'training/backtest services port', '8000')
+    .option('--db <file>', 'SQLite file that keeps the history', path.join(DATA_DIR, 'temporal.db'))
     .action(async (flags: StartFlags) => {
       // a failed cycle is a research outcome printed below, not a worker warning with a stack
       installRuntime('ERROR', { shutdownOnSignals: false });
@@ -78,7 +80,7 @@ export function registerStartCommand(cli: Command): void {
           ip: '127.0.0.1',
           port: Number(flags.port),
           uiPort: Number(flags.uiPort),
-          dbFile: path.join(DATA_DIR, 'temporal.db'),
+          dbFile: path.resolve(flags.db),
           logFile: path.join(DATA_DIR, 'temporal.log'),
         });
         stops.push(() => server.stop());

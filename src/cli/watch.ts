@@ -14,17 +14,21 @@ export async function watchCycle(client: Client, cycleId: string, intervalMs = 1
     Presets.shades_classic,
   );
   let barShown = false;
-  let lastPhase: string | undefined;
+  let phasesShown = 0;
   let lastStep: string | undefined;
   try {
     for (;;) {
       const view = await describeCycle(client, cycleId);
-      const phase = view.status?.phase ?? view.summary?.phase;
-      if (phase !== lastPhase) {
+      // every phase the cycle went through, even one that began and ended between two polls
+      const phases = view.status?.phases ?? [];
+      if (phases.length > phasesShown) {
         if (barShown) bar.stop();
         barShown = false;
-        lastPhase = phase;
-        if (view.execution === 'RUNNING') console.log(`→ ${phase}${view.status?.strategy ? ` (${view.status.strategy})` : ''}`);
+        for (const p of phases.slice(phasesShown)) {
+          const strategy = p.phase === 'designing' ? undefined : view.status?.strategy;
+          console.log(`→ ${p.phase}${strategy ? ` (${strategy})` : ''}`);
+        }
+        phasesShown = phases.length;
       }
       if (view.execution !== 'RUNNING') {
         if (barShown) bar.stop();

@@ -9,6 +9,7 @@ import { createEndpoints, type Reply } from './endpoints';
 import { HttpError } from './httpError';
 import { Operations } from './operations';
 import { OperationStore } from './operationStore';
+import { lockStateDir } from './stateLock';
 import type { ServiceFolders } from './startRequests';
 
 export interface ServicesOptions extends Partial<ServiceFolders> {
@@ -16,7 +17,7 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
   maxOperations?: number;
-  /** Operation records live in `<stateDir>/operations/`. */
+  /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
@@ -49,29 +50,31 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     modelsDir: path.resolve(options.modelsDir ?? MODELS_DIR),
     reportsDir: path.resolve(options.reportsDir ?? REPORTS_DIR),
   };
-  const operations = new Operations({
-    store: new OperationStore(path.join(path.resolve(settings.stateDir), 'operations')),
-    maxOperations: settings.maxOperations,
-    cancelGraceMs: settings.cancelGraceMs,
-    workerExecArgv: options.workerExecArgv,
-    log,
-  });
+  const stateDir = path.resolve(settings.stateDir);
+  const unlock = lockStateDir(stateDir);
+  let operations: Operations;
+  try {
+    operations = new Operations({
+      store: new OperationStore(path.join(stateDir, 'operations')),
+      maxOperations: settings.maxOperations,
+      cancelGraceMs: settings.cancelGraceMs,
+      workerExecArgv: options.workerExecArgv,
+      log,
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const route = createEndpoints(operations, folders);
-
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://service');
-    route({ method: req.method ?? 'GET', url, body: () => readJson(req) })
-      .catch((err: unknown) => errorReply(err, `${req.method} ${url.pathname}`, log))
+    Promise.resolve()
+      .then(() => route({ method: req.method ?? 'GET', url: requestUrl(req), body: () => readJson(req) }))
+      .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log))
       .then((reply) => send(res, reply));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch(async (err) => {
+  await listen(server, settings.port, settings.host).catch(async (err) => {
     await operations.close();
+    unlock();
     throw err;
   });
 
@@ -85,11 +88,30 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
       server.closeAllConnections();
       await operations.close();
       await closed;
+      unlock();
     },
   };
 }
 
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 const definedOnly = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function requestUrl(req: http.IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://service');
+  } catch {
+    throw new HttpError(400, 'bad_url', `${req.url} is not a URL`);
+  }
+}
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { ktrdrAgentWith } from '../support/cli';
+import { freePort, portOpen } from '../support/ports';
+
+/** The README's main job, as `npm start` runs it: one whole cycle, offline, then everything stops. */
+test('ktrdr-agent start runs a full research cycle on the shipped data and stops what it started', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-'));
+  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const run = await ktrdrAgentWith(
+    {
+      ANTHROPIC_API_KEY: '',
+      KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
+      KTRDR_MODELS_DIR: path.join(folder, 'models'),
+      KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
+    },
+    'start', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'),
+  );
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('Mode: offline (no ANTHROPIC_API_KEY)');
+  expect(run.stdout).toContain(`Web UI http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
+  for (const phase of ['→ designing', '→ training', '→ backtesting', '→ assessing']) expect(run.stdout).toContain(phase);
+  expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
+  expect(run.stdout).toMatch(/Training\s+accuracy \d+\.\d% \(validation\)/);
+  expect(run.stdout).toMatch(/Backtest\s+return -?\d+\.\d%.* \(validation\)/);
+  expect(run.stdout).toMatch(/Holdout\s+return/);
+  expect(run.stdout).toMatch(/Verdict\s+(promising|mediocre|poor)/);
+  expect(run.stdout).toContain('Stopped the dev server, the services and the worker.');
+  const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
+  expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
+  for (const p of [port, uiPort, servicesPort]) expect(await portOpen(p)).toBe(false);
+});
