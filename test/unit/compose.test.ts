@@ -56,7 +56,7 @@ describe('docker-compose.yml structure', () => {
     volumes?: Record<string, unknown>;
   };
   const services = compose.services;
-  const longRunning = ['postgres', 'temporal', 'temporal-ui', 'worker'];
+  const longRunning = ['postgres', 'temporal', 'temporal-ui', 'worker', 'services'];
   const oneShot = ['temporal-schema', 'temporal-setup'];
 
   const env = (service: Service): Record<string, string | undefined> =>
@@ -100,7 +100,10 @@ describe('docker-compose.yml structure', () => {
     expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(services['temporal-setup'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
     expect(services['temporal-ui'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
-    expect(services.worker.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+    expect(services.worker.depends_on).toEqual({
+      'temporal-setup': { condition: 'service_completed_successfully' },
+      services: { condition: 'service_healthy' },
+    });
   });
 
   test('Temporal persists in the PostgreSQL service, whose data is on a named volume', () => {
@@ -122,7 +125,8 @@ describe('docker-compose.yml structure', () => {
     const worker = services.worker;
     expect(worker.build).toBe('.');
     expect(worker.command).toEqual(['worker']);
-    expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', KTRDR_SERVICES_URL: 'http://services:8000' });
+    expect(services.services.command).toEqual(['services', '--host', '0.0.0.0', '--port', '8000', '--state-dir', '/app/.data/services']);
     expect(env(services['temporal-ui'])).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
     expect(services['temporal-ui'].ports).toContain('8080:8080');
   });
