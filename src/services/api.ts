@@ -65,7 +65,6 @@ export type ListOperationsResponse = z.infer<typeof ListOperationsResponseSchema
 
 /** Optional body of DELETE /operations/{id}. */
 export const CancelRequestSchema = z.strictObject({ reason: z.string().min(1).max(500).optional() });
-export type CancelRequest = z.infer<typeof CancelRequestSchema>;
 
 export const CancelResponseSchema = z.strictObject({
   success: z.literal(true),
@@ -87,7 +86,7 @@ export const HealthResponseSchema = z.strictObject({
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 
 /** One thing wrong with a request: a request field, or a strategy's YAML path and line. */
-export const ProblemSchema = z.strictObject({
+const ProblemSchema = z.strictObject({
   path: z.string(),
   line: z.number().int().nullable(),
   message: z.string(),

@@ -15,7 +15,7 @@ export class HttpError extends Error {
 }
 
 /** Every zod issue of a request, located by its field (`task_id`, `limit`); unknown fields one by one. */
-export function requestProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+function requestProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
   return issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

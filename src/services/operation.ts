@@ -9,14 +9,13 @@ import { TrainingReportSchema } from '../engine/training';
  * result of its type, or `failed` without a reason, does not parse — on the service when it
  * stores one, nor on the client when it reads one (spec §8 #4).
  */
-export const OPERATION_TYPES = ['training', 'backtesting'] as const;
+const OPERATION_TYPES = ['training', 'backtesting'] as const;
 export const OperationTypeSchema = z.enum(OPERATION_TYPES);
 export type OperationType = z.infer<typeof OperationTypeSchema>;
 
-export const ACTIVE_STATUSES = ['pending', 'running'] as const;
-export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+const ACTIVE_STATUSES = ['pending', 'running'] as const;
+const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 export const OperationStatusSchema = z.enum([...ACTIVE_STATUSES, ...FINISHED_STATUSES]);
-export type OperationStatus = z.infer<typeof OperationStatusSchema>;
 
 /** Client-chosen keys (a task id such as `<cycleId>-training`, a cycle id): printable, no spaces. */
 export const KeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
@@ -35,7 +34,7 @@ export const OperationProgressSchema = z.strictObject({
 });
 export type OperationProgress = z.infer<typeof OperationProgressSchema>;
 
-export const OperationMetadataSchema = z.strictObject({
+const OperationMetadataSchema = z.strictObject({
   strategy_name: StrategyNameSchema,
   task_id: KeySchema.optional(),
   cycle_id: KeySchema.optional(),
@@ -104,8 +103,8 @@ function operationOfType<T extends OperationType, R extends z.ZodType>(type: T, 
   ]);
 }
 
-export const TrainingOperationSchema = operationOfType('training', TrainingReportSchema);
-export const BacktestOperationSchema = operationOfType('backtesting', BacktestResultSummarySchema);
+const TrainingOperationSchema = operationOfType('training', TrainingReportSchema);
+const BacktestOperationSchema = operationOfType('backtesting', BacktestResultSummarySchema);
 export const OperationInfoSchema = z.discriminatedUnion('operation_type', [TrainingOperationSchema, BacktestOperationSchema]);
 export type OperationInfo = z.infer<typeof OperationInfoSchema>;
 

@@ -39,7 +39,7 @@ export function admitBacktest(request: StartBacktestRequest, folders: ServiceFol
   const modelPath = request.model_path
     ? modelInside(folders.modelsDir, request.model_path)
     : path.join(modelDir(strategy.name, folders.modelsDir), 'model.json');
-  if (!fs.existsSync(modelPath)) {
+  if (!fs.statSync(modelPath, { throwIfNoEntry: false })?.isFile()) {
     throw new HttpError(404, 'model_not_found', `no trained model at ${modelPath}: train ${request.strategy_name} first`, [
       { path: 'model_path', line: null, message: 'no such file' },
     ]);

@@ -115,7 +115,7 @@ describe('model paths', () => {
   });
 
   test('a model that does not exist: 404', async () => {
-    for (const model_path of [undefined, 'rsi_adx_trend_filter/other.json']) {
+    for (const model_path of [undefined, 'rsi_adx_trend_filter/other.json', 'rsi_adx_trend_filter']) {
       const err = await rejection(services.client.startBacktest({ strategy_name: 'rsi_adx_trend_filter', ...(model_path && { model_path }) }));
       expect(err).toMatchObject({ status: 404, code: 'model_not_found' });
       expect(err.message).toContain('train rsi_adx_trend_filter first');

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('configuration', () => {
-  test('port, host and limit from the environment; flags win over it', async () => {
+  test('port, host and limit from the environment, flags first; a port or a state folder in use is refused', async () => {
     const fromEnv = services([], { KTRDR_SERVICES_PORT: '0', KTRDR_SERVICES_HOST: '127.0.0.1', KTRDR_MAX_OPERATIONS: '3' });
     const url = await fromEnv.url();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -42,9 +42,14 @@ describe('configuration', () => {
     expect(await fromFlags.url()).toBe(`http://127.0.0.1:${port}`);
     expect((await new ServicesClient(await fromFlags.url()).health()).max_operations).toBe(1);
 
-    const taken = services(['--port', String(port)]);
-    expect(await taken.exited).toBe(1);
-    expect(taken.stderr).toContain(`error: 127.0.0.1:${port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);
+    const portTaken = services(['--port', String(port), '--state-dir', path.join(folders.root, 'other-state')]);
+    expect(await portTaken.exited).toBe(1);
+    expect(portTaken.stderr).toContain(`error: 127.0.0.1:${port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);
+
+    // Another port, the same records: refused before it touches them.
+    const stateTaken = services(['--port', '0']);
+    expect(await stateTaken.exited).toBe(1);
+    expect(stateTaken.stderr).toContain(`error: another services process (pid ${fromFlags.child.pid}) keeps its operation records in ${folders.stateDir}`);
     await fromFlags.stop('SIGTERM');
   });
 

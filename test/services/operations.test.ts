@@ -130,6 +130,14 @@ describe('cancel', () => {
     expect(services.log.join('\n')).not.toMatch(`${id}: its job did not stop`);
   });
 
+  test('right after the start, before its thread has loaded: cancelled all the same', async () => {
+    const { task_id: id, status } = await services.client.startTraining({ strategy_name: 'long_training', cycle_id: 'cycle-2' });
+    expect(status).toBe('pending');
+    await services.client.cancelOperation(id);
+    expect((await services.client.health()).active_operations).toBe(0);
+    expect(await services.client.getOperation(id)).toMatchObject({ status: 'cancelled', error_message: 'cancelled by request' });
+  });
+
   test('an operation that has ended cannot be cancelled (400); an unknown one is 404', async () => {
     const { data } = await services.client.listOperations({ status: 'cancelled' });
     const twice = await services.client.cancelOperation(data[0].operation_id).catch((e) => e);
@@ -174,7 +182,7 @@ describe('listing', () => {
       ['training', 'cycle-1-training'],
     ]);
     const cancelled = await services.client.listOperations({ status: 'cancelled', operation_type: 'training' });
-    expect(cancelled.total_count).toBe(3);
+    expect(cancelled.total_count).toBe(4);
     expect(cancelled.data.every((op) => op.status === 'cancelled')).toBe(true);
     const one = await services.client.listOperations({ limit: 1 });
     expect(one.data).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -69,5 +70,22 @@ describe('records left by a process that died', () => {
     const again = await startTestServices(folders, { stateDir });
     await again.close();
     expect(again.log.filter((line) => line.includes('marked failed'))).toEqual([]);
+  });
+});
+
+describe('one service per state folder', () => {
+  test('refused while the process holding the folder lives; taken over once it is gone', async () => {
+    const stateDir = path.join(folders.root, 'locked');
+    fs.mkdirSync(stateDir);
+    const lock = path.join(stateDir, 'services.pid');
+    fs.writeFileSync(lock, String(process.ppid));
+    await expect(startTestServices(folders, { stateDir })).rejects.toThrow(`another services process (pid ${process.ppid}) keeps its operation records in ${stateDir}`);
+
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(lock, String(gone));
+    const services = await startTestServices(folders, { stateDir });
+    expect(fs.readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    await services.close();
+    expect(fs.existsSync(lock)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
+import { ensureMarketData } from '../../src/engine/fetchMarketData';
 import { resolveBinary } from '../../src/temporal/binaries';
 
-/** Resolves (and if needed installs) the official binaries once, before any test file runs. */
+/** Resolves (and if needed installs) the official binaries and the market data once, before any test file runs. */
 export default function setup(): void {
+  ensureMarketData();
   process.env.TEMPORAL_CLI_PATH = resolveBinary('cli');
   process.env.TEMPORAL_TEST_SERVER_PATH = resolveBinary('testServer');
 }

