@@ -11,7 +11,7 @@ import {
   type TrainInput,
   type TrainResult,
 } from '../domain/activities';
-import { ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
+import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import type { OperationInfo } from '../services/operation';
 
 /**
@@ -37,10 +37,17 @@ const HeartbeatSchema = z.object({
   unreachableSince: z.number().optional(),
 });
 
+/** Waits `ms`, or less when the activity is cancelled; leaves no listener behind on the signal. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 function progressOf(op: OperationInfo): ActivityProgress {
@@ -70,6 +77,13 @@ async function runOperation(
   let operationId = previous.success ? previous.data.operationId : undefined;
   const began = Date.now();
   try {
+    if (operationId) {
+      // an operation the service no longer knows (its records were wiped) is started again, through the same task id
+      await client.getOperation(operationId).catch((err: unknown) => {
+        if (err instanceof ServiceRejected && err.status === 404) operationId = undefined;
+        else throw err;
+      });
+    }
     operationId ??= await start();
     ctx.heartbeat({ percent: 0, step: 'started', operationId });
     for (;;) {
@@ -89,7 +103,13 @@ async function runOperation(
       }
     }
   } catch (err) {
-    if (err instanceof ServiceRejected) throw ApplicationFailure.nonRetryable(err.message, 'ServiceRejected');
+    if (err instanceof ServiceRejected) throw ApplicationFailure.nonRetryable(err.message, 'ServiceRejected', err.problems);
+    if (err instanceof ServiceProtocolError) throw ApplicationFailure.nonRetryable(err.message, 'ServiceProtocolError');
+    if (err instanceof ServiceUnavailable && err.status === 429) {
+      // busy, not down: every slot is taken; wait as long as the service asks, without counting it as unreachable
+      ctx.heartbeat({ percent: 0, step: 'waiting for a free slot on the services', operationId });
+      throw ApplicationFailure.create({ message: err.message, type: 'ServicesBusy', nextRetryDelay: `${err.retryAfterSeconds ?? 5} seconds` });
+    }
     if (err instanceof ServiceUnavailable) {
       const since = (previous.success && previous.data.unreachableSince) || began;
       if (Date.now() - since > unavailableLimitMs) {

@@ -144,6 +144,7 @@ export const NON_RETRYABLE_ERRORS = [
   'LlmRejected',
   'DesignGaveUp',
   'InvalidAssessment',
+  'ServiceProtocolError',
 ] as const;
 
 export const CleanupInputSchema = z.strictObject({
