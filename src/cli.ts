@@ -9,7 +9,7 @@ import { renderCycle, renderHistory, renderList } from './cli/format';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
-import { startServices } from './services/server';
+import { appendLog, startServices } from './services/server';
 import {
   cancelCycle,
   connect,
@@ -117,7 +117,7 @@ export function program(): Command {
         console.log(`Temporal dev server on ${server.address} (history in ${opts.db})`);
         console.log(`Web UI: ${server.uiUrl}/namespaces/default/workflows`);
         if (opts.worker) {
-          const services = await startServices({ host: opts.ip, port: opts.servicesPort, log: () => undefined });
+          const services = await startServices({ host: opts.ip, port: opts.servicesPort, log: appendLog(path.join(DATA_DIR, 'services.log')) });
           console.log(`Training/backtest services: ${services.url}`);
           const native = await NativeConnection.connect({ address: server.address });
           try {

@@ -8,7 +8,7 @@ import type { CycleRequest } from '../domain/cycle';
 import { ensureMarketData } from '../engine/fetchMarketData';
 import { UserError } from '../errors';
 import { DATA_DIR } from '../paths';
-import { startServices } from '../services/server';
+import { appendLog, startServices } from '../services/server';
 import { startDevServer } from '../temporal/devServer';
 import { installRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
@@ -75,7 +75,7 @@ export function registerStartCommand(cli: Command): void {
           logFile: path.join(DATA_DIR, 'temporal.log'),
         });
         stops.push(() => server.stop());
-        const services = await startServices({ port: Number(flags.servicesPort), log: () => undefined }).catch((err: NodeJS.ErrnoException) => {
+        const services = await startServices({ port: Number(flags.servicesPort), log: appendLog(path.join(DATA_DIR, 'services.log')) }).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.servicesPort} is in use: pass --services-port`);
           throw err;
         });

@@ -33,7 +33,7 @@ export function registerServicesCommand(cli: Command): void {
         .default(SERVICES_DEFAULTS.maxOperations)
         .argParser(integer('--max-operations', 1)),
     )
-    .option('--state-dir <dir>', 'folder that keeps the operation records', SERVICES_DEFAULTS.stateDir)
+    .addOption(new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(SERVICES_DEFAULTS.stateDir))
     .action(async (flags: ServicesFlags) => {
       const services = await startServices(flags).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`${flags.host}:${flags.port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);

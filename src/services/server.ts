@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -146,4 +147,10 @@ function send(res: http.ServerResponse, reply: Reply): void {
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
   res.end(text);
+}
+
+/** A log that appends timestamped lines to a file (for `dev` and `start`, whose terminal shows the cycle instead). */
+export function appendLog(file: string): (line: string) => void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }

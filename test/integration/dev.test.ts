@@ -26,6 +26,7 @@ async function startDev(port: number, uiPort: number, servicesPort: number, db: 
       KTRDR_STRATEGIES_DIR: path.join(folders, 'strategies'),
       KTRDR_MODELS_DIR: path.join(folders, 'models'),
       KTRDR_REPORTS_DIR: path.join(folders, 'reports'),
+      KTRDR_SERVICES_STATE_DIR: path.join(folders, 'services'),
     },
   });
   let out = '';

@@ -15,6 +15,7 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
       KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
       KTRDR_MODELS_DIR: path.join(folder, 'models'),
       KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
+      KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
     },
     'start', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'),
   );

@@ -10,11 +10,10 @@ import { longTraining, ScratchFolders, ServicesProcess, waitFor } from '../suppo
  * (SIGKILL) and a stop (SIGTERM) with a training running, and the next start reporting it.
  */
 const folders = new ScratchFolders();
-const env = () => ({ KTRDR_STRATEGIES_DIR: folders.strategiesDir });
 const started: ServicesProcess[] = [];
 
 function services(args: string[], extraEnv: Record<string, string> = {}): ServicesProcess {
-  const spawned = new ServicesProcess(['--state-dir', folders.stateDir, ...args], { ...env(), ...extraEnv });
+  const spawned = new ServicesProcess(args, { KTRDR_STRATEGIES_DIR: folders.strategiesDir, KTRDR_SERVICES_STATE_DIR: folders.stateDir, ...extraEnv });
   started.push(spawned);
   return spawned;
 }
