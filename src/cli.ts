@@ -6,6 +6,7 @@ import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
+import { integer } from './cli/options';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
@@ -45,14 +46,6 @@ async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
 }
 
 const EXIT_BY_OUTCOME: Record<string, number> = { completed: 0, failed: 1, cancelled: 2 };
-
-function integer(name: string, min: number) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}.`);
-    return n;
-  };
-}
 
 /** `--gate training.minAccuracy=0.5` → { training: { minAccuracy: 0.5 } }; the schema checks names and ranges. */
 function gateOption(value: string, previous: Record<string, Record<string, number>> = {}) {

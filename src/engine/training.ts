@@ -9,7 +9,7 @@ import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/s
 import { validateStrategyText } from '../strategy/validate';
 import { barsBetween } from './bars';
 import { buildDataset } from './dataset';
-import { CLASS_NAMES } from './labels';
+import { classBalance, CLASS_NAMES } from './labels';
 import { loadBars, MARKET_DATA_DIR } from './marketData';
 import { saveModelFile, sha256 } from './modelFile';
 import { evaluate, Mlp, train, type TrainingProgress } from './neural';
@@ -106,7 +106,6 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
   });
 
   const validation = evaluate(model, data.validation.x, data.validation.y);
-  const trainEval = evaluate(model, data.train.x, data.train.y);
   const dir = modelDir(strategy.name, options.modelsDir);
   const modelPath = path.join(dir, 'model.json');
   saveModelFile(modelPath, {
@@ -148,7 +147,7 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
       f1: triple(validation.perClass.map((c) => c.f1)),
       confusion: validation.confusion.map(triple),
     },
-    trainClassBalance: triple(trainEval.classBalance),
+    trainClassBalance: classBalance(Int8Array.from(data.train.y)).shares,
     history: result.history,
     trainingTimeMs: result.trainingTimeMs,
   });

@@ -1,17 +1,10 @@
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { integer } from '../cli/options';
 import { UserError } from '../errors';
 import { API_PREFIX } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
 import { startServices } from './server';
-
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-    return n;
-  };
-}
 
 interface ServicesFlags {
   host: string;

@@ -1,0 +1,12 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A commander argument parser for whole numbers in a range, with the flag's name in the error. */
+export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer ≥ ${min}.` : `${name} must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
