@@ -82,4 +82,4 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   running.child.kill('SIGTERM');
   expect(await running.exited).toBe(0);
   expect(await portOpen(port)).toBe(false);
-});
+}, 120_000);

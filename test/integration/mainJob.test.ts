@@ -33,4 +33,4 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
   expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
   for (const p of [port, uiPort, servicesPort]) expect(await portOpen(p)).toBe(false);
-});
+}, 120_000);
