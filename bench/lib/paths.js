@@ -10,4 +10,4 @@ const config = require(path.join(BENCH, 'config.json'));
 const dataDir = (n) => path.join(BENCH, '.data', `n${n}`);
 const outDir = (n) => path.join(dataDir(n), 'out');
 
-module.exports = { BENCH, ROOT: path.resolve(BENCH, '..'), config, dataDir, outDir };
+module.exports = { BENCH, config, dataDir, outDir };
