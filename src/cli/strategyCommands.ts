@@ -6,6 +6,7 @@ import { barsBetween } from '../engine/bars';
 import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
 import { writeBarsCsvColumns } from '../engine/featuresCsv';
 import { buildFeatures } from '../engine/features';
+import { evaluateHoldout } from '../engine/holdout';
 import { loadBars } from '../engine/marketData';
 import { TrainingCancelled } from '../engine/neural';
 import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
@@ -77,6 +78,23 @@ export function registerStrategyCommands(cli: Command): void {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
         console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
       } else console.log(renderBacktest(run));
+    });
+
+  registerHoldoutCommand(cli);
+}
+
+function registerHoldoutCommand(cli: Command): void {
+  cli
+    .command('holdout')
+    .description("the trained model's classification metrics on its holdout: for you, never for tuning")
+    .argument('<strategy>', 'a name or a file in strategies/')
+    .action((nameOrPath: string) => {
+      const e = evaluateHoldout(strategyFile(nameOrPath));
+      console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
+      ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
+        const m = e.perClass[i];
+        console.log(`  ${c.padEnd(5)}      share ${pct(e.classBalance[i]).padStart(6)} · precision ${pct(m.precision).padStart(6)} · recall ${pct(m.recall).padStart(6)}`);
+      });
     });
 }
 

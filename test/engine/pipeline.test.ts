@@ -100,6 +100,12 @@ describe('the CLI', () => {
     expect(bad.stderr).toContain('2 errors');
   });
 
+  test('holdout prints the holdout metrics of the model, only when asked', async () => {
+    const run = await ktrdrAgentWith({ KTRDR_MODELS_DIR: options.modelsDir }, 'holdout', 'rsi_adx_trend_filter');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Holdout\s+\d+ rows · accuracy \d+\.\d% vs chance \d+\.\d%/);
+  });
+
   test('a strategy outside strategies/ is refused with a clear message', async () => {
     const run = await ktrdrAgent('127.0.0.1:1', 'train', '/etc/passwd.yaml');
     expect(run.code).toBe(1);
