@@ -37,6 +37,23 @@ export function fuzzify(mf: MembershipFunction, values: Float64Array, out = new 
     return out;
   }
   const [a, b, c, d] = mf.type === 'triangular' ? [mf.parameters[0], mf.parameters[1], mf.parameters[1], mf.parameters[2]] : mf.parameters;
+  if (a <= b && b <= c && c <= d) {
+    // Ordered feet (always, for a validated strategy): one region test per value, each branch
+    // evaluating exactly the expression rise/fall would, so the results are bit-identical.
+    // Below b the fall is 1 and above c the rise is 1; between them both are; NaN fails
+    // every comparison and lands in the last branch.
+    const riseWidth = b - a;
+    const fallWidth = d - c;
+    for (let i = 0; i < n; i++) {
+      const x = values[i];
+      let y: number;
+      if (x < b) y = x < a ? 0 : (x - a) / riseWidth;
+      else if (x > c) y = x > d ? 0 : (d - x) / fallWidth;
+      else y = x !== x ? NaN : 1;
+      out[i] = y;
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const x = values[i];
     if (x !== x) out[i] = NaN;

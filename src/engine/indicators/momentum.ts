@@ -7,7 +7,7 @@ import { ema, nanArray, nanBefore, rollingMaxIndex, rollingMinIndex, sma } from 
  */
 export function rsi(values: Float64Array, period: number): Float64Array {
   const n = values.length;
-  const out = nanArray(n);
+  const out = nanArray(n, Math.max(period, 1));
   let gain = 0;
   let loss = 0;
   for (let i = 1; i < n; i++) {
@@ -49,11 +49,40 @@ function oscillatorLines(line: Float64Array, slowPeriod: number, signalPeriod: n
 
 /** MACD line (fast EMA − slow EMA), signal (EMA of the line) and histogram (line − signal). */
 export function macd(values: Float64Array, fastPeriod: number, slowPeriod: number, signalPeriod: number): Float64Array[] {
-  const fast = ema(values, fastPeriod, false);
-  const slow = ema(values, slowPeriod, false);
-  const line = new Float64Array(values.length);
-  for (let i = 0; i < line.length; i++) line[i] = fast[i] - slow[i];
-  return oscillatorLines(line, slowPeriod, signalPeriod);
+  // The three recursions of `ema(…, false)` and oscillatorLines in one pass, with the same
+  // arithmetic in the same order (so the same bits), writing only the three outputs.
+  const n = values.length;
+  const line = new Float64Array(n);
+  const signal = new Float64Array(n);
+  const histogram = new Float64Array(n);
+  if (n > 0) {
+    const fastAlpha = 2 / (fastPeriod + 1);
+    const fastDecay = 1 - fastAlpha;
+    const slowAlpha = 2 / (slowPeriod + 1);
+    const slowDecay = 1 - slowAlpha;
+    const signalAlpha = 2 / (signalPeriod + 1);
+    const signalDecay = 1 - signalAlpha;
+    let fast = values[0];
+    let slow = values[0];
+    let difference = fast - slow;
+    let smoothed = difference;
+    line[0] = difference;
+    signal[0] = smoothed;
+    histogram[0] = difference - smoothed;
+    for (let i = 1; i < n; i++) {
+      const x = values[i];
+      fast = fastAlpha * x + fastDecay * fast;
+      slow = slowAlpha * x + slowDecay * slow;
+      difference = fast - slow;
+      smoothed = signalAlpha * difference + signalDecay * smoothed;
+      line[i] = difference;
+      signal[i] = smoothed;
+      histogram[i] = difference - smoothed;
+    }
+  }
+  const lineWarmup = slowPeriod - 1;
+  const signalWarmup = lineWarmup + signalPeriod - 1;
+  return [nanBefore(line, lineWarmup), nanBefore(signal, signalWarmup), nanBefore(histogram, signalWarmup)];
 }
 
 /**
@@ -74,7 +103,7 @@ export function macdPercent(values: Float64Array, fastPeriod: number, slowPeriod
  */
 function rangePosition(high: Float64Array, low: Float64Array, close: Float64Array, period: number): Float64Array {
   const n = close.length;
-  const out = nanArray(n);
+  const out = nanArray(n, period - 1);
   const highest = rollingMaxIndex(high, period);
   const lowest = rollingMinIndex(low, period);
   for (let i = period - 1; i < n; i++) {
@@ -119,7 +148,7 @@ export function williamsR(high: Float64Array, low: Float64Array, close: Float64A
  */
 export function cci(typical: Float64Array, period: number): Float64Array {
   const n = typical.length;
-  const out = nanArray(n);
+  const out = nanArray(n, period - 1);
   let sum = 0;
   let run = 0;
   for (let i = 0; i < n; i++) {
@@ -141,14 +170,14 @@ export function cci(typical: Float64Array, period: number): Float64Array {
 
 /** Rate of change in percent over `period` bars: 100 · (x − x[t−period]) / x[t−period]. */
 export function roc(values: Float64Array, period: number): Float64Array {
-  const out = nanArray(values.length);
+  const out = nanArray(values.length, period);
   for (let i = period; i < values.length; i++) out[i] = (100 * (values[i] - values[i - period])) / values[i - period];
   return out;
 }
 
 /** Price change over `period` bars, in price units. */
 export function momentum(values: Float64Array, period: number): Float64Array {
-  const out = nanArray(values.length);
+  const out = nanArray(values.length, period);
   for (let i = period; i < values.length; i++) out[i] = values[i] - values[i - period];
   return out;
 }

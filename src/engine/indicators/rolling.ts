@@ -3,8 +3,13 @@
  * value at bar t depends only on bars up to t. Outputs are NaN where the window has not filled.
  */
 
-/** A column of NaN: the starting point of every output, so warm-up is never invented. */
-export const nanArray = (n: number): Float64Array => new Float64Array(n).fill(NaN);
+/**
+ * A column whose first `prefix` values (all of them by default) are NaN: the starting point of
+ * every output, so warm-up is never invented. A caller that passes its warm-up length as
+ * `prefix` must write every index from there on (the rest starts at 0, not NaN); filling only
+ * the prefix saves a full pass over an output that is overwritten right after.
+ */
+export const nanArray = (n: number, prefix = n): Float64Array => new Float64Array(n).fill(NaN, 0, Math.max(0, Math.min(prefix, n)));
 
 /** Hides the first `count` values (bars computed from too little history). */
 export function nanBefore(values: Float64Array, count: number): Float64Array {
@@ -18,7 +23,7 @@ export function nanBefore(values: Float64Array, count: number): Float64Array {
  */
 export function rollingSum(values: Float64Array, period: number, from = 0): Float64Array {
   const n = values.length;
-  const out = nanArray(n);
+  const out = nanArray(n, from + Math.max(period, 1) - 1);
   let sum = 0;
   let nonZero = 0;
   for (let i = from; i < n; i++) {
@@ -49,8 +54,8 @@ export function sma(values: Float64Array, period: number, from = 0): Float64Arra
  */
 export function rollingMeanStd(values: Float64Array, period: number): { mean: Float64Array; std: Float64Array } {
   const n = values.length;
-  const mean = nanArray(n);
-  const std = nanArray(n);
+  const mean = nanArray(n, period - 1);
+  const std = nanArray(n, period - 1);
   let m = 0;
   let m2 = 0;
   let run = 0;
@@ -111,29 +116,6 @@ export function ema(values: Float64Array, period: number, adjust: boolean): Floa
 }
 
 /**
- * Wilder's smoothing (α = 1 / period) seeded with the simple mean of the first `period`
- * values from `from`, so the first value is at from + period − 1 (Wilder's own layout).
- */
-export function wilderAverage(values: Float64Array, period: number, from = 0): Float64Array {
-  const n = values.length;
-  const out = nanArray(n);
-  const seedEnd = from + period - 1;
-  let avg = 0;
-  for (let i = from; i < n; i++) {
-    if (i < seedEnd) {
-      avg += values[i];
-    } else if (i === seedEnd) {
-      avg = (avg + values[i]) / period;
-      out[i] = avg;
-    } else {
-      avg += (values[i] - avg) / period;
-      out[i] = avg;
-    }
-  }
-  return out;
-}
-
-/**
  * Index of the largest (sign 1) or smallest (sign −1) value in the `window` bars ending at t,
  * the most recent one on ties; −1 until the window fills. A monotonic deque makes it O(n)
  * whatever the window; it never holds more than window + 1 indices, so it lives in a small
@@ -158,22 +140,6 @@ function rollingExtremeIndex(values: Float64Array, window: number, sign: 1 | -1)
 
 export const rollingMaxIndex = (values: Float64Array, window: number): Int32Array => rollingExtremeIndex(values, window, 1);
 export const rollingMinIndex = (values: Float64Array, window: number): Int32Array => rollingExtremeIndex(values, window, -1);
-
-/** True range; the first bar has no previous close, so its range is high − low. */
-export function trueRange(high: Float64Array, low: Float64Array, close: Float64Array): Float64Array {
-  const n = high.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const range = high[i] - low[i];
-    if (i === 0) {
-      out[i] = range;
-      continue;
-    }
-    const previous = close[i - 1];
-    out[i] = Math.max(range, Math.abs(high[i] - previous), Math.abs(low[i] - previous));
-  }
-  return out;
-}
 
 /** Typical price (high + low + close) / 3, the input of CCI and MFI. */
 export function typicalPrice(high: Float64Array, low: Float64Array, close: Float64Array): Float64Array {

@@ -8,9 +8,9 @@ import { ema, nanArray, nanBefore, rollingMaxIndex, rollingMinIndex, sma } from 
  */
 export function aroon(high: Float64Array, low: Float64Array, period: number): Float64Array[] {
   const n = high.length;
-  const up = nanArray(n);
-  const down = nanArray(n);
-  const oscillator = nanArray(n);
+  const up = nanArray(n, period);
+  const down = nanArray(n, period);
+  const oscillator = nanArray(n, period);
   const highest = rollingMaxIndex(high, period + 1);
   const lowest = rollingMinIndex(low, period + 1);
   for (let i = period; i < n; i++) {
@@ -29,45 +29,57 @@ export function aroon(high: Float64Array, low: Float64Array, period: number): Fl
  */
 export function adx(high: Float64Array, low: Float64Array, close: Float64Array, period: number): Float64Array[] {
   const n = high.length;
-  const trend = nanArray(n);
-  const plusDi = nanArray(n);
-  const minusDi = nanArray(n);
+  // Every index from each output's first value on is written below; only the warm-up is NaN.
+  const trend = nanArray(n, Math.max(2 * period - 1, 1));
+  const plusDi = nanArray(n, Math.max(period, 1));
+  const minusDi = nanArray(n, Math.max(period, 1));
   let range = 0;
   let plus = 0;
   let minus = 0;
   let average = 0;
+  // The previous bar is carried in registers; the phases (seeding the Wilder averages, seeding
+  // ADX, steady state) are told apart by index alone, with the very same arithmetic in each.
+  let previousHigh = n > 0 ? high[0] : 0;
+  let previousLow = n > 0 ? low[0] : 0;
+  let previous = n > 0 ? close[0] : 0;
+  const adxStart = 2 * period - 1;
   for (let i = 1; i < n; i++) {
-    const previous = close[i - 1];
-    const trueRange = Math.max(high[i] - low[i], Math.abs(high[i] - previous), Math.abs(low[i] - previous));
-    const up = high[i] - high[i - 1];
-    const down = low[i - 1] - low[i];
+    const h = high[i];
+    const l = low[i];
+    const trueRange = Math.max(h - l, Math.abs(h - previous), Math.abs(l - previous));
+    const up = h - previousHigh;
+    const down = previousLow - l;
+    previousHigh = h;
+    previousLow = l;
+    previous = close[i];
     const plusMove = up > down && up > 0 ? up : 0;
     const minusMove = down > up && down > 0 ? down : 0;
-    if (i < period) {
+    if (i > period) {
+      range += (trueRange - range) / period;
+      plus += (plusMove - plus) / period;
+      minus += (minusMove - minus) / period;
+    } else if (i < period) {
       range += trueRange;
       plus += plusMove;
       minus += minusMove;
       continue;
-    }
-    if (i === period) {
+    } else {
       range = (range + trueRange) / period;
       plus = (plus + plusMove) / period;
       minus = (minus + minusMove) / period;
-    } else {
-      range += (trueRange - range) / period;
-      plus += (plusMove - plus) / period;
-      minus += (minusMove - minus) / period;
     }
     const pdi = range === 0 ? 0 : (100 * plus) / range;
     const mdi = range === 0 ? 0 : (100 * minus) / range;
     plusDi[i] = pdi;
     minusDi[i] = mdi;
     const dx = pdi + mdi === 0 ? 0 : (100 * Math.abs(pdi - mdi)) / (pdi + mdi);
-    const seen = i - period + 1;
-    if (seen < period) {
+    if (i > adxStart) {
+      average += (dx - average) / period;
+      trend[i] = average;
+    } else if (i < adxStart) {
       average += dx;
     } else {
-      average = seen === period ? (average + dx) / period : average + (dx - average) / period;
+      average = (average + dx) / period;
       trend[i] = average;
     }
   }

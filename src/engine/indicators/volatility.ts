@@ -1,11 +1,34 @@
-import { rollingMeanStd, trueRange, wilderAverage } from './rolling';
+import { nanArray, rollingMeanStd } from './rolling';
 
 /**
  * Average true range with Wilder's smoothing, seeded with the mean of the first `period` true
  * ranges (the first being high − low), so the first value is at bar period − 1.
  */
 export function atr(high: Float64Array, low: Float64Array, close: Float64Array, period: number): Float64Array {
-  return wilderAverage(trueRange(high, low, close), period);
+  // wilderAverage(trueRange(high, low, close), period) fused into one pass, with the same
+  // arithmetic (so the same bits) and no intermediate true-range column.
+  const n = high.length;
+  const out = nanArray(n, Math.max(period, 1) - 1);
+  const seedEnd = period - 1;
+  let avg = 0;
+  for (let i = 0; i < n; i++) {
+    const range = high[i] - low[i];
+    let value = range;
+    if (i > 0) {
+      const previous = close[i - 1];
+      value = Math.max(range, Math.abs(high[i] - previous), Math.abs(low[i] - previous));
+    }
+    if (i < seedEnd) {
+      avg += value;
+    } else if (i === seedEnd) {
+      avg = (avg + value) / period;
+      out[i] = avg;
+    } else {
+      avg += (value - avg) / period;
+      out[i] = avg;
+    }
+  }
+  return out;
 }
 
 /** ATR in percent of the close: volatility comparable across instruments and price levels. */
@@ -22,11 +45,13 @@ export function atrPercent(high: Float64Array, low: Float64Array, close: Float64
  */
 export function bollingerBands(values: Float64Array, period: number, multiplier: number): Float64Array[] {
   const { mean, std } = rollingMeanStd(values, period);
-  const upper = new Float64Array(values.length);
+  // The upper band takes the place of the deviation column, which nothing else holds.
+  const upper = std;
   const lower = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    upper[i] = mean[i] + multiplier * std[i];
-    lower[i] = mean[i] - multiplier * std[i];
+    const deviation = std[i];
+    lower[i] = mean[i] - multiplier * deviation;
+    upper[i] = mean[i] + multiplier * deviation;
   }
   return [upper, mean, lower];
 }

@@ -22,7 +22,7 @@ export function obv(close: Float64Array, volume: Float64Array): Float64Array {
 export function obvZscore(close: Float64Array, volume: Float64Array, period: number): Float64Array {
   const flow = obv(close, volume);
   const { mean, std } = rollingMeanStd(flow, period);
-  const out = nanArray(flow.length);
+  const out = nanArray(flow.length, period - 1);
   for (let i = period - 1; i < flow.length; i++) out[i] = std[i] === 0 ? 0 : (flow[i] - mean[i]) / std[i];
   return out;
 }
@@ -44,7 +44,7 @@ export function mfi(high: Float64Array, low: Float64Array, close: Float64Array, 
   }
   const up = rollingSum(rising, period, 1);
   const down = rollingSum(falling, period, 1);
-  const out = nanArray(n);
+  const out = nanArray(n, period);
   for (let i = period; i < n; i++) {
     const total = up[i] + down[i];
     out[i] = total === 0 ? 50 : (100 * up[i]) / total;
@@ -75,7 +75,7 @@ export function cmf(high: Float64Array, low: Float64Array, close: Float64Array, 
  */
 export function volumeRatio(volume: Float64Array, period: number): Float64Array {
   const average = sma(volume, period);
-  const out = nanArray(volume.length);
+  const out = nanArray(volume.length, period - 1);
   for (let i = period - 1; i < volume.length; i++) out[i] = average[i] === 0 ? 1 : volume[i] / average[i];
   return out;
 }
