@@ -67,8 +67,11 @@ export function decide(probabilities: Float32Array, bars: Pick<Bars, 'time' | 'v
   let volumeSum = 0;
 
   for (let t = 0; t < n; t++) {
-    volumeSum += volume[t];
-    if (t >= VOLUME_WINDOW) volumeSum -= volume[t - VOLUME_WINDOW];
+    // Only the volume filter reads the sum; when it is off, volume is not read at all.
+    if (volumeFilter) {
+      volumeSum += volume[t];
+      if (t >= VOLUME_WINDOW) volumeSum -= volume[t - VOLUME_WINDOW];
+    }
 
     const row = 3 * t;
     const pBuy = probabilities[row + BUY];

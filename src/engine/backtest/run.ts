@@ -1,9 +1,9 @@
 import type { Bars } from '../bars';
 import { BacktestConfigSchema, type BacktestConfigInput } from './config';
 import { decide } from './decisions';
-import { curveMetrics, measurePeriod, strategyMetrics } from './metrics';
+import { backtestMetrics, measurePeriod } from './metrics';
 import { BacktestSummarySchema, type BacktestReport } from './result';
-import { EXECUTION_MODEL, simulate } from './simulate';
+import { EXECUTION_MODEL, buyAndHold, simulate } from './simulate';
 
 /**
  * Backtests the model's class probabilities (n×3, see decide) on the bars they were computed
@@ -21,18 +21,17 @@ export function backtest(bars: Bars, probabilities: Float32Array, config: Backte
   const period = measurePeriod(time);
 
   const strategy = simulate(bars, signals, execution);
-  const entryOnly = new Int8Array(signals.length);
-  entryOnly[firstReady] = 1;
-  const benchmark = simulate(bars, entryOnly, { ...execution, positionSize: 1 });
+  const benchmark = buyAndHold(bars, firstReady, execution);
 
   const strategyEquity = strategy.equity.subarray(firstReady);
-  const benchmarkEquity = benchmark.equity.subarray(firstReady);
+  const benchmarkEquity = benchmark.equity;
+  const { metrics, buyAndHold: benchmarkMetrics } = backtestMetrics(time, strategyEquity, strategy.trades, benchmarkEquity, period);
   const checked = BacktestSummarySchema.parse({
     period,
     execution: { ...execution, ...EXECUTION_MODEL },
     decisions: { config: decisionConfig, summary },
-    metrics: strategyMetrics(time, strategyEquity, strategy.trades, period),
-    buyAndHold: curveMetrics(time, benchmarkEquity, period),
+    metrics,
+    buyAndHold: benchmarkMetrics,
   });
   return { ...checked, trades: strategy.trades, equity: { time, strategy: strategyEquity, buyAndHold: benchmarkEquity } };
 }

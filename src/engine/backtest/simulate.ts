@@ -23,9 +23,10 @@ import type { Trade } from './result';
  *   at that bar's close, with slippage and commission, and the trade is marked forced.
  * - Equity is marked to market at every bar's close (cash + quantity·close); the last point is
  *   after the forced close, so the curve ends on the cash the trade list accounts for.
- * - The benchmark (run.ts) is this same model given one BUY on the first decision bar and
- *   positionSize 1: fully invested, because it answers "what if I had just bought the market";
- *   a strategy that holds 25 % of equity is read against it together with its exposure.
+ * - The benchmark (buyAndHold below, called by run.ts) is this same model given one BUY on the
+ *   first decision bar and positionSize 1, computed in one pass without a signal stream. Fully
+ *   invested, because it answers "what if I had just bought the market"; a strategy that
+ *   holds 25 % of equity is read against it together with its exposure.
  */
 export const EXECUTION_MODEL = {
   fill: 'next_bar_open',
@@ -82,6 +83,40 @@ export function simulate(bars: Bars, signals: Int8Array, config: ExecutionConfig
     equity[last] = cash;
   }
   return { equity, trades };
+}
+
+/**
+ * Buy-and-hold from bar `from` on: what simulate() gives for one BUY on bar `from` and
+ * positionSize 1, in one pass without a signal stream. The curve starts at `from` (index 0 here
+ * is bar `from`); every point, the trade and the forced close are computed with the same
+ * expressions as simulate(), so the two agree bit for bit (test/unit/backtest.test.ts checks it
+ * against a single round trip through simulate()).
+ */
+export function buyAndHold(bars: Bars, from: number, config: ExecutionConfig): Simulation {
+  const { time, open, close } = bars;
+  const n = time.length;
+  if (!(from >= 0 && from < n)) throw new Error(`buy-and-hold from bar ${from} of ${n}`);
+  const barMs = TIMEFRAME_MS[bars.timeframe];
+  if (barMs === undefined) throw new Error(`unknown timeframe '${bars.timeframe}': the end of the last bar is unknown`);
+
+  const { commission } = config;
+  const equity = new Float64Array(n - from);
+  let cash = config.initialCapital;
+  const entry = from + 1;
+  equity[0] = cash;
+  if (entry >= n) return { equity, trades: [] };
+
+  // Flat until the entry, so cash is the whole equity, all of it spent (positionSize 1).
+  const position = enter(entry, time[entry], open[entry], 1 * cash, 1 + config.slippage, commission);
+  cash -= position.cost;
+  const { quantity } = position;
+  for (let t = entry; t < n; t++) equity[t - from] = cash + quantity * close[t];
+
+  const last = n - 1;
+  const trade = exit(position, n, time[last] + barMs, close[last], 1 - config.slippage, commission, true);
+  cash += position.cost + trade.pnl;
+  equity[last - from] = cash;
+  return { equity, trades: [trade] };
 }
 
 /** The open position: one object per trade, created whole and never written, so the bar loop reads a stable shape. */
