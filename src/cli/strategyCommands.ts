@@ -2,18 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { barsBetween } from '../engine/bars';
 import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
 import { writeBarsCsvColumns } from '../engine/featuresCsv';
 import { buildFeatures } from '../engine/features';
 import { evaluateHoldout } from '../engine/holdout';
-import { loadBars } from '../engine/marketData';
 import { TrainingCancelled } from '../engine/neural';
+import { strategySeries } from '../engine/strategyData';
 import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
 import { UserError } from '../errors';
 import { formatProblem } from '../strategy/problems';
 import { strategyFile } from '../strategy/files';
-import { strategyMarkets, trainingDateRange } from '../strategy/schema';
 import { validateStrategyFile } from '../strategy/validate';
 
 const shown = (file: string) => path.relative(process.cwd(), file) || file;
@@ -40,14 +38,11 @@ export function registerStrategyCommands(cli: Command): void {
     .action((nameOrPath: string, opts: { csv?: string }) => {
       const file = strategyFile(nameOrPath);
       const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shown(file));
-      const { symbols, timeframe } = strategyMarkets(strategy);
-      const range = trainingDateRange(strategy.training_data);
-      for (const symbol of symbols) {
-        const bars = barsBetween(loadBars(symbol, timeframe), range.start, range.end);
+      for (const bars of strategySeries(strategy)) {
         const features = buildFeatures(strategy, bars);
-        console.log(`${symbol} ${timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
+        console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
         console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
-        if (opts.csv) console.log(`wrote ${shown(writeBarsCsvColumns(opts.csv, strategy.name, symbol, bars, features))}`);
+        if (opts.csv) console.log(`wrote ${shown(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
       }
     });
 

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelDir } from '../strategy/files';
-import { strategyMarkets, trainingDateRange } from '../strategy/schema';
-import { barsBetween } from './bars';
 import { buildDataset } from './dataset';
-import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { MARKET_DATA_DIR } from './marketData';
 import { loadModelFile } from './modelFile';
 import { evaluate, Mlp, type Evaluation } from './neural';
+import { strategySeries } from './strategyData';
 import { strategyFromText } from './training';
 
 /**
@@ -18,9 +17,6 @@ export function evaluateHoldout(strategyPath: string, options: { dataDir?: strin
   const dataDir = options.dataDir ?? MARKET_DATA_DIR;
   const strategy = strategyFromText(fs.readFileSync(strategyPath, 'utf8'), path.basename(strategyPath), dataDir);
   const model = loadModelFile(path.join(modelDir(strategy.name, options.modelsDir), 'model.json'));
-  const { symbols, timeframe } = strategyMarkets(strategy);
-  const range = trainingDateRange(strategy.training_data);
-  const series = symbols.map((symbol) => barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end));
-  const { test } = buildDataset(strategy, series, { includeTest: true });
+  const { test } = buildDataset(strategy, strategySeries(strategy, dataDir), { includeTest: true });
   return evaluate(Mlp.fromJSON(model.network), test!.x, test!.y);
 }

@@ -5,14 +5,14 @@ import { TrainingMetricsSchema } from '../domain/activities';
 import { UserError } from '../errors';
 import { modelDir, writeFileAtomic } from '../strategy/files';
 import { formatProblem } from '../strategy/problems';
-import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
+import { strategyMarkets, type Strategy } from '../strategy/schema';
 import { validateStrategyText } from '../strategy/validate';
-import { barsBetween } from './bars';
 import { buildDataset } from './dataset';
 import { classBalance, CLASS_NAMES } from './labels';
-import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { MARKET_DATA_DIR } from './marketData';
 import { saveModelFile, sha256 } from './modelFile';
 import { evaluate, Mlp, train, type TrainingProgress } from './neural';
+import { strategySeries } from './strategyData';
 
 /**
  * Trains a strategy's model (spec §4): validate with the one validator, build the rows,
@@ -76,9 +76,7 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
   const text = fs.readFileSync(strategyPath, 'utf8');
   const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
   const { symbols, timeframe } = strategyMarkets(strategy);
-  const range = trainingDateRange(strategy.training_data);
-  const series = symbols.map((symbol) => barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end));
-  const data = buildDataset(strategy, series);
+  const data = buildDataset(strategy, strategySeries(strategy, dataDir));
 
   const arch = strategy.model.architecture;
   const settings = strategy.model.training;

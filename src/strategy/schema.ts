@@ -215,7 +215,7 @@ export const StrategySchema = z.strictObject({
 export type Strategy = z.output<typeof StrategySchema>;
 
 /** The symbols and timeframe a strategy trains on, whichever KTRDR spelling it used. */
-export function strategyMarkets(s: Strategy): { symbols: string[]; timeframe: string } {
+export function strategyMarkets(s: Pick<Strategy, 'training_data'>): { symbols: string[]; timeframe: string } {
   const sym = s.training_data.symbols;
   const tf = s.training_data.timeframes;
   return {

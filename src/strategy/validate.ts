@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { barsBetween } from '../engine/bars';
 import { computeIndicators } from '../engine/features';
 import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/fuzzy';
 import { findIndicator, resolveParams, suggestIndicators } from '../engine/indicators/catalog';
-import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../engine/marketData';
+import { listAvailableData, MARKET_DATA_DIR } from '../engine/marketData';
+import { strategySeries } from '../engine/strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
 import { YamlSource, type PathSegment, type Problem } from './problems';
 
@@ -155,8 +155,7 @@ type TrainingData = z.output<typeof TrainingDataSchema>;
 function checkAvailability(source: YamlSource, td: TrainingData, dataDir: string): Problem[] {
   const available = listAvailableData(dataDir);
   const have = new Set(available.map((d) => `${d.symbol} ${d.timeframe}`));
-  const symbols = td.symbols.list ?? td.symbols.symbols ?? (td.symbols.symbol ? [td.symbols.symbol] : []);
-  const timeframe = (td.timeframes.list ?? [td.timeframes.timeframe])[0];
+  const { symbols, timeframe } = strategyMarkets({ training_data: td });
   const missing = symbols.filter((s) => !have.has(`${s.toUpperCase()} ${timeframe}`));
   const listing = available.map((d) => `${d.symbol} ${d.timeframe}`).join(', ') || 'none (run scripts/fetch-market-data.sh)';
   const problems = missing.map((s) => source.problem(['training_data', 'symbols'], `no market data for ${s} ${timeframe}; available: ${listing}`));
@@ -179,7 +178,6 @@ const short = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >=
 function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Problem[] {
   const problems = checkAvailability(source, strategy.training_data, dataDir);
   if (problems.some((p) => p.severity === 'error')) return problems;
-  const { symbols, timeframe } = strategyMarkets(strategy);
   const range = trainingDateRange(strategy.training_data);
   const split = strategy.training.data_split;
   const unitsHint = new Map(
@@ -190,8 +188,8 @@ function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Pro
       return [i.feature_id, bounded || transformed ? '' : ` (${spec?.name} is in the instrument's own units: take ranges from these percentiles, or use a bounded indicator)`];
     }),
   );
-  for (const symbol of symbols) {
-    const bars = barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end);
+  for (const bars of strategySeries(strategy, dataDir)) {
+    const { symbol, timeframe } = bars;
     const n = bars.time.length;
     const usable = n - strategy.training_data.history_required;
     const smallest = Math.floor(usable * Math.min(split.train, split.validation, split.test));

@@ -1,0 +1,10 @@
+import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
+import { barsBetween, type Bars } from './bars';
+import { loadBars, MARKET_DATA_DIR } from './marketData';
+
+/** The bars a strategy trains on: each of its symbols at its timeframe, within its training dates. */
+export function strategySeries(strategy: Strategy, dataDir = MARKET_DATA_DIR): Bars[] {
+  const { symbols, timeframe } = strategyMarkets(strategy);
+  const range = trainingDateRange(strategy.training_data);
+  return symbols.map((symbol) => barsBetween(loadBars(symbol, timeframe, { dir: dataDir }), range.start, range.end));
+}
