@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
 import { integer } from './cli/options';
@@ -67,8 +68,10 @@ function installLogger(): void {
 }
 
 async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string): Promise<void> {
-  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl }) });
+  const claude = claudeConfigFromEnv();
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }) });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
+  console.log(claudeMode(claude));
   await worker.run();
 }
 
@@ -165,6 +168,7 @@ export function program(): Command {
     .option('--symbol <symbol>', 'market to research, e.g. EURUSD')
     .option('--timeframe <tf>', 'bar size, e.g. 1h or 1d')
     .option('--bypass-gates', 'record gate verdicts but never stop the cycle on them')
+    .option('--offline', 'design and assess with the offline designer and assessor, even when the worker has an API key')
     .option('--gate <name=value>', 'gate threshold, e.g. training.minAccuracy=0.5 (repeatable)', gateOption)
     .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
     .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
@@ -175,13 +179,14 @@ export function program(): Command {
         ...(opts.symbol !== undefined && { symbol: opts.symbol }),
         ...(opts.timeframe !== undefined && { timeframe: opts.timeframe }),
         ...(opts.bypassGates && { bypassGates: true }),
+        ...(opts.offline && { offline: true }),
         ...(opts.gate && { gates: opts.gate }),
       };
       validateRequest(request);
       await withCycles(async ({ client, namespace }) => {
         const { handle, input } = await startCycle(client, request, { maxRunning: opts.maxRunning });
         console.log(`Research cycle started: ${handle.workflowId}`);
-        console.log(`  Model:  ${input.model}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
+        console.log(`  Model:  ${input.offline ? 'offline designer and assessor (--offline)' : input.model}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
         console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(namespace, handle.workflowId)}`);

@@ -1,14 +1,31 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../domain/activities';
+import { LlmUsageSchema, NO_USAGE, resolveModel } from '../domain/models';
 import { UserError } from '../errors';
+import { assessWithClaude } from '../llm/claude/assessor';
+import { createClaudeClient, type ClaudeConfig } from '../llm/claude/config';
+import { designWithClaude } from '../llm/claude/designer';
+import type { ClaudeRun } from '../llm/claude/run';
 import { assessOffline } from '../llm/offlineAssessor';
 import { designOffline } from '../llm/offlineDesigner';
+import { MARKET_DATA_DIR } from '../engine/marketData';
+import { STRATEGIES_DIR } from '../paths';
 
 /**
- * The design and assessment activities. Without Claude (issue 6) they run the offline
- * designer and assessor, and say so in their results. A problem a retry cannot fix (no
- * data for the requested market, no valid design within the attempts) is final.
+ * The design and assessment activities. With a Claude configuration (the worker found an
+ * ANTHROPIC_API_KEY) and a cycle that did not ask for offline mode, Claude designs and
+ * assesses; otherwise the offline designer and assessor do, and their results say so. A
+ * problem a retry cannot fix is final.
  */
+export interface DesignActivityOptions {
+  strategiesDir?: string;
+  dataDir?: string;
+  claude?: ClaudeConfig;
+}
+
 function finalOnUserError<T>(type: string, run: () => T): T {
   try {
     return run();
@@ -18,13 +35,45 @@ function finalOnUserError<T>(type: string, run: () => T): T {
   }
 }
 
-export function createDesignActivities(options: { strategiesDir?: string; dataDir?: string } = {}) {
+/** What an earlier attempt of this activity spent, from its last heartbeat: a retry adds to it. */
+const HeartbeatSchema = z.object({ usage: LlmUsageSchema });
+
+function claudeRun(client: Anthropic, config: ClaudeConfig, model: string): ClaudeRun {
+  const ctx = Context.current();
+  const earlier = HeartbeatSchema.safeParse(ctx.info.heartbeatDetails);
+  return {
+    client,
+    transcriptsDir: config.transcriptsDir,
+    attempt: ctx.info.attempt,
+    spent: earlier.success ? earlier.data.usage : { model: resolveModel(model) ?? model, ...NO_USAGE },
+    heartbeat: (step, usage) => ctx.heartbeat({ percent: 0, step, usage }),
+    signal: ctx.cancellationSignal,
+  };
+}
+
+/** A request aborted because the activity was cancelled reports as cancelled, not failed. */
+async function cancellable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof Anthropic.APIUserAbortError && Context.current().cancellationSignal.aborted) return await Context.current().cancelled;
+    throw err;
+  }
+}
+
+export function createDesignActivities(options: DesignActivityOptions = {}) {
+  const strategiesDir = options.strategiesDir ?? STRATEGIES_DIR;
+  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const claude = options.claude;
+  const client = claude && createClaudeClient(claude);
   return {
     async designStrategy(input: DesignInput): Promise<DesignResult> {
-      return finalOnUserError('DesignGaveUp', () => designOffline({ ...input, ...options }));
+      if (!client || !claude || input.offline) return finalOnUserError('DesignGaveUp', () => designOffline({ ...input, strategiesDir, dataDir }));
+      return cancellable(() => designWithClaude(input, claudeRun(client, claude, input.model), { strategiesDir, dataDir }));
     },
     async assessStrategy(input: AssessInput): Promise<AssessResult> {
-      return finalOnUserError('InvalidAssessment', () => assessOffline({ ...input, strategiesDir: options.strategiesDir }));
+      if (!client || !claude || input.offline) return finalOnUserError('InvalidAssessment', () => assessOffline({ ...input, strategiesDir }));
+      return cancellable(() => assessWithClaude(input, claudeRun(client, claude, input.model), { strategiesDir }));
     },
   };
 }

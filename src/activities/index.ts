@@ -1,12 +1,21 @@
 import type { ResearchActivities } from '../domain/activities';
+import type { ClaudeConfig } from '../llm/claude/config';
 import { ServicesClient, servicesUrl } from '../services/client';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';
 
+export interface ActivityOptions {
+  servicesUrl?: string;
+  strategiesDir?: string;
+  dataDir?: string;
+  /** Claude for design and assessment; without it the offline designer and assessor run. */
+  claude?: ClaudeConfig;
+}
+
 /** The activities a worker runs: design and assessment here, training and backtests on the services at `servicesUrl`. */
-export function createActivities(options: { servicesUrl?: string; strategiesDir?: string; dataDir?: string } = {}): ResearchActivities {
+export function createActivities(options: ActivityOptions = {}): ResearchActivities {
   return {
-    ...createDesignActivities({ strategiesDir: options.strategiesDir, dataDir: options.dataDir }),
+    ...createDesignActivities({ strategiesDir: options.strategiesDir, dataDir: options.dataDir, claude: options.claude }),
     ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
   };
 }

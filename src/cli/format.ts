@@ -45,6 +45,11 @@ function results(s: CycleStatus): [string, string | undefined][] {
   ];
 }
 
+function usageLine(u: CycleStatus['usage']): string | undefined {
+  if (u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0) return undefined;
+  return `${u.inputTokens} input + ${u.outputTokens} output tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, ${usd(u.costUsd)}`;
+}
+
 export function renderCycle(view: CycleView): string {
   const s = view.status;
   const phase = s?.phase ?? view.summary?.phase;
@@ -52,7 +57,6 @@ export function renderCycle(view: CycleView): string {
   const phases = s?.phases
     .map((p) => `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`)
     .join(' · ');
-  const usage = s?.usage ?? (view.summary && { inputTokens: view.summary.tokens, outputTokens: 0, costUsd: view.summary.costUsd });
   return table([
     ['Cycle', view.cycleId],
     ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
@@ -66,19 +70,20 @@ export function renderCycle(view: CycleView): string {
     ...(s ? results(s) : []),
     ['Verdict', s?.verdict ?? view.summary?.verdict],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
-    ['LLM usage', usage && usage.inputTokens + usage.outputTokens > 0 ? `${usage.inputTokens + usage.outputTokens} tokens, ${usd(usage.costUsd)}` : undefined],
+    ['LLM usage', s ? usageLine(s.usage) : view.summary && view.summary.tokens > 0 ? `${view.summary.tokens} tokens, ${usd(view.summary.costUsd)}` : undefined],
   ]);
 }
 
 export function renderList(rows: CycleListing[]): string {
   if (rows.length === 0) return 'No research cycles yet. Start one with `ktrdr-agent trigger`.';
-  const header = ['CYCLE', 'STATUS', 'PHASE', 'STRATEGY', 'VERDICT', 'COST', 'DURATION', 'STARTED'];
+  const header = ['CYCLE', 'STATUS', 'PHASE', 'STRATEGY', 'VERDICT', 'TOKENS', 'COST', 'DURATION', 'STARTED'];
   const lines = rows.map((r) => [
     r.workflowId,
     r.execution,
     r.phase ?? '-',
     r.strategy ?? '-',
     r.summary?.verdict ?? '-',
+    r.summary ? String(r.summary.tokens) : '-',
     r.summary ? usd(r.summary.costUsd) : '-',
     formatDuration((r.closeTime ?? new Date()).getTime() - r.startTime.getTime()),
     time(r.startTime),

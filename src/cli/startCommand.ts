@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { createActivities } from '../activities';
 import { runningCycles, startCycle } from '../client';
 import type { CycleRequest } from '../domain/cycle';
+import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
+import { claudeConfigFromEnv } from '../llm/claude/config';
 import { UserError } from '../errors';
 import { DATA_DIR } from '../paths';
 import { appendLog, startServices } from '../services/server';
@@ -29,6 +31,7 @@ interface StartFlags {
   model?: string;
   keep?: boolean;
   enforceGates?: boolean;
+  offline?: boolean;
   port: string;
   uiPort: string;
   servicesPort: string;
@@ -46,7 +49,8 @@ export function registerStartCommand(cli: Command): void {
     .command('start')
     .description('the main job: dev server, services and a worker, then one full research cycle on the shipped data')
     .option('--brief <text>', 'research brief that steers the design')
-    .option('--model <model>', 'Claude model (ignored offline)')
+    .option('--model <model>', 'Claude model: opus, sonnet, haiku or a full id (ignored offline)')
+    .option('--offline', 'use the offline designer and assessor even when ANTHROPIC_API_KEY is set')
     .option('--enforce-gates', 'stop the cycle at a failed gate (by default this demonstration cycle records the verdicts and goes on)')
     .option('--keep', 'leave the stack running after the cycle, for the Web UI; Ctrl+C stops it')
     .option('--port <port>', 'Temporal frontend port', '7233')
@@ -57,8 +61,12 @@ export function registerStartCommand(cli: Command): void {
       // a failed cycle is a research outcome printed below, not a worker warning with a stack
       installRuntime('ERROR', { shutdownOnSignals: false });
       ensureMarketData();
-      const offline = !process.env.ANTHROPIC_API_KEY;
-      console.log(offline ? 'Mode: offline (no ANTHROPIC_API_KEY): the offline designer and assessor stand in for Claude.' : 'Mode: Claude');
+      const claude = flags.offline ? undefined : claudeConfigFromEnv();
+      console.log(
+        claude
+          ? `Mode: Claude (${resolveModel(flags.model ?? DEFAULT_MODEL) ?? flags.model}) designs and assesses.`
+          : `Mode: offline (${flags.offline ? '--offline' : 'no ANTHROPIC_API_KEY'}): the offline designer and assessor stand in for Claude.`,
+      );
       if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
 
       const stops: (() => Promise<void>)[] = [];
@@ -84,7 +92,7 @@ export function registerStartCommand(cli: Command): void {
         stops.push(() => connection.close());
         await ensureSearchAttributes(connection, 'default');
         const native = await NativeConnection.connect({ address: server.address });
-        const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services.url }) });
+        const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services.url, claude }) });
         const running = worker.run();
         stops.push(async () => {
           worker.shutdown();
@@ -102,6 +110,7 @@ export function registerStartCommand(cli: Command): void {
               await startCycle(client, {
                 ...(flags.brief && { brief: flags.brief }),
                 ...(flags.model && { model: flags.model }),
+                ...(!claude && { offline: true }),
                 bypassGates: !flags.enforceGates,
               } satisfies CycleRequest)
             ).handle.workflowId;

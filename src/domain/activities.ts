@@ -22,6 +22,8 @@ export const DesignInputSchema = z.strictObject({
   brief: z.string().optional(),
   symbol: SymbolSchema.optional(),
   timeframe: TimeframeSchema.optional(),
+  /** Forces the offline designer even when the worker could reach Claude. */
+  offline: z.boolean().optional(),
 });
 export type DesignInput = z.infer<typeof DesignInputSchema>;
 
@@ -99,6 +101,7 @@ export const AssessInputSchema = z.strictObject({
   strategyPath: z.string().min(1),
   training: TrainingMetricsSchema,
   backtest: BacktestMetricsSchema,
+  offline: z.boolean().optional(),
 });
 export type AssessInput = z.infer<typeof AssessInputSchema>;
 

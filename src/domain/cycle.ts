@@ -21,6 +21,8 @@ export const CycleInputSchema = z.strictObject({
   symbol: SymbolSchema.optional(),
   timeframe: TimeframeSchema.optional(),
   model: ModelSchema.default(DEFAULT_MODEL),
+  /** Design and assess with the offline designer and assessor even when the worker has an API key. */
+  offline: z.boolean().default(false),
   bypassGates: z.boolean().default(false),
   gates: GateThresholdsSchema.prefault({}),
 });

@@ -70,3 +70,12 @@ export function claimStrategyName(record: DesignRecord, strategiesDir: string): 
     return readDesignRecord(name, strategiesDir)?.cycle_id === record.cycle_id;
   }
 }
+
+/**
+ * Gives up a claim whose strategy was never written (an attempt that died between claiming
+ * and writing), so a new attempt may choose a name afresh. Only the claiming cycle calls it.
+ */
+export function releaseUnwrittenClaim(record: DesignRecord, strategiesDir: string): void {
+  if (fs.existsSync(strategyFile(record.strategy, strategiesDir))) return;
+  fs.rmSync(recordFile(record.strategy, strategiesDir), { force: true });
+}

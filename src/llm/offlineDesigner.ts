@@ -17,7 +17,8 @@ import { claimStrategyName, findDesignOfCycle, type DesignRecord } from './desig
 import { fuzzySetsAtPercentiles, zigzagForSwing } from './fitToData';
 import { recentStrategies } from './memory';
 import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './offlinePicks';
-import { renderStrategy, strategyDocument, TRAIN_SHARE, type Sections } from './offlineStrategyDocument';
+import { renderStrategy } from '../strategy/render';
+import { strategyDocument, TRAIN_SHARE, type Sections } from './offlineStrategyDocument';
 
 /**
  * The designer that runs without Claude (no ANTHROPIC_API_KEY, or offline mode): a valid

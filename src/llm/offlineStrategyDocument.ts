@@ -1,4 +1,3 @@
-import { Document, isCollection } from 'yaml';
 import { TIMEFRAME_MS } from '../engine/bars';
 
 /**
@@ -66,32 +65,4 @@ export function strategyDocument(s: Sections): Record<string, unknown> {
       data_split: { train: TRAIN_SHARE, validation: 0.15, test: 0.15 },
     },
   };
-}
-
-const FLOW_PATHS = [
-  ['training_data', 'symbols'],
-  ['training_data', 'timeframes'],
-  ['deployment', 'target_symbols'],
-  ['deployment', 'target_timeframes'],
-  ['model', 'architecture'],
-  ['model', 'features'],
-  ['model', 'training', 'early_stopping'],
-  ['decisions', 'filters'],
-  ['training', 'labels'],
-  ['training', 'data_split'],
-];
-
-/** YAML laid out like the hand-written examples: small maps on one line. */
-export function renderStrategy(document: Record<string, unknown>): string {
-  const yaml = new Document(document);
-  const flowAt = (path: (string | number)[]) => {
-    const node = yaml.getIn(path, true);
-    if (isCollection(node)) node.flow = true;
-  };
-  FLOW_PATHS.forEach(flowAt);
-  (document.indicators as unknown[]).forEach((_, i) => flowAt(['indicators', i]));
-  for (const [featureId, sets] of Object.entries(document.fuzzy_sets as Record<string, object>)) {
-    for (const setName of Object.keys(sets)) flowAt(['fuzzy_sets', featureId, setName]);
-  }
-  return yaml.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

@@ -7,9 +7,13 @@ import { NON_RETRYABLE_ERRORS } from '../domain/activities';
  * work has stopped.
  */
 
-/** Claude calls: minutes each; rate limits and 5xx are retried with backoff. */
+/**
+ * Claude conversations: up to ten calls of up to five minutes each, heartbeating while they
+ * wait. Rate limits, overload and 5xx are retried with backoff, or after the wait the API
+ * asked for (the activity sets it as the next retry delay).
+ */
 export const LLM_POLICY: ActivityOptions = {
-  startToCloseTimeout: '10 minutes',
+  startToCloseTimeout: '1 hour',
   heartbeatTimeout: '1 minute',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {

@@ -10,7 +10,7 @@ import {
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
 import { evaluateBacktestGate, evaluateTrainingGate, type GateResult } from '../domain/gates';
-import { addUsage, NO_USAGE } from '../domain/models';
+import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY } from './policies';
 
@@ -76,6 +76,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       // Anything but a failed activity is a bug in this code: let it fail the workflow task, so it can be fixed and replayed.
       if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
       const message = err.cause?.message ?? err.message;
+      chargeFailedCall(err);
       throw new CycleFailed({ phase, kind: 'activity', reason: `${PHASE_TITLES[phase]} failed: ${message}` }, 'PhaseFailed');
     } finally {
       timing.endedAt = now();
@@ -90,6 +91,13 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       );
     }
     return parsed.data;
+  };
+
+  /** A Claude phase that failed still cost what it spent (spec §8 #17): its failure carries the usage. */
+  const chargeFailedCall = (err: wf.ActivityFailure) => {
+    const details = err.cause instanceof wf.ApplicationFailure ? err.cause.details : undefined;
+    const spent = LlmUsageSchema.safeParse(details?.[0]);
+    if (spent.success) status.usage = addUsage(status.usage, spent.data);
   };
 
   const gate = (phase: ResearchPhase, result: GateResult) => {
@@ -140,9 +148,11 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         brief: input.brief,
         symbol: input.symbol,
         timeframe: input.timeframe,
+        offline: input.offline,
       }),
     );
     status.design = design;
+    status.model = design.offline ? 'offline' : design.usage.model;
     status.strategy = design.strategyName;
     status.usage = addUsage(status.usage, design.usage);
     const strategy = { cycleId, strategyName: design.strategyName, strategyPath: design.strategyPath };
@@ -163,6 +173,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         model: input.model,
         training: training.metrics,
         backtest: backtest.validation,
+        offline: input.offline,
       }),
     );
     status.assessment = assessment;

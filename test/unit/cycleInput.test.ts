@@ -22,9 +22,9 @@ describe('parseCycleInput: defaults', () => {
     ['an empty object', {}],
     ['undefined (no argument at all)', undefined],
     ['null', null],
-  ])('%s starts a cycle with sonnet, gates enforced, KTRDR thresholds', (_, raw) => {
+  ])('%s starts a cycle with sonnet (not forced offline), gates enforced, KTRDR thresholds', (_, raw) => {
     const input = accepted(parseCycleInput(raw));
-    expect(input).toEqual({ model: 'claude-sonnet-5-5', bypassGates: false, gates: DEFAULT_GATES });
+    expect(input).toEqual({ model: 'claude-sonnet-5-5', offline: false, bypassGates: false, gates: DEFAULT_GATES });
   });
 
   test('brief, symbol and timeframe stay unset when not given (the designer chooses)', () => {
@@ -45,6 +45,7 @@ describe('parseCycleInput: defaults', () => {
         symbol: 'EURUSD',
         timeframe: '1h',
         model: 'claude-opus-4-8',
+        offline: true,
         bypassGates: true,
         gates: { training: { minAccuracy: 0.5 }, backtest: { minTrades: 25 } },
       }),
@@ -54,6 +55,7 @@ describe('parseCycleInput: defaults', () => {
       symbol: 'EURUSD',
       timeframe: '1h',
       model: 'claude-opus-4-8',
+      offline: true,
       bypassGates: true,
       gates: {
         training: { ...DEFAULT_GATES.training, minAccuracy: 0.5 },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPERATION_RUNNING, type TrainResult } from '../../src/domain/activities';
 import type { CycleRequest, CycleStatus, CycleSummary, ResearchPhase } from '../../src/domain/cycle';
 import { OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute } from '../../src/temporal/definitions';
-import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, type Fakes } from '../support/fakeActivities';
+import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage, type Fakes } from '../support/fakeActivities';
 import { timeSkippingEnv, withWorker } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -69,7 +69,7 @@ describe('a research cycle', () => {
     expect(status.usage.costUsd).toBeCloseTo(0.00548 + 0.009, 10);
 
     expect(fakes.calls.design).toEqual([
-      { cycleId: status.cycleId, model: 'claude-haiku-5-5', brief: 'mean reversion on EURUSD', symbol: 'EURUSD', timeframe: '1h' },
+      { cycleId: status.cycleId, model: 'claude-haiku-5-5', brief: 'mean reversion on EURUSD', symbol: 'EURUSD', timeframe: '1h', offline: false },
     ]);
     expect(fakes.calls.train[0]).toEqual({
       cycleId: status.cycleId,
@@ -214,6 +214,20 @@ describe('activity failures', () => {
     expect(status).toMatchObject({ outcome: 'failed', phase: 'failed', strategy: 'rsi_adx_trend_filter' });
     expect(status.failure).toEqual({ phase: 'training', kind: 'activity', reason: failure.message });
     expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
+  });
+
+  test('a Claude phase that fails still charges the cycle what it spent', async () => {
+    const spent = usage({ inputTokens: 9000, outputTokens: 4000, cacheReadTokens: 0, costUsd: 0.058 });
+    const fakes = fakeActivities({
+      overrides: () => ({
+        async designStrategy() {
+          throw ApplicationFailure.nonRetryable('claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls', 'DesignGaveUp', spent);
+        },
+      }),
+    });
+    const { failure, status } = await runFailing(fakes);
+    expect(failure.message).toBe('Design failed: claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls');
+    expect(status.usage).toEqual({ inputTokens: 9000, outputTokens: 4000, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.058 });
   });
 
   test('a result without the metrics a gate needs fails the cycle instead of reading zeros', async () => {

@@ -1,0 +1,52 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { AssessmentContentSchema } from '../assessment';
+import type { MetricsWithUnits } from '../metricsWithUnits';
+import { recentText } from '../discovery';
+import type { RecentStrategy } from '../memory';
+
+/**
+ * The assessment prompt (spec §7), built from typed results with their units (spec §8 #6):
+ * the strategy, the training metrics and the validation backtest. Nothing of the held-out
+ * test split is in it: the assessor judges what the designer may see.
+ */
+const SYSTEM = `You assess trading strategies for ktrdr-agent, an autonomous research loop, as an objective and sceptical quant researcher. Each strategy is a neuro-fuzzy model: indicators, fuzzy memberships of their values, and a small MLP that classifies bars as BUY, HOLD or SELL from zigzag swing labels. You get the strategy, its training metrics and its backtest on the validation split (fills at the next bar's open, commission and slippage included), each field named with its unit: _pct is a percentage, _pp percentage points, sharpe_ratio is annualised by the timeframe's bars per year.
+
+Judge:
+- Is validation accuracy above chance (chance_accuracy_pct is what always predicting the most common class scores; lift_pp is the difference)? A lift of a few points on a few hundred bars can be noise.
+- Did training learn (train_loss_decrease_pct), or stop early with a flat loss?
+- Does the backtest make money after costs, compared with buy-and-hold over the same period (excess_return_pp), at what drawdown, over how many trades? Fewer than about 20 trades says little.
+- Which design choices (indicators, fuzzy ranges, labels, network) plausibly explain the result?
+
+Verdicts: promising = clearly above chance and profitable after costs with a tolerable drawdown, worth refining; mediocre = mixed or too little evidence; poor = no edge, or losses.
+
+Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design, each a sentence that cites the numbers it rests on.`;
+
+export const SAVE_ASSESSMENT_TOOL: Anthropic.Tool = {
+  name: 'save_assessment',
+  description: 'Records the assessment: verdict, strengths, weaknesses and suggestions (2–4 sentences each).',
+  input_schema: (({ $schema: _, ...schema }) => schema)(z.toJSONSchema(AssessmentContentSchema)) as Anthropic.Tool['input_schema'],
+  strict: true,
+};
+
+export function assessSystemPrompt(): Anthropic.TextBlockParam[] {
+  return [{ type: 'text', text: SYSTEM }];
+}
+
+export interface AssessContext {
+  strategyName: string;
+  strategyYaml: string | undefined;
+  metrics: MetricsWithUnits;
+  recent: RecentStrategy[];
+}
+
+export function assessUserPrompt({ strategyName, strategyYaml, metrics, recent }: AssessContext): string {
+  return [
+    `# Assess strategy ${strategyName}`,
+    `## Strategy\n${strategyYaml ? `\`\`\`yaml\n${strategyYaml.trim()}\n\`\`\`` : '(its YAML could not be read)'}`,
+    `## Training (validation split)\n${JSON.stringify(metrics.training, null, 2)}`,
+    `## Backtest (validation split)\n${JSON.stringify(metrics.validation_backtest, null, 2)}`,
+    `## Recent strategies, for comparison (validation split)\n${recentText(recent)}`,
+    '## Now\nCall save_assessment with your verdict, strengths, weaknesses and suggestions.',
+  ].join('\n\n');
+}

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import type Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/common';
+import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
+import { resolveModel } from '../../domain/models';
+import { strategyFile } from '../../strategy/files';
+import { AssessmentContentSchema, writeAssessment, type AssessmentContent } from '../assessment';
+import { recentStrategies } from '../memory';
+import { metricsWithUnits } from '../metricsWithUnits';
+import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
+import { CapReached, Conversation, type Caps } from './conversation';
+import type { ClaudeRun } from './run';
+import { Transcript } from './transcript';
+
+/**
+ * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
+ * `save_assessment` tool call (or, from a model that skips tools, the same JSON as text).
+ * An answer that does not match the schema gets one repair round with what was wrong, then
+ * the phase fails for good. The assessment is saved with the model that answered.
+ */
+export const ASSESS_CAPS: Caps = { maxTurns: 2, maxInputTokens: 30_000, maxOutputTokens: 2048 };
+
+const RECENT_FOR_COMPARISON = 5;
+
+type Answer = { ok: true; content: AssessmentContent } | { ok: false; problems: string[] };
+
+/** The first JSON object in a text: what a model that answers in prose around its JSON means. */
+function jsonInText(reply: Anthropic.Message): unknown {
+  const text = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
+  const start = text.indexOf('{');
+  const end = text.lastIndexOf('}');
+  if (start < 0 || end <= start) return undefined;
+  try {
+    return JSON.parse(text.slice(start, end + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+function answerOf(reply: Anthropic.Message): Answer {
+  const call = reply.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === SAVE_ASSESSMENT_TOOL.name);
+  const raw = call ? call.input : jsonInText(reply);
+  if (raw === undefined) return { ok: false, problems: ['no save_assessment call and no JSON assessment in the reply'] };
+  const parsed = AssessmentContentSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, content: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`) };
+}
+
+/** The repair turn: every tool call answered (the API requires it), the problems named. */
+function repairTurn(reply: Anthropic.Message, problems: string[]): Anthropic.MessageParam['content'] {
+  const request = `The assessment was not saved: ${problems.join('; ')}. Call save_assessment again with a verdict (promising, mediocre or poor) and 2–4 non-empty sentences each for strengths, weaknesses and suggestions.`;
+  const calls = reply.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+  if (calls.length === 0) return request;
+  return calls.map((call) => ({ type: 'tool_result' as const, tool_use_id: call.id, content: request, is_error: true }));
+}
+
+export async function assessWithClaude(input: AssessInput, run: ClaudeRun, options: { strategiesDir: string; caps?: Caps }): Promise<AssessResult> {
+  const { strategiesDir, caps = ASSESS_CAPS } = options;
+  const model = resolveModel(input.model);
+  if (!model) throw ApplicationFailure.nonRetryable(`Unknown model '${input.model}'`, 'LlmRejected');
+  const metrics = metricsWithUnits(input.training, input.backtest);
+  const conversation = new Conversation({
+    client: run.client,
+    model,
+    system: assessSystemPrompt(),
+    tools: [SAVE_ASSESSMENT_TOOL],
+    caps,
+    spent: run.spent,
+    transcript: new Transcript(run.transcriptsDir, { cycleId: input.cycleId, phase: 'assessment', attempt: run.attempt }),
+    heartbeat: run.heartbeat,
+    signal: run.signal,
+  });
+  let yaml: string | undefined;
+  try {
+    yaml = fs.readFileSync(strategyFile(input.strategyName, strategiesDir), 'utf8');
+  } catch {
+    yaml = undefined;
+  }
+  const recent = recentStrategies(RECENT_FOR_COMPARISON + 1, { strategiesDir }).filter((r) => r.name !== input.strategyName).slice(0, RECENT_FOR_COMPARISON);
+
+  let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent });
+  let problems: string[] = [];
+  try {
+    for (;;) {
+      const reply = await conversation.ask(next);
+      const answer = answerOf(reply);
+      if (answer.ok) {
+        const assessmentPath = writeAssessment(
+          input.strategyName,
+          { ...answer.content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: conversation.usage.model, offline: false, metrics },
+          strategiesDir,
+        );
+        return AssessResultSchema.parse({ verdict: answer.content.verdict, assessmentPath, offline: false, usage: conversation.usage });
+      }
+      problems = answer.problems;
+      next = repairTurn(reply, problems);
+    }
+  } catch (err) {
+    if (!(err instanceof CapReached)) throw err;
+    throw ApplicationFailure.nonRetryable(`${model} gave no valid assessment after a repair round: ${problems.join('; ')}`, 'InvalidAssessment', conversation.usage);
+  }
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { DATA_DIR } from '../../paths';
+
+/**
+ * How a worker reaches Claude. Read once, when the worker starts, from the environment the
+ * SDK documents (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). No key means no Claude: the
+ * offline designer and assessor run and every result says so. The key stays in this
+ * object and the SDK's headers; nothing here is ever logged or written.
+ */
+export interface ClaudeConfig {
+  apiKey: string;
+  baseURL?: string;
+  /** Longest wait for one reply; the SDK refuses large non-streaming requests without one. */
+  timeoutMs: number;
+  /** Git-ignored folder for each conversation's requests and replies (never the key). */
+  transcriptsDir: string;
+}
+
+export const TRANSCRIPTS_DIR = process.env.KTRDR_TRANSCRIPTS_DIR ? path.resolve(process.env.KTRDR_TRANSCRIPTS_DIR) : path.join(DATA_DIR, 'transcripts');
+
+export function claudeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClaudeConfig | undefined {
+  const apiKey = env.ANTHROPIC_API_KEY?.trim();
+  if (!apiKey) return undefined;
+  return { apiKey, baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined, timeoutMs: 300_000, transcriptsDir: TRANSCRIPTS_DIR };
+}
+
+/**
+ * The SDK's own retries are off: Temporal retries the activity with backoff, so waits show in
+ * the cycle's history and the two retry loops do not multiply. No OpenTelemetry spans, which
+ * could carry prompt text.
+ */
+export function createClaudeClient(config: ClaudeConfig): Anthropic {
+  return new Anthropic({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: config.timeoutMs, openTelemetry: false });
+}
+
+/** The line a worker prints at start: whether its cycles get Claude. */
+export function claudeMode(config: ClaudeConfig | undefined): string {
+  if (!config) return 'Claude: off (no ANTHROPIC_API_KEY): the offline designer and assessor design and assess.';
+  return `Claude: on (ANTHROPIC_API_KEY set${config.baseURL ? `, API at ${config.baseURL}` : ''}); cycles started with --offline use the offline designer and assessor.`;
+}

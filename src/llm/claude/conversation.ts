@@ -1,0 +1,78 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { LlmUsage, ModelId } from '../../domain/models';
+import { claudeFailure } from './failures';
+import type { Transcript } from './transcript';
+import { fullPriceInputTokens, sumUsage, usageOfReply } from './usage';
+
+/**
+ * One conversation with Claude inside an activity: each call heartbeats while it waits (so
+ * the activity can be cancelled, which aborts the HTTP request), counts tokens and dollars,
+ * keeps the transcript, and stops at the caps of spec §1.9 — turns, cumulative prompt
+ * tokens, output tokens per call — instead of spending without bound.
+ */
+export interface Caps {
+  maxTurns: number;
+  /** Input tokens over all calls, cache writes included, cache reads not (see fullPriceInputTokens). */
+  maxInputTokens: number;
+  maxOutputTokens: number;
+}
+
+export interface ConversationOptions {
+  client: Anthropic;
+  model: ModelId;
+  system: Anthropic.TextBlockParam[];
+  tools: Anthropic.Tool[];
+  caps: Caps;
+  /** Spent by earlier attempts of the same activity, carried in its heartbeat details. */
+  spent: LlmUsage;
+  transcript: Transcript;
+  /** Progress for the heartbeat: what `status` and the Web UI show while Claude thinks. */
+  heartbeat(step: string, usage: LlmUsage): void;
+  signal: AbortSignal;
+}
+
+/** A cap stopped the conversation; the caller says what was left undone. */
+export class CapReached extends Error {}
+
+const HEARTBEAT_MS = 5_000;
+
+export class Conversation {
+  readonly messages: Anthropic.MessageParam[] = [];
+  usage: LlmUsage;
+  turns = 0;
+  private inputTokensSpent = 0;
+
+  constructor(private readonly options: ConversationOptions) {
+    this.usage = options.spent;
+  }
+
+  /** Sends a user turn and returns Claude's reply, which becomes part of the conversation. */
+  async ask(content: Anthropic.MessageParam['content']): Promise<Anthropic.Message> {
+    const { client, model, system, tools, caps, transcript, signal } = this.options;
+    if (this.turns >= caps.maxTurns) throw new CapReached(`the cap of ${caps.maxTurns} calls`);
+    if (this.inputTokensSpent >= caps.maxInputTokens) throw new CapReached(`the cap of ${caps.maxInputTokens} input tokens (${this.inputTokensSpent} used)`);
+    this.messages.push({ role: 'user', content });
+    this.turns++;
+    // a copy of the turns so far: the transcript keeps each request as it was sent
+    const request: Anthropic.MessageCreateParamsNonStreaming = { model, max_tokens: caps.maxOutputTokens, system, tools, messages: [...this.messages] };
+    const step = `turn ${this.turns}/${caps.maxTurns}: waiting for ${model}`;
+    this.options.heartbeat(step, this.usage);
+    const beat = setInterval(() => this.options.heartbeat(step, this.usage), HEARTBEAT_MS);
+    let reply: Anthropic.Message;
+    try {
+      reply = await client.messages.create(request, { signal });
+    } catch (err) {
+      transcript.record(request, { error: err instanceof Error ? err.message : String(err) });
+      throw claudeFailure(err, model, this.usage);
+    } finally {
+      clearInterval(beat);
+    }
+    transcript.record(request, { reply });
+    const used = usageOfReply(reply, model);
+    this.usage = sumUsage(this.usage, used);
+    this.inputTokensSpent += fullPriceInputTokens(used);
+    this.options.heartbeat(`turn ${this.turns}/${caps.maxTurns}: answered (${reply.stop_reason})`, this.usage);
+    this.messages.push({ role: 'assistant', content: reply.content });
+    return reply;
+  }
+}

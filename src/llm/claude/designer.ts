@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/common';
+import { DesignResultSchema, type DesignInput, type DesignResult } from '../../domain/activities';
+import { resolveModel, type LlmUsage } from '../../domain/models';
+import { strategyFile } from '../../strategy/files';
+import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
+import { availableMarkets } from '../discovery';
+import { recentStrategies } from '../memory';
+import { CapReached, Conversation, type Caps } from './conversation';
+import { designSystemPrompt, designUserPrompt } from './designPrompt';
+import { DESIGN_TOOLS, DesignToolbox } from './designTools';
+import type { ClaudeRun } from './run';
+import { Transcript } from './transcript';
+
+/**
+ * The design activity with Claude (spec §1.3, §1.12): a tool-use loop that ends when a valid
+ * strategy is saved, or fails for good when a cap is reached, with the validator's last
+ * problems. A retried attempt for a cycle that already saved a strategy returns that one.
+ */
+export const DESIGN_CAPS: Caps = { maxTurns: 10, maxInputTokens: 50_000, maxOutputTokens: 4096 };
+
+/** How many recent strategies the prompt carries: enough to steer, few enough to stay cheap. */
+const MEMORY = 8;
+
+export interface ClaudeDesignOptions {
+  strategiesDir: string;
+  dataDir: string;
+  caps?: Caps;
+}
+
+function result(record: DesignRecord, strategiesDir: string, usage: LlmUsage): DesignResult {
+  return DesignResultSchema.parse({
+    strategyName: record.strategy,
+    strategyPath: strategyFile(record.strategy, strategiesDir),
+    symbol: record.symbol,
+    timeframe: record.timeframe,
+    offline: false,
+    usage,
+  });
+}
+
+function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message): Anthropic.ToolResultBlockParam[] {
+  return reply.content.flatMap((block) => {
+    if (block.type !== 'tool_use') return [];
+    const outcome = toolbox.run(block.name, block.input);
+    return [{ type: 'tool_result' as const, tool_use_id: block.id, content: outcome.content, ...(outcome.isError && { is_error: true }) }];
+  });
+}
+
+/** What to say when Claude answered without calling a tool. */
+function nudge(reply: Anthropic.Message, caps: Caps): string {
+  if (reply.stop_reason === 'max_tokens') {
+    return `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens before a tool call. Call validate_strategy_config or save_strategy_config directly, with less text around it.`;
+  }
+  return 'No strategy is saved yet, and only a saved strategy ends the design. Validate your strategy with validate_strategy_config, fix what it reports, and save it with save_strategy_config.';
+}
+
+export async function designWithClaude(input: DesignInput, run: ClaudeRun, options: ClaudeDesignOptions): Promise<DesignResult> {
+  const { strategiesDir, dataDir, caps = DESIGN_CAPS } = options;
+  const model = resolveModel(input.model);
+  if (!model) throw ApplicationFailure.nonRetryable(`Unknown model '${input.model}'`, 'LlmRejected');
+  const earlier = findDesignOfCycle(input.cycleId, strategiesDir);
+  if (earlier) {
+    if (fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return result(earlier, strategiesDir, run.spent);
+    releaseUnwrittenClaim(earlier, strategiesDir);
+  }
+
+  const toolbox = new DesignToolbox({
+    input,
+    model,
+    digest: crypto.createHash('sha256').update(input.cycleId).digest('hex'),
+    strategiesDir,
+    dataDir,
+  });
+  const conversation = new Conversation({
+    client: run.client,
+    model,
+    system: designSystemPrompt(),
+    tools: DESIGN_TOOLS,
+    caps,
+    spent: run.spent,
+    transcript: new Transcript(run.transcriptsDir, { cycleId: input.cycleId, phase: 'design', attempt: run.attempt }),
+    heartbeat: run.heartbeat,
+    signal: run.signal,
+  });
+
+  let next: Anthropic.MessageParam['content'] = designUserPrompt({
+    input,
+    markets: availableMarkets(dataDir),
+    recent: recentStrategies(MEMORY, { strategiesDir }),
+  });
+  try {
+    for (;;) {
+      const reply = await conversation.ask(next);
+      if (reply.stop_reason === 'refusal') {
+        throw ApplicationFailure.nonRetryable(`${model} declined to design a strategy for this brief; rephrase the brief`, 'LlmRejected', conversation.usage);
+      }
+      const results = toolResults(toolbox, reply);
+      if (toolbox.saved) return result(toolbox.saved, strategiesDir, conversation.usage);
+      next = results.length > 0 ? results : nudge(reply, caps);
+    }
+  } catch (err) {
+    if (!(err instanceof CapReached)) throw err;
+    const problems = toolbox.lastProblems.length > 0 ? `; the last validation said: ${toolbox.lastProblems.join('; ')}` : '';
+    throw ApplicationFailure.nonRetryable(`${model} did not save a valid strategy within ${err.message}${problems}`, 'DesignGaveUp', conversation.usage);
+  }
+}

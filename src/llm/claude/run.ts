@@ -1,0 +1,16 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { LlmUsage } from '../../domain/models';
+
+/**
+ * What a Claude phase gets from the activity that runs it: the client, where transcripts go,
+ * which attempt this is and what earlier attempts spent, a heartbeat, and the cancellation
+ * signal that aborts the HTTP request.
+ */
+export interface ClaudeRun {
+  client: Anthropic;
+  transcriptsDir: string;
+  attempt: number;
+  spent: LlmUsage;
+  heartbeat(step: string, usage: LlmUsage): void;
+  signal: AbortSignal;
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createDesignActivities } from '../../src/activities/designActivities';
+import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/activities';
+import { costUsd, type LlmUsage } from '../../src/domain/models';
+import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { AssessmentSchema } from '../../src/llm/assessment';
+import { startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { ScratchFolders } from '../support/services';
+
+/** The assessment activity with Claude, and both activities in offline mode. */
+let fake: FakeAnthropic;
+let folders: ScratchFolders;
+
+beforeAll(async () => {
+  for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+  fake = await startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake?.close();
+  folders?.remove();
+});
+beforeEach(() => {
+  folders?.remove();
+  folders = new ScratchFolders();
+  folders.strategy('rsi_adx_trend_filter');
+  fake.requests.length = 0;
+});
+
+const claude = () => ({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir: path.join(folders.root, 'transcripts') });
+const activities = (withClaude = true) =>
+  createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: withClaude ? claude() : undefined });
+
+const assessInput = (over: Partial<AssessInput> = {}): AssessInput => ({
+  cycleId: `assess-${Date.now()}`,
+  model: 'claude-haiku-5-5',
+  strategyName: 'rsi_adx_trend_filter',
+  strategyPath: path.join(folders.strategiesDir, 'rsi_adx_trend_filter.yaml'),
+  training: { accuracy: 0.5432, loss: 0.9123, initialTrainLoss: 1.0986, finalTrainLoss: 0.8811, epochsTrained: 23, chanceAccuracy: 0.4811 },
+  backtest: { totalReturn: 0.0734, sharpeRatio: 0.87, maxDrawdown: 0.0612, winRate: 0.52, totalTrades: 41, buyAndHoldReturn: 0.021, profitFactor: 1.31 },
+  ...over,
+});
+
+const good = { verdict: 'mediocre', strengths: ['Accuracy 54.32% is 6.21 pp over chance.', 'Return 7.34% beats buy-and-hold by 5.24 pp.'], weaknesses: ['41 trades is little evidence.', 'Training loss fell only 19.8%.'], suggestions: ['Widen the validation period.', 'Try a volatility filter.'] };
+const reply = (...content: ReturnType<typeof text>[]): FakeReply => ({ kind: 'message', content });
+const messages = () => fake.requests.filter((r) => r.path === '/v1/messages');
+
+function assess(acts: ReturnType<typeof activities>, input: AssessInput) {
+  return new MockActivityEnvironment().run(acts.assessStrategy, input) as Promise<AssessResult>;
+}
+
+const readAssessment = (file: string) => AssessmentSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+
+describe('assessment with Claude', () => {
+  test('a save_assessment call is saved with the model that answered, and the prompt carries the metrics with units', async () => {
+    fake.setScript([reply(text('Looking at the numbers.'), toolUse('save_assessment', good))]);
+    const input = assessInput();
+    const result = await assess(activities(), input);
+
+    expect(result).toMatchObject({ verdict: 'mediocre', offline: false });
+    expect(result.usage.model).toBe('claude-haiku-5-5');
+    expect(result.usage.costUsd).toBeCloseTo(costUsd('claude-haiku-5-5', result.usage), 12);
+    const saved = readAssessment(result.assessmentPath);
+    expect(saved).toMatchObject({ ...good, cycle_id: input.cycleId, model: 'claude-haiku-5-5', offline: false });
+
+    const [request] = messages();
+    const prompt: string = request.body.messages[0].content;
+    // units named in the keys, fractions turned into percentages once (spec §8 #6)
+    expect(prompt).toContain('"validation_accuracy_pct": 54.32');
+    expect(prompt).toContain('"chance_accuracy_pct": 48.11');
+    expect(prompt).toContain('"total_return_pct": 7.34');
+    expect(prompt).toContain('"excess_return_pp": 5.24');
+    expect(prompt).toContain('name: rsi_adx_trend_filter');
+    expect(request.body.tools).toEqual([expect.objectContaining({ name: 'save_assessment', strict: true })]);
+    expect(request.body.tool_choice).toBeUndefined();
+  });
+
+  test('an invalid answer gets one repair round that names what was wrong', async () => {
+    fake.setScript([
+      reply(toolUse('save_assessment', { verdict: 'great', strengths: ['one'], weaknesses: [], suggestions: ['a', 'b'] })),
+      reply(toolUse('save_assessment', good)),
+    ]);
+    const result = await assess(activities(), assessInput());
+    expect(result.verdict).toBe('mediocre');
+    const repair = messages()[1].body.messages.at(-1).content[0];
+    expect(repair).toMatchObject({ type: 'tool_result', is_error: true });
+    expect(repair.content).toMatch(/verdict: Invalid option.*strengths: Too small/);
+    // both calls are paid for
+    expect(messages()).toHaveLength(2);
+  });
+
+  test('a second invalid answer fails for good, with the spend', async () => {
+    fake.setScript([reply(text('It is fine.')), reply(text('Really, it is fine.'))]);
+    const err = await assess(activities(), assessInput()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    const failure = err as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'InvalidAssessment', nonRetryable: true });
+    expect(failure.message).toMatch(/gave no valid assessment after a repair round: no save_assessment call and no JSON assessment/);
+    expect((failure.details?.[0] as LlmUsage).outputTokens).toBeGreaterThan(0);
+    expect(messages()[1].body.messages.at(-1).content).toMatch(/^The assessment was not saved/);
+    expect(fs.existsSync(path.join(folders.strategiesDir, 'rsi_adx_trend_filter', 'assessment.json'))).toBe(false);
+  });
+
+  test('a model that answers with the JSON as text is understood', async () => {
+    fake.setScript([reply(text(`Here is my assessment:\n\`\`\`json\n${JSON.stringify(good)}\n\`\`\``))]);
+    const result = await assess(activities(), assessInput());
+    expect(readAssessment(result.assessmentPath).strengths).toEqual(good.strengths);
+  });
+});
+
+describe('offline mode', () => {
+  test('without a Claude configuration both activities run offline and say so, without a request', async () => {
+    const acts = activities(false);
+    const env = new MockActivityEnvironment();
+    const design = (await env.run(acts.designStrategy, { cycleId: `offline-${Date.now()}`, model: 'claude-sonnet-5-5' })) as DesignResult;
+    expect(design).toMatchObject({ offline: true, usage: { model: 'offline', costUsd: 0 } });
+    const assessment = await assess(acts, assessInput({ strategyName: design.strategyName, strategyPath: design.strategyPath }));
+    expect(assessment.offline).toBe(true);
+    expect(readAssessment(assessment.assessmentPath)).toMatchObject({ model: 'offline', offline: true });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('--offline forces the offline designer and assessor even with a key', async () => {
+    const acts = activities(true);
+    const design = (await new MockActivityEnvironment().run(acts.designStrategy, { cycleId: `forced-${Date.now()}`, model: 'claude-sonnet-5-5', offline: true })) as DesignResult;
+    expect(design.offline).toBe(true);
+    expect((await assess(acts, assessInput({ offline: true }))).offline).toBe(true);
+    expect(fake.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,346 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createDesignActivities } from '../../src/activities/designActivities';
+import type { DesignInput, DesignResult } from '../../src/domain/activities';
+import { costUsd, type LlmUsage } from '../../src/domain/models';
+import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
+import { DESIGN_CAPS } from '../../src/llm/claude/designer';
+import { validateStrategyFile } from '../../src/strategy/validate';
+import { startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { ScratchFolders } from '../support/services';
+
+/**
+ * The design activity with Claude, through the real SDK against the fake Messages API:
+ * the tool loop against the engine's validator, caps, idempotent retries, every class of
+ * API error, cancellation, and what each call costs.
+ */
+let fake: FakeAnthropic;
+let folders: ScratchFolders;
+let transcriptsDir: string;
+
+beforeAll(async () => {
+  for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+  fake = await startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+beforeEach(() => {
+  folders?.remove();
+  folders = new ScratchFolders();
+  folders.strategy('rsi_adx_trend_filter');
+  transcriptsDir = path.join(folders.root, 'transcripts');
+  fake.requests.length = 0;
+});
+
+const claude = (server = fake) => ({ apiKey: server.apiKey, baseURL: server.url, timeoutMs: 20_000, transcriptsDir });
+const activities = (server = fake) => createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: claude(server) });
+
+let seq = 0;
+const input = (over: Partial<DesignInput> = {}): DesignInput => ({ cycleId: `cycle-${++seq}-${Date.now()}`, model: 'claude-sonnet-5-5', ...over });
+
+const goodConfig = () => parseYaml(TEMPLATE_STRATEGY) as Record<string, any>;
+/** KTRDR's classic mistake (spec §8 #9): ATR fuzzy sets of [0, 0.2, 0.4] when ATR on EURUSD is about 0.001. */
+function atrConfig() {
+  const config = goodConfig();
+  config.indicators[1] = { name: 'atr', feature_id: 'atr_14', period: 14 };
+  delete config.fuzzy_sets.adx_14;
+  config.fuzzy_sets.atr_14 = {
+    low: { type: 'triangular', parameters: [0, 0.2, 0.4] },
+    mid: { type: 'triangular', parameters: [0.3, 0.5, 0.7] },
+    high: { type: 'triangular', parameters: [0.6, 0.8, 1] },
+  };
+  return config;
+}
+
+type MessageReply = Extract<FakeReply, { kind: 'message' }>;
+const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });
+const save = (config: unknown, name = 'rsi_adx_swing') => reply(toolUse('save_strategy_config', { name, config, description: 'RSI swings filtered by ADX' }));
+const requestsTo = () => fake.requests.filter((r) => r.path === '/v1/messages');
+
+function design(acts: ReturnType<typeof activities>, designInput: DesignInput, info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}) {
+  const env = new MockActivityEnvironment(info);
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  return { env, heartbeats, result: env.run(acts.designStrategy, designInput) as Promise<DesignResult> };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+/** The tool results the activity sent back in a request, by tool_use id order. */
+function toolResultsIn(requestIndex: number): { content: string; is_error?: boolean }[] {
+  const messages = requestsTo()[requestIndex].body.messages;
+  const last = messages.at(-1);
+  return Array.isArray(last.content) ? last.content.filter((b: { type: string }) => b.type === 'tool_result') : [];
+}
+
+describe('the design loop', () => {
+  test('validates, fixes what the validator reports, saves a strategy that validates, and counts what it cost', async () => {
+    fake.setScript([
+      reply(thinking('ATR measures volatility; three sets across 0…1'), toolUse('validate_strategy_config', { config: atrConfig() })),
+      reply(thinking('the validator quotes the real percentiles'), toolUse('validate_strategy_config', { config: goodConfig() })),
+      save(goodConfig()),
+    ]);
+    const cycle = input();
+    const { result } = design(activities(), cycle);
+    const designed: DesignResult = await result;
+
+    expect(designed.offline).toBe(false);
+    expect(designed.symbol).toBe('EURUSD');
+    expect(designed.timeframe).toBe('1h');
+    expect(designed.strategyName).toMatch(/^rsi_adx_swing_[0-9a-f]{6}$/);
+    expect(validateStrategyFile(designed.strategyPath).valid).toBe(true);
+    expect(fs.readFileSync(designed.strategyPath, 'utf8')).toMatch(new RegExp(`^name: ${designed.strategyName}$`, 'm'));
+    const record = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, designed.strategyName, 'design.json'), 'utf8'));
+    expect(record).toMatchObject({ cycle_id: cycle.cycleId, model: 'claude-sonnet-5-5', offline: false });
+
+    // the validator's verdict on the ATR sets reached Claude, quoting the real values
+    const [first] = toolResultsIn(1);
+    const verdict = JSON.parse(first.content);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.errors.join('\n')).toMatch(/fuzzy_sets\.atr_14.*p1 0\.000\d+/s);
+    expect(JSON.parse(toolResultsIn(2)[0].content)).toMatchObject({ valid: true, errors: [] });
+
+    // thinking blocks go back to the API as they came
+    expect(requestsTo()[1].body.messages[1].content[0].type).toBe('thinking');
+
+    // three calls, each priced at Sonnet 5.5's list prices
+    expect(requestsTo()).toHaveLength(3);
+    const usage = designed.usage;
+    expect(usage.model).toBe('claude-sonnet-5-5');
+    expect(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens).toBeGreaterThan(0);
+    expect(usage.costUsd).toBeCloseTo(costUsd('claude-sonnet-5-5', usage), 12);
+  });
+
+  test('the prompt carries the discovery data and the memory, caches the static part, and sends no sampling parameters', async () => {
+    // a server of its own, so that nothing is cached yet
+    const server = await startFakeAnthropic({ script: [save(goodConfig()), save(goodConfig())] });
+    const acts = activities(server);
+    const one = await design(acts, input({ brief: 'mean reversion on EURUSD' })).result;
+    const two = await design(acts, input()).result;
+    await server.close();
+    const bodies = server.requests.map((r) => r.body);
+
+    const [body] = bodies;
+    expect(body.temperature).toBeUndefined();
+    expect(body.max_tokens).toBe(DESIGN_CAPS.maxOutputTokens);
+    expect(body.system.at(-1).cache_control).toEqual({ type: 'ephemeral' });
+    expect(body.tools.map((t: { name: string }) => t.name)).toEqual([
+      'validate_strategy_config',
+      'save_strategy_config',
+      'get_available_indicators',
+      'get_available_symbols',
+      'get_recent_strategies',
+    ]);
+    const prompt: string = body.messages[0].content;
+    expect(prompt).toContain('mean reversion on EURUSD');
+    expect(prompt).toMatch(/EURUSD 1h: 5000 bars, 2017-\d\d-\d\d → 2018-\d\d-\d\d/);
+    expect(prompt).toMatch(/- rsi_adx_trend_filter .*rsi \+ adx/);
+    // the second cycle remembers the first
+    expect(bodies[1].messages[0].content).toContain(one.strategyName);
+
+    // the static system prompt is written to the cache once and read by the next cycle
+    expect(one.usage.cacheWriteTokens).toBeGreaterThan(1024);
+    expect(two.usage.cacheReadTokens).toBe(one.usage.cacheWriteTokens);
+    expect(two.usage.cacheWriteTokens).toBe(0);
+  });
+
+  test('a reply without a tool call gets a nudge, and the discovery tools answer', async () => {
+    fake.setScript([
+      reply(text('I will design an RSI strategy.')),
+      reply(toolUse('get_available_symbols', {}), toolUse('get_recent_strategies', { n: 3 }), toolUse('get_available_indicators', {})),
+      save(goodConfig()),
+    ]);
+    await design(activities(), input()).result;
+    expect(requestsTo()[1].body.messages.at(-1).content).toMatch(/No strategy is saved yet/);
+    const [symbols, recent, indicators] = toolResultsIn(2).map((r) => JSON.parse(r.content));
+    expect(symbols).toContainEqual(expect.objectContaining({ symbol: 'EURUSD', timeframe: '1h', bars: 5000 }));
+    expect(recent.map((r: { name: string }) => r.name)).toContain('rsi_adx_trend_filter');
+    expect(indicators.find((i: { name: string }) => i.name === 'atr')).toMatchObject({ family: 'volatility', tier: 3 });
+  });
+
+  test('a save for another market than the cycle asked for is refused with the reason, and the fix is saved', async () => {
+    const goog = goodConfig();
+    goog.training_data.symbols.list = ['GOOG'];
+    goog.training_data.timeframes = { mode: 'single', list: ['1d'], base_timeframe: '1d' };
+    goog.deployment.target_timeframes.supported = ['1d'];
+    goog.training.labels.zigzag_threshold = 0.03;
+    fake.setScript([save(goodConfig()), save(goog, 'rsi_adx_goog')]);
+    const designed = await design(activities(), input({ symbol: 'GOOG', timeframe: '1d' })).result;
+    const [refused] = toolResultsIn(1);
+    expect(refused.is_error).toBe(true);
+    expect(JSON.parse(refused.content).errors).toEqual([
+      'training_data.symbols: this cycle asked for GOOG',
+      'training_data.timeframes: this cycle asked for 1d',
+    ]);
+    expect(designed).toMatchObject({ symbol: 'GOOG', timeframe: '1d' });
+    expect(designed.strategyName).toMatch(/^rsi_adx_goog_/);
+  });
+});
+
+describe('caps end a design that does not converge', () => {
+  test('ten calls of invalid configs end the design for good, with the last problems and the tokens spent', async () => {
+    fake.setScript(Array.from({ length: DESIGN_CAPS.maxTurns }, () => reply(toolUse('validate_strategy_config', { config: atrConfig() }))));
+    const { result } = design(activities(), input());
+    const failure = await failureOf(result);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.type).toBe('DesignGaveUp');
+    expect(failure.message).toMatch(/did not save a valid strategy within the cap of 10 calls; the last validation said: fuzzy_sets\.atr_14/);
+    expect(requestsTo()).toHaveLength(10);
+    const spent = failure.details?.[0] as LlmUsage;
+    expect(spent.inputTokens).toBeGreaterThan(0);
+    expect(spent.costUsd).toBeGreaterThan(0);
+  });
+
+  test('the cumulative input-token cap stops the loop before the next call', async () => {
+    const costly = (r: MessageReply): MessageReply => ({ ...r, usage: { input_tokens: 30_000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    fake.setScript([costly(reply(toolUse('validate_strategy_config', { config: atrConfig() }))), costly(reply(text('thinking about it')))]);
+    const failure = await failureOf(design(activities(), input()).result);
+    expect(failure.type).toBe('DesignGaveUp');
+    expect(failure.message).toMatch(/within the cap of 50000 input tokens \(60000 used\)/);
+    expect(requestsTo()).toHaveLength(2);
+    expect((failure.details?.[0] as LlmUsage).costUsd).toBeCloseTo((60_000 * 2 + 200 * 10) / 1e6, 9);
+  });
+});
+
+describe('retries', () => {
+  test('a retried design for a cycle that saved its strategy returns that strategy without calling Claude, with the spend carried over', async () => {
+    fake.setScript([save(goodConfig())]);
+    const cycle = input();
+    const first = await design(activities(), cycle).result;
+    const calls = requestsTo().length;
+    const again = await design(activities(), cycle, { attempt: 2, heartbeatDetails: { percent: 0, step: 'turn 1', usage: first.usage } }).result;
+    expect(again.strategyName).toBe(first.strategyName);
+    expect(again.usage).toEqual(first.usage);
+    expect(requestsTo()).toHaveLength(calls);
+  });
+
+  test('a retry after a failed call adds the earlier attempt\'s spend to its own', async () => {
+    const earlier: LlmUsage = { model: 'claude-sonnet-5-5', inputTokens: 1000, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.004 };
+    fake.setScript([save(goodConfig())]);
+    const cycle = input();
+    const designed = await design(activities(), cycle, { attempt: 3, heartbeatDetails: { percent: 0, step: 'turn 2', usage: earlier } }).result;
+    expect(designed.usage.inputTokens).toBeGreaterThan(earlier.inputTokens);
+    expect(designed.usage.costUsd).toBeGreaterThan(earlier.costUsd);
+    expect(fs.existsSync(path.join(transcriptsDir, cycle.cycleId, 'design-attempt3.json'))).toBe(true);
+  });
+
+  test('a name the cycle claimed before its attempt died is released, and the design starts afresh', async () => {
+    const cycle = input();
+    const stale = path.join(folders.strategiesDir, 'stale_name', 'design.json');
+    fs.mkdirSync(path.dirname(stale), { recursive: true });
+    fs.writeFileSync(stale, JSON.stringify({ cycle_id: cycle.cycleId, strategy: 'stale_name', symbol: 'EURUSD', timeframe: '1h', designed_at: new Date().toISOString(), model: 'claude-sonnet-5-5', offline: false }));
+    fake.setScript([save(goodConfig())]);
+    const designed = await design(activities(), cycle).result;
+    expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
+    expect(fs.existsSync(stale)).toBe(false);
+  });
+
+  test('a name held by another strategy is never overwritten', async () => {
+    const cycle = input();
+    fake.setScript([save(goodConfig())]);
+    const first = await design(activities(), cycle).result;
+    const before = fs.readFileSync(first.strategyPath, 'utf8');
+    // another cycle whose hash starts the same way cannot exist; a person's file of that name can
+    fake.setScript([save(goodConfig(), first.strategyName.replace(/_[0-9a-f]{6}$/, ''))]);
+    const second = await design(activities(), input()).result;
+    expect(second.strategyName).not.toBe(first.strategyName);
+    expect(fs.readFileSync(first.strategyPath, 'utf8')).toBe(before);
+  });
+});
+
+describe('API errors', () => {
+  const failWith = async (reply: FakeReply, model = 'claude-sonnet-5-5') => {
+    fake.setScript([reply]);
+    const failure = await failureOf(design(activities(), input({ model })).result);
+    expect(requestsTo()).toHaveLength(1); // the SDK does not retry on its own
+    return failure;
+  };
+
+  test('429 is retried by Temporal after the wait the API asked for', async () => {
+    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '7' } });
+    expect(failure).toMatchObject({ type: 'LlmRateLimited', nonRetryable: false, nextRetryDelay: 7000 });
+    expect(failure.message).toMatch(/rate limited/);
+  });
+
+  test.each([
+    [529, 'overloaded_error', /overloaded/],
+    [500, 'api_error', /unavailable \(500\)/],
+  ])('%i is retried with backoff', async (status, type, message) => {
+    const failure = await failWith({ kind: 'error', status, type, message: 'try later' });
+    expect(failure).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
+    expect(failure.message).toMatch(message);
+  });
+
+  test('a connection that fails is retried', async () => {
+    const closed = await startFakeAnthropic();
+    await closed.close();
+    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: claude(closed) });
+    const failure = await failureOf(design(acts, input()).result);
+    expect(failure).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
+    expect(failure.message).toMatch(/Cannot reach the Anthropic API/);
+  });
+
+  test('a refused key is final and says to set ANTHROPIC_API_KEY', async () => {
+    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), apiKey: 'sk-ant-wrong' } });
+    fake.setScript([save(goodConfig())]);
+    const failure = await failureOf(design(acts, input()).result);
+    expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
+    expect(failure.message).toMatch(/refused the API key \(401.*\)\. Set a valid ANTHROPIC_API_KEY.*--offline/);
+    expect(failure.message).not.toContain('sk-ant-wrong');
+  });
+
+  test('a model the API does not serve is final and says to pick another', async () => {
+    const failure = await failWith({ kind: 'error', status: 404, type: 'not_found_error', message: 'model: claude-opus-4-5' }, 'claude-opus-4-5');
+    expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
+    expect(failure.message).toMatch(/Model claude-opus-4-5 is not available \(404.*\)\. Pick another with --model/);
+  });
+
+  test('a 403 is final', async () => {
+    const failure = await failWith({ kind: 'error', status: 403, type: 'permission_error', message: 'no access' });
+    expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
+    expect(failure.message).toMatch(/may not use claude-sonnet-5-5/);
+  });
+});
+
+describe('cancellation', () => {
+  test('cancelling the activity aborts the HTTP request and reports cancelled', async () => {
+    fake.setScript([{ kind: 'hang' }]);
+    const { env, result, heartbeats } = design(activities(), input());
+    for (let i = 0; i < 100 && requestsTo().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    env.cancel();
+    await expect(result).rejects.toBeInstanceOf(CancelledFailure);
+    for (let i = 0; i < 100 && fake.aborted === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fake.aborted).toBe(1);
+    // the heartbeat says what the activity waits for, never what it asked
+    expect(heartbeats[0]).toMatchObject({ step: 'turn 1/10: waiting for claude-sonnet-5-5' });
+    expect(JSON.stringify(heartbeats)).not.toContain('EURUSD');
+  });
+});
+
+describe('transcripts', () => {
+  test('keep requests and replies in the transcripts folder, never the API key', async () => {
+    fake.setScript([reply(toolUse('validate_strategy_config', { config: goodConfig() })), save(goodConfig())]);
+    const cycle = input();
+    await design(activities(), cycle).result;
+    const file = path.join(transcriptsDir, cycle.cycleId, 'design-attempt1.json');
+    const transcript = fs.readFileSync(file, 'utf8');
+    const parsed = JSON.parse(transcript);
+    expect(parsed.calls).toHaveLength(2);
+    // each call as it was sent: the first request had one message, the second three
+    expect(parsed.calls.map((c: { request: { messages: unknown[] } }) => c.request.messages.length)).toEqual([1, 3]);
+    expect(transcript).not.toContain(fake.apiKey);
+  });
+});

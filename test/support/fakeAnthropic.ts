@@ -1,0 +1,602 @@
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Anthropic from '@anthropic-ai/sdk';
+
+/**
+ * A fake Anthropic Messages API on 127.0.0.1 for tests that drive the real `@anthropic-ai/sdk`
+ * (`new Anthropic({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 })`).
+ *
+ * It checks requests the way the API (version 2026-10-21) does, so a request the real API would
+ * refuse fails the test with the same SDK error class, and answers the others from a script.
+ * Token counts are estimates (4 characters a token), but prompt caching follows the API's rules,
+ * so a test can see whether a prompt is laid out to hit the cache.
+ */
+
+export type ContentBlock = Anthropic.ContentBlock;
+
+/** One request that reached a Messages endpoint, as received. */
+export interface FakeRequest {
+  /** `/v1/messages` or `/v1/messages/count_tokens`. */
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** The parsed JSON body; undefined when the body is not JSON. */
+  body: any;
+  raw: string;
+}
+
+export type FakeReply =
+  | {
+      kind: 'message';
+      content: ContentBlock[];
+      /** Defaults to 'tool_use' when the content has a tool_use block, else 'end_turn'. */
+      stop_reason?: Anthropic.StopReason;
+      /** Overrides the estimated usage field by field. */
+      usage?: Partial<Anthropic.Usage>;
+      /** Defaults to the requested model. */
+      model?: string;
+    }
+  | { kind: 'error'; status: number; type?: string; message?: string; headers?: Record<string, string> }
+  /** Never answers: the client has to give up (counted in `aborted`). */
+  | { kind: 'hang' }
+  | { kind: 'delay'; ms: number; then: FakeReply };
+
+/**
+ * The replies to the requests the API would accept (rejected ones use no reply), in order;
+ * or a function of the request and its index among those requests.
+ */
+export type Script = FakeReply[] | ((req: FakeRequest, index: number) => FakeReply | Promise<FakeReply>);
+
+export interface FakeAnthropic {
+  url: string;
+  apiKey: string;
+  /** Every request that reached a Messages endpoint (including rejected ones), in order. */
+  requests: FakeRequest[];
+  /** Requests whose client went away before an answer. */
+  readonly aborted: number;
+  /** Replaces the script; the index given to a script function starts again at 0. */
+  setScript(script: Script): void;
+  close(): Promise<void>;
+}
+
+export interface FakeAnthropicOptions {
+  script?: Script;
+  apiKey?: string;
+  /** Shortest prefix the fake caches, in (estimated) tokens: 1,024 to 4,096 on the real models. */
+  minCacheableTokens?: number;
+}
+
+/** Model ids the fake serves; any other gets the API's 404. */
+export const KNOWN_MODELS: readonly string[] = [
+  'claude-opus-5-5',
+  'claude-sonnet-5-5',
+  'claude-haiku-5-5',
+  'claude-opus-4-8',
+  'claude-opus-4-7',
+  'claude-opus-4-6',
+  'claude-opus-4-5',
+  'claude-sonnet-4-6',
+  'claude-haiku-4-5',
+];
+
+/** Models on which forced tool use (tool_choice `any` or `tool`) is an error. */
+const NO_FORCED_TOOL_USE = new Set(['claude-opus-5-5', 'claude-sonnet-5-5']);
+
+/** Models that still continue a final assistant turn (prefill); the newer ones refuse it. */
+const PREFILL_MODELS = new Set(['claude-opus-4-5', 'claude-haiku-4-5']);
+
+/** Top-level fields of a create request in the 2026-10-21 API; the API refuses any other. */
+const CREATE_FIELDS = new Set([
+  'max_tokens', 'messages', 'model', 'cache_control', 'container', 'diagnostics', 'inference_geo', 'metadata',
+  'output_config', 'service_tier', 'speed', 'stop_sequences', 'stream', 'system', 'thinking', 'tool_choice', 'tools',
+  'user_profile_id', 'workspace_id',
+]);
+const COUNT_FIELDS = new Set([
+  'messages', 'model', 'cache_control', 'output_config', 'speed', 'system', 'thinking', 'tool_choice', 'tools',
+  'user_profile_id', 'workspace_id',
+]);
+
+/** Sampling parameters: API version 2026-10-21 refuses them at any value. */
+const SAMPLING_FIELDS = ['temperature', 'top_p', 'top_k'];
+
+const MAX_CACHE_BREAKPOINTS = 4;
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+const DEFAULT_ERROR_MESSAGES: Record<string, string> = {
+  rate_limit_error: 'This request would exceed the rate limit for your organization.',
+  api_error: 'Internal server error',
+  overloaded_error: 'Overloaded',
+  authentication_error: 'invalid x-api-key',
+};
+
+export const text = (s: string): ContentBlock => ({ type: 'text', text: s, citations: null });
+
+export const toolUse = (name: string, input: unknown, id: string = newId('toolu_01')): ContentBlock => ({
+  type: 'tool_use',
+  id,
+  name,
+  input,
+  caller: { type: 'direct' },
+});
+
+/** The signature is opaque to clients; any non-empty value lets them pass the block back. */
+export const thinking = (s: string): ContentBlock => ({ type: 'thinking', thinking: s, signature: newId('sig_') });
+
+/** A refusal as the API sends it: an error in the shape of the API's error bodies. */
+class ApiRejection extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string = errorType(status),
+  ) {
+    super(message);
+  }
+}
+
+const badRequest = (message: string): ApiRejection => new ApiRejection(400, message);
+
+export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  const apiKey = options.apiKey ?? `sk-ant-fake-${newId('')}`;
+  const minCacheableTokens = options.minCacheableTokens ?? 1024;
+  const requests: FakeRequest[] = [];
+  const cache = new Set<string>();
+  let script: Script = options.script ?? [];
+  let scriptIndex = 0;
+  let aborted = 0;
+  let closing = false;
+
+  const nextReply = async (req: FakeRequest): Promise<FakeReply> => {
+    const index = scriptIndex++;
+    if (typeof script === 'function') return script(req, index);
+    return (
+      script[index] ?? {
+        kind: 'error',
+        status: 500,
+        message: `fakeAnthropic: the script ran out: request #${index + 1} but the script has ${script.length} replies`,
+      }
+    );
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const raw = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
+      throw new ApiRejection(404, `${req.method} ${path}: Not Found`);
+    }
+    const request: FakeRequest = { path, headers: flatHeaders(req.headers), body: parseJson(raw), raw };
+    requests.push(request);
+    checkHeaders(request.headers, apiKey);
+    if (path === '/v1/messages/count_tokens') {
+      checkRequest(request.body, COUNT_FIELDS);
+      sendJson(res, 200, { input_tokens: promptTokens(request.body) });
+      return;
+    }
+    checkRequest(request.body, CREATE_FIELDS);
+    await deliver(res, request.body, await nextReply(request));
+  };
+
+  /** Answers with a scripted reply, unless the client has gone away in the meantime. */
+  const deliver = async (res: http.ServerResponse, body: any, reply: FakeReply): Promise<void> => {
+    if (res.destroyed) return;
+    switch (reply.kind) {
+      case 'message':
+        sendJson(res, 200, buildMessage(body, reply, cacheUsage(body, cache, minCacheableTokens)));
+        return;
+      case 'error':
+        sendError(res, reply.status, reply.type ?? errorType(reply.status), reply.message, reply.headers);
+        return;
+      case 'hang':
+        return; // the socket stays open; the 'close' listener counts the abort
+      case 'delay':
+        await closedOrElapsed(res, reply.ms);
+        await deliver(res, body, reply.then);
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished && !closing) aborted++;
+    });
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      if (err instanceof ApiRejection) sendError(res, err.status, err.type, err.message);
+      // A script function that throws: the test should see why, not a hang.
+      else sendError(res, 500, 'api_error', `fakeAnthropic: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    requests,
+    get aborted() {
+      return aborted;
+    },
+    setScript(next) {
+      script = next;
+      scriptIndex = 0;
+    },
+    close() {
+      closing = true;
+      // Hanging requests and the SDK's keep-alive sockets would hold close() open.
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---- request checks (the API's order: credentials, version, body, model, conversation) ----
+
+function checkHeaders(headers: Record<string, string>, apiKey: string): void {
+  const bearer = /^Bearer (.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const presented = headers['x-api-key'] ?? bearer;
+  if (!presented) throw new ApiRejection(401, 'x-api-key header or Authorization: Bearer is required');
+  if (presented !== apiKey) throw new ApiRejection(401, headers['x-api-key'] ? 'invalid x-api-key' : 'invalid bearer token');
+  if (!headers['anthropic-version']) throw badRequest('anthropic-version: header is required');
+}
+
+function checkRequest(body: any, allowedFields: Set<string>): void {
+  if (!isObject(body)) throw badRequest('There was an issue with your request body: it is not a JSON object');
+  checkFields(body, allowedFields);
+  if (typeof body.model !== 'string') throw badRequest('model: Field required');
+  if (allowedFields.has('max_tokens')) checkMaxTokens(body.max_tokens);
+  checkTools(body.tools);
+  checkSystem(body.system);
+  checkMessages(body.messages);
+  checkCacheBreakpoints(body);
+  if (!KNOWN_MODELS.includes(body.model)) throw new ApiRejection(404, `model: ${body.model}`);
+  checkToolChoice(body.tool_choice, body.model);
+  checkTurns(body.messages, body.model);
+}
+
+function checkFields(body: Record<string, unknown>, allowed: Set<string>): void {
+  for (const field of Object.keys(body)) {
+    if (SAMPLING_FIELDS.includes(field)) {
+      throw badRequest(`${field}: not supported by anthropic-version 2026-10-21; remove it from the request`);
+    }
+    if (!allowed.has(field)) throw badRequest(`${field}: Extra inputs are not permitted`);
+  }
+  if (body.stream === true) throw badRequest('stream: fakeAnthropic does not implement streaming');
+}
+
+/** 0 is allowed: the API then only fills the prompt cache. */
+function checkMaxTokens(maxTokens: unknown): void {
+  if (maxTokens === undefined) throw badRequest('max_tokens: Field required');
+  if (!Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
+    throw badRequest('max_tokens: Input should be a non-negative integer');
+  }
+}
+
+function checkTools(tools: unknown): void {
+  if (tools === undefined) return;
+  if (!Array.isArray(tools)) throw badRequest('tools: Input should be a valid list');
+  const names = new Set<string>();
+  tools.forEach((tool, i) => {
+    if (!isObject(tool)) throw badRequest(`tools.${i}: Input should be an object`);
+    const custom = tool.type === undefined || tool.type === null || tool.type === 'custom';
+    if (typeof tool.name !== 'string') throw badRequest(`tools.${i}.name: Field required`);
+    if (custom && !TOOL_NAME.test(tool.name)) {
+      throw badRequest(`tools.${i}.custom.name: String should match pattern '${TOOL_NAME.source}'`);
+    }
+    if (custom && !isObject(tool.input_schema)) throw badRequest(`tools.${i}.custom.input_schema: Field required`);
+    if (custom && tool.input_schema.type !== 'object') {
+      throw badRequest(`tools.${i}.custom.input_schema.type: Input should be 'object'`);
+    }
+    if (names.has(tool.name)) throw badRequest('tools: Tool names must be unique.');
+    names.add(tool.name);
+  });
+}
+
+function checkSystem(system: unknown): void {
+  if (system === undefined || typeof system === 'string') return;
+  if (!Array.isArray(system)) throw badRequest('system: Input should be a valid string or list of text blocks');
+  system.forEach((block, i) => checkBlock(block, `system.${i}`));
+}
+
+function checkMessages(messages: unknown): void {
+  if (messages === undefined) throw badRequest('messages: Field required');
+  if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages: at least one message is required');
+  messages.forEach((message, i) => {
+    if (!isObject(message)) throw badRequest(`messages.${i}: Input should be an object`);
+    if (!['user', 'assistant', 'system'].includes(message.role as string)) {
+      throw badRequest(`messages.${i}.role: Input should be 'user', 'assistant' or 'system'`);
+    }
+    const { content } = message;
+    if (typeof content !== 'string' && !Array.isArray(content)) {
+      throw badRequest(`messages.${i}.content: Input should be a valid string or list of content blocks`);
+    }
+    if (Array.isArray(content)) content.forEach((block, j) => checkBlock(block, `messages.${i}.content.${j}`));
+    const last = i === messages.length - 1;
+    if (content.length === 0 && !(last && message.role === 'assistant')) {
+      throw badRequest(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`);
+    }
+  });
+}
+
+function checkBlock(block: unknown, where: string): void {
+  if (!isObject(block) || typeof block.type !== 'string') throw badRequest(`${where}.type: Field required`);
+  if (block.type === 'text' && (typeof block.text !== 'string' || block.text === '')) {
+    throw badRequest(`${where}: text content blocks must be non-empty`);
+  }
+  if (block.type === 'tool_result' && typeof block.tool_use_id !== 'string') {
+    throw badRequest(`${where}.tool_use_id: Field required`);
+  }
+}
+
+function checkCacheBreakpoints(body: any): void {
+  const found = promptSegments(body).filter((segment) => segment.breakpoint).length;
+  if (found > MAX_CACHE_BREAKPOINTS) {
+    throw badRequest(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${found}.`);
+  }
+}
+
+function checkToolChoice(toolChoice: any, model: string): void {
+  const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
+  if (forced && NO_FORCED_TOOL_USE.has(model)) {
+    throw badRequest(
+      `tool_choice: forced tool use ('${toolChoice.type}') is not supported on ${model}; ` +
+        'use strict tools or output_config.format instead',
+    );
+  }
+}
+
+interface Turn {
+  role: 'user' | 'assistant';
+  /** Index of the turn's first message, for error messages. */
+  index: number;
+  blocks: any[];
+}
+
+/** The API merges consecutive messages of one role into a single turn; system messages are not turns. */
+function toTurns(messages: any[]): Turn[] {
+  const turns: Turn[] = [];
+  messages.forEach((message, index) => {
+    if (message.role === 'system') return;
+    const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    const previous = turns.at(-1);
+    if (previous && previous.role === message.role) previous.blocks.push(...blocks);
+    else turns.push({ role: message.role, index, blocks });
+  });
+  return turns;
+}
+
+/** Tool results must answer exactly the tool calls of the turn before; no prefill on newer models. */
+function checkTurns(messages: any[], model: string): void {
+  const turns = toTurns(messages);
+  turns.forEach((turn, i) => {
+    const next = turns[i + 1];
+    if (turn.role === 'user') checkToolResults(turn, turns[i - 1]);
+    else if (next) checkToolCallsAnswered(turn, next);
+  });
+  const last = turns.at(-1);
+  if (last?.role === 'assistant' && !PREFILL_MODELS.has(model)) {
+    throw badRequest('This model does not support assistant message prefill. The conversation must end with a user message.');
+  }
+}
+
+function checkToolResults(turn: Turn, previous: Turn | undefined): void {
+  const called = new Set(idsOf(previous?.blocks ?? [], 'tool_use'));
+  const unexpected = idsOf(turn.blocks, 'tool_result').filter((id) => !called.has(id));
+  if (unexpected.length > 0) {
+    throw badRequest(
+      `messages.${turn.index}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unexpected.join(', ')}. ` +
+        'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.',
+    );
+  }
+}
+
+function checkToolCallsAnswered(turn: Turn, next: Turn): void {
+  const answered = new Set(idsOf(next.blocks, 'tool_result'));
+  const missing = idsOf(turn.blocks, 'tool_use').filter((id) => !answered.has(id));
+  if (missing.length > 0) {
+    throw badRequest(
+      `messages.${turn.index}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ` +
+        `${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+    );
+  }
+}
+
+function idsOf(blocks: any[], type: 'tool_use' | 'tool_result'): string[] {
+  return blocks.filter((block) => block.type === type).map((block) => (type === 'tool_use' ? block.id : block.tool_use_id));
+}
+
+// ---- token accounting ----
+
+interface Segment {
+  text: string;
+  breakpoint: boolean;
+  ttl?: string;
+}
+
+/**
+ * The prompt as the API renders it for caching: tools, then system blocks, then message
+ * blocks. `cache_control` is left out of the text, so moving a breakpoint does not change a prefix.
+ */
+function promptSegments(body: any): Segment[] {
+  const segments: Segment[] = [];
+  const add = (part: any, label: unknown[] = []): void => {
+    const { cache_control: cacheControl, ...rest } = isObject(part) ? part : { text: part };
+    segments.push({
+      text: JSON.stringify([...label, rest]),
+      breakpoint: cacheControl?.type === 'ephemeral',
+      ttl: cacheControl?.ttl,
+    });
+  };
+  (Array.isArray(body.tools) ? body.tools : []).forEach((tool: unknown) => add(tool, ['tool']));
+  for (const block of typeof body.system === 'string' ? [body.system] : (body.system ?? [])) add(block, ['system']);
+  for (const message of Array.isArray(body.messages) ? body.messages : []) {
+    const blocks = Array.isArray(message?.content) ? message.content : [message?.content];
+    blocks.forEach((block: unknown) => add(block, [message?.role]));
+  }
+  // Top-level cache_control (automatic caching) puts the breakpoint on the last block.
+  const last = segments.at(-1);
+  if (last && body.cache_control?.type === 'ephemeral') Object.assign(last, { breakpoint: true, ttl: body.cache_control.ttl });
+  return segments;
+}
+
+const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
+
+function promptTokens(body: any): number {
+  return estimateTokens(promptSegments(body).reduce((sum, segment) => sum + segment.text.length, 0));
+}
+
+interface CacheUsage {
+  input: number;
+  created: number;
+  read: number;
+  createdTtl?: string;
+}
+
+/**
+ * The API's prompt caching: each breakpoint's prefix of at least the minimum length is written
+ * to the cache (per model); a request reads the longest cached prefix, writes what its last
+ * breakpoint adds beyond that, and pays full input only for what follows the last breakpoint.
+ */
+function cacheUsage(body: any, cache: Set<string>, minCacheableTokens: number): CacheUsage {
+  const segments = promptSegments(body);
+  const prefixes: { key: string; tokens: number; ttl?: string }[] = [];
+  let chars = 0;
+  const hash = createHash('sha256').update(body.model);
+  for (const segment of segments) {
+    chars += segment.text.length;
+    hash.update(segment.text);
+    if (segment.breakpoint) prefixes.push({ key: hash.copy().digest('hex'), tokens: estimateTokens(chars), ttl: segment.ttl });
+  }
+  const total = estimateTokens(chars);
+  const cacheable = prefixes.filter((prefix) => prefix.tokens >= minCacheableTokens);
+  const last = cacheable.at(-1);
+  if (!last) return { input: total, created: 0, read: 0 };
+  const read = Math.max(0, ...cacheable.filter((prefix) => cache.has(prefix.key)).map((prefix) => prefix.tokens));
+  for (const prefix of cacheable) cache.add(prefix.key);
+  return { input: total - last.tokens, created: last.tokens - read, read, createdTtl: last.ttl };
+}
+
+function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>, cached: CacheUsage): Anthropic.Message {
+  const stopReason = reply.stop_reason ?? (reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
+  const thinkingText = reply.content.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('');
+  const oneHour = cached.createdTtl === '1h';
+  return {
+    id: newId('msg_01'),
+    type: 'message',
+    role: 'assistant',
+    model: reply.model ?? body.model,
+    content: reply.content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: null } : null,
+    container: null,
+    diagnostics: null,
+    usage: {
+      input_tokens: cached.input,
+      output_tokens: estimateTokens(JSON.stringify(reply.content).length),
+      cache_creation_input_tokens: cached.created,
+      cache_read_input_tokens: cached.read,
+      cache_creation: {
+        ephemeral_5m_input_tokens: oneHour ? 0 : cached.created,
+        ephemeral_1h_input_tokens: oneHour ? cached.created : 0,
+      },
+      output_tokens_details: { thinking_tokens: estimateTokens(thinkingText.length) },
+      inference_geo: null,
+      server_tool_use: null,
+      service_tier: 'standard',
+      speed: 'standard',
+      ...reply.usage,
+    },
+  };
+}
+
+// ---- HTTP plumbing ----
+
+function errorType(status: number): string {
+  return ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+}
+
+/** The API's error body and `request-id` header, from which the SDK picks its error class and requestID. */
+function sendError(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  message?: string,
+  headers: Record<string, string> = {},
+): void {
+  const requestId = newId('req_');
+  const error = { type, message: message ?? DEFAULT_ERROR_MESSAGES[type] ?? `Error ${status}` };
+  sendJson(res, status, { type: 'error', error, request_id: requestId }, { ...headers, 'request-id': requestId });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'request-id': newId('req_'),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Resolves after `ms`, or earlier when the client goes away, so a delay does not outlive its request. */
+function closedOrElapsed(res: http.ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** An id in the API's style: a prefix and 22 base62 characters. */
+function newId(prefix: string): string {
+  return prefix + Array.from(randomBytes(22), (byte) => BASE62[byte % 62]).join('');
+}
