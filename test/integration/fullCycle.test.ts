@@ -6,12 +6,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../src/activities';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
 import { RESEARCH_WORKFLOW, statusQuery } from '../../src/temporal/definitions';
+import { startFakeAnthropic } from '../support/fakeAnthropic';
+import { scriptedClaude } from '../support/scriptedClaude';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
 import { devServerEnv, withWorker } from '../support/temporal';
 
 /**
- * Whole cycles on the official dev server, with the real services and the offline designer
- * and assessor: what a researcher gets from a cycle, on disk.
+ * Whole cycles on the official dev server, with the real services, and the offline designer
+ * and assessor or Claude behind the fake Messages API: what a researcher gets from a cycle,
+ * on disk.
  */
 let env: TestWorkflowEnvironment;
 let folders: ScratchFolders;
@@ -103,5 +106,64 @@ describe('cancelling during training', () => {
       const op = await services.client.getOperation(operationId!);
       expect(op.status).toBe('cancelled');
     });
+  });
+});
+
+/** Every byte string in a history (payloads), as text. */
+function payloadTexts(value: unknown, out: string[] = []): string[] {
+  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) payloadTexts(v, out);
+  return out;
+}
+
+describe('a full cycle with Claude (the fake Messages API)', () => {
+  test('ends completed with files on disk, tokens and cost on the result, and the holdout in no request', async () => {
+    for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+    const fake = await startFakeAnthropic({ script: scriptedClaude });
+    try {
+      const claude = { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir: path.join(folders.root, 'transcripts') };
+      const { status, failure } = await runCycle(
+        { brief: 'RSI mean reversion on EURUSD', model: 'haiku', bypassGates: true },
+        createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir, claude }),
+      );
+      expect(failure).toBeUndefined();
+      expect(status.outcome).toBe('completed');
+      expect(status.design?.offline).toBe(false);
+      expect(status.model).toBe('claude-haiku-5-5');
+      const name = status.strategy!;
+      expect(name).toMatch(/^rsi_adx_claude_[0-9a-f]{6}$/);
+      expect(fs.existsSync(path.join(folders.strategiesDir, `${name}.yaml`))).toBe(true);
+      expect(fs.existsSync(path.join(folders.modelsDir, name, 'model.json'))).toBe(true);
+      const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, name, 'assessment.json'), 'utf8'));
+      expect(assessment).toMatchObject({ verdict: 'mediocre', model: 'claude-haiku-5-5', offline: false });
+
+      // three calls: validate, save, assess — each counted and priced
+      const calls = fake.requests.filter((r) => r.path === '/v1/messages');
+      expect(calls).toHaveLength(3);
+      expect(status.usage.inputTokens).toBeGreaterThan(0);
+      expect(status.usage.outputTokens).toBeGreaterThan(0);
+      expect(status.usage.costUsd).toBeGreaterThan(0);
+      expect(status.usage.costUsd).toBeCloseTo(status.design!.usage.costUsd + status.assessment!.usage.costUsd, 12);
+
+      // the assessor saw the validation backtest, and nothing of the holdout
+      const validation = status.backtest!.validation;
+      const holdout = status.backtest!.holdout!;
+      const bodies = calls.map((r) => r.raw);
+      const assessRequest: string = calls[2].body.messages[0].content;
+      expect(assessRequest).toContain(`"total_return_pct": ${Number((validation.totalReturn * 100).toFixed(2))}`);
+      if (holdout.totalReturn.toFixed(4) !== validation.totalReturn.toFixed(4)) {
+        expect(assessRequest).not.toContain(`"total_return_pct": ${Number((holdout.totalReturn * 100).toFixed(2))}`);
+      }
+      for (const body of bodies) expect(body.toLowerCase()).not.toContain('holdout');
+
+      // history holds names, paths and token counts: no prompt, no completion, no key
+      const history = payloadTexts(await env.client.workflow.getHandle(status.cycleId).fetchHistory()).join('\n');
+      expect(history).toContain(name);
+      expect(history).not.toContain('You design trading strategies');
+      expect(history).not.toContain('The design trains and trades.');
+      expect(history).not.toContain(fake.apiKey);
+    } finally {
+      await fake.close();
+    }
   });
 });

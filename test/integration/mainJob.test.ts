@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { ktrdrAgentWith } from '../support/cli';
+import { startFakeAnthropic } from '../support/fakeAnthropic';
+import { scriptedClaude } from '../support/scriptedClaude';
 import { freePort, portOpen } from '../support/ports';
 
 /** The README's main job, as `npm start` runs it: one whole cycle, offline, then everything stops. */
@@ -33,4 +35,34 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
   expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
   for (const p of [port, uiPort, servicesPort]) expect(await portOpen(p)).toBe(false);
+}, 120_000);
+
+test('with an API key, start has Claude design and assess, and prints what it cost', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-claude-'));
+  const fake = await startFakeAnthropic({ script: scriptedClaude });
+  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  try {
+    const run = await ktrdrAgentWith(
+      {
+        ANTHROPIC_API_KEY: fake.apiKey,
+        ANTHROPIC_BASE_URL: fake.url,
+        KTRDR_TRANSCRIPTS_DIR: path.join(folder, 'transcripts'),
+        KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
+        KTRDR_MODELS_DIR: path.join(folder, 'models'),
+        KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
+        KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
+      },
+      'start', '--model', 'haiku', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Mode: Claude (claude-haiku-5-5) designs and assesses.');
+    expect(run.stdout).toMatch(/Model\s+claude-haiku-5-5/);
+    expect(run.stdout).toMatch(/Verdict\s+mediocre/);
+    expect(run.stdout).toMatch(/LLM usage\s+\d+ input \+ \d+ output tokens, cache \d+ read \/ \d+ written, \$0\.\d{4}/);
+    expect(fake.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(3);
+    expect(fs.readdirSync(path.join(folder, 'transcripts'))).toHaveLength(1);
+  } finally {
+    await fake.close();
+  }
 }, 120_000);
