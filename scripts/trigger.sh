@@ -3,7 +3,7 @@
 # without this project's CLI. The server comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE
 # (or the temporal CLI's own config), as for any `temporal` command.
 #
-#   scripts/trigger.sh [--brief TEXT] [--model MODEL] [--symbol SYM] [--timeframe TF] [--bypass-gates]
+#   scripts/trigger.sh [--brief TEXT] [--model MODEL] [--symbol SYM] [--timeframe TF] [--bypass-gates] [--offline]
 #   scripts/trigger.sh --input '{"brief": "…", "gates": {"training": {"minAccuracy": 0.5}}}'
 set -euo pipefail
 
@@ -37,6 +37,7 @@ while [[ $# -gt 0 ]]; do
       [[ $# -ge 2 ]] || { echo "error: $1 needs a value" >&2; exit 2; }
       fields+=("$(json_string "${1#--}"): $(json_string "$2")"); shift 2 ;;
     --bypass-gates) fields+=('"bypassGates": true'); shift ;;
+    --offline) fields+=('"offline": true'); shift ;;
     --input)
       [[ $# -ge 2 ]] || { echo "error: --input needs a JSON object" >&2; exit 2; }
       input=$2; shift 2 ;;

@@ -61,7 +61,7 @@ export function renderCycle(view: CycleView): string {
     ['Cycle', view.cycleId],
     ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
     ['Strategy', s?.strategy ?? view.summary?.strategy],
-    ['Model', s?.design?.offline ? 'offline designer and assessor (no Claude)' : (s?.model ?? view.summary?.model)],
+    ['Model', (s?.model ?? view.summary?.model) === 'offline' ? 'offline designer and assessor (no Claude)' : (s?.model ?? view.summary?.model)],
     ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
     ['Started', `${time(view.startTime)} (${formatDuration(end.getTime() - view.startTime.getTime())}${view.closeTime ? '' : ' so far'})`],
     ['Phases', phases],
@@ -76,13 +76,14 @@ export function renderCycle(view: CycleView): string {
 
 export function renderList(rows: CycleListing[]): string {
   if (rows.length === 0) return 'No research cycles yet. Start one with `ktrdr-agent trigger`.';
-  const header = ['CYCLE', 'STATUS', 'PHASE', 'STRATEGY', 'VERDICT', 'TOKENS', 'COST', 'DURATION', 'STARTED'];
+  const header = ['CYCLE', 'STATUS', 'PHASE', 'STRATEGY', 'VERDICT', 'MODEL', 'TOKENS', 'COST', 'DURATION', 'STARTED'];
   const lines = rows.map((r) => [
     r.workflowId,
     r.execution,
     r.phase ?? '-',
     r.strategy ?? '-',
     r.summary?.verdict ?? '-',
+    r.summary?.model ?? '-',
     r.summary ? String(r.summary.tokens) : '-',
     r.summary ? usd(r.summary.costUsd) : '-',
     formatDuration((r.closeTime ?? new Date()).getTime() - r.startTime.getTime()),

@@ -8,7 +8,8 @@ const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.outputTokens 
  * phase, strategy, each phase's timing and each gate's verdict.
  */
 export function cycleDetailsMarkdown(s: CycleStatus): string {
-  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}`];
+  const model = s.model === 'offline' ? 'offline designer and assessor (no Claude)' : s.model;
+  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${model ? ` · **Model:** ${model}` : ''}`];
   if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
   if (s.phases.length) {

@@ -52,9 +52,14 @@ describe('cycleDetailsMarkdown', () => {
     expect(cycleDetailsMarkdown(status())).toBe('**Phase:** designing');
   });
 
-  test('the first line names the phase and, once designed, the strategy', () => {
+  test('the first line names the phase and, once designed, the strategy and the model', () => {
     const [first] = cycleDetailsMarkdown(failedAtBacktest()).split('\n');
-    expect(first).toBe('**Phase:** failed · **Strategy:** `rsi_adx_trend_filter`');
+    expect(first).toBe('**Phase:** failed · **Strategy:** `rsi_adx_trend_filter` · **Model:** claude-sonnet-5-5');
+  });
+
+  test('an offline cycle says that no Claude designed or assessed it', () => {
+    const [first] = cycleDetailsMarkdown({ ...failedAtBacktest(), model: 'offline' }).split('\n');
+    expect(first).toContain('**Model:** offline designer and assessor (no Claude)');
   });
 
   test('a failed cycle says why', () => {
@@ -126,7 +131,7 @@ describe('cycleDetailsMarkdown', () => {
   test('blocks are separated by blank lines', () => {
     const markdown = cycleDetailsMarkdown(failedAtBacktest());
     expect(markdown).not.toMatch(/\n\n\n/);
-    expect(markdown).toContain('`rsi_adx_trend_filter`\n\n**Failed:**');
+    expect(markdown).toContain('claude-sonnet-5-5\n\n**Failed:**');
     expect(markdown).toContain('122.1 s |\n\n**training gate:**');
   });
 });

@@ -85,6 +85,16 @@ Discovery is already in the user message; get_available_indicators, get_availabl
 - Learn from the recent strategies: build on what scored above chance on validation, do not repeat a combination that was assessed poor, and prefer an untried indicator family or market when the recent ones cluster.
 - No look-ahead: indicators only see past bars, and you never see results other than the validation split's.
 
+## Mistakes the validator catches, and their fixes
+- "unknown indicator 'RSI_14'": the name is the catalog's (rsi); the period goes in period: 14 and the label in feature_id.
+- "feature_id 'rsi_14' has no fuzzy set" or "fuzzy set 'RSI_14' matches no indicator's feature_id": keys of fuzzy_sets repeat the feature_ids exactly, in the same case.
+- "'triangle' is not a membership type the engine computes": use triangular, trapezoidal or gaussian.
+- "parameters must be in order": a triangle's peak lies between its feet; a trapezoid's four points never decrease.
+- "never fires" or "the sets do not cover the indicator's values" with p1 / median / p99: move the sets onto those percentiles (for example low around p1…median, middle around the median, high around median…p99), or switch to the bounded variant.
+- "no market data for SYMBOL timeframe": pick a market from the available market data exactly as listed.
+- "the smallest split gets N bars": shorten history_required or the longest period, or choose a market with more bars.
+One validation round trip costs far less than a training run on a broken strategy: validate before you save, and fix every error of a round at once.
+
 ## Strategy template (YAML; send the same structure as JSON)
 ${TEMPLATE_STRATEGY}`;
 
