@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../src/activities';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
 import { RESEARCH_WORKFLOW, statusQuery } from '../../src/temporal/definitions';
-import { startFakeAnthropic } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic } from '../support/fakeAnthropic';
 import { scriptedClaude } from '../support/scriptedClaude';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
 import { devServerEnv, withWorker } from '../support/temporal';
@@ -118,10 +118,10 @@ function payloadTexts(value: unknown, out: string[] = []): string[] {
 
 describe('a full cycle with Claude (the fake Messages API)', () => {
   test('ends completed with files on disk, tokens and cost on the result, and the holdout in no request', async () => {
-    for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+    const restoreEnv = clearAnthropicEnv();
     const fake = await startFakeAnthropic({ script: scriptedClaude });
     try {
-      const claude = { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir: path.join(folders.root, 'transcripts') };
+      const claude = claudeConfigFor(fake, path.join(folders.root, 'transcripts'));
       const { status, failure } = await runCycle(
         { brief: 'RSI mean reversion on EURUSD', model: 'haiku', bypassGates: true },
         createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir, claude }),
@@ -164,6 +164,7 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       expect(history).not.toContain(fake.apiKey);
     } finally {
       await fake.close();
+      restoreEnv();
     }
   });
 });

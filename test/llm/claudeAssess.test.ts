@@ -8,18 +8,20 @@ import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/a
 import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { AssessmentSchema } from '../../src/llm/assessment';
-import { startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
 /** The assessment activity with Claude, and both activities in offline mode. */
 let fake: FakeAnthropic;
+let restoreEnv: (() => void) | undefined;
 let folders: ScratchFolders;
 
 beforeAll(async () => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+  restoreEnv = clearAnthropicEnv();
   fake = await startFakeAnthropic();
 });
 afterAll(async () => {
+  restoreEnv?.();
   await fake?.close();
   folders?.remove();
 });
@@ -30,7 +32,7 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-const claude = () => ({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir: path.join(folders.root, 'transcripts') });
+const claude = () => claudeConfigFor(fake, path.join(folders.root, 'transcripts'));
 const activities = (withClaude = true) =>
   createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: withClaude ? claude() : undefined });
 

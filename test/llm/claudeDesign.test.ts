@@ -11,7 +11,7 @@ import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { DESIGN_CAPS } from '../../src/llm/claude/designer';
 import { validateStrategyFile } from '../../src/strategy/validate';
-import { startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
 /**
@@ -20,14 +20,16 @@ import { ScratchFolders } from '../support/services';
  * API error, cancellation, and what each call costs.
  */
 let fake: FakeAnthropic;
+let restoreEnv: (() => void) | undefined;
 let folders: ScratchFolders;
 let transcriptsDir: string;
 
 beforeAll(async () => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+  restoreEnv = clearAnthropicEnv();
   fake = await startFakeAnthropic();
 });
 afterAll(async () => {
+  restoreEnv?.();
   await fake?.close();
 });
 beforeEach(() => {
@@ -38,7 +40,7 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-const claude = (server = fake) => ({ apiKey: server.apiKey, baseURL: server.url, timeoutMs: 20_000, transcriptsDir });
+const claude = (server = fake) => claudeConfigFor(server, transcriptsDir);
 const activities = (server = fake) => createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: claude(server) });
 
 let seq = 0;

@@ -7,7 +7,7 @@ import type { CycleStatus } from '../../src/domain/cycle';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
-import { startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
 import { ScratchFolders } from '../support/services';
 import { timeSkippingEnv, withWorker } from '../support/temporal';
@@ -19,15 +19,17 @@ import { timeSkippingEnv, withWorker } from '../support/temporal';
  */
 let env: TestWorkflowEnvironment;
 let fake: FakeAnthropic;
+let restoreEnv: (() => void) | undefined;
 let folders: ScratchFolders;
 
 beforeAll(async () => {
-  for (const key of Object.keys(process.env)) if (key.startsWith('ANTHROPIC_')) delete process.env[key];
+  restoreEnv = clearAnthropicEnv();
   env = await timeSkippingEnv();
   fake = await startFakeAnthropic();
   folders = new ScratchFolders();
 });
 afterAll(async () => {
+  restoreEnv?.();
   await fake?.close();
   await env?.teardown();
   folders?.remove();
@@ -40,7 +42,7 @@ async function runCycle(): Promise<CycleStatus> {
   const design = createDesignActivities({
     strategiesDir: folders.strategiesDir,
     dataDir: MARKET_DATA_DIR,
-    claude: { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir: path.join(folders.root, 'transcripts') },
+    claude: claudeConfigFor(fake, path.join(folders.root, 'transcripts')),
   });
   const activities = fakeActivities({ overrides: () => ({ designStrategy: design.designStrategy }) });
   return withWorker(env, activities, async (taskQueue) => {

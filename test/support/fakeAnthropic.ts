@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Anthropic from '@anthropic-ai/sdk';
+import type { ClaudeConfig } from '../../src/llm/claude/config';
 
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests that drive the real `@anthropic-ai/sdk`
@@ -599,4 +600,19 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** An id in the API's style: a prefix and 22 base62 characters. */
 function newId(prefix: string): string {
   return prefix + Array.from(randomBytes(22), (byte) => BASE62[byte % 62]).join('');
+}
+
+/**
+ * The SDK reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL and others: none may leak into a test from
+ * the developer's environment. Call in beforeAll; the returned function puts them back.
+ */
+export function clearAnthropicEnv(): () => void {
+  const saved = Object.entries(process.env).filter(([name]) => name.startsWith('ANTHROPIC_'));
+  for (const [name] of saved) delete process.env[name];
+  return () => saved.forEach(([name, value]) => (process.env[name] = value));
+}
+
+/** The worker's Claude configuration, pointed at a fake server. */
+export function claudeConfigFor(fake: FakeAnthropic, transcriptsDir: string): ClaudeConfig {
+  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir };
 }

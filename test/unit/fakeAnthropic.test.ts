@@ -1,6 +1,6 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic } from '../support/fakeAnthropic';
+import { clearAnthropicEnv, startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic } from '../support/fakeAnthropic';
 
 const MODEL = 'claude-sonnet-5-5';
 const TOOLS: Anthropic.Tool[] = [
@@ -13,10 +13,9 @@ const TOOLS: Anthropic.Tool[] = [
 /** About 1,500 estimated tokens: above the fake's default minimum of 1,024. */
 const BIG_SYSTEM = 'You design trading strategies. '.repeat(200);
 
-// The SDK reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL and others: none may leak in from the environment.
-const savedEnv = Object.entries(process.env).filter(([name]) => name.startsWith('ANTHROPIC_'));
-beforeAll(() => savedEnv.forEach(([name]) => delete process.env[name]));
-afterAll(() => savedEnv.forEach(([name, value]) => (process.env[name] = value)));
+let restoreEnv: () => void;
+beforeAll(() => (restoreEnv = clearAnthropicEnv()));
+afterAll(() => restoreEnv());
 
 let fake: FakeAnthropic;
 let client: Anthropic;
