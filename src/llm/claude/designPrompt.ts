@@ -62,8 +62,8 @@ const ROLE_AND_RULES = `You design trading strategies for ktrdr-agent, an autono
 ## Your task
 Design ONE new strategy for the brief and market in the user message, then save it:
 1. Write the strategy as a JSON object with exactly the structure of the YAML template below (or as a YAML string).
-2. Call validate_strategy_config with it. It runs the same validator training uses: it computes your indicators on the real data and checks every fuzzy set against their real values. Fix every error it reports and validate again.
-3. Call save_strategy_config with a short lowercase name (letters, digits, underscores), the config and a one-sentence description. A successful save ends your task; do not call more tools after it.
+2. Call save_strategy_config with a short lowercase name (letters, digits, underscores), the config and a one-sentence description. It runs the same validator training uses — it computes your indicators on the real data and checks every fuzzy set against their real values — and saves only a valid strategy. A successful save ends your task; do not call more tools after it.
+3. If the save reports errors, fix every one of them and save again. validate_strategy_config runs the same checks without saving, for a draft you are unsure of.
 Discovery is already in the user message; get_available_indicators, get_available_symbols and get_recent_strategies exist if you need more, but every call costs a round trip.
 
 ## Rules that the validator enforces
@@ -93,7 +93,7 @@ Discovery is already in the user message; get_available_indicators, get_availabl
 - "never fires" or "the sets do not cover the indicator's values" with p1 / median / p99: move the sets onto those percentiles (for example low around p1…median, middle around the median, high around median…p99), or switch to the bounded variant.
 - "no market data for SYMBOL timeframe": pick a market from the available market data exactly as listed.
 - "the smallest split gets N bars": shorten history_required or the longest period, or choose a market with more bars.
-One validation round trip costs far less than a training run on a broken strategy: validate before you save, and fix every error of a round at once.
+Every refused save costs a round trip: fix all the errors of a round at once.
 
 ## Strategy template (YAML; send the same structure as JSON)
 ${TEMPLATE_STRATEGY}`;
@@ -122,6 +122,6 @@ export function designUserPrompt({ input, markets, recent }: DesignContext): str
     `## Market\n${market}`,
     `## Available market data\n${marketsText(markets)}`,
     `## Recent strategies (newest first; results on the validation split)\n${recentText(recent)}`,
-    '## Now\nDesign the strategy, validate it, fix what the validator reports, and save it.',
+    '## Now\nDesign the strategy and save it; fix whatever the validator reports.',
   ].join('\n\n');
 }

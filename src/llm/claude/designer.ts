@@ -52,9 +52,9 @@ function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message): Anthropi
 /** What to say when Claude answered without calling a tool. */
 function nudge(reply: Anthropic.Message, caps: Caps): string {
   if (reply.stop_reason === 'max_tokens') {
-    return `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens before a tool call. Call validate_strategy_config or save_strategy_config directly, with less text around it.`;
+    return `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens before a tool call. Call save_strategy_config directly, with less text around it.`;
   }
-  return 'No strategy is saved yet, and only a saved strategy ends the design. Validate your strategy with validate_strategy_config, fix what it reports, and save it with save_strategy_config.';
+  return 'No strategy is saved yet, and only a saved strategy ends the design. Save your strategy with save_strategy_config (it validates), and fix whatever it reports.';
 }
 
 export async function designWithClaude(input: DesignInput, run: ClaudeRun, options: ClaudeDesignOptions): Promise<DesignResult> {
