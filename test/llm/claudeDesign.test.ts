@@ -192,6 +192,15 @@ describe('the design loop', () => {
   });
 });
 
+describe('one strategy per cycle', () => {
+  test('a reply with two saves keeps the first and refuses the second', async () => {
+    fake.setScript([reply(toolUse('save_strategy_config', { name: 'first_try', config: goodConfig(), description: 'one' }), toolUse('save_strategy_config', { name: 'second_try', config: goodConfig(), description: 'two' }))]);
+    const designed = await design(activities(), input()).result;
+    expect(designed.strategyName).toMatch(/^first_try_/);
+    expect(fs.readdirSync(folders.strategiesDir).filter((f) => f.startsWith('second_try'))).toEqual([]);
+  });
+});
+
 describe('caps end a design that does not converge', () => {
   test('ten calls of invalid configs end the design for good, with the last problems and the tokens spent', async () => {
     fake.setScript(Array.from({ length: DESIGN_CAPS.maxTurns }, () => reply(toolUse('validate_strategy_config', { config: atrConfig() }))));

@@ -150,6 +150,8 @@ export class DesignToolbox {
 
   private save(rawName: unknown, config: unknown, description: unknown): ToolOutcome {
     const { input, digest, strategiesDir, model } = this.options;
+    // one strategy per cycle, even when a reply asks for two saves
+    if (this.saved) return fail({ success: false, errors: [`this cycle already saved ${this.saved.strategy}; one strategy per cycle`] });
     const stem = nameStem(rawName);
     const names = [6, 12].map((length) => `${stem}_${digest.slice(0, length)}`);
     const first = this.render(config, names[0], description);
