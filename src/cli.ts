@@ -98,7 +98,8 @@ export function program(): Command {
     .option('--services-port <port>', 'training/backtest services port', integer('--services-port', 0), 8000)
     .option('--no-worker', 'start only the server')
     .action(async (opts: { ip: string; port: number; uiPort: number; servicesPort: number; db: string; worker: boolean }) => {
-      installLogger();
+      // the SDK's runtime keeps the process alive once installed: only a worker needs it
+      if (opts.worker) installLogger();
       const server = await startDevServer({ ...opts, dbFile: path.resolve(opts.db), logFile: path.join(DATA_DIR, 'temporal.log') });
       let stopping = false;
       const stop = async () => {

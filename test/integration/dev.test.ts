@@ -13,9 +13,10 @@ interface Dev {
   exited: Promise<number | null>;
 }
 
-/** `ktrdr-agent dev` as a user runs it, until it says the worker polls. */
-async function startDev(port: number, uiPort: number, servicesPort: number, db: string): Promise<Dev> {
-  const args = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', db];
+/** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
+async function startDev(port: number, uiPort: number, servicesPort: number, db: string, ...extra: string[]): Promise<Dev> {
+  const args = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', db, ...extra];
+  const ready = extra.includes('--no-worker') ? 'Ctrl+C stops the server' : 'Worker polling';
   const folders = path.dirname(db);
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], {
     cwd: PROJECT_ROOT,
@@ -34,7 +35,7 @@ async function startDev(port: number, uiPort: number, servicesPort: number, db: 
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 45_000;
-  while (!out.includes('Worker polling')) {
+  while (!out.includes(ready)) {
     if (child.exitCode !== null) throw new Error(`dev exited early:\n${out}`);
     if (Date.now() > deadline) throw new Error(`dev did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -83,3 +84,16 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   expect(await running.exited).toBe(0);
   expect(await portOpen(port)).toBe(false);
 }, 120_000);
+
+test('dev --no-worker serves only the server, and Ctrl+C ends the process', async () => {
+  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
+  running = await startDev(port, uiPort, servicesPort, path.join(folder, 'temporal.db'), '--no-worker');
+  expect(await portOpen(port)).toBe(true);
+  expect(await portOpen(servicesPort)).toBe(false);
+  running.child.kill('SIGINT');
+  const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000));
+  expect(await Promise.race([running.exited, timeout])).toBe(0);
+  expect(running.output()).toContain('Stopped the dev server.');
+  expect(await portOpen(port)).toBe(false);
+}, 60_000);
