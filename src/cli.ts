@@ -8,10 +8,10 @@ import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
 import { integer } from './cli/options';
+import { startLocalServices } from './cli/localServices';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
-import { appendLog, startServices } from './services/server';
 import {
   cancelCycle,
   connect,
@@ -114,7 +114,7 @@ export function program(): Command {
         console.log(`Temporal dev server on ${server.address} (history in ${opts.db})`);
         console.log(`Web UI: ${server.uiUrl}/namespaces/default/workflows`);
         if (opts.worker) {
-          const services = await startServices({ host: opts.ip, port: opts.servicesPort, log: appendLog(path.join(DATA_DIR, 'services.log')) });
+          const services = await startLocalServices(opts.servicesPort, opts.ip);
           console.log(`Training/backtest services: ${services.url}`);
           const native = await NativeConnection.connect({ address: server.address });
           try {
@@ -259,18 +259,22 @@ export function program(): Command {
   return cli;
 }
 
+/**
+ * Runs a command. One that fails ends the process once it has said why: whatever it had
+ * started has been stopped by then, and a handle it could not close (the SDK's native
+ * runtime, installed for a worker that never ran) must not keep the process waiting.
+ */
 export async function main(argv = process.argv): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (err) {
     if (err instanceof UserError) {
       console.error(`error: ${err.message}`);
-      process.exitCode = err.exitCode;
-      return;
+      process.exit(err.exitCode);
     }
     console.error(`error: ${(err as Error)?.message ?? err}`);
     if (process.env.KTRDR_DEBUG) console.error((err as Error)?.stack);
     else console.error('(set KTRDR_DEBUG=1 to see the stack trace)');
-    process.exitCode = 1;
+    process.exit(1);
   }
 }

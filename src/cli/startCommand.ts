@@ -8,13 +8,12 @@ import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
 import { claudeConfigFromEnv } from '../llm/claude/config';
-import { UserError } from '../errors';
 import { DATA_DIR } from '../paths';
-import { appendLog, startServices } from '../services/server';
 import { startDevServer } from '../temporal/devServer';
 import { installRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from '../worker';
+import { startLocalServices } from './localServices';
 import { watchCycle } from './watch';
 
 /** After Ctrl+C, how long the cycle may take to report itself cancelled before the stack stops anyway. */
@@ -83,10 +82,7 @@ export function registerStartCommand(cli: Command): void {
           logFile: path.join(DATA_DIR, 'temporal.log'),
         });
         stops.push(() => server.stop());
-        const services = await startServices({ port: Number(flags.servicesPort), log: appendLog(path.join(DATA_DIR, 'services.log')) }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE') throw new UserError(`port ${flags.servicesPort} is in use: pass --services-port`);
-          throw err;
-        });
+        const services = await startLocalServices(Number(flags.servicesPort));
         stops.push(() => services.close());
         const connection = await Connection.connect({ address: server.address });
         stops.push(() => connection.close());

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -96,4 +98,21 @@ test('dev --no-worker serves only the server, and Ctrl+C ends the process', asyn
   expect(await Promise.race([running.exited, timeout])).toBe(0);
   expect(running.output()).toContain('Stopped the dev server.');
   expect(await portOpen(port)).toBe(false);
+}, 60_000);
+
+test('dev with the services port taken says so in one line and stops the server it started', async () => {
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const taken = net.createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const servicesPort = (taken.address() as net.AddressInfo).port;
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
+  try {
+    const run = await ktrdrAgent(`127.0.0.1:${port}`, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`error: port ${servicesPort} is in use (the training/backtest services): stop what uses it, or pass --services-port`);
+    expect(run.stdout).toContain('Stopped the dev server.');
+    expect(await portOpen(port)).toBe(false);
+  } finally {
+    taken.close();
+  }
 }, 60_000);
