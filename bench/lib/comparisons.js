@@ -32,7 +32,7 @@ const PAIRS = [
   { task: 'training', ours: 'train', peer: 'torch', peerLabel: 'PyTorch CPU, 1 thread', work: trainingSamples, unit: 'samples/s', min: 4, agree: trainingAgreement },
 ];
 
-const OUR_LABELS = { simulate: 'simulate()', backtest: 'backtest()', cold: 'fresh node process', features: 'catalog + fuzzify', train: 'train()', e2e: 'load+features+predict+backtest' };
+const OUR_LABELS = { simulate: 'simulate()', backtest: 'backtest()', cold: 'fresh node process', features: 'catalog + fuzzify', train: 'train()', e2e: 'load+predictBars+backtest' };
 
 /** Peak memory ceiling of the end-to-end run, in MB. */
 const E2E_MAX_MB = 250;

@@ -7,7 +7,7 @@ import { barsBetween, sliceBars, type Bars } from './bars';
 import { backtest } from './backtest/run';
 import { writeBacktestReport } from './backtest/report';
 import type { BacktestReport } from './backtest/result';
-import { buildFeatures } from './features';
+import { eachFeatureColumn, featureColumns } from './features';
 import { loadBars, MARKET_DATA_DIR } from './marketData';
 import { loadModelFile, sha256, type ModelFile } from './modelFile';
 import { Mlp } from './neural';
@@ -40,24 +40,30 @@ export interface BacktestOptions {
   modelPath?: string;
 }
 
-/** Class probabilities for every bar (NaN rows where a feature is not ready), from the model file's columns and scaler. */
-export function predictBars(strategy: Strategy, model: ModelFile, network: Mlp, bars: Bars): Float32Array {
-  const features = buildFeatures(strategy, bars);
-  if (features.columns.join() !== model.columns.join()) {
+/**
+ * Class probabilities for every bar (NaN rows where a feature is not ready), from the model
+ * file's columns and scaler. The features go straight into the float32 input rows, one column
+ * at a time (eachFeatureColumn), so they are never all held in float64 as well.
+ */
+export function predictBars(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Float32Array {
+  const columns = featureColumns(strategy);
+  if (columns.join() !== model.columns.join()) {
     throw new UserError(`the model was trained on other features than the strategy now builds: retrain ${strategy.name}`);
   }
   const n = bars.time.length;
-  const d = features.columns.length;
+  const d = columns.length;
   const x = new Float32Array(n * d);
-  const ready = new Uint8Array(n);
-  for (let t = 0; t < n; t++) {
-    ready[t] = 1;
-    for (let c = 0; c < d; c++) {
-      const v = features.values[c][t];
+  const ready = new Uint8Array(n).fill(1);
+  const { scaler } = model;
+  eachFeatureColumn(strategy, bars, (c, values, lag) => {
+    const mean = scaler ? scaler.mean[c] : 0;
+    const std = scaler ? scaler.std[c] : 1;
+    for (let t = 0; t < n; t++) {
+      const v = t < lag ? NaN : values[t - lag];
       if (!Number.isFinite(v)) ready[t] = 0;
-      x[t * d + c] = model.scaler ? (v - model.scaler.mean[c]) / model.scaler.std[c] : v;
+      x[t * d + c] = scaler ? (v - mean) / std : v;
     }
-  }
+  });
   const probabilities = network.predictProba(x);
   for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
   return probabilities;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { UserError } from '../errors';
 import type { Bars } from './bars';
+import { readLineFast } from './barsCsvFast';
+import { formatIsoTime, parseIsoTime } from './isoTime';
 
 /**
  * The CSV form of bars, both ways: `parseBarsCsv` reads any column order and the common header
@@ -160,83 +162,6 @@ function fieldEnd(b: Buffer, p: number, stop: number): number {
   return p;
 }
 
-const digit = (b: Buffer, i: number) => {
-  const d = b[i] - 48;
-  return d >= 0 && d <= 9 ? d : NaN;
-};
-const two = (b: Buffer, i: number) => digit(b, i) * 10 + digit(b, i + 1);
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): no Date object per row. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
-}
-
-/**
- * Epoch ms of an ISO-8601 date or date-time in bytes [start, end), or NaN: YYYY-MM-DD, then
- * optionally T (or a space) HH:MM[:SS[.fff]], then optionally Z or ±HH:MM. A time without a
- * zone is taken as UTC.
- */
-export function parseIsoTime(b: Buffer, start: number, end: number): number {
-  while (start < end && isBlank(b[start])) start++;
-  while (end > start && isBlank(b[end - 1])) end--;
-  if (end - start < 10 || b[start + 4] !== 45 || b[start + 7] !== 45) return NaN;
-  const year = two(b, start) * 100 + two(b, start + 2);
-  const month = two(b, start + 5);
-  const day = two(b, start + 8);
-  if (!(month >= 1 && month <= 12 && day >= 1)) return NaN;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1] + (month === 2 && leap ? 1 : 0)) return NaN;
-  let ms = daysFromCivil(year, month, day) * DAY_MS;
-  let p = start + 10;
-  if (p === end) return ms;
-  const sep = b[p];
-  if (!(sep === 84 || sep === 116 || sep === SPACE) || end - p < 6 || b[p + 3] !== 58) return NaN;
-  const hour = two(b, p + 1);
-  const minute = two(b, p + 4);
-  if (!(hour <= 23 && minute <= 59)) return NaN;
-  ms += hour * 3_600_000 + minute * 60_000;
-  p += 6;
-  if (p < end && b[p] === 58) {
-    if (p + 3 > end) return NaN;
-    const second = two(b, p + 1);
-    if (!(second <= 59)) return NaN;
-    ms += second * 1000;
-    p += 3;
-    if (p < end && b[p] === 46) {
-      p++;
-      let weight = 100;
-      const first = p;
-      let d = 0;
-      while (p < end && (d = digit(b, p)) >= 0) {
-        ms += d * weight;
-        weight /= 10;
-        p++;
-      }
-      if (p === first) return NaN;
-    }
-  }
-  if (p === end) return ms;
-  const zone = b[p];
-  if ((zone === 90 || zone === 122) && p + 1 === end) return ms;
-  if (zone !== 43 && zone !== 45) return NaN;
-  const compact = end - p === 5;
-  if (!(compact || (end - p === 6 && b[p + 3] === 58))) return NaN;
-  const offset = two(b, p + 1) * 60 + two(b, p + (compact ? 3 : 4));
-  if (!(offset <= 24 * 60)) return NaN;
-  return zone === 43 ? ms - offset * 60_000 : ms + offset * 60_000;
-}
-
-/** Epoch ms as written in the canonical layout (seconds precision, milliseconds only if present). */
-export function formatIsoTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return ms % 1000 === 0 ? `${iso.slice(0, 19)}Z` : iso;
-}
-
 interface ParseContext {
   source: string;
   buffer: Buffer;
@@ -268,14 +193,75 @@ function badBar(ctx: ParseContext, line: number, message: string): MarketDataErr
   return new MarketDataError(`${ctx.source} line ${line}: ${message}.`, ctx.source, line);
 }
 
-/** End of the line starting at `from` (index of its '\n', or the buffer's length). */
-function lineEnd(b: Buffer, from: number): number {
+/** End of the line starting at `from`: the index of its '\n', or `limit` when it has none before. */
+function lineEnd(b: Buffer, from: number, limit: number): number {
   const nl = b.indexOf(NL, from);
-  return nl === -1 ? b.length : nl;
+  return nl === -1 || nl >= limit ? limit : nl;
 }
 
 /** Line length without a trailing '\r'. */
 const contentEnd = (b: Buffer, start: number, end: number) => (end > start && b[end - 1] === CR ? end - 1 : end);
+
+/** Reads the file's next bytes into `buffer` from `offset` on; returns how many, 0 at its end. */
+export type ReadBytes = (buffer: Buffer, offset: number) => number;
+
+/** Bytes read at a time: the file is never held whole (10⁶ hourly bars are 58 MB of text). */
+const CHUNK = 1 << 20;
+
+/**
+ * A file's bytes a chunk at a time, handed out as whole lines: after next() returns true,
+ * buffer[start, end) holds whole lines (the last line of the file may lack its '\n'). The reader
+ * moves `start` on as it consumes them.
+ */
+class LineChunks {
+  buffer: Buffer;
+  start = 0;
+  end = 0;
+  /** Bytes dropped from the buffer's front so far: buffer[i] is the file's byte consumed + i. */
+  consumed = 0;
+  private filled = 0;
+  private atEof = false;
+
+  constructor(
+    private readonly read: ReadBytes,
+    size: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.max(4096, Math.min(CHUNK, size)));
+  }
+
+  next(): boolean {
+    for (;;) {
+      const nl = this.filled > this.start ? this.buffer.lastIndexOf(NL, this.filled - 1) : -1;
+      if (nl >= this.start) {
+        this.end = nl + 1;
+        return true;
+      }
+      if (this.atEof) {
+        this.end = this.filled;
+        return this.filled > this.start;
+      }
+      this.refill();
+    }
+  }
+
+  /** Moves the partial line to the front (or doubles the buffer for a line longer than it) and reads on. */
+  private refill(): void {
+    if (this.start > 0) {
+      this.buffer.copy(this.buffer, 0, this.start, this.filled);
+      this.consumed += this.start;
+      this.filled -= this.start;
+      this.start = 0;
+      this.end = 0;
+    } else if (this.filled === this.buffer.length) {
+      const larger = Buffer.allocUnsafe(2 * this.buffer.length);
+      this.buffer.copy(larger, 0, 0, this.filled);
+      this.buffer = larger;
+    }
+    const read = this.read(this.buffer, this.filled);
+    if (read === 0) this.atEof = true;
+    else this.filled += read;
+  }
+}
 
 export interface ParseOptions {
   symbol: string;
@@ -284,81 +270,120 @@ export interface ParseOptions {
   source: string;
 }
 
+/** Rows allocated before the file's own line length can be measured. */
+const FIRST_CAPACITY = 4096;
+
 /**
- * Bars from a whole CSV file. Blank lines are skipped; every other problem (a value that is not a
- * number or date, a wrong field count, times out of order or repeated, a price that is not
- * positive, negative volume, a bar whose open or close lies outside [low, high]) is an error
- * naming the line, and the column where there is one.
+ * Bars from a CSV file of `size` bytes, read through `read` a chunk at a time. Blank lines are
+ * skipped; every other problem (a value that is not a number or date, a wrong field count, times
+ * out of order or repeated, a price that is not positive, negative volume, a bar whose open or
+ * close lies outside [low, high]) is an error naming the line, and the column where there is one.
+ * Each line goes through readLineFast first; a line it declines is read field by field here.
  */
-export function parseBarsCsv(buffer: Buffer, options: ParseOptions): Bars {
-  const b = buffer;
+export function parseBarsCsv(read: ReadBytes, size: number, options: ParseOptions): Bars {
   const { source } = options;
-  let pos = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  const lines = new LineChunks(read, size);
   let lineNo = 0;
   let header: CsvHeader | undefined;
-  while (pos < b.length && header === undefined) {
-    const end = lineEnd(b, pos);
-    lineNo++;
-    const text = b.toString('utf8', pos, contentEnd(b, pos, end));
-    if (text.trim() !== '') header = parseHeader(text, source, lineNo);
-    pos = end + 1;
+  let first = true;
+  while (header === undefined && lines.next()) {
+    const b = lines.buffer;
+    if (first && lines.end >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) lines.start = 3;
+    first = false;
+    while (header === undefined && lines.start < lines.end) {
+      const end = lineEnd(b, lines.start, lines.end);
+      lineNo++;
+      const text = b.toString('utf8', lines.start, contentEnd(b, lines.start, end));
+      if (text.trim() !== '') header = parseHeader(text, source, lineNo);
+      lines.start = Math.min(end + 1, lines.end);
+    }
   }
   if (header === undefined) throw emptyFileError(source);
   const { roles, names } = header;
-  const ctx: ParseContext = { source, buffer: b, names };
-  const fieldCount = roles.length;
+  const ctx: ParseContext = { source, buffer: lines.buffer, names };
+  const bodyStart = lines.consumed + lines.start;
 
-  let capacity = 0;
-  for (let p = b.indexOf(NL, pos); p !== -1; p = b.indexOf(NL, p + 1)) capacity++;
-  if (pos < b.length && b[b.length - 1] !== NL) capacity++;
-  const columns = [0, 1, 2, 3, 4, 5].map(() => new Float64Array(capacity));
-  const [time, open, high, low, close] = columns;
-
+  let capacity = FIRST_CAPACITY;
+  let columns = [0, 1, 2, 3, 4, 5].map(() => new Float64Array(capacity));
   let n = 0;
   let previousLine = 0;
-  while (pos < b.length) {
-    lineNo++;
-    const end = lineEnd(b, pos);
-    const stop = contentEnd(b, pos, end);
-    if (stop > pos) {
-      let p = pos;
-      for (let field = 0; field < fieldCount; field++) {
-        if (field > 0) {
-          if (p === stop) throw fieldCountError(ctx, lineNo, pos, stop, fieldCount);
-          p++;
-        }
-        const role = roles[field];
-        if (role > TIME) {
-          const value = parseNumber(b, p, stop);
-          if (Number.isNaN(value)) throw badValue(ctx, lineNo, field, p, fieldEnd(b, p, stop), 'is not a number');
-          if (role === VOLUME ? value < 0 : !(value > 0)) {
-            const why = role === VOLUME ? 'is negative: volume must be 0 or more' : 'is not a positive price';
-            throw badValue(ctx, lineNo, field, p, numberEnd, why);
-          }
-          columns[role][n] = value;
-          p = numberEnd;
-        } else {
-          const fieldStop = fieldEnd(b, p, stop);
-          if (role === TIME) {
-            const t = parseIsoTime(b, p, fieldStop);
-            if (Number.isNaN(t)) {
-              throw badValue(ctx, lineNo, field, p, fieldStop, NOT_A_TIME);
-            }
-            time[n] = t;
-          }
-          p = fieldStop;
-        }
+  while (lines.next()) {
+    const b = lines.buffer;
+    const limit = lines.end;
+    ctx.buffer = b;
+    let pos = lines.start;
+    while (pos < limit) {
+      lineNo++;
+      if (n === capacity) {
+        // Rows so far per byte so far, over the whole file, plus a margin: usually the only growth.
+        const bytes = lines.consumed + pos - bodyStart;
+        capacity = Math.max(Math.ceil(((n * (size - bodyStart)) / bytes) * 1.02) + 1024, Math.ceil(n * 1.5));
+        columns = columns.map((column) => grown(column, capacity));
       }
-      if (p !== stop) throw fieldCountError(ctx, lineNo, pos, stop, fieldCount);
-      checkBar(ctx, lineNo, previousLine, n, time, open, high, low, close);
+      let next = readLineFast(b, pos, limit, roles, columns, n);
+      if (next < 0) {
+        const end = lineEnd(b, pos, limit);
+        next = Math.min(end + 1, limit);
+        const stop = contentEnd(b, pos, end);
+        if (stop === pos) {
+          pos = next;
+          continue;
+        }
+        readFields(ctx, lineNo, pos, stop, roles, columns, n);
+      }
+      checkBar(ctx, lineNo, previousLine, n, columns);
       previousLine = lineNo;
       n++;
+      pos = next;
     }
-    pos = end + 1;
+    lines.start = limit;
   }
   if (n === 0) throw noBarsError(source);
-  const [t, o, h, l, c, v] = n === capacity ? columns : columns.map((column) => column.slice(0, n));
+  const [t, o, h, l, c, v] = columns.map((column) => trimmed(column, n));
   return { symbol: options.symbol, timeframe: options.timeframe, time: t, open: o, high: h, low: l, close: c, volume: v };
+}
+
+function grown(column: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+  const larger = new Float64Array(capacity);
+  larger.set(column);
+  return larger;
+}
+
+/** The first n rows: a view when the unused tail is small (no copy of the whole column), else a copy. */
+const trimmed = (column: Float64Array, n: number) =>
+  column.length - n <= (column.length >> 4) + 1024 ? column.subarray(0, n) : column.slice(0, n);
+
+/** Reads the non-blank line [pos, stop) into row n field by field; throws the error of its first bad value. */
+function readFields(ctx: ParseContext, lineNo: number, pos: number, stop: number, roles: Int8Array, columns: Float64Array[], n: number): void {
+  const b = ctx.buffer;
+  const fieldCount = roles.length;
+  let p = pos;
+  for (let field = 0; field < fieldCount; field++) {
+    if (field > 0) {
+      if (p === stop) throw fieldCountError(ctx, lineNo, pos, stop, fieldCount);
+      p++;
+    }
+    const role = roles[field];
+    if (role > TIME) {
+      const value = parseNumber(b, p, stop);
+      if (Number.isNaN(value)) throw badValue(ctx, lineNo, field, p, fieldEnd(b, p, stop), 'is not a number');
+      if (role === VOLUME ? value < 0 : !(value > 0)) {
+        const why = role === VOLUME ? 'is negative: volume must be 0 or more' : 'is not a positive price';
+        throw badValue(ctx, lineNo, field, p, numberEnd, why);
+      }
+      columns[role][n] = value;
+      p = numberEnd;
+    } else {
+      const fieldStop = fieldEnd(b, p, stop);
+      if (role === TIME) {
+        const t = parseIsoTime(b, p, fieldStop);
+        if (Number.isNaN(t)) throw badValue(ctx, lineNo, field, p, fieldStop, NOT_A_TIME);
+        columns[TIME][n] = t;
+      }
+      p = fieldStop;
+    }
+  }
+  if (p !== stop) throw fieldCountError(ctx, lineNo, pos, stop, fieldCount);
 }
 
 function fieldCountError(ctx: ParseContext, line: number, start: number, stop: number, expected: number): MarketDataError {
@@ -367,17 +392,9 @@ function fieldCountError(ctx: ParseContext, line: number, start: number, stop: n
   return badBar(ctx, line, `${fields} value${fields === 1 ? '' : 's'}, but the header has ${expected} columns (${ctx.names.join(',')})`);
 }
 
-function checkBar(
-  ctx: ParseContext,
-  line: number,
-  previousLine: number,
-  i: number,
-  time: Float64Array,
-  open: Float64Array,
-  high: Float64Array,
-  low: Float64Array,
-  close: Float64Array,
-): void {
+/** Order of the times and a consistent bar (low ≤ open, close ≤ high) at row i. */
+function checkBar(ctx: ParseContext, line: number, previousLine: number, i: number, columns: Float64Array[]): void {
+  const time = columns[TIME];
   if (i > 0 && !(time[i] > time[i - 1])) {
     throw badBar(
       ctx,
@@ -387,11 +404,13 @@ function checkBar(
         : `timestamp ${formatIsoTime(time[i])} is earlier than line ${previousLine}'s ${formatIsoTime(time[i - 1])}; rows must be sorted by time, oldest first`,
     );
   }
-  const h = high[i];
-  const l = low[i];
+  const h = columns[HIGH][i];
+  const l = columns[LOW][i];
+  const open = columns[OPEN][i];
+  const close = columns[CLOSE][i];
   if (h < l) throw badBar(ctx, line, `high ${h} is below low ${l}; each bar needs low ≤ open, close ≤ high`);
-  if (open[i] > h || open[i] < l) throw outsideRange(ctx, line, 'open', open[i], l, h);
-  if (close[i] > h || close[i] < l) throw outsideRange(ctx, line, 'close', close[i], l, h);
+  if (open > h || open < l) throw outsideRange(ctx, line, 'open', open, l, h);
+  if (close > h || close < l) throw outsideRange(ctx, line, 'close', close, l, h);
 }
 
 function outsideRange(ctx: ParseContext, line: number, name: string, value: number, low: number, high: number): MarketDataError {

@@ -38,28 +38,65 @@ function lagged(values: Float64Array, k: number): Float64Array {
   return out;
 }
 
+/** One fuzzy set of one feature: a model column before its lags. */
+interface BaseColumn {
+  name: string;
+  featureId: string;
+  membership: MembershipFunction;
+}
+
+/** Every fuzzy set of every feature, sorted by column name. */
+function baseColumns(strategy: Strategy): BaseColumn[] {
+  const base: BaseColumn[] = [];
+  for (const [featureId, set] of Object.entries(strategy.fuzzy_sets)) {
+    for (const [setName, mf] of Object.entries(set.memberships)) {
+      base.push({ name: `${featureId}_${setName}`, featureId, membership: mf as MembershipFunction });
+    }
+  }
+  return base.sort(({ name: a }, { name: b }) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The model's column names in order: the base columns, then each lag of all of them. */
+export function featureColumns(strategy: Strategy): string[] {
+  const base = baseColumns(strategy).map((column) => column.name);
+  const columns = [...base];
+  for (let k = 1; k <= strategy.model.features.lookback_periods; k++) columns.push(...base.map((name) => `${name}_lag_${k}`));
+  return columns;
+}
+
+function indicatorFor(indicators: Map<string, Float64Array>, featureId: string): Float64Array {
+  const input = indicators.get(featureId);
+  if (!input) throw new Error(`fuzzy set '${featureId}' has no indicator (validate the strategy first)`);
+  return input;
+}
+
 export function buildFeatures(strategy: Strategy, bars: Bars): Features {
   const indicators = computeIndicators(strategy, bars);
-  const base: [string, Float64Array][] = [];
-  for (const [featureId, set] of Object.entries(strategy.fuzzy_sets)) {
-    const input = indicators.get(featureId);
-    if (!input) throw new Error(`fuzzy set '${featureId}' has no indicator (validate the strategy first)`);
-    for (const [setName, mf] of Object.entries(set.memberships)) {
-      base.push([`${featureId}_${setName}`, fuzzify(mf as MembershipFunction, input)]);
-    }
-  }
-  base.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const columns: string[] = [];
-  const values: Float64Array[] = [];
-  for (const [name, column] of base) {
-    columns.push(name);
-    values.push(column);
-  }
-  for (let k = 1; k <= strategy.model.features.lookback_periods; k++) {
-    for (const [name, column] of base) {
-      columns.push(`${name}_lag_${k}`);
-      values.push(lagged(column, k));
-    }
-  }
-  return { columns, values, indicators };
+  const base = baseColumns(strategy).map((column) => fuzzify(column.membership, indicatorFor(indicators, column.featureId)));
+  const values = [...base];
+  for (let k = 1; k <= strategy.model.features.lookback_periods; k++) values.push(...base.map((column) => lagged(column, k)));
+  return { columns: featureColumns(strategy), values, indicators };
+}
+
+/**
+ * The feature columns of buildFeatures, handed to `use` one at a time: the column's index in
+ * featureColumns order, its values and its lag (values[t] belongs to row t + lag; rows before
+ * `lag` have no value). `values` is reused for the next base column once `use` returns. The
+ * same values as buildFeatures without ever holding them all: one base column is computed at a
+ * time and its lags are offsets into it, so prediction, which copies each column into its
+ * float32 rows, holds those rows and one float64 column instead of every column in float64
+ * besides (10⁶ bars, 18 columns: 80 MB instead of 216 MB).
+ */
+export function eachFeatureColumn(
+  strategy: Strategy,
+  bars: Bars,
+  use: (column: number, values: Float64Array, lag: number) => void,
+): void {
+  const indicators = computeIndicators(strategy, bars);
+  const base = baseColumns(strategy);
+  const values = new Float64Array(bars.time.length);
+  base.forEach((column, j) => {
+    fuzzify(column.membership, indicatorFor(indicators, column.featureId), values);
+    for (let k = 0; k <= strategy.model.features.lookback_periods; k++) use(k * base.length + j, values, k);
+  });
 }

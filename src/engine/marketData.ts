@@ -2,17 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths';
 import { TIMEFRAME_MS, type Bars } from './bars';
-import {
-  emptyFileError,
-  formatIsoTime,
-  MarketDataError,
-  noBarsError,
-  NOT_A_TIME,
-  parseBarsCsv,
-  parseHeader,
-  parseIsoTime,
-  valueError,
-} from './barsCsv';
+import { emptyFileError, MarketDataError, noBarsError, NOT_A_TIME, parseBarsCsv, parseHeader, valueError } from './barsCsv';
+import { formatIsoTime, parseIsoTime } from './isoTime';
 
 export { MarketDataError } from './barsCsv';
 
@@ -66,16 +57,29 @@ export function loadBars(symbol: string, timeframe: string, options: { dir?: str
   const file = marketDataFile(symbol, timeframe, dir);
   const canonical = normalizeSymbol(symbol);
   const source = displayPath(file);
-  let buffer: Buffer;
+  let fd: number;
   try {
-    buffer = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new MarketDataError(`Cannot read ${source}: ${(error as Error).message}.`, source);
+    if (code !== 'ENOENT') throw cannotRead(source, error);
     throw new MarketDataError(`No market data for ${canonical} ${timeframe}: ${source} does not exist. ${availableHint(dir)}`, source);
   }
-  return parseBarsCsv(buffer, { symbol: canonical, timeframe, source });
+  try {
+    const read = (buffer: Buffer, offset: number) => {
+      try {
+        return fs.readSync(fd, buffer, offset, buffer.length - offset, null);
+      } catch (error) {
+        throw cannotRead(source, error);
+      }
+    };
+    return parseBarsCsv(read, fs.fstatSync(fd).size, { symbol: canonical, timeframe, source });
+  } finally {
+    fs.closeSync(fd);
+  }
 }
+
+const cannotRead = (source: string, error: unknown) => new MarketDataError(`Cannot read ${source}: ${(error as Error).message}.`, source);
 
 function availableHint(dir: string): string {
   let available: string[] = [];

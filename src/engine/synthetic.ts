@@ -1,5 +1,5 @@
 import type { Bars } from './bars';
-import { parseIsoTime } from './barsCsv';
+import { parseIsoTime } from './isoTime';
 import { calendarFor, isMarketClosed, timeframeMs, type MarketCalendar } from './marketCalendar';
 import { Random } from './random';
 

@@ -1,6 +1,6 @@
 import type { BacktestRun } from '../engine/backtesting';
-import { toBacktestMetrics } from '../engine/backtest/metrics';
-import type { BacktestReport, BacktestSummary } from '../engine/backtest/result';
+import { BacktestMetricsSchema, type BacktestMetrics } from '../domain/activities';
+import type { BacktestReport, BacktestSummary, CurveMetrics, StrategyMetrics } from '../engine/backtest/result';
 import type { BacktestResultSummary } from './operation';
 
 /** A backtest run as an operation result: per-period summaries and gate metrics; trades and equity stay in report_dir. */
@@ -27,3 +27,20 @@ export function summarizeBacktest(run: BacktestRun): BacktestResultSummary {
 const summary = ({ period, execution, decisions, metrics, buyAndHold }: BacktestReport): BacktestSummary => ({ period, execution, decisions, metrics, buyAndHold });
 
 const gateMetrics = (report: BacktestReport) => toBacktestMetrics(report.metrics, report.buyAndHold);
+
+/**
+ * The figures the workflow's gate and the assessment read (src/domain/activities.ts). Here
+ * rather than in the engine, which then loads no workflow contract on its cold path.
+ * profitFactor is left out when it has no value (no losing trade).
+ */
+export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMetrics): BacktestMetrics {
+  return BacktestMetricsSchema.parse({
+    totalReturn: metrics.totalReturn,
+    sharpeRatio: metrics.sharpeRatio,
+    maxDrawdown: metrics.maxDrawdown,
+    winRate: metrics.winRate,
+    totalTrades: metrics.totalTrades,
+    buyAndHoldReturn: buyAndHold.totalReturn,
+    ...(metrics.profitFactor !== null && { profitFactor: metrics.profitFactor }),
+  });
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toBacktestMetrics } from '../../src/engine/backtest/metrics';
+import { toBacktestMetrics } from '../../src/services/backtestSummary';
 import type { TrainingReport } from '../../src/engine/training';
 import { ServiceRejected, ServiceUnavailable } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { curveMetrics, measurePeriod, strategyMetrics, toBacktestMetrics } from '../../src/engine/backtest/metrics';
+import { curveMetrics, measurePeriod, strategyMetrics } from '../../src/engine/backtest/metrics';
+import { toBacktestMetrics } from '../../src/services/backtestSummary';
 import type { Trade } from '../../src/engine/backtest/result';
 
 const HOUR = 3_600_000;

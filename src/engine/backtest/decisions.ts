@@ -77,14 +77,21 @@ export function decide(probabilities: Float32Array, bars: Pick<Bars, 'time' | 'v
     const pBuy = probabilities[row + BUY];
     const pHold = probabilities[row + HOLD];
     const pSell = probabilities[row + SELL];
+    // Most rows are a HOLD: decided by two comparisons, which are false for any NaN, so a
+    // row not ready never takes this path.
+    if (pHold > pBuy && pHold >= pSell) {
+      readyBars++;
+      if (firstReady < 0) firstReady = t;
+      continue;
+    }
     if (Number.isNaN(pBuy) || Number.isNaN(pHold) || Number.isNaN(pSell)) continue;
     readyBars++;
     if (firstReady < 0) firstReady = t;
 
+    // HOLD lost: BUY unless SELL is more probable than both (a tie goes to the earlier column).
     let buy = true;
     let confidence = pBuy;
     if (pHold > confidence) {
-      if (pSell <= pHold) continue;
       buy = false;
       confidence = pSell;
     } else if (pSell > confidence) {

@@ -1,4 +1,3 @@
-import { BacktestMetricsSchema, type BacktestMetrics } from '../../domain/activities';
 import type { BacktestPeriod, CurveMetrics, Drawdown, StrategyMetrics, Trade } from './result';
 
 const HOUR_MS = 3_600_000;
@@ -30,6 +29,8 @@ interface CurveScan {
   maxDrawdown: number;
   ddPeak: number;
   ddTrough: number;
+  /** First point back at or above the largest drawdown's peak; -1 when it never is. */
+  ddRecovery: number;
   /** Sum of every point, the first included (strategyMetrics' mean equity). */
   equitySum: number;
 }
@@ -57,12 +58,17 @@ class DrawdownTracker {
   maxDrawdown = 0;
   ddPeak = 0;
   ddTrough = 0;
+  ddRecovery = -1;
   floor: number;
   constructor(public peak: number) {
     this.floor = drawdownFloor(peak, 0);
   }
-  /** A point at or above the peak. */
+  /**
+   * A point at or above the peak. The first one after the largest drawdown's trough is its
+   * recovery: until then the running peak is that drawdown's peak.
+   */
   rise(value: number, t: number): void {
+    if (this.ddRecovery < 0 && this.maxDrawdown > 0) this.ddRecovery = t;
     this.peak = value;
     this.peakIndex = t;
     this.floor = drawdownFloor(value, this.maxDrawdown);
@@ -74,13 +80,23 @@ class DrawdownTracker {
       this.maxDrawdown = drawdown;
       this.ddPeak = this.peakIndex;
       this.ddTrough = t;
+      this.ddRecovery = -1;
       this.floor = drawdownFloor(this.peak, drawdown);
     }
   }
 }
 
+/**
+ * r for r < 0, else 0, without a branch: a return's sign is a coin flip, and a mispredicted
+ * branch per bar cost more than the rest of the scan. For r < 0, (r − |r|)·0.5 = 2r·0.5 = r
+ * exactly; otherwise r − r = 0, so adding its square changes nothing: the sums are the
+ * branch's to the bit.
+ */
+const negativePart = (r: number) => (r - Math.abs(r)) * 0.5;
+
 function toScan(n: number, mean: number, m2: number, downside: number, equitySum: number, dd: DrawdownTracker): CurveScan {
-  return { count: n - 1, mean, m2, downside, maxDrawdown: dd.maxDrawdown, ddPeak: dd.ddPeak, ddTrough: dd.ddTrough, equitySum };
+  const { maxDrawdown, ddPeak, ddTrough, ddRecovery } = dd;
+  return { count: n - 1, mean, m2, downside, maxDrawdown, ddPeak, ddTrough, ddRecovery, equitySum };
 }
 
 function scanCurve(equity: Float64Array): CurveScan {
@@ -100,7 +116,8 @@ function scanCurve(equity: Float64Array): CurveScan {
     const delta = r - mean;
     mean += delta / t;
     m2 += delta * (r - mean);
-    if (r < 0) downside += r * r;
+    const loss = negativePart(r);
+    downside += loss * loss;
     if (value >= dd.peak) dd.rise(value, t);
     else if (!(value >= dd.floor)) dd.fall(value, t);
   }
@@ -143,8 +160,10 @@ function scanCurves(a: Float64Array, b: Float64Array): [CurveScan, CurveScan] {
     meanB += deltaB / t;
     m2A += deltaA * (rA - meanA);
     m2B += deltaB * (rB - meanB);
-    if (rA < 0) downsideA += rA * rA;
-    if (rB < 0) downsideB += rB * rB;
+    const lossA = negativePart(rA);
+    const lossB = negativePart(rB);
+    downsideA += lossA * lossA;
+    downsideB += lossB * lossB;
     if (valueA >= ddA.peak) ddA.rise(valueA, t);
     else if (!(valueA >= ddA.floor)) ddA.fall(valueA, t);
     if (valueB >= ddB.peak) ddB.rise(valueB, t);
@@ -171,14 +190,12 @@ function curveMetricsOf(time: Float64Array, equity: Float64Array, period: Backte
     sharpeRatio: std > 0 ? (mean / std) * annualise : 0,
     sortinoRatio: downsideDeviation > 0 ? (mean / downsideDeviation) * annualise : null,
     maxDrawdown,
-    maxDrawdownPeriod: maxDrawdown > 0 ? drawdownPeriod(time, equity, scan.ddPeak, scan.ddTrough) : null,
+    maxDrawdownPeriod: maxDrawdown > 0 ? drawdownPeriod(time, scan) : null,
     calmarRatio: maxDrawdown > 0 && annualizedReturn !== null ? annualizedReturn / maxDrawdown : null,
   };
 }
 
-function drawdownPeriod(time: Float64Array, equity: Float64Array, peak: number, trough: number): Drawdown {
-  let recovery = -1;
-  for (let t = trough + 1; t < equity.length && recovery < 0; t++) if (equity[t] >= equity[peak]) recovery = t;
+function drawdownPeriod(time: Float64Array, { ddPeak: peak, ddTrough: trough, ddRecovery: recovery }: CurveScan): Drawdown {
   const end = recovery >= 0 ? time[recovery] : time[time.length - 1];
   return {
     peakTime: time[peak],
@@ -265,20 +282,4 @@ function strategyMetricsOf(
     feesPaid: fees,
     turnover: traded / (scan.equitySum / equity.length),
   };
-}
-
-/**
- * The figures the workflow's gate and the assessment read (src/domain/activities.ts).
- * profitFactor is left out when it has no value (no losing trade).
- */
-export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMetrics): BacktestMetrics {
-  return BacktestMetricsSchema.parse({
-    totalReturn: metrics.totalReturn,
-    sharpeRatio: metrics.sharpeRatio,
-    maxDrawdown: metrics.maxDrawdown,
-    winRate: metrics.winRate,
-    totalTrades: metrics.totalTrades,
-    buyAndHoldReturn: buyAndHold.totalReturn,
-    ...(metrics.profitFactor !== null && { profitFactor: metrics.profitFactor }),
-  });
 }

@@ -59,20 +59,26 @@ export function simulate(bars: Bars, signals: Int8Array, config: ExecutionConfig
   const trades: Trade[] = [];
   let cash = config.initialCapital;
   let position: Position | undefined;
+  // The position's quantity in a local: the bar loop then reads no object, only two arrays.
+  let quantity = 0;
 
-  for (let t = 0; t < n; t++) {
-    const pending = t > 0 ? signals[t - 1] : 0;
-    if (pending === 1 && position === undefined) {
-      // Flat, so cash is the whole equity.
-      position = enter(t, time[t], open[t], positionSize * cash, buyFactor, commission);
-      cash -= position.cost;
-    } else if (pending === -1 && position !== undefined) {
-      const trade = exit(position, t, time[t], open[t], sellFactor, commission, false);
-      cash += position.cost + trade.pnl;
-      trades.push(trade);
-      position = undefined;
+  if (n > 0) equity[0] = cash;
+  for (let t = 1; t < n; t++) {
+    const pending = signals[t - 1];
+    if (pending !== 0) {
+      if (pending === 1 && position === undefined) {
+        // Flat, so cash is the whole equity.
+        position = enter(t, time[t], open[t], positionSize * cash, buyFactor, commission);
+        cash -= position.cost;
+        quantity = position.quantity;
+      } else if (pending === -1 && position !== undefined) {
+        const trade = exit(position, t, time[t], open[t], sellFactor, commission, false);
+        cash += position.cost + trade.pnl;
+        trades.push(trade);
+        position = undefined;
+      }
     }
-    equity[t] = position === undefined ? cash : cash + position.quantity * close[t];
+    equity[t] = position === undefined ? cash : cash + quantity * close[t];
   }
 
   if (position !== undefined) {
