@@ -3,6 +3,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CycleListing, CycleView, LiveProgress } from '../client';
 import type { CycleStatus } from '../domain/cycle';
+import { modelLabel, totalTokens } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -46,12 +47,13 @@ function results(s: CycleStatus): [string, string | undefined][] {
 }
 
 function usageLine(u: CycleStatus['usage']): string | undefined {
-  if (u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0) return undefined;
+  if (totalTokens(u) === 0) return undefined;
   return `${u.inputTokens} input + ${u.outputTokens} output tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, ${usd(u.costUsd)}`;
 }
 
 export function renderCycle(view: CycleView): string {
   const s = view.status;
+  const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
   const phases = s?.phases
@@ -61,7 +63,7 @@ export function renderCycle(view: CycleView): string {
     ['Cycle', view.cycleId],
     ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
     ['Strategy', s?.strategy ?? view.summary?.strategy],
-    ['Model', (s?.model ?? view.summary?.model) === 'offline' ? 'offline designer and assessor (no Claude)' : (s?.model ?? view.summary?.model)],
+    ['Model', model && modelLabel(model)],
     ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
     ['Started', `${time(view.startTime)} (${formatDuration(end.getTime() - view.startTime.getTime())}${view.closeTime ? '' : ' so far'})`],
     ['Phases', phases],

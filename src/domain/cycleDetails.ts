@@ -1,15 +1,17 @@
 import type { CycleStatus, CycleSummary } from './cycle';
 
 /** Every token a cycle paid for: cache reads and writes are billed beside input and output. */
-const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+export const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+
+/** The model as people read it: the offline designer and assessor are not a model id. */
+export const modelLabel = (model: string) => (model === 'offline' ? 'offline designer and assessor (no Claude)' : model);
 
 /**
  * The cycle as markdown, for the Web UI's "current details" (User Metadata tab):
  * phase, strategy, each phase's timing and each gate's verdict.
  */
 export function cycleDetailsMarkdown(s: CycleStatus): string {
-  const model = s.model === 'offline' ? 'offline designer and assessor (no Claude)' : s.model;
-  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${model ? ` · **Model:** ${model}` : ''}`];
+  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${s.model ? ` · **Model:** ${modelLabel(s.model)}` : ''}`];
   if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
   if (s.phases.length) {

@@ -68,6 +68,9 @@ export function costUsd(model: ModelId, tokens: Omit<LlmUsage, 'model' | 'costUs
 
 export const NO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 
+/** Nothing spent yet by `model` ('offline' for the offline designer and assessor). */
+export const noUsage = (model: string): LlmUsage => ({ model, ...NO_USAGE });
+
 /** Sums tokens and cost over several calls (a phase, a cycle). */
 export function addUsage(total: Omit<LlmUsage, 'model'>, more: LlmUsage): Omit<LlmUsage, 'model'> {
   return {

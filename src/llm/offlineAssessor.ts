@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../domain/activities';
-import { NO_USAGE } from '../domain/models';
+import { noUsage } from '../domain/models';
 import { STRATEGIES_DIR } from '../paths';
 import { strategyFile } from '../strategy/files';
 import { StrategySchema, type Strategy } from '../strategy/schema';
@@ -37,5 +37,5 @@ export function assessOffline(input: AssessInput & OfflineAssessOptions): Assess
     { ...content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: 'offline', offline: true, metrics },
     strategiesDir,
   );
-  return AssessResultSchema.parse({ verdict: content.verdict, assessmentPath, offline: true, usage: { model: 'offline', ...NO_USAGE } });
+  return AssessResultSchema.parse({ verdict: content.verdict, assessmentPath, offline: true, usage: noUsage('offline') });
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../domain/activities';
-import { NO_USAGE } from '../domain/models';
+import { noUsage } from '../domain/models';
 import { sliceBars, type Bars } from '../engine/bars';
 import { computeIndicators } from '../engine/features';
 import type { IndicatorSpec } from '../engine/indicators/catalog';
@@ -59,7 +59,7 @@ function designResult(record: DesignRecord, strategiesDir: string): DesignResult
     symbol: record.symbol,
     timeframe: record.timeframe,
     offline: true,
-    usage: { model: 'offline', ...NO_USAGE },
+    usage: noUsage('offline'),
   });
 }
 

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { addUsage, costUsd, NO_USAGE, resolveModel, type LlmUsage } from '../../domain/models';
+import { addUsage, costUsd, resolveModel, type LlmUsage } from '../../domain/models';
 
 /**
  * Tokens and dollars of a conversation, summed over its calls and priced by the model that
@@ -22,7 +22,5 @@ export function usageOfReply(reply: Pick<Anthropic.Message, 'model' | 'usage'>, 
  * up the cap in a handful of calls and caching would shorten the loop instead of cheapening it.
  */
 export const fullPriceInputTokens = (u: Omit<LlmUsage, 'model'>) => u.inputTokens + u.cacheWriteTokens;
-
-export const noUsage = (model: string): LlmUsage => ({ model, ...NO_USAGE });
 
 export const sumUsage = (a: LlmUsage, b: LlmUsage): LlmUsage => ({ model: b.model, ...addUsage(a, b) });
