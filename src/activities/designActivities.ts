@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../domain/activities';
-import { LlmUsageSchema, NO_USAGE, resolveModel } from '../domain/models';
+import { LlmUsageSchema, noUsage, resolveModel } from '../domain/models';
 import { UserError } from '../errors';
 import { assessWithClaude } from '../llm/claude/assessor';
 import { createClaudeClient, type ClaudeConfig } from '../llm/claude/config';
@@ -38,14 +38,17 @@ function finalOnUserError<T>(type: string, run: () => T): T {
 /** What an earlier attempt of this activity spent, from its last heartbeat: a retry adds to it. */
 const HeartbeatSchema = z.object({ usage: LlmUsageSchema });
 
-function claudeRun(client: Anthropic, config: ClaudeConfig, model: string): ClaudeRun {
+function claudeRun(client: Anthropic, config: ClaudeConfig, requested: string): ClaudeRun {
+  const model = resolveModel(requested);
+  if (!model) throw ApplicationFailure.nonRetryable(`Unknown model '${requested}'`, 'LlmRejected');
   const ctx = Context.current();
   const earlier = HeartbeatSchema.safeParse(ctx.info.heartbeatDetails);
   return {
     client,
+    model,
     transcriptsDir: config.transcriptsDir,
     attempt: ctx.info.attempt,
-    spent: earlier.success ? earlier.data.usage : { model: resolveModel(model) ?? model, ...NO_USAGE },
+    spent: earlier.success ? earlier.data.usage : noUsage(model),
     heartbeat: (step, usage) => ctx.heartbeat({ percent: 0, step, usage }),
     signal: ctx.cancellationSignal,
   };

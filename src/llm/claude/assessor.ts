@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
-import { resolveModel } from '../../domain/models';
 import { strategyFile } from '../../strategy/files';
 import { AssessmentContentSchema, writeAssessment, type AssessmentContent } from '../assessment';
 import { recentStrategies } from '../memory';
@@ -10,7 +9,6 @@ import { metricsWithUnits } from '../metricsWithUnits';
 import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
 import { CapReached, Conversation, type Caps } from './conversation';
 import type { ClaudeRun } from './run';
-import { Transcript } from './transcript';
 
 /**
  * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
@@ -56,20 +54,9 @@ function repairTurn(reply: Anthropic.Message, problems: string[]): Anthropic.Mes
 
 export async function assessWithClaude(input: AssessInput, run: ClaudeRun, options: { strategiesDir: string; caps?: Caps }): Promise<AssessResult> {
   const { strategiesDir, caps = ASSESS_CAPS } = options;
-  const model = resolveModel(input.model);
-  if (!model) throw ApplicationFailure.nonRetryable(`Unknown model '${input.model}'`, 'LlmRejected');
+  const { model } = run;
   const metrics = metricsWithUnits(input.training, input.backtest);
-  const conversation = new Conversation({
-    client: run.client,
-    model,
-    system: assessSystemPrompt(),
-    tools: [SAVE_ASSESSMENT_TOOL],
-    caps,
-    spent: run.spent,
-    transcript: new Transcript(run.transcriptsDir, { cycleId: input.cycleId, phase: 'assessment', attempt: run.attempt }),
-    heartbeat: run.heartbeat,
-    signal: run.signal,
-  });
+  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'assessment', system: assessSystemPrompt(), tools: [SAVE_ASSESSMENT_TOOL], caps });
   let yaml: string | undefined;
   try {
     yaml = fs.readFileSync(strategyFile(input.strategyName, strategiesDir), 'utf8');

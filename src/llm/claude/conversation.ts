@@ -1,7 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { LlmUsage, ModelId } from '../../domain/models';
+import type { LlmUsage } from '../../domain/models';
 import { claudeFailure } from './failures';
-import type { Transcript } from './transcript';
+import type { ClaudeRun } from './run';
+import { Transcript } from './transcript';
 import { fullPriceInputTokens, sumUsage, usageOfReply } from './usage';
 
 /**
@@ -17,18 +18,13 @@ export interface Caps {
   maxOutputTokens: number;
 }
 
+/** What one phase asks Claude with; the activity's side (client, spend so far, heartbeat, signal) comes in the ClaudeRun. */
 export interface ConversationOptions {
-  client: Anthropic;
-  model: ModelId;
+  cycleId: string;
+  phase: 'design' | 'assessment';
   system: Anthropic.TextBlockParam[];
   tools: Anthropic.Tool[];
   caps: Caps;
-  /** Spent by earlier attempts of the same activity, carried in its heartbeat details. */
-  spent: LlmUsage;
-  transcript: Transcript;
-  /** Progress for the heartbeat: what `status` and the Web UI show while Claude thinks. */
-  heartbeat(step: string, usage: LlmUsage): void;
-  signal: AbortSignal;
 }
 
 /** A cap stopped the conversation; the caller says what was left undone. */
@@ -41,14 +37,21 @@ export class Conversation {
   usage: LlmUsage;
   turns = 0;
   private inputTokensSpent = 0;
+  private readonly transcript: Transcript;
 
-  constructor(private readonly options: ConversationOptions) {
-    this.usage = options.spent;
+  constructor(
+    private readonly run: ClaudeRun,
+    private readonly options: ConversationOptions,
+  ) {
+    this.usage = run.spent;
+    this.transcript = new Transcript(run.transcriptsDir, { cycleId: options.cycleId, phase: options.phase, attempt: run.attempt });
   }
 
   /** Sends a user turn and returns Claude's reply, which becomes part of the conversation. */
   async ask(content: Anthropic.MessageParam['content']): Promise<Anthropic.Message> {
-    const { client, model, system, tools, caps, transcript, signal } = this.options;
+    const { system, tools, caps } = this.options;
+    const { client, model, heartbeat, signal } = this.run;
+    const { transcript } = this;
     if (this.turns >= caps.maxTurns) throw new CapReached(`the cap of ${caps.maxTurns} calls`);
     if (this.inputTokensSpent >= caps.maxInputTokens) throw new CapReached(`the cap of ${caps.maxInputTokens} input tokens (${this.inputTokensSpent} used)`);
     this.messages.push({ role: 'user', content });
@@ -56,8 +59,8 @@ export class Conversation {
     // a copy of the turns so far: the transcript keeps each request as it was sent
     const request: Anthropic.MessageCreateParamsNonStreaming = { model, max_tokens: caps.maxOutputTokens, system, tools, messages: [...this.messages] };
     const step = `turn ${this.turns}/${caps.maxTurns}: waiting for ${model}`;
-    this.options.heartbeat(step, this.usage);
-    const beat = setInterval(() => this.options.heartbeat(step, this.usage), HEARTBEAT_MS);
+    heartbeat(step, this.usage);
+    const beat = setInterval(() => heartbeat(step, this.usage), HEARTBEAT_MS);
     let reply: Anthropic.Message;
     try {
       reply = await client.messages.create(request, { signal });
@@ -71,7 +74,7 @@ export class Conversation {
     const used = usageOfReply(reply, model);
     this.usage = sumUsage(this.usage, used);
     this.inputTokensSpent += fullPriceInputTokens(used);
-    this.options.heartbeat(`turn ${this.turns}/${caps.maxTurns}: answered (${reply.stop_reason})`, this.usage);
+    heartbeat(`turn ${this.turns}/${caps.maxTurns}: answered (${reply.stop_reason})`, this.usage);
     this.messages.push({ role: 'assistant', content: reply.content });
     return reply;
   }

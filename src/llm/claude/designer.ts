@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { DesignResultSchema, type DesignInput, type DesignResult } from '../../domain/activities';
-import { resolveModel, type LlmUsage } from '../../domain/models';
+import type { LlmUsage } from '../../domain/models';
 import { strategyFile } from '../../strategy/files';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
 import { availableMarkets } from '../discovery';
@@ -12,7 +12,6 @@ import { CapReached, Conversation, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
 import type { ClaudeRun } from './run';
-import { Transcript } from './transcript';
 
 /**
  * The design activity with Claude (spec §1.3, §1.12): a tool-use loop that ends when a valid
@@ -59,8 +58,7 @@ function nudge(reply: Anthropic.Message, caps: Caps): string {
 
 export async function designWithClaude(input: DesignInput, run: ClaudeRun, options: ClaudeDesignOptions): Promise<DesignResult> {
   const { strategiesDir, dataDir, caps = DESIGN_CAPS } = options;
-  const model = resolveModel(input.model);
-  if (!model) throw ApplicationFailure.nonRetryable(`Unknown model '${input.model}'`, 'LlmRejected');
+  const { model } = run;
   const earlier = findDesignOfCycle(input.cycleId, strategiesDir);
   if (earlier) {
     if (fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return result(earlier, strategiesDir, run.spent);
@@ -74,17 +72,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
     strategiesDir,
     dataDir,
   });
-  const conversation = new Conversation({
-    client: run.client,
-    model,
-    system: designSystemPrompt(),
-    tools: DESIGN_TOOLS,
-    caps,
-    spent: run.spent,
-    transcript: new Transcript(run.transcriptsDir, { cycleId: input.cycleId, phase: 'design', attempt: run.attempt }),
-    heartbeat: run.heartbeat,
-    signal: run.signal,
-  });
+  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'design', system: designSystemPrompt(), tools: DESIGN_TOOLS, caps });
 
   let next: Anthropic.MessageParam['content'] = designUserPrompt({
     input,

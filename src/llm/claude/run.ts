@@ -1,13 +1,14 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { LlmUsage } from '../../domain/models';
+import type { LlmUsage, ModelId } from '../../domain/models';
 
 /**
- * What a Claude phase gets from the activity that runs it: the client, where transcripts go,
- * which attempt this is and what earlier attempts spent, a heartbeat, and the cancellation
- * signal that aborts the HTTP request.
+ * What a Claude phase gets from the activity that runs it: the client and the model (resolved
+ * from the cycle's alias or id), where transcripts go, which attempt this is and what earlier
+ * attempts spent, a heartbeat, and the cancellation signal that aborts the HTTP request.
  */
 export interface ClaudeRun {
   client: Anthropic;
+  model: ModelId;
   transcriptsDir: string;
   attempt: number;
   spent: LlmUsage;
