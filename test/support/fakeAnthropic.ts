@@ -10,6 +10,9 @@ import type { ClaudeConfig } from '../../src/llm/claude/config';
  *
  * It checks requests the way the API (version 2026-10-21) does, so a request the real API would
  * refuse fails the test with the same SDK error class, and answers the others from a script.
+ * It also does what real models do to a client that is not ready for it: the 5.5 models think
+ * by default, and their thinking counts against max_tokens, so a too-small max_tokens ends the
+ * reply at `max_tokens` before its tool call; a refused conversation stays refused.
  * Token counts are estimates (4 characters a token), but prompt caching follows the API's rules,
  * so a test can see whether a prompt is laid out to hit the cache.
  */
@@ -37,8 +40,24 @@ export type FakeReply =
       usage?: Partial<Anthropic.Usage>;
       /** Defaults to the requested model. */
       model?: string;
+      /**
+       * Output tokens the model spends thinking before this content. Defaults to what the model
+       * thinks at the request's effort (THINKING_AT_EFFORT) when thinking is on, else to the
+       * scripted thinking text. An empty content is an empty reply: no thinking, 3 tokens.
+       */
+      thinkingTokens?: number;
+      /** stop_details of a refusal (stop_reason 'refusal'). */
+      refusal?: { category: Anthropic.RefusalStopDetails['category']; explanation: string | null };
     }
-  | { kind: 'error'; status: number; type?: string; message?: string; headers?: Record<string, string> }
+  | {
+      kind: 'error';
+      status: number;
+      type?: string;
+      message?: string;
+      headers?: Record<string, string>;
+      /** `error.details.error_code`, from which the SDK picks a subclass (its core/error-classes.ts). */
+      errorCode?: string;
+    }
   /** Never answers: the client has to give up (counted in `aborted`). */
   | { kind: 'hang' }
   | { kind: 'delay'; ms: number; then: FakeReply };
@@ -68,24 +87,56 @@ export interface FakeAnthropicOptions {
   minCacheableTokens?: number;
 }
 
+type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+type ThinkingType = 'adaptive' | 'enabled' | 'disabled' | 'between_tools';
+
+const EFFORTS: readonly Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
+const LOW_TO_MAX: Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * What each model accepts and does by default. Thinking types, and which are refused with a 400:
+ * platform.claude.com/docs/en/build-with-claude/thinking-troubleshooting ("Thinking support,
+ * defaults, and rejected configurations by model": the 5.5 models think adaptively by default;
+ * only Sonnet 5.5 takes 'between_tools', in place of 'disabled'; Opus 5.5 cannot disable
+ * thinking; Haiku 5.5 can, at effort high or lower; 'enabled' with budget_tokens is refused from
+ * 4.7 on, and the 4.5 models have only 'enabled'). Effort levels and defaults:
+ * platform.claude.com/docs/en/build-with-claude/effort (Opus 5.5 and Haiku 5.5 default to medium,
+ * the others to high; max and xhigh only where listed; Haiku 4.5 has no effort). Forced tool use
+ * and prefill: the 5.5 migration guides (anthropic-notes.md).
+ */
+interface ModelRules {
+  thinking: ThinkingType[];
+  thinksByDefault: boolean;
+  efforts: Effort[];
+  defaultEffort: Effort;
+  forcedToolUse: boolean;
+  prefill: boolean;
+}
+
+const MODELS: Record<string, ModelRules> = {
+  'claude-opus-5-5': { thinking: ['adaptive'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'medium', forcedToolUse: false, prefill: false },
+  'claude-sonnet-5-5': { thinking: ['adaptive', 'between_tools'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: false, prefill: false },
+  'claude-haiku-5-5': { thinking: ['adaptive', 'disabled'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'medium', forcedToolUse: true, prefill: false },
+  'claude-opus-4-8': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-opus-4-7': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-opus-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-sonnet-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-opus-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high'], defaultEffort: 'high', forcedToolUse: true, prefill: true },
+  'claude-haiku-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: [], defaultEffort: 'high', forcedToolUse: true, prefill: true },
+};
+
 /** Model ids the fake serves; any other gets the API's 404. */
-export const KNOWN_MODELS: readonly string[] = [
-  'claude-opus-5-5',
-  'claude-sonnet-5-5',
-  'claude-haiku-5-5',
-  'claude-opus-4-8',
-  'claude-opus-4-7',
-  'claude-opus-4-6',
-  'claude-opus-4-5',
-  'claude-sonnet-4-6',
-  'claude-haiku-4-5',
-];
+export const KNOWN_MODELS: readonly string[] = Object.keys(MODELS);
 
-/** Models on which forced tool use (tool_choice `any` or `tool`) is an error. */
-const NO_FORCED_TOOL_USE = new Set(['claude-opus-5-5', 'claude-sonnet-5-5']);
+/**
+ * Output tokens a thinking model spends on one reply at each effort. Effort is a behavioural
+ * signal, not a budget (effort docs): these are the fake's stand-in for a typical reply, so that
+ * a max_tokens sized without room for thinking ends at `max_tokens` here as it does on the API.
+ */
+export const THINKING_AT_EFFORT: Record<Effort, number> = { low: 500, medium: 2_000, high: 6_000, xhigh: 12_000, max: 24_000 };
 
-/** Models that still continue a final assistant turn (prefill); the newer ones refuse it. */
-const PREFILL_MODELS = new Set(['claude-opus-4-5', 'claude-haiku-4-5']);
+/** An empty reply is "exactly 2-3 tokens with no content" (docs: build-with-claude/handling-stop-reasons). */
+const EMPTY_REPLY_TOKENS = 3;
 
 /** Top-level fields of a create request in the 2026-10-21 API; the API refuses any other. */
 const CREATE_FIELDS = new Set([
@@ -155,6 +206,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const minCacheableTokens = options.minCacheableTokens ?? 1024;
   const requests: FakeRequest[] = [];
   const cache = new Set<string>();
+  /** Thinking tokens behind each thinking block the fake sent: what the block costs as input when it comes back. */
+  const thoughts = new Map<string, number>();
+  /** The messages of each request that was refused: the same conversation stays refused. */
+  const refused: { messages: string[]; reply: Extract<FakeReply, { kind: 'message' }> }[] = [];
   let script: Script = options.script ?? [];
   let scriptIndex = 0;
   let aborted = 0;
@@ -176,29 +231,43 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const raw = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
-      throw new ApiRejection(404, `${req.method} ${path}: Not Found`);
+      // api.anthropic.com answers a path it does not have with a bare "Not Found", naming no model
+      throw new ApiRejection(404, 'Not Found');
     }
     const request: FakeRequest = { path, headers: flatHeaders(req.headers), body: parseJson(raw), raw };
     requests.push(request);
     checkHeaders(request.headers, apiKey);
     if (path === '/v1/messages/count_tokens') {
       checkRequest(request.body, COUNT_FIELDS);
-      sendJson(res, 200, { input_tokens: promptTokens(request.body) });
+      sendJson(res, 200, { input_tokens: promptTokens(request.body, thoughts) });
       return;
     }
     checkRequest(request.body, CREATE_FIELDS);
-    await deliver(res, request.body, await nextReply(request));
+    await deliver(res, request.body, refusedAgain(request.body.messages) ?? (await nextReply(request)));
+  };
+
+  /**
+   * A refusal is not undone by asking again in the same context: the docs say to reset the
+   * context (or fall back to another model), and a repair turn appended to a refused
+   * conversation is refused again (anthropic-notes.md; docs: build-with-claude/handling-stop-reasons).
+   */
+  const refusedAgain = (messages: unknown[]): FakeReply | undefined => {
+    const keys = messages.map((m) => JSON.stringify(m));
+    return refused.find((r) => r.messages.length <= keys.length && r.messages.every((key, i) => keys[i] === key))?.reply;
   };
 
   /** Answers with a scripted reply, unless the client has gone away in the meantime. */
   const deliver = async (res: http.ServerResponse, body: any, reply: FakeReply): Promise<void> => {
     if (res.destroyed) return;
     switch (reply.kind) {
-      case 'message':
-        sendJson(res, 200, buildMessage(body, reply, cacheUsage(body, cache, minCacheableTokens)));
+      case 'message': {
+        const message = buildMessage(body, reply, cacheUsage(body, cache, minCacheableTokens, thoughts), thoughts);
+        if (message.stop_reason === 'refusal') refused.push({ messages: body.messages.map((m: unknown) => JSON.stringify(m)), reply });
+        sendJson(res, 200, message);
         return;
+      }
       case 'error':
-        sendError(res, reply.status, reply.type ?? errorType(reply.status), reply.message, reply.headers);
+        sendError(res, reply.status, reply.type ?? errorType(reply.status), reply.message, reply.headers, reply.errorCode);
         return;
       case 'hang':
         return; // the socket stays open; the 'close' listener counts the abort
@@ -264,9 +333,12 @@ function checkRequest(body: any, allowedFields: Set<string>): void {
   checkSystem(body.system);
   checkMessages(body.messages);
   checkCacheBreakpoints(body);
-  if (!KNOWN_MODELS.includes(body.model)) throw new ApiRejection(404, `model: ${body.model}`);
-  checkToolChoice(body.tool_choice, body.model);
-  checkTurns(body.messages, body.model);
+  checkOutputConfig(body.output_config);
+  const rules = MODELS[body.model];
+  if (!rules) throw new ApiRejection(404, `model: ${body.model}`);
+  checkThinking(body, rules);
+  checkToolChoice(body.tool_choice, body.model, rules);
+  checkTurns(body.messages, rules);
 }
 
 function checkFields(body: Record<string, unknown>, allowed: Set<string>): void {
@@ -302,6 +374,7 @@ function checkTools(tools: unknown): void {
     if (custom && tool.input_schema.type !== 'object') {
       throw badRequest(`tools.${i}.custom.input_schema.type: Input should be 'object'`);
     }
+    if (custom && tool.strict === true) checkStrictSchema(tool.input_schema, `tools.${i}.custom.input_schema`);
     if (names.has(tool.name)) throw badRequest('tools: Tool names must be unique.');
     names.add(tool.name);
   });
@@ -350,13 +423,103 @@ function checkCacheBreakpoints(body: any): void {
   }
 }
 
-function checkToolChoice(toolChoice: any, model: string): void {
+function checkToolChoice(toolChoice: any, model: string, rules: ModelRules): void {
   const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
-  if (forced && NO_FORCED_TOOL_USE.has(model)) {
+  if (forced && !rules.forcedToolUse) {
     throw badRequest(
       `tool_choice: forced tool use ('${toolChoice.type}') is not supported on ${model}; ` +
         'use strict tools or output_config.format instead',
     );
+  }
+}
+
+/** The request's effort, or the model's default when it names none. */
+const effortOf = (body: any, rules: ModelRules): Effort => body.output_config?.effort ?? rules.defaultEffort;
+
+function checkOutputConfig(config: any): void {
+  if (config === undefined || config === null) return;
+  if (!isObject(config)) throw badRequest('output_config: Input should be an object');
+  for (const field of Object.keys(config)) {
+    if (field !== 'effort' && field !== 'format') throw badRequest(`output_config.${field}: Extra inputs are not permitted`);
+  }
+  if (config.effort !== undefined && config.effort !== null && !EFFORTS.includes(config.effort)) {
+    throw badRequest(`output_config.effort: Input should be ${EFFORTS.map((e) => `'${e}'`).join(', ')}`);
+  }
+  if (config.format !== undefined && config.format !== null) {
+    if (config.format.type !== 'json_schema' || !isObject(config.format.schema)) {
+      throw badRequest("output_config.format: Input should be {type: 'json_schema', schema}");
+    }
+    // JSON outputs take the same schema subset as strict tools (structured-outputs docs)
+    checkStrictSchema(config.format.schema, 'output_config.format.schema');
+  }
+}
+
+/** The thinking setting the model accepts, and an effort it has (docs cited at MODELS). */
+function checkThinking(body: any, rules: ModelRules): void {
+  const { model } = body;
+  const effort = body.output_config?.effort;
+  if (effort && !rules.efforts.includes(effort)) {
+    throw badRequest(
+      rules.efforts.length === 0
+        ? `output_config.effort: ${model} does not support the effort parameter`
+        : `output_config.effort: '${effort}' is not supported on ${model}; use ${rules.efforts.join(', ')}`,
+    );
+  }
+  const { thinking } = body;
+  if (thinking === undefined || thinking === null) return;
+  if (!isObject(thinking) || typeof thinking.type !== 'string') throw badRequest('thinking.type: Field required');
+  if (!rules.thinking.includes(thinking.type as ThinkingType)) {
+    throw badRequest(`thinking.type: '${thinking.type}' is not supported on ${model}; use ${rules.thinking.map((t) => `'${t}'`).join(' or ')}`);
+  }
+  if (thinking.type === 'disabled' && model === 'claude-haiku-5-5' && EFFORTS.indexOf(effortOf(body, rules)) > EFFORTS.indexOf('high')) {
+    throw badRequest(`thinking.type: 'disabled' is supported on ${model} only at effort 'high' or lower`);
+  }
+  if (thinking.type === 'enabled') {
+    const budget = thinking.budget_tokens;
+    if (!Number.isInteger(budget) || budget < 1024 || budget >= body.max_tokens) {
+      throw badRequest('thinking.budget_tokens: must be >= 1024 and less than max_tokens');
+    }
+  }
+}
+
+/**
+ * Strict tools (`strict: true`) and JSON outputs take a subset of JSON Schema; the API refuses the
+ * rest with a 400. The SDK's lib/transform-json-schema.ts encodes the subset (what it keeps is
+ * allowed; what it moves into the description is not): per node `type`, `description`, `title`,
+ * `enum`/`const` of primitives, `anyOf`, `allOf`, `$ref`, `$defs`; objects with `properties`,
+ * `required` and `additionalProperties: false` (required); strings with a supported `format`;
+ * arrays with `items` and `minItems` 0 or 1. The minItems message is the API's
+ * (anthropic-notes.md); the others follow its pattern.
+ */
+const STRICT_KEYWORDS: Record<string, readonly string[]> = {
+  any: ['type', 'description', 'title', 'enum', 'const', 'anyOf', 'allOf', '$ref', '$defs', '$schema'],
+  object: ['properties', 'required', 'additionalProperties'],
+  string: ['format'],
+  array: ['items', 'minItems'],
+};
+const STRICT_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'uri', 'ipv4', 'ipv6', 'uuid']);
+
+function checkStrictSchema(schema: unknown, where: string): void {
+  if (!isObject(schema)) throw badRequest(`${where}: Input should be an object`);
+  const type = typeof schema.type === 'string' ? schema.type : undefined;
+  const allowed = [...STRICT_KEYWORDS.any, ...(type ? (STRICT_KEYWORDS[type] ?? []) : [])];
+  for (const key of Object.keys(schema)) {
+    if (!allowed.includes(key)) throw badRequest(`${where}: For '${type ?? 'untyped'}' type, property '${key}' is not supported`);
+  }
+  if (type === 'object' && schema.additionalProperties !== false) {
+    throw badRequest(`${where}: For 'object' type, 'additionalProperties' must be explicitly set to false`);
+  }
+  if (type === 'array' && schema.minItems !== undefined && schema.minItems !== 0 && schema.minItems !== 1) {
+    throw badRequest(`${where}: For 'array' type, 'minItems' values other than 0 or 1 are not supported`);
+  }
+  if (type === 'string' && schema.format !== undefined && !STRICT_FORMATS.has(schema.format)) {
+    throw badRequest(`${where}: For 'string' type, format '${schema.format}' is not supported`);
+  }
+  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) checkStrictSchema(property, `${where}.properties.${name}`);
+  for (const [name, definition] of Object.entries(isObject(schema.$defs) ? schema.$defs : {})) checkStrictSchema(definition, `${where}.$defs.${name}`);
+  if (schema.items !== undefined) checkStrictSchema(schema.items, `${where}.items`);
+  for (const key of ['anyOf', 'allOf'] as const) {
+    if (Array.isArray(schema[key])) schema[key].forEach((variant: unknown, i: number) => checkStrictSchema(variant, `${where}.${key}.${i}`));
   }
 }
 
@@ -381,7 +544,7 @@ function toTurns(messages: any[]): Turn[] {
 }
 
 /** Tool results must answer exactly the tool calls of the turn before; no prefill on newer models. */
-function checkTurns(messages: any[], model: string): void {
+function checkTurns(messages: any[], rules: ModelRules): void {
   const turns = toTurns(messages);
   turns.forEach((turn, i) => {
     const next = turns[i + 1];
@@ -389,7 +552,7 @@ function checkTurns(messages: any[], model: string): void {
     else if (next) checkToolCallsAnswered(turn, next);
   });
   const last = turns.at(-1);
-  if (last?.role === 'assistant' && !PREFILL_MODELS.has(model)) {
+  if (last?.role === 'assistant' && !rules.prefill) {
     throw badRequest('This model does not support assistant message prefill. The conversation must end with a user message.');
   }
 }
@@ -424,23 +587,27 @@ function idsOf(blocks: any[], type: 'tool_use' | 'tool_result'): string[] {
 
 interface Segment {
   text: string;
+  /** Estimated tokens: the text's, or the thinking a returned thinking block stands for. */
+  tokens: number;
   breakpoint: boolean;
   ttl?: string;
 }
 
+const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
+
 /**
  * The prompt as the API renders it for caching: tools, then system blocks, then message
  * blocks. `cache_control` is left out of the text, so moving a breakpoint does not change a prefix.
+ * A thinking block that comes back costs the thinking it stands for (its text may be empty:
+ * the 5.5 models omit the thinking text by default), known by its signature.
  */
-function promptSegments(body: any): Segment[] {
+function promptSegments(body: any, thoughts: Map<string, number> = new Map()): Segment[] {
   const segments: Segment[] = [];
   const add = (part: any, label: unknown[] = []): void => {
     const { cache_control: cacheControl, ...rest } = isObject(part) ? part : { text: part };
-    segments.push({
-      text: JSON.stringify([...label, rest]),
-      breakpoint: cacheControl?.type === 'ephemeral',
-      ttl: cacheControl?.ttl,
-    });
+    const text = JSON.stringify([...label, rest]);
+    const thought = rest.type === 'thinking' ? thoughts.get(rest.signature) : undefined;
+    segments.push({ text, tokens: thought ?? estimateTokens(text.length), breakpoint: cacheControl?.type === 'ephemeral', ttl: cacheControl?.ttl });
   };
   (Array.isArray(body.tools) ? body.tools : []).forEach((tool: unknown) => add(tool, ['tool']));
   for (const block of typeof body.system === 'string' ? [body.system] : (body.system ?? [])) add(block, ['system']);
@@ -454,10 +621,8 @@ function promptSegments(body: any): Segment[] {
   return segments;
 }
 
-const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
-
-function promptTokens(body: any): number {
-  return estimateTokens(promptSegments(body).reduce((sum, segment) => sum + segment.text.length, 0));
+function promptTokens(body: any, thoughts?: Map<string, number>): number {
+  return promptSegments(body, thoughts).reduce((sum, segment) => sum + segment.tokens, 0);
 }
 
 interface CacheUsage {
@@ -467,55 +632,113 @@ interface CacheUsage {
   createdTtl?: string;
 }
 
+/** How far before a breakpoint the API looks for an earlier cached prefix (prompt-caching docs). */
+const CACHE_LOOKBACK_BLOCKS = 20;
+
 /**
  * The API's prompt caching: each breakpoint's prefix of at least the minimum length is written
- * to the cache (per model); a request reads the longest cached prefix, writes what its last
- * breakpoint adds beyond that, and pays full input only for what follows the last breakpoint.
+ * to the cache (per model). A request reads the longest cached prefix that ends at a breakpoint
+ * or at one of the 20 block boundaries before it (so a conversation cached at its last block on
+ * one turn is read on the next), writes what its last breakpoint adds beyond that, and pays full
+ * input only for what follows the last breakpoint.
  */
-function cacheUsage(body: any, cache: Set<string>, minCacheableTokens: number): CacheUsage {
-  const segments = promptSegments(body);
-  const prefixes: { key: string; tokens: number; ttl?: string }[] = [];
-  let chars = 0;
+function cacheUsage(body: any, cache: Set<string>, minCacheableTokens: number, thoughts: Map<string, number>): CacheUsage {
+  const segments = promptSegments(body, thoughts);
+  const prefixes: { key: string; tokens: number }[] = [];
+  const breakpoints: { index: number; ttl?: string }[] = [];
+  let tokens = 0;
   const hash = createHash('sha256').update(body.model);
-  for (const segment of segments) {
-    chars += segment.text.length;
+  segments.forEach((segment, index) => {
+    tokens += segment.tokens;
     hash.update(segment.text);
-    if (segment.breakpoint) prefixes.push({ key: hash.copy().digest('hex'), tokens: estimateTokens(chars), ttl: segment.ttl });
-  }
-  const total = estimateTokens(chars);
-  const cacheable = prefixes.filter((prefix) => prefix.tokens >= minCacheableTokens);
+    prefixes.push({ key: hash.copy().digest('hex'), tokens });
+    if (segment.breakpoint) breakpoints.push({ index, ttl: segment.ttl });
+  });
+  const cacheable = breakpoints.filter((b) => prefixes[b.index].tokens >= minCacheableTokens);
   const last = cacheable.at(-1);
-  if (!last) return { input: total, created: 0, read: 0 };
-  const read = Math.max(0, ...cacheable.filter((prefix) => cache.has(prefix.key)).map((prefix) => prefix.tokens));
-  for (const prefix of cacheable) cache.add(prefix.key);
-  return { input: total - last.tokens, created: last.tokens - read, read, createdTtl: last.ttl };
+  if (!last) return { input: tokens, created: 0, read: 0 };
+  const lookedAt = cacheable.flatMap((b) => prefixes.slice(Math.max(0, b.index - CACHE_LOOKBACK_BLOCKS + 1), b.index + 1));
+  const read = Math.max(0, ...lookedAt.filter((prefix) => cache.has(prefix.key)).map((prefix) => prefix.tokens));
+  for (const b of cacheable) cache.add(prefixes[b.index].key);
+  const written = prefixes[last.index].tokens;
+  return { input: tokens - written, created: written - read, read, createdTtl: last.ttl };
 }
 
-function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>, cached: CacheUsage): Anthropic.Message {
-  const stopReason = reply.stop_reason ?? (reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
-  const thinkingText = reply.content.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('');
+/** Whether the model thinks on this request: the 5.5 models unless told not to, the others when asked (docs cited at MODELS). */
+function thinks(body: any, rules: ModelRules): boolean {
+  const type = body.thinking?.type;
+  if (type === 'disabled') return false;
+  return rules.thinksByDefault || type === 'adaptive' || type === 'enabled';
+}
+
+function thinkingTokensOf(body: any, reply: Extract<FakeReply, { kind: 'message' }>): number {
+  if (reply.content.length === 0) return 0;
+  if (reply.thinkingTokens !== undefined) return reply.thinkingTokens;
+  const rules = MODELS[body.model];
+  if (thinks(body, rules)) {
+    const typical = THINKING_AT_EFFORT[effortOf(body, rules)];
+    return body.thinking?.type === 'enabled' ? Math.min(typical, body.thinking.budget_tokens) : typical;
+  }
+  return estimateTokens(reply.content.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('').length);
+}
+
+/**
+ * The reply's content within max_tokens. Thinking comes first and counts against max_tokens
+ * (docs: build-with-claude/thinking-troubleshooting, "max_tokens stops"); what does not fit is
+ * cut: a text block at the limit, a tool call (whose input would be incomplete) left out.
+ */
+function fitToMaxTokens(content: ContentBlock[], thinkingTokens: number, maxTokens: number): { content: ContentBlock[]; outputTokens: number; cut: boolean } {
+  const isThinking = (block: ContentBlock) => block.type === 'thinking' || block.type === 'redacted_thinking';
+  const thinkingBlocks = content.filter(isThinking);
+  const visible = content.filter((block) => !isThinking(block));
+  const visibleTokens = (blocks: ContentBlock[]) => (blocks.length === 0 ? 0 : estimateTokens(JSON.stringify(blocks).length));
+  const total = thinkingTokens + visibleTokens(visible);
+  if (total <= maxTokens) return { content, outputTokens: content.length === 0 ? EMPTY_REPLY_TOKENS : total, cut: false };
+  const kept: ContentBlock[] = [...thinkingBlocks];
+  let left = maxTokens - thinkingTokens;
+  for (const block of visible) {
+    const cost = visibleTokens([block]);
+    if (cost <= left) {
+      kept.push(block);
+      left -= cost;
+    } else {
+      if (block.type === 'text' && left > 0) kept.push({ ...block, text: block.text.slice(0, left * 4) });
+      break;
+    }
+  }
+  return { content: kept, outputTokens: maxTokens, cut: true };
+}
+
+function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>, cached: CacheUsage, thoughts: Map<string, number>): Anthropic.Message {
+  const thinkingTokens = thinkingTokensOf(body, reply);
+  // A model that thought returns a thinking block, with its text omitted unless the script has one.
+  const scripted = thinkingTokens > 0 && !reply.content.some((block) => block.type === 'thinking') ? [thinking(''), ...reply.content] : reply.content;
+  const firstThought = scripted.find((block): block is Anthropic.ThinkingBlock => block.type === 'thinking');
+  if (firstThought) thoughts.set(firstThought.signature, Math.max(thinkingTokens, 1));
+  const fitted = fitToMaxTokens(scripted, thinkingTokens, body.max_tokens);
+  const stopReason = reply.stop_reason ?? (fitted.cut ? 'max_tokens' : fitted.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
   const oneHour = cached.createdTtl === '1h';
   return {
     id: newId('msg_01'),
     type: 'message',
     role: 'assistant',
     model: reply.model ?? body.model,
-    content: reply.content,
+    content: fitted.content,
     stop_reason: stopReason,
     stop_sequence: null,
-    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: null } : null,
+    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: reply.refusal?.category ?? null, explanation: reply.refusal?.explanation ?? null } : null,
     container: null,
     diagnostics: null,
     usage: {
       input_tokens: cached.input,
-      output_tokens: estimateTokens(JSON.stringify(reply.content).length),
+      output_tokens: fitted.outputTokens,
       cache_creation_input_tokens: cached.created,
       cache_read_input_tokens: cached.read,
       cache_creation: {
         ephemeral_5m_input_tokens: oneHour ? 0 : cached.created,
         ephemeral_1h_input_tokens: oneHour ? cached.created : 0,
       },
-      output_tokens_details: { thinking_tokens: estimateTokens(thinkingText.length) },
+      output_tokens_details: { thinking_tokens: Math.min(thinkingTokens, body.max_tokens) },
       inference_geo: null,
       server_tool_use: null,
       service_tier: 'standard',
@@ -538,9 +761,14 @@ function sendError(
   type: string,
   message?: string,
   headers: Record<string, string> = {},
+  errorCode?: string,
 ): void {
   const requestId = newId('req_');
-  const error = { type, message: message ?? DEFAULT_ERROR_MESSAGES[type] ?? `Error ${status}` };
+  const error = {
+    type,
+    message: message ?? DEFAULT_ERROR_MESSAGES[type] ?? `Error ${status}`,
+    ...(errorCode && { details: { error_code: errorCode } }),
+  };
   sendJson(res, status, { type: 'error', error, request_id: requestId }, { ...headers, 'request-id': requestId });
 }
 
