@@ -80,6 +80,17 @@ describe('assessment with Claude', () => {
     expect(request.body.tool_choice).toBeUndefined();
   });
 
+  test('save_assessment is a strict tool inside the API\'s schema subset: the bounds zod checks travel in the descriptions', async () => {
+    fake.setScript([reply(toolUse('save_assessment', good))]);
+    await assess(activities(), assessInput());
+    const [tool] = messages()[0].body.tools;
+    expect(tool).toMatchObject({ name: 'save_assessment', strict: true, input_schema: { type: 'object', additionalProperties: false } });
+    const { strengths } = tool.input_schema.properties;
+    expect(strengths.maxItems).toBeUndefined();
+    expect(strengths.description).toMatch(/maxItems/);
+    expect(strengths.items.minLength).toBeUndefined();
+  });
+
   test('an invalid answer gets one repair round that names what was wrong', async () => {
     fake.setScript([
       reply(toolUse('save_assessment', { verdict: 'great', strengths: ['one'], weaknesses: [], suggestions: ['a', 'b'] })),

@@ -1,9 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
 import { AssessmentContentSchema } from '../assessment';
 import type { MetricsWithUnits } from '../metricsWithUnits';
 import { recentText } from '../discovery';
 import type { RecentStrategy } from '../memory';
+import { strictInputSchema } from './strictSchema';
 
 /**
  * The assessment prompt (spec §7), built from typed results with their units (spec §8 #6):
@@ -25,7 +25,7 @@ Record your judgement by calling save_assessment once: the verdict and 2–4 str
 export const SAVE_ASSESSMENT_TOOL: Anthropic.Tool = {
   name: 'save_assessment',
   description: 'Records the assessment: verdict, strengths, weaknesses and suggestions (2–4 sentences each).',
-  input_schema: (({ $schema: _, ...schema }) => schema)(z.toJSONSchema(AssessmentContentSchema)) as Anthropic.Tool['input_schema'],
+  input_schema: strictInputSchema(AssessmentContentSchema),
   strict: true,
 };
 
