@@ -8,6 +8,7 @@ import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/a
 import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { AssessmentSchema } from '../../src/llm/assessment';
+import { ASSESS_CAPS } from '../../src/llm/claude/assessor';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
@@ -47,7 +48,8 @@ const assessInput = (over: Partial<AssessInput> = {}): AssessInput => ({
 });
 
 const good = { verdict: 'mediocre', strengths: ['Accuracy 54.32% is 6.21 pp over chance.', 'Return 7.34% beats buy-and-hold by 5.24 pp.'], weaknesses: ['41 trades is little evidence.', 'Training loss fell only 19.8%.'], suggestions: ['Widen the validation period.', 'Try a volatility filter.'] };
-const reply = (...content: ReturnType<typeof text>[]): FakeReply => ({ kind: 'message', content });
+type MessageReply = Extract<FakeReply, { kind: 'message' }>;
+const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });
 const messages = () => fake.requests.filter((r) => r.path === '/v1/messages');
 
 function assess(acts: ReturnType<typeof activities>, input: AssessInput) {
@@ -85,10 +87,12 @@ describe('assessment with Claude', () => {
     await assess(activities(), assessInput());
     const [tool] = messages()[0].body.tools;
     expect(tool).toMatchObject({ name: 'save_assessment', strict: true, input_schema: { type: 'object', additionalProperties: false } });
-    const { strengths } = tool.input_schema.properties;
+    const schema = tool.input_schema;
+    const resolve = (node: { $ref?: string }) => (node.$ref ? schema.$defs[node.$ref.split('/').at(-1)!] : node);
+    const strengths = resolve(schema.properties.strengths);
     expect(strengths.maxItems).toBeUndefined();
     expect(strengths.description).toMatch(/maxItems/);
-    expect(strengths.items.minLength).toBeUndefined();
+    expect(resolve(strengths.items).minLength).toBeUndefined();
   });
 
   test('an invalid answer gets one repair round that names what was wrong', async () => {
@@ -115,6 +119,23 @@ describe('assessment with Claude', () => {
     expect((failure.details?.[0] as LlmUsage).outputTokens).toBeGreaterThan(0);
     expect(messages()[1].body.messages.at(-1).content).toMatch(/^The assessment was not saved/);
     expect(fs.existsSync(path.join(folders.strategiesDir, 'rsi_adx_trend_filter', 'assessment.json'))).toBe(false);
+  });
+
+  test('the request leaves thinking to the model, at medium effort, with room for the thinking in max_tokens', async () => {
+    fake.setScript([reply(toolUse('save_assessment', good))]);
+    const result = await assess(activities(), assessInput({ model: 'claude-sonnet-5-5' }));
+    expect(result.verdict).toBe('mediocre');
+    const [request] = messages();
+    expect(request.body.thinking).toBeUndefined();
+    expect(request.body.output_config).toEqual({ effort: 'medium' });
+    expect(messages()).toHaveLength(1);
+  });
+
+  test('a reply that spent max_tokens thinking is asked for the call, told it was cut off', async () => {
+    fake.setScript([{ ...reply(toolUse('save_assessment', good)), thinkingTokens: ASSESS_CAPS.maxOutputTokens }, reply(toolUse('save_assessment', good))]);
+    const result = await assess(activities(), assessInput());
+    expect(result.verdict).toBe('mediocre');
+    expect(messages()[1].body.messages.at(-1).content).toMatch(/cut off at the limit of 8000 output tokens/);
   });
 
   test('a model that answers with the JSON as text is understood', async () => {

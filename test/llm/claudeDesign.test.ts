@@ -6,12 +6,14 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
-import { costUsd, type LlmUsage } from '../../src/domain/models';
+import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { DESIGN_CAPS } from '../../src/llm/claude/designer';
+import { createClaudeClient } from '../../src/llm/claude/config';
+import { DESIGN_CAPS, designWithClaude } from '../../src/llm/claude/designer';
+import type { ClaudeRun } from '../../src/llm/claude/run';
 import { validateStrategyFile } from '../../src/strategy/validate';
-import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
 /**
@@ -153,10 +155,11 @@ describe('the design loop', () => {
     // the second cycle remembers the first
     expect(bodies[1].messages[0].content).toContain(one.strategyName);
 
-    // the static system prompt is written to the cache once and read by the next cycle
-    expect(one.usage.cacheWriteTokens).toBeGreaterThan(1024);
-    expect(two.usage.cacheReadTokens).toBe(one.usage.cacheWriteTokens);
-    expect(two.usage.cacheWriteTokens).toBe(0);
+    // the static system prompt is written to the cache once and read by the next cycle, which
+    // writes only its own turn (the conversation is cached too, for the calls that follow)
+    expect(one.usage.cacheWriteTokens).toBeGreaterThan(4096);
+    expect(two.usage.cacheReadTokens).toBeGreaterThan(4096);
+    expect(two.usage.cacheWriteTokens).toBeLessThan(one.usage.cacheWriteTokens - 4096);
   });
 
   test('a reply without a tool call gets a nudge, and the discovery tools answer', async () => {
@@ -192,6 +195,45 @@ describe('the design loop', () => {
   });
 });
 
+describe('thinking and max_tokens', () => {
+  test('each model thinks as it does by default: no thinking setting, medium effort where the model takes it, room for the thinking in max_tokens', async () => {
+    fake.setScript([save(goodConfig()), save(goodConfig())]);
+    const sonnet = await design(activities(), input({ model: 'claude-sonnet-5-5' })).result;
+    await design(activities(), input({ model: 'claude-haiku-4-5' })).result;
+    const [first, second] = requestsTo().map((r) => r.body);
+    expect(first.thinking).toBeUndefined();
+    expect(first.output_config).toEqual({ effort: 'medium' });
+    // Haiku 4.5 has no effort parameter: the API would refuse one
+    expect(second.output_config).toBeUndefined();
+    // one call: the thinking and the save fitted in max_tokens
+    expect(requestsTo()).toHaveLength(2);
+    expect(sonnet.usage.outputTokens).toBeGreaterThan(THINKING_AT_EFFORT.medium);
+  });
+
+  test('a max_tokens above what the SDK allows a non-streaming call without a timeout (21,333) is sent, not refused by the SDK', async () => {
+    fake.setScript([save(goodConfig())]);
+    const model = 'claude-sonnet-5-5';
+    const run: ClaudeRun = { client: createClaudeClient(claude()), model, transcriptsDir, attempt: 1, spent: noUsage(model), heartbeat: () => {}, signal: new AbortController().signal };
+    await designWithClaude(input(), run, { strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, caps: { ...DESIGN_CAPS, maxOutputTokens: 32_000 } });
+    expect(requestsTo()[0].body.max_tokens).toBe(32_000);
+  });
+
+  test('a reply that spent max_tokens thinking is asked again, told it was cut off', async () => {
+    fake.setScript([{ ...save(goodConfig()), thinkingTokens: DESIGN_CAPS.maxOutputTokens }, save(goodConfig())]);
+    const designed = await design(activities(), input()).result;
+    expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
+    expect(requestsTo()[1].body.messages.at(-1).content).toMatch(/cut off at the limit of 16000 output tokens/);
+  });
+
+  test('a tool call cut off at max_tokens is answered as cut off, not run with its incomplete input', async () => {
+    fake.setScript([{ ...reply(toolUse('save_strategy_config', { name: 'rsi_adx_swing' })), stop_reason: 'max_tokens' }, save(goodConfig())]);
+    await design(activities(), input()).result;
+    const [cut] = toolResultsIn(1);
+    expect(cut.is_error).toBe(true);
+    expect(cut.content).toMatch(/cut off at the limit of 16000 output tokens/);
+  });
+});
+
 describe('one strategy per cycle', () => {
   test('a reply with two saves keeps the first and refuses the second', async () => {
     fake.setScript([reply(toolUse('save_strategy_config', { name: 'first_try', config: goodConfig(), description: 'one' }), toolUse('save_strategy_config', { name: 'second_try', config: goodConfig(), description: 'two' }))]);
@@ -211,7 +253,7 @@ describe('caps end a design that does not converge', () => {
     expect(failure.message).toMatch(/did not save a valid strategy within the cap of 10 calls; the last validation said: fuzzy_sets\.atr_14/);
     expect(requestsTo()).toHaveLength(10);
     const spent = failure.details?.[0] as LlmUsage;
-    expect(spent.inputTokens).toBeGreaterThan(0);
+    expect(spent.cacheWriteTokens).toBeGreaterThan(0);
     expect(spent.costUsd).toBeGreaterThan(0);
   });
 
@@ -243,7 +285,7 @@ describe('retries', () => {
     fake.setScript([save(goodConfig())]);
     const cycle = input();
     const designed = await design(activities(), cycle, { attempt: 3, heartbeatDetails: { percent: 0, step: 'turn 2', usage: earlier } }).result;
-    expect(designed.usage.inputTokens).toBeGreaterThan(earlier.inputTokens);
+    expect(designed.usage.inputTokens + designed.usage.cacheWriteTokens).toBeGreaterThan(earlier.inputTokens);
     expect(designed.usage.costUsd).toBeGreaterThan(earlier.costUsd);
     expect(fs.existsSync(path.join(transcriptsDir, cycle.cycleId, 'design-attempt3.json'))).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { claudeConfigFromEnv } from '../../src/llm/claude/config';
 import { retryAfterMs } from '../../src/llm/claude/failures';
+import { replyTimeoutMs } from '../../src/llm/claude/modelSettings';
 import { designSystemPrompt, designUserPrompt, TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { assessUserPrompt } from '../../src/llm/claude/assessPrompt';
 import { DESIGN_TOOLS } from '../../src/llm/claude/designTools';
@@ -81,6 +82,13 @@ describe('retry-after', () => {
     expect(retryAfterMs(headers({ 'retry-after': 'soon' }))).toBeUndefined();
     expect(retryAfterMs(headers({}))).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+});
+
+describe('the timeout of a call', () => {
+  test('gives a reply of max_tokens the time the SDK assumes it takes (an hour for 128,000 tokens), never less than the client\'s timeout', () => {
+    expect(replyTimeoutMs(16_000, 300_000)).toBe(450_000);
+    expect(replyTimeoutMs(8_000, 300_000)).toBe(300_000);
   });
 });
 

@@ -7,7 +7,8 @@ import { AssessmentContentSchema, writeAssessment, type AssessmentContent } from
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
-import { CapReached, Conversation, type Caps } from './conversation';
+import { CapReached, Conversation, cutOff, type Caps } from './conversation';
+import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
 /**
@@ -16,7 +17,15 @@ import type { ClaudeRun } from './run';
  * An answer that does not match the schema gets one repair round with what was wrong, then
  * the phase fails for good. The assessment is saved with the model that answered.
  */
-export const ASSESS_CAPS: Caps = { maxTurns: 2, maxInputTokens: 30_000, maxOutputTokens: 2048 };
+export const ASSESS_CAPS: Caps = { maxTurns: 3, maxInputTokens: 30_000, maxOutputTokens: 8_000 };
+
+/**
+ * Medium effort: judging a handful of numbers needs some thought, not a long one. The answer is
+ * a few hundred tokens; max_tokens leaves the thinking before it (a few thousand tokens at
+ * medium) room twice over. A third call is for one follow-up beyond the repair round: a reply
+ * cut off at max_tokens.
+ */
+const ASSESS_EFFORT: Effort = 'medium';
 
 const RECENT_FOR_COMPARISON = 5;
 
@@ -44,9 +53,15 @@ function answerOf(reply: Anthropic.Message): Answer {
   return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`) };
 }
 
-/** The repair turn: every tool call answered (the API requires it), the problems named. */
-function repairTurn(reply: Anthropic.Message, problems: string[]): Anthropic.MessageParam['content'] {
-  const request = `The assessment was not saved: ${problems.join('; ')}. Call save_assessment again with a verdict (promising, mediocre or poor) and 2–4 non-empty sentences each for strengths, weaknesses and suggestions.`;
+/**
+ * The turn after a reply that saved no assessment: every tool call answered (the API requires
+ * it); a reply cut off at max_tokens is asked for the call, any other is told what was wrong.
+ */
+function followUp(reply: Anthropic.Message, problems: string[], caps: Caps): Anthropic.MessageParam['content'] {
+  const request =
+    reply.stop_reason === 'max_tokens'
+      ? `${cutOff(caps)} before the assessment was saved. Call save_assessment now, with less deliberation.`
+      : `The assessment was not saved: ${problems.join('; ')}. Call save_assessment again with a verdict (promising, mediocre or poor) and 2–4 non-empty sentences each for strengths, weaknesses and suggestions.`;
   const calls = reply.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
   if (calls.length === 0) return request;
   return calls.map((call) => ({ type: 'tool_result' as const, tool_use_id: call.id, content: request, is_error: true }));
@@ -56,7 +71,7 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
   const { strategiesDir, caps = ASSESS_CAPS } = options;
   const { model } = run;
   const metrics = metricsWithUnits(input.training, input.backtest);
-  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'assessment', system: assessSystemPrompt(), tools: [SAVE_ASSESSMENT_TOOL], caps });
+  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'assessment', system: assessSystemPrompt(), tools: [SAVE_ASSESSMENT_TOOL], caps, effort: ASSESS_EFFORT });
   let yaml: string | undefined;
   try {
     yaml = fs.readFileSync(strategyFile(input.strategyName, strategiesDir), 'utf8');
@@ -67,6 +82,8 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
 
   let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent });
   let problems: string[] = [];
+  let repaired = false;
+  const noAssessment = (why: string) => ApplicationFailure.nonRetryable(`${model} gave no valid assessment ${why}: ${problems.join('; ')}`, 'InvalidAssessment', conversation.usage);
   try {
     for (;;) {
       const reply = await conversation.ask(next);
@@ -80,10 +97,15 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
         return AssessResultSchema.parse({ verdict: answer.content.verdict, assessmentPath, offline: false, usage: conversation.usage });
       }
       problems = answer.problems;
-      next = repairTurn(reply, problems);
+      // one repair round for a wrong answer; a reply cut off at max_tokens was no answer yet
+      if (reply.stop_reason !== 'max_tokens') {
+        if (repaired) throw noAssessment('after a repair round');
+        repaired = true;
+      }
+      next = followUp(reply, problems, caps);
     }
   } catch (err) {
     if (!(err instanceof CapReached)) throw err;
-    throw ApplicationFailure.nonRetryable(`${model} gave no valid assessment after a repair round: ${problems.join('; ')}`, 'InvalidAssessment', conversation.usage);
+    throw noAssessment(`within ${err.message}`);
   }
 }

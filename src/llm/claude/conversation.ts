@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmUsage } from '../../domain/models';
 import { claudeFailure } from './failures';
+import { outputConfig, replyTimeoutMs, type Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 import { Transcript } from './transcript';
 import { fullPriceInputTokens, sumUsage, usageOfReply } from './usage';
@@ -13,8 +14,12 @@ import { fullPriceInputTokens, sumUsage, usageOfReply } from './usage';
  */
 export interface Caps {
   maxTurns: number;
-  /** Input tokens over all calls, cache writes included, cache reads not (see fullPriceInputTokens). */
+  /**
+   * Input tokens over all calls, cache writes included, cache reads not (see fullPriceInputTokens).
+   * With the conversation cached, this is about the length the conversation grew to.
+   */
   maxInputTokens: number;
+  /** max_tokens of each call: thinking counts against it, so it leaves room for thinking and the answer. */
   maxOutputTokens: number;
 }
 
@@ -25,7 +30,11 @@ export interface ConversationOptions {
   system: Anthropic.TextBlockParam[];
   tools: Anthropic.Tool[];
   caps: Caps;
+  effort: Effort;
 }
+
+/** The start of what a follow-up says about a reply that ended at max_tokens. */
+export const cutOff = (caps: Caps): string => `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens`;
 
 /** A cap stopped the conversation; the caller says what was left undone. */
 export class CapReached extends Error {}
@@ -49,7 +58,7 @@ export class Conversation {
 
   /** Sends a user turn and returns Claude's reply, which becomes part of the conversation. */
   async ask(content: Anthropic.MessageParam['content']): Promise<Anthropic.Message> {
-    const { system, tools, caps } = this.options;
+    const { system, tools, caps, effort } = this.options;
     const { client, model, heartbeat, signal } = this.run;
     const { transcript } = this;
     if (this.turns >= caps.maxTurns) throw new CapReached(`the cap of ${caps.maxTurns} calls`);
@@ -57,13 +66,26 @@ export class Conversation {
     this.messages.push({ role: 'user', content });
     this.turns++;
     // a copy of the turns so far: the transcript keeps each request as it was sent
-    const request: Anthropic.MessageCreateParamsNonStreaming = { model, max_tokens: caps.maxOutputTokens, system, tools, messages: [...this.messages] };
+    const config = outputConfig(model, effort);
+    const request: Anthropic.MessageCreateParamsNonStreaming = {
+      model,
+      max_tokens: caps.maxOutputTokens,
+      ...(config && { output_config: config }),
+      // The conversation so far is cached (automatic caching: the breakpoint moves to the last
+      // block), so each call pays full price only for what the previous reply and this turn
+      // added. Thinking that comes back with a tool loop's replies is input too: re-sent at full
+      // price, a ten-call design would pay for the first turns ten times.
+      cache_control: { type: 'ephemeral' },
+      system,
+      tools,
+      messages: [...this.messages],
+    };
     const step = `turn ${this.turns}/${caps.maxTurns}: waiting for ${model}`;
     heartbeat(step, this.usage);
     const beat = setInterval(() => heartbeat(step, this.usage), HEARTBEAT_MS);
     let reply: Anthropic.Message;
     try {
-      reply = await client.messages.create(request, { signal });
+      reply = await client.messages.create(request, { signal, timeout: replyTimeoutMs(caps.maxOutputTokens, client.timeout) });
     } catch (err) {
       transcript.record(request, { error: err instanceof Error ? err.message : String(err) });
       throw claudeFailure(err, model, this.usage);

@@ -8,9 +8,10 @@ import { strategyFile } from '../../strategy/files';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
 import { availableMarkets } from '../discovery';
 import { recentStrategies } from '../memory';
-import { CapReached, Conversation, type Caps } from './conversation';
+import { CapReached, Conversation, cutOff, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
+import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
 /**
@@ -18,7 +19,15 @@ import type { ClaudeRun } from './run';
  * strategy is saved, or fails for good when a cap is reached, with the validator's last
  * problems. A retried attempt for a cycle that already saved a strategy returns that one.
  */
-export const DESIGN_CAPS: Caps = { maxTurns: 10, maxInputTokens: 50_000, maxOutputTokens: 4096 };
+export const DESIGN_CAPS: Caps = { maxTurns: 10, maxInputTokens: 50_000, maxOutputTokens: 16_000 };
+
+/**
+ * Medium effort: a design is a few hundred tokens of YAML after some thought, not a long
+ * derivation. Sonnet 5.5 would default to high; Opus 5.5 and Haiku 5.5 default to medium.
+ * max_tokens leaves the thinking that counts against it (a few thousand tokens at medium) room
+ * several times over beside a save call of about 1,000 tokens.
+ */
+const DESIGN_EFFORT: Effort = 'medium';
 
 /** How many recent strategies the prompt carries: enough to steer, few enough to stay cheap. */
 const MEMORY = 8;
@@ -40,10 +49,16 @@ function result(record: DesignRecord, strategiesDir: string, usage: LlmUsage): D
   });
 }
 
-function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message): Anthropic.ToolResultBlockParam[] {
+/**
+ * Every tool call answered (the API requires it). A reply that ended at max_tokens may end in a
+ * call whose input was cut short: that one is answered as cut off instead of being run.
+ */
+function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message, caps: Caps): Anthropic.ToolResultBlockParam[] {
+  const last = reply.content.at(-1);
   return reply.content.flatMap((block) => {
     if (block.type !== 'tool_use') return [];
-    const outcome = toolbox.run(block.name, block.input);
+    const cut = reply.stop_reason === 'max_tokens' && block === last;
+    const outcome = cut ? { content: `${cutOff(caps)} before this call was complete. Send it again, with less text around it.`, isError: true } : toolbox.run(block.name, block.input);
     return [{ type: 'tool_result' as const, tool_use_id: block.id, content: outcome.content, ...(outcome.isError && { is_error: true }) }];
   });
 }
@@ -51,7 +66,7 @@ function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message): Anthropi
 /** What to say when Claude answered without calling a tool. */
 function nudge(reply: Anthropic.Message, caps: Caps): string {
   if (reply.stop_reason === 'max_tokens') {
-    return `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens before a tool call. Call save_strategy_config directly, with less text around it.`;
+    return `${cutOff(caps)} before a tool call. Call save_strategy_config directly, with less text around it.`;
   }
   return 'No strategy is saved yet, and only a saved strategy ends the design. Save your strategy with save_strategy_config (it validates), and fix whatever it reports.';
 }
@@ -72,7 +87,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
     strategiesDir,
     dataDir,
   });
-  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'design', system: designSystemPrompt(), tools: DESIGN_TOOLS, caps });
+  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'design', system: designSystemPrompt(), tools: DESIGN_TOOLS, caps, effort: DESIGN_EFFORT });
 
   let next: Anthropic.MessageParam['content'] = designUserPrompt({
     input,
@@ -85,7 +100,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
       if (reply.stop_reason === 'refusal') {
         throw ApplicationFailure.nonRetryable(`${model} declined to design a strategy for this brief; rephrase the brief`, 'LlmRejected', conversation.usage);
       }
-      const results = toolResults(toolbox, reply);
+      const results = toolResults(toolbox, reply, caps);
       if (toolbox.saved) return result(toolbox.saved, strategiesDir, conversation.usage);
       next = results.length > 0 ? results : nudge(reply, caps);
     }
