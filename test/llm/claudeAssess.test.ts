@@ -138,6 +138,20 @@ describe('assessment with Claude', () => {
     expect(messages()[1].body.messages.at(-1).content).toMatch(/cut off at the limit of 8000 output tokens/);
   });
 
+  test('an empty reply is never sent back, and is no wrong answer: Claude is asked to continue, and a wrong answer after it still gets its repair round', async () => {
+    fake.setScript([
+      { kind: 'message', content: [] },
+      reply(toolUse('save_assessment', { ...good, verdict: 'great' })),
+      reply(toolUse('save_assessment', good)),
+    ]);
+    const result = await assess(activities(), assessInput());
+    expect(result.verdict).toBe('mediocre');
+    const [, second, third] = messages().map((r) => r.body.messages);
+    expect(second.map((m: { role: string }) => m.role)).toEqual(['user', 'user']);
+    expect(second.at(-1).content).toMatch(/^Please continue/);
+    expect(third.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: true });
+  });
+
   test('a model that answers with the JSON as text is understood', async () => {
     fake.setScript([reply(text(`Here is my assessment:\n\`\`\`json\n${JSON.stringify(good)}\n\`\`\``))]);
     const result = await assess(activities(), assessInput());

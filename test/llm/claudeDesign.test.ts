@@ -195,6 +195,20 @@ describe('the design loop', () => {
   });
 });
 
+describe('empty replies', () => {
+  test('an empty reply after tool results is never sent back: a new user turn asks Claude to continue', async () => {
+    fake.setScript([reply(toolUse('validate_strategy_config', { config: goodConfig() })), { kind: 'message', content: [] }, save(goodConfig())]);
+    const designed = await design(activities(), input()).result;
+    expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
+    expect(requestsTo()).toHaveLength(3);
+    const sent = requestsTo()[2].body.messages;
+    expect(sent.every((m: { content: unknown[] | string }) => m.content.length > 0)).toBe(true);
+    // the tool results, then the continuation in a new user message (handling-stop-reasons docs)
+    expect(sent.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'user']);
+    expect(sent.at(-1).content).toMatch(/^Please continue/);
+  });
+});
+
 describe('thinking and max_tokens', () => {
   test('each model thinks as it does by default: no thinking setting, medium effort where the model takes it, room for the thinking in max_tokens', async () => {
     fake.setScript([save(goodConfig()), save(goodConfig())]);

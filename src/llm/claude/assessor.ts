@@ -7,7 +7,7 @@ import { AssessmentContentSchema, writeAssessment, type AssessmentContent } from
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
-import { CapReached, Conversation, cutOff, type Caps } from './conversation';
+import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
@@ -22,8 +22,8 @@ export const ASSESS_CAPS: Caps = { maxTurns: 3, maxInputTokens: 30_000, maxOutpu
 /**
  * Medium effort: judging a handful of numbers needs some thought, not a long one. The answer is
  * a few hundred tokens; max_tokens leaves the thinking before it (a few thousand tokens at
- * medium) room twice over. A third call is for one follow-up beyond the repair round: a reply
- * cut off at max_tokens.
+ * medium) room twice over. A third call is for one follow-up beyond the repair round: an
+ * empty reply, or one cut off at max_tokens.
  */
 const ASSESS_EFFORT: Effort = 'medium';
 
@@ -53,15 +53,21 @@ function answerOf(reply: Anthropic.Message): Answer {
   return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`) };
 }
 
+/** A reply that is no answer yet, rather than a wrong one: it gets a follow-up, not the repair round. */
+const unanswered = (reply: Anthropic.Message) => reply.stop_reason === 'max_tokens' || reply.content.length === 0;
+
 /**
  * The turn after a reply that saved no assessment: every tool call answered (the API requires
- * it); a reply cut off at max_tokens is asked for the call, any other is told what was wrong.
+ * it); an empty reply is asked to continue, a reply cut off at max_tokens is asked for the call,
+ * any other is told what was wrong.
  */
 function followUp(reply: Anthropic.Message, problems: string[], caps: Caps): Anthropic.MessageParam['content'] {
   const request =
     reply.stop_reason === 'max_tokens'
       ? `${cutOff(caps)} before the assessment was saved. Call save_assessment now, with less deliberation.`
-      : `The assessment was not saved: ${problems.join('; ')}. Call save_assessment again with a verdict (promising, mediocre or poor) and 2–4 non-empty sentences each for strengths, weaknesses and suggestions.`;
+      : reply.content.length === 0
+        ? continuePrompt('record your judgement by calling save_assessment.')
+        : `The assessment was not saved: ${problems.join('; ')}. Call save_assessment again with a verdict (promising, mediocre or poor) and 2–4 non-empty sentences each for strengths, weaknesses and suggestions.`;
   const calls = reply.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
   if (calls.length === 0) return request;
   return calls.map((call) => ({ type: 'tool_result' as const, tool_use_id: call.id, content: request, is_error: true }));
@@ -97,8 +103,8 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
         return AssessResultSchema.parse({ verdict: answer.content.verdict, assessmentPath, offline: false, usage: conversation.usage });
       }
       problems = answer.problems;
-      // one repair round for a wrong answer; a reply cut off at max_tokens was no answer yet
-      if (reply.stop_reason !== 'max_tokens') {
+      // one repair round for a wrong answer; an empty or cut-off reply was no answer yet
+      if (!unanswered(reply)) {
         if (repaired) throw noAssessment('after a repair round');
         repaired = true;
       }

@@ -33,6 +33,9 @@ export interface ConversationOptions {
   effort: Effort;
 }
 
+/** What an empty reply gets: the docs' continuation prompt (see ask), with what is still to do. */
+export const continuePrompt = (task: string): string => `Please continue: ${task}`;
+
 /** The start of what a follow-up says about a reply that ended at max_tokens. */
 export const cutOff = (caps: Caps): string => `Your reply was cut off at the limit of ${caps.maxOutputTokens} output tokens`;
 
@@ -97,7 +100,12 @@ export class Conversation {
     this.usage = sumUsage(this.usage, used);
     this.inputTokensSpent += fullPriceInputTokens(used);
     heartbeat(`turn ${this.turns}/${caps.maxTurns}: answered (${reply.stop_reason})`, this.usage);
-    this.messages.push({ role: 'assistant', content: reply.content });
+    // An empty reply (content [] with end_turn, most often right after tool results) is not
+    // kept: the API refuses an empty assistant turn anywhere but last. The docs' remedy is a
+    // continuation prompt in a new user message, never the empty turn sent back as it was
+    // (platform.claude.com/docs/en/build-with-claude/handling-stop-reasons, "Empty responses
+    // with end_turn"); the API merges that message with the user turn before it.
+    if (reply.content.length > 0) this.messages.push({ role: 'assistant', content: reply.content });
     return reply;
   }
 }

@@ -8,7 +8,7 @@ import { strategyFile } from '../../strategy/files';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
 import { availableMarkets } from '../discovery';
 import { recentStrategies } from '../memory';
-import { CapReached, Conversation, cutOff, type Caps } from './conversation';
+import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
 import type { Effort } from './modelSettings';
@@ -68,6 +68,7 @@ function nudge(reply: Anthropic.Message, caps: Caps): string {
   if (reply.stop_reason === 'max_tokens') {
     return `${cutOff(caps)} before a tool call. Call save_strategy_config directly, with less text around it.`;
   }
+  if (reply.content.length === 0) return continuePrompt('the design ends only when save_strategy_config has saved a valid strategy.');
   return 'No strategy is saved yet, and only a saved strategy ends the design. Save your strategy with save_strategy_config (it validates), and fix whatever it reports.';
 }
 
