@@ -145,6 +145,8 @@ export const NON_RETRYABLE_ERRORS = [
   'NoData',
   'ServiceRejected',
   'LlmRejected',
+  'LlmRefused',
+  'LlmSpendLimit',
   'DesignGaveUp',
   'InvalidAssessment',
   'ServiceProtocolError',

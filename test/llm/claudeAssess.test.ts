@@ -152,6 +152,20 @@ describe('assessment with Claude', () => {
     expect(third.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: true });
   });
 
+  test('a refusal ends the phase for good with the reason the API gave: no repair turn into the refused context', async () => {
+    fake.setScript([
+      { kind: 'message', content: [], stop_reason: 'refusal', refusal: { category: 'general_harms', explanation: 'This request looks like market manipulation.' } },
+      reply(toolUse('save_assessment', good)),
+    ]);
+    const err = await assess(activities(), assessInput()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    const failure = err as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'LlmRefused', nonRetryable: true });
+    expect(failure.message).toBe('claude-haiku-5-5 declined to assess rsi_adx_trend_filter (general_harms: This request looks like market manipulation.); assess it with another --model, or offline');
+    expect((failure.details?.[0] as LlmUsage).model).toBe('claude-haiku-5-5');
+    expect(messages()).toHaveLength(1);
+  });
+
   test('a model that answers with the JSON as text is understood', async () => {
     fake.setScript([reply(text(`Here is my assessment:\n\`\`\`json\n${JSON.stringify(good)}\n\`\`\``))]);
     const result = await assess(activities(), assessInput());

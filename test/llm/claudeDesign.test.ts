@@ -195,6 +195,16 @@ describe('the design loop', () => {
   });
 });
 
+describe('refusals', () => {
+  test('a refused design is final, says why and what to do, and asks nothing more in the refused context', async () => {
+    fake.setScript([{ kind: 'message', content: [text('I can not help with that.')], stop_reason: 'refusal', refusal: { category: 'cyber', explanation: 'The brief asks for an exploit.' } }, save(goodConfig())]);
+    const failure = await failureOf(design(activities(), input({ brief: 'front-run the exchange matching engine' })).result);
+    expect(failure).toMatchObject({ type: 'LlmRefused', nonRetryable: true });
+    expect(failure.message).toBe('claude-sonnet-5-5 declined to design a strategy for this brief (cyber: The brief asks for an exploit.); rephrase the brief, or pick another --model');
+    expect(requestsTo()).toHaveLength(1);
+  });
+});
+
 describe('empty replies', () => {
   test('an empty reply after tool results is never sent back: a new user turn asks Claude to continue', async () => {
     fake.setScript([reply(toolUse('validate_strategy_config', { config: goodConfig() })), { kind: 'message', content: [] }, save(goodConfig())]);

@@ -75,7 +75,7 @@ export interface FakeAnthropic {
   requests: FakeRequest[];
   /** Requests whose client went away before an answer. */
   readonly aborted: number;
-  /** Replaces the script; the index given to a script function starts again at 0. */
+  /** Replaces the script, and forgets refused conversations; the index given to a script function starts again at 0. */
   setScript(script: Script): void;
   close(): Promise<void>;
 }
@@ -304,6 +304,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     setScript(next) {
       script = next;
       scriptIndex = 0;
+      refused.length = 0;
     },
     close() {
       closing = true;

@@ -8,6 +8,7 @@ import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
+import { refusalFailure } from './failures';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
@@ -15,7 +16,8 @@ import type { ClaudeRun } from './run';
  * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
  * `save_assessment` tool call (or, from a model that skips tools, the same JSON as text).
  * An answer that does not match the schema gets one repair round with what was wrong, then
- * the phase fails for good. The assessment is saved with the model that answered.
+ * the phase fails for good (`InvalidAssessment`); so does a refusal, at once (`LlmRefused`). The
+ * assessment is saved with the model that answered.
  */
 export const ASSESS_CAPS: Caps = { maxTurns: 3, maxInputTokens: 30_000, maxOutputTokens: 8_000 };
 
@@ -93,6 +95,7 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
   try {
     for (;;) {
       const reply = await conversation.ask(next);
+      if (reply.stop_reason === 'refusal') throw refusalFailure(reply, `assess ${input.strategyName}`, 'assess it with another --model, or offline', conversation.usage);
       const answer = answerOf(reply);
       if (answer.ok) {
         const assessmentPath = writeAssessment(

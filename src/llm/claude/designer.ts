@@ -11,6 +11,7 @@ import { recentStrategies } from '../memory';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
+import { refusalFailure } from './failures';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
@@ -98,9 +99,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
   try {
     for (;;) {
       const reply = await conversation.ask(next);
-      if (reply.stop_reason === 'refusal') {
-        throw ApplicationFailure.nonRetryable(`${model} declined to design a strategy for this brief; rephrase the brief`, 'LlmRejected', conversation.usage);
-      }
+      if (reply.stop_reason === 'refusal') throw refusalFailure(reply, 'design a strategy for this brief', 'rephrase the brief, or pick another --model', conversation.usage);
       const results = toolResults(toolbox, reply, caps);
       if (toolbox.saved) return result(toolbox.saved, strategiesDir, conversation.usage);
       next = results.length > 0 ? results : nudge(reply, caps);

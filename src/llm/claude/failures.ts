@@ -57,3 +57,14 @@ export function claudeFailure(err: unknown, model: string, spent: LlmUsage): Err
   }
   return ApplicationFailure.nonRetryable(refusal(err.status, model, apiMessage), 'LlmRejected', spent);
 }
+
+/**
+ * The model declined (stop_reason 'refusal'). Final: a turn appended to a refused conversation
+ * is refused again, and the docs' remedies are another context or another model
+ * (platform.claude.com/docs/en/build-with-claude/handling-stop-reasons, "refusal"). The reason
+ * is the API's own, from stop_details.
+ */
+export function refusalFailure(reply: Anthropic.Message, what: string, advice: string, spent: LlmUsage): ApplicationFailure {
+  const why = [reply.stop_details?.category, reply.stop_details?.explanation].filter(Boolean).join(': ');
+  return ApplicationFailure.nonRetryable(`${reply.model} declined to ${what}${why ? ` (${why})` : ''}; ${advice}`, 'LlmRefused', spent);
+}
