@@ -7,11 +7,13 @@ import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
 /**
  * `strategies/<name>/assessment.json` (spec §7), written by the offline assessor and by
- * Claude's. The content an assessor decides is a schema of its own: it is what Claude's
- * `save_assessment` tool answers, checked before anything is saved.
+ * Claude's. The content an assessor decides is a schema of its own, checked before anything is
+ * saved. A file keeps 1–4 sentences a list: a short assessment is still an assessment, and files
+ * written before, with 2–4, still read.
  */
+export const KEPT_PER_LIST = 4;
 const Statement = z.string().trim().min(1);
-const Statements = z.array(Statement).min(2).max(4);
+const Statements = z.array(Statement).min(1).max(KEPT_PER_LIST);
 
 export const AssessmentContentSchema = z.strictObject({
   verdict: VerdictSchema,

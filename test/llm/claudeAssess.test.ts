@@ -9,6 +9,7 @@ import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { AssessmentSchema } from '../../src/llm/assessment';
 import { ASSESS_CAPS } from '../../src/llm/claude/assessor';
+import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
@@ -97,7 +98,7 @@ describe('assessment with Claude', () => {
 
   test('an invalid answer gets one repair round that names what was wrong', async () => {
     fake.setScript([
-      reply(toolUse('save_assessment', { verdict: 'great', strengths: ['one'], weaknesses: [], suggestions: ['a', 'b'] })),
+      reply(toolUse('save_assessment', { verdict: 'great', strengths: [], weaknesses: ['one'], suggestions: ['a', 'b'] })),
       reply(toolUse('save_assessment', good)),
     ]);
     const result = await assess(activities(), assessInput());
@@ -164,6 +165,30 @@ describe('assessment with Claude', () => {
     expect(failure.message).toBe('claude-haiku-5-5 declined to assess rsi_adx_trend_filter (general_harms: This request looks like market manipulation.); assess it with another --model, or offline');
     expect((failure.details?.[0] as LlmUsage).model).toBe('claude-haiku-5-5');
     expect(messages()).toHaveLength(1);
+  });
+
+  test('a short assessment is an assessment: one strength, two weaknesses and six suggestions are saved as they came, trimmed to the four the file keeps, without another call', async () => {
+    const suggestions = ['Widen the validation period.', 'Try a volatility filter.', 'Lower the zigzag threshold.', 'Drop the third indicator.', 'Try GOOG daily.', 'Shorten the lookback.'];
+    fake.setScript([reply(toolUse('save_assessment', { verdict: 'poor', strengths: ['Costs are included.'], weaknesses: good.weaknesses, suggestions }))]);
+    const result = await assess(activities(), assessInput());
+    expect(result.verdict).toBe('poor');
+    expect(readAssessment(result.assessmentPath)).toMatchObject({ strengths: ['Costs are included.'], weaknesses: good.weaknesses, suggestions: suggestions.slice(0, 4) });
+    expect(messages()).toHaveLength(1);
+  });
+
+  test('blank sentences are dropped; a list left with none is what gets the repair round', async () => {
+    fake.setScript([
+      reply(toolUse('save_assessment', { ...good, weaknesses: ['  '] })),
+      reply(toolUse('save_assessment', { ...good, strengths: ['', 'Return 7.34% beats buy-and-hold by 5.24 pp.'] })),
+    ]);
+    const result = await assess(activities(), assessInput());
+    expect(readAssessment(result.assessmentPath).strengths).toEqual(['Return 7.34% beats buy-and-hold by 5.24 pp.']);
+    expect(messages()[1].body.messages.at(-1).content[0].content).toMatch(/^The assessment was not saved: weaknesses: /);
+  });
+
+  test('an assessment file written before, with 2–4 sentences a list, still reads', () => {
+    const earlier = { ...good, assessed_at: '2026-11-20T10:00:00.000Z', cycle_id: 'c-1', model: 'claude-sonnet-5-5', offline: false, metrics: metricsWithUnits(assessInput().training, assessInput().backtest) };
+    expect(AssessmentSchema.safeParse(earlier).success).toBe(true);
   });
 
   test('a model that answers with the JSON as text is understood', async () => {

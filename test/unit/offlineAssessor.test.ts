@@ -196,7 +196,7 @@ describe('the assessment file', () => {
   test('the schema refuses what an assessor must not save', () => {
     const { file } = assess(GOOD_TRAINING, GOOD_BACKTEST);
     expect(AssessmentSchema.safeParse({ ...file, verdict: 'great' }).success).toBe(false);
-    expect(AssessmentSchema.safeParse({ ...file, strengths: ['only one'] }).success).toBe(false);
+    expect(AssessmentSchema.safeParse({ ...file, strengths: [] }).success).toBe(false);
     expect(AssessmentSchema.safeParse({ ...file, weaknesses: ['1', '2', '3', '4', '5'] }).success).toBe(false);
     expect(AssessmentSchema.safeParse({ ...file, suggestions: ['fine', '  '] }).success).toBe(false);
     expect(AssessmentSchema.safeParse({ ...file, holdout: {} }).success).toBe(false);

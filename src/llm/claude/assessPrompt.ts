@@ -1,5 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { AssessmentContentSchema } from '../assessment';
+import { z } from 'zod';
+import { VerdictSchema } from '../../domain/activities';
+import { KEPT_PER_LIST } from '../assessment';
 import type { MetricsWithUnits } from '../metricsWithUnits';
 import { recentText } from '../discovery';
 import type { RecentStrategy } from '../memory';
@@ -20,12 +22,32 @@ Judge:
 
 Verdicts: promising = clearly above chance and profitable after costs with a tolerable drawdown, worth refining; mediocre = mixed or too little evidence; poor = no edge, or losses.
 
-Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design, each a sentence that cites the numbers it rests on.`;
+Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design (one where there is only one), each a sentence that cites the numbers it rests on.`;
+
+/**
+ * What save_assessment takes, and zod checks: 1–6 sentences a list (a short answer is still an
+ * answer); the assessor keeps the first KEPT_PER_LIST non-blank ones.
+ */
+const MAX_PER_LIST = 6;
+const sentences = (what: string) =>
+  z
+    .array(z.string())
+    .min(1)
+    .max(MAX_PER_LIST)
+    .describe(`${what}: 1–${MAX_PER_LIST} sentences (2–4 is best), each citing the numbers it rests on; the first ${KEPT_PER_LIST} are kept`);
+
+export const AssessmentReplySchema = z.strictObject({
+  verdict: VerdictSchema,
+  strengths: sentences('What the results support'),
+  weaknesses: sentences('What the results count against'),
+  suggestions: sentences('Concrete changes for the next design'),
+});
+export type AssessmentReply = z.infer<typeof AssessmentReplySchema>;
 
 export const SAVE_ASSESSMENT_TOOL: Anthropic.Tool = {
   name: 'save_assessment',
-  description: 'Records the assessment: verdict, strengths, weaknesses and suggestions (2–4 sentences each).',
-  input_schema: strictInputSchema(AssessmentContentSchema),
+  description: `Records the assessment: the verdict, and strengths, weaknesses and suggestions (2–4 sentences each is best; 1–${MAX_PER_LIST} are accepted).`,
+  input_schema: strictInputSchema(AssessmentReplySchema),
   strict: true,
 };
 

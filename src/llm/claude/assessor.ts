@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
 import { strategyFile } from '../../strategy/files';
-import { AssessmentContentSchema, writeAssessment, type AssessmentContent } from '../assessment';
+import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessment';
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
-import { assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL } from './assessPrompt';
+import { AssessmentReplySchema, assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL, type AssessmentReply } from './assessPrompt';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import { refusalFailure } from './failures';
 import type { Effort } from './modelSettings';
@@ -46,13 +47,28 @@ function jsonInText(reply: Anthropic.Message): unknown {
   }
 }
 
+const problemsOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`);
+
+/** What the file keeps of an answer: the first KEPT_PER_LIST non-blank sentences of each list. */
+function kept({ verdict, strengths, weaknesses, suggestions }: AssessmentReply): unknown {
+  const keep = (list: string[]) =>
+    list
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .slice(0, KEPT_PER_LIST);
+  return { verdict, strengths: keep(strengths), weaknesses: keep(weaknesses), suggestions: keep(suggestions) };
+}
+
 function answerOf(reply: Anthropic.Message): Answer {
   const call = reply.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === SAVE_ASSESSMENT_TOOL.name);
   const raw = call ? call.input : jsonInText(reply);
   if (raw === undefined) return { ok: false, problems: ['no save_assessment call and no JSON assessment in the reply'] };
-  const parsed = AssessmentContentSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, content: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`) };
+  const answer = AssessmentReplySchema.safeParse(raw);
+  if (!answer.success) return { ok: false, problems: problemsOf(answer.error) };
+  // what kept() leaves can only fail by a list left without a non-blank sentence
+  const content = AssessmentContentSchema.safeParse(kept(answer.data));
+  if (!content.success) return { ok: false, problems: content.error.issues.map((i) => `${i.path.join('.')}: no sentence that is not blank`) };
+  return { ok: true, content: content.data };
 }
 
 /** A reply that is no answer yet, rather than a wrong one: it gets a follow-up, not the repair round. */
