@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -383,6 +385,49 @@ describe('API errors', () => {
     const failure = await failWith({ kind: 'error', status: 404, type: 'not_found_error', message: 'model: claude-opus-4-5' }, 'claude-opus-4-5');
     expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
     expect(failure.message).toMatch(/Model claude-opus-4-5 is not available \(404.*\)\. Pick another with --model/);
+  });
+
+  test.each(['contract_spend_limit_reached', 'enforced_spend_limit_reached'])('a 429 that says a spend limit was reached (%s) is final, whatever retry-after says', async (errorCode) => {
+    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Your organization has reached its spend limit.', errorCode, headers: { 'retry-after': '60' } });
+    expect(failure).toMatchObject({ type: 'LlmSpendLimit', nonRetryable: true });
+    expect(failure.message).toBe(`The Anthropic organization reached a spend limit (429 ${errorCode}: Your organization has reached its spend limit.). Raise the limit in the Anthropic console, or start cycles with --offline`);
+  });
+
+  test('a ramp-limit 429 is retried after its retry-after, as the SDK says', async () => {
+    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Usage is growing too fast.', errorCode: 'ramp_limit_exceeded', headers: { 'retry-after': '30' } });
+    expect(failure).toMatchObject({ type: 'LlmRateLimited', nonRetryable: false, nextRetryDelay: 30_000 });
+  });
+
+  test('x-should-retry decides, as it does for the SDK: false makes an overload final, true makes a 400 retryable', async () => {
+    const overloaded = await failWith({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded', headers: { 'x-should-retry': 'false' } });
+    expect(overloaded).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
+    expect(overloaded.message).toBe('Anthropic API overloaded: Overloaded. The API says a retry will not help (x-should-retry: false)');
+    fake.requests.length = 0;
+    const transient = await failWith({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'Try again.', headers: { 'x-should-retry': 'true' } });
+    expect(transient).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
+  });
+
+  test('a 404 from an ANTHROPIC_BASE_URL that is not the Messages API names the base URL, not the model', async () => {
+    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), baseURL: `${fake.url}/v1` } });
+    const failure = await failureOf(design(acts, input()).result);
+    expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
+    expect(failure.message).toBe(
+      `ANTHROPIC_BASE_URL ${fake.url}/v1 is not the Messages API (404 Not Found for POST ${fake.url}/v1/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`,
+    );
+    expect(failure.message).not.toMatch(/claude-sonnet-5-5/);
+  });
+
+  test('so does a 404 page from a server that is no API at all', async () => {
+    const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404</h1>nothing here</body></html>'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), baseURL: url } });
+      const failure = await failureOf(design(acts, input()).result);
+      expect(failure.message).toBe(`ANTHROPIC_BASE_URL ${url} is not the Messages API (404, not an API error, for POST ${url}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`);
+    } finally {
+      server.close();
+    }
   });
 
   test('a 403 is final', async () => {

@@ -91,7 +91,7 @@ export class Conversation {
       reply = await client.messages.create(request, { signal, timeout: replyTimeoutMs(caps.maxOutputTokens, client.timeout) });
     } catch (err) {
       transcript.record(request, { error: err instanceof Error ? err.message : String(err) });
-      throw claudeFailure(err, model, this.usage);
+      throw claudeFailure(err, model, this.usage, client.baseURL);
     } finally {
       clearInterval(beat);
     }

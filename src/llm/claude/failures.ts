@@ -6,8 +6,9 @@ import type { LlmUsage } from '../../domain/models';
  * Turns what the SDK throws into the failure Temporal should see. Overload, rate limits,
  * server errors and lost connections are retried by the activity's policy, after the wait
  * the API asked for; a request the API refuses (bad key, no access, unknown model, a request
- * it cannot read) is final, with what to do about it. The usage spent so far rides along in
- * the details, so a failed phase still shows what it cost.
+ * it cannot read) is final, with what to do about it, and so is what no wait can fix: a spend
+ * limit reached, or a response the API marks `x-should-retry: false`. The usage spent so far
+ * rides along in the details, so a failed phase still shows what it cost.
  */
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
@@ -23,14 +24,35 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function refusal(status: number, model: string, apiMessage: string): string {
+/**
+ * The SDK's classes for 429s a wait does not clear (its core/error-classes.ts, picked by
+ * `error.details.error_code`): a contract's spend limit, and a tier's monthly usage limit. Its
+ * third 429 subclass, a ramp limit, says to retry after `retry-after`.
+ */
+const isSpendLimit = (err: InstanceType<typeof Anthropic.APIError>) =>
+  err instanceof Anthropic.ContractSpendLimitReachedError || err instanceof Anthropic.EnforcedSpendLimitReachedError;
+
+/**
+ * A 404 names the model only when the API's answer does ("model: <id>"); any other 404 — a
+ * bare "Not Found", or a page that is no API error at all — means ANTHROPIC_BASE_URL points
+ * somewhere that has no Messages API (often a base URL that ends in /v1, which the SDK adds).
+ */
+function notFound(err: InstanceType<typeof Anthropic.APIError>, model: string, baseURL: string): string {
+  if (err.type === 'not_found_error' && err.apiMessage?.includes(model)) {
+    return `Model ${model} is not available (404: ${err.apiMessage}). Pick another with --model (opus, sonnet, haiku or a full id)`;
+  }
+  const answer = err.apiMessage ? `404 ${err.apiMessage}` : '404, not an API error,';
+  return `ANTHROPIC_BASE_URL ${baseURL} is not the Messages API (${answer} for POST ${baseURL.replace(/\/$/, '')}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`;
+}
+
+function refusal(err: InstanceType<typeof Anthropic.APIError>, status: number, model: string, apiMessage: string, baseURL: string): string {
   switch (status) {
     case 401:
       return `Anthropic refused the API key (401: ${apiMessage}). Set a valid ANTHROPIC_API_KEY in the worker's environment and restart the worker, or start the cycle with --offline`;
     case 403:
       return `The API key may not use ${model} (403: ${apiMessage}). Pick a model the key may use with --model, or ask the key's admin`;
     case 404:
-      return `Model ${model} is not available (404: ${apiMessage}). Pick another with --model (opus, sonnet, haiku or a full id)`;
+      return notFound(err, model, baseURL);
     case 402:
       return `The Anthropic account cannot pay for more requests (402: ${apiMessage}). Add credit in the Anthropic console`;
     default:
@@ -38,25 +60,44 @@ function refusal(status: number, model: string, apiMessage: string): string {
   }
 }
 
-export function claudeFailure(err: unknown, model: string, spent: LlmUsage): Error {
+export function claudeFailure(err: unknown, model: string, spent: LlmUsage, baseURL: string): Error {
   if (err instanceof Anthropic.APIUserAbortError) return err;
   if (err instanceof Anthropic.APIConnectionError) {
     return ApplicationFailure.create({ message: `Cannot reach the Anthropic API: ${err.message}`, type: 'LlmUnavailable', details: [spent] });
   }
   if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
+  const { status } = err;
   const apiMessage = err.apiMessage ?? err.message;
-  if (RETRYABLE_STATUS.has(err.status) || err.status >= 500) {
+  if (isSpendLimit(err)) {
+    return ApplicationFailure.nonRetryable(
+      `The Anthropic organization reached a spend limit (${status} ${err.errorCode}: ${apiMessage}). Raise the limit in the Anthropic console, or start cycles with --offline`,
+      'LlmSpendLimit',
+      spent,
+    );
+  }
+  // The API's own word on retrying comes first, as in the SDK's retry decision (client.ts, shouldRetry).
+  const shouldRetry = err.headers?.get('x-should-retry');
+  const transient = RETRYABLE_STATUS.has(status) || status >= 500;
+  if (shouldRetry === 'true' || (transient && shouldRetry !== 'false')) {
     const wait = retryAfterMs(err.headers);
-    const what = err.status === 429 ? 'rate limited' : err.status === 529 ? 'overloaded' : `unavailable (${err.status})`;
     return ApplicationFailure.create({
-      message: `Anthropic API ${what}: ${apiMessage}`,
-      type: err.status === 429 ? 'LlmRateLimited' : 'LlmUnavailable',
+      message: `Anthropic API ${unavailable(status)}: ${apiMessage}`,
+      type: status === 429 ? 'LlmRateLimited' : 'LlmUnavailable',
       details: [spent],
       ...(wait !== undefined && { nextRetryDelay: Math.max(wait, 1) }),
     });
   }
-  return ApplicationFailure.nonRetryable(refusal(err.status, model, apiMessage), 'LlmRejected', spent);
+  if (transient) {
+    return ApplicationFailure.nonRetryable(
+      `Anthropic API ${unavailable(status)}: ${apiMessage}. The API says a retry will not help (x-should-retry: false)`,
+      status === 429 ? 'LlmRateLimited' : 'LlmUnavailable',
+      spent,
+    );
+  }
+  return ApplicationFailure.nonRetryable(refusal(err, status, model, apiMessage, baseURL), 'LlmRejected', spent);
 }
+
+const unavailable = (status: number) => (status === 429 ? 'rate limited' : status === 529 ? 'overloaded' : `unavailable (${status})`);
 
 /**
  * The model declined (stop_reason 'refusal'). Final: a turn appended to a refused conversation
