@@ -136,11 +136,14 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       expect(fs.existsSync(path.join(folders.modelsDir, name, 'model.json'))).toBe(true);
       const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, name, 'assessment.json'), 'utf8'));
       expect(assessment).toMatchObject({ verdict: 'mediocre', model: 'claude-haiku-5-5', offline: false });
+      // a short assessment kept as it came, a long list trimmed to what the file keeps
+      expect([assessment.strengths.length, assessment.suggestions.length]).toEqual([1, 4]);
 
-      // three calls: validate, save, assess — each counted and priced
+      // four calls: validate, an empty reply to its result, save, assess — each counted and priced
       const calls = fake.requests.filter((r) => r.path === '/v1/messages');
-      expect(calls).toHaveLength(3);
-      expect(status.usage.inputTokens).toBeGreaterThan(0);
+      expect(calls).toHaveLength(4);
+      // the conversation is cached, so its input is cache writes and reads
+      expect(status.usage.cacheWriteTokens).toBeGreaterThan(0);
       expect(status.usage.outputTokens).toBeGreaterThan(0);
       expect(status.usage.costUsd).toBeGreaterThan(0);
       expect(status.usage.costUsd).toBeCloseTo(status.design!.usage.costUsd + status.assessment!.usage.costUsd, 12);
@@ -149,7 +152,7 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       const validation = status.backtest!.validation;
       const holdout = status.backtest!.holdout!;
       const bodies = calls.map((r) => r.raw);
-      const assessRequest: string = calls[2].body.messages[0].content;
+      const assessRequest: string = calls[3].body.messages[0].content;
       expect(assessRequest).toContain(`"total_return_pct": ${Number((validation.totalReturn * 100).toFixed(2))}`);
       if (holdout.totalReturn.toFixed(4) !== validation.totalReturn.toFixed(4)) {
         expect(assessRequest).not.toContain(`"total_return_pct": ${Number((holdout.totalReturn * 100).toFixed(2))}`);

@@ -60,7 +60,7 @@ test('with an API key, start has Claude design and assess, and prints what it co
     expect(run.stdout).toMatch(/Model\s+claude-haiku-5-5/);
     expect(run.stdout).toMatch(/Verdict\s+mediocre/);
     expect(run.stdout).toMatch(/LLM usage\s+\d+ input \+ \d+ output tokens, cache \d+ read \/ \d+ written, \$0\.\d{4}/);
-    expect(fake.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(3);
+    expect(fake.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(4);
     expect(fs.readdirSync(path.join(folder, 'transcripts'))).toHaveLength(1);
   } finally {
     await fake.close();

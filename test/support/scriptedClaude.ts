@@ -1,25 +1,36 @@
 import { parse as parseYaml } from 'yaml';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { text, toolUse, type FakeReply, type FakeRequest } from './fakeAnthropic';
+import { text, thinking, toolUse, type FakeReply, type FakeRequest } from './fakeAnthropic';
 
-/** A scripted Claude: validates the template strategy, saves it, then assesses whatever it is shown. */
+/**
+ * A scripted Claude that behaves as real models do: it thinks before it answers (the fake also
+ * counts the 5.5 models' default thinking against max_tokens), validates the template strategy,
+ * answers the validator's result with an empty reply (content [] with end_turn, which real models
+ * give most often right after tool results), saves when asked to continue, then assesses whatever
+ * it is shown with a short assessment: one strength and more suggestions than the file keeps.
+ */
 export function scriptedClaude(req: FakeRequest): FakeReply {
   const tools: string[] = req.body.tools.map((t: { name: string }) => t.name);
   if (tools.includes('save_assessment')) {
     return {
       kind: 'message',
       content: [
+        thinking('Accuracy is a little above chance; the backtest is thin.'),
         toolUse('save_assessment', {
           verdict: 'mediocre',
-          strengths: ['The design trains and trades.', 'Costs are included.'],
+          strengths: ['The design trains and trades.'],
           weaknesses: ['Few trades.', 'Small edge over chance.'],
-          suggestions: ['Add a trend filter.', 'Lengthen the validation period.'],
+          suggestions: ['Add a trend filter.', 'Lengthen the validation period.', 'Try a daily market.', 'Widen the RSI sets.', 'Use fewer hidden units.'],
         }),
       ],
     };
   }
   const config = parseYaml(TEMPLATE_STRATEGY);
-  const turn = req.body.messages.length;
-  if (turn === 1) return { kind: 'message', content: [text('Let me check the template first.'), toolUse('validate_strategy_config', { config })] };
+  const { messages } = req.body;
+  if (messages.length === 1) {
+    return { kind: 'message', content: [thinking('The template fits EURUSD hourly.'), text('Let me check the template first.'), toolUse('validate_strategy_config', { config })] };
+  }
+  const last = messages.at(-1).content;
+  if (Array.isArray(last) && last.every((block: { type: string }) => block.type === 'tool_result')) return { kind: 'message', content: [] };
   return { kind: 'message', content: [toolUse('save_strategy_config', { name: 'rsi_adx_claude', config, description: 'RSI swings filtered by ADX, by Claude' })] };
 }
