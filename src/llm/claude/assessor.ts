@@ -16,9 +16,10 @@ import type { ClaudeRun } from './run';
 /**
  * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
  * `save_assessment` tool call (or, from a model that skips tools, the same JSON as text).
- * An answer that does not match the schema gets one repair round with what was wrong, then
- * the phase fails for good (`InvalidAssessment`); so does a refusal, at once (`LlmRefused`). The
- * assessment is saved with the model that answered.
+ * An answer with no usable verdict or list gets one repair round with what was wrong, then
+ * the phase fails for good (`InvalidAssessment`); a refusal fails it at once (`LlmRefused`).
+ * An empty reply, or one cut off at max_tokens, is no answer yet and gets a follow-up
+ * instead. The assessment is saved with the model that answered.
  */
 export const ASSESS_CAPS: Caps = { maxTurns: 3, maxInputTokens: 30_000, maxOutputTokens: 8_000 };
 
