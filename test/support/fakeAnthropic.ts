@@ -149,9 +149,13 @@ const COUNT_FIELDS = new Set([
   'user_profile_id', 'workspace_id',
 ]);
 
-/** Sampling parameters: API version 2026-10-21 refuses them at any value. */
+/**
+ * Sampling parameters: API version 2026-10-21, the one SDK 1.x sends, refuses them at any value
+ * (anthropic-notes.md, checked against the SDK; the 5.5 migration guides).
+ */
 const SAMPLING_FIELDS = ['temperature', 'top_p', 'top_k'];
 
+/** Up to four cache_control breakpoints a request (docs: build-with-claude/prompt-caching). */
 const MAX_CACHE_BREAKPOINTS = 4;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
@@ -317,6 +321,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 
 // ---- request checks (the API's order: credentials, version, body, model, conversation) ----
 
+/** SDK 1.x authenticates with `Authorization: Bearer` (its client.ts, apiKeyAuth), other clients with x-api-key; both need anthropic-version. */
 function checkHeaders(headers: Record<string, string>, apiKey: string): void {
   const bearer = /^Bearer (.+)$/i.exec(headers.authorization ?? '')?.[1];
   const presented = headers['x-api-key'] ?? bearer;
@@ -387,6 +392,10 @@ function checkSystem(system: unknown): void {
   system.forEach((block, i) => checkBlock(block, `system.${i}`));
 }
 
+/**
+ * Every message has content but a final assistant one; an empty assistant turn sent back is a 400
+ * with this message (docs: build-with-claude/handling-stop-reasons, "Empty responses with end_turn").
+ */
 function checkMessages(messages: unknown): void {
   if (messages === undefined) throw badRequest('messages: Field required');
   if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages: at least one message is required');
@@ -424,6 +433,7 @@ function checkCacheBreakpoints(body: any): void {
   }
 }
 
+/** Forced tool use is a 400 on Opus 5.5 and Sonnet 5.5 (their migration guides; anthropic-notes.md). */
 function checkToolChoice(toolChoice: any, model: string, rules: ModelRules): void {
   const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
   if (forced && !rules.forcedToolUse) {
@@ -544,7 +554,11 @@ function toTurns(messages: any[]): Turn[] {
   return turns;
 }
 
-/** Tool results must answer exactly the tool calls of the turn before; no prefill on newer models. */
+/**
+ * Tool results must answer exactly the tool calls of the turn before, and every call must be
+ * answered (docs: agents-and-tools/tool-use/implement-tool-use, "Handling tool use and tool result
+ * content blocks"); no prefill on the models that dropped it (ModelRules.prefill).
+ */
 function checkTurns(messages: any[], rules: ModelRules): void {
   const turns = toTurns(messages);
   turns.forEach((turn, i) => {
