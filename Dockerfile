@@ -32,10 +32,17 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The example strategies (.dockerignore keeps the agent's designs and local results out).
+COPY --chown=node:node strategies ./strategies
 
-# The code stays root-owned and read-only to the process; only the local state folder (.data, see
-# src/paths.ts) is writable. `node` (uid 1000) is the unprivileged user the official image ships.
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# The code stays root-owned and read-only to the process. What it writes goes to folders that
+# `node` (uid 1000, the unprivileged user the official image ships) owns: strategies (the agent's
+# designs go to strategies/designed/), models, reports, and the local state in .data (the
+# services' state, Claude transcripts; see src/paths.ts). docker-compose.yml mounts named volumes
+# on these folders, and Docker fills an empty named volume from the image, owner and examples
+# included: without them here, the volumes would start root-owned and unwritable.
+RUN mkdir -p strategies/designed models reports .data/services \
+ && chown node:node strategies strategies/designed models reports .data .data/services
 USER node
 
 ENTRYPOINT ["node", "bin/ktrdr-agent.js"]

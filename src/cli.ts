@@ -21,10 +21,12 @@ import {
   describeCycle,
   listCycles,
   startCycle,
+  taskQueuePollers,
   validateRequest,
   type Cycles,
 } from './client';
 import type { CycleRequest } from './domain/cycle';
+import { designerLine } from './domain/designer';
 import { UserError } from './errors';
 import { DATA_DIR } from './paths';
 import { resolveBinary } from './temporal/binaries';
@@ -32,6 +34,7 @@ import { TASK_QUEUE } from './temporal/definitions';
 import { startDevServer } from './temporal/devServer';
 import { installRuntime, LOG_LEVELS } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
+import { hostWorkerHealth } from './temporal/workers';
 import { createWorker } from './worker';
 
 const WEB_UI = process.env.KTRDR_WEB_UI ?? 'http://localhost:8233';
@@ -69,7 +72,7 @@ function installLogger(): void {
 
 async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string): Promise<void> {
   const claude = claudeConfigFromEnv();
-  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }) });
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }), mode: claude ? 'claude' : 'offline' });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
   console.log(claudeMode(claude));
   await worker.run();
@@ -185,9 +188,12 @@ export function program(): Command {
       };
       validateRequest(request);
       await withCycles(async ({ client, namespace }) => {
-        const { handle, input } = await startCycle(client, request, { maxRunning: opts.maxRunning });
+        const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
         console.log(`Research cycle started: ${handle.workflowId}`);
-        console.log(`  Model:  ${input.offline ? 'offline designer and assessor (--offline)' : input.model}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
+        console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
+        if (workers && workers.claude + workers.offline + workers.unknown === 0) {
+          console.error(`warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts (\`ktrdr-agent worker\`, or \`ktrdr-agent dev\`).`);
+        }
         console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(namespace, handle.workflowId)}`);
@@ -195,6 +201,18 @@ export function program(): Command {
           const view = await watchCycle(client, handle.workflowId);
           process.exitCode = EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1;
         }
+      });
+    });
+
+  cli
+    .command('health')
+    .description("exit 0 when a worker on this host is polling the task queue (the worker container's healthcheck)")
+    .option('--task-queue <name>', 'task queue the worker polls', TASK_QUEUE)
+    .action(async (opts: { taskQueue: string }) => {
+      await withCycles(async ({ client }) => {
+        const health = hostWorkerHealth(await taskQueuePollers(client, opts.taskQueue), opts.taskQueue);
+        if (!health.healthy) throw new UserError(`unhealthy: ${health.reason}`);
+        console.log(`healthy: ${health.identity} polled task queue '${opts.taskQueue}' ${Math.round(health.ageMs / 1000)} s ago`);
       });
     });
 

@@ -9,9 +9,13 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { temporal } from '@temporalio/proto';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
 import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatus, type CycleSummary, type CycleInput } from './domain/cycle';
+import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
+import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
 import {
   CYCLE_ID_PREFIX,
@@ -22,6 +26,7 @@ import {
   StrategyAttribute,
   TASK_QUEUE,
 } from './temporal/definitions';
+import { tallyModes, type Poller } from './temporal/workers';
 
 /** Connection settings from Temporal's own environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles). */
 export function connectionSettings() {
@@ -80,15 +85,37 @@ export function validateRequest(request: CycleRequest): CycleInput {
   return parsed.input;
 }
 
+const { TaskQueueType } = temporal.api.enums.v1;
+
+/** The workers the server saw polling the task queue lately, for workflow or activity tasks. */
+export async function taskQueuePollers(client: Client, taskQueue: string, types: ('workflow' | 'activity')[] = ['workflow', 'activity']): Promise<Poller[]> {
+  const pollers: Poller[] = [];
+  for (const type of types) {
+    const response = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: type === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    for (const p of response.pollers ?? []) pollers.push({ identity: p.identity ?? '', lastAccessTime: optionalTsToDate(p.lastAccessTime) });
+  }
+  return pollers;
+}
+
+export interface StartedCycle {
+  handle: WorkflowHandle;
+  input: CycleInput;
+  /** The workers polling the task queue when the cycle started, by mode (undefined when the server would not list them). */
+  workers?: WorkerModes;
+  /** Who will design and assess it, as far as those workers tell. */
+  designer: DesignerForecast;
+}
+
 /**
  * Starts a cycle after the same checks the workflow makes, refusing while `maxRunning`
- * cycles already run (one by default).
+ * cycles already run (one by default). The Web UI's static summary and details say who will
+ * design it, from the modes of the workers polling the queue (the activities run on one of them).
  */
-export async function startCycle(
-  client: Client,
-  request: CycleRequest,
-  { maxRunning = 1, taskQueue = TASK_QUEUE } = {},
-): Promise<{ handle: WorkflowHandle; input: CycleInput }> {
+export async function startCycle(client: Client, request: CycleRequest, { maxRunning = 1, taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
   const input = validateRequest(request);
   const running = await runningCycles(client);
   if (running.length >= maxRunning) {
@@ -98,6 +125,9 @@ export async function startCycle(
         `Wait for it, or cancel it with \`ktrdr-agent cancel ${running[0].workflowId}\`.`,
     );
   }
+  // Listing pollers may be refused (a restricted API key): the cycle starts all the same.
+  const workers = await taskQueuePollers(client, taskQueue, ['activity']).then(tallyModes, () => undefined);
+  const designer = forecastDesigner(input, workers);
   const workflowId = newCycleId();
   try {
     const handle = await client.workflow.start(RESEARCH_WORKFLOW, {
@@ -105,10 +135,10 @@ export async function startCycle(
       taskQueue,
       workflowId,
       typedSearchAttributes: [{ key: PhaseAttribute, value: 'designing' }],
-      staticSummary: `Research cycle · ${input.model}${input.brief ? ` · ${input.brief.slice(0, 80)}` : ''}`,
-      staticDetails: ['```json', JSON.stringify(input, null, 2), '```'].join('\n'),
+      staticSummary: cycleStartSummary(input, designer),
+      staticDetails: cycleStartDetails(input, designer),
     });
-    return { handle, input };
+    return { handle, input, workers, designer };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UserError(`A cycle with id ${workflowId} already exists; try again.`);
     throw err;

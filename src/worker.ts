@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
 import { TASK_QUEUE } from './temporal/definitions';
+import { workerIdentity, type WorkerMode } from './temporal/workers';
 
 /** Written by the build next to the compiled worker; absent when running from source (tests). */
 export const BUNDLE_PATH = path.join(__dirname, 'workflow-bundle.js');
@@ -20,13 +21,16 @@ export interface WorkerSetup {
   activities: ResearchActivities;
   /** A bundle made once with `bundleWorkflowCode`, to save re-bundling per worker (tests). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Whether its activities have Claude; said in the worker's identity, for clients and the healthcheck. */
+  mode?: WorkerMode;
 }
 
-export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
+export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode }: WorkerSetup): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    ...(mode && { identity: workerIdentity(mode) }),
     ...(workflowBundle
       ? { workflowBundle }
       : fs.existsSync(BUNDLE_PATH)

@@ -26,12 +26,20 @@ export interface DesignActivityOptions {
   claude?: ClaudeConfig;
 }
 
-function finalOnUserError<T>(type: string, run: () => T): T {
+/**
+ * Runs the offline designer or assessor. A problem a retry cannot fix is final, and every
+ * failure carries the offline "usage", as Claude's failures carry theirs: a cycle whose
+ * offline design fails is then known to be offline.
+ */
+function runOffline<T>(type: string, run: () => T): T {
   try {
     return run();
   } catch (err) {
-    if (err instanceof UserError) throw ApplicationFailure.nonRetryable(err.message, type);
-    throw err;
+    const details = [noUsage('offline')];
+    if (err instanceof UserError) throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details });
+    if (err instanceof ApplicationFailure) throw ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, nonRetryable: err.nonRetryable ?? false, details, cause: err.cause });
+    const error = err instanceof Error ? err : new Error(String(err));
+    throw ApplicationFailure.create({ message: error.message, type: error.name, details, cause: error });
   }
 }
 
@@ -71,11 +79,11 @@ export function createDesignActivities(options: DesignActivityOptions = {}) {
   const client = claude && createClaudeClient(claude);
   return {
     async designStrategy(input: DesignInput): Promise<DesignResult> {
-      if (!client || !claude || input.offline) return finalOnUserError('DesignGaveUp', () => designOffline({ ...input, strategiesDir, dataDir }));
+      if (!client || !claude || input.offline) return runOffline('DesignGaveUp', () => designOffline({ ...input, strategiesDir, dataDir }));
       return cancellable(() => designWithClaude(input, claudeRun(client, claude, input.model), { strategiesDir, dataDir }));
     },
     async assessStrategy(input: AssessInput): Promise<AssessResult> {
-      if (!client || !claude || input.offline) return finalOnUserError('InvalidAssessment', () => assessOffline({ ...input, strategiesDir }));
+      if (!client || !claude || input.offline) return runOffline('InvalidAssessment', () => assessOffline({ ...input, strategiesDir }));
       return cancellable(() => assessWithClaude(input, claudeRun(client, claude, input.model), { strategiesDir }));
     },
   };

@@ -58,6 +58,7 @@ function progressOf(op: OperationInfo): ActivityProgress {
     operationId: op.operation_id,
     ...(context.epoch_index !== undefined && { epoch: context.epoch_index }),
     ...(context.total_epochs !== undefined && { totalEpochs: context.total_epochs }),
+    ...(context.train_loss !== undefined && { loss: context.train_loss }),
   };
 }
 

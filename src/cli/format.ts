@@ -2,8 +2,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CycleListing, CycleView, LiveProgress } from '../client';
+import type { ActivityProgress, TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
-import { modelLabel, totalTokens } from '../domain/cycleDetails';
+import { assessmentFailedSentence, modelLabel, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -18,10 +19,22 @@ const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').s
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
+/** A heartbeat as people read it: percent, step, and the epoch (when the step does not say it) and loss of a training. */
+export function progressText(p: ActivityProgress): string {
+  const epoch = p.epoch !== undefined && p.totalEpochs && !p.step.includes(`Epoch ${p.epoch}/`) ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
+  const loss = p.loss === undefined ? '' : ` · loss ${p.loss.toFixed(4)}`;
+  return `${p.percent.toFixed(0)}% · ${p.step}${epoch}${loss}`;
+}
+
 export function progressLine(p: LiveProgress): string {
-  const epoch = p.epoch !== undefined && p.totalEpochs ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
   const attempt = p.attempt > 1 ? ` · attempt ${p.attempt}` : '';
-  return `${p.percent.toFixed(0)}% · ${p.step}${epoch} (${p.activity}${attempt})`;
+  return `${progressText(p)} (${p.activity}${attempt})`;
+}
+
+/** What a finished training did, for the line that closes its progress: epochs and loss, and how it scored. */
+export function trainingDoneLine(t: TrainingMetrics): string {
+  const chance = t.chanceAccuracy === undefined ? '' : ` (chance ${pct(t.chanceAccuracy)})`;
+  return `trained ${t.epochsTrained} epochs · train loss ${t.initialTrainLoss.toFixed(4)} → ${t.finalTrainLoss.toFixed(4)} · validation loss ${t.loss.toFixed(4)}, accuracy ${pct(t.accuracy)}${chance}`;
 }
 
 function table(rows: [string, string | undefined][]): string {
@@ -42,7 +55,12 @@ function results(s: CycleStatus): [string, string | undefined][] {
     ['Backtest', b && `${backtestLine(b)} (validation)`],
     ['Holdout', h && backtestLine(h)],
     ['Backtest gate', s.gates.backtest?.reason],
-    ['Assessment', s.assessment && `${s.assessment.verdict} — ${s.assessment.assessmentPath}${s.assessment.offline ? ' (offline assessor)' : ''}`],
+    [
+      'Assessment',
+      s.assessment
+        ? `${s.assessment.verdict} — ${s.assessment.assessmentPath}${s.assessment.offline ? ' (offline assessor)' : ''}`
+        : s.assessmentFailure && assessmentFailedSentence(s.assessmentFailure),
+    ],
   ];
 }
 
@@ -70,7 +88,7 @@ export function renderCycle(view: CycleView): string {
     ['Progress', view.progress && progressLine(view.progress)],
     ['Last error', view.progress?.lastFailure],
     ...(s ? results(s) : []),
-    ['Verdict', s?.verdict ?? view.summary?.verdict],
+    ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
     ['LLM usage', s ? usageLine(s.usage) : view.summary && view.summary.tokens > 0 ? `${view.summary.tokens} tokens, ${usd(view.summary.costUsd)}` : undefined],
   ]);
@@ -84,7 +102,7 @@ export function renderList(rows: CycleListing[]): string {
     r.execution,
     r.phase ?? '-',
     r.strategy ?? '-',
-    r.summary?.verdict ?? '-',
+    (r.summary && verdictLabel(r.summary)) ?? '-',
     r.summary?.model ?? '-',
     r.summary ? String(r.summary.tokens) : '-',
     r.summary ? usd(r.summary.costUsd) : '-',

@@ -88,7 +88,7 @@ export function registerStartCommand(cli: Command): void {
         stops.push(() => connection.close());
         await ensureSearchAttributes(connection, 'default');
         const native = await NativeConnection.connect({ address: server.address });
-        const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services.url, claude }) });
+        const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services.url, claude }), mode: claude ? 'claude' : 'offline' });
         const running = worker.run();
         stops.push(async () => {
           worker.shutdown();

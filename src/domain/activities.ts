@@ -120,6 +120,8 @@ export const ActivityProgressSchema = z.object({
   operationId: z.string().optional(),
   epoch: z.number().int().optional(),
   totalEpochs: z.number().int().optional(),
+  /** A training's mean loss over the current epoch's batches so far. */
+  loss: z.number().optional(),
 });
 export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 

@@ -76,6 +76,7 @@ export const CycleStatusSchema = z.strictObject({
   cycleId: z.string(),
   phase: CyclePhaseSchema,
   outcome: OutcomeSchema.optional(),
+  /** Who designed: a Claude model id, or 'offline'; unset until the design (or its failure) says. */
   model: z.string().optional(),
   bypassGates: z.boolean(),
   startedAt: z.string(),
@@ -88,6 +89,11 @@ export const CycleStatusSchema = z.strictObject({
   backtest: BacktestResultSchema.optional(),
   assessment: AssessResultSchema.optional(),
   verdict: VerdictSchema.optional(),
+  /**
+   * Why the assessment failed, when it alone did: the cycle still completes with its training,
+   * backtest and gates, and no verdict. `failure` is for a cycle that failed.
+   */
+  assessmentFailure: z.string().optional(),
   usage: LlmUsageSchema.omit({ model: true }),
   failure: FailureSchema.optional(),
   /** Remote operations that clean-up cancelled after a failure or cancellation. */
@@ -104,6 +110,7 @@ export const CycleSummarySchema = z.object({
   lastPhase: ResearchPhaseSchema.optional(),
   strategy: z.string().optional(),
   verdict: VerdictSchema.optional(),
+  assessmentFailure: z.string().optional(),
   failure: z.string().optional(),
   model: z.string().optional(),
   costUsd: z.number(),

@@ -1,4 +1,5 @@
-import type { CycleStatus, CycleSummary } from './cycle';
+import type { CycleInput, CycleStatus, CycleSummary } from './cycle';
+import type { DesignerForecast } from './designer';
 
 /** Every token a cycle paid for: cache reads and writes are billed beside input and output. */
 export const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
@@ -6,13 +7,45 @@ export const totalTokens = (u: CycleStatus['usage']) => u.inputTokens + u.output
 /** The model as people read it: the offline designer and assessor are not a model id. */
 export const modelLabel = (model: string) => (model === 'offline' ? 'offline designer and assessor (no Claude)' : model);
 
+/** How a completed cycle whose assessment alone failed is told, wherever it is shown. */
+export const assessmentFailedSentence = (reason: string) => `training and backtest completed; only the assessment failed: ${reason}`;
+
+/** The verdict column of `list`: the verdict, or that the assessment failed. */
+export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure'>) => s.verdict ?? (s.assessmentFailure ? 'assessment failed' : undefined);
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
+
 /**
- * The cycle as markdown, for the Web UI's "current details" (User Metadata tab):
- * phase, strategy, each phase's timing and each gate's verdict.
+ * "Was it any good?": the figures that answer it, on the validation split, as they arrive —
+ * accuracy against always guessing the class prior, return against buy-and-hold, Sharpe,
+ * trades, and the verdict.
+ */
+function keyFigures(s: CycleStatus): string[] {
+  const t = s.training?.metrics;
+  const b = s.backtest?.validation;
+  const rows: [string, string][] = [];
+  if (t) rows.push(['accuracy', `${pct(t.accuracy)}${t.chanceAccuracy === undefined ? '' : ` vs ${pct(t.chanceAccuracy)} chance`}`]);
+  if (b) {
+    rows.push(['return', `${signedPct(b.totalReturn)}${b.buyAndHoldReturn === undefined ? '' : ` vs ${signedPct(b.buyAndHoldReturn)} buy-and-hold`}`]);
+    rows.push(['Sharpe', b.sharpeRatio.toFixed(2)], ['trades', String(b.totalTrades)]);
+  }
+  if (s.verdict) rows.push(['verdict', s.verdict]);
+  else if (s.assessmentFailure) rows.push(['verdict', 'none: the assessment failed']);
+  if (!rows.length) return [];
+  return ['| key figure (validation) | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+}
+
+/**
+ * The cycle as markdown, for the Web UI's "current details" (User Metadata tab): the key
+ * figures first, then phase, strategy, each phase's timing and each gate's verdict.
  */
 export function cycleDetailsMarkdown(s: CycleStatus): string {
-  const lines = [`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${s.model ? ` · **Model:** ${modelLabel(s.model)}` : ''}`];
+  const figures = keyFigures(s);
+  const lines = figures.length ? [...figures, ''] : [];
+  lines.push(`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${s.model ? ` · **Model:** ${modelLabel(s.model)}` : ''}`);
   if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
+  if (s.assessmentFailure) lines.push('', `**Assessment failed:** ${assessmentFailedSentence(s.assessmentFailure)}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
   if (s.phases.length) {
     lines.push('', '| phase | started | duration |', '|---|---|---|');
@@ -37,9 +70,32 @@ export function cycleSummary(s: CycleStatus): CycleSummary {
     lastPhase: s.phases.at(-1)?.phase,
     strategy: s.strategy,
     verdict: s.verdict,
+    assessmentFailure: s.assessmentFailure,
     failure: s.failure?.reason,
     model: s.model,
     costUsd: s.usage.costUsd,
     tokens: totalTokens(s.usage),
   };
+}
+
+/**
+ * The Web UI's static summary, fixed when the cycle starts. It names a Claude model only when
+ * every worker polling the task queue has one; otherwise the current details tell who designed.
+ */
+export function cycleStartSummary(input: CycleInput, designer: DesignerForecast): string {
+  const who = designer.kind === 'claude' ? designer.model : designer.kind === 'offline' ? 'offline designer and assessor' : undefined;
+  return ['Research cycle', who, input.brief?.slice(0, 80)].filter(Boolean).join(' · ');
+}
+
+/** The Web UI's static details: who designs and assesses, and the input with its defaults (the model only for Claude). */
+export function cycleStartDetails(input: CycleInput, designer: DesignerForecast): string {
+  const { model, ...rest } = input;
+  const who =
+    designer.kind === 'claude'
+      ? `Claude, ${designer.model}`
+      : designer.kind === 'offline'
+        ? `offline (${designer.why})`
+        : `decided by the worker that picks the cycle up, Claude with an ANTHROPIC_API_KEY, else offline (${designer.why}); the current details say which`;
+  const shown = designer.kind === 'claude' ? { ...rest, model } : rest;
+  return [`**Designer and assessor:** ${who}`, '', '```json', JSON.stringify(shown, null, 2), '```'].join('\n');
 }

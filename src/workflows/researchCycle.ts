@@ -30,10 +30,15 @@ class CycleFailed extends Error {
   constructor(
     readonly failure: Failure,
     readonly type: string,
+    /** What went wrong, without the phase's name in front. */
+    readonly detail: string = failure.reason,
   ) {
     super(failure.reason);
   }
 }
+
+/** A failed assessment completes the cycle with its training and backtest, instead of failing it. */
+const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
 
 /**
  * One research cycle: design → train → training gate → backtest → backtest gate → assess.
@@ -77,7 +82,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
       const message = err.cause?.message ?? err.message;
       chargeFailedCall(err);
-      throw new CycleFailed({ phase, kind: 'activity', reason: `${PHASE_TITLES[phase]} failed: ${message}` }, 'PhaseFailed');
+      throw new CycleFailed({ phase, kind: 'activity', reason: `${PHASE_TITLES[phase]} failed: ${message}` }, 'PhaseFailed', message);
     } finally {
       timing.endedAt = now();
       timing.durationMs = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
@@ -88,16 +93,22 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       throw new CycleFailed(
         { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
         'InvalidActivityResult',
+        `it returned an invalid result: ${problems}`,
       );
     }
     return parsed.data;
   };
 
-  /** A Claude phase that failed still cost what it spent (spec §8 #17): its failure carries the usage. */
+  /**
+   * A Claude phase that failed still cost what it spent (spec §8 #17): its failure carries the
+   * usage, whose model also says who ran when the design failed ('offline' for the offline designer).
+   */
   const chargeFailedCall = (err: wf.ActivityFailure) => {
     const details = err.cause instanceof wf.ApplicationFailure ? err.cause.details : undefined;
     const spent = LlmUsageSchema.safeParse(details?.[0]);
-    if (spent.success) status.usage = addUsage(status.usage, spent.data);
+    if (!spent.success) return;
+    status.usage = addUsage(status.usage, spent.data);
+    status.model ??= spent.data.model;
   };
 
   const gate = (phase: ResearchPhase, result: GateResult) => {
@@ -137,7 +148,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   }
   const input = parsed.input;
   const cycleId = status.cycleId;
-  status.model = input.model;
+  // Which model designs is the worker's to say (no API key means offline): only the design, or its failure, tells.
+  if (input.offline) status.model = 'offline';
   status.bypassGates = input.bypassGates;
 
   try {
@@ -167,18 +179,23 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.backtest = backtest;
     gate('backtesting', evaluateBacktestGate(backtest.validation, input.gates.backtest, input.bypassGates));
 
-    const assessment = await runPhase('assessing', AssessResultSchema, () =>
-      llm.assessStrategy({
-        ...strategy,
-        model: input.model,
-        training: training.metrics,
-        backtest: backtest.validation,
-        offline: input.offline,
-      }),
-    );
-    status.assessment = assessment;
-    status.verdict = assessment.verdict;
-    status.usage = addUsage(status.usage, assessment.usage);
+    try {
+      const assessment = await runPhase('assessing', AssessResultSchema, () =>
+        llm.assessStrategy({
+          ...strategy,
+          model: input.model,
+          training: training.metrics,
+          backtest: backtest.validation,
+          offline: input.offline,
+        }),
+      );
+      status.assessment = assessment;
+      status.verdict = assessment.verdict;
+      status.usage = addUsage(status.usage, assessment.usage);
+    } catch (err) {
+      if (!(err instanceof CycleFailed) || !wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS)) throw err;
+      status.assessmentFailure = err.detail;
+    }
     finish('completed');
     return status;
   } catch (err) {

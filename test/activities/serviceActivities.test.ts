@@ -133,6 +133,8 @@ describe('trainModel', () => {
       expect(beat.totalEpochs).toBe(60);
       expect(beat.step).toMatch(new RegExp(`^Epoch ${beat.epoch}/60 `));
       expect(beat.percent).toBeGreaterThan(0);
+      // the loss the service reports as it trains, for status and the Web UI
+      expect(beat.loss).toBeGreaterThan(0);
     }
   });
 });

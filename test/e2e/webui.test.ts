@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleSummary } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { RESEARCH_WORKFLOW, statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
+import { startCycle } from '../../src/client';
 import { createWorker } from '../../src/worker';
 import { browserCheck, launchChromium } from '../support/browser';
 import { freePort } from '../support/ports';
@@ -18,8 +19,9 @@ import { devServerEnv, workflowBundle } from '../support/temporal';
 /**
  * Operators drive research cycles from the Temporal Web UI of the official dev server, in
  * a real (headless) chromium: start a cycle from the start form, watch training progress
- * in Pending Activities, find it with a search-attribute filter, cancel it — and see a bad
- * input rejected at once. The worker's activities are test doubles.
+ * in Pending Activities, find it with a search-attribute filter, cancel it, see a bad input
+ * rejected at once — and read whether a completed cycle was any good in its User Metadata.
+ * The worker's activities are test doubles; the worker says it has no ANTHROPIC_API_KEY.
  */
 
 const check = browserCheck();
@@ -28,13 +30,23 @@ if (!check.run) console.log(`Skipping the Web UI tests: ${check.reason}`);
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-results');
 const TRAINING_PROGRESS = { percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_ui' };
 
+/** Training runs until cancelled, except for a design briefed "quick", whose training ends at once. */
 const fakes = fakeActivities({
-  overrides: (calls) => ({
-    async trainModel(input) {
-      calls.train.push(input);
-      return runUntilCancelled('training', calls, TRAINING_PROGRESS);
-    },
-  }),
+  overrides: (calls) => {
+    const base = fakeActivities();
+    return {
+      async designStrategy(input) {
+        const design = await base.designStrategy(input);
+        calls.design.push(input);
+        return input.brief?.includes('quick') ? { ...design, strategyName: 'quick_training', strategyPath: 'strategies/quick_training.yaml' } : design;
+      },
+      async trainModel(input) {
+        calls.train.push(input);
+        if (input.strategyName === 'quick_training') return base.trainModel(input);
+        return runUntilCancelled('training', calls, TRAINING_PROGRESS);
+      },
+    };
+  },
 });
 
 let env: TestWorkflowEnvironment;
@@ -96,7 +108,7 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
     const settings = (await (await fetch(`${ui}/api/v1/settings`)).json()) as Record<string, unknown>;
     expect(settings).toMatchObject({ StartWorkflowDisabled: false, WorkflowCancelDisabled: false, DisableWriteActions: false });
 
-    worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle() });
+    worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle(), mode: 'offline' });
     running = worker.run();
 
     browser = await launchChromium();
@@ -144,6 +156,28 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
     const description = await handle.describe();
     expect(description.status.name).toBe('CANCELLED');
     expect((description.memo?.summary as CycleSummary).phase).toBe('cancelled');
+  });
+
+  test('a completed cycle answers "was it any good?" in its User Metadata', { timeout: 90_000 }, async () => {
+    const { handle } = await startCycle(env.client, { brief: 'quick figures' });
+    await handle.result();
+
+    // The tab renders each markdown text in its own frame: the summary fixed at start, the current details by query.
+    await openWorkflow(handle.workflowId);
+    await page.getByRole('tab', { name: /User Metadata/ }).click();
+    await page.frameLocator('#user-metadata-summary').getByText('Research cycle · offline designer and assessor · quick figures').waitFor();
+    const figures = page.frameLocator('#user-metadata-current-details').getByRole('table').first();
+    await figures.waitFor();
+    const rows = (await figures.getByRole('row').allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
+    expect(rows).toEqual([
+      'key figure (validation) value',
+      'accuracy 58.0% vs 50.0% chance',
+      'return +8.0% vs +3.0% buy-and-hold',
+      'Sharpe 1.10',
+      'trades 40',
+      'verdict promising',
+    ]);
+    await screenshot('webui-key-figures');
   });
 
   test('an invalid input from the form fails the cycle at once, naming every problem', { timeout: 90_000 }, async () => {

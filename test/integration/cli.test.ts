@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -14,7 +15,8 @@ import { createWorker } from '../../src/worker';
 /**
  * The CLI and the trigger script against the official dev server, with a worker whose
  * activities are test doubles: training blocks (heartbeating progress) until cancelled
- * when the brief says "long", and finishes at once otherwise.
+ * when the brief says "long", and finishes at once otherwise; the assessor refuses when the
+ * brief says "refuse". The worker says it has Claude, as one with an ANTHROPIC_API_KEY does.
  */
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -28,9 +30,14 @@ const fakes = fakeActivities({
       }
       return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { accuracy: 0.58, loss: 0.6, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 12 } };
     },
+    async assessStrategy(input) {
+      calls.assess.push(input);
+      if (input.strategyName === 'refused_assessment') throw ApplicationFailure.nonRetryable('claude-haiku-5-5 refused to assess (stop_reason refusal)', 'AssessmentRefused');
+      return { verdict: 'promising', assessmentPath: `strategies/${input.strategyName}/assessment.json`, offline: false, usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
+    },
     async designStrategy(input) {
       calls.design.push(input);
-      const strategyName = input.brief?.includes('long') ? 'long_training' : 'quick_training';
+      const strategyName = input.brief?.includes('long') ? 'long_training' : input.brief?.includes('refuse') ? 'refused_assessment' : 'quick_training';
       return { strategyName, strategyPath: `strategies/${strategyName}.yaml`, symbol: 'EURUSD', timeframe: '1h', offline: true, usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
     },
   }),
@@ -38,7 +45,7 @@ const fakes = fakeActivities({
 
 beforeAll(async () => {
   env = await devServerEnv();
-  worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle() });
+  worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle(), mode: 'claude' });
   running = worker.run();
 });
 afterAll(async () => {
@@ -81,7 +88,7 @@ describe('ktrdr-agent against the dev server', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/Status\s+RUNNING · phase training/);
     expect(status.stdout).toMatch(/Strategy\s+long_training/);
-    expect(status.stdout).toContain('37% · Epoch 11/30 · epoch 11/30 (trainModel)');
+    expect(status.stdout).toContain('37% · Epoch 11/30 (trainModel)');
 
     const second = await cli('trigger', '--brief', 'another one');
     expect(second.code).toBe(1);
@@ -122,6 +129,24 @@ describe('ktrdr-agent against the dev server', () => {
     expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
     expect(run.stdout).toMatch(/Verdict\s+promising/);
     expect(run.stdout).toMatch(/Training gate\s+passed/);
+  });
+
+  test('a cycle whose assessment alone failed completes, keeps its results, and says only the assessment failed', async () => {
+    const plainly = 'training and backtest completed; only the assessment failed: claude-haiku-5-5 refused to assess (stop_reason refusal)';
+    const run = await cli('trigger', '--brief', 'refuse', '--wait');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = startedId(run.stdout);
+    expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
+    expect(run.stdout).toMatch(/Training\s+accuracy 58\.0% \(validation\)/);
+    expect(run.stdout).toMatch(/Backtest\s+return/);
+    expect(run.stdout).toMatch(new RegExp(`Assessment\\s+${plainly.replace(/[()]/g, '\\$&')}`));
+
+    const status = await cli('status', id);
+    expect(status.stdout).toContain(plainly);
+    expect(status.stdout).toMatch(/Verdict\s+assessment failed/);
+    const row = (await cli('list')).stdout.split('\n').find((l) => l.startsWith(id));
+    expect(row).toMatch(/COMPLETED\s+completed\s+refused_assessment\s+assessment failed\s/);
   });
 
   test('trigger --wait exits 1 with the gate reason when a gate fails', async () => {

@@ -26,6 +26,8 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   expect(run.stdout).toContain('Mode: offline (no ANTHROPIC_API_KEY)');
   expect(run.stdout).toContain(`Web UI http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
   for (const phase of ['→ designing', '→ training', '→ backtesting', '→ assessing']) expect(run.stdout).toContain(phase);
+  // training of about a second still shows its epochs and loss, before the backtest starts
+  expect(run.stdout).toMatch(/^→ training .*\n(?: {2}.*\n)* {2}trained \d+ epochs · train loss \d+\.\d{4} → \d+\.\d{4} · .*\n→ backtesting/m);
   expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
   expect(run.stdout).toMatch(/Training\s+accuracy \d+\.\d% \(validation\)/);
   expect(run.stdout).toMatch(/Backtest\s+return -?\d+\.\d%.* \(validation\)/);

@@ -47,7 +47,15 @@ interface Service {
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
   ports?: string[];
+  volumes?: string[];
 }
+
+/** The named volumes a service mounts (not bind mounts of host folders), as [volume, path in the container]. */
+const namedVolumeMounts = (service: Service): [string, string][] =>
+  (service.volumes ?? [])
+    .map((v) => v.split(':'))
+    .filter(([source]) => !source.startsWith('.') && !source.startsWith('/'))
+    .map(([source, target]) => [source, target]);
 
 describe('docker-compose.yml structure', () => {
   const compose = YAML.parse(fs.readFileSync(COMPOSE_FILE, 'utf8')) as {
@@ -131,6 +139,18 @@ describe('docker-compose.yml structure', () => {
     expect(services['temporal-ui'].ports).toContain('8080:8080');
   });
 
+  test("the worker's healthcheck asks the server whether this container's worker polls (the command is run in test/integration/workers.test.ts)", () => {
+    expect(services.worker.healthcheck?.test).toEqual(['CMD', 'node', 'bin/ktrdr-agent.js', 'health']);
+  });
+
+  test('worker and services share the strategies, models and reports volumes; the services keep their state on one', () => {
+    const mounts = (name: string) => Object.fromEntries(namedVolumeMounts(services[name]));
+    const shared = { strategies: '/app/strategies', models: '/app/models', reports: '/app/reports' };
+    expect(mounts('worker')).toEqual(shared);
+    expect(mounts('services')).toEqual({ ...shared, 'services-state': '/app/.data/services' });
+    expect(services.services.command).toContain('/app/.data/services');
+  });
+
   test('the dynamic config file the server is pointed at exists', () => {
     expect(env(services.temporal).DYNAMIC_CONFIG_FILE_PATH).toBe('/etc/temporal/config/dynamicconfig/production-sql.yaml');
     const file = path.join(ROOT, 'deploy/temporal/dynamicconfig/production-sql.yaml');
@@ -138,8 +158,107 @@ describe('docker-compose.yml structure', () => {
   });
 });
 
+/**
+ * The folders the Dockerfile's last stage (the image) creates, and those it gives to `node`:
+ * from `WORKDIR`, `COPY [--chown=node:node] … <dest>`, and `RUN mkdir -p …` / `chown [-R] node:node …`.
+ */
+function imageFolders(dockerfile: string): { created: Set<string>; ownedByNode: (dir: string) => boolean } {
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const stage = instructions.slice(instructions.map((line) => line.startsWith('FROM ')).lastIndexOf(true));
+  let workdir = '/';
+  const created = new Set<string>();
+  const owned: { dir: string; recursive: boolean }[] = [];
+  const resolve = (p: string) => path.posix.resolve(workdir, p).replace(/\/$/, '');
+  for (const line of stage) {
+    const [instruction, ...args] = line.split(/\s+/);
+    if (instruction === 'WORKDIR') {
+      workdir = resolve(args[0]);
+      created.add(workdir);
+    } else if (instruction === 'COPY') {
+      const dest = resolve(args.at(-1)!);
+      created.add(dest);
+      if (args.includes('--chown=node:node')) owned.push({ dir: dest, recursive: true });
+    } else if (instruction === 'RUN') {
+      for (const command of args.join(' ').split('&&').map((c) => c.trim().split(/\s+/))) {
+        if (command[0] === 'mkdir' && command[1] === '-p') {
+          for (let dir of command.slice(2).map(resolve)) for (; dir !== '/'; dir = path.posix.dirname(dir)) created.add(dir);
+        }
+        if (command[0] === 'chown') {
+          const recursive = command[1] === '-R';
+          const [owner, ...dirs] = command.slice(recursive ? 2 : 1);
+          if (owner === 'node:node') for (const dir of dirs) owned.push({ dir: resolve(dir), recursive });
+        }
+      }
+    }
+  }
+  const ownedByNode = (dir: string) => owned.some((o) => o.dir === dir || (o.recursive && dir.startsWith(`${o.dir}/`)));
+  return { created, ownedByNode };
+}
+
+/**
+ * Docker's .dockerignore rule: a path is left out when a pattern matches it or one of its parent
+ * folders, and brought back by a later `!pattern`. Docker cleans each pattern first, so a trailing
+ * slash does not restrict it to folders (unlike .gitignore).
+ */
+function dockerIgnored(patterns: string[], file: string): boolean {
+  const toRegExp = (pattern: string) =>
+    new RegExp(
+      `^${path.posix
+        .normalize(pattern.replace(/^\//, ''))
+        .replace(/\/$/, '')
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+        .replace(/\u0000/g, '.*')}$`,
+    );
+  const parts = file.split('/');
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  let ignored = false;
+  for (const line of patterns) {
+    const exception = line.startsWith('!');
+    const pattern = toRegExp(exception ? line.slice(1) : line);
+    if (candidates.some((candidate) => pattern.test(candidate))) ignored = !exception;
+  }
+  return ignored;
+}
+
 describe('Dockerfile', () => {
   const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const ignorePatterns = fs
+    .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+
+  test('every folder a compose volume is mounted on exists in the image and belongs to node, so the volume starts writable', () => {
+    const compose = YAML.parse(fs.readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Service> };
+    const { created, ownedByNode } = imageFolders(dockerfile);
+    const targets = Object.values(compose.services)
+      .filter((service) => service.build !== undefined)
+      .flatMap((service) => namedVolumeMounts(service).map(([, target]) => target));
+    expect(new Set(targets)).toEqual(new Set(['/app/strategies', '/app/models', '/app/reports', '/app/.data/services']));
+    for (const dir of [...targets, '/app/strategies/designed', '/app/.data']) {
+      expect(created.has(dir), `${dir} is created`).toBe(true);
+      expect(ownedByNode(dir), `${dir} belongs to node`).toBe(true);
+    }
+  });
+
+  test('the image ships the example strategies, and none of the designs or local results', () => {
+    expect(dockerfile).toMatch(/^COPY --chown=node:node strategies \.\/strategies$/m);
+    const examples = fs.readdirSync(path.join(ROOT, 'strategies')).filter((f) => f.endsWith('.yaml'));
+    expect(examples.length).toBeGreaterThanOrEqual(6);
+    for (const example of examples) expect(dockerIgnored(ignorePatterns, `strategies/${example}`), example).toBe(false);
+    // a person's example whose name happens to end in six hex digits is an example too
+    expect(dockerIgnored(ignorePatterns, 'strategies/momentum_eurusd_c0ffee.yaml')).toBe(false);
+    for (const local of ['strategies/designed/rsi_eurusd_3f9a1c.yaml', 'strategies/rsi_adx_trend_filter/assessment.json', 'models/x/model.json', 'reports/x/validation/metrics.json', '.data/temporal.db']) {
+      expect(dockerIgnored(ignorePatterns, local), local).toBe(true);
+    }
+  });
 
   test('builds in stages on node:20-bookworm-slim and runs the CLI as a non-root user', () => {
     expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { CycleStatusSchema, CycleSummarySchema, type CycleStatus } from '../../src/domain/cycle';
-import { cycleDetailsMarkdown, cycleSummary } from '../../src/domain/cycleDetails';
+import type { AssessResult } from '../../src/domain/activities';
+import { cycleDetailsMarkdown, cycleStartDetails, cycleStartSummary, cycleSummary, verdictLabel } from '../../src/domain/cycleDetails';
+import { forecastDesigner } from '../../src/domain/designer';
+import { CycleInputSchema } from '../../src/domain/cycle';
 import { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } from '../../src/domain/gates';
 import { NO_USAGE } from '../../src/domain/models';
 
@@ -46,6 +49,117 @@ const failedAtBacktest = () =>
     failure: { phase: 'backtesting', kind: 'gate', reason: backtestGate.reason },
     usage,
   });
+
+/** Designed, trained, backtested and assessed, gates passed. */
+const completed = (over: Partial<CycleStatus> = {}) =>
+  status({
+    phase: 'completed',
+    outcome: 'completed',
+    model: 'offline',
+    endedAt: '2026-11-25T09:00:03.000Z',
+    strategy: 'rsi_adx_trend_filter',
+    phases: [
+      { phase: 'designing', startedAt: '2026-11-25T09:00:00.000Z', endedAt: '2026-11-25T09:00:00.400Z', durationMs: 400 },
+      { phase: 'training', startedAt: '2026-11-25T09:00:00.400Z', endedAt: '2026-11-25T09:00:01.600Z', durationMs: 1200 },
+      { phase: 'backtesting', startedAt: '2026-11-25T09:00:01.600Z', endedAt: '2026-11-25T09:00:02.200Z', durationMs: 600 },
+      { phase: 'assessing', startedAt: '2026-11-25T09:00:02.200Z', endedAt: '2026-11-25T09:00:02.300Z', durationMs: 100 },
+    ],
+    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: { ...trainingMetrics, chanceAccuracy: 0.5 } },
+    backtest: { operationId: 'op_b', validation: { totalReturn: 0.08, sharpeRatio: 1.1, maxDrawdown: 0.12, winRate: 0.55, totalTrades: 40, buyAndHoldReturn: -0.031 } },
+    assessment: { verdict: 'promising', assessmentPath: 'strategies/x/assessment.json', offline: true, usage: { model: 'offline', ...NO_USAGE } } satisfies AssessResult,
+    verdict: 'promising',
+    ...over,
+  });
+
+const assessmentFailed = () =>
+  completed({ assessment: undefined, verdict: undefined, assessmentFailure: 'claude-sonnet-5-5 refused to assess this strategy (stop_reason refusal)' });
+
+describe('the key figures: was it any good?', () => {
+  test('a completed cycle opens its details with a table of the figures that answer it', () => {
+    const lines = cycleDetailsMarkdown(completed()).split('\n');
+    expect(lines.slice(0, 8)).toEqual([
+      '| key figure (validation) | value |',
+      '|---|---|',
+      '| accuracy | 58.0% vs 50.0% chance |',
+      '| return | +8.0% vs -3.1% buy-and-hold |',
+      '| Sharpe | 1.10 |',
+      '| trades | 40 |',
+      '| verdict | promising |',
+      '',
+    ]);
+    expect(lines[8]).toMatch(/^\*\*Phase:\*\* completed/);
+  });
+
+  test('the table fills in as the figures arrive: after training, accuracy only', () => {
+    const trained = status({ phase: 'backtesting', strategy: 'x', training: completed().training });
+    const markdown = cycleDetailsMarkdown(trained);
+    expect(markdown.split('\n').slice(0, 4)).toEqual(['| key figure (validation) | value |', '|---|---|', '| accuracy | 58.0% vs 50.0% chance |', '']);
+  });
+
+  test('without a chance baseline or buy-and-hold the figure stands alone', () => {
+    const bare = completed({
+      training: { operationId: 'op_t', modelPath: 'm', metrics: trainingMetrics },
+      backtest: { operationId: 'op_b', validation },
+    });
+    const lines = cycleDetailsMarkdown(bare).split('\n');
+    expect(lines).toContain('| accuracy | 58.0% |');
+    expect(lines).toContain('| return | -4.0% |');
+  });
+
+  test('no table before there is a figure', () => {
+    expect(cycleDetailsMarkdown(status())).not.toContain('| key figure');
+  });
+});
+
+describe('a cycle whose assessment alone failed', () => {
+  const plainly = 'training and backtest completed; only the assessment failed: claude-sonnet-5-5 refused to assess this strategy (stop_reason refusal)';
+
+  test('its details say so plainly and keep the training and backtest figures', () => {
+    const lines = cycleDetailsMarkdown(assessmentFailed()).split('\n');
+    expect(lines).toContain(`**Assessment failed:** ${plainly}`);
+    expect(lines).toContain('| accuracy | 58.0% vs 50.0% chance |');
+    expect(lines).toContain('| verdict | none: the assessment failed |');
+    expect(lines.some((l) => l.startsWith('**Failed:**'))).toBe(false);
+  });
+
+  test('its summary carries the reason, for list and status', () => {
+    const summary = cycleSummary(assessmentFailed());
+    expect(summary).toMatchObject({ phase: 'completed', verdict: undefined, failure: undefined, assessmentFailure: assessmentFailed().assessmentFailure });
+    expect(CycleSummarySchema.parse(summary)).toEqual(summary);
+    expect(verdictLabel(summary)).toBe('assessment failed');
+    expect(verdictLabel(cycleSummary(completed()))).toBe('promising');
+  });
+});
+
+describe('what the Web UI shows from the start (static summary and details)', () => {
+  const input = (over = {}) => CycleInputSchema.parse({ brief: 'cci on EURUSD', ...over });
+  const noWorkers = { claude: 0, offline: 0, unknown: 0 };
+
+  test('an offline cycle names no Claude model, whether asked for or because the worker has no key', () => {
+    for (const designer of [forecastDesigner(input({ offline: true }), { ...noWorkers, claude: 1 }), forecastDesigner(input(), { ...noWorkers, offline: 2 })]) {
+      expect(designer.kind).toBe('offline');
+      const summary = cycleStartSummary(input(), designer);
+      const details = cycleStartDetails(input(), designer);
+      expect(summary).toBe('Research cycle · offline designer and assessor · cci on EURUSD');
+      expect(`${summary}\n${details}`).not.toMatch(/claude-/i);
+      expect(details).toContain('"brief": "cci on EURUSD"');
+    }
+  });
+
+  test('a cycle for workers with a key names the model', () => {
+    const designer = forecastDesigner(input({ model: 'haiku' }), { ...noWorkers, claude: 1 });
+    expect(designer).toEqual({ kind: 'claude', model: 'claude-haiku-5-5' });
+    expect(cycleStartSummary(input({ model: 'haiku' }), designer)).toBe('Research cycle · claude-haiku-5-5 · cci on EURUSD');
+  });
+
+  test('when the workers disagree, none polls or they cannot be listed, the summary names no model: the worker that picks it up decides', () => {
+    for (const workers of [noWorkers, { ...noWorkers, claude: 1, offline: 1 }, { ...noWorkers, unknown: 1 }, undefined]) {
+      const designer = forecastDesigner(input(), workers);
+      expect(designer.kind).toBe('unknown');
+      expect(cycleStartSummary(input(), designer)).toBe('Research cycle · cci on EURUSD');
+    }
+  });
+});
 
 describe('cycleDetailsMarkdown', () => {
   test('a fresh cycle shows only its phase', () => {
