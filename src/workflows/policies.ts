@@ -8,12 +8,13 @@ import { NON_RETRYABLE_ERRORS } from '../domain/activities';
  */
 
 /**
- * Claude conversations: up to ten calls of up to five minutes each, heartbeating while they
- * wait. Rate limits, overload and 5xx are retried with backoff, or after the wait the API
+ * Claude conversations: up to ten calls, each with a timeout of 7.5 minutes at most (a design
+ * call's 16,000 output tokens at the SDK's own rate), heartbeating while they wait; the attempt
+ * outlasts ten calls that each use their whole timeout. Rate limits, overload and 5xx are retried with backoff, or after the wait the API
  * asked for (the activity sets it as the next retry delay).
  */
 export const LLM_POLICY: ActivityOptions = {
-  startToCloseTimeout: '1 hour',
+  startToCloseTimeout: '80 minutes',
   heartbeatTimeout: '1 minute',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
