@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VerdictSchema } from '../domain/activities';
-import { strategyName, writeFileAtomic } from '../strategy/files';
+import { strategyFolder, writeFileAtomic } from '../strategy/files';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
 /**
- * `strategies/<name>/assessment.json` (spec §7), written by the offline assessor and by
+ * `assessment.json` beside the strategy (`strategies/designed/<name>/` for a design; spec §7), written by the offline assessor and by
  * Claude's. The content an assessor decides is a schema of its own: it is what Claude's
  * `save_assessment` tool answers, checked before anything is saved.
  */
@@ -32,7 +32,7 @@ export const AssessmentSchema = AssessmentContentSchema.extend({
 });
 export type Assessment = z.infer<typeof AssessmentSchema>;
 
-export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategiesDir, strategyName(name), 'assessment.json');
+export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategyFolder(name, strategiesDir), 'assessment.json');
 
 /** Overwrites an earlier assessment of the strategy, as KTRDR does: the latest judgement stands. */
 export function writeAssessment(name: string, assessment: Assessment, strategiesDir: string): string {

@@ -1,5 +1,6 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { closestNames } from '../engine/indicators/closestNames';
 
 /** One thing wrong (or worth knowing) about a strategy, located in its YAML. */
 export interface Problem {
@@ -22,13 +23,19 @@ export class YamlSource {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
   }
 
+  /**
+   * The first syntax error, as one problem quoting its line (later ones are mostly its
+   * echoes). A blank line is not worth quoting: the nearest line above it with text is.
+   */
   syntaxProblems(): Problem[] {
-    return this.doc.errors.map((e) => ({
-      severity: 'error',
-      path: '',
-      line: e.linePos?.[0].line,
-      message: `YAML: ${e.message.split('\n')[0]}`,
-    }));
+    const [first] = this.doc.errors;
+    if (!first) return [];
+    const lines = this.text.split(/\r?\n/);
+    let line = first.linePos?.[0].line ?? 1;
+    while (line > 1 && !lines[line - 1]?.trim()) line--;
+    const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const quoted = lines[line - 1]?.trim();
+    return [{ severity: 'error', path: '', line, message: `YAML: ${reason}${quoted ? `: \`${quoted}\`` : ''}` }];
   }
 
   /** The line of the key (or item) at `path`, or of its nearest ancestor present in the file. */
@@ -47,15 +54,22 @@ export class YamlSource {
     return { severity, path: path.join('.'), line: this.lineOf(path), message };
   }
 
-  /** zod issues as problems; an unknown key becomes one problem per key, at that key's line. */
-  zodProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PathSegment[] = []): Problem[] {
+  /**
+   * zod issues as problems; an unknown key becomes one problem per key, at that key's line,
+   * with the closest of the keys that may be there (`knownKeys`).
+   */
+  zodProblems(issues: readonly z.core.$ZodIssue[], knownKeys: (path: readonly PathSegment[]) => string[] = () => [], prefix: readonly PathSegment[] = []): Problem[] {
     return issues.flatMap((issue) => {
       const path = [...prefix, ...(issue.path as PathSegment[])];
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => this.problem([...path, key], `unknown key '${key}'`));
+        const known = knownKeys(path).map((k) => [k, k] as const);
+        return issue.keys.map((key) => {
+          const close = closestNames(key, known);
+          return this.problem([...path, key], `unknown key '${key}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`);
+        });
       }
       if (issue.code === 'invalid_union' && issue.errors.length) {
-        return this.zodProblems(issue.errors[0], path);
+        return this.zodProblems(issue.errors[0], knownKeys, path);
       }
       return [this.problem(path, issue.message)];
     });
