@@ -59,18 +59,25 @@ export class YamlSource {
    * with the closest of the keys that may be there (`knownKeys`).
    */
   zodProblems(issues: readonly z.core.$ZodIssue[], knownKeys: (path: readonly PathSegment[]) => string[] = () => [], prefix: readonly PathSegment[] = []): Problem[] {
+    const at = (issue: z.core.$ZodIssue) => [...prefix, ...(issue.path as PathSegment[])];
+    const guesses = new Map<string, string[]>();
+    for (const issue of issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      const known = knownKeys(at(issue)).map((k) => [k, k] as const);
+      for (const key of issue.keys) guesses.set([...at(issue), key].join('.'), closestNames(key, known));
+    }
+    // a misspelt required key is also a missing one: its "did you mean" says both
+    const meant = new Set([...guesses].flatMap(([unknown, close]) => (close.length ? [[...unknown.split('.').slice(0, -1), close[0]].join('.')] : [])));
     return issues.flatMap((issue) => {
-      const path = [...prefix, ...(issue.path as PathSegment[])];
+      const path = at(issue);
       if (issue.code === 'unrecognized_keys') {
-        const known = knownKeys(path).map((k) => [k, k] as const);
         return issue.keys.map((key) => {
-          const close = closestNames(key, known);
+          const close = guesses.get([...path, key].join('.')) ?? [];
           return this.problem([...path, key], `unknown key '${key}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`);
         });
       }
-      if (issue.code === 'invalid_union' && issue.errors.length) {
-        return this.zodProblems(issue.errors[0], knownKeys, path);
-      }
+      if (issue.code === 'invalid_union' && issue.errors.length) return this.zodProblems(issue.errors[0], knownKeys, path);
+      if (issue.code === 'invalid_type' && issue.input === undefined && meant.has(path.join('.'))) return [];
       return [this.problem(path, issue.message)];
     });
   }

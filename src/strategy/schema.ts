@@ -137,7 +137,7 @@ export const FuzzySetSchema = z
     return { inputTransform: transform?.success ? transform.data : undefined, memberships };
   });
 export type FuzzySetConfig = z.output<typeof FuzzySetSchema>;
-parsedByHand.add(FuzzySetSchema, { entry: (key) => (key === 'input_transform' ? InputTransformSchema : MembershipSchema) });
+parsedByHand.set(FuzzySetSchema, (key) => (key === 'input_transform' ? InputTransformSchema : MembershipSchema));
 
 const EarlyStoppingSchema = z.strictObject({
   enabled: z.boolean().default(true),

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { PathSegment } from './problems';
 
 /**
  * Schemas whose values zod cannot see into because a transform parses them by hand (a fuzzy
  * set's memberships), with the schema each of their keys is parsed with.
  */
-export const parsedByHand = z.registry<{ entry: (key: string) => z.ZodType }>();
+export const parsedByHand = new WeakMap<z.ZodType, (key: string) => z.ZodType>();
 
 type Def = {
   type: string;
@@ -32,7 +32,7 @@ function objects(schema: z.ZodType): z.ZodType[] {
 /** The schemas of what sits under `segment` in `schema`. */
 function children(schema: z.ZodType, segment: PathSegment): z.ZodType[] {
   const byHand = parsedByHand.get(schema);
-  if (byHand) return [byHand.entry(String(segment))];
+  if (byHand) return [byHand(String(segment))];
   const def = defOf(schema);
   if (def.innerType) return children(def.innerType, segment);
   if (def.type === 'pipe' && def.in) return children(def.in, segment);
