@@ -10,7 +10,7 @@ import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
 import { integer, port } from './cli/options';
 import { startLocalStack } from './cli/localStack';
-import { stopRequest } from './cli/stopRequest';
+import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
@@ -262,6 +262,7 @@ export function program(): Command {
  * runtime, installed for a worker that never ran) must not keep the process waiting.
  */
 export async function main(argv = process.argv): Promise<void> {
+  endWhenOutputCloses();
   try {
     await program().parseAsync(argv);
   } catch (err) {

@@ -8,6 +8,7 @@ import { afterEach, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths';
 import { ktrdrAgent } from '../support/cli';
 import { freePort, portOpen } from '../support/ports';
+import { descendants, kill } from '../support/processes';
 
 interface Dev {
   child: ChildProcess;
@@ -55,7 +56,8 @@ async function portWithUiAbove(): Promise<number> {
 
 let running: Dev | undefined;
 afterEach(() => {
-  running?.child.kill('SIGKILL');
+  // a test that failed half-way must not leave its dev server behind
+  if (running) for (const pid of [...descendants(running.child.pid!), running.child.pid!]) kill(pid, 'SIGKILL');
   running = undefined;
 });
 
