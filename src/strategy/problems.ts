@@ -25,15 +25,16 @@ export class YamlSource {
 
   /**
    * The first syntax error, as one problem quoting its line (later ones are mostly its
-   * echoes). A blank line is not worth quoting: the nearest line above it with text is.
+   * echoes). The parser notices an unclosed `[`, `{` or quote only where the text goes on
+   * without it, so the line quoted is the one that opened it; a blank line is not worth
+   * quoting either, the nearest one above it with text is.
    */
   syntaxProblems(): Problem[] {
     const [first] = this.doc.errors;
     if (!first) return [];
     const lines = this.text.split(/\r?\n/);
-    let line = first.linePos?.[0].line ?? 1;
-    while (line > 1 && !lines[line - 1]?.trim()) line--;
     const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const line = culpritLine(lines, first.linePos?.[0].line ?? 1, reason);
     const quoted = lines[line - 1]?.trim();
     return [{ severity: 'error', path: '', line, message: `YAML: ${reason}${quoted ? `: \`${quoted}\`` : ''}` }];
   }
@@ -81,6 +82,24 @@ export class YamlSource {
       return [this.problem(path, issue.message)];
     });
   }
+}
+
+/** What an unclosed-construct error says, and how to tell the line that left it open. */
+const UNCLOSED: [RegExp, (line: string) => boolean][] = [
+  [/end with a \]/, (l) => count(l, '[') > count(l, ']')],
+  [/end with a \}/, (l) => count(l, '{') > count(l, '}')],
+  [/closing "quote/, (l) => count(l, '"') % 2 === 1],
+  [/closing 'quote/, (l) => count(l, "'") % 2 === 1],
+];
+
+const count = (line: string, char: string) => line.split(char).length - 1;
+
+function culpritLine(lines: string[], reported: number, reason: string): number {
+  const opened = UNCLOSED.find(([pattern]) => pattern.test(reason))?.[1];
+  for (let n = Math.min(reported, lines.length); n >= 1; n--) {
+    if (opened ? opened(lines[n - 1]) : lines[n - 1].trim()) return n;
+  }
+  return reported;
 }
 
 export const formatProblem = (file: string, p: Problem): string =>

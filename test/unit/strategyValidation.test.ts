@@ -133,6 +133,18 @@ describe('every problem at once, each with its path and line', () => {
     expect(v.problems[0]).toMatchObject({ line: lineOf(text, '   batch_size 32'), message: expect.stringMatching(/^YAML: .+: `batch_size 32`$/) });
   });
 
+  test.each([
+    ['scope: universal', 'scope: [universal', 'scope: [universal'],
+    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40}', 'oversold:   {type: triangular, parameters: [0, 25, 40}'],
+    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40]', 'oversold:   {type: triangular, parameters: [0, 25, 40]'],
+    ['description: ', 'description: "', 'description: "'],
+  ])('an unclosed bracket or quote is quoted where it was opened, not where the parser noticed: %s', (from, to, culprit) => {
+    const text = edited([from, to]);
+    const v = validateStrategyText(text);
+    expect(v.problems).toHaveLength(1);
+    expect(v.problems[0]).toMatchObject({ line: lineOf(text, culprit), message: expect.stringMatching(/^YAML: .+: `.+`$/) });
+  });
+
   test('a duplicated key is a YAML error at the second one', () => {
     const text = edited(['scope: universal', 'scope: universal\nscope: symbol_specific']);
     const v = validateStrategyText(text);
