@@ -36,7 +36,6 @@ import { installRuntime, LOG_LEVELS } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { createWorker } from './worker';
 
-
 async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
   const cycles = await connect();
   try {
@@ -107,29 +106,32 @@ export function program(): Command {
     .action(async (opts: { ip: string; port: number; uiPort?: number; servicesPort: number; db: string; worker: boolean }) => {
       const uiPort = opts.uiPort ?? uiPortFor(opts.port);
       const stop = stopRequest();
-      // the SDK's runtime keeps the process alive once installed: only a worker needs it
-      if (opts.worker) installLogger({ shutdownOnSignals: false });
-      const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, ...(opts.worker && { servicesPort: opts.servicesPort }) });
       try {
-        console.log(`Temporal dev server on ${stack.server.address} (history in ${opts.db})`);
-        console.log(`Web UI: ${stack.server.uiUrl}/namespaces/default/workflows`);
-        if (uiPort !== conventionalUiPort(opts.port)) console.log(`  (for links to it from trigger: export KTRDR_WEB_UI=${stack.server.uiUrl})`);
-        if (stack.services) {
-          console.log(`Training/backtest services: ${stack.services.url}`);
-          const native = await NativeConnection.connect({ address: stack.server.address });
-          try {
-            await serveWorker(native, 'default', TASK_QUEUE, stack.services.url, stop.requested);
-          } finally {
-            await native.close();
+        // the SDK's runtime keeps the process alive once installed: only a worker needs it
+        if (opts.worker) installLogger({ shutdownOnSignals: false });
+        const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, ...(opts.worker && { servicesPort: opts.servicesPort }) });
+        try {
+          console.log(`Temporal dev server on ${stack.server.address} (history in ${opts.db})`);
+          console.log(`Web UI: ${stack.server.uiUrl}/namespaces/default/workflows`);
+          if (uiPort !== conventionalUiPort(opts.port)) console.log(`  (for links to it from trigger: export KTRDR_WEB_UI=${stack.server.uiUrl})`);
+          if (stack.services) {
+            console.log(`Training/backtest services: ${stack.services.url}`);
+            const native = await NativeConnection.connect({ address: stack.server.address });
+            try {
+              await serveWorker(native, 'default', TASK_QUEUE, stack.services.url, stop.requested);
+            } finally {
+              await native.close();
+            }
+          } else {
+            console.log('No worker (--no-worker). Ctrl+C stops the server.');
+            await stop.requested;
           }
-        } else {
-          console.log('No worker (--no-worker). Ctrl+C stops the server.');
-          await stop.requested;
+        } finally {
+          await stack.stop();
+          console.log(stack.services ? 'Stopped the dev server, the services and the worker.' : 'Stopped the dev server.');
         }
       } finally {
-        await stack.stop();
         stop.dispose();
-        console.log(stack.services ? 'Stopped the dev server, the services and the worker.' : 'Stopped the dev server.');
       }
     });
 

@@ -58,79 +58,82 @@ export function registerStartCommand(cli: Command): void {
     .action(async (flags: StartFlags) => {
       const uiPort = flags.uiPort ?? uiPortFor(flags.port);
       const stop = stopRequest();
-      let asked = false;
-      void stop.requested.then(() => (asked = true));
-      // a failed cycle is a research outcome printed below, not a worker warning
-      installRuntime('ERROR', { shutdownOnSignals: false });
-      ensureMarketData();
-      const claude = flags.offline ? undefined : claudeConfigFromEnv();
-      console.log(
-        claude
-          ? `Mode: Claude (${resolveModel(flags.model ?? DEFAULT_MODEL) ?? flags.model}) designs and assesses.`
-          : `Mode: offline (${flags.offline ? '--offline' : 'no ANTHROPIC_API_KEY'}): the offline designer and assessor stand in for Claude.`,
-      );
-      if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
-
-      const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db });
-      const { server, services } = stack;
-      const stops: (() => Promise<void>)[] = [];
       try {
-        const connection = await Connection.connect({ address: server.address });
-        stops.push(() => connection.close());
-        const native = await NativeConnection.connect({ address: server.address });
-        const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude }) });
-        const running = worker.run();
-        stops.push(async () => {
-          await running;
-          await native.close();
-        });
-        stops.push(async () => worker.shutdown());
-        console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
+        let asked = false;
+        void stop.requested.then(() => (asked = true));
+        // a failed cycle is a research outcome printed below, not a worker warning
+        installRuntime('ERROR', { shutdownOnSignals: false });
+        ensureMarketData();
+        const claude = flags.offline ? undefined : claudeConfigFromEnv();
+        console.log(
+          claude
+            ? `Mode: Claude (${resolveModel(flags.model ?? DEFAULT_MODEL) ?? flags.model}) designs and assesses.`
+            : `Mode: offline (${flags.offline ? '--offline' : 'no ANTHROPIC_API_KEY'}): the offline designer and assessor stand in for Claude.`,
+        );
+        if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
 
-        if (asked) return; // Ctrl+C while the stack was starting: no cycle
-        const client = new Client({ connection });
-        // a cycle left running by an earlier run resumes on this worker: follow it rather than start another
-        const [resumed] = await runningCycles(client);
-        const cycleId = resumed
-          ? resumed.workflowId
-          : (
-              await startCycle(client, {
-                ...(flags.brief && { brief: flags.brief }),
-                ...(flags.model && { model: flags.model }),
-                ...(!claude && { offline: true }),
-                bypassGates: !flags.enforceGates,
-              } satisfies CycleRequest)
-            ).handle.workflowId;
-        console.log(`${resumed ? 'Following the cycle already running' : 'Research cycle started'}: ${cycleId}`);
-        console.log(`  ${server.uiUrl}/namespaces/default/workflows/${cycleId}`);
+        const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db });
+        const { server, services } = stack;
+        const stops: (() => Promise<void>)[] = [];
+        try {
+          const connection = await Connection.connect({ address: server.address });
+          stops.push(() => connection.close());
+          const native = await NativeConnection.connect({ address: server.address });
+          const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude }) });
+          const running = worker.run();
+          stops.push(async () => {
+            await running;
+            await native.close();
+          });
+          stops.push(async () => worker.shutdown());
+          console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
 
-        const watching = watchCycle(client, cycleId);
-        let view: CycleView | undefined = await Promise.race([watching, stop.requested.then(() => undefined)]);
-        const interrupted = !view;
-        if (interrupted) {
-          // asked to stop while the cycle runs: cancel it (its activity stops the remote operation) and let it say so
-          console.log('\nCancelling the cycle…');
-          await client.workflow.getHandle(cycleId).cancel().catch(() => undefined);
-          view = await Promise.race([watching, new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCEL_WAIT_MS).unref())]);
+          if (asked) return; // Ctrl+C while the stack was starting: no cycle
+          const client = new Client({ connection });
+          // a cycle left running by an earlier run resumes on this worker: follow it rather than start another
+          const [resumed] = await runningCycles(client);
+          const cycleId = resumed
+            ? resumed.workflowId
+            : (
+                await startCycle(client, {
+                  ...(flags.brief && { brief: flags.brief }),
+                  ...(flags.model && { model: flags.model }),
+                  ...(!claude && { offline: true }),
+                  bypassGates: !flags.enforceGates,
+                } satisfies CycleRequest)
+              ).handle.workflowId;
+          console.log(`${resumed ? 'Following the cycle already running' : 'Research cycle started'}: ${cycleId}`);
+          console.log(`  ${server.uiUrl}/namespaces/default/workflows/${cycleId}`);
+
+          const watching = watchCycle(client, cycleId);
+          let view: CycleView | undefined = await Promise.race([watching, stop.requested.then(() => undefined)]);
+          const interrupted = !view;
+          if (interrupted) {
+            // asked to stop while the cycle runs: cancel it (its activity stops the remote operation) and let it say so
+            console.log('\nCancelling the cycle…');
+            await client.workflow.getHandle(cycleId).cancel().catch(() => undefined);
+            view = await Promise.race([watching, new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCEL_WAIT_MS).unref())]);
+          }
+          const outcome = view?.status?.outcome ?? view?.summary?.phase;
+          if (view?.status?.assessment) console.log(`Assessment: ${shown(view.status.assessment.assessmentPath)}`);
+          if (view?.status?.backtest?.reportPath) console.log(`Backtest reports: ${shown(view.status.backtest.reportPath)}/`);
+          if (flags.keep && !interrupted) {
+            console.log(`\nThe stack stays up (--keep): Web UI ${server.uiUrl}/namespaces/default/workflows. Ctrl+C stops it.`);
+            await stop.requested;
+          }
+          process.exitCode = outcome === 'completed' ? 0 : 1;
+        } finally {
+          // The worker drains while the server stops: the server keeps answering for the
+          // second it drains its own traffic (Temporal's, measured), which is what the worker's
+          // shutdown needs; one after the other took 1.7 s.
+          const worker = (async () => {
+            for (const step of stops.reverse()) await step().catch(() => undefined);
+          })();
+          await Promise.all([worker, stack.stop()]);
+          console.log('Stopped the dev server, the services and the worker.');
         }
-        const outcome = view?.status?.outcome ?? view?.summary?.phase;
-        if (view?.status?.assessment) console.log(`Assessment: ${shown(view.status.assessment.assessmentPath)}`);
-        if (view?.status?.backtest?.reportPath) console.log(`Backtest reports: ${shown(view.status.backtest.reportPath)}/`);
-        if (flags.keep && !interrupted) {
-          console.log(`\nThe stack stays up (--keep): Web UI ${server.uiUrl}/namespaces/default/workflows. Ctrl+C stops it.`);
-          await stop.requested;
-        }
-        process.exitCode = outcome === 'completed' ? 0 : 1;
       } finally {
-        // The worker drains while the server stops: the server keeps answering for the
-        // second it drains its own traffic (Temporal's, measured), which is what the worker's
-        // shutdown needs; one after the other took 1.7 s.
-        const worker = (async () => {
-          for (const step of stops.reverse()) await step().catch(() => undefined);
-        })();
-        await Promise.all([worker, stack.stop()]);
         stop.dispose();
-        console.log('Stopped the dev server, the services and the worker.');
       }
     });
 }

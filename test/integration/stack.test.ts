@@ -103,9 +103,14 @@ describe('a state folder in use', () => {
     const dev = spawnCli(['dev', '--no-worker', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--db', db], env);
     spawned.push(dev);
     await dev.until('Ctrl+C stops the server');
-    // the running server's own database changes by itself; everything else must stay as it was
+    // the running server's own database (and its SQLite journal) changes by itself; everything else must stay as it was
     const snapshot = () =>
-      Object.fromEntries(fs.readdirSync(folder).map((f) => [f, f.startsWith('temporal.db') ? 'its own' : fs.statSync(path.join(folder, f)).isFile() ? fs.readFileSync(path.join(folder, f), 'utf8') : 'folder']));
+      Object.fromEntries(
+        fs
+          .readdirSync(folder)
+          .filter((f) => !f.startsWith('temporal.db'))
+          .map((f) => [f, fs.statSync(path.join(folder, f)).isFile() ? fs.readFileSync(path.join(folder, f), 'utf8') : 'folder']),
+      );
     const before = snapshot();
 
     for (const command of ['start', 'dev']) {
