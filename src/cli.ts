@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { Connection } from '@temporalio/client';
@@ -7,8 +8,10 @@ import { createActivities } from './activities';
 import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
-import { integer } from './cli/options';
-import { startLocalServices } from './cli/localServices';
+import { integer, port } from './cli/options';
+import { startLocalStack } from './cli/localStack';
+import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
+import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
@@ -28,17 +31,13 @@ import {
 import type { CycleRequest } from './domain/cycle';
 import { designerLine } from './domain/designer';
 import { UserError } from './errors';
-import { DATA_DIR } from './paths';
+import { DATA_DIR, PROJECT_ROOT } from './paths';
 import { resolveBinary } from './temporal/binaries';
 import { TASK_QUEUE } from './temporal/definitions';
-import { startDevServer } from './temporal/devServer';
 import { installRuntime, LOG_LEVELS } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { hostWorkerHealth } from './temporal/workers';
 import { createWorker } from './worker';
-
-const WEB_UI = process.env.KTRDR_WEB_UI ?? 'http://localhost:8233';
-const webUiLink = (namespace: string, id: string) => `${WEB_UI}/namespaces/${namespace}/workflows/${id}`;
 
 async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
   const cycles = await connect();
@@ -62,25 +61,32 @@ function gateOption(value: string, previous: Record<string, Record<string, numbe
 }
 
 /** Worker and SDK logs at WARN unless KTRDR_LOG_LEVEL says otherwise (the bundler alone prints dozens of INFO lines). */
-function installLogger(): void {
+function installLogger(options?: { shutdownOnSignals: boolean }): void {
   const level = (process.env.KTRDR_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
   if (!LOG_LEVELS.includes(level)) {
     throw new UserError(`KTRDR_LOG_LEVEL=${process.env.KTRDR_LOG_LEVEL} is not a log level: use TRACE, DEBUG, INFO, WARN or ERROR.`);
   }
-  installRuntime(level);
+  installRuntime(level, options);
 }
 
-async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string): Promise<void> {
+/** Runs a worker until it stops: by the runtime's own signal handling, or when `until` resolves. */
+async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string, until?: Promise<unknown>): Promise<void> {
   const claude = claudeConfigFromEnv();
   const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }), mode: claude ? 'claude' : 'offline' });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
   console.log(claudeMode(claude));
-  await worker.run();
+  await (until ? worker.runUntil(until) : worker.run());
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export function program(): Command {
   const cli = new Command('ktrdr-agent')
     .description('Autonomous research agent for trading strategies, as durable Temporal workflows')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)');
 
   cli
@@ -94,48 +100,41 @@ export function program(): Command {
   cli
     .command('dev')
     .description('start a Temporal dev server (SQLite history, Web UI), the training/backtest services and a worker; Ctrl+C stops them')
-    .option('--ip <ip>', 'address to bind the server and Web UI to', '127.0.0.1')
-    .option('--port <port>', 'frontend gRPC port', integer('--port', 1), 7233)
-    .option('--ui-port <port>', 'Web UI port', integer('--ui-port', 1), 8233)
-    .option('--db <file>', 'SQLite file that keeps the history', path.join(DATA_DIR, 'temporal.db'))
-    .option('--services-port <port>', 'training/backtest services port', integer('--services-port', 0), 8000)
+    .option('--ip <ip>', 'address to bind the server, the Web UI and the services to', '127.0.0.1')
+    .option('--port <port>', 'frontend gRPC port', port('--port'), 7233)
+    .option('--ui-port <port>', 'Web UI port (default: the frontend port + 1000, where `trigger` looks for it)', port('--ui-port'))
+    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(DATA_DIR, 'temporal.db'))
+    .option('--services-port <port>', 'training/backtest services port (0: any free port)', port('--services-port', { anyFree: true }), 8000)
     .option('--no-worker', 'start only the server')
-    .action(async (opts: { ip: string; port: number; uiPort: number; servicesPort: number; db: string; worker: boolean }) => {
-      // the SDK's runtime keeps the process alive once installed: only a worker needs it
-      if (opts.worker) installLogger();
-      const server = await startDevServer({ ...opts, dbFile: path.resolve(opts.db), logFile: path.join(DATA_DIR, 'temporal.log') });
-      let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        await server.stop();
-      };
+    .action(async (opts: { ip: string; port: number; uiPort?: number; servicesPort: number; db: string; worker: boolean }) => {
+      const uiPort = opts.uiPort ?? uiPortFor(opts.port);
+      const stop = stopRequest();
       try {
-        const connection = await Connection.connect({ address: server.address });
-        await ensureSearchAttributes(connection, 'default');
-        await connection.close();
-        console.log(`Temporal dev server on ${server.address} (history in ${opts.db})`);
-        console.log(`Web UI: ${server.uiUrl}/namespaces/default/workflows`);
-        if (opts.worker) {
-          const services = await startLocalServices(opts.servicesPort, opts.ip);
-          console.log(`Training/backtest services: ${services.url}`);
-          const native = await NativeConnection.connect({ address: server.address });
-          try {
-            await serveWorker(native, 'default', TASK_QUEUE, services.url);
-          } finally {
-            await native.close();
-            await services.close();
+        // the SDK's runtime keeps the process alive once installed: only a worker needs it
+        if (opts.worker) installLogger({ shutdownOnSignals: false });
+        const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, ...(opts.worker && { servicesPort: opts.servicesPort }) });
+        try {
+          console.log(`Temporal dev server on ${stack.server.address} (history in ${opts.db})`);
+          console.log(`Web UI: ${stack.server.uiUrl}/namespaces/default/workflows`);
+          if (uiPort !== conventionalUiPort(opts.port)) console.log(`  (for links to it from trigger: export KTRDR_WEB_UI=${stack.server.uiUrl})`);
+          if (stack.services) {
+            console.log(`Training/backtest services: ${stack.services.url}`);
+            const native = await NativeConnection.connect({ address: stack.server.address });
+            try {
+              await serveWorker(native, 'default', TASK_QUEUE, stack.services.url, stop.requested);
+            } finally {
+              await native.close();
+            }
+          } else {
+            console.log('No worker (--no-worker). Ctrl+C stops the server.');
+            await stop.requested;
           }
-        } else {
-          console.log('No worker (--no-worker). Ctrl+C stops the server.');
-          await new Promise<void>((resolve) => {
-            process.once('SIGINT', resolve);
-            process.once('SIGTERM', resolve);
-          });
+        } finally {
+          await stack.stop();
+          console.log(stack.services ? 'Stopped the dev server, the services and the worker.' : 'Stopped the dev server.');
         }
       } finally {
-        await stop();
-        console.log('Stopped the dev server.');
+        stop.dispose();
       }
     });
 
@@ -187,7 +186,7 @@ export function program(): Command {
         ...(opts.gate && { gates: opts.gate }),
       };
       validateRequest(request);
-      await withCycles(async ({ client, namespace }) => {
+      await withCycles(async ({ client, namespace, address }) => {
         const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
         console.log(`Research cycle started: ${handle.workflowId}`);
         console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
@@ -196,7 +195,7 @@ export function program(): Command {
         }
         console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
-        console.log(`  Web UI: ${webUiLink(namespace, handle.workflowId)}`);
+        console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
           const view = await watchCycle(client, handle.workflowId);
           process.exitCode = EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1;
@@ -283,6 +282,7 @@ export function program(): Command {
  * runtime, installed for a worker that never ran) must not keep the process waiting.
  */
 export async function main(argv = process.argv): Promise<void> {
+  endWhenOutputCloses();
   try {
     await program().parseAsync(argv);
   } catch (err) {

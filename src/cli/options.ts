@@ -4,9 +4,12 @@ import { InvalidArgumentError } from 'commander';
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer ≥ ${min}.` : `${name} must be an integer from ${min} to ${max}.`);
     }
     return n;
   };
 }
+
+/** A TCP port; `anyFree` admits 0, which lets the system pick one. */
+export const port = (name: string, { anyFree = false } = {}) => integer(name, anyFree ? 0 : 1, 65_535);

@@ -11,18 +11,18 @@ import { strategySeries } from '../engine/strategyData';
 import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
 import { UserError } from '../errors';
 import { formatProblem } from '../strategy/problems';
-import { strategyFile } from '../strategy/files';
+import { findStrategy } from '../strategy/files';
 import { validateStrategyFile } from '../strategy/validate';
 
-const shown = (file: string) => path.relative(process.cwd(), file) || file;
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 export function registerStrategyCommands(cli: Command): void {
   cli
     .command('validate')
     .description('check a strategy: schema, indicators and parameters, fuzzy sets against the real data; every problem with its line')
-    .argument('<strategy>', 'a name (rsi_adx_trend_filter) or a file in strategies/')
+    .argument('<strategy>', 'a name (rsi_adx_trend_filter, looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath: string) => {
-      const file = strategyFile(nameOrPath);
+      const file = findStrategy(nameOrPath);
       const result = validateStrategyFile(file);
       for (const problem of result.problems) console.log(formatProblem(shown(file), problem));
       const errors = result.problems.filter((p) => p.severity === 'error').length;
@@ -33,10 +33,10 @@ export function registerStrategyCommands(cli: Command): void {
   cli
     .command('features')
     .description('the columns the model sees: each indicator and fuzzy membership, its range and how often each set fires')
-    .argument('<strategy>', 'a name or a file in strategies/')
+    .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
     .action((nameOrPath: string, opts: { csv?: string }) => {
-      const file = strategyFile(nameOrPath);
+      const file = findStrategy(nameOrPath);
       const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shown(file));
       for (const bars of strategySeries(strategy)) {
         const features = buildFeatures(strategy, bars);
@@ -49,10 +49,10 @@ export function registerStrategyCommands(cli: Command): void {
   cli
     .command('train')
     .description("train a strategy's model on its data; prints the training report (validation metrics, never the holdout)")
-    .argument('<strategy>', 'a name or a file in strategies/')
+    .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the report as JSON')
     .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const file = strategyFile(nameOrPath);
+      const file = findStrategy(nameOrPath);
       const report = await withCancel((signal, bar) =>
         trainStrategy(file, {
           signal,
@@ -65,10 +65,10 @@ export function registerStrategyCommands(cli: Command): void {
   cli
     .command('backtest')
     .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/')
-    .argument('<strategy>', 'a name or a file in strategies/')
+    .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
     .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const run = await backtestStrategy(strategyFile(nameOrPath));
+      const run = await backtestStrategy(findStrategy(nameOrPath));
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
         console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
@@ -82,9 +82,9 @@ function registerHoldoutCommand(cli: Command): void {
   cli
     .command('holdout')
     .description("the trained model's classification metrics on its holdout: for you, never for tuning")
-    .argument('<strategy>', 'a name or a file in strategies/')
+    .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath: string) => {
-      const e = evaluateHoldout(strategyFile(nameOrPath));
+      const e = evaluateHoldout(findStrategy(nameOrPath));
       console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];

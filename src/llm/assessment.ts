@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VerdictSchema } from '../domain/activities';
-import { strategyName, writeFileAtomic } from '../strategy/files';
+import { strategyFolder, writeFileAtomic } from '../strategy/files';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
 /**
- * `strategies/<name>/assessment.json` (spec §7), written by the offline assessor and by
- * Claude's. The content an assessor decides is a schema of its own, checked before anything is
- * saved. A file keeps 1–4 sentences a list: a short assessment is still an assessment, and files
- * written before, with 2–4, still read.
+ * `assessment.json` beside the strategy (`strategies/designed/<name>/` for a design; spec §7),
+ * written by the offline assessor and by Claude's. The content an assessor decides is a schema
+ * of its own, checked before anything is saved. A file keeps 1–4 sentences a list: a short
+ * assessment is still an assessment, and files written before, with 2–4, still read.
  */
 export const KEPT_PER_LIST = 4;
 const Statement = z.string().trim().min(1);
@@ -34,7 +34,7 @@ export const AssessmentSchema = AssessmentContentSchema.extend({
 });
 export type Assessment = z.infer<typeof AssessmentSchema>;
 
-export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategiesDir, strategyName(name), 'assessment.json');
+export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategyFolder(name, strategiesDir), 'assessment.json');
 
 /** Overwrites an earlier assessment of the strategy, as KTRDR does: the latest judgement stands. */
 export function writeAssessment(name: string, assessment: Assessment, strategiesDir: string): string {

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
-import { strategyFile, strategyName } from '../strategy/files';
+import { designedDir, strategyFile, strategyName } from '../strategy/files';
 
 /**
- * `strategies/<name>/design.json`: which cycle designed a strategy, when, and with what.
- * It is what makes a design activity idempotent (a retried cycle finds the strategy it
+ * `strategies/designed/<name>/design.json`: which cycle designed a strategy, when, and with
+ * what. It is what makes a design activity idempotent (a retried cycle finds the strategy it
  * already saved) and what stops one cycle from overwriting another's strategy. The
- * strategy YAML stays KTRDR's format, with nothing of ours added to it.
+ * strategy YAML stays KTRDR's format, with nothing of ours added to it. Records written
+ * before designed/ existed (`strategies/<name>/design.json`) are read where they are.
  */
 export const DesignRecordSchema = z.strictObject({
   cycle_id: z.string().min(1),
@@ -22,7 +23,11 @@ export const DesignRecordSchema = z.strictObject({
 });
 export type DesignRecord = z.infer<typeof DesignRecordSchema>;
 
-const recordFile = (name: string, strategiesDir: string) => path.join(strategiesDir, strategyName(name), 'design.json');
+/** The record of a name: where it is, or where a new claim writes it (designed/). */
+function recordFile(name: string, strategiesDir: string): string {
+  const files = [designedDir(strategiesDir), strategiesDir].map((dir) => path.join(dir, strategyName(name), 'design.json'));
+  return files.find((file) => fs.existsSync(file)) ?? files[0];
+}
 
 export function readDesignRecord(name: string, strategiesDir: string): DesignRecord | undefined {
   try {
@@ -35,16 +40,18 @@ export function readDesignRecord(name: string, strategiesDir: string): DesignRec
 
 /** The design a cycle already claimed, if any (its YAML may be missing if the activity died before writing it). */
 export function findDesignOfCycle(cycleId: string, strategiesDir: string): DesignRecord | undefined {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(strategiesDir, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) {
-    if (!entry.isDirectory() || !StrategyNameSchema.safeParse(entry.name).success) continue;
-    const record = readDesignRecord(entry.name, strategiesDir);
-    if (record?.cycle_id === cycleId) return record;
+  for (const dir of [designedDir(strategiesDir), strategiesDir]) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !StrategyNameSchema.safeParse(entry.name).success) continue;
+      const record = readDesignRecord(entry.name, strategiesDir);
+      if (record?.cycle_id === cycleId) return record;
+    }
   }
   return undefined;
 }

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema, VerdictSchema } from '../domain/activities';
 import { findIndicator } from '../engine/indicators/catalog';
 import { STRATEGIES_DIR } from '../paths';
+import { strategyFile, strategyNames } from '../strategy/files';
 import { StrategySchema, strategyMarkets } from '../strategy/schema';
 import { readAssessment } from './assessment';
 import { readDesignRecord } from './designRecord';
@@ -13,8 +13,9 @@ import type { MetricsWithUnits } from './metricsWithUnits';
 /**
  * The agent's memory of earlier cycles (spec §8 #15: KTRDR's designer saw "outcome unknown"
  * for every recent strategy): what each recent strategy used and how its assessment went,
- * compact enough to put in a prompt. Read from strategies/ only — the YAML, design.json and
- * assessment.json — so it covers hand-written strategies too and needs no database.
+ * compact enough to put in a prompt. Read from strategies/ and strategies/designed/ only —
+ * the YAML, design.json and assessment.json — so it covers hand-written strategies too and
+ * needs no database.
  */
 export const RecentStrategySchema = z.strictObject({
   name: StrategyNameSchema,
@@ -46,19 +47,11 @@ interface Candidate {
   createdAt: string;
 }
 
-/** Strategy files with the time each was designed (design.json), or last written for strategies without one. */
+/** Strategy files (people's and designed ones) with the time each was designed (design.json), or last written for strategies without one. */
 function strategyFiles(strategiesDir: string): Candidate[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(strategiesDir);
-  } catch {
-    return [];
-  }
   const out: Candidate[] = [];
-  for (const fileName of names) {
-    const name = fileName.replace(/\.ya?ml$/i, '');
-    if (name === fileName || !StrategyNameSchema.safeParse(name).success) continue;
-    const file = path.join(strategiesDir, fileName);
+  for (const name of strategyNames(strategiesDir)) {
+    const file = strategyFile(name, strategiesDir);
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (!stat?.isFile()) continue;
     out.push({ name, file, createdAt: readDesignRecord(name, strategiesDir)?.designed_at ?? stat.mtime.toISOString() });

@@ -9,7 +9,7 @@ import type { IndicatorSpec } from '../engine/indicators/catalog';
 import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../engine/marketData';
 import { Random } from '../engine/random';
 import { STRATEGIES_DIR } from '../paths';
-import { strategyFile, writeFileAtomic } from '../strategy/files';
+import { designedStrategyFile, strategyFile, writeFileAtomic } from '../strategy/files';
 import { StrategySchema } from '../strategy/schema';
 import { validateStrategyText } from '../strategy/validate';
 import { readBrief } from './briefSteering';
@@ -192,7 +192,7 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
         offline: true,
       };
       if (!claimStrategyName(record, strategiesDir)) continue;
-      writeFileAtomic(strategyFile(name, strategiesDir), renderStrategy(strategyDocument({ ...draft.sections, name })));
+      writeFileAtomic(designedStrategyFile(name, strategiesDir), renderStrategy(strategyDocument({ ...draft.sections, name })));
       return designResult(record, strategiesDir);
     }
     throw ApplicationFailure.nonRetryable(`Strategy names ${names.join(', ')} belong to other cycles; refusing to overwrite them`, 'DesignGaveUp');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelDir, strategyFile } from '../strategy/files';
+import { modelDir, strategyFile, strategyNames } from '../strategy/files';
 import type { Strategy } from '../strategy/schema';
 import { validateStrategyFile } from '../strategy/validate';
 import type { StartBacktestRequest, StartTrainingRequest } from './api';
@@ -59,8 +59,8 @@ const metadataOf = ({ strategy_name, task_id, cycle_id }: StartTrainingRequest):
 function validStrategy(name: string, folders: ServiceFolders): { file: string; strategy: Strategy } {
   const file = strategyFile(name, folders.strategiesDir);
   if (!fs.existsSync(file)) {
-    const known = fs.existsSync(folders.strategiesDir) ? fs.readdirSync(folders.strategiesDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')) : [];
-    throw new HttpError(404, 'strategy_not_found', `no strategy '${name}' in ${folders.strategiesDir}${known.length ? ` (there: ${known.sort().join(', ')})` : ''}`, [
+    const known = strategyNames(folders.strategiesDir);
+    throw new HttpError(404, 'strategy_not_found', `no strategy '${name}' in ${folders.strategiesDir} or its designed/${known.length ? ` (there: ${known.join(', ')})` : ''}`, [
       { path: 'strategy_name', line: null, message: 'no such strategy' },
     ]);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
 import { DecisionConfigSchema } from '../engine/backtest/config';
+import { parsedByHand } from './schemaKeys';
 
 /**
  * KTRDR's v2 strategy format (spec §2), as the single source of the strategy's types.
@@ -136,6 +137,7 @@ export const FuzzySetSchema = z
     return { inputTransform: transform?.success ? transform.data : undefined, memberships };
   });
 export type FuzzySetConfig = z.output<typeof FuzzySetSchema>;
+parsedByHand.set(FuzzySetSchema, (key) => (key === 'input_transform' ? InputTransformSchema : MembershipSchema));
 
 const EarlyStoppingSchema = z.strictObject({
   enabled: z.boolean().default(true),

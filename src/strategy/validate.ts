@@ -7,6 +7,7 @@ import { listAvailableData, MARKET_DATA_DIR } from '../engine/marketData';
 import { strategySeries } from '../engine/strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
 import { YamlSource, type PathSegment, type Problem } from './problems';
+import { keysAt } from './schemaKeys';
 
 /**
  * The one validator (spec §8 #7, #8): the CLI's `validate`, training and the design tools
@@ -45,7 +46,7 @@ export function validateStrategyText(text: string, options: ValidateOptions = {}
 
   const problems: Problem[] = [];
   const parsed = StrategySchema.safeParse(raw);
-  if (!parsed.success) problems.push(...source.zodProblems(parsed.error.issues));
+  if (!parsed.success) problems.push(...source.zodProblems(parsed.error.issues, (path) => keysAt(StrategySchema, path)));
 
   // Sections that parse on their own are checked further even when another section is broken.
   const indicators = z.array(IndicatorSchema).safeParse(raw.indicators);

@@ -21,6 +21,8 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
@@ -36,12 +38,32 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
-/** Starts the official `temporal server start-dev` and waits until it answers. */
+/** What the log gained since `offset`: this server's own lines, not an earlier run's. */
+function logSince(file: string, offset: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    fs.readSync(fd, buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Starts the official `temporal server start-dev` and waits until it answers. Ready means
+ * that this child answers: the CLI prints `Temporal Server: <host>:<port>` once its frontend
+ * listens (a child that could not take the port exits instead), and only then is the port
+ * asked — so another server already on that port is never taken for ours. The caller checks
+ * beforehand that the ports are free, to say so in one line before anything starts.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const binary = resolveBinary('cli');
   fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.openSync(opts.logFile, 'a');
+  const offset = fs.fstatSync(log).size;
   const args = [
     'server', 'start-dev',
     '--ip', opts.ip,
@@ -58,31 +80,33 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   process.once('exit', stopOnExit);
 
   const address = `${opts.ip}:${opts.port}`;
-  const died = exited(child).then((code) => code);
-  const deadline = Date.now() + 30_000;
+  const listening = new RegExp(`Server:\\s+\\S+:${opts.port}\\b`);
+  const tail = () => logSince(opts.logFile, offset).trim().split('\n').slice(-5).join('\n');
+  const died = exited(child);
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const outcome = await Promise.race([
-      Connection.connect({ address, connectTimeout: '1 second' }).then(
-        async (c) => {
-          await c.close();
-          return 'ready' as const;
-        },
-        () => 'retry' as const,
-      ),
-      died.then(() => 'died' as const),
-    ]);
+    const outcome = listening.test(logSince(opts.logFile, offset))
+      ? await Promise.race([
+          Connection.connect({ address, connectTimeout: '1 second' }).then(
+            async (c) => {
+              await c.close();
+              return 'ready' as const;
+            },
+            () => 'retry' as const,
+          ),
+          died.then(() => 'died' as const),
+        ])
+      : await Promise.race([new Promise<'retry'>((r) => setTimeout(() => r('retry'), 100)), died.then(() => 'died' as const)]);
     if (outcome === 'ready') break;
-    const tail = () => fs.readFileSync(opts.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
     if (outcome === 'died') {
-      throw new UserError(
-        `The Temporal dev server stopped at start (is port ${opts.port} or ${opts.uiPort} already in use? try --port/--ui-port). Its last lines, from ${opts.logFile}:\n${tail()}`,
-      );
+      process.removeListener('exit', stopOnExit);
+      throw new UserError(`The Temporal dev server stopped at start. Its last lines, from ${opts.logFile}:\n${tail()}`);
     }
     if (Date.now() > deadline) {
+      process.removeListener('exit', stopOnExit);
       await stopProcess(child);
-      throw new UserError(`The Temporal dev server did not answer on ${address} within 30 s. See ${opts.logFile}:\n${tail()}`);
+      throw new UserError(`The Temporal dev server did not answer on ${address} within ${START_TIMEOUT_MS / 1000} s. See ${opts.logFile}:\n${tail()}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
   }
   return {
     address,

@@ -1,6 +1,62 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, LogTimestamp, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 export const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+interface FailureLike {
+  name?: string;
+  message?: string;
+  type?: string | null;
+  stack?: string;
+}
+
+/**
+ * A failure our own code raised on purpose — a gate that failed, an activity failure that
+ * retrying cannot fix, a service still running — is an `ApplicationFailure`. A failed
+ * workflow's error reaches the logger from the workflow's sandbox, where its class is not
+ * this module's, so it is told by its name (or the first line of its stack).
+ */
+function researchOutcome(error: unknown): FailureLike | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const failure = error as FailureLike;
+  const named = failure.name === 'ApplicationFailure' || failure.stack?.startsWith('ApplicationFailure:');
+  return named ? failure : undefined;
+}
+
+const WHERE_KEYS = ['workflowId', 'activityType', 'attempt'] as const;
+
+/**
+ * The SDK's logger, except that a research outcome is one line (what failed, where, why)
+ * rather than a 20-line stack trace through the SDK: in `dev` and `worker` a gate failure is
+ * news, not a bug. Anything else — a bug — keeps its stack.
+ */
+export class ResearchLogger implements Logger {
+  constructor(private readonly inner: Logger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const outcome = researchOutcome(meta?.error);
+    if (!outcome) return this.inner.log(level, message, meta);
+    const where = WHERE_KEYS.filter((k) => meta?.[k] !== undefined).map((k) => `${k}=${String(meta![k])}`);
+    const type = outcome.type ? ` [${outcome.type}]` : '';
+    const line = `${message}${where.length ? ` (${where.join(' ')})` : ''}: ${outcome.message ?? ''}${type}`;
+    this.inner.log(level, line, meta?.[LogTimestamp] === undefined ? undefined : { [LogTimestamp]: meta[LogTimestamp] });
+  }
+
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
 
 /**
  * One log level for the SDK's TypeScript side and its native core, whose logs are
@@ -9,9 +65,9 @@ export const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'
  */
 export function installRuntime(level: LogLevel, { shutdownOnSignals = true } = {}): void {
   Runtime.install({
-    // a command that must cancel its cycle on Ctrl+C before the worker stops handles the signals itself
+    // a command that stops its own children (and cancels its cycle) on a signal handles the signals itself
     ...(!shutdownOnSignals && { shutdownSignals: [] }),
-    logger: new DefaultLogger(level),
+    logger: new ResearchLogger(new DefaultLogger(level)),
     telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
   });
 }

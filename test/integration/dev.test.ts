@@ -8,6 +8,7 @@ import { afterEach, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths';
 import { ktrdrAgent } from '../support/cli';
 import { freePort, portOpen } from '../support/ports';
+import { descendants, kill } from '../support/processes';
 
 interface Dev {
   child: ChildProcess;
@@ -16,8 +17,8 @@ interface Dev {
 }
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
-async function startDev(port: number, uiPort: number, servicesPort: number, db: string, ...extra: string[]): Promise<Dev> {
-  const args = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', db, ...extra];
+async function startDev(port: number, uiPort: number | undefined, servicesPort: number, db: string, ...extra: string[]): Promise<Dev> {
+  const args = ['dev', '--port', String(port), ...(uiPort === undefined ? [] : ['--ui-port', String(uiPort)]), '--services-port', String(servicesPort), '--db', db, ...extra];
   const ready = extra.includes('--no-worker') ? 'Ctrl+C stops the server' : 'Worker polling';
   const folders = path.dirname(db);
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], {
@@ -45,20 +46,31 @@ async function startDev(port: number, uiPort: number, servicesPort: number, db: 
   return { child, output: () => out, exited };
 }
 
+/** A free port whose port + 1000 is free too: where the dev server puts its Web UI by default. */
+async function portWithUiAbove(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 1000 <= 65_535 && !(await portOpen(port + 1000))) return port;
+  }
+}
+
 let running: Dev | undefined;
 afterEach(() => {
-  running?.child.kill('SIGKILL');
+  // a test that failed half-way must not leave its dev server behind
+  if (running) for (const pid of [...descendants(running.child.pid!), running.child.pid!]) kill(pid, 'SIGKILL');
   running = undefined;
 });
 
 test('dev serves the Web UI, the services and a worker that runs a whole cycle, stops everything on Ctrl+C, and keeps history across restarts', async () => {
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, servicesPort] = [await portWithUiAbove(), await freePort()];
+  const uiPort = port + 1000;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
   fs.mkdirSync(path.join(folder, 'strategies'));
   const db = path.join(folder, 'temporal.db');
   const address = `127.0.0.1:${port}`;
 
-  running = await startDev(port, uiPort, servicesPort, db);
+  // no --ui-port: the Web UI goes where the Temporal CLI's convention puts it, and where trigger looks for it
+  running = await startDev(port, undefined, servicesPort, db);
   expect(running.output()).toContain(`Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
   const settings = await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`);
   expect(settings.ok).toBe(true);
@@ -67,19 +79,30 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   const trigger = await ktrdrAgent(address, 'trigger', '--brief', 'survives restarts', '--bypass-gates', '--wait');
   const id = /Research cycle started: (\S+)/.exec(trigger.stdout)?.[1];
   expect(id).toBeDefined();
+  expect(trigger.stdout).toContain(`Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`);
+  expect((await fetch(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${id}`)).ok).toBe(true);
   expect(trigger.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
   const strategy = /Strategy\s+(\S+)/.exec(trigger.stdout)![1];
-  expect(fs.existsSync(path.join(folder, 'strategies', `${strategy}.yaml`))).toBe(true);
-  expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
+  expect(fs.existsSync(path.join(folder, 'strategies', 'designed', `${strategy}.yaml`))).toBe(true);
+  expect(fs.existsSync(path.join(folder, 'strategies', 'designed', strategy, 'assessment.json'))).toBe(true);
+
+  // A failed gate is a research outcome: one line in dev's log, not a stack trace.
+  const gated = await ktrdrAgent(address, 'trigger', '--brief', 'a gate fails', '--gate', 'training.minAccuracy=0.99', '--wait');
+  expect(gated.code).toBe(1);
+  const gatedId = /Research cycle started: (\S+)/.exec(gated.stdout)![1];
+  await new Promise((r) => setTimeout(r, 500));
+  const failureLines = running.output().split('\n').filter((l) => l.includes('Training gate failed'));
+  expect(failureLines).toEqual([expect.stringMatching(new RegExp(`\\[WARN\\] Workflow failed \\(workflowId=${gatedId}\\): Training gate failed: accuracy_below_threshold`))]);
+  expect(running.output()).not.toMatch(/\n\s+at /);
 
   running.child.kill('SIGINT');
   expect(await running.exited).toBe(0);
-  expect(running.output()).toContain('Stopped the dev server.');
+  expect(running.output()).toContain('Stopped the dev server, the services and the worker.');
   expect(await portOpen(port)).toBe(false);
   expect(await portOpen(uiPort)).toBe(false);
   expect(await portOpen(servicesPort)).toBe(false);
 
-  running = await startDev(port, uiPort, servicesPort, db);
+  running = await startDev(port, undefined, servicesPort, db);
   const list = await ktrdrAgent(address, 'list');
   expect(list.stdout).toMatch(new RegExp(`${id}\\s+COMPLETED\\s+completed\\s+${strategy}`));
   running.child.kill('SIGTERM');
@@ -100,7 +123,7 @@ test('dev --no-worker serves only the server, and Ctrl+C ends the process', asyn
   expect(await portOpen(port)).toBe(false);
 }, 60_000);
 
-test('dev with the services port taken says so in one line and stops the server it started', async () => {
+test('dev with the services port taken says so in one line, before starting anything', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   const taken = net.createServer().listen(0, '127.0.0.1');
   await once(taken, 'listening');
@@ -110,7 +133,8 @@ test('dev with the services port taken says so in one line and stops the server 
     const run = await ktrdrAgent(`127.0.0.1:${port}`, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'));
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`error: port ${servicesPort} is in use (the training/backtest services): stop what uses it, or pass --services-port`);
-    expect(run.stdout).toContain('Stopped the dev server.');
+    expect(run.stdout).not.toContain('Stopped');
+    expect(fs.existsSync(path.join(folder, 'temporal.log'))).toBe(false);
     expect(await portOpen(port)).toBe(false);
   } finally {
     taken.close();

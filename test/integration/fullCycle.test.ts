@@ -51,12 +51,12 @@ describe('a full cycle', () => {
     expect(status.outcome).toBe('completed');
     const name = status.strategy!;
     expect(status.design?.offline).toBe(true);
-    expect(fs.existsSync(path.join(folders.strategiesDir, `${name}.yaml`))).toBe(true);
+    expect(fs.existsSync(path.join(folders.strategiesDir, 'designed', `${name}.yaml`))).toBe(true);
     expect(fs.existsSync(path.join(folders.modelsDir, name, 'model.json'))).toBe(true);
     for (const period of ['validation', 'holdout']) {
       expect(fs.existsSync(path.join(folders.reportsDir, name, period, 'metrics.json'))).toBe(true);
     }
-    const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, name, 'assessment.json'), 'utf8'));
+    const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'assessment.json'), 'utf8'));
     expect(assessment).toMatchObject({ verdict: status.verdict, offline: true, model: 'offline' });
     // the gates read the typed results: every check carries the real value
     expect(status.gates.training?.checks.find((c) => c.metric === 'accuracy')?.value).toBe(status.training?.metrics.accuracy);
@@ -132,9 +132,9 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       expect(status.model).toBe('claude-haiku-5-5');
       const name = status.strategy!;
       expect(name).toMatch(/^rsi_adx_claude_[0-9a-f]{6}$/);
-      expect(fs.existsSync(path.join(folders.strategiesDir, `${name}.yaml`))).toBe(true);
+      expect(fs.existsSync(path.join(folders.strategiesDir, 'designed', `${name}.yaml`))).toBe(true);
       expect(fs.existsSync(path.join(folders.modelsDir, name, 'model.json'))).toBe(true);
-      const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, name, 'assessment.json'), 'utf8'));
+      const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'assessment.json'), 'utf8'));
       expect(assessment).toMatchObject({ verdict: 'mediocre', model: 'claude-haiku-5-5', offline: false });
       // a short assessment kept as it came, a long list trimmed to what the file keeps
       expect([assessment.strengths.length, assessment.suggestions.length]).toEqual([1, 4]);

@@ -35,7 +35,7 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   expect(run.stdout).toMatch(/Verdict\s+(promising|mediocre|poor)/);
   expect(run.stdout).toContain('Stopped the dev server, the services and the worker.');
   const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
-  expect(fs.existsSync(path.join(folder, 'strategies', strategy, 'assessment.json'))).toBe(true);
+  expect(fs.existsSync(path.join(folder, 'strategies', 'designed', strategy, 'assessment.json'))).toBe(true);
   for (const p of [port, uiPort, servicesPort]) expect(await portOpen(p)).toBe(false);
 }, 120_000);
 

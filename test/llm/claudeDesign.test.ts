@@ -109,7 +109,7 @@ describe('the design loop', () => {
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_[0-9a-f]{6}$/);
     expect(validateStrategyFile(designed.strategyPath).valid).toBe(true);
     expect(fs.readFileSync(designed.strategyPath, 'utf8')).toMatch(new RegExp(`^name: ${designed.strategyName}$`, 'm'));
-    const record = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, designed.strategyName, 'design.json'), 'utf8'));
+    const record = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', designed.strategyName, 'design.json'), 'utf8'));
     expect(record).toMatchObject({ cycle_id: cycle.cycleId, model: 'claude-sonnet-5-5', offline: false });
 
     // the validator's verdict on the ATR sets reached Claude, quoting the real values
@@ -265,7 +265,7 @@ describe('one strategy per cycle', () => {
     fake.setScript([reply(toolUse('save_strategy_config', { name: 'first_try', config: goodConfig(), description: 'one' }), toolUse('save_strategy_config', { name: 'second_try', config: goodConfig(), description: 'two' }))]);
     const designed = await design(activities(), input()).result;
     expect(designed.strategyName).toMatch(/^first_try_/);
-    expect(fs.readdirSync(folders.strategiesDir).filter((f) => f.startsWith('second_try'))).toEqual([]);
+    expect(fs.readdirSync(path.join(folders.strategiesDir, 'designed')).filter((f) => f.startsWith('second_try'))).toEqual([]);
   });
 });
 

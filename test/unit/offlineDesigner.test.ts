@@ -79,7 +79,7 @@ describe('valid strategies on every shipped series', () => {
       expect(DesignResultSchema.parse(result)).toEqual(result);
       expect(result).toMatchObject({ symbol, timeframe, offline: true });
       expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
-      expect(path.dirname(result.strategyPath)).toBe(strategiesDir);
+      expect(path.dirname(result.strategyPath)).toBe(path.join(strategiesDir, 'designed'));
       expect(errorsOf(result.strategyPath)).toEqual([]);
 
       const { doc, families } = read(result);
@@ -195,7 +195,7 @@ describe('idempotent, and never overwriting', () => {
     expect(again).toEqual(first);
     expect(fs.readFileSync(first.strategyPath, 'utf8')).toBe(text);
     expect(readDesignRecord(first.strategyName, strategiesDir)).toEqual(record);
-    expect(fs.readdirSync(strategiesDir).filter((f) => f.endsWith('.yaml'))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(strategiesDir, 'designed')).filter((f) => f.endsWith('.yaml'))).toHaveLength(2);
   });
 
   test('a cycle that died between claiming the name and writing the YAML writes it under that name', () => {

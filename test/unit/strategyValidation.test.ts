@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { STRATEGIES_DIR } from '../../src/paths';
-import { strategyFile } from '../../src/strategy/files';
+import { UserError } from '../../src/errors';
+import { findStrategy, strategyFile, strategyNames } from '../../src/strategy/files';
 import { validateStrategyFile, validateStrategyText, type Validation } from '../../src/strategy/validate';
 
 /** The §2.2 shape on shipped EURUSD hourly data: valid as written. */
@@ -39,7 +41,22 @@ describe('the example strategies', () => {
 describe('every problem at once, each with its path and line', () => {
   test('a misspelt key is an error, not silently ignored', () => {
     const text = edited(['  method: supervised', '  method: supervised\n  labelz: {}']);
-    expect(errors(validateStrategyText(text))).toEqual([`${lineOf(text, 'labelz')}: training.labelz: unknown key 'labelz'`]);
+    expect(errors(validateStrategyText(text))).toEqual([`${lineOf(text, 'labelz')}: training.labelz: unknown key 'labelz' (did you mean labels?)`]);
+  });
+
+  test.each([
+    ['learning_rate: 0.001', 'learnng_rate: 0.001', 'model.training.learnng_rate', "unknown key 'learnng_rate' (did you mean learning_rate?)"],
+    ['hypothesis:', 'hypothsis:', 'hypothsis', "unknown key 'hypothsis' (did you mean hypothesis?)"],
+    ['neutral:    {type: triangular, parameters:', 'neutral:    {type: triangular, paramters:', 'fuzzy_sets.rsi_14.neutral.paramters', "unknown key 'paramters' (did you mean parameters?)"],
+  ])('an unknown key says which key was meant, and only that: %s → %s', (from, to, at, message) => {
+    const text = edited([from, to]);
+    // a misspelt required key is not reported missing as well
+    expect(errors(validateStrategyText(text))).toEqual([`${lineOf(text, to)}: ${at}: ${message}`]);
+  });
+
+  test('a key nothing is close to gets no guess', () => {
+    const text = edited(['  method: supervised', '  method: supervised\n  zzzzzz: 1']);
+    expect(errors(validateStrategyText(text))).toEqual([`${lineOf(text, 'zzzzzz')}: training.zzzzzz: unknown key 'zzzzzz'`]);
   });
 
   test('unknown indicator, unknown and out-of-range parameters, with did-you-mean', () => {
@@ -108,12 +125,30 @@ describe('every problem at once, each with its path and line', () => {
     expect(found[1]).toMatch(/fuzzy_sets\.adx_14\.weak: weak \[0, 0\.2, 0\.4\] never fires \(highest membership 0\.0\d\)/);
   });
 
-  test('YAML syntax errors come with their line', () => {
-    const text = edited(['scope: universal', 'scope: [universal']);
+  test('a YAML syntax error is one problem, quoting its line', () => {
+    const text = edited(['    learning_rate: 0.001', '    learning_rate: 0.001\n   batch_size 32']);
     const v = validateStrategyText(text);
     expect(v.valid).toBe(false);
-    expect(v.problems[0].message).toMatch(/^YAML: /);
-    expect(v.problems[0].line).toBeGreaterThan(0);
+    expect(v.problems).toHaveLength(1);
+    expect(v.problems[0]).toMatchObject({ line: lineOf(text, '   batch_size 32'), message: expect.stringMatching(/^YAML: .+: `batch_size 32`$/) });
+  });
+
+  test.each([
+    ['scope: universal', 'scope: [universal', 'scope: [universal'],
+    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40}', 'oversold:   {type: triangular, parameters: [0, 25, 40}'],
+    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40]', 'oversold:   {type: triangular, parameters: [0, 25, 40]'],
+    ['description: ', 'description: "', 'description: "'],
+  ])('an unclosed bracket or quote is quoted where it was opened, not where the parser noticed: %s', (from, to, culprit) => {
+    const text = edited([from, to]);
+    const v = validateStrategyText(text);
+    expect(v.problems).toHaveLength(1);
+    expect(v.problems[0]).toMatchObject({ line: lineOf(text, culprit), message: expect.stringMatching(/^YAML: .+: `.+`$/) });
+  });
+
+  test('a duplicated key is a YAML error at the second one', () => {
+    const text = edited(['scope: universal', 'scope: universal\nscope: symbol_specific']);
+    const v = validateStrategyText(text);
+    expect(v.problems).toEqual([{ severity: 'error', path: '', line: lineOf(text, 'scope: symbol_specific'), message: 'YAML: Map keys must be unique: `scope: symbol_specific`' }]);
   });
 
   test('sections KTRDR keeps but never uses are kept, with a warning', () => {
@@ -129,13 +164,30 @@ describe('every problem at once, each with its path and line', () => {
   });
 });
 
-describe('strategy files stay inside strategies/', () => {
-  test.each(['../etc/passwd', '/tmp/x.yaml', 'strategies/../package.json', '../strategies/x.yaml'])('%s is refused', (given) => {
-    expect(() => strategyFile(given)).toThrow(/outside strategies|is not a strategy name/);
+describe('finding a strategy', () => {
+  test('a name is looked up in strategies/, then in strategies/designed/', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-find-'));
+    fs.copyFileSync(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml'), path.join(dir, 'rsi_adx_trend_filter.yaml'));
+    fs.mkdirSync(path.join(dir, 'designed'));
+    fs.writeFileSync(path.join(dir, 'designed', 'momentum_eurusd_a1b2c3.yaml'), 'name: momentum_eurusd_a1b2c3\n');
+    expect(findStrategy('rsi_adx_trend_filter', dir)).toBe(path.join(dir, 'rsi_adx_trend_filter.yaml'));
+    expect(findStrategy('momentum_eurusd_a1b2c3', dir)).toBe(path.join(dir, 'designed', 'momentum_eurusd_a1b2c3.yaml'));
+    expect(strategyFile('momentum_eurusd_a1b2c3', dir)).toBe(path.join(dir, 'designed', 'momentum_eurusd_a1b2c3.yaml'));
+    expect(strategyNames(dir)).toEqual(['momentum_eurusd_a1b2c3', 'rsi_adx_trend_filter']);
   });
 
-  test('a name resolves to strategies/<name>.yaml', () => {
-    expect(strategyFile('rsi_adx_trend_filter')).toBe(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml'));
-    expect(() => strategyFile('Robert; DROP')).toThrow(/not a strategy name/);
+  test('an unknown name is one line: where strategies are read from, and the names closest to it', () => {
+    expect(() => findStrategy('nosuch')).toThrow(new UserError("no strategy 'nosuch' in strategies/ or strategies/designed/ (give a file path to read a strategy from elsewhere)"));
+    expect(() => findStrategy('rsi_adx_trend_filtr')).toThrow(new UserError("no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)"));
+    expect(() => findStrategy('Robert; DROP')).toThrow(/^no strategy 'Robert; DROP' in strategies\/ or strategies\/designed\//);
+  });
+
+  test('a path is that file, wherever it is; a missing one says so', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-downloaded-'));
+    const file = path.join(dir, 'from_a_colleague.yaml');
+    fs.writeFileSync(file, example);
+    expect(findStrategy(file)).toBe(file);
+    expect(() => findStrategy(path.join(dir, 'missing.yaml'))).toThrow(new UserError(`no file ${path.join(dir, 'missing.yaml')}`));
+    expect(() => findStrategy(dir + '/')).toThrow(/is not a file/);
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { TimeframeSchema, type DesignInput } from '../../domain/activities';
 import { PROJECT_ROOT } from '../../paths';
-import { strategyFile, writeFileAtomic } from '../../strategy/files';
+import { designedStrategyFile, writeFileAtomic } from '../../strategy/files';
 import { renderStrategy } from '../../strategy/render';
 import { strategyMarkets } from '../../strategy/schema';
 import { validateStrategyText, type Validation } from '../../strategy/validate';
@@ -13,9 +13,9 @@ import { recentStrategies } from '../memory';
 /**
  * The design tools of spec §1.12 and what they do. Validation is the engine's one
  * validator; saving validates again, claims the name for the cycle (a name another cycle
- * or a person holds is refused) and writes strategies/<name>.yaml atomically. A saved name
- * ends in the cycle's hash, like the offline designer's, so designs never collide and stay
- * out of git.
+ * or a person holds is refused) and writes strategies/designed/<name>.yaml atomically. A
+ * saved name ends in the cycle's hash, like the offline designer's, so designs never
+ * collide.
  */
 const configSchema = {
   description: 'The strategy: a JSON object with the structure of the YAML template, or the YAML as a string',
@@ -170,7 +170,7 @@ export class DesignToolbox {
         offline: false,
       };
       if (!claimStrategyName(record, strategiesDir)) continue;
-      const file = strategyFile(name, strategiesDir);
+      const file = designedStrategyFile(name, strategiesDir);
       writeFileAtomic(file, name === names[0] ? first : (this.render(config, name, description) as string));
       this.saved = record;
       return ok({ success: true, name, path: path.relative(PROJECT_ROOT, file), message: `Saved as ${name}. The design is done.` });
