@@ -2,7 +2,7 @@
 'use strict';
 // How often the offline designer's strategies pass the default gates, check by check:
 //   node bench/gates.js [--brief "momentum on EURUSD hourly"] [--symbol S] [--timeframe TF] [--runs 30] [--json FILE]
-// (after npm run build). Each run is a newcomer's first cycle: a fresh strategies folder, the
+// (after npm run build; --json writes the summary and one row per cycle, as bench/gates-results.json holds). Each run is a newcomer's first cycle: a fresh strategies folder, the
 // offline designer seeded by its own cycle id (bench-gates-0, -1, …, the same ids every time, so
 // two builds are compared on the same designs), then training, the backtest and the gates with
 // their defaults, exactly as the workflow calls them, and the offline assessor's verdict.
@@ -41,6 +41,19 @@ async function cycle(cycleId, folder) {
   return { cycleId, strategy: design.strategyName, market: `${design.symbol} ${design.timeframe}`, training: training.metrics, backtest, gates, verdict };
 }
 
+const passedOf = (results, gate, i) => results.filter((r) => (i === undefined ? r.gates[gate].passed : r.gates[gate].checks[i].passed)).length;
+
+function summary(results) {
+  const gates = {};
+  for (const gate of ['training', 'backtest']) {
+    const checks = Object.fromEntries(results[0].gates[gate].checks.map((c, i) => [c.metric, passedOf(results, gate, i)]));
+    gates[gate] = { passed: passedOf(results, gate), checks };
+  }
+  const verdicts = {};
+  for (const r of results) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
+  return { completed: results.filter((r) => r.gates.training.passed && r.gates.backtest.passed).length, gates, verdicts };
+}
+
 (async () => {
   const results = [];
   for (let i = 0; i < runs; i++) {
@@ -54,20 +67,23 @@ async function cycle(cycleId, folder) {
       fs.rmSync(folder, { recursive: true, force: true });
     }
   }
+  const sum = summary(results);
   console.log(`\n"${brief}"${symbol ? ` --symbol ${symbol}` : ''}${timeframe ? ` --timeframe ${timeframe}` : ''}, ${runs} cycles`);
-  for (const gate of ['training', 'backtest']) {
-    const passed = results.filter((r) => r.gates[gate].passed).length;
+  for (const [gate, { passed, checks }] of Object.entries(sum.gates)) {
     console.log(`${gate} gate: ${percent(passed, runs)}`);
-    for (const [i, check] of results[0].gates[gate].checks.entries()) {
-      console.log(`  ${check.metric.padEnd(28)} ${percent(results.filter((r) => r.gates[gate].checks[i].passed).length, runs)}`);
-    }
+    for (const [metric, count] of Object.entries(checks)) console.log(`  ${metric.padEnd(28)} ${percent(count, runs)}`);
   }
-  const complete = results.filter((r) => r.gates.training.passed && r.gates.backtest.passed).length;
-  console.log(`both gates (the cycle completes): ${percent(complete, runs)}`);
-  const verdicts = {};
-  for (const r of results) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
-  console.log(`offline verdicts: ${Object.entries(verdicts).map(([v, k]) => `${v} ${k}`).join(', ')}`);
-  if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), brief, symbol, timeframe, runs, results }, null, 2)}\n`);
+  console.log(`both gates (the cycle completes): ${percent(sum.completed, runs)}`);
+  console.log(`offline verdicts: ${Object.entries(sum.verdicts).map(([v, k]) => `${v} ${k}`).join(', ')}`);
+  if (jsonFile) {
+    const rows = results.map((r) => ({
+      cycleId: r.cycleId,
+      strategy: r.strategy,
+      failed: [...r.gates.training.checks, ...r.gates.backtest.checks].filter((c) => !c.passed).map((c) => `${c.code} (${c.metric} ${c.text})`),
+      verdict: r.verdict,
+    }));
+    fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), brief, symbol, timeframe, runs, ...sum, cycles: rows }, null, 2)}\n`);
+  }
 })().catch((err) => {
   console.error(err);
   process.exit(1);

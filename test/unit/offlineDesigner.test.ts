@@ -172,6 +172,13 @@ describe('the trigger and the brief steer it', () => {
     expect(read(design('two-everyday', { brief: 'bollinger and money flow' })).indicators).toEqual(['bb_percent_b', 'mfi']);
   });
 
+  test('an hourly design trades only confident signals, at most once a day; a daily one keeps 0.5 and one bar', () => {
+    const decisions = (result: DesignResult) =>
+      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } }).decisions;
+    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({ confidence_threshold: 0.6, filters: { min_signal_separation: 24 } });
+    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({ confidence_threshold: 0.5, filters: { min_signal_separation: 24 } });
+  });
+
   test('named indicators are used; scale-dependent ones through their bounded form', () => {
     expect(read(design('named', { brief: 'RSI with ADX on the euro' })).indicators).toEqual(['rsi', 'adx']);
     expect(read(design('stand-in', { brief: 'ATR and OBV', symbol: 'SP500' })).indicators).toEqual(['atr_percent', 'obv_zscore']);
