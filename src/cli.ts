@@ -172,7 +172,7 @@ export function program(): Command {
     .option('--timeframe <tf>', 'bar size, e.g. 1h or 1d')
     .option('--bypass-gates', 'record gate verdicts but never stop the cycle on them')
     .option('--offline', 'design and assess with the offline designer and assessor, even when the worker has an API key')
-    .option('--gate <name=value>', 'gate threshold, e.g. training.minAccuracy=0.5 (repeatable)', gateOption)
+    .option('--gate <name=value>', 'gate threshold, e.g. backtest.minTrades=10, or KTRDR\'s training.minAccuracy=0.5 (repeatable; see the README, "Quality gates")', gateOption)
     .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
     .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
     .action(async (opts) => {

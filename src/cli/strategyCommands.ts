@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import type { ExecutionSettings } from '../engine/backtest/result';
 import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
 import { writeBarsCsvColumns } from '../engine/featuresCsv';
 import { buildFeatures } from '../engine/features';
@@ -139,12 +140,19 @@ function renderTraining(r: TrainingReport): string {
     `Rows         train ${r.rows.train} · validation ${r.rows.validation} (the holdout is kept for the backtest)`,
     `Epochs       ${m.epochsTrained}${r.stoppedEarly ? ' (stopped early)' : ''} · best ${r.bestEpoch} · ${(r.trainingTimeMs / 1000).toFixed(1)} s`,
     `Train loss   ${m.initialTrainLoss.toFixed(4)} → ${m.finalTrainLoss.toFixed(4)} (${pct((m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss)} lower)`,
-    `Validation   accuracy ${pct(m.accuracy)} vs chance ${pct(m.chanceAccuracy ?? 0)} · loss ${m.loss.toFixed(4)}`,
+    `Validation   accuracy ${pct(m.accuracy)} vs chance ${pct(m.chanceAccuracy ?? 0)} · loss ${m.loss.toFixed(4)} vs chance ${(m.chanceLoss ?? 0).toFixed(4)}`,
     ...classes.map(
       (c, i) =>
         `  ${c.padEnd(5)}      share ${pct(r.validation.classBalance[i]).padStart(6)} · precision ${pct(r.validation.precision[i]).padStart(6)} · recall ${pct(r.validation.recall[i]).padStart(6)}`,
     ),
   ].join('\n');
+}
+
+/** Rates in basis points a side, and whether each is the strategy's or its market's default (the README's "Costs" has the sources). */
+function costsApplied({ commission, slippage, costs }: ExecutionSettings): string {
+  const bp = (rate: number) => `${+(rate * 10_000).toFixed(2)} bp`;
+  const from = (source: string) => (source.startsWith('the strategy') ? 'the strategy' : `${costs.assetClass} default`);
+  return `commission ${bp(commission)} (${from(costs.commission)}) + slippage ${bp(slippage)} (${from(costs.slippage)}) a side · ${costs.assetClass} (${costs.classifiedBy})`;
 }
 
 function renderBacktest(run: BacktestRun): string {
@@ -158,7 +166,9 @@ function renderBacktest(run: BacktestRun): string {
       `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ' — for you, not for tuning' : ''}`,
       `  strategy      return ${pct(m.totalReturn).padStart(7)} · Sharpe ${m.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(m.maxDrawdown).padStart(6)}`,
       `  buy & hold    return ${pct(r.buyAndHold.totalReturn).padStart(7)} · Sharpe ${r.buyAndHold.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(r.buyAndHold.maxDrawdown).padStart(6)}`,
+      `  same stake    buy & hold at the strategy's average exposure (${pct(m.averageExposure)}): return ${pct(r.buyAndHold.totalReturn * m.averageExposure)}`,
       `  trades        ${m.totalTrades} · win rate ${pct(m.winRate)} · profit factor ${m.profitFactor === null ? '–' : m.profitFactor.toFixed(2)} · exposure ${pct(m.exposure)} · fees ${m.feesPaid.toFixed(2)}`,
+      `  costs         ${costsApplied(r.execution)}`,
     );
   }
   return lines.join('\n');

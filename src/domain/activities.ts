@@ -44,14 +44,23 @@ export const TrainInputSchema = z.strictObject({
 });
 export type TrainInput = z.infer<typeof TrainInputSchema>;
 
-/** Training metrics the gate and the assessment read. Accuracy and loss are on the validation split. */
+/**
+ * Training metrics the gate and the assessment read. Accuracy and loss are on the validation
+ * split, each beside what a model without features scores (spec §8 #14): the chance figures.
+ * They are optional only so that results recorded before they existed still parse on replay.
+ */
 export const TrainingMetricsSchema = z.strictObject({
   accuracy: z.number().min(0).max(1),
   loss: z.number().min(0),
   initialTrainLoss: z.number().positive(),
   finalTrainLoss: z.number().min(0),
   epochsTrained: z.number().int().min(1),
+  /** Accuracy of always guessing the validation split's most common class. */
   chanceAccuracy: z.number().min(0).max(1).optional(),
+  /** Cross-entropy on the validation split of always predicting the training split's class shares. */
+  chanceLoss: z.number().min(0).optional(),
+  /** The same on the training split itself: the loss a model that learnt nothing but the class shares ends at. */
+  chanceTrainLoss: z.number().min(0).optional(),
 });
 export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;
 
@@ -70,14 +79,22 @@ export const BacktestInputSchema = z.strictObject({
 });
 export type BacktestInput = z.infer<typeof BacktestInputSchema>;
 
-/** Fractions, not percentages: totalReturn 0.12 is +12 %, maxDrawdown 0.3 is 30 % below the peak. */
+/**
+ * Fractions, not percentages: totalReturn 0.12 is +12 %, maxDrawdown 0.3 is 30 % below the peak.
+ * Returns are after the costs the backtest charged. The buy-and-hold figures and the average
+ * exposure are optional only so that results recorded before they existed still parse on replay.
+ */
 export const BacktestMetricsSchema = z.strictObject({
   totalReturn: z.number().min(-1),
   sharpeRatio: z.number(),
   maxDrawdown: z.number().min(0).max(1),
   winRate: z.number().min(0).max(1),
   totalTrades: z.number().int().min(0),
+  /** Fully invested over the same period, with the same costs. */
   buyAndHoldReturn: z.number().min(-1).optional(),
+  buyAndHoldSharpe: z.number().optional(),
+  /** Mean share of equity in the position: buyAndHoldReturn × this is what holding the market with the same stake earned. */
+  averageExposure: z.number().min(0).max(1).optional(),
   profitFactor: z.number().min(0).optional(),
 });
 export type BacktestMetrics = z.infer<typeof BacktestMetricsSchema>;

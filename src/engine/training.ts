@@ -11,7 +11,7 @@ import { buildDataset } from './dataset';
 import { classBalance, CLASS_NAMES } from './labels';
 import { MARKET_DATA_DIR } from './marketData';
 import { saveModelFile, sha256 } from './modelFile';
-import { evaluate, Mlp, train, type TrainingProgress } from './neural';
+import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from './neural';
 import { strategySeries } from './strategyData';
 
 /**
@@ -135,6 +135,8 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
       finalTrainLoss: result.finalTrainLoss,
       epochsTrained: result.epochsTrained,
       chanceAccuracy: validation.chanceAccuracy,
+      chanceLoss: chanceLoss(data.train.y, data.validation.y, CLASS_NAMES.length),
+      chanceTrainLoss: chanceLoss(data.train.y, data.train.y, CLASS_NAMES.length),
     },
     bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,

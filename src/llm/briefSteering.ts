@@ -57,6 +57,20 @@ const BOUNDED_STAND_IN: Record<string, string> = {
 
 const FAMILY_NAMES = new Set(FAMILY_WORDS.map(([, family]) => family));
 
+/**
+ * What people call an indicator when they do not use its name or a catalog alias: "bollinger"
+ * alone, "money flow" for the Money Flow Index. The catalog's aliases are what a strategy file
+ * may say; these words only steer a brief.
+ */
+const EVERYDAY_NAMES: Record<string, string> = {
+  bollinger: 'bbands',
+  'money flow': 'mfi',
+  'commodity channel': 'cci',
+  chaikin: 'cmf',
+  stochastics: 'stochastic',
+  williams: 'williams_r',
+};
+
 function firstMatch(text: string, pattern: RegExp): number {
   const match = pattern.exec(text);
   return match ? match.index : -1;
@@ -71,7 +85,7 @@ function mentioned<T>(text: string, entries: [RegExp, T][]): T[] {
     .map((m) => m.value);
 }
 
-/** Indicators named by one to three consecutive words (`RSI`, `money flow index`), in order of mention; family words excepted. */
+/** Indicators named by one to three consecutive words (`RSI`, `money flow index`, `bollinger`), in order of mention; family words excepted. */
 function namedIndicators(text: string, usable: (spec: IndicatorSpec) => boolean): string[] {
   const words = text.split(/[^a-z0-9%]+/).filter(Boolean);
   const found: string[] = [];
@@ -79,7 +93,7 @@ function namedIndicators(text: string, usable: (spec: IndicatorSpec) => boolean)
     for (let size = 3; size >= 1; size--) {
       const phrase = words.slice(i, i + size).join(' ');
       if (size === 1 && FAMILY_NAMES.has(phrase as IndicatorFamily)) continue;
-      const spec = findIndicator(phrase);
+      const spec = findIndicator(EVERYDAY_NAMES[phrase] ?? phrase);
       if (!spec) continue;
       const chosen = findIndicator(BOUNDED_STAND_IN[spec.name] ?? spec.name)!;
       if (usable(chosen) && !found.includes(chosen.name)) found.push(chosen.name);

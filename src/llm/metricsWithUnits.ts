@@ -14,6 +14,8 @@ export const TrainingMetricsWithUnitsSchema = z.strictObject({
   /** Validation accuracy minus chance, in percentage points. */
   lift_pp: z.number().optional(),
   validation_loss: z.number(),
+  /** What always predicting the training split's class shares scores on the validation split. */
+  chance_loss: z.number().optional(),
   initial_train_loss: z.number(),
   final_train_loss: z.number(),
   train_loss_decrease_pct: z.number(),
@@ -26,8 +28,15 @@ export const BacktestMetricsWithUnitsSchema = z.strictObject({
   buy_and_hold_return_pct: z.number().optional(),
   /** Total return minus buy-and-hold, in percentage points. */
   excess_return_pp: z.number().optional(),
+  /** Mean share of equity in the position. */
+  average_exposure_pct: z.number().optional(),
+  /** Buy-and-hold's return at the strategy's average exposure: the fair yardstick for a strategy that is partly in cash. */
+  same_stake_buy_and_hold_pct: z.number().optional(),
+  /** Total return minus same_stake_buy_and_hold_pct, in percentage points. */
+  excess_over_same_stake_pp: z.number().optional(),
   /** Annualised by the bars per year of the timeframe. */
   sharpe_ratio: z.number(),
+  buy_and_hold_sharpe: z.number().optional(),
   max_drawdown_pct: z.number(),
   win_rate_pct: z.number(),
   total_trades: z.number().int(),
@@ -50,6 +59,7 @@ function trainingWithUnits(m: TrainingMetrics): TrainingMetricsWithUnits {
     validation_accuracy_pct: pct(m.accuracy),
     ...(m.chanceAccuracy !== undefined && { chance_accuracy_pct: pct(m.chanceAccuracy), lift_pp: pct(m.accuracy - m.chanceAccuracy) }),
     validation_loss: round(m.loss, 4),
+    ...(m.chanceLoss !== undefined && { chance_loss: round(m.chanceLoss, 4) }),
     initial_train_loss: round(m.initialTrainLoss, 4),
     final_train_loss: round(m.finalTrainLoss, 4),
     train_loss_decrease_pct: pct((m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss),
@@ -64,7 +74,14 @@ function backtestWithUnits(m: BacktestMetrics): BacktestMetricsWithUnits {
       buy_and_hold_return_pct: pct(m.buyAndHoldReturn),
       excess_return_pp: pct(m.totalReturn - m.buyAndHoldReturn),
     }),
+    ...(m.buyAndHoldReturn !== undefined &&
+      m.averageExposure !== undefined && {
+        average_exposure_pct: pct(m.averageExposure),
+        same_stake_buy_and_hold_pct: pct(m.buyAndHoldReturn * m.averageExposure),
+        excess_over_same_stake_pp: pct(m.totalReturn - m.buyAndHoldReturn * m.averageExposure),
+      }),
     sharpe_ratio: round(m.sharpeRatio, 2),
+    ...(m.buyAndHoldSharpe !== undefined && { buy_and_hold_sharpe: round(m.buyAndHoldSharpe, 2) }),
     max_drawdown_pct: pct(m.maxDrawdown),
     win_rate_pct: pct(m.winRate),
     total_trades: m.totalTrades,

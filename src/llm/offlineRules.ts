@@ -64,11 +64,17 @@ function findings(m: MetricsWithUnits): Finding[] {
     `Sharpe ratio ${n(b.sharpe_ratio)} (annualised) on the validation backtest: ${sharpe === 'good' ? 'a solid risk-adjusted return' : sharpe === 'fair' ? 'positive but modest' : 'it lost money for the risk taken'}`,
   );
 
-  const versus = b.buy_and_hold_return_pct === undefined ? '' : ` against buy-and-hold ${signedPct(b.buy_and_hold_return_pct)}`;
-  const behind = b.excess_return_pp !== undefined && b.excess_return_pp < 0;
-  if (b.total_return_pct <= 0) add('return', 'bad', `Total return ${signedPct(b.total_return_pct)} on the validation period${versus}`);
-  else if (behind) add('return', 'fair', `Total return ${signedPct(b.total_return_pct)} trails buy-and-hold ${signedPct(b.buy_and_hold_return_pct!)} by ${pp(b.excess_return_pp!)}`);
-  else add('return', 'good', `Total return ${signedPct(b.total_return_pct)} on the validation period${versus}`);
+  // against buy-and-hold with the same stake: a strategy in cash most of the time is not asked to match a fully invested one
+  const ret = `Total return ${signedPct(b.total_return_pct)} after costs`;
+  const excess = b.excess_over_same_stake_pp;
+  const sameStake =
+    b.same_stake_buy_and_hold_pct === undefined || b.buy_and_hold_return_pct === undefined || b.average_exposure_pct === undefined
+      ? undefined
+      : `buy-and-hold at the same stake ${signedPct(b.same_stake_buy_and_hold_pct)} (buy-and-hold ${signedPct(b.buy_and_hold_return_pct)} × average exposure ${pct(b.average_exposure_pct)})`;
+  if (b.total_return_pct <= 0) add('return', 'bad', `${ret} on the validation period${sameStake ? ` against ${sameStake}` : ''}`);
+  else if (excess === undefined || sameStake === undefined) add('return', 'fair', `${ret} cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure`);
+  else if (excess <= 0) add('return', 'fair', `${ret} trails ${sameStake} by ${pp(excess)}: the timing added nothing`);
+  else add('return', 'good', `${ret} beats ${sameStake} by ${pp(excess)}`);
 
   const learning = grade(t.train_loss_decrease_pct, 10, 2);
   const losses = `${loss(t.initial_train_loss)} → ${loss(t.final_train_loss)}`;
@@ -112,14 +118,21 @@ function findings(m: MetricsWithUnits): Finding[] {
   return out;
 }
 
+/**
+ * Money first: a strategy that lost after costs, or lost for the risk it took, is poor whatever
+ * its accuracy lift; promising needs an edge out of sample after costs — a positive return and
+ * Sharpe, ahead of buy-and-hold at the same stake — on top of a clear lift over chance.
+ */
 function verdictOf(found: Finding[], m: MetricsWithUnits): Verdict {
   const g = (c: Criterion) => found.find((f) => f.criterion === c)?.grade;
+  const b = m.validation_backtest;
   const bad = found.filter((f) => f.grade === 'bad').length;
-  if (m.validation_backtest.total_trades === 0) return 'poor';
+  if (b.total_trades === 0) return 'poor';
+  if (b.total_return_pct < 0 || b.sharpe_ratio < 0) return 'poor';
   if (g('edge') === 'bad' && (g('sharpe') === 'bad' || g('return') === 'bad')) return 'poor';
   if (bad >= 4) return 'poor';
-  const solid = g('edge') === 'good' && g('sharpe') === 'good';
-  const nothingBroken = (['return', 'drawdown', 'trades'] as const).every((c) => g(c) !== 'bad');
+  const solid = g('edge') === 'good' && g('sharpe') === 'good' && g('return') === 'good';
+  const nothingBroken = (['drawdown', 'trades'] as const).every((c) => g(c) !== 'bad');
   return solid && nothingBroken ? 'promising' : 'mediocre';
 }
 

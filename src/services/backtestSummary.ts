@@ -41,6 +41,8 @@ export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMet
     winRate: metrics.winRate,
     totalTrades: metrics.totalTrades,
     buyAndHoldReturn: buyAndHold.totalReturn,
+    buyAndHoldSharpe: buyAndHold.sharpeRatio,
+    averageExposure: metrics.averageExposure,
     ...(metrics.profitFactor !== null && { profitFactor: metrics.profitFactor }),
   });
 }

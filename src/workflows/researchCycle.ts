@@ -9,7 +9,14 @@ import {
 } from '../domain/activities';
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
-import { evaluateBacktestGate, evaluateTrainingGate, type GateResult } from '../domain/gates';
+import {
+  BacktestGateInputSchema,
+  evaluateBacktestGate,
+  evaluateTrainingGate,
+  TrainingGateInputSchema,
+  type GateResult,
+} from '../domain/gates';
+import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
 import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY } from './policies';
@@ -111,6 +118,17 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.model ??= spent.data.model;
   };
 
+  /** The metrics a gate reads, or the cycle fails: a result without what a gate needs is invalid, never read as zeros. */
+  const gateInput = <T>(phase: ResearchPhase, schema: z.ZodType<T>, metrics: unknown): T => {
+    const parsed = schema.safeParse(metrics);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `metrics.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new CycleFailed(
+      { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
+      'InvalidActivityResult',
+    );
+  };
+
   const gate = (phase: ResearchPhase, result: GateResult) => {
     status.gates[result.gate] = result;
     publish();
@@ -169,15 +187,27 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.usage = addUsage(status.usage, design.usage);
     const strategy = { cycleId, strategyName: design.strategyName, strategyPath: design.strategyPath };
 
+    // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
+    const baselineGates = wf.patched('baseline-relative-gates');
     const training = await runPhase('training', TrainResultSchema, () => services.trainModel(strategy));
     status.training = training;
-    gate('training', evaluateTrainingGate(training.metrics, input.gates.training, input.bypassGates));
+    gate(
+      'training',
+      baselineGates
+        ? evaluateTrainingGate(gateInput('training', TrainingGateInputSchema, training.metrics), input.gates.training, input.bypassGates)
+        : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
+    );
 
     const backtest = await runPhase('backtesting', BacktestResultSchema, () =>
       services.runBacktest({ ...strategy, modelPath: training.modelPath }),
     );
     status.backtest = backtest;
-    gate('backtesting', evaluateBacktestGate(backtest.validation, input.gates.backtest, input.bypassGates));
+    gate(
+      'backtesting',
+      baselineGates
+        ? evaluateBacktestGate(gateInput('backtesting', BacktestGateInputSchema, backtest.validation), input.gates.backtest, input.bypassGates)
+        : legacyBacktestGate(backtest.validation, request?.gates, input.bypassGates),
+    );
 
     try {
       const assessment = await runPhase('assessing', AssessResultSchema, () =>

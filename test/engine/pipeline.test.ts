@@ -26,6 +26,11 @@ describe('training on shipped data', () => {
     expect(m.accuracy).toBeGreaterThan(0);
     expect(m.accuracy).toBeLessThanOrEqual(1);
     expect(m.chanceAccuracy).toBeGreaterThan(0.25);
+    // three classes, none dominant: the chance losses sit a little under ln 3
+    expect(m.chanceLoss).toBeGreaterThan(0.8);
+    expect(m.chanceLoss).toBeLessThan(Math.log(3) + 0.05);
+    expect(m.chanceTrainLoss).toBeGreaterThan(0.8);
+    expect(m.chanceTrainLoss).toBeLessThanOrEqual(Math.log(3));
     expect(m.finalTrainLoss).toBeLessThan(m.initialTrainLoss);
     expect(m.epochsTrained).toBeGreaterThanOrEqual(training.bestEpoch);
     expect(training.validation.classBalance.reduce((a, b) => a + b)).toBeCloseTo(1, 9);
@@ -70,6 +75,14 @@ describe('backtest of the trained model', () => {
     }
   });
 
+  test("charges hourly EURUSD forex costs, and metrics.json says which costs applied and where from", () => {
+    const metrics = JSON.parse(fs.readFileSync(path.join(run.reportDir, 'validation', 'metrics.json'), 'utf8'));
+    expect(metrics.execution).toMatchObject({ commission: 0.00008, slippage: 0.00005 });
+    expect(metrics.execution.costs).toMatchObject({ assetClass: 'forex_major', classifiedBy: 'pair of major currencies' });
+    expect(metrics.execution.costs.commission).toMatch(/^forex_major default: IBKR spot FX.*https:\/\//);
+    expect(metrics.execution.costs.slippage).toMatch(/^forex_major default: half a 1-pip EUR\/USD spread.*https:\/\//);
+  });
+
   test('refuses a model trained on another version of the strategy', async () => {
     const copy = path.join(root, 'pipeline_changed_copy.yaml');
     const text = fs.readFileSync(strategyPath, 'utf8').replace('name: rsi_adx_trend_filter', 'name: pipeline_changed_copy');
@@ -104,6 +117,17 @@ describe('the CLI', () => {
     const run = await ktrdrAgentWith({ KTRDR_MODELS_DIR: options.modelsDir }, 'holdout', 'rsi_adx_trend_filter');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Holdout\s+\d+ rows · accuracy \d+\.\d% vs chance \d+\.\d%/);
+  });
+
+  test('backtest prints the costs it charged and buy-and-hold at the same stake, per period', async () => {
+    const out = await ktrdrAgentWith({ KTRDR_MODELS_DIR: options.modelsDir, KTRDR_REPORTS_DIR: options.reportsDir }, 'backtest', 'rsi_adx_trend_filter');
+    expect(out.code).toBe(0);
+    const costs = out.stdout.split('\n').filter((line) => line.trim().startsWith('costs'));
+    expect(costs).toHaveLength(2);
+    for (const line of costs) {
+      expect(line).toContain('commission 0.8 bp (forex_major default) + slippage 0.5 bp (forex_major default) a side · forex_major (pair of major currencies)');
+    }
+    expect(out.stdout).toMatch(/same stake\s+buy & hold at the strategy's average exposure \(\d+\.\d%\): return -?\d+\.\d%/);
   });
 
   test('a strategy file that is not there is one clear line', async () => {

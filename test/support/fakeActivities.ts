@@ -27,6 +27,7 @@ export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
   ...over,
 });
 
+/** Clears each default check of the training gate with room to spare (chance 50 %, chance losses 1.05 and 1.04). */
 export const goodTraining: TrainingMetrics = {
   accuracy: 0.58,
   loss: 0.62,
@@ -34,8 +35,11 @@ export const goodTraining: TrainingMetrics = {
   finalTrainLoss: 0.6,
   epochsTrained: 30,
   chanceAccuracy: 0.5,
+  chanceLoss: 1.05,
+  chanceTrainLoss: 1.04,
 };
 
+/** Clears each default check of the backtest gate with room to spare (buy-and-hold at the same stake: +0.75 %). */
 export const goodBacktest: BacktestMetrics = {
   totalReturn: 0.08,
   sharpeRatio: 1.1,
@@ -43,6 +47,8 @@ export const goodBacktest: BacktestMetrics = {
   winRate: 0.55,
   totalTrades: 40,
   buyAndHoldReturn: 0.03,
+  buyAndHoldSharpe: 0.9,
+  averageExposure: 0.25,
 };
 
 export interface CallLog {

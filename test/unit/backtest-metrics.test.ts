@@ -142,7 +142,8 @@ describe('strategy metrics', () => {
   test('win rate, profit factor, averages, extremes, holding time, exposure, fees and turnover', () => {
     const time = hourly(31);
     const trades = [trade(100, 2, 2, 1), trade(-50, 3, 3, 2), trade(200, 1, 1, 3), trade(0, 5, 5, 4), trade(-25, 4, 4, 5)];
-    const m = strategyMetrics(time, flat(31), trades, measurePeriod(time));
+    // 15 bars held at a quarter of equity
+    const m = strategyMetrics(time, flat(31), trades, measurePeriod(time), 15 * 0.25);
     expect(m).toMatchObject({
       totalTrades: 5,
       winningTrades: 2,
@@ -155,6 +156,7 @@ describe('strategy metrics', () => {
       largestLoss: -50,
       avgHoldingHours: 3,
       exposure: 0.5, // 15 bars held of 30 bar returns
+      averageExposure: 0.125, // a quarter of equity for half the bars
       feesPaid: 15,
       turnover: 0.1, // 5 · 10 · (100 + 100) traded over a mean equity of 100 000
     });
@@ -162,7 +164,7 @@ describe('strategy metrics', () => {
 
   test('no trades: win rate 0, 0 trades, profit factor and averages have no value', () => {
     const time = hourly(10);
-    const m = strategyMetrics(time, flat(10), [], measurePeriod(time));
+    const m = strategyMetrics(time, flat(10), [], measurePeriod(time), 0);
     expect(m).toMatchObject({
       totalTrades: 0,
       winRate: 0,
@@ -173,6 +175,7 @@ describe('strategy metrics', () => {
       largestLoss: null,
       avgHoldingHours: null,
       exposure: 0,
+      averageExposure: 0,
       feesPaid: 0,
       turnover: 0,
     });
@@ -181,8 +184,8 @@ describe('strategy metrics', () => {
   test('profit factor: none without a losing trade, 0 without a winning one', () => {
     const time = hourly(10);
     const period = measurePeriod(time);
-    expect(strategyMetrics(time, flat(10), [trade(10, 1, 1, 0)], period).profitFactor).toBeNull();
-    expect(strategyMetrics(time, flat(10), [trade(-10, 1, 1, 0)], period).profitFactor).toBe(0);
+    expect(strategyMetrics(time, flat(10), [trade(10, 1, 1, 0)], period, 0).profitFactor).toBeNull();
+    expect(strategyMetrics(time, flat(10), [trade(-10, 1, 1, 0)], period, 0).profitFactor).toBe(0);
   });
 });
 
@@ -190,7 +193,8 @@ describe('domain metrics', () => {
   const time = hourly(6);
   const period = measurePeriod(time);
   const equity = Float64Array.from([100, 120, 90, 110, 130, 117]);
-  const base = (trades: Trade[]) => strategyMetrics(time, equity, trades, period);
+  // held two bars of five at a quarter of equity
+  const base = (trades: Trade[]) => strategyMetrics(time, equity, trades, period, 0.5);
   const benchmark = curveMetrics(time, Float64Array.from([100, 101, 102, 103, 104, 105]), period);
   const win: Trade = {
     entryTime: time[1],
@@ -205,7 +209,7 @@ describe('domain metrics', () => {
     forced: false,
   };
 
-  test('maps onto the BacktestMetrics the gate reads, in fractions', () => {
+  test('maps onto the BacktestMetrics the gate reads, in fractions, with the buy-and-hold figures and the average exposure', () => {
     const metrics = base([win, { ...win, pnl: -0.5, return: -0.5 }]);
     expect(toBacktestMetrics(metrics, benchmark)).toEqual({
       totalReturn: metrics.totalReturn,
@@ -214,6 +218,8 @@ describe('domain metrics', () => {
       winRate: 0.5,
       totalTrades: 2,
       buyAndHoldReturn: benchmark.totalReturn,
+      buyAndHoldSharpe: benchmark.sharpeRatio,
+      averageExposure: 0.1,
       profitFactor: 2,
     });
     expect(metrics.totalReturn).toBeCloseTo(0.17, 12);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Bars } from '../../src/engine/bars';
 import { Random } from '../../src/engine/random';
-import { DecisionConfigSchema, ExecutionConfigSchema, type DecisionConfig } from '../../src/engine/backtest/config';
+import { DecisionConfigSchema, ResolvedExecutionSchema, type DecisionConfig } from '../../src/engine/backtest/config';
 import { decide } from '../../src/engine/backtest/decisions';
 import { BacktestReportSchema } from '../../src/engine/backtest/result';
 import { backtest } from '../../src/engine/backtest/run';
@@ -45,7 +45,8 @@ const probabilities = (...rows: Row[]) => Float32Array.from(rows.flat());
 const decisionConfig = (input: object = {}): DecisionConfig => DecisionConfigSchema.parse(input);
 const signalsOf = (rows: Row[], bars: Bars = makeBars({ open: rows.map(() => 100) }), config = decisionConfig()) =>
   Array.from(decide(probabilities(...rows), bars, config).signals);
-const execution = (input: object = {}) => ExecutionConfigSchema.parse(input);
+/** The simulator takes resolved costs; these tests fix KTRDR's equity-broker figures unless they say otherwise. */
+const execution = (input: object = {}) => ResolvedExecutionSchema.parse({ commission: 0.001, slippage: 0.0005, ...input });
 
 describe('decisions', () => {
   test('argmax with ties to the earlier class, and the confidence threshold (equal passes)', () => {
@@ -281,6 +282,16 @@ describe('backtest', () => {
     expect(report.metrics.maxDrawdown).toBe(report.buyAndHold.maxDrawdown);
   });
 
+  test('average exposure weighs the bars held by the stake: a quarter of equity for half the bars is 12.5 %', () => {
+    const bars = makeBars({ open: [100, 100, 100, 100, 100], close: [100, 100, 100, 100, 100] });
+    // BUY at bar 0 fills at bar 1's open; SELL at bar 2 fills at bar 3's open: bars 1 and 2 held of 4 bar returns
+    const report = backtest(bars, probabilities(BUY, HOLD, SELL, HOLD, HOLD), { ...noSeparation, execution: { commission: 0, slippage: 0 } });
+    expect(report.metrics.exposure).toBe(0.5);
+    expect(report.metrics.averageExposure).toBeCloseTo(0.125, 12);
+    const allIn = backtest(bars, probabilities(BUY, HOLD, SELL, HOLD, HOLD), { ...noSeparation, execution: { commission: 0, slippage: 0, positionSize: 1 } });
+    expect(allIn.metrics.averageExposure).toBeCloseTo(0.5, 12);
+  });
+
   test('no trades: win rate 0, 0 trades, no profit factor, flat equity', () => {
     const bars = makeBars({ open: [100, 101, 99, 102], timeframe: '1d' });
     const report = backtest(bars, probabilities(HOLD, HOLD, SELL, HOLD));
@@ -293,19 +304,26 @@ describe('backtest', () => {
       sharpeRatio: 0,
       maxDrawdown: 0,
       exposure: 0,
+      averageExposure: 0,
       feesPaid: 0,
     });
     expect(report.decisions.summary.heldBy.position).toBe(1);
   });
 
-  test('the result echoes the execution settings and the execution model', () => {
-    const bars = makeBars({ open: [100, 101, 99] });
+  test('the result echoes the execution settings, which costs applied and where from, and the execution model', () => {
+    const bars = { ...makeBars({ open: [100, 101, 99] }), symbol: 'EURUSD' };
     const report = backtest(bars, probabilities(HOLD, HOLD, HOLD), { execution: { slippage: 0.001 } });
     expect(report.execution).toEqual({
       initialCapital: 100_000,
-      commission: 0.001,
+      commission: 0.00008,
       slippage: 0.001,
       positionSize: 0.25,
+      costs: {
+        assetClass: 'forex_major',
+        classifiedBy: 'pair of major currencies',
+        commission: expect.stringMatching(/^forex_major default: IBKR spot FX, .*https:\/\/www\.interactivebrokers\.com\//),
+        slippage: "the strategy's backtest.slippage",
+      },
       fill: 'next_bar_open',
       sizing: 'fraction_of_equity_including_entry_commission',
       quantity: 'fractional',

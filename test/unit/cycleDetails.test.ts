@@ -10,8 +10,19 @@ import { NO_USAGE } from '../../src/domain/models';
 const thresholds = GateThresholdsSchema.parse({});
 /** Design's usage so far (the status sums usage over calls, so it carries no model). */
 const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 800, cacheWriteTokens: 0, costUsd: 0.00548 };
-const trainingMetrics = { accuracy: 0.58, loss: 0.62, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 30 };
-const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52 };
+const trainingMetrics = {
+  accuracy: 0.58,
+  loss: 0.62,
+  initialTrainLoss: 1.1,
+  finalTrainLoss: 0.6,
+  epochsTrained: 30,
+  chanceAccuracy: 0.5,
+  chanceLoss: 1.05,
+  chanceTrainLoss: 1.04,
+};
+const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52, buyAndHoldReturn: 0.03, averageExposure: 0.12 };
+const backtestFailure =
+  'Backtest gate failed: return_too_low (return -4% < 0%); behind_buy_and_hold (return vs buy-and-hold at the same stake -4% < 0.36% (buy-and-hold 3% × average exposure 12%))';
 const backtestGate = evaluateBacktestGate(validation, thresholds.backtest);
 
 /** A status as the workflow builds it, checked against the schema so the fixture cannot drift from it. */
@@ -177,9 +188,7 @@ describe('cycleDetailsMarkdown', () => {
   });
 
   test('a failed cycle says why', () => {
-    expect(cycleDetailsMarkdown(failedAtBacktest()).split('\n')).toContain(
-      '**Failed:** Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
-    );
+    expect(cycleDetailsMarkdown(failedAtBacktest()).split('\n')).toContain(`**Failed:** ${backtestFailure}`);
   });
 
   test('one table row per phase, with its start and duration in seconds', () => {
@@ -212,7 +221,7 @@ describe('cycleDetailsMarkdown', () => {
     const gateLines = lines.filter((l) => l.includes(' gate:**'));
     expect(gateLines).toEqual([
       '**training gate:** passed',
-      '**backtest gate:** Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
+      `**backtest gate:** ${backtestFailure}`,
     ]);
   });
 
@@ -223,7 +232,7 @@ describe('cycleDetailsMarkdown', () => {
       gates: { training: evaluateTrainingGate({ ...trainingMetrics, accuracy: 0.423 }, thresholds.training, true) },
     });
     expect(cycleDetailsMarkdown(bypassed).split('\n')).toContain(
-      '**training gate:** bypassed: accuracy_below_threshold (accuracy 42.3% < 45%)',
+      '**training gate:** bypassed: accuracy_not_above_chance (accuracy 42.3% < 53% (chance 50% + 3 pp))',
     );
   });
 
@@ -258,7 +267,7 @@ describe('cycleSummary', () => {
       lastPhase: 'backtesting',
       strategy: 'rsi_adx_trend_filter',
       verdict: undefined,
-      failure: 'Backtest gate failed: win_rate_too_low (win rate 38% < 45%); sharpe_too_low (Sharpe -0.9 < -0.5)',
+      failure: backtestFailure,
       model: 'claude-sonnet-5-5',
       costUsd: 0.00548,
       tokens: 2300,

@@ -2,9 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { parseCycleInput, type CycleInput, type ParsedInput } from '../../src/domain/cycle';
 import { GateThresholdsSchema } from '../../src/domain/gates';
 
+/** Baseline-relative margins; KTRDR's absolute thresholds are unset unless asked for. */
 const DEFAULT_GATES = {
-  training: { minAccuracy: 0.45, maxLoss: 0.8, minLossDecrease: 0.2 },
-  backtest: { minWinRate: 0.45, maxDrawdown: 0.4, minSharpe: -0.5, minTrades: 1 },
+  training: { minAccuracyLift: 0.03, minLossImprovement: 0.02, minTrainLossImprovement: 0.02 },
+  backtest: { minTrades: 5, minReturn: 0, maxDrawdown: 0.4, minExcessReturn: 0 },
 };
 
 function accepted(result: ParsedInput): CycleInput {
@@ -22,7 +23,7 @@ describe('parseCycleInput: defaults', () => {
     ['an empty object', {}],
     ['undefined (no argument at all)', undefined],
     ['null', null],
-  ])('%s starts a cycle with sonnet (not forced offline), gates enforced, KTRDR thresholds', (_, raw) => {
+  ])('%s starts a cycle with sonnet (not forced offline), gates enforced, baseline-relative thresholds', (_, raw) => {
     const input = accepted(parseCycleInput(raw));
     expect(input).toEqual({ model: 'claude-sonnet-5-5', offline: false, bypassGates: false, gates: DEFAULT_GATES });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Random } from '../../src/engine/random';
 import { ACTIVATIONS, classificationMetrics, evaluate, Mlp, train, type Activation, type MlpConfig } from '../../src/engine/neural';
-import { lossAndAccuracy } from '../../src/engine/neural/evaluate';
+import { chanceLoss, lossAndAccuracy } from '../../src/engine/neural/evaluate';
 import { clipGradNorm, createOptimizer } from '../../src/engine/neural/optimizers';
 import { emptySums } from '../../src/engine/neural/softmaxCrossEntropy';
 import { TrainingPass } from '../../src/engine/neural/trainingPass';
@@ -257,6 +257,33 @@ describe('metrics', () => {
     expect(m.weighted.precision).toBeCloseTo((8 * (5 / 6) + 4 * 0.5 + 8 * (7 / 8)) / 20, 12);
     expect(m.classBalance).toEqual([0.4, 0.2, 0.4]);
     expect(m.chanceAccuracy).toBe(0.4);
+  });
+
+  test('chance loss: the cross-entropy of always predicting the reference class shares', () => {
+    // Reference shares 2/4, 1/4, 1/4 (add-one smoothed: 3/7, 2/7, 2/7); rows of classes 0, 0, 2.
+    const reference = Int32Array.from([0, 0, 1, 2]);
+    const rows = Int32Array.from([0, 0, 2]);
+    expect(chanceLoss(reference, rows, 3)).toBeCloseTo(-(2 * Math.log(3 / 7) + Math.log(2 / 7)) / 3, 12);
+    // On its own rows it is the entropy of the shares; three balanced classes give ln 3.
+    const balanced = Int32Array.from(Array.from({ length: 3000 }, (_, i) => i % 3));
+    expect(chanceLoss(balanced, balanced, 3)).toBeCloseTo(Math.log(3), 12);
+  });
+
+  test('chance loss stays finite for a class the reference never saw', () => {
+    const loss = chanceLoss(Int32Array.from([0, 0, 1]), Int32Array.from([2]), 3);
+    expect(loss).toBeCloseTo(-Math.log(1 / 6), 12);
+  });
+
+  test('a model that learnt the class shares and nothing else scores the chance loss', () => {
+    // No hidden layer, zero weights, biases at the log shares: every row gets the shares.
+    const model = Mlp.create({ inputSize: 2, hiddenLayers: [], activation: 'relu', dropout: 0, outputSize: 3 }, 1);
+    const reference = Int32Array.from([0, 0, 0, 1, 2, 2, 2]);
+    const shares = [4 / 10, 2 / 10, 4 / 10]; // add-one smoothed
+    model.params.fill(0);
+    model.params.set(shares.map(Math.log), 6);
+    const y = Int32Array.from([0, 1, 2, 2, 0]);
+    const x = new Float32Array(y.length * 2).map((_, i) => i % 7);
+    expect(evaluate(model, x, y).loss).toBeCloseTo(chanceLoss(reference, y, 3), 6);
   });
 
   test('a class never predicted has precision 0, a class never present recall 0', () => {

@@ -21,10 +21,20 @@ function strategiesDir(): string {
 }
 
 const GOOD_TRAINING: TrainingMetrics = { accuracy: 0.585, loss: 0.86, initialTrainLoss: 1.1, finalTrainLoss: 0.82, epochsTrained: 42, chanceAccuracy: 0.41 };
-const GOOD_BACKTEST: BacktestMetrics = { totalReturn: 0.124, sharpeRatio: 1.8, maxDrawdown: 0.062, winRate: 0.57, totalTrades: 64, buyAndHoldReturn: 0.05, profitFactor: 1.9 };
+/** Buy-and-hold +5 % at an average exposure of 30 % is +1.5 %: the strategy's +12.4 % is 10.9 pp ahead. */
+const GOOD_BACKTEST: BacktestMetrics = {
+  totalReturn: 0.124,
+  sharpeRatio: 1.8,
+  maxDrawdown: 0.062,
+  winRate: 0.57,
+  totalTrades: 64,
+  buyAndHoldReturn: 0.05,
+  averageExposure: 0.3,
+  profitFactor: 1.9,
+};
 
 const BAD_TRAINING: TrainingMetrics = { accuracy: 0.402, loss: 1.12, initialTrainLoss: 1.1, finalTrainLoss: 1.095, epochsTrained: 9, chanceAccuracy: 0.41 };
-const BAD_BACKTEST: BacktestMetrics = { totalReturn: -0.083, sharpeRatio: -1.2, maxDrawdown: 0.27, winRate: 0.31, totalTrades: 48, buyAndHoldReturn: 0.05, profitFactor: 0.6 };
+const BAD_BACKTEST: BacktestMetrics = { totalReturn: -0.083, sharpeRatio: -1.2, maxDrawdown: 0.27, winRate: 0.31, totalTrades: 48, buyAndHoldReturn: 0.05, averageExposure: 0.3, profitFactor: 0.6 };
 
 function assess(training: TrainingMetrics, backtest: BacktestMetrics, dir = strategiesDir()): { verdict: string; file: Assessment; raw: string } {
   const input = AssessInputSchema.parse({
@@ -54,7 +64,7 @@ describe('verdict rules', () => {
     expect(file.strengths).toEqual([
       'Validation accuracy 58.5% beats chance by 17.5 percentage points (always guessing the most common class scores 41%)',
       'Sharpe ratio 1.8 (annualised) on the validation backtest: a solid risk-adjusted return',
-      'Total return +12.4% on the validation period against buy-and-hold +5%',
+      'Total return +12.4% after costs beats buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%) by 10.9 percentage points',
       'Training loss fell 25.45% (1.1 → 0.82) over 42 epochs',
     ]);
     // nothing is bad, so the weaknesses say what the numbers cannot
@@ -72,7 +82,7 @@ describe('verdict rules', () => {
     expect(file.weaknesses).toEqual([
       'Validation accuracy 40.2% is no better than chance (always guessing the most common class scores 41%; minus 0.8 percentage points): no usable signal was learnt',
       'Sharpe ratio -1.2 (annualised) on the validation backtest: it lost money for the risk taken',
-      'Total return -8.3% on the validation period against buy-and-hold +5%',
+      'Total return -8.3% after costs on the validation period against buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%)',
       'Training loss barely moved (1.1 → 1.095, -0.45% over 9 epochs): the fuzzy features hardly separate the classes',
     ]);
     // no weak figure passed off as a strength
@@ -86,14 +96,40 @@ describe('verdict rules', () => {
     ]);
   });
 
-  test('mixed — a real edge that trades poorly — is mediocre', () => {
+  test('a real accuracy edge that lost money after costs is poor, and says both', () => {
     const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, totalReturn: -0.021, sharpeRatio: -0.3, winRate: 0.44, profitFactor: 0.9 });
-    expect(verdict).toBe('mediocre');
+    expect(verdict).toBe('poor');
     expect(file.strengths[0]).toMatch(/^Validation accuracy 58.5% beats chance/);
     expect(file.weaknesses.slice(0, 2)).toEqual([
       'Sharpe ratio -0.3 (annualised) on the validation backtest: it lost money for the risk taken',
-      'Total return -2.1% on the validation period against buy-and-hold +5%',
+      'Total return -2.1% after costs on the validation period against buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%)',
     ]);
+  });
+
+  test.each([
+    ['a small loss after costs, Sharpe still positive', { totalReturn: -0.005, sharpeRatio: 0.2 }],
+    ['a negative Sharpe, return still positive', { totalReturn: 0.004, sharpeRatio: -0.1 }],
+    ['a loss after costs with a strong Sharpe and everything else good', { totalReturn: -0.001, sharpeRatio: 1.5 }],
+  ])('%s is poor whatever the accuracy lift (17.5 pp)', (_, over) => {
+    expect(assess(GOOD_TRAINING, { ...GOOD_BACKTEST, ...over }).verdict).toBe('poor');
+  });
+
+  test('promising needs the edge on fair terms: +12.4% behind buy-and-hold at the same stake (+60% × 30% = +18%) is mediocre', () => {
+    const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, buyAndHoldReturn: 0.6 });
+    expect(verdict).toBe('mediocre');
+    expect(file.weaknesses).toContain(
+      'Total return +12.4% after costs trails buy-and-hold at the same stake +18% (buy-and-hold +60% × average exposure 30%) by 5.6 percentage points: the timing added nothing',
+    );
+  });
+
+  test('ahead of a fully invested buy-and-hold is not needed: +12.4% against its +30% is promising at an exposure of 30%', () => {
+    expect(assess(GOOD_TRAINING, { ...GOOD_BACKTEST, buyAndHoldReturn: 0.3 }).verdict).toBe('promising');
+  });
+
+  test('without the average exposure there is no fair comparison, so no promising', () => {
+    const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, averageExposure: undefined });
+    expect(verdict).toBe('mediocre');
+    expect(statements(file)).toContain('Total return +12.4% after costs cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure');
   });
 
   test.each([
@@ -151,6 +187,9 @@ describe('the assessment file', () => {
         total_return_pct: 12.4,
         buy_and_hold_return_pct: 5,
         excess_return_pp: 7.4,
+        average_exposure_pct: 30,
+        same_stake_buy_and_hold_pct: 1.5,
+        excess_over_same_stake_pp: 10.9,
         sharpe_ratio: 1.8,
         max_drawdown_pct: 6.2,
         win_rate_pct: 57,

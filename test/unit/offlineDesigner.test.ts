@@ -150,6 +150,35 @@ describe('the trigger and the brief steer it', () => {
     }
   });
 
+  test.each([
+    ['cci on EURUSD', 'EURUSD', 'cci'],
+    ['rsi on EURUSD', 'EURUSD', 'rsi'],
+    ['macd on SP500', 'SP500', 'macd_percent'],
+    ['money flow on GOOG', 'GOOG', 'mfi'],
+    ['bollinger on EURUSD', 'EURUSD', 'bb_percent_b'],
+    ['commodity channel index on the S&P', 'SP500', 'cci'],
+    ['stochastics and williams on NASDAQ', 'NASDAQ', 'stochastic'],
+  ])('"%s" designs on %s with %s, whatever the cycle', (brief, symbol, indicator) => {
+    const strategiesDir = tempDir();
+    for (const cycleId of ['one', 'two', 'three', 'four', 'five']) {
+      const result = design(`${brief}-${cycleId}`, { brief, strategiesDir });
+      expect(result.symbol).toBe(symbol);
+      expect(read(result).indicators[0], `${brief} (${cycleId})`).toBe(indicator);
+    }
+  });
+
+  test('a brief naming two indicators of different families gets both', () => {
+    expect(read(design('two-named', { brief: 'cci with aroon on EURUSD' })).indicators).toEqual(['cci', 'aroon']);
+    expect(read(design('two-everyday', { brief: 'bollinger and money flow' })).indicators).toEqual(['bb_percent_b', 'mfi']);
+  });
+
+  test('an hourly design trades only confident signals, at most once a day; a daily one keeps 0.5 and one bar', () => {
+    const decisions = (result: DesignResult) =>
+      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } }).decisions;
+    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({ confidence_threshold: 0.6, filters: { min_signal_separation: 24 } });
+    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({ confidence_threshold: 0.5, filters: { min_signal_separation: 24 } });
+  });
+
   test('named indicators are used; scale-dependent ones through their bounded form', () => {
     expect(read(design('named', { brief: 'RSI with ADX on the euro' })).indicators).toEqual(['rsi', 'adx']);
     expect(read(design('stand-in', { brief: 'ATR and OBV', symbol: 'SP500' })).indicators).toEqual(['atr_percent', 'obv_zscore']);

@@ -101,9 +101,9 @@ describe('quality gates', () => {
   const backtest = (over: Partial<typeof goodBacktest>) => ({ ...goodBacktest, ...over });
 
   test.each([
-    ['accuracy at the 45% minimum', training({ accuracy: 0.45 })],
-    ['loss at the 0.8 maximum', training({ loss: 0.8 })],
-    ['loss decrease of exactly 20%', training({ initialTrainLoss: 1, finalTrainLoss: 0.8 })],
+    ['accuracy 3 pp above chance', training({ accuracy: 0.53 })],
+    ['validation loss 2 % below chance', training({ loss: 1.05 * 0.98 })],
+    ['training loss 2 % below its chance', training({ finalTrainLoss: 1.04 * 0.98 })],
   ])('training gate passes with %s', async (_name, metrics) => {
     const status = await run(fakeActivities({ training: metrics }));
     expect(status.outcome).toBe('completed');
@@ -111,16 +111,13 @@ describe('quality gates', () => {
   });
 
   test.each([
-    ['accuracy just under 45%', training({ accuracy: 0.4499 }), 'Training gate failed: accuracy_below_threshold (accuracy 44.99% < 45%)'],
-    ['accuracy well under', training({ accuracy: 0.423 }), 'Training gate failed: accuracy_below_threshold (accuracy 42.3% < 45%)'],
-    ['loss just over 0.8', training({ loss: 0.8001 }), 'Training gate failed: loss_too_high (loss 0.8001 > 0.8)'],
-    ['loss well over', training({ loss: 0.912 }), 'Training gate failed: loss_too_high (loss 0.912 > 0.8)'],
     [
-      'loss decrease just under 20%',
-      training({ initialTrainLoss: 1, finalTrainLoss: 0.8001 }),
-      'Training gate failed: insufficient_loss_decrease (loss decrease 19.99% < 20%)',
+      'accuracy just under chance + 3 pp',
+      training({ accuracy: 0.5299 }),
+      'Training gate failed: accuracy_not_above_chance (accuracy 52.99% < 53% (chance 50% + 3 pp))',
     ],
-    ['loss decrease of 12%', training({ initialTrainLoss: 1, finalTrainLoss: 0.88 }), 'Training gate failed: insufficient_loss_decrease (loss decrease 12% < 20%)'],
+    ['validation loss just over 2 % below chance', training({ loss: 1.0291 }), 'Training gate failed: loss_not_below_chance (loss 1.0291 > 1.029 (chance 1.05 − 2%))'],
+    ['training loss just over 2 % below its chance', training({ finalTrainLoss: 1.0193 }), 'Training gate failed: not_learnt (training loss 1.0193 > 1.0192 (chance 1.04 − 2%))'],
   ])('training gate fails with %s, and nothing is backtested', async (_name, metrics, reason) => {
     const fakes = fakeActivities({ training: metrics });
     const { failure, status } = await runFailing(fakes);
@@ -132,23 +129,31 @@ describe('quality gates', () => {
     expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
   });
 
+  test('a validation loss of 0.88, which failed KTRDR\'s absolute 0.8, passes against a chance loss of 1.05', async () => {
+    const status = await run(fakeActivities({ training: training({ loss: 0.88 }) }));
+    expect(status.outcome).toBe('completed');
+  });
+
   test.each([
-    ['win rate at 45%', backtest({ winRate: 0.45 })],
+    ['5 trades', backtest({ totalTrades: 5 })],
+    ['a return of exactly 0 while buy-and-hold fell', backtest({ totalReturn: 0, buyAndHoldReturn: -0.05 })],
     ['drawdown at 40%', backtest({ maxDrawdown: 0.4 })],
-    ['Sharpe at -0.5', backtest({ sharpeRatio: -0.5 })],
-    ['a single trade', backtest({ totalTrades: 1 })],
+    ['a return equal to buy-and-hold at the same stake', backtest({ totalReturn: 0.03 * 0.25 })],
+    ['a 20% win rate, which KTRDR refused', backtest({ winRate: 0.2 })],
   ])('backtest gate passes with %s', async (_name, metrics) => {
     const status = await run(fakeActivities({ backtest: metrics }));
     expect(status.outcome).toBe('completed');
   });
 
   test.each([
-    ['win rate just under 45%', backtest({ winRate: 0.4499 }), 'Backtest gate failed: win_rate_too_low (win rate 44.99% < 45%)'],
+    ['4 trades', backtest({ totalTrades: 4 }), 'Backtest gate failed: too_few_trades (trades 4 < 5)'],
+    ['a small loss after costs', backtest({ totalReturn: -0.0001, buyAndHoldReturn: -0.05 }), 'Backtest gate failed: return_too_low (return -0.01% < 0%)'],
     ['drawdown just over 40%', backtest({ maxDrawdown: 0.4001 }), 'Backtest gate failed: drawdown_too_high (max drawdown 40.01% > 40%)'],
-    ['drawdown of 45.2%', backtest({ maxDrawdown: 0.452 }), 'Backtest gate failed: drawdown_too_high (max drawdown 45.2% > 40%)'],
-    ['Sharpe just under -0.5', backtest({ sharpeRatio: -0.5001 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.5001 < -0.5)'],
-    ['Sharpe of -0.8', backtest({ sharpeRatio: -0.8 }), 'Backtest gate failed: sharpe_too_low (Sharpe -0.8 < -0.5)'],
-    ['no trades', backtest({ totalTrades: 0, winRate: 0 }), 'Backtest gate failed: too_few_trades (trades 0 < 1); win_rate_too_low (win rate 0% < 45%)'],
+    [
+      'a return just under buy-and-hold at the same stake',
+      backtest({ totalReturn: 0.0074 }),
+      'Backtest gate failed: behind_buy_and_hold (return vs buy-and-hold at the same stake 0.74% < 0.75% (buy-and-hold 3% × average exposure 25%))',
+    ],
   ])('backtest gate fails with %s, and nothing is assessed', async (_name, metrics, reason) => {
     const fakes = fakeActivities({ backtest: metrics });
     const { failure, status } = await runFailing(fakes);
@@ -158,24 +163,37 @@ describe('quality gates', () => {
     expect(fakes.calls.assess).toEqual([]);
   });
 
-  test('thresholds come from the input', async () => {
+  test("thresholds come from the input: KTRDR's absolute ones when set, other margins", async () => {
     const { failure } = await runFailing(fakeActivities(), { gates: { training: { minAccuracy: 0.6 } } });
     expect(failure.message).toBe('Training gate failed: accuracy_below_threshold (accuracy 58% < 60%)');
-    const status = await run(fakeActivities({ backtest: backtest({ sharpeRatio: -0.9 }) }), { gates: { backtest: { minSharpe: -1 } } });
+    const strict = await runFailing(fakeActivities(), { gates: { backtest: { minSharpe: 1.5 } } });
+    expect(strict.failure.message).toBe('Backtest gate failed: sharpe_too_low (Sharpe 1.1 < 1.5)');
+    const status = await run(fakeActivities({ backtest: backtest({ totalTrades: 2 }) }), { gates: { backtest: { minTrades: 2 } } });
     expect(status.outcome).toBe('completed');
   });
 
+  test('a result without the chance baselines or the buy-and-hold figures fails as invalid, not as zeros', async () => {
+    const { chanceLoss: _, ...noChanceLoss } = goodTraining;
+    const trained = await runFailing(fakeActivities({ training: noChanceLoss }));
+    expect(trained.failure.type).toBe('InvalidActivityResult');
+    expect(trained.failure.message).toBe('Training returned an invalid result: metrics.chanceLoss: Invalid input: expected number, received undefined');
+    const { averageExposure: __, ...noExposure } = goodBacktest;
+    const tested = await runFailing(fakeActivities({ backtest: noExposure }));
+    expect(tested.status.failure).toMatchObject({ phase: 'backtesting', kind: 'invalid_result' });
+    expect(tested.failure.message).toContain('metrics.averageExposure');
+  });
+
   test('bypassed gates let a failing strategy through and say what they let through', async () => {
-    const fakes = fakeActivities({ training: training({ accuracy: 0.3 }), backtest: backtest({ winRate: 0.2 }) });
+    const fakes = fakeActivities({ training: training({ accuracy: 0.3 }), backtest: backtest({ totalTrades: 2 }) });
     const status = await run(fakes, { bypassGates: true });
     expect(status.outcome).toBe('completed');
     expect(status.bypassGates).toBe(true);
     expect(status.gates.training).toMatchObject({
       passed: true,
       bypassed: true,
-      reason: 'bypassed: accuracy_below_threshold (accuracy 30% < 45%)',
+      reason: 'bypassed: accuracy_not_above_chance (accuracy 30% < 53% (chance 50% + 3 pp))',
     });
-    expect(status.gates.backtest).toMatchObject({ passed: true, bypassed: true, reason: 'bypassed: win_rate_too_low (win rate 20% < 45%)' });
+    expect(status.gates.backtest).toMatchObject({ passed: true, bypassed: true, reason: 'bypassed: too_few_trades (trades 2 < 5)' });
     expect(fakes.calls.assess).toHaveLength(1);
   });
 });

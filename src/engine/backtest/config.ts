@@ -20,17 +20,26 @@ export const DecisionConfigSchema = z.strictObject({
 });
 export type DecisionConfig = z.infer<typeof DecisionConfigSchema>;
 
-/** Costs and sizing of the simulation; the defaults are KTRDR's engine defaults (spec §5). Rates are fractions. */
+const rate = z.number().min(0).lt(1);
+
+/**
+ * Costs and sizing of the simulation (capital and sizing default to KTRDR's, spec §5). Rates are
+ * fractions. Costs left out are the market's (costs.ts), from the symbol of the bars.
+ */
 export const ExecutionConfigSchema = z.strictObject({
   initialCapital: z.number().positive().default(100_000),
   /** Charged on the fill value of every entry and every exit. */
-  commission: z.number().min(0).lt(1).default(0.001),
+  commission: rate.optional(),
   /** Fraction of the open price paid on a buy and given up on a sell. */
-  slippage: z.number().min(0).lt(1).default(0.0005),
+  slippage: rate.optional(),
   /** Fraction of equity an entry spends, entry commission included. */
   positionSize: z.number().positive().max(1).default(0.25),
 });
-export type ExecutionConfig = z.infer<typeof ExecutionConfigSchema>;
+export type ExecutionRequest = z.infer<typeof ExecutionConfigSchema>;
+
+/** What a simulation runs with: both costs known. */
+export const ResolvedExecutionSchema = ExecutionConfigSchema.extend({ commission: rate, slippage: rate });
+export type ExecutionConfig = z.infer<typeof ResolvedExecutionSchema>;
 
 export const BacktestConfigSchema = z.strictObject({
   decisions: DecisionConfigSchema.prefault({}),

@@ -205,14 +205,18 @@ function drawdownPeriod(time: Float64Array, { ddPeak: peak, ddTrough: trough, dd
   };
 }
 
-/** Curve metrics plus trade statistics, exposure, fees and turnover of the strategy's run. */
+/**
+ * Curve metrics plus trade statistics, exposure, fees and turnover of the strategy's run;
+ * `stakeSum` is the simulation's sum of the position's share of equity over the bar closes.
+ */
 export function strategyMetrics(
   time: Float64Array,
   equity: Float64Array,
   trades: Trade[],
   period: BacktestPeriod,
+  stakeSum: number,
 ): StrategyMetrics {
-  return strategyMetricsOf(time, equity, trades, period, scanCurve(equity));
+  return strategyMetricsOf(time, equity, trades, period, stakeSum, scanCurve(equity));
 }
 
 /**
@@ -223,12 +227,13 @@ export function backtestMetrics(
   time: Float64Array,
   equity: Float64Array,
   trades: Trade[],
+  stakeSum: number,
   benchmark: Float64Array,
   period: BacktestPeriod,
 ): { metrics: StrategyMetrics; buyAndHold: CurveMetrics } {
   const [strategyScan, benchmarkScan] = scanCurves(equity, benchmark);
   return {
-    metrics: strategyMetricsOf(time, equity, trades, period, strategyScan),
+    metrics: strategyMetricsOf(time, equity, trades, period, stakeSum, strategyScan),
     buyAndHold: curveMetricsOf(time, benchmark, period, benchmarkScan),
   };
 }
@@ -238,6 +243,7 @@ function strategyMetricsOf(
   equity: Float64Array,
   trades: Trade[],
   period: BacktestPeriod,
+  stakeSum: number,
   scan: CurveScan,
 ): StrategyMetrics {
   let wins = 0;
@@ -279,6 +285,7 @@ function strategyMetricsOf(
     largestLoss: losses > 0 ? largestLoss : null,
     avgHoldingHours: total > 0 ? holdingMs / total / HOUR_MS : null,
     exposure: barsHeld / (period.bars - 1),
+    averageExposure: stakeSum / (period.bars - 1),
     feesPaid: fees,
     turnover: traded / (scan.equitySum / equity.length),
   };

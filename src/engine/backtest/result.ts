@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DecisionConfigSchema, ExecutionConfigSchema } from './config';
+import { DecisionConfigSchema, ResolvedExecutionSchema } from './config';
+import { CostsAppliedSchema } from './costs';
 import { EXECUTION_MODEL } from './simulate';
 
 /**
@@ -91,6 +92,12 @@ export const StrategyMetricsSchema = CurveMetricsSchema.extend({
   avgHoldingHours: z.number().min(0).nullable(),
   /** Fraction of the period's bar returns earned while holding a position. */
   exposure: z.number().min(0).max(1),
+  /**
+   * Mean share of equity in the position at the period's bar closes (exposure weighed by the
+   * stake: about exposure × position size). Buy-and-hold's return times this is what holding
+   * the market with the same average stake would have earned: the fair yardstick for timing.
+   */
+  averageExposure: z.number().min(0).max(1),
   /** Commission plus slippage cost, both sides, all trades. */
   feesPaid: z.number().min(0),
   /** Value traded (entries + exits) over the mean equity of the period. */
@@ -118,7 +125,9 @@ export const DecisionSummarySchema = z.strictObject({
 });
 export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
 
-export const ExecutionSettingsSchema = ExecutionConfigSchema.extend({
+export const ExecutionSettingsSchema = ResolvedExecutionSchema.extend({
+  /** Which costs applied and where each came from. */
+  costs: CostsAppliedSchema,
   fill: z.literal(EXECUTION_MODEL.fill),
   sizing: z.literal(EXECUTION_MODEL.sizing),
   quantity: z.literal(EXECUTION_MODEL.quantity),

@@ -1,5 +1,6 @@
 import type { Bars } from '../bars';
 import { BacktestConfigSchema, type BacktestConfigInput } from './config';
+import { resolveCosts } from './costs';
 import { decide } from './decisions';
 import { backtestMetrics, measurePeriod } from './metrics';
 import { BacktestSummarySchema, type BacktestReport } from './result';
@@ -11,11 +12,13 @@ import { EXECUTION_MODEL, buyAndHold, simulate } from './simulate';
  * the strategy could first buy on, fully invested, with the same costs, and is closed like any
  * open position at the last bar's close. The summary is validated before it is returned, so a
  * NaN never reaches a gate or a file: a NaN price or trade would turn the equity, and with it
- * the metrics, into NaN. Trades and curves are not parsed again:
+ * the metrics, into NaN. Costs the config leaves out are the market's (costs.ts, by the bars'
+ * symbol). Trades and curves are not parsed again:
  * parsing 5 000 trades took ≈ 100 ms in a fresh process.
  */
 export function backtest(bars: Bars, probabilities: Float32Array, config: BacktestConfigInput = {}): BacktestReport {
-  const { decisions: decisionConfig, execution } = BacktestConfigSchema.parse(config);
+  const { decisions: decisionConfig, execution: requested } = BacktestConfigSchema.parse(config);
+  const { execution, costs } = resolveCosts(requested, bars.symbol);
   const { signals, firstReady, summary } = decide(probabilities, bars, decisionConfig);
   const time = bars.time.subarray(firstReady);
   const period = measurePeriod(time);
@@ -25,10 +28,10 @@ export function backtest(bars: Bars, probabilities: Float32Array, config: Backte
 
   const strategyEquity = strategy.equity.subarray(firstReady);
   const benchmarkEquity = benchmark.equity;
-  const { metrics, buyAndHold: benchmarkMetrics } = backtestMetrics(time, strategyEquity, strategy.trades, benchmarkEquity, period);
+  const { metrics, buyAndHold: benchmarkMetrics } = backtestMetrics(time, strategyEquity, strategy.trades, strategy.stakeSum, benchmarkEquity, period);
   const checked = BacktestSummarySchema.parse({
     period,
-    execution: { ...execution, ...EXECUTION_MODEL },
+    execution: { ...execution, costs, ...EXECUTION_MODEL },
     decisions: { config: decisionConfig, summary },
     metrics,
     buyAndHold: benchmarkMetrics,

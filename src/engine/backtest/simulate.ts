@@ -42,6 +42,8 @@ export interface Simulation {
   /** Equity at each bar's close, one point per bar. */
   equity: Float64Array;
   trades: Trade[];
+  /** Sum over the bar closes of the position's share of equity (its mean is averageExposure). */
+  stakeSum: number;
 }
 
 /** Plays a signal stream (+1 buy, −1 sell, 0 hold per bar) through the execution model above. */
@@ -61,6 +63,7 @@ export function simulate(bars: Bars, signals: Int8Array, config: ExecutionConfig
   let position: Position | undefined;
   // The position's quantity in a local: the bar loop then reads no object, only two arrays.
   let quantity = 0;
+  let stakeSum = 0;
 
   if (n > 0) equity[0] = cash;
   for (let t = 1; t < n; t++) {
@@ -78,7 +81,13 @@ export function simulate(bars: Bars, signals: Int8Array, config: ExecutionConfig
         position = undefined;
       }
     }
-    equity[t] = position === undefined ? cash : cash + quantity * close[t];
+    if (position === undefined) equity[t] = cash;
+    else {
+      const value = quantity * close[t];
+      const total = cash + value;
+      equity[t] = total;
+      stakeSum += value / total;
+    }
   }
 
   if (position !== undefined) {
@@ -88,7 +97,7 @@ export function simulate(bars: Bars, signals: Int8Array, config: ExecutionConfig
     trades.push(trade);
     equity[last] = cash;
   }
-  return { equity, trades };
+  return { equity, trades, stakeSum };
 }
 
 /**
@@ -110,19 +119,25 @@ export function buyAndHold(bars: Bars, from: number, config: ExecutionConfig): S
   let cash = config.initialCapital;
   const entry = from + 1;
   equity[0] = cash;
-  if (entry >= n) return { equity, trades: [] };
+  if (entry >= n) return { equity, trades: [], stakeSum: 0 };
 
   // Flat until the entry, so cash is the whole equity, all of it spent (positionSize 1).
   const position = enter(entry, time[entry], open[entry], 1 * cash, 1 + config.slippage, commission);
   cash -= position.cost;
   const { quantity } = position;
-  for (let t = entry; t < n; t++) equity[t - from] = cash + quantity * close[t];
+  let stakeSum = 0;
+  for (let t = entry; t < n; t++) {
+    const value = quantity * close[t];
+    const total = cash + value;
+    equity[t - from] = total;
+    stakeSum += value / total;
+  }
 
   const last = n - 1;
   const trade = exit(position, n, time[last] + barMs, close[last], 1 - config.slippage, commission, true);
   cash += position.cost + trade.pnl;
   equity[last - from] = cash;
-  return { equity, trades: [trade] };
+  return { equity, trades: [trade], stakeSum };
 }
 
 /** The open position: one object per trade, created whole and never written, so the bar loop reads a stable shape. */

@@ -122,7 +122,10 @@ export const INDICATORS: readonly IndicatorSpec[] = [
     description: 'Commodity Channel Index: typical price minus its SMA over 0.015 × mean deviation; mostly within ±100, unbounded (±200 and beyond on strong moves).',
     params: { period: period(20, 2, 100) },
     outputs: ['cci'],
-    tier: 3,
+    // Divided by its own mean deviation, so scale-free: its percentiles are alike on every instrument and timeframe.
+    tier: 2,
+    range: [-300, 300],
+    typical: typical([-271, 294], [-224, 248], [-233, 209]),
     compute: (bars, p) => [cci(typicalPrice(bars.high, bars.low, bars.close), p.period)],
   }),
   defineIndicator({

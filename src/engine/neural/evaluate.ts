@@ -62,6 +62,21 @@ export function classificationMetrics(confusion: number[][]): ClassificationMetr
   };
 }
 
+/**
+ * Cross-entropy on `y` of always predicting the class shares of `reference`: the loss of a model
+ * that learnt how often each class occurs and nothing from its features — the loss a model must
+ * beat (spec §8 #14), on a scale set by the class balance. The shares are add-one smoothed, so a
+ * class `reference` never saw costs a finite loss; on thousands of rows that moves nothing else.
+ */
+export function chanceLoss(reference: Labels, y: Labels, classes: number): number {
+  const counts = new Float64Array(classes);
+  for (const label of checkLabels(reference, reference.length, classes, 'reference')) counts[label]++;
+  const logShare = Array.from(counts, (c) => Math.log((c + 1) / (reference.length + classes)));
+  let sum = 0;
+  for (const label of checkLabels(y, y.length, classes, 'y')) sum -= logShare[label];
+  return sum / y.length;
+}
+
 /** Eval-mode loss (class-weighted when weights are given) and accuracy over a dataset. */
 export function lossAndAccuracy(model: Mlp, x: Float32Array, y: Int32Array, classWeights: Float64Array | null): { loss: number; accuracy: number } {
   const pass = new EvalPass(model);
