@@ -92,7 +92,7 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   const gatedId = /Research cycle started: (\S+)/.exec(gated.stdout)![1];
   await new Promise((r) => setTimeout(r, 500));
   const failureLines = running.output().split('\n').filter((l) => l.includes('Training gate failed'));
-  expect(failureLines).toEqual([expect.stringMatching(new RegExp(`\\[WARN\\] Workflow failed \\(workflowId=${gatedId}\\): Training gate failed: accuracy_below_threshold`))]);
+  expect(failureLines).toEqual([expect.stringMatching(new RegExp(`\\[WARN\\] Workflow failed \\(workflowId=${gatedId}\\): Training gate failed: .*accuracy_below_threshold \\(accuracy [\\d.]+% < 99%\\)`))]);
   expect(running.output()).not.toMatch(/\n\s+at /);
 
   running.child.kill('SIGINT');

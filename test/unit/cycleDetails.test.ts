@@ -108,9 +108,11 @@ describe('the key figures: was it any good?', () => {
   });
 
   test('without a chance baseline or buy-and-hold the figure stands alone', () => {
+    const { chanceAccuracy: _chance, ...withoutChance } = trainingMetrics;
+    const { buyAndHoldReturn: _buyAndHold, ...withoutBuyAndHold } = validation;
     const bare = completed({
-      training: { operationId: 'op_t', modelPath: 'm', metrics: trainingMetrics },
-      backtest: { operationId: 'op_b', validation },
+      training: { operationId: 'op_t', modelPath: 'm', metrics: withoutChance },
+      backtest: { operationId: 'op_b', validation: withoutBuyAndHold },
     });
     const lines = cycleDetailsMarkdown(bare).split('\n');
     expect(lines).toContain('| accuracy | 58.0% |');
