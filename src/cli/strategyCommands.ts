@@ -166,7 +166,7 @@ function renderBacktest(run: BacktestRun): string {
       `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ' — for you, not for tuning' : ''}`,
       `  strategy      return ${pct(m.totalReturn).padStart(7)} · Sharpe ${m.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(m.maxDrawdown).padStart(6)}`,
       `  buy & hold    return ${pct(r.buyAndHold.totalReturn).padStart(7)} · Sharpe ${r.buyAndHold.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(r.buyAndHold.maxDrawdown).padStart(6)}`,
-      `  same stake    buy & hold at the strategy's average exposure (${pct(m.averageExposure)}): return ${pct(r.buyAndHold.totalReturn * m.averageExposure)}`,
+      `  same stake    buy & hold at the strategy's average exposure (${pct(m.averageExposure)}): return ${pct(r.buyAndHold.totalReturn * m.averageExposure)}${r.sameStake ? ` · strategy's excess t ${r.sameStake.tStat.toFixed(2)}` : ''}`,
       `  trades        ${m.totalTrades} · win rate ${pct(m.winRate)} · profit factor ${m.profitFactor === null ? '–' : m.profitFactor.toFixed(2)} · exposure ${pct(m.exposure)} · fees ${m.feesPaid.toFixed(2)}`,
       `  costs         ${costsApplied(r.execution)}`,
     );

@@ -95,6 +95,8 @@ export const BacktestMetricsSchema = z.strictObject({
   buyAndHoldSharpe: z.number().optional(),
   /** Mean share of equity in the position: buyAndHoldReturn × this is what holding the market with the same stake earned. */
   averageExposure: z.number().min(0).max(1).optional(),
+  /** t-statistic of the strategy's mean bar excess over that same-stake yardstick: how far beyond the period's noise it leads (> 0) or trails (< 0). */
+  sameStakeTStat: z.number().optional(),
   profitFactor: z.number().min(0).optional(),
 });
 export type BacktestMetrics = z.infer<typeof BacktestMetricsSchema>;

@@ -18,8 +18,9 @@ const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 
 /**
  * "Was it any good?": the figures that answer it, on the validation split, as they arrive —
- * accuracy against always guessing the class prior, return against buy-and-hold, Sharpe,
- * trades, and the verdict.
+ * accuracy against always guessing the class prior, return against buy-and-hold (and, for a
+ * strategy that is partly in cash, against buy-and-hold with its stake), Sharpe, trades, and
+ * the verdict.
  */
 function keyFigures(s: CycleStatus): string[] {
   const t = s.training?.metrics;
@@ -28,6 +29,10 @@ function keyFigures(s: CycleStatus): string[] {
   if (t) rows.push(['accuracy', `${pct(t.accuracy)}${t.chanceAccuracy === undefined ? '' : ` vs ${pct(t.chanceAccuracy)} chance`}`]);
   if (b) {
     rows.push(['return', `${signedPct(b.totalReturn)}${b.buyAndHoldReturn === undefined ? '' : ` vs ${signedPct(b.buyAndHoldReturn)} buy-and-hold`}`]);
+    if (b.buyAndHoldReturn !== undefined && b.averageExposure !== undefined) {
+      const t = b.sameStakeTStat === undefined ? '' : `, t ${b.sameStakeTStat.toFixed(2)}`;
+      rows.push(['same stake', `buy-and-hold at its ${pct(b.averageExposure)} average exposure: ${signedPct(b.buyAndHoldReturn * b.averageExposure)}${t}`]);
+    }
     rows.push(['Sharpe', b.sharpeRatio.toFixed(2)], ['trades', String(b.totalTrades)]);
   }
   if (s.verdict) rows.push(['verdict', s.verdict]);

@@ -7,6 +7,7 @@ import { barsBetween, sliceBars, type Bars } from './bars';
 import { backtest } from './backtest/run';
 import { writeBacktestReport } from './backtest/report';
 import type { BacktestReport } from './backtest/result';
+import { sameStakeComparison } from './backtest/sameStake';
 import { eachFeatureColumn, featureColumns } from './features';
 import { loadBars, MARKET_DATA_DIR } from './marketData';
 import { loadModelFile, sha256, type ModelFile } from './modelFile';
@@ -100,8 +101,10 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
       positionSize: strategy.backtest?.position_size,
     },
   };
-  const run = (from: number, to: number, source: Bars, probs: Float32Array) =>
-    backtest(sliceBars(source, from, to), probs.subarray(from * 3, to * 3), config);
+  const run = (from: number, to: number, source: Bars, probs: Float32Array): BacktestReport => {
+    const report = backtest(sliceBars(source, from, to), probs.subarray(from * 3, to * 3), config);
+    return { ...report, sameStake: sameStakeComparison(report.equity.strategy, report.equity.buyAndHold, report.metrics.averageExposure) };
+  };
 
   const periods: BacktestRun['periods'] = {
     validation: run(split.ranges.validation.start, split.ranges.validation.end, bars, probabilities),

@@ -34,6 +34,8 @@ export const BacktestMetricsWithUnitsSchema = z.strictObject({
   same_stake_buy_and_hold_pct: z.number().optional(),
   /** Total return minus same_stake_buy_and_hold_pct, in percentage points. */
   excess_over_same_stake_pp: z.number().optional(),
+  /** t-statistic of the mean bar excess over that yardstick: beyond ±2 it is more than the period's noise. */
+  same_stake_excess_t: z.number().optional(),
   /** Annualised by the bars per year of the timeframe. */
   sharpe_ratio: z.number(),
   buy_and_hold_sharpe: z.number().optional(),
@@ -80,6 +82,7 @@ function backtestWithUnits(m: BacktestMetrics): BacktestMetricsWithUnits {
         same_stake_buy_and_hold_pct: pct(m.buyAndHoldReturn * m.averageExposure),
         excess_over_same_stake_pp: pct(m.totalReturn - m.buyAndHoldReturn * m.averageExposure),
       }),
+    ...(m.sameStakeTStat !== undefined && { same_stake_excess_t: round(m.sameStakeTStat, 2) }),
     sharpe_ratio: round(m.sharpeRatio, 2),
     ...(m.buyAndHoldSharpe !== undefined && { buy_and_hold_sharpe: round(m.buyAndHoldSharpe, 2) }),
     max_drawdown_pct: pct(m.maxDrawdown),

@@ -1,6 +1,6 @@
 import type { BacktestRun } from '../engine/backtesting';
 import { BacktestMetricsSchema, type BacktestMetrics } from '../domain/activities';
-import type { BacktestReport, BacktestSummary, CurveMetrics, StrategyMetrics } from '../engine/backtest/result';
+import type { BacktestReport, BacktestSummary, CurveMetrics, SameStake, StrategyMetrics } from '../engine/backtest/result';
 import type { BacktestResultSummary } from './operation';
 
 /** A backtest run as an operation result: per-period summaries and gate metrics; trades and equity stay in report_dir. */
@@ -24,16 +24,23 @@ export function summarizeBacktest(run: BacktestRun): BacktestResultSummary {
   };
 }
 
-const summary = ({ period, execution, decisions, metrics, buyAndHold }: BacktestReport): BacktestSummary => ({ period, execution, decisions, metrics, buyAndHold });
+const summary = ({ period, execution, decisions, metrics, buyAndHold, sameStake }: BacktestReport): BacktestSummary => ({
+  period,
+  execution,
+  decisions,
+  metrics,
+  buyAndHold,
+  ...(sameStake && { sameStake }),
+});
 
-const gateMetrics = (report: BacktestReport) => toBacktestMetrics(report.metrics, report.buyAndHold);
+const gateMetrics = (report: BacktestReport) => toBacktestMetrics(report.metrics, report.buyAndHold, report.sameStake);
 
 /**
  * The figures the workflow's gate and the assessment read (src/domain/activities.ts). Here
  * rather than in the engine, which then loads no workflow contract on its cold path.
  * profitFactor is left out when it has no value (no losing trade).
  */
-export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMetrics): BacktestMetrics {
+export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMetrics, sameStake?: SameStake): BacktestMetrics {
   return BacktestMetricsSchema.parse({
     totalReturn: metrics.totalReturn,
     sharpeRatio: metrics.sharpeRatio,
@@ -43,6 +50,7 @@ export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMet
     buyAndHoldReturn: buyAndHold.totalReturn,
     buyAndHoldSharpe: buyAndHold.sharpeRatio,
     averageExposure: metrics.averageExposure,
+    ...(sameStake && { sameStakeTStat: sameStake.tStat }),
     ...(metrics.profitFactor !== null && { profitFactor: metrics.profitFactor }),
   });
 }

@@ -173,6 +173,7 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
       'key figure (validation) value',
       'accuracy 58.0% vs 50.0% chance',
       'return +8.0% vs +3.0% buy-and-hold',
+      'same stake buy-and-hold at its 25.0% average exposure: +0.8%, t 1.40',
       'Sharpe 1.10',
       'trades 40',
       'verdict promising',

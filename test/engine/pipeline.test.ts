@@ -127,7 +127,7 @@ describe('the CLI', () => {
     for (const line of costs) {
       expect(line).toContain('commission 0.8 bp (forex_major default) + slippage 0.5 bp (forex_major default) a side · forex_major (pair of major currencies)');
     }
-    expect(out.stdout).toMatch(/same stake\s+buy & hold at the strategy's average exposure \(\d+\.\d%\): return -?\d+\.\d%/);
+    expect(out.stdout).toMatch(/same stake\s+buy & hold at the strategy's average exposure \(\d+\.\d%\): return -?\d+\.\d% · strategy's excess t -?\d+\.\d\d/);
   });
 
   test('a strategy file that is not there is one clear line', async () => {

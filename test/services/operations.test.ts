@@ -80,7 +80,8 @@ describe('training', () => {
     expect(summary.report_dir).toBe(path.join(folders.reportsDir, 'rsi_adx_trend_filter'));
     expect(op.metadata.model_path).toBe(report.modelPath);
     for (const period of ['validation', 'holdout'] as const) {
-      expect(summary.metrics[period]).toEqual(toBacktestMetrics(summary[period].metrics, summary[period].buyAndHold));
+      expect(summary.metrics[period]).toEqual(toBacktestMetrics(summary[period].metrics, summary[period].buyAndHold, summary[period].sameStake));
+      expect(summary.metrics[period].sameStakeTStat).toEqual(expect.any(Number));
       expect(summary[period]).not.toHaveProperty('trades');
       expect(summary[period]).not.toHaveProperty('equity');
       const onDisk = JSON.parse(fs.readFileSync(path.join(summary.report_dir, period, 'metrics.json'), 'utf8'));

@@ -20,9 +20,9 @@ const trainingMetrics = {
   chanceLoss: 1.05,
   chanceTrainLoss: 1.04,
 };
-const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52, buyAndHoldReturn: 0.03, averageExposure: 0.12 };
+const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52, buyAndHoldReturn: 0.03, averageExposure: 0.12, sameStakeTStat: -2.6 };
 const backtestFailure =
-  'Backtest gate failed: return_too_low (return -4% < 0%); behind_buy_and_hold (return vs buy-and-hold at the same stake -4% < 0.36% (buy-and-hold 3% × average exposure 12%))';
+  'Backtest gate failed: return_too_low (return -4% < 0%); behind_buy_and_hold (excess over buy-and-hold at the same stake, t -2.6 < -2 (return -4% vs 0.36% = buy-and-hold 3% × average exposure 12%))';
 const backtestGate = evaluateBacktestGate(validation, thresholds.backtest);
 
 /** A status as the workflow builds it, checked against the schema so the fixture cannot drift from it. */
@@ -76,7 +76,7 @@ const completed = (over: Partial<CycleStatus> = {}) =>
       { phase: 'assessing', startedAt: '2026-11-25T09:00:02.200Z', endedAt: '2026-11-25T09:00:02.300Z', durationMs: 100 },
     ],
     training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: { ...trainingMetrics, chanceAccuracy: 0.5 } },
-    backtest: { operationId: 'op_b', validation: { totalReturn: 0.08, sharpeRatio: 1.1, maxDrawdown: 0.12, winRate: 0.55, totalTrades: 40, buyAndHoldReturn: -0.031 } },
+    backtest: { operationId: 'op_b', validation: { totalReturn: 0.08, sharpeRatio: 1.1, maxDrawdown: 0.12, winRate: 0.55, totalTrades: 40, buyAndHoldReturn: -0.031, averageExposure: 0.2, sameStakeTStat: 1.52 } },
     assessment: { verdict: 'promising', assessmentPath: 'strategies/x/assessment.json', offline: true, usage: { model: 'offline', ...NO_USAGE } } satisfies AssessResult,
     verdict: 'promising',
     ...over,
@@ -88,17 +88,18 @@ const assessmentFailed = () =>
 describe('the key figures: was it any good?', () => {
   test('a completed cycle opens its details with a table of the figures that answer it', () => {
     const lines = cycleDetailsMarkdown(completed()).split('\n');
-    expect(lines.slice(0, 8)).toEqual([
+    expect(lines.slice(0, 9)).toEqual([
       '| key figure (validation) | value |',
       '|---|---|',
       '| accuracy | 58.0% vs 50.0% chance |',
       '| return | +8.0% vs -3.1% buy-and-hold |',
+      '| same stake | buy-and-hold at its 20.0% average exposure: -0.6%, t 1.52 |',
       '| Sharpe | 1.10 |',
       '| trades | 40 |',
       '| verdict | promising |',
       '',
     ]);
-    expect(lines[8]).toMatch(/^\*\*Phase:\*\* completed/);
+    expect(lines[9]).toMatch(/^\*\*Phase:\*\* completed/);
   });
 
   test('the table fills in as the figures arrive: after training, accuracy only', () => {

@@ -5,7 +5,7 @@ import { GateThresholdsSchema } from '../../src/domain/gates';
 /** Baseline-relative margins; KTRDR's absolute thresholds are unset unless asked for. */
 const DEFAULT_GATES = {
   training: { minAccuracyLift: 0.03, minLossImprovement: 0.02, minTrainLossImprovement: 0.02 },
-  backtest: { minTrades: 5, minReturn: 0, maxDrawdown: 0.4, minExcessReturn: 0 },
+  backtest: { minTrades: 5, minReturn: 0, maxDrawdown: 0.4, minSameStakeT: -2 },
 };
 
 function accepted(result: ParsedInput): CycleInput {

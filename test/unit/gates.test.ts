@@ -16,7 +16,7 @@ import { legacyBacktestGate, legacyTrainingGate } from '../../src/domain/legacyG
 
 /** The defaults, written out so a change of default is a deliberate change of this test. */
 const training: TrainingGateThresholds = { minAccuracyLift: 0.03, minLossImprovement: 0.02, minTrainLossImprovement: 0.02 };
-const backtest: BacktestGateThresholds = { minTrades: 5, minReturn: 0, maxDrawdown: 0.4, minExcessReturn: 0 };
+const backtest: BacktestGateThresholds = { minTrades: 5, minReturn: 0, maxDrawdown: 0.4, minSameStakeT: -2 };
 
 /**
  * A model that clears every training check with room to spare: chance accuracy 40 % (threshold
@@ -34,7 +34,7 @@ const goodTraining = (over: Partial<TrainingGateInput> = {}): TrainingGateInput 
   ...over,
 });
 
-/** A backtest that clears every check with room to spare: buy-and-hold +10 % at an average exposure of 20 % is +2 %. */
+/** A backtest that clears every check with room to spare: buy-and-hold +10 % at an average exposure of 20 % is +2 %, led with t 1.3. */
 const goodBacktest = (over: Partial<BacktestGateInput> = {}): BacktestGateInput => ({
   totalReturn: 0.05,
   sharpeRatio: 1.1,
@@ -43,6 +43,7 @@ const goodBacktest = (over: Partial<BacktestGateInput> = {}): BacktestGateInput 
   totalTrades: 40,
   buyAndHoldReturn: 0.1,
   averageExposure: 0.2,
+  sameStakeTStat: 1.3,
   ...over,
 });
 
@@ -169,7 +170,7 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
       ['trades', true],
       ['return', true],
       ['max drawdown', true],
-      ['return vs buy-and-hold at the same stake', true],
+      ['excess over buy-and-hold at the same stake, t', true],
     ]);
   });
 
@@ -178,7 +179,7 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
     ['a return of exactly 0 in a falling market', { totalReturn: 0, buyAndHoldReturn: -0.1 }],
     ['drawdown exactly at 40 %', { maxDrawdown: 0.4 }],
     ['drawdown with float noise above 40 % (0.4 + 1e-12)', { maxDrawdown: 0.4 + 1e-12 }],
-    ['exactly buy-and-hold × average exposure', { totalReturn: 0.02 }],
+    ['trailing buy-and-hold at the same stake by exactly 2 standard errors (t −2)', { totalReturn: 0.01, sameStakeTStat: -2 }],
   ])('boundary is inclusive: %s passes', (_, over) => {
     expect(evaluateBacktestGate(goodBacktest(over), backtest).reason).toBe('passed');
   });
@@ -188,9 +189,9 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
     { what: 'a small loss after costs', over: { totalReturn: -0.0001, buyAndHoldReturn: -0.1 }, reason: 'return_too_low (return -0.01% < 0%)' },
     { what: 'drawdown just over 40 %', over: { maxDrawdown: 0.4001 }, reason: 'drawdown_too_high (max drawdown 40.01% > 40%)' },
     {
-      what: 'a return just under buy-and-hold × average exposure',
-      over: { totalReturn: 0.0199 },
-      reason: 'behind_buy_and_hold (return vs buy-and-hold at the same stake 1.99% < 2% (buy-and-hold 10% × average exposure 20%))',
+      what: 'trailing buy-and-hold at the same stake by a hair over 2 standard errors',
+      over: { totalReturn: 0.01, sameStakeTStat: -2.001 },
+      reason: 'behind_buy_and_hold (excess over buy-and-hold at the same stake, t -2.001 < -2 (return 1% vs 2% = buy-and-hold 10% × average exposure 20%))',
     },
   ])('fails on $what', ({ over, reason }) => {
     const result = evaluateBacktestGate(goodBacktest(over), backtest);
@@ -200,9 +201,14 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
 
   test('a strategy with a quarter of the exposure is not asked to match a fully invested buy-and-hold', () => {
     // +3 % against buy-and-hold's +10 %: behind the market, ahead of the market with the same stake
-    const result = evaluateBacktestGate(goodBacktest({ totalReturn: 0.03, averageExposure: 0.25 }), backtest);
+    const result = evaluateBacktestGate(goodBacktest({ totalReturn: 0.03, averageExposure: 0.25, sameStakeTStat: 0.2 }), backtest);
     expect(result.reason).toBe('passed');
-    expect(result.checks[3]).toMatchObject({ value: 0.03, threshold: 0.025, passed: true });
+    expect(result.checks[3]).toMatchObject({ value: 0.2, threshold: -2, passed: true, text: '0.2 >= -2 (return 3% vs 2.5% = buy-and-hold 10% × average exposure 25%)' });
+  });
+
+  test("a shortfall within the period's noise is no verdict: the assessment weighs it", () => {
+    // 1.5 % against 2 % at the same stake, 0.6 standard errors behind: what a strategy without an edge scores half the time
+    expect(evaluateBacktestGate(goodBacktest({ totalReturn: 0.015, sameStakeTStat: -0.6 }), backtest).reason).toBe('passed');
   });
 
   test('a loss fails even when buy-and-hold lost more', () => {
@@ -211,16 +217,17 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
   });
 
   test('an empty backtest reports every failure at once, trades first', () => {
-    const result = evaluateBacktestGate(goodBacktest({ totalTrades: 0, totalReturn: 0, averageExposure: 0, maxDrawdown: 0 }), backtest);
+    const result = evaluateBacktestGate(goodBacktest({ totalTrades: 0, totalReturn: 0, averageExposure: 0, maxDrawdown: 0, sameStakeTStat: 0 }), backtest);
     expect(failures(result)).toEqual(['too_few_trades']);
-    const losing = evaluateBacktestGate(goodBacktest({ totalTrades: 2, totalReturn: -0.02, maxDrawdown: 0.5 }), backtest);
+    const losing = evaluateBacktestGate(goodBacktest({ totalTrades: 2, totalReturn: -0.02, maxDrawdown: 0.5, sameStakeTStat: -2.5 }), backtest);
     expect(failures(losing)).toEqual(['too_few_trades', 'return_too_low', 'drawdown_too_high', 'behind_buy_and_hold']);
   });
 
-  test('a required excess is added to the exposure-matched return, and shown', () => {
+  test('minExcessReturn, when set, compares the returns as they are, with the excess it asks for shown', () => {
+    expect(evaluateBacktestGate(goodBacktest({ totalReturn: 0.03 }), { ...backtest, minExcessReturn: 0.01 }).reason).toBe('passed');
     const result = evaluateBacktestGate(goodBacktest({ totalReturn: 0.025 }), { ...backtest, minExcessReturn: 0.01 });
     expect(result.reason).toBe(
-      'Backtest gate failed: behind_buy_and_hold (return vs buy-and-hold at the same stake 2.5% < 3% (buy-and-hold 10% × average exposure 20% + 1 pp))',
+      'Backtest gate failed: return_behind_buy_and_hold (return vs buy-and-hold at the same stake 2.5% < 3% (buy-and-hold 10% × average exposure 20% + 1 pp))',
     );
   });
 
@@ -253,9 +260,9 @@ describe('what the gates need from a result', () => {
     expect(TrainingGateInputSchema.safeParse(withoutChanceLoss).error?.issues.map((i) => i.path.join('.'))).toEqual(['chanceLoss']);
   });
 
-  test('a backtest without buy-and-hold or the average exposure cannot be compared fairly', () => {
-    const { buyAndHoldReturn: _, averageExposure: __, ...bare } = goodBacktest();
-    expect(BacktestGateInputSchema.safeParse(bare).error?.issues.map((i) => i.path.join('.'))).toEqual(['buyAndHoldReturn', 'averageExposure']);
+  test('a backtest without buy-and-hold, the average exposure or the bar-by-bar comparison cannot be compared fairly', () => {
+    const { buyAndHoldReturn: _, averageExposure: __, sameStakeTStat: ___, ...bare } = goodBacktest();
+    expect(BacktestGateInputSchema.safeParse(bare).error?.issues.map((i) => i.path.join('.'))).toEqual(['buyAndHoldReturn', 'averageExposure', 'sameStakeTStat']);
   });
 });
 

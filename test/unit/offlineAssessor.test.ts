@@ -126,6 +126,17 @@ describe('verdict rules', () => {
     expect(assess(GOOD_TRAINING, { ...GOOD_BACKTEST, buyAndHoldReturn: 0.3 }).verdict).toBe('promising');
   });
 
+  test("a lead within the period's noise is no edge: t 0.4 over buy-and-hold at the same stake is mediocre, t 1.5 promising", () => {
+    const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, sameStakeTStat: 0.4 });
+    expect(verdict).toBe('mediocre');
+    expect(statements(file)).toContain(
+      "Total return +12.4% after costs leads buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%) by 10.9 percentage points, within the period's noise (t 0.4): no edge shown yet",
+    );
+    const beyond = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, sameStakeTStat: 1.5 });
+    expect(beyond.verdict).toBe('promising');
+    expect(beyond.file.strengths).toContain('Total return +12.4% after costs beats buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%) by 10.9 percentage points (t 1.5)');
+  });
+
   test('without the average exposure there is no fair comparison, so no promising', () => {
     const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, averageExposure: undefined });
     expect(verdict).toBe('mediocre');

@@ -138,7 +138,7 @@ describe('quality gates', () => {
     ['5 trades', backtest({ totalTrades: 5 })],
     ['a return of exactly 0 while buy-and-hold fell', backtest({ totalReturn: 0, buyAndHoldReturn: -0.05 })],
     ['drawdown at 40%', backtest({ maxDrawdown: 0.4 })],
-    ['a return equal to buy-and-hold at the same stake', backtest({ totalReturn: 0.03 * 0.25 })],
+    ['a return 2 standard errors behind buy-and-hold at the same stake', backtest({ totalReturn: 0.001, sameStakeTStat: -2 })],
     ['a 20% win rate, which KTRDR refused', backtest({ winRate: 0.2 })],
   ])('backtest gate passes with %s', async (_name, metrics) => {
     const status = await run(fakeActivities({ backtest: metrics }));
@@ -150,9 +150,9 @@ describe('quality gates', () => {
     ['a small loss after costs', backtest({ totalReturn: -0.0001, buyAndHoldReturn: -0.05 }), 'Backtest gate failed: return_too_low (return -0.01% < 0%)'],
     ['drawdown just over 40%', backtest({ maxDrawdown: 0.4001 }), 'Backtest gate failed: drawdown_too_high (max drawdown 40.01% > 40%)'],
     [
-      'a return just under buy-and-hold at the same stake',
-      backtest({ totalReturn: 0.0074 }),
-      'Backtest gate failed: behind_buy_and_hold (return vs buy-and-hold at the same stake 0.74% < 0.75% (buy-and-hold 3% × average exposure 25%))',
+      'a return more than 2 standard errors behind buy-and-hold at the same stake',
+      backtest({ totalReturn: 0.001, sameStakeTStat: -2.01 }),
+      'Backtest gate failed: behind_buy_and_hold (excess over buy-and-hold at the same stake, t -2.01 < -2 (return 0.1% vs 0.75% = buy-and-hold 3% × average exposure 25%))',
     ],
   ])('backtest gate fails with %s, and nothing is assessed', async (_name, metrics, reason) => {
     const fakes = fakeActivities({ backtest: metrics });

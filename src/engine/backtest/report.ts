@@ -31,6 +31,7 @@ export async function writeBacktestReport(report: BacktestReport, dir: string): 
     decisions: report.decisions,
     metrics: report.metrics,
     buyAndHold: report.buyAndHold,
+    ...(report.sameStake && { sameStake: report.sameStake }),
   };
   await writeAtomically(files.trades, tradeRows(report));
   await writeAtomically(files.equity, equityRows(report));

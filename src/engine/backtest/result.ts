@@ -149,13 +149,26 @@ export const EquityCurveSchema = z.strictObject({
 });
 export type EquityCurve = z.infer<typeof EquityCurveSchema>;
 
-/** Everything but the per-trade and per-bar series: what metrics.json holds. */
+/** The strategy against buy-and-hold with its own average stake (see sameStake.ts). */
+export const SameStakeSchema = z.strictObject({
+  /** Total return minus buy-and-hold's total return times the average exposure. */
+  excessReturn: z.number(),
+  /** t-statistic of the mean bar excess over that yardstick; 0 when the excess never varies. */
+  tStat: z.number(),
+});
+export type SameStake = z.infer<typeof SameStakeSchema>;
+
+/**
+ * Everything but the per-trade and per-bar series: what metrics.json holds. `sameStake` is
+ * computed for a strategy's backtest periods (backtesting.ts), apart from backtest()'s own pass.
+ */
 export const BacktestSummarySchema = z.strictObject({
   period: BacktestPeriodSchema,
   execution: ExecutionSettingsSchema,
   decisions: z.strictObject({ config: DecisionConfigSchema, summary: DecisionSummarySchema }),
   metrics: StrategyMetricsSchema,
   buyAndHold: CurveMetricsSchema,
+  sameStake: SameStakeSchema.optional(),
 });
 export type BacktestSummary = z.infer<typeof BacktestSummarySchema>;
 

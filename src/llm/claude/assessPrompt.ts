@@ -17,10 +17,10 @@ const SYSTEM = `You assess trading strategies for ktrdr-agent, an autonomous res
 Judge:
 - Is validation accuracy above chance (chance_accuracy_pct is what always predicting the most common class scores; lift_pp is the difference)? A lift of a few points on a few hundred bars can be noise.
 - Did training learn (train_loss_decrease_pct), or stop early with a flat loss?
-- Does the backtest make money after costs, compared with buy-and-hold over the same period (excess_return_pp), at what drawdown, over how many trades? Fewer than about 20 trades says little.
+- Does the backtest make money after costs, and does its timing beat holding the market with the same stake (same_stake_buy_and_hold_pct is buy-and-hold's return at the strategy's average exposure; excess_over_same_stake_pp the difference; same_stake_excess_t its t-statistic, where anything between about -1 and 1 is the period's noise)? A long-only strategy that is mostly in cash is not expected to match a fully invested buy-and-hold (excess_return_pp). At what drawdown, over how many trades? Fewer than about 20 trades says little.
 - Which design choices (indicators, fuzzy ranges, labels, network) plausibly explain the result?
 
-Verdicts: promising = clearly above chance and profitable after costs with a tolerable drawdown, worth refining; mediocre = mixed or too little evidence; poor = no edge, or losses.
+Verdicts: promising = clearly above chance, profitable after costs and ahead of buy-and-hold at the same stake by more than the noise, with a tolerable drawdown, worth refining; mediocre = mixed or too little evidence; poor = no edge, or losses.
 
 Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design (one where there is only one), each a sentence that cites the numbers it rests on.`;
 
