@@ -49,7 +49,7 @@ export async function runCliWithin(ms: number, args: string[], env: Record<strin
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    for (const pid of [...descendants(run.child.pid!), run.child.pid!]) kill(pid, 'SIGKILL');
+    killTree(run.child.pid!);
   }, ms);
   const code = await run.exited;
   clearTimeout(timer);
@@ -65,6 +65,11 @@ export function descendants(pid: number): number[] {
     return [];
   }
   return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** SIGKILL to a process and everything below it, so that a test that failed half-way leaves nothing running. */
+export function killTree(pid: number): void {
+  for (const each of [...descendants(pid), pid]) kill(each, 'SIGKILL');
 }
 
 export function alive(pid: number): boolean {
