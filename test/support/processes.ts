@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
-import type { Run } from './cli';
+import { CLI_BIN, type Run } from './cli';
 
 /** A command as a supervisor runs it: its pid, its output so far, its exit. */
 export interface Spawned {
@@ -40,7 +40,7 @@ export function spawnCommand(command: string, args: string[], env: Record<string
 
 /** The built CLI as a supervised process. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
-  return spawnCommand(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], env);
+  return spawnCommand(process.execPath, [CLI_BIN, ...args], env);
 }
 
 /** Runs the built CLI to its end, or kills it after `ms` (a command that should have refused at once must not hang a test). */
