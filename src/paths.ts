@@ -17,3 +17,9 @@ export const MODELS_DIR = process.env.KTRDR_MODELS_DIR ? path.resolve(process.en
 
 /** Backtest reports (trades, equity, metrics), one folder per strategy (KTRDR_REPORTS_DIR moves it). */
 export const REPORTS_DIR = process.env.KTRDR_REPORTS_DIR ? path.resolve(process.env.KTRDR_REPORTS_DIR) : path.join(PROJECT_ROOT, 'reports');
+
+/** A path as a terminal shows it: relative when it is under the current folder (`.` for the folder itself), else as given. */
+export function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative || '.';
+}

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { CycleListing, CycleView, LiveProgress } from '../client';
 import type { ActivityProgress, TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
-import { assessmentFailedSentence, modelLabel, totalTokens, verdictLabel } from '../domain/cycleDetails';
+import { assessmentFailedSentence, modelLabel, pct, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -16,7 +16,6 @@ export function formatDuration(ms: number): string {
 }
 
 const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
 /** A heartbeat as people read it: percent, step, and the epoch (when the step does not say it) and loss of a training. */

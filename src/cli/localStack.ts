@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { shownPath } from '../paths';
 import type { Services } from '../services/server';
 import { lockFolder } from '../services/stateLock';
 import { startDevServer, type DevServer } from '../temporal/devServer';
@@ -27,8 +28,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const shown = (dir: string) => (path.relative(process.cwd(), dir).startsWith('..') ? dir : path.relative(process.cwd(), dir) || '.');
-
 /**
  * The dev server and the services of `dev` and `start`. Everything that can refuse is
  * checked before anything starts: the state folder (the folder of the SQLite file, which
@@ -40,7 +39,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const db = path.resolve(opts.db);
   const stateDir = path.dirname(db);
   const unlock = lockFolder(stateDir, 'ktrdr-agent', `ktrdr-agent ${opts.command}`, (owner) =>
-    `${shown(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
+    `${shownPath(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
   );
   const stops: (() => Promise<void>)[] = [async () => unlock()];
   const stop = async () => {

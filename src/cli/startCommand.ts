@@ -8,7 +8,7 @@ import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
 import { claudeConfigFromEnv } from '../llm/claude/config';
-import { DATA_DIR } from '../paths';
+import { DATA_DIR, shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
 import { createWorker } from '../worker';
 import { startLocalStack } from './localStack';
@@ -31,9 +31,6 @@ interface StartFlags {
   servicesPort: number;
   db: string;
 }
-
-/** A path for the terminal: relative when it is under the current folder, else as it is. */
-const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 /**
  * The main job: starts the dev server (history in .data/), the training and backtest
@@ -115,8 +112,8 @@ export function registerStartCommand(cli: Command): void {
             view = await Promise.race([watching, new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCEL_WAIT_MS).unref())]);
           }
           const outcome = view?.status?.outcome ?? view?.summary?.phase;
-          if (view?.status?.assessment) console.log(`Assessment: ${shown(view.status.assessment.assessmentPath)}`);
-          if (view?.status?.backtest?.reportPath) console.log(`Backtest reports: ${shown(view.status.backtest.reportPath)}/`);
+          if (view?.status?.assessment) console.log(`Assessment: ${shownPath(view.status.assessment.assessmentPath)}`);
+          if (view?.status?.backtest?.reportPath) console.log(`Backtest reports: ${shownPath(view.status.backtest.reportPath)}/`);
           if (flags.keep && !interrupted) {
             console.log(`\nThe stack stays up (--keep): Web UI ${server.uiUrl}/namespaces/default/workflows. Ctrl+C stops it.`);
             await stop.requested;

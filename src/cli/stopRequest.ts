@@ -14,11 +14,12 @@ export interface StopRequest {
 }
 
 /**
- * Resolves when the command is asked to stop: Ctrl+C, SIGTERM or SIGHUP, its parent going
- * away, or its output's reader. The last is what a supervisor's SIGTERM to `npm run dev` or `npx ktrdr-agent
- * dev` looks like from here: npm passes the signal to the shell that runs the script, the
- * shell dies without passing it on, and this process is left to init (measured with npm
- * 11). Its parent pid changing is the one sign every platform gives, so it is watched.
+ * Resolves when the command is asked to stop: Ctrl+C, SIGTERM or SIGHUP, the reader of its
+ * output going away, or its parent going away. The last is what a supervisor's SIGTERM to
+ * `npm run dev` or `npx ktrdr-agent dev` looks like from here: npm passes the signal to the
+ * shell that runs the script, the shell dies without passing it on, and this process is left
+ * to init (measured with npm 11). Its parent pid changing is the one sign every platform
+ * gives, so it is watched.
  *
  * While a request is held, further signals are absorbed: a second Ctrl+C must not kill the
  * process halfway through stopping its children (it would leave them running).

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { ExecutionSettings } from '../engine/backtest/result';
@@ -11,11 +10,10 @@ import { TrainingCancelled } from '../engine/neural';
 import { strategySeries } from '../engine/strategyData';
 import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
 import { UserError } from '../errors';
+import { shownPath } from '../paths';
 import { formatProblem } from '../strategy/problems';
 import { findStrategy } from '../strategy/files';
 import { validateStrategyFile } from '../strategy/validate';
-
-const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 export function registerStrategyCommands(cli: Command): void {
   cli
@@ -25,10 +23,10 @@ export function registerStrategyCommands(cli: Command): void {
     .action((nameOrPath: string) => {
       const file = findStrategy(nameOrPath);
       const result = validateStrategyFile(file);
-      for (const problem of result.problems) console.log(formatProblem(shown(file), problem));
+      for (const problem of result.problems) console.log(formatProblem(shownPath(file), problem));
       const errors = result.problems.filter((p) => p.severity === 'error').length;
-      if (!result.valid) throw new UserError(`${shown(file)}: ${errors} error${errors === 1 ? '' : 's'}`);
-      console.log(`${shown(file)}: valid${result.problems.length ? ` (${result.problems.length} warning${result.problems.length === 1 ? '' : 's'})` : ''}`);
+      if (!result.valid) throw new UserError(`${shownPath(file)}: ${errors} error${errors === 1 ? '' : 's'}`);
+      console.log(`${shownPath(file)}: valid${result.problems.length ? ` (${result.problems.length} warning${result.problems.length === 1 ? '' : 's'})` : ''}`);
     });
 
   cli
@@ -38,12 +36,12 @@ export function registerStrategyCommands(cli: Command): void {
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
     .action((nameOrPath: string, opts: { csv?: string }) => {
       const file = findStrategy(nameOrPath);
-      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shown(file));
+      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file));
       for (const bars of strategySeries(strategy)) {
         const features = buildFeatures(strategy, bars);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
         console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
-        if (opts.csv) console.log(`wrote ${shown(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
+        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
       }
     });
 
@@ -136,7 +134,7 @@ function renderTraining(r: TrainingReport): string {
   const classes = ['BUY', 'HOLD', 'SELL'];
   return [
     `Strategy     ${r.strategy} (${r.symbols.join(', ')} ${r.timeframe})`,
-    `Model        ${shown(r.modelPath)} · ${r.features} features · ${r.parameters} parameters`,
+    `Model        ${shownPath(r.modelPath)} · ${r.features} features · ${r.parameters} parameters`,
     `Rows         train ${r.rows.train} · validation ${r.rows.validation} (the holdout is kept for the backtest)`,
     `Epochs       ${m.epochsTrained}${r.stoppedEarly ? ' (stopped early)' : ''} · best ${r.bestEpoch} · ${(r.trainingTimeMs / 1000).toFixed(1)} s`,
     `Train loss   ${m.initialTrainLoss.toFixed(4)} → ${m.finalTrainLoss.toFixed(4)} (${pct((m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss)} lower)`,
@@ -156,7 +154,7 @@ function costsApplied({ commission, slippage, costs }: ExecutionSettings): strin
 }
 
 function renderBacktest(run: BacktestRun): string {
-  const lines = [`Strategy     ${run.strategy} on ${run.symbol} ${run.timeframe} · reports in ${shown(run.reportDir)}/`];
+  const lines = [`Strategy     ${run.strategy} on ${run.symbol} ${run.timeframe} · reports in ${shownPath(run.reportDir)}/`];
   for (const [name, r] of Object.entries(run.periods)) {
     const m = r.metrics;
     const from = new Date(r.period.startTime).toISOString().slice(0, 10);

@@ -1,5 +1,8 @@
 import { UserError } from '../errors';
 
+/** The UI port the convention expects for a frontend port. */
+export const conventionalUiPort = (port: number) => port + 1000;
+
 /**
  * Where the Web UI of the Temporal service at `address` is: KTRDR_WEB_UI when set (a UI
  * behind a proxy, a cluster's own UI), Temporal Cloud's for a Cloud address, else the dev
@@ -13,11 +16,8 @@ export function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env)
   const host = match?.[1] ?? 'localhost';
   if (/\.tmprl\.cloud$/i.test(host)) return 'https://cloud.temporal.io';
   const port = Number(match?.[2] ?? 7233);
-  return `http://${host === '0.0.0.0' ? 'localhost' : host}:${port + 1000}`;
+  return `http://${host === '0.0.0.0' ? 'localhost' : host}:${conventionalUiPort(port)}`;
 }
-
-/** The UI port the convention expects for a frontend port. */
-export const conventionalUiPort = (port: number) => port + 1000;
 
 /** The Web UI port of `dev` and `start` when none is given: the convention, when it is a port. */
 export function uiPortFor(frontendPort: number): number {

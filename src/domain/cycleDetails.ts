@@ -13,7 +13,8 @@ export const assessmentFailedSentence = (reason: string) => `training and backte
 /** The verdict column of `list`: the verdict, or that the assessment failed. */
 export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure'>) => s.verdict ?? (s.assessmentFailure ? 'assessment failed' : undefined);
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** A fraction as people read it: 0.583 → 58.3%. */
+export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BacktestMetricsSchema, TrainingMetricsSchema } from './activities';
+import { BacktestMetricsSchema, TrainingMetricsSchema, type BacktestMetrics, type TrainingMetrics } from './activities';
 
 /**
  * Thresholds of the quality gates: configuration, not constants. The defaults judge a model
@@ -87,12 +87,12 @@ export type GateResult = z.infer<typeof GateResultSchema>;
 /** Absorbs float noise such as (1 - 0.8) / 1 = 0.19999999999999996 at an exact boundary. */
 const EPSILON = 1e-9;
 
-export const pct = (digits: number) => (x: number) => `${+(x * 100).toFixed(digits)}%`;
-export const num = (digits: number) => (x: number) => `${+x.toFixed(digits)}`;
+const pct = (digits: number) => (x: number) => `${+(x * 100).toFixed(digits)}%`;
+const num = (digits: number) => (x: number) => `${+x.toFixed(digits)}`;
 /** A margin in percentage points: 0.03 → "3 pp". */
 const pp = (x: number) => `${+(x * 100).toFixed(2)} pp`;
 
-export interface CheckSpec {
+interface CheckSpec {
   failCode: string;
   metric: string;
   value: number;
@@ -138,6 +138,31 @@ export function verdict(gate: GateResult['gate'], checks: GateCheck[], bypass: b
   return { gate, passed: passed || bypass, bypassed: bypass && !passed, reason, checks };
 }
 
+/**
+ * KTRDR's absolute checks (spec §1.13), by the threshold each reads: options of the gates below,
+ * and the whole of the gates that cycles recorded before them replay with (legacyGates.ts).
+ */
+export const KTRDR_TRAINING_CHECKS = {
+  minAccuracy: (m: TrainingMetrics, threshold: number): CheckSpec => ({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold, comparison: '>=', format: pct, digits: 1 }),
+  maxLoss: (m: TrainingMetrics, threshold: number): CheckSpec => ({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold, comparison: '<=', format: num, digits: 3 }),
+  minLossDecrease: (m: TrainingMetrics, threshold: number): CheckSpec => ({
+    failCode: 'insufficient_loss_decrease',
+    metric: 'loss decrease',
+    value: (m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss,
+    threshold,
+    comparison: '>=',
+    format: pct,
+    digits: 1,
+  }),
+};
+
+export const KTRDR_BACKTEST_CHECKS = {
+  minTrades: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold, comparison: '>=', format: num, digits: 0 }),
+  minWinRate: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold, comparison: '>=', format: pct, digits: 1 }),
+  maxDrawdown: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold, comparison: '<=', format: pct, digits: 1 }),
+  minSharpe: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold, comparison: '>=', format: num, digits: 2 }),
+};
+
 /** A loss this fraction below a chance loss: "chance 1.052 − 2%". */
 const belowChance = (metric: string, failCode: string, value: number, chance: number, improvement: number): CheckSpec => ({
   failCode,
@@ -171,15 +196,9 @@ export function evaluateTrainingGate(m: TrainingGateInput, t: TrainingGateThresh
     belowChance('loss', 'loss_not_below_chance', m.loss, m.chanceLoss, t.minLossImprovement),
     belowChance('training loss', 'not_learnt', m.finalTrainLoss, m.chanceTrainLoss, t.minTrainLossImprovement),
   ];
-  if (t.minAccuracy !== undefined) {
-    checks.push({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold: t.minAccuracy, comparison: '>=', format: pct, digits: 1 });
-  }
-  if (t.maxLoss !== undefined) {
-    checks.push({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold: t.maxLoss, comparison: '<=', format: num, digits: 3 });
-  }
-  if (t.minLossDecrease !== undefined) {
-    const decrease = (m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss;
-    checks.push({ failCode: 'insufficient_loss_decrease', metric: 'loss decrease', value: decrease, threshold: t.minLossDecrease, comparison: '>=', format: pct, digits: 1 });
+  for (const name of ['minAccuracy', 'maxLoss', 'minLossDecrease'] as const) {
+    const threshold = t[name];
+    if (threshold !== undefined) checks.push(KTRDR_TRAINING_CHECKS[name](m, threshold));
   }
   return verdict('training', checks.map(check), bypass);
 }
@@ -196,9 +215,9 @@ export function evaluateBacktestGate(m: BacktestGateInput, t: BacktestGateThresh
   const sameStake = m.buyAndHoldReturn * m.averageExposure;
   const yardstick = `buy-and-hold ${pct(2)(m.buyAndHoldReturn)} × average exposure ${pct(1)(m.averageExposure)}`;
   const checks: CheckSpec[] = [
-    { failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold: t.minTrades, comparison: '>=', format: num, digits: 0 },
+    KTRDR_BACKTEST_CHECKS.minTrades(m, t.minTrades),
     { failCode: 'return_too_low', metric: 'return', value: m.totalReturn, threshold: t.minReturn, comparison: '>=', format: pct, digits: 2 },
-    { failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold: t.maxDrawdown, comparison: '<=', format: pct, digits: 1 },
+    KTRDR_BACKTEST_CHECKS.maxDrawdown(m, t.maxDrawdown),
     {
       failCode: 'behind_buy_and_hold',
       metric: 'excess over buy-and-hold at the same stake, t',
@@ -222,11 +241,9 @@ export function evaluateBacktestGate(m: BacktestGateInput, t: BacktestGateThresh
       basis: `${yardstick}${t.minExcessReturn ? ` + ${pp(t.minExcessReturn)}` : ''}`,
     });
   }
-  if (t.minWinRate !== undefined) {
-    checks.push({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold: t.minWinRate, comparison: '>=', format: pct, digits: 1 });
-  }
-  if (t.minSharpe !== undefined) {
-    checks.push({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold: t.minSharpe, comparison: '>=', format: num, digits: 2 });
+  for (const name of ['minWinRate', 'minSharpe'] as const) {
+    const threshold = t[name];
+    if (threshold !== undefined) checks.push(KTRDR_BACKTEST_CHECKS[name](m, threshold));
   }
   return verdict('backtest', checks.map(check), bypass);
 }

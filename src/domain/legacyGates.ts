@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BacktestMetrics, TrainingMetrics } from './activities';
-import { check, num, pct, verdict, type GateResult } from './gates';
+import { check, KTRDR_BACKTEST_CHECKS, KTRDR_TRAINING_CHECKS, verdict, type GateResult } from './gates';
 
 /**
  * KTRDR's absolute gates as every cycle ran them before the baseline-relative ones (spec §1.13),
@@ -32,28 +32,12 @@ const thresholds = (gates: unknown) => LegacyThresholdsSchema.parse(gates ?? {})
 
 export function legacyTrainingGate(m: TrainingMetrics, gates: unknown, bypass: boolean): GateResult {
   const t = thresholds(gates).training;
-  const decrease = (m.initialTrainLoss - m.finalTrainLoss) / m.initialTrainLoss;
-  return verdict(
-    'training',
-    [
-      check({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold: t.minAccuracy, comparison: '>=', format: pct, digits: 1 }),
-      check({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold: t.maxLoss, comparison: '<=', format: num, digits: 3 }),
-      check({ failCode: 'insufficient_loss_decrease', metric: 'loss decrease', value: decrease, threshold: t.minLossDecrease, comparison: '>=', format: pct, digits: 1 }),
-    ],
-    bypass,
-  );
+  const { minAccuracy, maxLoss, minLossDecrease } = KTRDR_TRAINING_CHECKS;
+  return verdict('training', [minAccuracy(m, t.minAccuracy), maxLoss(m, t.maxLoss), minLossDecrease(m, t.minLossDecrease)].map(check), bypass);
 }
 
 export function legacyBacktestGate(m: BacktestMetrics, gates: unknown, bypass: boolean): GateResult {
   const t = thresholds(gates).backtest;
-  return verdict(
-    'backtest',
-    [
-      check({ failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold: t.minTrades, comparison: '>=', format: num, digits: 0 }),
-      check({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold: t.minWinRate, comparison: '>=', format: pct, digits: 1 }),
-      check({ failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold: t.maxDrawdown, comparison: '<=', format: pct, digits: 1 }),
-      check({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold: t.minSharpe, comparison: '>=', format: num, digits: 2 }),
-    ],
-    bypass,
-  );
+  const { minTrades, minWinRate, maxDrawdown, minSharpe } = KTRDR_BACKTEST_CHECKS;
+  return verdict('backtest', [minTrades(m, t.minTrades), minWinRate(m, t.minWinRate), maxDrawdown(m, t.maxDrawdown), minSharpe(m, t.minSharpe)].map(check), bypass);
 }

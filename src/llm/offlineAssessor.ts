@@ -11,8 +11,8 @@ import { judge } from './offlineRules';
 
 /**
  * The assessor that runs without Claude: rules on the training metrics and the validation
- * backtest (the input carries no holdout, and none is read), written to
- * `strategies/<name>/assessment.json` marked offline.
+ * backtest (the input carries no holdout, and none is read), written to the strategy's
+ * assessment.json (beside its YAML: `strategies/designed/<name>/` for a design) marked offline.
  */
 export interface OfflineAssessOptions {
   strategiesDir?: string;

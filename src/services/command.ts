@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { integer } from '../cli/options';
+import { integer, port } from '../cli/options';
 import { UserError } from '../errors';
 import { API_PREFIX } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
@@ -19,7 +19,7 @@ export function registerServicesCommand(cli: Command): void {
     .command('services')
     .description('serve the training and backtest operations API (KTRDR shapes, under /api/v1); Ctrl+C stops it')
     .addOption(new Option('--host <address>', 'address to listen on').env('KTRDR_SERVICES_HOST').default(SERVICES_DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(integer('--port', 0, 65535)))
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(port('--port', { anyFree: true })))
     .addOption(
       new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start gets 429')
         .env('KTRDR_MAX_OPERATIONS')

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { StrategyNameSchema } from '../domain/activities';
 import { closestNames } from '../engine/indicators/closestNames';
 import { UserError } from '../errors';
-import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
+import { MODELS_DIR, REPORTS_DIR, shownPath, STRATEGIES_DIR } from '../paths';
 
 /**
  * Where a strategy's files live. People's strategies (the examples, hand-written ones) are
@@ -66,8 +66,6 @@ export function strategyNames(dir = STRATEGIES_DIR): string[] {
 /** The folder of a strategy's own records, beside its YAML. */
 export const strategyFolder = (name: string, dir = STRATEGIES_DIR) => path.join(path.dirname(strategyFile(name, dir)), strategyName(name));
 
-const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
-
 /**
  * The file a command is given: a name (`rsi_adx`) is looked up in strategies/ and
  * strategies/designed/; anything that looks like a path (`./x.yaml`, `~/Downloads/x.yml`)
@@ -86,7 +84,7 @@ export function findStrategy(nameOrPath: string, dir = STRATEGIES_DIR): string {
   const parsed = StrategyNameSchema.safeParse(nameOrPath);
   const file = parsed.success ? candidates(nameOrPath, dir).find(isFile) : undefined;
   if (file) return file;
-  const folders = `${shown(dir)}/ or ${shown(designedDir(dir))}/`;
+  const folders = `${shownPath(dir)}/ or ${shownPath(designedDir(dir))}/`;
   throw new UserError(`no strategy '${nameOrPath}' in ${folders}${hint(nameOrPath, dir) || ' (give a file path to read a strategy from elsewhere)'}`);
 }
 

@@ -94,16 +94,22 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       timing.endedAt = now();
       timing.durationMs = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
     }
+    return validResult(phase, schema, raw, (path) => path || 'result');
+  };
+
+  /**
+   * What a phase returned, checked: a result the cycle cannot use fails it as invalid, never
+   * read as zeros. `where` names the place of each problem in the result.
+   */
+  const validResult = <T>(phase: ResearchPhase, schema: z.ZodType<T>, raw: unknown, where: (path: string) => string): T => {
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'result'}: ${i.message}`).join('; ');
-      throw new CycleFailed(
-        { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
-        'InvalidActivityResult',
-        `it returned an invalid result: ${problems}`,
-      );
-    }
-    return parsed.data;
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `${where(i.path.join('.'))}: ${i.message}`).join('; ');
+    throw new CycleFailed(
+      { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
+      'InvalidActivityResult',
+      `it returned an invalid result: ${problems}`,
+    );
   };
 
   /**
@@ -118,16 +124,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.model ??= spent.data.model;
   };
 
-  /** The metrics a gate reads, or the cycle fails: a result without what a gate needs is invalid, never read as zeros. */
-  const gateInput = <T>(phase: ResearchPhase, schema: z.ZodType<T>, metrics: unknown): T => {
-    const parsed = schema.safeParse(metrics);
-    if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `metrics.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new CycleFailed(
-      { phase, kind: 'invalid_result', reason: `${PHASE_TITLES[phase]} returned an invalid result: ${problems}` },
-      'InvalidActivityResult',
-    );
-  };
+  /** The metrics a gate reads: a result without what a gate needs is invalid too. */
+  const gateInput = <T>(phase: ResearchPhase, schema: z.ZodType<T>, metrics: unknown): T => validResult(phase, schema, metrics, (path) => `metrics.${path}`);
 
   const gate = (phase: ResearchPhase, result: GateResult) => {
     status.gates[result.gate] = result;

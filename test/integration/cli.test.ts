@@ -8,7 +8,7 @@ import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
 import { ktrdrAgent, runCommand } from '../support/cli';
-import { fakeActivities, runUntilCancelled } from '../support/fakeActivities';
+import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
 import { devServerEnv, workflowBundle } from '../support/temporal';
 import { createWorker } from '../../src/worker';
 
@@ -28,7 +28,7 @@ const fakes = fakeActivities({
       if (input.strategyName === 'long_training') {
         return runUntilCancelled('training', calls, { percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_cli' });
       }
-      return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { accuracy: 0.58, loss: 0.6, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 12, chanceAccuracy: 0.5, chanceLoss: 1.05, chanceTrainLoss: 1.04 } };
+      return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { ...goodTraining, loss: 0.6, epochsTrained: 12 } };
     },
     async assessStrategy(input) {
       calls.assess.push(input);

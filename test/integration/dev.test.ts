@@ -1,49 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths';
 import { ktrdrAgent } from '../support/cli';
 import { freePort, portOpen } from '../support/ports';
-import { descendants, kill } from '../support/processes';
-
-interface Dev {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+import { killTree, spawnCli, type Spawned } from '../support/processes';
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
-async function startDev(port: number, uiPort: number | undefined, servicesPort: number, db: string, ...extra: string[]): Promise<Dev> {
+async function startDev(port: number, uiPort: number | undefined, servicesPort: number, db: string, ...extra: string[]): Promise<Spawned> {
   const args = ['dev', '--port', String(port), ...(uiPort === undefined ? [] : ['--ui-port', String(uiPort)]), '--services-port', String(servicesPort), '--db', db, ...extra];
   const ready = extra.includes('--no-worker') ? 'Ctrl+C stops the server' : 'Worker polling';
   const folders = path.dirname(db);
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // what the cycle designs, trains and reports stays in the test's own folder
-    env: {
-      ...process.env,
-      KTRDR_STRATEGIES_DIR: path.join(folders, 'strategies'),
-      KTRDR_MODELS_DIR: path.join(folders, 'models'),
-      KTRDR_REPORTS_DIR: path.join(folders, 'reports'),
-      KTRDR_SERVICES_STATE_DIR: path.join(folders, 'services'),
-    },
+  // what the cycle designs, trains and reports stays in the test's own folder
+  const dev = spawnCli(args, {
+    KTRDR_STRATEGIES_DIR: path.join(folders, 'strategies'),
+    KTRDR_MODELS_DIR: path.join(folders, 'models'),
+    KTRDR_REPORTS_DIR: path.join(folders, 'reports'),
+    KTRDR_SERVICES_STATE_DIR: path.join(folders, 'services'),
   });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 45_000;
-  while (!out.includes(ready)) {
-    if (child.exitCode !== null) throw new Error(`dev exited early:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`dev did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, output: () => out, exited };
+  await dev.until(ready);
+  return dev;
 }
 
 /** A free port whose port + 1000 is free too: where the dev server puts its Web UI by default. */
@@ -54,10 +32,10 @@ async function portWithUiAbove(): Promise<number> {
   }
 }
 
-let running: Dev | undefined;
+let running: Spawned | undefined;
 afterEach(() => {
   // a test that failed half-way must not leave its dev server behind
-  if (running) for (const pid of [...descendants(running.child.pid!), running.child.pid!]) kill(pid, 'SIGKILL');
+  if (running) killTree(running.child.pid!);
   running = undefined;
 });
 

@@ -5,11 +5,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../src/activities';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
-import { RESEARCH_WORKFLOW, statusQuery } from '../../src/temporal/definitions';
+import { statusQuery } from '../../src/temporal/definitions';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic } from '../support/fakeAnthropic';
 import { scriptedClaude } from '../support/scriptedClaude';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
-import { devServerEnv, withWorker } from '../support/temporal';
+import { devServerEnv, startResearchCycle, withWorker } from '../support/temporal';
 
 /**
  * Whole cycles on the official dev server, with the real services, and the offline designer
@@ -33,10 +33,9 @@ afterAll(async () => {
 
 const activities = () => createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir });
 
-let seq = 0;
 async function runCycle(request: CycleRequest, acts = activities()) {
   return withWorker(env, acts, async (taskQueue) => {
-    const handle = await env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `full-${++seq}-${Date.now()}` });
+    const handle = await startResearchCycle(env, taskQueue, request);
     return handle.result().then(
       (status) => ({ status: status as CycleStatus, failure: undefined }),
       (err: WorkflowFailedError) => ({ status: (err.cause as ApplicationFailure).details?.[0] as CycleStatus, failure: err.cause as ApplicationFailure }),
@@ -88,7 +87,7 @@ describe('cancelling during training', () => {
       }),
     };
     await withWorker(env, acts, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RESEARCH_WORKFLOW, { args: [{}], taskQueue, workflowId: `full-cancel-${Date.now()}` });
+      const handle = await startResearchCycle(env, taskQueue);
       // wait until the service reports the training running for this cycle
       const deadline = Date.now() + 30_000;
       let operationId: string | undefined;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { freePort, portOpen } from '../support/ports';
-import { alive, commandLine, descendants, kill, runCliWithin, scratchFolder, spawnCli, spawnCommand, type Spawned } from '../support/processes';
+import { alive, commandLine, descendants, kill, killTree, runCliWithin, scratchFolder, spawnCli, spawnCommand, type Spawned } from '../support/processes';
 import { devServerEnv } from '../support/temporal';
 
 /**
@@ -17,7 +17,7 @@ const spawned: Spawned[] = [];
 /** Processes a failing test may have left behind after their parent went. */
 const orphans: number[] = [];
 afterEach(() => {
-  for (const run of spawned.splice(0)) for (const pid of [...descendants(run.child.pid!), run.child.pid!]) kill(pid, 'SIGKILL');
+  for (const run of spawned.splice(0)) killTree(run.child.pid!);
   for (const pid of orphans.splice(0)) kill(pid, 'SIGKILL');
 });
 

@@ -22,10 +22,13 @@ export function runCommand(command: string, args: string[], env: Record<string, 
 }
 
 /** The built CLI (`npm test` builds it first), exactly as `npx ktrdr-agent` runs it. */
+export const CLI_BIN = path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js');
+
+/** Runs the built CLI to its end against the Temporal service at `address`. */
 export function ktrdrAgent(address: string, ...args: string[]): Promise<Run> {
   return ktrdrAgentWith({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' }, ...args);
 }
 
 export function ktrdrAgentWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return runCommand(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], env);
+  return runCommand(process.execPath, [CLI_BIN, ...args], env);
 }

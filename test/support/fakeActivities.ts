@@ -10,6 +10,7 @@ import type {
   TrainInput,
   TrainingMetrics,
 } from '../../src/domain/activities';
+import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
 
 /**
@@ -28,7 +29,7 @@ export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
 });
 
 /** Clears each default check of the training gate with room to spare (chance 50 %, chance losses 1.05 and 1.04). */
-export const goodTraining: TrainingMetrics = {
+export const goodTraining: TrainingGateInput = {
   accuracy: 0.58,
   loss: 0.62,
   initialTrainLoss: 1.1,
@@ -40,7 +41,7 @@ export const goodTraining: TrainingMetrics = {
 };
 
 /** Clears each default check of the backtest gate with room to spare (buy-and-hold at the same stake: +0.75 %, led with t 1.4). */
-export const goodBacktest: BacktestMetrics = {
+export const goodBacktest: BacktestGateInput = {
   totalReturn: 0.08,
   sharpeRatio: 1.1,
   maxDrawdown: 0.12,

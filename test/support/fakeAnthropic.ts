@@ -90,8 +90,8 @@ export interface FakeAnthropicOptions {
 type Effort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 type ThinkingType = 'adaptive' | 'enabled' | 'disabled' | 'between_tools';
 
+/** Every effort level, lowest first. */
 const EFFORTS: readonly Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
-const LOW_TO_MAX: Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
 
 /**
  * What each model accepts and does by default. Thinking types, and which are refused with a 400:
@@ -107,18 +107,18 @@ const LOW_TO_MAX: Effort[] = ['low', 'medium', 'high', 'xhigh', 'max'];
 interface ModelRules {
   thinking: ThinkingType[];
   thinksByDefault: boolean;
-  efforts: Effort[];
+  efforts: readonly Effort[];
   defaultEffort: Effort;
   forcedToolUse: boolean;
   prefill: boolean;
 }
 
 const MODELS: Record<string, ModelRules> = {
-  'claude-opus-5-5': { thinking: ['adaptive'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'medium', forcedToolUse: false, prefill: false },
-  'claude-sonnet-5-5': { thinking: ['adaptive', 'between_tools'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: false, prefill: false },
-  'claude-haiku-5-5': { thinking: ['adaptive', 'disabled'], thinksByDefault: true, efforts: LOW_TO_MAX, defaultEffort: 'medium', forcedToolUse: true, prefill: false },
-  'claude-opus-4-8': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-7': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: LOW_TO_MAX, defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-opus-5-5': { thinking: ['adaptive'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: false, prefill: false },
+  'claude-sonnet-5-5': { thinking: ['adaptive', 'between_tools'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: false, prefill: false },
+  'claude-haiku-5-5': { thinking: ['adaptive', 'disabled'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: true, prefill: false },
+  'claude-opus-4-8': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
+  'claude-opus-4-7': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
   'claude-opus-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
   'claude-sonnet-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
   'claude-opus-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high'], defaultEffort: 'high', forcedToolUse: true, prefill: true },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
-import type { Run } from './cli';
+import { CLI_BIN, type Run } from './cli';
 
 /** A command as a supervisor runs it: its pid, its output so far, its exit. */
 export interface Spawned {
@@ -40,7 +40,7 @@ export function spawnCommand(command: string, args: string[], env: Record<string
 
 /** The built CLI as a supervised process. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
-  return spawnCommand(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'ktrdr-agent.js'), ...args], env);
+  return spawnCommand(process.execPath, [CLI_BIN, ...args], env);
 }
 
 /** Runs the built CLI to its end, or kills it after `ms` (a command that should have refused at once must not hang a test). */
@@ -49,7 +49,7 @@ export async function runCliWithin(ms: number, args: string[], env: Record<strin
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    for (const pid of [...descendants(run.child.pid!), run.child.pid!]) kill(pid, 'SIGKILL');
+    killTree(run.child.pid!);
   }, ms);
   const code = await run.exited;
   clearTimeout(timer);
@@ -65,6 +65,11 @@ export function descendants(pid: number): number[] {
     return [];
   }
   return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** SIGKILL to a process and everything below it, so that a test that failed half-way leaves nothing running. */
+export function killTree(pid: number): void {
+  for (const each of [...descendants(pid), pid]) kill(each, 'SIGKILL');
 }
 
 export function alive(pid: number): boolean {

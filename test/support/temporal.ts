@@ -3,6 +3,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { installRuntime } from '../../src/temporal/runtime';
 import type { ResearchActivities } from '../../src/domain/activities';
+import type { CycleRequest } from '../../src/domain/cycle';
+import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createWorker, workflowsPath } from '../../src/worker';
 
@@ -53,4 +55,20 @@ export async function withWorker<T>(
 ): Promise<T> {
   const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle() });
   return worker.runUntil(fn(taskQueue));
+}
+
+let started = 0;
+/** Starts a research cycle on `taskQueue` under a fresh id. */
+export function startResearchCycle(env: TestWorkflowEnvironment, taskQueue: string, request: CycleRequest = {}) {
+  return env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `cycle-${++started}-${Date.now()}` });
+}
+
+/** Polls `probe` until it gives a value (a probe that throws has not yet), every 50 ms, 200 times at most. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -6,20 +6,11 @@ import { forecastDesigner } from '../../src/domain/designer';
 import { CycleInputSchema } from '../../src/domain/cycle';
 import { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } from '../../src/domain/gates';
 import { NO_USAGE } from '../../src/domain/models';
+import { goodTraining } from '../support/fakeActivities';
 
 const thresholds = GateThresholdsSchema.parse({});
 /** Design's usage so far (the status sums usage over calls, so it carries no model). */
 const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 800, cacheWriteTokens: 0, costUsd: 0.00548 };
-const trainingMetrics = {
-  accuracy: 0.58,
-  loss: 0.62,
-  initialTrainLoss: 1.1,
-  finalTrainLoss: 0.6,
-  epochsTrained: 30,
-  chanceAccuracy: 0.5,
-  chanceLoss: 1.05,
-  chanceTrainLoss: 1.04,
-};
 const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52, buyAndHoldReturn: 0.03, averageExposure: 0.12, sameStakeTStat: -2.6 };
 const backtestFailure =
   'Backtest gate failed: return_too_low (return -4% < 0%); behind_buy_and_hold (excess over buy-and-hold at the same stake, t -2.6 < -2 (return -4% vs 0.36% = buy-and-hold 3% × average exposure 12%))';
@@ -53,7 +44,7 @@ const failedAtBacktest = () =>
       { phase: 'backtesting', startedAt: '2026-11-25T09:12:02.300Z', endedAt: '2026-11-25T09:14:04.360Z', durationMs: 122_060 },
     ],
     gates: {
-      training: evaluateTrainingGate(trainingMetrics, thresholds.training),
+      training: evaluateTrainingGate(goodTraining, thresholds.training),
       backtest: backtestGate,
     },
     // The workflow copies a failed gate's reason into the failure.
@@ -75,7 +66,7 @@ const completed = (over: Partial<CycleStatus> = {}) =>
       { phase: 'backtesting', startedAt: '2026-11-25T09:00:01.600Z', endedAt: '2026-11-25T09:00:02.200Z', durationMs: 600 },
       { phase: 'assessing', startedAt: '2026-11-25T09:00:02.200Z', endedAt: '2026-11-25T09:00:02.300Z', durationMs: 100 },
     ],
-    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: { ...trainingMetrics, chanceAccuracy: 0.5 } },
+    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
     backtest: { operationId: 'op_b', validation: { totalReturn: 0.08, sharpeRatio: 1.1, maxDrawdown: 0.12, winRate: 0.55, totalTrades: 40, buyAndHoldReturn: -0.031, averageExposure: 0.2, sameStakeTStat: 1.52 } },
     assessment: { verdict: 'promising', assessmentPath: 'strategies/x/assessment.json', offline: true, usage: { model: 'offline', ...NO_USAGE } } satisfies AssessResult,
     verdict: 'promising',
@@ -109,7 +100,7 @@ describe('the key figures: was it any good?', () => {
   });
 
   test('without a chance baseline or buy-and-hold the figure stands alone', () => {
-    const { chanceAccuracy: _chance, ...withoutChance } = trainingMetrics;
+    const { chanceAccuracy: _chance, ...withoutChance } = goodTraining;
     const { buyAndHoldReturn: _buyAndHold, ...withoutBuyAndHold } = validation;
     const bare = completed({
       training: { operationId: 'op_t', modelPath: 'm', metrics: withoutChance },
@@ -232,7 +223,7 @@ describe('cycleDetailsMarkdown', () => {
     const bypassed = status({
       phase: 'backtesting',
       bypassGates: true,
-      gates: { training: evaluateTrainingGate({ ...trainingMetrics, accuracy: 0.423 }, thresholds.training, true) },
+      gates: { training: evaluateTrainingGate({ ...goodTraining, accuracy: 0.423 }, thresholds.training, true) },
     });
     expect(cycleDetailsMarkdown(bypassed).split('\n')).toContain(
       '**training gate:** bypassed: accuracy_not_above_chance (accuracy 42.3% < 53% (chance 50% + 3 pp))',

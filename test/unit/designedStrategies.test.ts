@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { BacktestMetrics, TrainingMetrics } from '../../src/domain/activities';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { claimStrategyName, findDesignOfCycle, readDesignRecord, type DesignRecord } from '../../src/llm/designRecord';
 import { recentStrategies } from '../../src/llm/memory';
@@ -12,6 +11,7 @@ import { designOffline } from '../../src/llm/offlineDesigner';
 import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
 import { admitTraining } from '../../src/services/startRequests';
 import { findStrategy } from '../../src/strategy/files';
+import { goodBacktest, goodTraining } from '../support/fakeActivities';
 
 /**
  * What the agent designs lives in strategies/designed/, apart from people's strategies, and
@@ -29,9 +29,6 @@ function strategiesDir(): string {
   return dir;
 }
 
-const TRAINING: TrainingMetrics = { accuracy: 0.585, loss: 0.86, initialTrainLoss: 1.1, finalTrainLoss: 0.82, epochsTrained: 42, chanceAccuracy: 0.41 };
-const BACKTEST: BacktestMetrics = { totalReturn: 0.124, sharpeRatio: 1.8, maxDrawdown: 0.062, winRate: 0.57, totalTrades: 64, buyAndHoldReturn: 0.05, profitFactor: 1.9 };
-
 describe('a design', () => {
   test('is written to strategies/designed/, with its record and its assessment beside it', () => {
     const dir = strategiesDir();
@@ -42,7 +39,7 @@ describe('a design', () => {
     expect(readDesignRecord(design.strategyName, dir)).toMatchObject({ cycle_id: 'cycle-designed-1' });
     expect(fs.existsSync(path.join(designed, design.strategyName, 'design.json'))).toBe(true);
 
-    const assessed = assessOffline({ cycleId: 'cycle-designed-1', model: 'sonnet', strategyName: design.strategyName, strategyPath: design.strategyPath, training: TRAINING, backtest: BACKTEST, strategiesDir: dir });
+    const assessed = assessOffline({ cycleId: 'cycle-designed-1', model: 'sonnet', strategyName: design.strategyName, strategyPath: design.strategyPath, training: goodTraining, backtest: goodBacktest, strategiesDir: dir });
     expect(assessed.assessmentPath).toBe(path.join(designed, design.strategyName, 'assessment.json'));
 
     // found by every lookup: the CLI, the services, memory, a retried design

@@ -5,9 +5,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPERATION_RUNNING, type TrainResult } from '../../src/domain/activities';
 import type { CycleRequest, CycleStatus, CycleSummary, ResearchPhase } from '../../src/domain/cycle';
-import { OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute } from '../../src/temporal/definitions';
+import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../../src/temporal/definitions';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage, type Fakes } from '../support/fakeActivities';
-import { timeSkippingEnv, withWorker } from '../support/temporal';
+import { startResearchCycle, timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -17,13 +17,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-let seq = 0;
-async function start(taskQueue: string, request: CycleRequest = {}) {
-  return env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `cycle-${++seq}-${Date.now()}` });
-}
-
 async function run(fakes: Fakes, request: CycleRequest = {}): Promise<CycleStatus> {
-  return withWorker(env, fakes, async (taskQueue) => (await start(taskQueue, request)).result());
+  return withWorker(env, fakes, async (taskQueue) => (await startResearchCycle(env, taskQueue, request)).result());
 }
 
 /** The failed cycle's status travels as the failure's details. */
@@ -37,15 +32,6 @@ async function runFailing(fakes: Fakes, request: CycleRequest = {}): Promise<{ f
   expect(failure).toBeInstanceOf(ApplicationFailure);
   const app = failure as ApplicationFailure;
   return { failure: app, status: app.details?.[0] as CycleStatus };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('a research cycle', () => {
@@ -85,7 +71,7 @@ describe('a research cycle', () => {
   test('publishes phase, strategy and outcome as search attributes and a memo', async () => {
     const fakes = fakeActivities();
     const description = await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue);
+      const handle = await startResearchCycle(env, taskQueue);
       await handle.result();
       return handle.describe();
     });
@@ -322,7 +308,7 @@ describe.each(Object.entries(PHASE_ACTIVITY) as [ResearchPhase, keyof Omit<Fakes
   test('the status query tells the phase, timings and results so far', async () => {
     const fakes = blocking();
     await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue);
+      const handle = await startResearchCycle(env, taskQueue);
       const status = await waitFor(async () => {
         const s = await handle.query(statusQuery);
         return s.phase === phase && fakes.calls.cancelled.length === 0 ? s : undefined;
@@ -341,7 +327,7 @@ describe.each(Object.entries(PHASE_ACTIVITY) as [ResearchPhase, keyof Omit<Fakes
   test('cancellation reaches the activity and the cycle ends cancelled', async () => {
     const fakes = blocking();
     await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue);
+      const handle = await startResearchCycle(env, taskQueue);
       await waitFor(async () => ((await handle.query(statusQuery)).phase === phase ? true : undefined), `phase ${phase}`);
       await handle.cancel();
       const err = await handle.result().then(

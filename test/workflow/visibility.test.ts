@@ -6,10 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
-import type { CycleRequest, CycleStatus, CycleSummary } from '../../src/domain/cycle';
-import { OutcomeAttribute, RESEARCH_WORKFLOW, statusQuery } from '../../src/temporal/definitions';
+import type { CycleStatus, CycleSummary } from '../../src/domain/cycle';
+import { OutcomeAttribute, statusQuery } from '../../src/temporal/definitions';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage } from '../support/fakeActivities';
-import { timeSkippingEnv, withWorker } from '../support/temporal';
+import { startResearchCycle, timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
 
 /**
  * What a cycle tells the people watching it: a failed assessment keeps the cycle's training
@@ -24,23 +24,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-let seq = 0;
-const start = (taskQueue: string, request: CycleRequest = {}) =>
-  env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `visibility-${++seq}-${Date.now()}` });
-
 /** The markdown the Web UI shows as the workflow's current details (fetched by the built-in metadata query). */
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
   const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
   return metadata.currentDetails ?? '';
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('an assessment that fails for good', () => {
@@ -58,7 +45,7 @@ describe('an assessment that fails for good', () => {
   test('ends the cycle completed with its training, backtest and gates, no verdict, and the reason', async () => {
     const fakes = failingAssessor();
     const { status, description, details } = await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue);
+      const handle = await startResearchCycle(env, taskQueue);
       const result = (await handle.result()) as CycleStatus;
       return { status: result, description: await handle.describe(), details: await currentDetails(handle) };
     });
@@ -85,8 +72,8 @@ describe('an assessment that fails for good', () => {
   test('a cancelled assessment still cancels the cycle', async () => {
     const fakes = fakeActivities({ overrides: (calls) => ({ assessStrategy: () => runUntilCancelled('assessing', calls) }) });
     const err = await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue);
-      await until(async () => ((await handle.query(statusQuery)).phase === 'assessing' ? true : undefined), 'phase assessing');
+      const handle = await startResearchCycle(env, taskQueue);
+      await waitFor(async () => ((await handle.query(statusQuery)).phase === 'assessing' ? true : undefined), 'phase assessing');
       await handle.cancel();
       return handle.result().then(
         () => undefined,
@@ -102,8 +89,8 @@ describe('an offline cycle names no Claude model', () => {
   test('while designing, a cycle does not claim the model it asked for: the design says who designed it', async () => {
     const fakes = fakeActivities({ overrides: (calls) => ({ designStrategy: () => runUntilCancelled('designing', calls) }) });
     await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, { model: 'haiku' });
-      const status = await until(async () => {
+      const handle = await startResearchCycle(env, taskQueue, { model: 'haiku' });
+      const status = await waitFor(async () => {
         const s = await handle.query(statusQuery);
         return s.phases.length ? s : undefined;
       }, 'designing');
@@ -117,8 +104,8 @@ describe('an offline cycle names no Claude model', () => {
   test('a cycle that asked for offline says offline from the start', async () => {
     const fakes = fakeActivities({ overrides: (calls) => ({ designStrategy: () => runUntilCancelled('designing', calls) }) });
     await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, { offline: true });
-      const status = await until(async () => {
+      const handle = await startResearchCycle(env, taskQueue, { offline: true });
+      const status = await waitFor(async () => {
         const s = await handle.query(statusQuery);
         return s.phases.length ? s : undefined;
       }, 'designing');
@@ -133,7 +120,7 @@ describe('an offline cycle names no Claude model', () => {
     const strategiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-offline-fail-'));
     const fakes = fakeActivities({ overrides: () => createDesignActivities({ strategiesDir }) });
     const { failure, summary, details } = await withWorker(env, fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, { symbol: 'NOSUCH' });
+      const handle = await startResearchCycle(env, taskQueue, { symbol: 'NOSUCH' });
       const err = await handle.result().then(
         () => expect.fail('the cycle should have failed'),
         (e: unknown) => e as WorkflowFailedError,
@@ -158,7 +145,7 @@ describe('an offline cycle names no Claude model', () => {
       }),
     });
     const status = await withWorker(env, fakes, async (taskQueue) =>
-      (await start(taskQueue)).result().then(
+      (await startResearchCycle(env, taskQueue)).result().then(
         () => expect.fail('the cycle should have failed'),
         (e: unknown) => ((e as WorkflowFailedError).cause as ApplicationFailure).details?.[0] as CycleStatus,
       ),
