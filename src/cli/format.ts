@@ -42,6 +42,15 @@ function table(rows: [string, string | undefined][]): string {
   return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
+/** Buy-and-hold over the validation period, and at the strategy's own average stake: what its timing is judged against. */
+function yardstickLine(m: NonNullable<NonNullable<CycleStatus['backtest']>['validation']>): string | undefined {
+  if (m.buyAndHoldReturn === undefined) return undefined;
+  const whole = `return ${pct(m.buyAndHoldReturn)}`;
+  if (m.averageExposure === undefined) return whole;
+  const t = m.sameStakeTStat === undefined ? '' : ` (the strategy's excess: t ${m.sameStakeTStat.toFixed(2)})`;
+  return `${whole}; at the strategy's ${pct(m.averageExposure)} average exposure ${pct(m.buyAndHoldReturn * m.averageExposure)}${t}`;
+}
+
 function results(s: CycleStatus): [string, string | undefined][] {
   const t = s.training?.metrics;
   const b = s.backtest?.validation;
@@ -49,9 +58,14 @@ function results(s: CycleStatus): [string, string | undefined][] {
   const backtestLine = (m: NonNullable<typeof b>) =>
     `return ${pct(m.totalReturn)}, Sharpe ${m.sharpeRatio.toFixed(2)}, max drawdown ${pct(m.maxDrawdown)}, win rate ${pct(m.winRate)}, ${m.totalTrades} trades`;
   return [
-    ['Training', t && `accuracy ${pct(t.accuracy)} (validation), loss ${t.loss.toFixed(3)}, train loss ${t.initialTrainLoss.toFixed(3)} → ${t.finalTrainLoss.toFixed(3)}, ${t.epochsTrained} epochs`],
+    [
+      'Training',
+      t &&
+        `accuracy ${pct(t.accuracy)} (validation${t.chanceAccuracy === undefined ? '' : `; chance ${pct(t.chanceAccuracy)}`}), loss ${t.loss.toFixed(3)}${t.chanceLoss === undefined ? '' : ` (chance ${t.chanceLoss.toFixed(3)})`}, train loss ${t.initialTrainLoss.toFixed(3)} → ${t.finalTrainLoss.toFixed(3)}, ${t.epochsTrained} epochs`,
+    ],
     ['Training gate', s.gates.training?.reason],
     ['Backtest', b && `${backtestLine(b)} (validation)`],
+    ['Buy & hold', b && yardstickLine(b)],
     ['Holdout', h && backtestLine(h)],
     ['Backtest gate', s.gates.backtest?.reason],
     [
