@@ -138,7 +138,7 @@ describe('ktrdr-agent against the dev server', () => {
     expect(run.code).toBe(0);
     const id = startedId(run.stdout);
     expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
-    expect(run.stdout).toMatch(/Training\s+accuracy 58\.0% \(validation\)/);
+    expect(run.stdout).toMatch(/Training\s+accuracy 58\.0% \(validation; chance 50\.0%\)/);
     expect(run.stdout).toMatch(/Backtest\s+return/);
     expect(run.stdout).toMatch(new RegExp(`Assessment\\s+${plainly.replace(/[()]/g, '\\$&')}`));
 

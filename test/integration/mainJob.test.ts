@@ -29,7 +29,8 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   // training of about a second still shows its epochs and loss, before the backtest starts
   expect(run.stdout).toMatch(/^→ training .*\n(?: {2}.*\n)* {2}trained \d+ epochs · train loss \d+\.\d{4} → \d+\.\d{4} · .*\n→ backtesting/m);
   expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
-  expect(run.stdout).toMatch(/Training\s+accuracy \d+\.\d% \(validation\)/);
+  expect(run.stdout).toMatch(/Training\s+accuracy \d+\.\d% \(validation; chance \d+\.\d%\)/);
+  expect(run.stdout).toMatch(/Buy & hold\s+return -?\d+\.\d%; at the strategy.s \d+\.\d% average exposure -?\d+\.\d% \(the strategy.s excess: t -?\d+\.\d\d\)/);
   expect(run.stdout).toMatch(/Backtest\s+return -?\d+\.\d%.* \(validation\)/);
   expect(run.stdout).toMatch(/Holdout\s+return/);
   expect(run.stdout).toMatch(/Verdict\s+(promising|mediocre|poor)/);
