@@ -1,6 +1,7 @@
 import {
   API_PREFIX,
   CancelRequestSchema,
+  GetOperationQuerySchema,
   ListOperationsQuerySchema,
   StartBacktestRequestSchema,
   StartTrainingRequestSchema,
@@ -74,8 +75,9 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     return { success: true, ...operations.list(filter) };
   }
 
-  function find(id: string): OperationInfo {
-    const op = operations.get(id);
+  async function find(req: Request, id: string): Promise<OperationInfo> {
+    const { wait_ms } = parseRequest(GetOperationQuerySchema, Object.fromEntries(req.url.searchParams), 'query');
+    const op = await operations.waitForEnd(id, wait_ms);
     if (!op) throw new HttpError(404, 'operation_not_found', `no operation ${id}`);
     return op;
   }
@@ -97,7 +99,7 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     if (match) {
       const id = operationId(match[1]);
       return dispatch(req, {
-        GET: () => ok({ success: true, data: find(id) }),
+        GET: async () => ok({ success: true, data: await find(req, id) }),
         DELETE: async () => ok(await cancel(req, id)),
       });
     }

@@ -1,13 +1,12 @@
+import { EventEmitter, once } from 'node:events';
 import type { ListOperationsFilter } from './api';
 import { HttpError } from './httpError';
 import type { Job, WorkerMessage } from './jobs';
 import { JobThread } from './jobThread';
-import { isActive, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationType } from './operation';
+import { isActive, SERVICE_STOPPED, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationType } from './operation';
 import { newOperationId } from './operationId';
 import type { OperationStore } from './operationStore';
 import { cancelled, completed, failed, pending, progressed, running } from './transitions';
-
-export const SERVICE_STOPPED = 'the service stopped while this operation was running';
 
 /** Seconds a client is told to wait (Retry-After) when every slot is taken. */
 const RETRY_AFTER_SECONDS = 5;
@@ -30,12 +29,14 @@ export class Operations {
   private readonly records = new Map<string, OperationInfo>();
   /** Threads still alive, those stopping after a cancel included: they hold a slot until they exit. */
   private readonly threads = new Map<string, JobThread>();
+  /** Emits an operation's id when it ends, for the requests waiting on it (any number of them). */
+  private readonly ends = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly options: OperationsOptions) {
     const records = options.store.load((file, reason) => options.log(`skipped ${file}: not an operation record (${reason})`));
     for (const op of records) {
       if (isActive(op)) {
-        this.save(failed(op, SERVICE_STOPPED));
+        this.save(failed(op, 'service_stopped', SERVICE_STOPPED));
         options.log(`${op.operation_id}: marked failed, ${SERVICE_STOPPED}`);
       } else this.records.set(op.operation_id, op);
     }
@@ -50,6 +51,13 @@ export class Operations {
   }
 
   get(id: string): OperationInfo | undefined {
+    return this.records.get(id);
+  }
+
+  /** The record once the operation has ended, or as it is after `ms` if it has not (undefined: unknown). */
+  async waitForEnd(id: string, ms: number): Promise<OperationInfo | undefined> {
+    const op = this.records.get(id);
+    if (op && isActive(op) && ms > 0) await once(this.ends, id, { signal: AbortSignal.timeout(ms) }).catch(() => undefined);
     return this.records.get(id);
   }
 
@@ -91,11 +99,11 @@ export class Operations {
         onMessage: (message) => this.onMessage(id, message),
         onError: (err) => {
           this.options.log(`${id}: worker error: ${err.stack ?? err.message}`);
-          this.end(id, (current) => failed(current, `the operation's worker failed: ${err.message}`));
+          this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker failed: ${err.message}`));
         },
         onExit: (code) => {
           this.threads.delete(id);
-          this.end(id, (current) => failed(current, `the operation's worker stopped unexpectedly (exit code ${code})`));
+          this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`));
         },
       },
       this.options.workerExecArgv,
@@ -122,7 +130,7 @@ export class Operations {
 
   /** Marks what still runs as failed (the service is stopping) and stops every thread. */
   async close(): Promise<void> {
-    for (const id of this.threads.keys()) this.end(id, (op) => failed(op, SERVICE_STOPPED));
+    for (const id of this.threads.keys()) this.end(id, (op) => failed(op, 'service_stopped', SERVICE_STOPPED));
     await Promise.all([...this.threads.keys()].map((id) => this.stopThread(id)));
   }
 
@@ -145,12 +153,12 @@ export class Operations {
             return completed(op, message.result);
           } catch (err) {
             this.options.log(`${id}: result refused: ${(err as Error).message}`);
-            return failed(op, `the ${op.operation_type} finished without a valid result (see the service log)`);
+            return failed(op, 'job_failed', `the ${op.operation_type} finished without a valid result (see the service log)`);
           }
         });
       case 'failed':
         if (message.stack) this.options.log(`${id}: ${message.stack}`);
-        return this.end(id, (op) => failed(op, message.error));
+        return this.end(id, (op) => failed(op, 'job_failed', message.error));
     }
   }
 
@@ -170,6 +178,7 @@ export class Operations {
   private save<T extends OperationInfo>(op: T): T {
     this.options.store.save(op);
     this.records.set(op.operation_id, op);
+    if (!isActive(op)) this.ends.emit(op.operation_id);
     return op;
   }
 }

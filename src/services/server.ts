@@ -31,7 +31,7 @@ export interface Services {
   /** `http://host:port`, the API under /api/v1. */
   url: string;
   port: number;
-  /** Stops listening, marks the running operations failed (the service stopped) and stops their threads. */
+  /** Stops listening, marks the running operations failed (service_stopped), answers the long polls waiting on them and stops their threads. */
   close(): Promise<void>;
 }
 
@@ -86,8 +86,11 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     port,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
+      const stopped = operations.close();
+      // Long polls answered by the operations' end get their answer before their connections close.
+      await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
-      await operations.close();
+      await stopped;
       await closed;
       unlock();
     },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServicesClient } from '../../src/services/client';
-import { SERVICE_STOPPED } from '../../src/services/operations';
+import { SERVICE_STOPPED } from '../../src/services/operation';
 import { freePort } from '../support/ports';
 import { longTraining, ScratchFolders, ServicesProcess, waitFor } from '../support/services';
 
@@ -71,7 +71,7 @@ describe('a training running when the process ends', () => {
 
       const second = services(['--port', '0']);
       const after = await new ServicesClient(await second.url()).getOperation(id);
-      expect(after).toMatchObject({ status: 'failed', error_message: SERVICE_STOPPED });
+      expect(after).toMatchObject({ status: 'failed', error_code: 'service_stopped', error_message: SERVICE_STOPPED });
       expect(after.completed_at).not.toBeNull();
       await second.stop('SIGTERM');
     });
