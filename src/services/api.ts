@@ -100,6 +100,9 @@ export const HealthResponseSchema = z.strictObject({
   /** Operations holding a worker thread, those still stopping after a cancel included. */
   active_operations: z.number().int().min(0),
   max_operations: z.number().int().min(1),
+  /** Starts waiting for a slot. */
+  queued_operations: z.number().int().min(0),
+  max_queued: z.number().int().min(0),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

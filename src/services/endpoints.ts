@@ -34,7 +34,13 @@ const OPERATION_PATH = new RegExp(`^${API_PREFIX}/operations/([^/]+)$`);
 
 /** The API's routes (spec §4–§6 HTTP) over the service's operations. */
 export function createEndpoints(operations: Operations, folders: ServiceFolders) {
-  const health = (): HealthResponse => ({ status: 'ok', active_operations: operations.activeCount, max_operations: operations.maxOperations });
+  const health = (): HealthResponse => ({
+    status: 'ok',
+    active_operations: operations.activeCount,
+    max_operations: operations.maxOperations,
+    queued_operations: operations.queuedCount,
+    max_queued: operations.maxQueued,
+  });
 
   /**
    * Everything from the idempotency lookup to the thread's start runs without awaiting, so two
@@ -55,7 +61,8 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     }
     const { metadata, job } = admit();
     const op = operations.start(type, metadata, job);
-    return { op, message: `${type} of ${strategyName} started as ${op.operation_id}` };
+    const queued = op.progress.context.queued_ahead !== undefined;
+    return { op, message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}` };
   }
 
   async function startTraining(req: Request): Promise<StartTrainingResponse> {

@@ -18,6 +18,8 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
   maxOperations?: number;
+  /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
+  maxQueued?: number;
   /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
@@ -58,6 +60,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
       maxOperations: settings.maxOperations,
+      maxQueued: settings.maxQueued,
       cancelGraceMs: settings.cancelGraceMs,
       workerExecArgv: options.workerExecArgv,
       log,
