@@ -1,6 +1,7 @@
 import {
   API_PREFIX,
   CancelRequestSchema,
+  GetOperationQuerySchema,
   ListOperationsQuerySchema,
   StartBacktestRequestSchema,
   StartTrainingRequestSchema,
@@ -8,10 +9,11 @@ import {
   type HealthResponse,
   type ListOperationsResponse,
   type StartBacktestResponse,
+  type StartTrainingRequest,
   type StartTrainingResponse,
 } from './api';
 import { HttpError, parseRequest } from './httpError';
-import type { OperationInfo, OperationType } from './operation';
+import { isActive, type OperationInfo, type OperationType } from './operation';
 import type { Operations } from './operations';
 import { admitBacktest, admitTraining, type Admitted, type ServiceFolders } from './startRequests';
 
@@ -33,7 +35,13 @@ const OPERATION_PATH = new RegExp(`^${API_PREFIX}/operations/([^/]+)$`);
 
 /** The API's routes (spec §4–§6 HTTP) over the service's operations. */
 export function createEndpoints(operations: Operations, folders: ServiceFolders) {
-  const health = (): HealthResponse => ({ status: 'ok', active_operations: operations.activeCount, max_operations: operations.maxOperations });
+  const health = (): HealthResponse => ({
+    status: 'ok',
+    active_operations: operations.activeCount,
+    max_operations: operations.maxOperations,
+    queued_operations: operations.queuedCount,
+    max_queued: operations.maxQueued,
+  });
 
   /**
    * Everything from the idempotency lookup to the thread's start runs without awaiting, so two
@@ -54,12 +62,28 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     }
     const { metadata, job } = admit();
     const op = operations.start(type, metadata, job);
-    return { op, message: `${type} of ${strategyName} started as ${op.operation_id}` };
+    const queued = op.progress.context.queued_ahead !== undefined;
+    return { op, message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}` };
+  }
+
+  /** resume_from names an ended training of the same strategy; one this service does not know (its records wiped) only means starting over. */
+  function checkResumeFrom({ resume_from: from, strategy_name }: StartTrainingRequest): void {
+    const op = from === undefined ? undefined : operations.get(from);
+    if (!op) return;
+    const problem = isActive(op)
+      ? `${from} is still ${op.status}: wait for it or cancel it before resuming from it`
+      : op.operation_type !== 'training' || op.metadata.strategy_name !== strategy_name
+        ? `${from} is not a training of ${strategy_name}: resume_from names an earlier training of the same strategy`
+        : undefined;
+    if (problem) throw new HttpError(409, 'resume_conflict', problem, [{ path: 'resume_from', line: null, message: problem }]);
   }
 
   async function startTraining(req: Request): Promise<StartTrainingResponse> {
     const request = parseRequest(StartTrainingRequestSchema, (await req.body()) ?? {}, 'training request');
-    const { op, message } = start('training', request.strategy_name, request.task_id, () => admitTraining(request, folders));
+    const { op, message } = start('training', request.strategy_name, request.task_id, () => {
+      checkResumeFrom(request);
+      return admitTraining(request, folders);
+    });
     return { success: true, task_id: op.operation_id, status: op.status, message };
   }
 
@@ -74,8 +98,9 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     return { success: true, ...operations.list(filter) };
   }
 
-  function find(id: string): OperationInfo {
-    const op = operations.get(id);
+  async function find(req: Request, id: string): Promise<OperationInfo> {
+    const { wait_ms } = parseRequest(GetOperationQuerySchema, Object.fromEntries(req.url.searchParams), 'query');
+    const op = await operations.waitForEnd(id, wait_ms);
     if (!op) throw new HttpError(404, 'operation_not_found', `no operation ${id}`);
     return op;
   }
@@ -97,7 +122,7 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     if (match) {
       const id = operationId(match[1]);
       return dispatch(req, {
-        GET: () => ok({ success: true, data: find(id) }),
+        GET: async () => ok({ success: true, data: await find(req, id) }),
         DELETE: async () => ok(await cancel(req, id)),
       });
     }

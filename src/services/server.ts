@@ -6,6 +6,7 @@ import { MARKET_DATA_DIR } from '../engine/marketData';
 import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
+import { Checkpoints } from './checkpoints';
 import { createEndpoints, type Reply } from './endpoints';
 import { HttpError } from './httpError';
 import { Operations } from './operations';
@@ -18,7 +19,9 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
   maxOperations?: number;
-  /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
+  /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
+  maxQueued?: number;
+  /** Operation records live in `<stateDir>/operations/`, training checkpoints in `<stateDir>/checkpoints/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
@@ -31,7 +34,7 @@ export interface Services {
   /** `http://host:port`, the API under /api/v1. */
   url: string;
   port: number;
-  /** Stops listening, marks the running operations failed (the service stopped) and stops their threads. */
+  /** Stops listening, stops the operations' threads (what has not ended by then is failed: service_stopped), answers the long polls waiting on them, then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -57,7 +60,9 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
   try {
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
+      checkpoints: new Checkpoints(path.join(stateDir, 'checkpoints')),
       maxOperations: settings.maxOperations,
+      maxQueued: settings.maxQueued,
       cancelGraceMs: settings.cancelGraceMs,
       workerExecArgv: options.workerExecArgv,
       log,
@@ -86,8 +91,10 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     port,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
+      // Connections stay open until the operations have ended and the long polls waiting on them have their answer.
       await operations.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      server.closeAllConnections();
       await closed;
       unlock();
     },
