@@ -14,6 +14,13 @@ export function workflowsPath(): string {
   return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
 }
 
+/**
+ * Heartbeats go out at most this often. A cancellation reaches a running activity only in the
+ * answer to a heartbeat, so an activity that beats faster than this notices one within this
+ * interval plus a round trip: within a second with room to spare, at two small RPCs a second.
+ */
+export const HEARTBEAT_THROTTLE = '500 milliseconds';
+
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace?: string;
@@ -37,8 +44,7 @@ export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, ac
         ? { workflowBundle: { codePath: BUNDLE_PATH } }
         : { workflowsPath: workflowsPath() }),
     activities,
-    // Heartbeats go out at most once a second, so a cancellation reaches a running activity within about a second.
-    maxHeartbeatThrottleInterval: '1 second',
-    defaultHeartbeatThrottleInterval: '1 second',
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
 }

@@ -13,13 +13,15 @@ import {
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import type { OperationInfo } from '../services/operation';
+import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
 /**
  * The training and backtest activities: start an operation on the services (or re-attach
  * to the one this activity started before a retry), wait for it while heartbeating its
  * progress, and return its typed result. Each attempt waits at most `sliceMs`, then asks
  * Temporal to call it again (see SERVICE_POLICY), so the wait survives worker restarts.
- * A cancelled activity cancels its remote operation before it reports cancelled.
+ * Only a cancelled cycle cancels the remote operation (before the activity reports
+ * cancelled); an attempt that ends otherwise leaves it running for the next attempt.
  */
 export interface ServiceActivityOptions {
   client: ServicesClient;
@@ -98,6 +100,9 @@ async function runOperation(
       }
       await sleep(pollMs, ctx.cancellationSignal);
       if (ctx.cancellationSignal.aborted) {
+        if (currentCancellationReason() !== 'cancelRequested') {
+          return await endCancelledAttempt(`${what.toLowerCase()} operation ${operationId} keeps running and the next attempt re-attaches to it`);
+        }
         // best effort: the clean-up activity cancels the cycle's operations again if this fails
         await client.cancelOperation(operationId).catch(() => undefined);
         return await ctx.cancelled;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,48 @@ describe('a cancelled trainModel', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await services.client.getOperation(operationId)).toEqual(op);
     expect((await cycleOperations('cycle-cancel')).map((o) => o.status)).toEqual(['cancelled']);
+  });
+});
+
+describe('an attempt that ends while its cycle goes on', () => {
+  /**
+   * Starts the endless training, ends the attempt the way `reason` does, and hands the next
+   * attempt the last heartbeat: the operation runs on throughout and the next attempt waits on
+   * it, until the test cancels the cycle.
+   */
+  async function endAttempt(cycleId: string, reason: 'WORKER_SHUTDOWN' | 'TIMED_OUT', details: ActivityCancellationDetails) {
+    const first = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)));
+    const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number');
+    const operationId = training.operationId as string;
+
+    first.env.cancel(reason, details);
+    const failure = await failureOf(first.outcome);
+    const op = await services.client.getOperation(operationId);
+    expect(op.status).toBe('running');
+
+    const next = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)), { heartbeatDetails: last(first.heartbeats) });
+    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) > (training.epoch as number));
+    expect(resumed.operationId).toBe(operationId);
+    expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'running']]);
+
+    next.env.cancel();
+    expect(await failureOf(next.outcome)).toBeInstanceOf(CancelledFailure);
+    expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'cancelled']]);
+    return failure;
+  }
+
+  it('a worker shutdown leaves the operation running and asks for the next attempt at once, which re-attaches to it', async () => {
+    const failure = await endAttempt('cycle-shutdown', 'WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false, nextRetryDelay: '1 second' });
+    expect(failure.message).toMatch(/^the worker shut down; training operation \S+ keeps running and the next attempt re-attaches to it$/);
+  });
+
+  it('a heartbeat timeout leaves the operation running, and the next attempt re-attaches to it', async () => {
+    const failure = await endAttempt('cycle-timed-out', 'TIMED_OUT', new ActivityCancellationDetails({ timedOut: true }));
+
+    expect(failure).toBeInstanceOf(CancelledFailure);
   });
 });
 
