@@ -6,6 +6,7 @@ import { MARKET_DATA_DIR } from '../engine/marketData';
 import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
+import { Checkpoints } from './checkpoints';
 import { createEndpoints, type Reply } from './endpoints';
 import { HttpError } from './httpError';
 import { Operations } from './operations';
@@ -20,7 +21,7 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   maxOperations?: number;
   /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
   maxQueued?: number;
-  /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
+  /** Operation records live in `<stateDir>/operations/`, training checkpoints in `<stateDir>/checkpoints/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
@@ -33,7 +34,7 @@ export interface Services {
   /** `http://host:port`, the API under /api/v1. */
   url: string;
   port: number;
-  /** Stops listening, marks the running operations failed (service_stopped), answers the long polls waiting on them and stops their threads. */
+  /** Stops listening, stops the operations' threads (what has not ended by then is failed: service_stopped), answers the long polls waiting on them, then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -59,6 +60,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
   try {
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
+      checkpoints: new Checkpoints(path.join(stateDir, 'checkpoints')),
       maxOperations: settings.maxOperations,
       maxQueued: settings.maxQueued,
       cancelGraceMs: settings.cancelGraceMs,
@@ -89,11 +91,10 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     port,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
-      const stopped = operations.close();
-      // Long polls answered by the operations' end get their answer before their connections close.
+      // Connections stay open until the operations have ended and the long polls waiting on them have their answer.
+      await operations.close();
       await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
-      await stopped;
       await closed;
       unlock();
     },
