@@ -17,6 +17,7 @@ import {
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import type { OperationInfo } from '../services/operation';
+import type { TrainingReport } from '../engine/training';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
 /**
@@ -175,11 +176,10 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
   }
 }
 
-/** Whether the training that replaced a dead one resumed from its checkpoint, or started over and why. */
-function resumption(op: OperationInfo): Pick<TrainResult, 'resumedFrom' | 'startedOver'> {
-  const { resumed_from, started_over } = op.progress.context;
-  if (resumed_from) return { resumedFrom: ResumedFromSchema.parse({ operationId: resumed_from.operation_id, epoch: resumed_from.epoch }) };
-  return started_over ? { startedOver: started_over } : {};
+/** Whether the training that replaced a dead one resumed from its checkpoint (after how many whole epochs), or started over and why: its report says. */
+function resumption(report: TrainingReport): Pick<TrainResult, 'resumedFrom' | 'startedOver'> {
+  if (report.resumedFrom) return { resumedFrom: ResumedFromSchema.parse({ operationId: report.resumedFrom.operationId, epoch: report.resumedFrom.epoch }) };
+  return report.startedOver ? { startedOver: report.startedOver } : {};
 }
 
 export function createServiceActivities(options: ServiceActivityOptions) {
@@ -196,7 +196,7 @@ export function createServiceActivities(options: ServiceActivityOptions) {
         operationId: op.operation_id,
         modelPath: report.modelPath,
         metrics: report.metrics,
-        ...(replacedOperations.length > 0 && { replacedOperations, ...resumption(op) }),
+        ...(replacedOperations.length > 0 && { replacedOperations, ...resumption(report) }),
       };
     },
 
