@@ -164,7 +164,8 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
   /** The operation once it has ended; undefined when the activity is cancelled first. */
   async function waitForEnd(operationId: string): Promise<OperationInfo | undefined> {
     for (;;) {
-      const op = await pollOrCancel(client.getOperation(operationId, { waitMs: pollWaitMs }), ctx.cancellationSignal);
+      const waitMs = Math.max(0, Math.min(pollWaitMs, began + sliceMs - Date.now()));
+      const op = await pollOrCancel(client.getOperation(operationId, { waitMs }), ctx.cancellationSignal);
       if (!op) return undefined;
       if (op.status !== 'pending' && op.status !== 'running') return op;
       const { operationId: _, ...progress } = progressOf(op);

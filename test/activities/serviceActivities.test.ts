@@ -63,7 +63,8 @@ function attempt<T>(
   const env = new MockActivityEnvironment({ heartbeatDetails, attempt: heartbeatDetails === undefined ? 1 : 2 }, { logger: new DefaultLogger('ERROR') });
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
-  const activities = createServiceActivities({ client: services.client, ...options });
+  // short long polls, so that even a training of a second shows its epochs
+  const activities = createServiceActivities({ client: services.client, pollWaitMs: 50, ...options });
   return { outcome: env.run(() => call(activities)), heartbeats, env };
 }
 
@@ -151,12 +152,12 @@ describe('waiting on an operation', () => {
     let modelPath = '';
     const lags = [
       await lag(async () => {
-        const result = await attempt((a) => a.trainModel(trainInput('cycle-lag'))).outcome;
+        const result = await attempt((a) => a.trainModel(trainInput('cycle-lag')), { pollWaitMs: undefined }).outcome;
         modelPath = result.modelPath;
         return result;
       }),
-      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath })).outcome),
-      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath })).outcome),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath }), { pollWaitMs: undefined }).outcome),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath }), { pollWaitMs: undefined }).outcome),
     ];
     for (const ms of lags) expect(ms).toBeLessThan(100);
   });
