@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
-import { ktrdrAgent, runCommand } from '../support/cli';
+import { ktrdrAgent, ktrdrAgentWith, runCommand } from '../support/cli';
 import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
 import { devServerEnv, workflowBundle } from '../support/temporal';
 import { createWorker } from '../../src/worker';
@@ -180,11 +180,18 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--gate', 'training.minAccuracy=abc'], 'expected <training|backtest>.<threshold>=<number>'],
     [['trigger', '--frobnicate'], "unknown option '--frobnicate'"],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
+    [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],
   ])('ktrdr-agent %j', async (args, message) => {
     const run = await cli(...args);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a shutdown grace period in the environment that is no duration', async () => {
+    const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SHUTDOWN_GRACE: 'soon' }, 'worker');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe("error: KTRDR_SHUTDOWN_GRACE must be a duration with its unit, such as 5s, 30s or 2m, not 'soon'.");
   });
 
   test('no server at the address', async () => {
