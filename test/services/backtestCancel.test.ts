@@ -40,8 +40,10 @@ describe('cancel during a backtest', () => {
     await services.client.cancelOperation(id, 'cycle cancelled');
     const cancelToExitMs = performance.now() - sent;
     console.log(`backtest: cancel → thread exited in ${Math.round(cancelToExitMs)} ms`);
+    // The log says whether the signal or the force-stop ended it; the time only has to beat the 1 s
+    // grace a force-stop waits out (73–207 ms here when the machine is quiet, 690 ms seen under a full suite).
     expect(services.log.join('\n')).not.toContain(`${id}: its job did not stop`);
-    expect(cancelToExitMs).toBeLessThan(500);
+    expect(cancelToExitMs).toBeLessThan(1000);
     expect((await services.client.health()).active_operations).toBe(0);
     expect(await services.client.getOperation(id)).toMatchObject({ status: 'cancelled', error_code: 'cancelled' });
     expect(fs.existsSync(path.join(folders.reportsDir, 'slow_backtest'))).toBe(false);
