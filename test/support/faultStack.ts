@@ -127,7 +127,7 @@ export class FaultStack {
       '--metrics-port', String(metrics),
       '--headless',
       '--db-filename', this.db,
-      '--log-level', 'warn',
+      '--log-level', 'error',
       ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ];
     const server = this.track('temporal', spawnCommand(binary, args));
@@ -259,9 +259,11 @@ export class FaultStack {
     return history;
   }
 
-  /** What each process printed, for a failed test. */
-  logs(): string {
-    return this.started.map(({ name, process }) => `----- ${name} (pid ${process.child.pid}) -----\n${process.output()}`).join('\n');
+  /** The last lines each process printed, for a failed test. */
+  logs(lines = 40): string {
+    return this.started
+      .map(({ name, process }) => `----- ${name} (pid ${process.child.pid}), last lines -----\n${process.output().trimEnd().split('\n').slice(-lines).join('\n')}`)
+      .join('\n');
   }
 
   /** Stops everything this stack started (whatever state the test left it in) and removes its folder. */
