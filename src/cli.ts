@@ -8,7 +8,7 @@ import { createActivities } from './activities';
 import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
-import { integer, port } from './cli/options';
+import { duration, integer, port } from './cli/options';
 import { startLocalStack } from './cli/localStack';
 import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
@@ -38,7 +38,7 @@ import { TASK_QUEUE } from './temporal/definitions';
 import { installRuntime, LOG_LEVELS } from './temporal/runtime';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { hostWorkerHealth } from './temporal/workers';
-import { createWorker } from './worker';
+import { createWorker, DEFAULT_SHUTDOWN_GRACE } from './worker';
 
 async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
   const cycles = await connect();
@@ -71,12 +71,28 @@ function installLogger(options?: { shutdownOnSignals: boolean }): void {
 }
 
 /** Runs a worker until it stops: by the runtime's own signal handling, or when `until` resolves. */
-async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, servicesUrl?: string, until?: Promise<unknown>): Promise<void> {
+async function serveWorker(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue: string,
+  { servicesUrl, until, shutdownGraceTime }: { servicesUrl?: string; until?: Promise<unknown>; shutdownGraceTime?: number } = {},
+): Promise<void> {
   const claude = claudeConfigFromEnv();
-  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }), mode: claude ? 'claude' : 'offline' });
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }), mode: claude ? 'claude' : 'offline', shutdownGraceTime });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
   console.log(claudeMode(claude));
   await (until ? worker.runUntil(until) : worker.run());
+}
+
+/** KTRDR_SHUTDOWN_GRACE when set (the compose file sets it beside the container's stop_grace_period). */
+function shutdownGraceFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.KTRDR_SHUTDOWN_GRACE;
+  if (value === undefined || value === '') return undefined;
+  try {
+    return duration('KTRDR_SHUTDOWN_GRACE')(value);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 function packageVersion(): string {
@@ -122,7 +138,7 @@ export function program(): Command {
             console.log(`Training/backtest services: ${stack.services.url}`);
             const native = await NativeConnection.connect({ address: stack.server.address });
             try {
-              await serveWorker(native, 'default', TASK_QUEUE, stack.services.url, stop.requested);
+              await serveWorker(native, 'default', TASK_QUEUE, { servicesUrl: stack.services.url, until: stop.requested });
             } finally {
               await native.close();
             }
@@ -143,7 +159,13 @@ export function program(): Command {
     .command('worker')
     .description('run a worker for research cycles against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE')
     .option('--task-queue <name>', 'task queue to poll', TASK_QUEUE)
-    .action(async (opts: { taskQueue: string }) => {
+    .option(
+      '--shutdown-grace <duration>',
+      `how long running activities go on after SIGTERM or Ctrl+C before they are left to the next worker (default: KTRDR_SHUTDOWN_GRACE, else ${DEFAULT_SHUTDOWN_GRACE})`,
+      duration('--shutdown-grace'),
+    )
+    .action(async (opts: { taskQueue: string; shutdownGrace?: number }) => {
+      const shutdownGraceTime = opts.shutdownGrace ?? shutdownGraceFromEnv();
       installLogger();
       const { connectionOptions, address, namespace } = connectionSettings();
       let native: NativeConnection;
@@ -160,7 +182,7 @@ export function program(): Command {
       } catch (err) {
         console.warn(`warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`);
       }
-      await serveWorker(native, namespace, opts.taskQueue);
+      await serveWorker(native, namespace, opts.taskQueue, { shutdownGraceTime });
       await native.close();
     });
 

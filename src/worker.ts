@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
 import { TASK_QUEUE } from './temporal/definitions';
@@ -14,6 +15,21 @@ export function workflowsPath(): string {
   return fs.existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`;
 }
 
+/**
+ * Heartbeats go out at most this often. A cancellation reaches a running activity only in the
+ * answer to a heartbeat, so an activity that beats faster than this notices one within this
+ * interval plus a round trip: within a second with room to spare, at two small RPCs a second.
+ */
+export const HEARTBEAT_THROTTLE = '500 milliseconds';
+
+/**
+ * How long a stopping worker lets its running activities go on: a training or backtest that
+ * ends meanwhile is reported by this worker, and each activity heartbeats its latest progress
+ * (a heartbeat goes out every HEARTBEAT_THROTTLE). Then they are left to the next worker: the
+ * remote operations keep running and the next attempt re-attaches to them.
+ */
+export const DEFAULT_SHUTDOWN_GRACE = '5 seconds';
+
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace?: string;
@@ -23,9 +39,11 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Whether its activities have Claude; said in the worker's identity, for clients and the healthcheck. */
   mode?: WorkerMode;
+  /** See DEFAULT_SHUTDOWN_GRACE. */
+  shutdownGraceTime?: Duration;
 }
 
-export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode }: WorkerSetup): Promise<Worker> {
+export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode, shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE }: WorkerSetup): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
@@ -37,8 +55,8 @@ export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, ac
         ? { workflowBundle: { codePath: BUNDLE_PATH } }
         : { workflowsPath: workflowsPath() }),
     activities,
-    // Heartbeats go out at most once a second, so a cancellation reaches a running activity within about a second.
-    maxHeartbeatThrottleInterval: '1 second',
-    defaultHeartbeatThrottleInterval: '1 second',
+    shutdownGraceTime,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
 }

@@ -14,6 +14,7 @@ import { designOffline } from '../llm/offlineDesigner';
 import { MARKET_DATA_DIR } from '../engine/marketData';
 import { STRATEGIES_DIR } from '../paths';
 import { checkNamedStrategy } from '../strategy/check';
+import { endCancelledAttempt } from './cancellation';
 
 /**
  * The design and assessment activities, and the check that stands in for a design when a
@@ -64,12 +65,15 @@ function claudeRun(client: Anthropic, config: ClaudeConfig, requested: string): 
   };
 }
 
-/** A request aborted because the activity was cancelled reports as cancelled, not failed. */
+/**
+ * A request aborted because the activity was cancelled reports as cancelled, not failed; one
+ * aborted because the worker shut down, as a retry for the next worker.
+ */
 async function cancellable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof Anthropic.APIUserAbortError && Context.current().cancellationSignal.aborted) return await Context.current().cancelled;
+    if (err instanceof Anthropic.APIUserAbortError && Context.current().cancellationSignal.aborted) return await endCancelledAttempt('the next attempt asks Claude again');
     throw err;
   }
 }

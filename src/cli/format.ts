@@ -2,9 +2,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CycleListing, CycleView, LiveProgress } from '../client';
-import type { ActivityProgress, TrainingMetrics } from '../domain/activities';
+import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
-import { assessmentFailedSentence, modelLabel, pct, totalTokens, verdictLabel } from '../domain/cycleDetails';
+import { assessmentFailedSentence, modelLabel, pct, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -18,11 +18,17 @@ export function formatDuration(ms: number): string {
 const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
-/** A heartbeat as people read it: percent, step, and the epoch (when the step does not say it) and loss of a training. */
+/**
+ * A heartbeat as people read it: percent, step, and the epoch (when the step does not say it)
+ * and loss of a training; then, for an operation that replaces one that died with its
+ * service, which retry this is and whether it resumed.
+ */
 export function progressText(p: ActivityProgress): string {
   const epoch = p.epoch !== undefined && p.totalEpochs && !p.step.includes(`Epoch ${p.epoch}/`) ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
   const loss = p.loss === undefined ? '' : ` · loss ${p.loss.toFixed(4)}`;
-  return `${p.percent.toFixed(0)}% · ${p.step}${epoch}${loss}`;
+  const replaced = p.replacedOperations?.length ? ` · retry ${p.replacedOperations.length} of ${MAX_REPLACEMENTS}, replacing ${p.replacedOperations.map(replacedLabel).join(', ')}` : '';
+  const resumed = p.resumedFrom ? ` · resumed after epoch ${p.resumedFrom.epoch}` : '';
+  return `${p.percent.toFixed(0)}% · ${p.step}${epoch}${loss}${replaced}${resumed}`;
 }
 
 export function progressLine(p: LiveProgress): string {
@@ -63,8 +69,10 @@ function results(s: CycleStatus): [string, string | undefined][] {
       t &&
         `accuracy ${pct(t.accuracy)} (validation${t.chanceAccuracy === undefined ? '' : `; chance ${pct(t.chanceAccuracy)}`}), loss ${t.loss.toFixed(3)}${t.chanceLoss === undefined ? '' : ` (chance ${t.chanceLoss.toFixed(3)})`}, train loss ${t.initialTrainLoss.toFixed(3)} → ${t.finalTrainLoss.toFixed(3)}, ${t.epochsTrained} epochs`,
     ],
+    ['Training retries', s.training && replacementsLine(s.training)],
     ['Training gate', s.gates.training?.reason],
     ['Backtest', b && `${backtestLine(b)} (validation)`],
+    ['Backtest retries', s.backtest && replacementsLine(s.backtest)],
     ['Buy & hold', b && yardstickLine(b)],
     ['Holdout', h && backtestLine(h)],
     ['Backtest gate', s.gates.backtest?.reason],

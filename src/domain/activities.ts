@@ -78,10 +78,37 @@ export const TrainingMetricsSchema = z.strictObject({
 });
 export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;
 
+/**
+ * A remote operation that died with its service (`service_stopped`: stopped or crashed while it
+ * ran or waited) or its worker thread (`thread_crashed`), and that the activity replaced with a
+ * new one (a task id ending `-r<N>`). A job's own failure is final and never replaced.
+ */
+export const ReplacedOperationSchema = z.strictObject({
+  operationId: z.string().min(1),
+  errorCode: z.enum(['service_stopped', 'thread_crashed']),
+});
+export type ReplacedOperation = z.infer<typeof ReplacedOperationSchema>;
+
+/** At most this many replacements per activity: a service that keeps dying fails the phase. */
+export const MAX_REPLACEMENTS = 3;
+
+const replacedOperations = z.array(ReplacedOperationSchema).min(1).max(MAX_REPLACEMENTS);
+
+/** A training that resumed from the checkpoint of the operation it replaced, taken after `epoch` whole epochs. */
+export const ResumedFromSchema = z.strictObject({ operationId: z.string().min(1), epoch: z.number().int().min(0) });
+
+/**
+ * `replacedOperations`, `resumedFrom` and `startedOver` are set only when an operation had to be
+ * replaced: the dead ones in order, and whether the training that replaced the last resumed
+ * from its checkpoint (after how many whole epochs) or started over (and why).
+ */
 export const TrainResultSchema = z.strictObject({
   operationId: z.string().min(1),
   modelPath: z.string().min(1),
   metrics: TrainingMetricsSchema,
+  replacedOperations: replacedOperations.optional(),
+  resumedFrom: ResumedFromSchema.optional(),
+  startedOver: z.string().optional(),
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
 
@@ -121,6 +148,8 @@ export const BacktestResultSchema = z.strictObject({
   validation: BacktestMetricsSchema,
   holdout: BacktestMetricsSchema.optional(),
   reportPath: z.string().optional(),
+  /** As in TrainResultSchema: a backtest that died with its service is run again from the start. */
+  replacedOperations: replacedOperations.optional(),
 });
 export type BacktestResult = z.infer<typeof BacktestResultSchema>;
 
@@ -155,6 +184,11 @@ export const ActivityProgressSchema = z.object({
   totalEpochs: z.number().int().optional(),
   /** A training's mean loss over the current epoch's batches so far. */
   loss: z.number().optional(),
+  /** A start waiting in the services' queue: how many are ahead of it. */
+  queuedAhead: z.number().int().min(0).optional(),
+  /** Operations of this activity that died with their service and were replaced, so far. */
+  replacedOperations: z.array(ReplacedOperationSchema).optional(),
+  resumedFrom: ResumedFromSchema.optional(),
 });
 export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 

@@ -1,3 +1,4 @@
+import { MAX_REPLACEMENTS, type ReplacedOperation, type TrainResult } from './activities';
 import type { CycleInput, CycleStatus, CycleSummary } from './cycle';
 import type { DesignerForecast } from './designer';
 
@@ -12,6 +13,26 @@ export const assessmentFailedSentence = (reason: string) => `training and backte
 
 /** The verdict column of `list`: the verdict, or that the assessment failed. */
 export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure'>) => s.verdict ?? (s.assessmentFailure ? 'assessment failed' : undefined);
+
+const ENDED_WITH: Record<ReplacedOperation['errorCode'], string> = {
+  service_stopped: 'its service stopped',
+  thread_crashed: 'its worker thread crashed',
+};
+
+/** A replaced operation and why it had to be: `op_1 (its service stopped)`. */
+export const replacedLabel = (o: ReplacedOperation) => `${o.operationId} (${ENDED_WITH[o.errorCode]})`;
+
+/**
+ * What it took to finish a training or backtest whose operations died with their service:
+ * which were replaced and why, and whether the one that finished resumed (after which epoch)
+ * or started over (and why). Undefined when nothing was replaced.
+ */
+export function replacementsLine(r: Pick<TrainResult, 'operationId' | 'replacedOperations' | 'resumedFrom' | 'startedOver'>): string | undefined {
+  const replaced = r.replacedOperations;
+  if (!replaced?.length) return undefined;
+  const how = r.resumedFrom ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}` : r.startedOver ? `, started over: ${r.startedOver}` : '';
+  return `${replaced.length} of ${MAX_REPLACEMENTS} retries: replaced ${replaced.map(replacedLabel).join(', ')}; finished as ${r.operationId}${how}`;
+}
 
 /** A fraction as people read it: 0.583 → 58.3%. */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -62,6 +83,10 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   }
   for (const gate of [s.gates.training, s.gates.backtest]) {
     if (gate) lines.push('', `**${gate.gate} gate:** ${gate.reason}`);
+  }
+  for (const [title, result] of [['Training', s.training], ['Backtest', s.backtest]] as const) {
+    const retries = result && replacementsLine(result);
+    if (retries) lines.push('', `**${title} retried:** ${retries}`);
   }
   if (totalTokens(s.usage) > 0) {
     const u = s.usage;

@@ -9,11 +9,18 @@ import { KeySchema, OperationInfoSchema, OperationStatusSchema, OperationTypeSch
 export const API_PREFIX = '/api/v1';
 
 /** `task_id` is the caller's idempotency key: a second start with it returns the first operation. */
-export const StartTrainingRequestSchema = z.strictObject({
+const StartRequestSchema = z.strictObject({
   strategy_name: StrategyNameSchema,
   task_id: KeySchema.optional(),
   cycle_id: KeySchema.optional(),
 });
+
+/**
+ * `resume_from`: an ended training of the same strategy (typically one its service stopped)
+ * whose checkpoint this one continues from; without a usable checkpoint it starts over, and
+ * its progress says why (`context.started_over`).
+ */
+export const StartTrainingRequestSchema = StartRequestSchema.extend({ resume_from: z.string().min(1).optional() });
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 
 /** `task_id` here is the operation id, as in KTRDR. */
@@ -25,7 +32,7 @@ export const StartTrainingResponseSchema = z.strictObject({
 });
 export type StartTrainingResponse = z.infer<typeof StartTrainingResponseSchema>;
 
-export const StartBacktestRequestSchema = StartTrainingRequestSchema.extend({
+export const StartBacktestRequestSchema = StartRequestSchema.extend({
   /** Absolute, or relative to the service's models folder; it must resolve inside that folder. Default: the strategy's own model. */
   model_path: z.string().min(1).optional(),
 });
@@ -40,6 +47,17 @@ export const StartBacktestResponseSchema = z.strictObject({
 export type StartBacktestResponse = z.infer<typeof StartBacktestResponseSchema>;
 
 export const OperationResponseSchema = z.strictObject({ success: z.literal(true), data: OperationInfoSchema });
+
+/** Longest long poll: under the usual 60 s proxy and client idle timeouts. */
+export const MAX_WAIT_MS = 30_000;
+
+/**
+ * Query string of GET /operations/{id}: `wait_ms` makes it a long poll, answered when the
+ * operation ends or after that many milliseconds, whichever comes first (0: at once).
+ */
+export const GetOperationQuerySchema = z.strictObject({
+  wait_ms: z.coerce.number().int().min(0).max(MAX_WAIT_MS).default(0),
+});
 
 const booleanParam = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -82,6 +100,9 @@ export const HealthResponseSchema = z.strictObject({
   /** Operations holding a worker thread, those still stopping after a cancel included. */
   active_operations: z.number().int().min(0),
   max_operations: z.number().int().min(1),
+  /** Starts waiting for a slot. */
+  queued_operations: z.number().int().min(0),
+  max_queued: z.number().int().min(0),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

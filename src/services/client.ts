@@ -88,8 +88,14 @@ export class ServicesClient {
     return this.call('POST', `${API_PREFIX}/backtests/start`, StartBacktestResponseSchema, request);
   }
 
-  async getOperation(id: string): Promise<OperationInfo> {
-    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}`, OperationResponseSchema)).data;
+  /**
+   * The operation's record. With `waitMs` (at most MAX_WAIT_MS) a long poll: the service answers
+   * as soon as the operation ends, or with the record as it is after that long.
+   */
+  async getOperation(id: string, options: { waitMs?: number } = {}): Promise<OperationInfo> {
+    const waitMs = options.waitMs ?? 0;
+    const query = waitMs > 0 ? `?wait_ms=${waitMs}` : '';
+    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}${query}`, OperationResponseSchema, undefined, this.timeoutMs + waitMs)).data;
   }
 
   listOperations(query: Partial<ListOperationsFilter> = {}): Promise<ListOperationsResponse> {
@@ -108,19 +114,20 @@ export class ServicesClient {
     return this.call('GET', '/health', HealthResponseSchema);
   }
 
-  private async call<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown): Promise<z.output<T>> {
+  /** `timeoutMs`: this request's, when it is expected to take longer than the client's (a long poll). */
+  private async call<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown, timeoutMs = this.timeoutMs): Promise<z.output<T>> {
     const url = `${this.base}${path}`;
     let response: Response;
     let text: string;
     try {
       response = await fetch(url, {
         method,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
         ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
       });
       text = await response.text();
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describeFetchError(err);
+      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeFetchError(err);
       throw new ServiceUnavailable(`${method} ${url}: ${reason}`, undefined, undefined, { cause: err });
     }
     const json = parseJson(text);

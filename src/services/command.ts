@@ -10,6 +10,7 @@ interface ServicesFlags {
   host: string;
   port: number;
   maxOperations: number;
+  maxQueued: number;
   stateDir: string;
 }
 
@@ -21,10 +22,16 @@ export function registerServicesCommand(cli: Command): void {
     .addOption(new Option('--host <address>', 'address to listen on').env('KTRDR_SERVICES_HOST').default(SERVICES_DEFAULTS.host))
     .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(port('--port', { anyFree: true })))
     .addOption(
-      new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start gets 429')
+      new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start waits in the queue')
         .env('KTRDR_MAX_OPERATIONS')
         .default(SERVICES_DEFAULTS.maxOperations)
         .argParser(integer('--max-operations', 1)),
+    )
+    .addOption(
+      new Option('--max-queued <n>', 'starts that may wait for a slot, first in first out; beyond it, a start gets 429')
+        .env('KTRDR_MAX_QUEUED')
+        .default(SERVICES_DEFAULTS.maxQueued)
+        .argParser(integer('--max-queued', 0)),
     )
     .addOption(new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(SERVICES_DEFAULTS.stateDir))
     .action(async (flags: ServicesFlags) => {
@@ -34,7 +41,7 @@ export function registerServicesCommand(cli: Command): void {
         throw err;
       });
       console.log(`Services on ${services.url}${API_PREFIX} (health: ${services.url}/health)`);
-      console.log(`  at most ${flags.maxOperations} operations at once · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`);
+      console.log(`  at most ${flags.maxOperations} operations at once, ${flags.maxQueued} waiting · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`);
       console.log('  Ctrl+C stops them.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

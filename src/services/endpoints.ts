@@ -1,6 +1,7 @@
 import {
   API_PREFIX,
   CancelRequestSchema,
+  GetOperationQuerySchema,
   ListOperationsQuerySchema,
   StartBacktestRequestSchema,
   StartTrainingRequestSchema,
@@ -33,7 +34,13 @@ const OPERATION_PATH = new RegExp(`^${API_PREFIX}/operations/([^/]+)$`);
 
 /** The API's routes (spec §4–§6 HTTP) over the service's operations. */
 export function createEndpoints(operations: Operations, folders: ServiceFolders) {
-  const health = (): HealthResponse => ({ status: 'ok', active_operations: operations.activeCount, max_operations: operations.maxOperations });
+  const health = (): HealthResponse => ({
+    status: 'ok',
+    active_operations: operations.activeCount,
+    max_operations: operations.maxOperations,
+    queued_operations: operations.queuedCount,
+    max_queued: operations.maxQueued,
+  });
 
   /**
    * Everything from the idempotency lookup to the thread's start runs without awaiting, so two
@@ -54,7 +61,8 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     }
     const { metadata, job } = admit();
     const op = operations.start(type, metadata, job);
-    return { op, message: `${type} of ${strategyName} started as ${op.operation_id}` };
+    const queued = op.progress.context.queued_ahead !== undefined;
+    return { op, message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}` };
   }
 
   async function startTraining(req: Request): Promise<StartTrainingResponse> {
@@ -74,8 +82,9 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     return { success: true, ...operations.list(filter) };
   }
 
-  function find(id: string): OperationInfo {
-    const op = operations.get(id);
+  async function find(req: Request, id: string): Promise<OperationInfo> {
+    const { wait_ms } = parseRequest(GetOperationQuerySchema, Object.fromEntries(req.url.searchParams), 'query');
+    const op = await operations.waitForEnd(id, wait_ms);
     if (!op) throw new HttpError(404, 'operation_not_found', `no operation ${id}`);
     return op;
   }
@@ -97,7 +106,7 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     if (match) {
       const id = operationId(match[1]);
       return dispatch(req, {
-        GET: () => ok({ success: true, data: find(id) }),
+        GET: async () => ok({ success: true, data: await find(req, id) }),
         DELETE: async () => ok(await cancel(req, id)),
       });
     }

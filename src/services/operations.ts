@@ -1,20 +1,22 @@
+import { EventEmitter, once } from 'node:events';
 import type { ListOperationsFilter } from './api';
 import { HttpError } from './httpError';
 import type { Job, WorkerMessage } from './jobs';
 import { JobThread } from './jobThread';
-import { isActive, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationType } from './operation';
+import { isActive, SERVICE_STOPPED, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationType } from './operation';
 import { newOperationId } from './operationId';
 import type { OperationStore } from './operationStore';
+import { queued } from './progress';
 import { cancelled, completed, failed, pending, progressed, running } from './transitions';
 
-export const SERVICE_STOPPED = 'the service stopped while this operation was running';
-
-/** Seconds a client is told to wait (Retry-After) when every slot is taken. */
+/** Seconds a client is told to wait (Retry-After) when every slot and every place in the queue is taken. */
 const RETRY_AFTER_SECONDS = 5;
 
 export interface OperationsOptions {
   store: OperationStore;
   maxOperations: number;
+  /** Starts that may wait for a slot; beyond them a start is refused (429). */
+  maxQueued: number;
   /** How long a cancelled job may take to stop by itself before its thread is terminated. */
   cancelGraceMs: number;
   /** Node options of the worker threads (the tests pass a TypeScript loader). */
@@ -24,18 +26,24 @@ export interface OperationsOptions {
 
 /**
  * The operations of this service: records kept in memory and written through to the store,
- * one worker thread per running job, at most `maxOperations` threads at once.
+ * one worker thread per running job, at most `maxOperations` threads at once; starts beyond
+ * that wait in a queue (status pending) and take the slots first in, first out as they free.
  */
 export class Operations {
   private readonly records = new Map<string, OperationInfo>();
   /** Threads still alive, those stopping after a cancel included: they hold a slot until they exit. */
   private readonly threads = new Map<string, JobThread>();
+  /** Starts waiting for a slot, oldest first. */
+  private readonly queue: { id: string; job: Job }[] = [];
+  private closing = false;
+  /** Emits an operation's id when it ends, for the requests waiting on it (any number of them). */
+  private readonly ends = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly options: OperationsOptions) {
     const records = options.store.load((file, reason) => options.log(`skipped ${file}: not an operation record (${reason})`));
     for (const op of records) {
       if (isActive(op)) {
-        this.save(failed(op, SERVICE_STOPPED));
+        this.save(failed(op, 'service_stopped', SERVICE_STOPPED));
         options.log(`${op.operation_id}: marked failed, ${SERVICE_STOPPED}`);
       } else this.records.set(op.operation_id, op);
     }
@@ -49,7 +57,22 @@ export class Operations {
     return this.threads.size;
   }
 
+  get maxQueued(): number {
+    return this.options.maxQueued;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
   get(id: string): OperationInfo | undefined {
+    return this.records.get(id);
+  }
+
+  /** The record once the operation has ended, or as it is after `ms` if it has not (undefined: unknown). */
+  async waitForEnd(id: string, ms: number): Promise<OperationInfo | undefined> {
+    const op = this.records.get(id);
+    if (op && isActive(op) && ms > 0) await once(this.ends, id, { signal: AbortSignal.timeout(ms) }).catch(() => undefined);
     return this.records.get(id);
   }
 
@@ -71,38 +94,69 @@ export class Operations {
     return { data: matching.slice(0, filter.limit), total_count: matching.length, active_count: matching.filter(isActive).length };
   }
 
-  /** Creates the record and starts the job's thread; 429 when every slot is taken. */
+  /**
+   * Creates the record and starts the job's thread, or queues it when every slot is taken;
+   * 429 when the queue is full too.
+   */
   start(type: OperationType, metadata: OperationMetadata, job: Job): OperationInfo {
-    const { maxOperations } = this.options;
-    if (this.threads.size >= maxOperations) {
+    const { maxOperations, maxQueued } = this.options;
+    if (this.closing) throw new HttpError(503, 'stopping', 'the service is stopping: retry once it is back', [], { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    const free = this.threads.size < maxOperations && this.queue.length === 0;
+    if (!free && this.queue.length >= maxQueued) {
       throw new HttpError(
         429,
         'too_many_operations',
-        `${this.threads.size} operations are running and this service runs at most ${maxOperations} at once: retry when one has ended`,
+        `${this.threads.size} operations are running (at most ${maxOperations} at once) and ${this.queue.length} are queued (at most ${maxQueued}): retry when one has ended`,
         [],
         { 'retry-after': String(RETRY_AFTER_SECONDS) },
       );
     }
     const op = this.save(pending(newOperationId(type), type, metadata));
-    const id = op.operation_id;
+    if (free) {
+      this.launch(op.operation_id, job);
+      return op;
+    }
+    this.queue.push({ id: op.operation_id, job });
+    this.options.log(`${op.operation_id}: queued (${type} of ${metadata.strategy_name}), ${this.queue.length - 1} ahead`);
+    return this.save(progressed(op, queued(this.queue.length - 1)));
+  }
+
+  private launch(id: string, job: Job): void {
     const thread = new JobThread(
       job,
       {
         onMessage: (message) => this.onMessage(id, message),
         onError: (err) => {
           this.options.log(`${id}: worker error: ${err.stack ?? err.message}`);
-          this.end(id, (current) => failed(current, `the operation's worker failed: ${err.message}`));
+          this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker failed: ${err.message}`));
         },
         onExit: (code) => {
           this.threads.delete(id);
-          this.end(id, (current) => failed(current, `the operation's worker stopped unexpectedly (exit code ${code})`));
+          this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`));
+          this.startQueued();
         },
       },
       this.options.workerExecArgv,
     );
     this.threads.set(id, thread);
-    this.options.log(`${id}: started (${type} of ${metadata.strategy_name})`);
-    return op;
+    const op = this.records.get(id)!;
+    this.options.log(`${id}: started (${op.operation_type} of ${op.metadata.strategy_name})`);
+  }
+
+  /** Gives the free slots to the oldest queued starts, and tells the others their new place. */
+  private startQueued(): void {
+    if (this.closing) return;
+    let moved = false;
+    while (this.threads.size < this.options.maxOperations && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.launch(next.id, next.job);
+      moved = true;
+    }
+    if (moved) this.renumberQueue();
+  }
+
+  private renumberQueue(): void {
+    this.queue.forEach(({ id }, ahead) => this.advance(id, (op) => progressed(op, queued(ahead))));
   }
 
   /**
@@ -116,13 +170,20 @@ export class Operations {
     if (!isActive(op)) throw new HttpError(400, 'operation_finished', `${id} has already ended (${op.status}): there is nothing to cancel`);
     const done = this.save(cancelled(op, reason));
     this.options.log(`${id}: cancelled (${reason})`);
+    const place = this.queue.findIndex((queuedStart) => queuedStart.id === id);
+    if (place >= 0) {
+      this.queue.splice(place, 1);
+      this.renumberQueue();
+    }
     await this.stopThread(id);
     return done;
   }
 
-  /** Marks what still runs as failed (the service is stopping) and stops every thread. */
+  /** Marks what still runs or waits as failed (the service is stopping) and stops every thread. */
   async close(): Promise<void> {
-    for (const id of this.threads.keys()) this.end(id, (op) => failed(op, SERVICE_STOPPED));
+    this.closing = true;
+    for (const { id } of this.queue.splice(0)) this.end(id, (op) => failed(op, 'service_stopped', SERVICE_STOPPED));
+    for (const id of this.threads.keys()) this.end(id, (op) => failed(op, 'service_stopped', SERVICE_STOPPED));
     await Promise.all([...this.threads.keys()].map((id) => this.stopThread(id)));
   }
 
@@ -145,12 +206,12 @@ export class Operations {
             return completed(op, message.result);
           } catch (err) {
             this.options.log(`${id}: result refused: ${(err as Error).message}`);
-            return failed(op, `the ${op.operation_type} finished without a valid result (see the service log)`);
+            return failed(op, 'job_failed', `the ${op.operation_type} finished without a valid result (see the service log)`);
           }
         });
       case 'failed':
         if (message.stack) this.options.log(`${id}: ${message.stack}`);
-        return this.end(id, (op) => failed(op, message.error));
+        return this.end(id, (op) => failed(op, 'job_failed', message.error));
     }
   }
 
@@ -170,6 +231,7 @@ export class Operations {
   private save<T extends OperationInfo>(op: T): T {
     this.options.store.save(op);
     this.records.set(op.operation_id, op);
+    if (!isActive(op)) this.ends.emit(op.operation_id);
     return op;
   }
 }

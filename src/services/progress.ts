@@ -10,6 +10,9 @@ const FIRST_STEP: Record<OperationType, string> = {
   backtesting: 'Backtesting the validation and holdout periods',
 };
 
+/** A start waiting for a slot, behind `ahead` others. */
+export const queued = (ahead: number): OperationProgress => ({ percentage: 0, current_step: `queued: ${ahead} ahead`, context: { queued_ahead: ahead } });
+
 export const started = (type: OperationType): OperationProgress => ({ percentage: 0, current_step: FIRST_STEP[type], context: {} });
 
 /** Epochs may end early (early stopping): the percentage then jumps to 100 on completion. */

@@ -18,6 +18,8 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
   maxOperations?: number;
+  /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
+  maxQueued?: number;
   /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
@@ -31,7 +33,7 @@ export interface Services {
   /** `http://host:port`, the API under /api/v1. */
   url: string;
   port: number;
-  /** Stops listening, marks the running operations failed (the service stopped) and stops their threads. */
+  /** Stops listening, marks the running operations failed (service_stopped), answers the long polls waiting on them and stops their threads. */
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
       maxOperations: settings.maxOperations,
+      maxQueued: settings.maxQueued,
       cancelGraceMs: settings.cancelGraceMs,
       workerExecArgv: options.workerExecArgv,
       log,
@@ -86,8 +89,11 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     port,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
+      const stopped = operations.close();
+      // Long polls answered by the operations' end get their answer before their connections close.
+      await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
-      await operations.close();
+      await stopped;
       await closed;
       unlock();
     },

@@ -29,7 +29,7 @@ export interface Admitted {
 export function admitTraining(request: StartTrainingRequest, folders: ServiceFolders): Admitted {
   const { file } = validStrategy(request.strategy_name, folders);
   return {
-    metadata: metadataOf(request),
+    metadata: { ...metadataOf(request), ...(request.resume_from && { resume_from: request.resume_from }) },
     job: { type: 'training', strategyPath: file, dataDir: folders.dataDir, modelsDir: folders.modelsDir },
   };
 }
@@ -50,7 +50,7 @@ export function admitBacktest(request: StartBacktestRequest, folders: ServiceFol
   };
 }
 
-const metadataOf = ({ strategy_name, task_id, cycle_id }: StartTrainingRequest): OperationMetadata => ({
+const metadataOf = ({ strategy_name, task_id, cycle_id }: StartBacktestRequest): OperationMetadata => ({
   strategy_name,
   ...(task_id && { task_id }),
   ...(cycle_id && { cycle_id }),

@@ -1,5 +1,5 @@
 import { TrainingReportSchema } from '../engine/training';
-import { BacktestResultSummarySchema, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationProgress, type OperationType } from './operation';
+import { BacktestResultSummarySchema, type EndedOperation, type FailureCode, type OperationInfo, type OperationMetadata, type OperationProgress, type OperationType } from './operation';
 import { finished, started, WAITING } from './progress';
 
 /**
@@ -29,12 +29,13 @@ export function pending(operation_id: string, operation_type: OperationType, met
     progress: WAITING,
     metadata,
     error_message: null,
+    error_code: null,
     result_summary: null,
   };
 }
 
 export function running(op: OperationInfo): OperationInfo {
-  return { ...common(op), operation_type: op.operation_type, status: 'running', started_at: now(), progress: started(op.operation_type), completed_at: null, error_message: null, result_summary: null };
+  return { ...common(op), operation_type: op.operation_type, status: 'running', started_at: now(), progress: started(op.operation_type), completed_at: null, error_message: null, error_code: null, result_summary: null };
 }
 
 export function progressed(op: OperationInfo, progress: OperationProgress): OperationInfo {
@@ -43,20 +44,16 @@ export function progressed(op: OperationInfo, progress: OperationProgress): Oper
 
 /** Throws (a ZodError) when the result does not have the shape of the operation type's result. */
 export function completed(op: OperationInfo, result: unknown): OperationInfo {
-  const end = { ...common(op), status: 'completed' as const, progress: finished(op.progress), completed_at: now(), error_message: null };
+  const end = { ...common(op), status: 'completed' as const, progress: finished(op.progress), completed_at: now(), error_message: null, error_code: null };
   return op.operation_type === 'training'
     ? { ...end, operation_type: 'training', result_summary: TrainingReportSchema.parse(result) }
     : { ...end, operation_type: 'backtesting', result_summary: BacktestResultSummarySchema.parse(result) };
 }
 
-export function failed(op: OperationInfo, message: string): EndedOperation {
-  return ended(op, 'failed', message);
+export function failed(op: OperationInfo, code: FailureCode, message: string): EndedOperation {
+  return { ...common(op), operation_type: op.operation_type, status: 'failed', completed_at: now(), error_message: message, error_code: code, result_summary: null };
 }
 
 export function cancelled(op: OperationInfo, reason: string): EndedOperation {
-  return ended(op, 'cancelled', reason);
-}
-
-function ended(op: OperationInfo, status: 'failed' | 'cancelled', message: string): EndedOperation {
-  return { ...common(op), operation_type: op.operation_type, status, completed_at: now(), error_message: message, result_summary: null };
+  return { ...common(op), operation_type: op.operation_type, status: 'cancelled', completed_at: now(), error_message: reason, error_code: 'cancelled', result_summary: null };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { createServiceActivities, type ServiceActivityOptions } from '../../src/
 import { ActivityProgressSchema, BacktestResultSchema, OPERATION_RUNNING, TrainResultSchema } from '../../src/domain/activities';
 import { ServicesClient } from '../../src/services/client';
 import { freePort } from '../support/ports';
-import { ScratchFolders, startTestServices, waitFor, type TestServices } from '../support/services';
+import { ScratchFolders, ServicesProcess, startTestServices, waitFor, type TestServices } from '../support/services';
 
 /**
  * trainModel / runBacktest / cleanUpCycle against the real services, in this process on a
@@ -63,7 +63,7 @@ function attempt<T>(
   const env = new MockActivityEnvironment({ heartbeatDetails, attempt: heartbeatDetails === undefined ? 1 : 2 }, { logger: new DefaultLogger('ERROR') });
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
-  const activities = createServiceActivities({ client: services.client, pollMs: 50, ...options });
+  const activities = createServiceActivities({ client: services.client, ...options });
   return { outcome: env.run(() => call(activities)), heartbeats, env };
 }
 
@@ -139,6 +139,52 @@ describe('trainModel', () => {
   });
 });
 
+describe('waiting on an operation', () => {
+  it("learns that it ended within 100 ms of its end, not on a poll's next tick", async () => {
+    /** How long after the operation's recorded end the activity returned. */
+    const lag = async (run: () => Promise<{ operationId: string }>) => {
+      const { operationId } = await run();
+      const returned = Date.now();
+      const op = await services.client.getOperation(operationId);
+      return returned - Date.parse(op.completed_at!);
+    };
+    let modelPath = '';
+    const lags = [
+      await lag(async () => {
+        const result = await attempt((a) => a.trainModel(trainInput('cycle-lag'))).outcome;
+        modelPath = result.modelPath;
+        return result;
+      }),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath })).outcome),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath })).outcome),
+    ];
+    for (const ms of lags) expect(ms).toBeLessThan(100);
+  });
+
+  it('a start the busy services queue is waited on like a running one, its place in the queue shown as progress', async () => {
+    const own = new ScratchFolders();
+    own.strategy(STRATEGY);
+    own.strategy(STRATEGY, ENDLESS, endlessTraining);
+    const busy = await startTestServices(own, { maxOperations: 1 });
+    try {
+      const blocker = await busy.client.startTraining({ strategy_name: ENDLESS, task_id: 'cycle-first-training', cycle_id: 'cycle-first' });
+      await waitFor(busy.client, blocker.task_id, (op) => op.status === 'running');
+      const run = attempt((a) => a.trainModel({ ...trainInput('cycle-queued'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) }), { client: busy.client });
+      const queued = await heartbeatWhere(run, (beat) => beat.queuedAhead !== undefined);
+      expect(queued).toMatchObject({ percent: 0, step: 'queued: 0 ahead', queuedAhead: 0 });
+      expect((await busy.client.getOperation(queued.operationId as string)).status).toBe('pending');
+
+      await busy.client.cancelOperation(blocker.task_id);
+      const result = await run.outcome;
+      expect(result.operationId).toBe(queued.operationId);
+      expect(run.heartbeats.some((beat) => typeof beat.epoch === 'number')).toBe(true);
+    } finally {
+      await busy.close();
+      own.remove();
+    }
+  });
+});
+
 describe('a retried trainModel', () => {
   it('re-attaches through its heartbeat to the operation it started: the service runs one training', async () => {
     const first = attempt((a) => a.trainModel(trainInput('cycle-retry')), { sliceMs: 0 });
@@ -197,6 +243,48 @@ describe('a cancelled trainModel', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await services.client.getOperation(operationId)).toEqual(op);
     expect((await cycleOperations('cycle-cancel')).map((o) => o.status)).toEqual(['cancelled']);
+  });
+});
+
+describe('an attempt that ends while its cycle goes on', () => {
+  /**
+   * Starts the endless training, ends the attempt the way `reason` does, and hands the next
+   * attempt the last heartbeat: the operation runs on throughout and the next attempt waits on
+   * it, until the test cancels the cycle.
+   */
+  async function endAttempt(cycleId: string, reason: 'WORKER_SHUTDOWN' | 'TIMED_OUT', details: ActivityCancellationDetails) {
+    const first = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)));
+    const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number');
+    const operationId = training.operationId as string;
+
+    first.env.cancel(reason, details);
+    const failure = await failureOf(first.outcome);
+    const op = await services.client.getOperation(operationId);
+    expect(op.status).toBe('running');
+
+    const next = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)), { heartbeatDetails: last(first.heartbeats) });
+    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) > (training.epoch as number));
+    expect(resumed.operationId).toBe(operationId);
+    expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'running']]);
+
+    next.env.cancel();
+    expect(await failureOf(next.outcome)).toBeInstanceOf(CancelledFailure);
+    expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'cancelled']]);
+    return failure;
+  }
+
+  it('a worker shutdown leaves the operation running and asks for the next attempt at once, which re-attaches to it', async () => {
+    const failure = await endAttempt('cycle-shutdown', 'WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false, nextRetryDelay: '1 second' });
+    expect(failure.message).toMatch(/^the worker shut down; training operation \S+ keeps running and the next attempt re-attaches to it$/);
+  });
+
+  it('a heartbeat timeout leaves the operation running, and the next attempt re-attaches to it', async () => {
+    const failure = await endAttempt('cycle-timed-out', 'TIMED_OUT', new ActivityCancellationDetails({ timedOut: true }));
+
+    expect(failure).toBeInstanceOf(CancelledFailure);
   });
 });
 
@@ -275,28 +363,39 @@ describe('refusals and outages', () => {
     expect(failure.message).toContain('ktrdr-agent services');
   });
 
-  it('services stopped mid-training: retried while down, then the operation the restart marked failed ends the activity with that reason', async () => {
+  it('services killed mid-training and restarted: retried while down, then one new operation (<cycleId>-training-r1, resuming the dead one) and the activity completes', async () => {
     const own = new ScratchFolders();
     own.strategy(STRATEGY, ENDLESS, endlessTraining);
-    let stack = await startTestServices(own);
+    const env = { KTRDR_STRATEGIES_DIR: own.strategiesDir, KTRDR_MODELS_DIR: own.modelsDir, KTRDR_REPORTS_DIR: own.reportsDir, KTRDR_SERVICES_STATE_DIR: own.stateDir };
+    let stack = new ServicesProcess(['--port', '0'], env);
     try {
-      const input = { cycleId: 'cycle-restart', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) };
-      const first = attempt((a) => a.trainModel(input), { client: stack.client, sliceMs: 0 });
-      expect(await failureOf(first.outcome)).toMatchObject({ type: OPERATION_RUNNING });
-      const { operationId } = last(first.heartbeats);
+      const url = await stack.url();
+      const client = new ServicesClient(url);
+      const input = { cycleId: 'cycle-killed', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) };
+      const first = attempt((a) => a.trainModel(input), { client });
+      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) >= 3);
+      const dead = training.operationId as string;
 
-      await stack.close();
-      const down = attempt((a) => a.trainModel(input), { client: stack.client, heartbeatDetails: last(first.heartbeats) });
-      expect(isFinal(await failureOf(down.outcome))).toBe(false);
-      expect(last(down.heartbeats)).toMatchObject({ operationId, unreachableSince: expect.any(Number) });
+      await stack.stop('SIGKILL');
+      expect(isFinal(await failureOf(first.outcome))).toBe(false);
+      expect(last(first.heartbeats)).toMatchObject({ operationId: dead, unreachableSince: expect.any(Number) });
 
-      stack = await startTestServices(own, { port: stack.port });
-      const back = attempt((a) => a.trainModel(input), { client: stack.client, heartbeatDetails: last(down.heartbeats) });
-      const failure = await failureOf(back.outcome);
-      expect(failure).toMatchObject({ type: 'TrainingFailed', nonRetryable: true, message: 'the service stopped while this operation was running' });
-      expect((await stack.client.listOperations({ cycle_id: 'cycle-restart' })).data.map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'failed']]);
+      stack = new ServicesProcess(['--port', new URL(url).port], env);
+      await stack.url();
+      const second = attempt((a) => a.trainModel(input), { client, heartbeatDetails: last(first.heartbeats) });
+      const result = await second.outcome;
+
+      expect(result.replacedOperations).toEqual([{ operationId: dead, errorCode: 'service_stopped' }]);
+      const ops = (await client.listOperations({ cycle_id: 'cycle-killed' })).data;
+      expect(ops.map((o) => [o.operation_id, o.status, o.error_code, o.metadata.task_id, o.metadata.resume_from])).toEqual([
+        [result.operationId, 'completed', null, 'cycle-killed-training-r1', dead],
+        [dead, 'failed', 'service_stopped', 'cycle-killed-training', undefined],
+      ]);
+      // while it waited on the new operation, the status showed the replaced one
+      expect(last(second.heartbeats)).toMatchObject({ operationId: result.operationId, replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }] });
+      expect(result.resumedFrom ?? result.startedOver).toBeDefined();
     } finally {
-      await stack.close();
+      await stack.stop('SIGTERM');
       own.remove();
     }
   });

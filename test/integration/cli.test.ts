@@ -236,11 +236,18 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--strategy', 'rsi_adx_trend_filter', '--brief', 'x'], 'brief: steers a design, and a cycle given a strategy has none: drop brief or strategy'],
     [['trigger', '--strategy', 'RSI'], 'strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter'],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
+    [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],
   ])('ktrdr-agent %j', async (args, message) => {
     const run = await cli(...args);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a shutdown grace period in the environment that is no duration', async () => {
+    const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SHUTDOWN_GRACE: 'soon' }, 'worker');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe("error: KTRDR_SHUTDOWN_GRACE must be a duration with its unit, such as 5s, 30s or 2m, not 'soon'.");
   });
 
   test('no server at the address', async () => {

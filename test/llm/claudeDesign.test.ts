@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -449,6 +449,18 @@ describe('cancellation', () => {
     // the heartbeat says what the activity waits for, never what it asked
     expect(heartbeats[0]).toMatchObject({ step: 'turn 1/10: waiting for claude-sonnet-5-5' });
     expect(JSON.stringify(heartbeats)).not.toContain('EURUSD');
+  });
+
+  test('a worker shutting down aborts the request and asks the next worker to retry at once', async () => {
+    fake.setScript([{ kind: 'hang' }]);
+    const aborted = fake.aborted;
+    const { env, result } = design(activities(), input());
+    for (let i = 0; i < 100 && requestsTo().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+    const failure = await failureOf(result);
+    expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false, nextRetryDelay: '1 second', message: 'the worker shut down; the next attempt asks Claude again' });
+    for (let i = 0; i < 100 && fake.aborted === aborted; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fake.aborted).toBe(aborted + 1);
   });
 });
 

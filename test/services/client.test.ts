@@ -112,8 +112,29 @@ describe('requests', () => {
     expect(seen).toEqual({ method: 'DELETE', url: '/api/v1/operations/op_a%2Fb', body: '{"reason":"cycle cancelled"}' });
 
     reply(200, { success: true, task_id: 'op_training_x', status: 'pending', message: 'started' });
-    await client.startTraining({ strategy_name: 'rsi_adx_trend_filter', task_id: 'c-training', cycle_id: 'c' });
-    expect(JSON.parse(seen.body)).toEqual({ strategy_name: 'rsi_adx_trend_filter', task_id: 'c-training', cycle_id: 'c' });
+    await client.startTraining({ strategy_name: 'rsi_adx_trend_filter', task_id: 'c-training-r1', cycle_id: 'c', resume_from: 'op_training_y' });
+    expect(JSON.parse(seen.body)).toEqual({ strategy_name: 'rsi_adx_trend_filter', task_id: 'c-training-r1', cycle_id: 'c', resume_from: 'op_training_y' });
+  });
+
+  test('a long poll asks for wait_ms and waits that much longer than the client’s timeout before giving up', async () => {
+    const running = {
+      operation_id: 'op_x',
+      operation_type: 'training',
+      status: 'running',
+      created_at: '2025-01-01T00:00:00.000Z',
+      started_at: '2025-01-01T00:00:01.000Z',
+      completed_at: null,
+      progress: { percentage: 10, current_step: 'Epoch 1/10 · Batch 5/9', context: {} },
+      metadata: { strategy_name: 'rsi_adx_trend_filter' },
+      error_message: null,
+      error_code: null,
+      result_summary: null,
+    };
+    answer = (_req, res) => setTimeout(() => res.end(JSON.stringify({ success: true, data: running })), 300);
+    const impatient = new ServicesClient(baseUrl, { timeoutMs: 100 });
+    expect(await impatient.getOperation('op_x', { waitMs: 1000 })).toEqual(running);
+    expect(seen.url).toBe('/api/v1/operations/op_x?wait_ms=1000');
+    expect(await failure(impatient.getOperation('op_x', { waitMs: 100 }))).toMatchObject({ name: 'ServiceUnavailable', message: expect.stringContaining('no answer within 200 ms') });
   });
 
   test('the address: KTRDR_SERVICES_URL, else loopback on KTRDR_SERVICES_PORT or 8000', () => {

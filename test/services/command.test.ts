@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServicesClient } from '../../src/services/client';
-import { SERVICE_STOPPED } from '../../src/services/operations';
+import { SERVICE_STOPPED } from '../../src/services/operation';
 import { freePort } from '../support/ports';
 import { longTraining, ScratchFolders, ServicesProcess, waitFor } from '../support/services';
 
@@ -28,18 +28,18 @@ afterAll(async () => {
 
 describe('configuration', () => {
   test('port, host and limit from the environment, flags first; a port or a state folder in use is refused', async () => {
-    const fromEnv = services([], { KTRDR_SERVICES_PORT: '0', KTRDR_SERVICES_HOST: '127.0.0.1', KTRDR_MAX_OPERATIONS: '3' });
+    const fromEnv = services([], { KTRDR_SERVICES_PORT: '0', KTRDR_SERVICES_HOST: '127.0.0.1', KTRDR_MAX_OPERATIONS: '3', KTRDR_MAX_QUEUED: '7' });
     const url = await fromEnv.url();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await new ServicesClient(url).health()).toEqual({ status: 'ok', active_operations: 0, max_operations: 3 });
+    expect(await new ServicesClient(url).health()).toEqual({ status: 'ok', active_operations: 0, max_operations: 3, queued_operations: 0, max_queued: 7 });
     expect(fromEnv.stdout).toContain(`records in ${path.relative(process.cwd(), folders.stateDir)}`);
     expect(await fromEnv.stop('SIGINT')).toBe(0);
     expect(fromEnv.stdout).toContain('Stopped the services.');
 
     const port = await freePort();
-    const fromFlags = services(['--port', String(port), '--max-operations', '1'], { KTRDR_SERVICES_PORT: '1', KTRDR_MAX_OPERATIONS: '3' });
+    const fromFlags = services(['--port', String(port), '--max-operations', '1', '--max-queued', '0'], { KTRDR_SERVICES_PORT: '1', KTRDR_MAX_OPERATIONS: '3' });
     expect(await fromFlags.url()).toBe(`http://127.0.0.1:${port}`);
-    expect((await new ServicesClient(await fromFlags.url()).health()).max_operations).toBe(1);
+    expect(await new ServicesClient(await fromFlags.url()).health()).toMatchObject({ max_operations: 1, max_queued: 0 });
 
     const portTaken = services(['--port', String(port), '--state-dir', path.join(folders.root, 'other-state')]);
     expect(await portTaken.exited).toBe(1);
@@ -71,7 +71,7 @@ describe('a training running when the process ends', () => {
 
       const second = services(['--port', '0']);
       const after = await new ServicesClient(await second.url()).getOperation(id);
-      expect(after).toMatchObject({ status: 'failed', error_message: SERVICE_STOPPED });
+      expect(after).toMatchObject({ status: 'failed', error_code: 'service_stopped', error_message: SERVICE_STOPPED });
       expect(after.completed_at).not.toBeNull();
       await second.stop('SIGTERM');
     });

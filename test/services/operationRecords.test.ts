@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { OperationInfoSchema, type OperationInfo } from '../../src/services/operation';
+import { OperationInfoSchema, SERVICE_STOPPED, type OperationInfo } from '../../src/services/operation';
 import { newOperationId } from '../../src/services/operationId';
 import { trainingProgress } from '../../src/services/progress';
 import { cancelled, completed, failed, pending, progressed, running } from '../../src/services/transitions';
@@ -54,15 +54,43 @@ describe('a record cannot say completed without its result (spec §8 #4)', () =>
     const run = progressed(running(op), trainingProgress({ epoch: 1, totalEpochs: 4, batch: 2, totalBatches: 4, loss: 1 }));
     expect(run).toMatchObject({ status: 'running', progress: { percentage: 12.5 } });
     expect(run.started_at).not.toBeNull();
-    const ends: OperationInfo[] = [failed(run, 'training diverged'), cancelled(run, 'cycle cancelled')];
+    const ends: OperationInfo[] = [failed(run, 'job_failed', 'training diverged'), cancelled(run, 'cycle cancelled')];
     for (const end of ends) {
       expect(OperationInfoSchema.parse(end)).toEqual(end);
       expect(end.completed_at).not.toBeNull();
       expect(end.progress).toEqual(run.progress);
     }
-    expect(ends.map((e) => [e.status, e.error_message])).toEqual([
-      ['failed', 'training diverged'],
-      ['cancelled', 'cycle cancelled'],
+    expect(ends.map((e) => [e.status, e.error_message, e.error_code])).toEqual([
+      ['failed', 'training diverged', 'job_failed'],
+      ['cancelled', 'cycle cancelled', 'cancelled'],
     ]);
+  });
+});
+
+describe('why an operation ended: error_code', () => {
+  const run = running(training());
+
+  test('a failure carries the code of its cause, a cancellation `cancelled`; nothing else carries one', () => {
+    const cases: unknown[] = [
+      { ...failed(run, 'job_failed', 'x'), error_code: 'cancelled' },
+      { ...failed(run, 'job_failed', 'x'), error_code: null },
+      { ...cancelled(run, 'x'), error_code: 'service_stopped' },
+      { ...run, error_code: 'job_failed' },
+      { ...failed(run, 'job_failed', 'x'), error_code: 'worker_gone' },
+    ];
+    for (const record of cases) expect(OperationInfoSchema.safeParse(record).success, JSON.stringify(record)).toBe(false);
+  });
+
+  test('records written before the field existed still read, with the code their status and message imply', () => {
+    const legacy = (op: OperationInfo) => {
+      const { error_code: _, ...rest } = op;
+      return rest;
+    };
+    const read = (op: OperationInfo) => OperationInfoSchema.parse(legacy(op)).error_code;
+    expect(read(failed(run, 'service_stopped', SERVICE_STOPPED))).toBe('service_stopped');
+    expect(read(failed(run, 'thread_crashed', "the operation's worker stopped unexpectedly (exit code 1)"))).toBe('job_failed');
+    expect(read(failed(run, 'job_failed', 'training diverged'))).toBe('job_failed');
+    expect(read(cancelled(run, 'cycle cancelled'))).toBe('cancelled');
+    expect(read(run)).toBeNull();
   });
 });

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SERVICE_STOPPED } from '../../src/services/operations';
+import { SERVICE_STOPPED } from '../../src/services/operation';
 import { OperationStore } from '../../src/services/operationStore';
-import { progressed, running, pending } from '../../src/services/transitions';
+import { failed, progressed, running, pending } from '../../src/services/transitions';
 import { isFinished, longTraining, ScratchFolders, startTestServices, waitFor } from '../support/services';
 
 /** Operation records outlive the service; what was running when it stopped ends failed, with that reason. */
@@ -29,7 +29,7 @@ describe('a service stopped with an operation running', () => {
     const second = await startTestServices(folders);
     try {
       const stopped = await second.client.getOperation(id);
-      expect(stopped).toMatchObject({ status: 'failed', error_message: SERVICE_STOPPED, result_summary: null });
+      expect(stopped).toMatchObject({ status: 'failed', error_code: 'service_stopped', error_message: SERVICE_STOPPED, result_summary: null });
       expect(stopped.progress.context.epoch_index).toBeGreaterThanOrEqual(1);
       expect(await second.client.getOperation(trained.task_id)).toEqual(done);
 
@@ -56,12 +56,17 @@ describe('records left by a process that died', () => {
     store.save(waiting);
     store.save(busy);
     fs.writeFileSync(path.join(stateDir, 'operations', 'op_garbage.json'), '{"operation_id": 1');
+    // Written by a version without error_code: read with the code their message implies.
+    const { error_code: _, ...legacy } = failed(busy, 'job_failed', 'training diverged');
+    const oldFailure = { ...legacy, operation_id: 'op_training_20241231_000000_0000000c' };
+    fs.writeFileSync(path.join(stateDir, 'operations', `${oldFailure.operation_id}.json`), JSON.stringify(oldFailure));
 
     const services = await startTestServices(folders, { stateDir });
     const { data } = await services.client.listOperations().finally(() => services.close());
-    expect(data.map((op) => [op.operation_id, op.status, op.error_message]).sort()).toEqual([
-      [busy.operation_id, 'failed', SERVICE_STOPPED],
-      [waiting.operation_id, 'failed', SERVICE_STOPPED],
+    expect(data.map((op) => [op.operation_id, op.status, op.error_code, op.error_message]).sort()).toEqual([
+      [busy.operation_id, 'failed', 'service_stopped', SERVICE_STOPPED],
+      [oldFailure.operation_id, 'failed', 'job_failed', 'training diverged'],
+      [waiting.operation_id, 'failed', 'service_stopped', SERVICE_STOPPED],
     ]);
     expect(services.log).toContain(`${busy.operation_id}: marked failed, ${SERVICE_STOPPED}`);
     expect(services.log.some((line) => line.startsWith(`skipped ${path.join(stateDir, 'operations', 'op_garbage.json')}`))).toBe(true);

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { describe, expect, test } from 'vitest';
 import YAML from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
@@ -48,6 +50,7 @@ interface Service {
   restart?: string;
   ports?: string[];
   volumes?: string[];
+  stop_grace_period?: string;
 }
 
 /** The named volumes a service mounts (not bind mounts of host folders), as [volume, path in the container]. */
@@ -137,6 +140,13 @@ describe('docker-compose.yml structure', () => {
     expect(services.services.command).toEqual(['services', '--host', '0.0.0.0', '--port', '8000', '--state-dir', '/app/.data/services']);
     expect(env(services['temporal-ui'])).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
     expect(services['temporal-ui'].ports).toContain('8080:8080');
+  });
+
+  test("the worker's stop grace period outlasts its shutdown grace period by 10 s, so Docker's SIGKILL never cuts a graceful stop short", () => {
+    const grace = env(services.worker).KTRDR_SHUTDOWN_GRACE;
+    expect(grace).toBeDefined();
+    expect(services.worker.stop_grace_period).toBeDefined();
+    expect(msToNumber(services.worker.stop_grace_period as Duration) - msToNumber(grace as Duration)).toBeGreaterThanOrEqual(10_000);
   });
 
   test("the worker's healthcheck asks the server whether this container's worker polls (the command is run in test/integration/workers.test.ts)", () => {

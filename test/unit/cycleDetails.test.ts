@@ -294,3 +294,21 @@ describe('cycleSummary', () => {
     expect(cycleSummary(status({ phase: 'completed', outcome: 'completed', verdict: 'mediocre' })).verdict).toBe('mediocre');
   });
 });
+
+describe('a cycle whose operations died with their service', () => {
+  test('its details say which were replaced and why, and how the one that finished began', () => {
+    const retried = completed({
+      training: { ...completed().training!, operationId: 'op_t3', replacedOperations: [{ operationId: 'op_t1', errorCode: 'service_stopped' }, { operationId: 'op_t2', errorCode: 'thread_crashed' }], resumedFrom: { operationId: 'op_t2', epoch: 12 } },
+      backtest: { ...completed().backtest!, operationId: 'op_b2', replacedOperations: [{ operationId: 'op_b1', errorCode: 'service_stopped' }] },
+    });
+    const lines = cycleDetailsMarkdown(retried).split('\n');
+    expect(lines).toContain('**Training retried:** 2 of 3 retries: replaced op_t1 (its service stopped), op_t2 (its worker thread crashed); finished as op_t3, resumed after epoch 12 of op_t2');
+    expect(lines).toContain('**Backtest retried:** 1 of 3 retries: replaced op_b1 (its service stopped); finished as op_b2');
+  });
+
+  test('a training that could not resume says why it started over; nothing is said when nothing was replaced', () => {
+    const startedOver = completed({ training: { ...completed().training!, replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }], startedOver: 'no checkpoint yet' } });
+    expect(cycleDetailsMarkdown(startedOver)).toContain('**Training retried:** 1 of 3 retries: replaced op_t0 (its service stopped); finished as op_t, started over: no checkpoint yet');
+    expect(cycleDetailsMarkdown(completed())).not.toContain('retried');
+  });
+});

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { renderCycle } from '../../src/cli/format';
+import { progressText, renderCycle } from '../../src/cli/format';
 import type { BacktestMetrics } from '../../src/domain/activities';
 import { CycleStatusSchema } from '../../src/domain/cycle';
 import { NO_USAGE } from '../../src/domain/models';
 import { goodBacktest, goodTraining } from '../support/fakeActivities';
 
 /** `status` of a completed cycle, as a researcher reads it: each row's value by its name. */
-function rendered(validation: BacktestMetrics = goodBacktest): Record<string, string> {
+function rendered(validation: BacktestMetrics = goodBacktest, training: Record<string, unknown> = {}): Record<string, string> {
   const status = CycleStatusSchema.parse({
     cycleId: 'cycle-1',
     phase: 'completed',
@@ -16,7 +16,7 @@ function rendered(validation: BacktestMetrics = goodBacktest): Record<string, st
     endedAt: '2026-12-06T09:00:03.000Z',
     phases: [],
     gates: {},
-    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
+    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining, ...training },
     backtest: { operationId: 'op_b', validation },
     usage: { ...NO_USAGE },
   });
@@ -34,5 +34,18 @@ describe('status says what the figures are measured against', () => {
   test('a backtest recorded before the same-stake figures shows buy-and-hold alone', () => {
     const { averageExposure: _, sameStakeTStat: __, ...older } = goodBacktest;
     expect(rendered(older)['Buy & hold']).toBe('return 3.0%');
+  });
+});
+
+describe('status shows operations that died with their service', () => {
+  test('while the replacement runs: which retry, what it replaces, and where it resumed', () => {
+    const progress = { percent: 40, step: 'Epoch 14/30 · Batch 3/20', operationId: 'op_t2', epoch: 14, totalEpochs: 30, replacedOperations: [{ operationId: 'op_t1', errorCode: 'service_stopped' as const }], resumedFrom: { operationId: 'op_t1', epoch: 12 } };
+    expect(progressText(progress)).toBe('40% · Epoch 14/30 · Batch 3/20 · retry 1 of 3, replacing op_t1 (its service stopped) · resumed after epoch 12');
+  });
+
+  test('once done, a row under the training says what it took', () => {
+    const rows = rendered(goodBacktest, { replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }], resumedFrom: { operationId: 'op_t0', epoch: 7 } });
+    expect(rows['Training retries']).toBe('1 of 3 retries: replaced op_t0 (its service stopped); finished as op_t, resumed after epoch 7 of op_t0');
+    expect(rendered()['Training retries']).toBeUndefined();
   });
 });

@@ -42,7 +42,13 @@ export const cutOff = (caps: Caps): string => `Your reply was cut off at the lim
 /** A cap stopped the conversation; the caller says what was left undone. */
 export class CapReached extends Error {}
 
-const HEARTBEAT_MS = 5_000;
+/**
+ * How often a waiting call heartbeats. A cancellation reaches the activity only in the answer
+ * to a heartbeat, and the worker sends at most one per throttle interval (see src/worker.ts):
+ * beating more often than that makes every interval send one, so a cancel is noticed within
+ * an interval instead of on a slower beat of its own.
+ */
+const HEARTBEAT_MS = 250;
 
 export class Conversation {
   readonly messages: Anthropic.MessageParam[] = [];
