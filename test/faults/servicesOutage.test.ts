@@ -1,7 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFailed, test } from 'vitest';
+import { CHECKPOINT_EVERY } from '../../src/engine/training';
 import { FaultStack } from '../support/faultStack';
 import { expectSurvived, stackForTest } from '../support/faultChecks';
-import { onTestFailed } from 'vitest';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,15 +12,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * cycle that finds no services waits for them.
  */
 describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid-training, then restarted', (signal) => {
-  test('the training is redone as one new operation that resumes it, and the cycle completes', { timeout: 300_000 }, async () => {
+  test('the training is replaced by one new operation that resumes it, and the cycle completes', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 20 });
     try {
       const id = await stack.trigger();
-      await stack.midTraining(id);
+      // past the first checkpoint, which a killed service (unlike a stopped one) needs to resume from
+      await stack.operation(id, 'training', (op) => op.status === 'running' && (op.progress.context.epoch_index ?? 0) > CHECKPOINT_EVERY.epochs + 1);
       await stack.stopServices(signal);
       await stack.startServices();
-      const end = await stack.end(id);
-      expect(end.execution, `the cycle ended ${end.execution}: ${end.failure}`).toBe('COMPLETED');
+      const { end, ops } = await expectSurvived(stack, id, [
+        ['training', 'failed', `${id}-training`, 'service_stopped'],
+        ['training', 'completed', `${id}-training-r1`, null],
+        ['backtesting', 'completed', `${id}-backtest`, null],
+      ]);
+      const [dead, replacement] = ops;
+      expect(replacement.metadata.resume_from).toBe(dead.operation_id);
+      // the cycle's status says what was replaced, and that the new training went on from the checkpoint
+      expect(end.status?.training?.replacedOperations).toEqual([{ operationId: dead.operation_id, errorCode: 'service_stopped' }]);
+      expect(end.status?.training?.resumedFrom).toEqual({ operationId: dead.operation_id, epoch: expect.any(Number) });
+      expect(end.status!.training!.resumedFrom!.epoch).toBeGreaterThanOrEqual(CHECKPOINT_EVERY.epochs);
     } finally {
       await stack.close();
     }
