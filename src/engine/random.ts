@@ -2,12 +2,27 @@
  * Seeded pseudo-random numbers (mulberry32): the same seed gives the same synthetic
  * data, weight initialisation, shuffles and dropout masks on every machine.
  */
+export interface RandomState {
+  state: number;
+  spare?: number;
+}
+
 export class Random {
   private state: number;
   private spare: number | undefined;
 
   constructor(seed: number) {
     this.state = seed >>> 0;
+  }
+
+  /** Where the stream is: a Random restored to it draws the same numbers from there on. */
+  save(): RandomState {
+    return { state: this.state, ...(this.spare !== undefined && { spare: this.spare }) };
+  }
+
+  restore(saved: RandomState): void {
+    this.state = saved.state >>> 0;
+    this.spare = saved.spare;
   }
 
   /** Uniform in [0, 1). */

@@ -7,11 +7,13 @@ import { modelDir, writeFileAtomic } from '../strategy/files';
 import { formatProblem } from '../strategy/problems';
 import { strategyMarkets, type Strategy } from '../strategy/schema';
 import { validateStrategyText } from '../strategy/validate';
+import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from './checkpoint';
 import { buildDataset } from './dataset';
 import { classBalance, CLASS_NAMES } from './labels';
 import { MARKET_DATA_DIR } from './marketData';
 import { saveModelFile, sha256 } from './modelFile';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from './neural';
+import { misfit, type TrainingState } from './neural/trainingState';
 import { strategySeries } from './strategyData';
 
 /**
@@ -48,15 +50,38 @@ export const TrainingReportSchema = z.strictObject({
     valLoss: z.array(z.number()),
     valAccuracy: z.array(z.number()),
   }),
+  /** Over every run that led to this model, a resumed one included. */
   trainingTimeMs: z.number(),
+  /** A training resumed from a checkpoint: whose, taken after `epoch` epochs and `batch` batches of the next. */
+  resumedFrom: z.strictObject({ operationId: z.string(), epoch: z.number().int().min(0), batch: z.number().int().min(0) }).optional(),
+  /** A training asked to resume that could not: why it started over. */
+  startedOver: z.string().optional(),
 });
 export type TrainingReport = z.infer<typeof TrainingReportSchema>;
+
+/** A resumed training's progress says so from its first report on. */
+export type StrategyTrainingProgress = TrainingProgress & Resumption;
+type Resumption = Pick<TrainingReport, 'resumedFrom' | 'startedOver'>;
+
+/**
+ * Checkpoints go to a file every CHECKPOINT_EVERY.epochs epochs, or at the end of the first
+ * epoch after CHECKPOINT_EVERY.ms, and when training is stopped: a stopped service loses a
+ * few epochs at most, and a checkpoint (a few copies of the weights and the row order)
+ * costs next to nothing beside a few epochs.
+ */
+export const CHECKPOINT_EVERY = { epochs: 5, ms: 60_000 };
 
 export interface TrainOptions {
   dataDir?: string;
   modelsDir?: string;
   signal?: AbortSignal;
-  onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Where this training keeps its checkpoint. With `resumeFrom` — the id of the run that left
+   * the file there (the services' operation id) — it first resumes from it when the file
+   * belongs to this same strategy text and data, and otherwise starts over and says why.
+   */
+  checkpoint?: { file: string; resumeFrom?: string };
+  onProgress?: (progress: StrategyTrainingProgress) => void;
 }
 
 /** Parses and validates the strategy text, or throws a UserError listing every problem. */
@@ -86,6 +111,18 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
     seed,
   );
   const early = settings.early_stopping;
+  const { checkpoint } = options;
+  const key: CheckpointKey | undefined = checkpoint && { strategySha256: sha256(text), dataSha256: rowsSha256(data.train, data.validation) };
+  const { state: resume, ...resumption } =
+    checkpoint?.resumeFrom && key
+      ? resumeFrom(checkpoint.file, key, checkpoint.resumeFrom, {
+          params: model.params.length,
+          rows: data.train.rows,
+          epochs: settings.epochs,
+          batches: Math.ceil(data.train.rows / settings.batch_size),
+        })
+      : {};
+  const onProgress = options.onProgress;
   const result = await train(model, {
     xTrain: data.train.x,
     yTrain: data.train.y,
@@ -100,7 +137,9 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
     seed,
     earlyStopping: early && { enabled: early.enabled, patience: early.patience, minDelta: early.min_delta, monitor: early.monitor },
     signal: options.signal,
-    onProgress: options.onProgress,
+    resume,
+    checkpoint: checkpoint && key && { everyEpochs: CHECKPOINT_EVERY.epochs, everyMs: CHECKPOINT_EVERY.ms, save: (state) => saveCheckpoint(checkpoint.file, key, state) },
+    onProgress: onProgress && ((progress) => onProgress({ ...progress, ...resumption })),
   });
 
   const validation = evaluate(model, data.validation.x, data.validation.y);
@@ -150,7 +189,16 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions 
     trainClassBalance: classBalance(Int8Array.from(data.train.y)).shares,
     history: result.history,
     trainingTimeMs: result.trainingTimeMs,
+    ...resumption,
   });
   writeFileAtomic(path.join(dir, 'training.json'), JSON.stringify(report, null, 2));
   return report;
+}
+
+/** The saved state to go on from, or why the training starts over. */
+function resumeFrom(file: string, key: CheckpointKey, from: string, expected: Parameters<typeof misfit>[1]): Resumption & { state?: TrainingState } {
+  const found = readCheckpoint(file, key);
+  const problem = 'problem' in found ? found.problem : misfit(found.state, expected);
+  if (problem || !('state' in found)) return { startedOver: `not resumed from ${from}: ${problem}` };
+  return { state: found.state, resumedFrom: { operationId: from, epoch: found.state.epochsDone, batch: found.state.batchesDone } };
 }

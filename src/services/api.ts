@@ -20,7 +20,7 @@ const StartRequestSchema = z.strictObject({
  * whose checkpoint this one continues from; without a usable checkpoint it starts over, and
  * its progress says why (`context.started_over`).
  */
-export const StartTrainingRequestSchema = StartRequestSchema.extend({ resume_from: z.string().min(1).optional() });
+export const StartTrainingRequestSchema = StartRequestSchema.extend({ resume_from: KeySchema.optional() });
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 
 /** `task_id` here is the operation id, as in KTRDR. */

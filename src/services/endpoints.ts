@@ -9,10 +9,11 @@ import {
   type HealthResponse,
   type ListOperationsResponse,
   type StartBacktestResponse,
+  type StartTrainingRequest,
   type StartTrainingResponse,
 } from './api';
 import { HttpError, parseRequest } from './httpError';
-import type { OperationInfo, OperationType } from './operation';
+import { isActive, type OperationInfo, type OperationType } from './operation';
 import type { Operations } from './operations';
 import { admitBacktest, admitTraining, type Admitted, type ServiceFolders } from './startRequests';
 
@@ -65,9 +66,24 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     return { op, message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}` };
   }
 
+  /** resume_from names an ended training of the same strategy; one this service does not know (its records wiped) only means starting over. */
+  function checkResumeFrom({ resume_from: from, strategy_name }: StartTrainingRequest): void {
+    const op = from === undefined ? undefined : operations.get(from);
+    if (!op) return;
+    const problem = isActive(op)
+      ? `${from} is still ${op.status}: wait for it or cancel it before resuming from it`
+      : op.operation_type !== 'training' || op.metadata.strategy_name !== strategy_name
+        ? `${from} is not a training of ${strategy_name}: resume_from names an earlier training of the same strategy`
+        : undefined;
+    if (problem) throw new HttpError(409, 'resume_conflict', problem, [{ path: 'resume_from', line: null, message: problem }]);
+  }
+
   async function startTraining(req: Request): Promise<StartTrainingResponse> {
     const request = parseRequest(StartTrainingRequestSchema, (await req.body()) ?? {}, 'training request');
-    const { op, message } = start('training', request.strategy_name, request.task_id, () => admitTraining(request, folders));
+    const { op, message } = start('training', request.strategy_name, request.task_id, () => {
+      checkResumeFrom(request);
+      return admitTraining(request, folders);
+    });
     return { success: true, task_id: op.operation_id, status: op.status, message };
   }
 

@@ -12,6 +12,8 @@ export const JobSchema = z.discriminatedUnion('type', [
     strategyPath: z.string(),
     dataDir: z.string(),
     modelsDir: z.string(),
+    /** Where the training keeps its checkpoint, and the operation whose checkpoint that file holds when it is to resume. */
+    checkpoint: z.strictObject({ file: z.string(), resumeFrom: z.string().optional() }).optional(),
   }),
   z.strictObject({
     type: z.literal('backtesting'),

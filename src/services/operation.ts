@@ -62,7 +62,7 @@ const OperationMetadataSchema = z.strictObject({
   /** The model a backtest scores: absolute, inside the service's models folder. */
   model_path: z.string().optional(),
   /** The operation whose checkpoint a training was asked to resume from. */
-  resume_from: z.string().optional(),
+  resume_from: KeySchema.optional(),
 });
 export type OperationMetadata = z.infer<typeof OperationMetadataSchema>;
 

@@ -1,5 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import type { ListOperationsFilter } from './api';
+import type { Checkpoints } from './checkpoints';
 import { HttpError } from './httpError';
 import type { Job, WorkerMessage } from './jobs';
 import { JobThread } from './jobThread';
@@ -14,6 +15,7 @@ const RETRY_AFTER_SECONDS = 5;
 
 export interface OperationsOptions {
   store: OperationStore;
+  checkpoints: Checkpoints;
   maxOperations: number;
   /** Starts that may wait for a slot; beyond them a start is refused (429). */
   maxQueued: number;
@@ -47,6 +49,7 @@ export class Operations {
         options.log(`${op.operation_id}: marked failed, ${SERVICE_STOPPED}`);
       } else this.records.set(op.operation_id, op);
     }
+    options.checkpoints.sweep((id) => this.records.get(id));
   }
 
   get maxOperations(): number {
@@ -112,13 +115,25 @@ export class Operations {
       );
     }
     const op = this.save(pending(newOperationId(type), type, metadata));
+    const withCheckpoint = job.type === 'training' ? { ...job, checkpoint: this.checkpointOf(op.operation_id, metadata.resume_from) } : job;
     if (free) {
-      this.launch(op.operation_id, job);
+      this.launch(op.operation_id, withCheckpoint);
       return op;
     }
-    this.queue.push({ id: op.operation_id, job });
+    this.queue.push({ id: op.operation_id, job: withCheckpoint });
     this.options.log(`${op.operation_id}: queued (${type} of ${metadata.strategy_name}), ${this.queue.length - 1} ahead`);
     return this.save(progressed(op, queued(this.queue.length - 1)));
+  }
+
+  /**
+   * The checkpoint file of a new training; when it resumes from an earlier training, that
+   * one's checkpoint becomes its own at once, so that it passes on to whoever resumes from
+   * this one should it stop before its first checkpoint.
+   */
+  private checkpointOf(id: string, resumeFrom: string | undefined) {
+    const { checkpoints } = this.options;
+    if (resumeFrom && this.records.get(resumeFrom)?.operation_type === 'training') checkpoints.handOver(resumeFrom, id);
+    return { file: checkpoints.file(id), ...(resumeFrom && { resumeFrom }) };
   }
 
   private launch(id: string, job: Job): void {
@@ -133,6 +148,8 @@ export class Operations {
         onExit: (code) => {
           this.threads.delete(id);
           this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`));
+          // Only now: the thread may have written a checkpoint until its last moment.
+          this.options.checkpoints.release(this.records.get(id)!);
           this.startQueued();
         },
       },
@@ -174,6 +191,7 @@ export class Operations {
     if (place >= 0) {
       this.queue.splice(place, 1);
       this.renumberQueue();
+      this.options.checkpoints.release(done);
     }
     await this.stopThread(id);
     return done;

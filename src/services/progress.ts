@@ -1,4 +1,4 @@
-import type { TrainingProgress } from '../engine/neural';
+import type { StrategyTrainingProgress } from '../engine/training';
 import type { OperationProgress, OperationType } from './operation';
 
 /** Progress of an operation from creation to its end, in KTRDR's shape (percentage, step, epoch context). */
@@ -15,13 +15,21 @@ export const queued = (ahead: number): OperationProgress => ({ percentage: 0, cu
 
 export const started = (type: OperationType): OperationProgress => ({ percentage: 0, current_step: FIRST_STEP[type], context: {} });
 
-/** Epochs may end early (early stopping): the percentage then jumps to 100 on completion. */
-export function trainingProgress(p: TrainingProgress): OperationProgress {
+/** Epochs may end early (early stopping): the percentage then jumps to 100 on completion. A resumed training counts on from its checkpoint. */
+export function trainingProgress(p: StrategyTrainingProgress): OperationProgress {
   const done = (p.epoch - 1 + p.batch / p.totalBatches) / p.totalEpochs;
   return {
     percentage: Math.min(100, Math.max(0, done * 100)),
     current_step: `Epoch ${p.epoch}/${p.totalEpochs} · Batch ${p.batch}/${p.totalBatches}`,
-    context: { epoch_index: p.epoch, total_epochs: p.totalEpochs, batch_index: p.batch, total_batches: p.totalBatches, train_loss: p.loss },
+    context: {
+      epoch_index: p.epoch,
+      total_epochs: p.totalEpochs,
+      batch_index: p.batch,
+      total_batches: p.totalBatches,
+      train_loss: p.loss,
+      ...(p.resumedFrom && { resumed_from: { operation_id: p.resumedFrom.operationId, epoch: p.resumedFrom.epoch, batch: p.resumedFrom.batch } }),
+      ...(p.startedOver && { started_over: p.startedOver }),
+    },
   };
 }
 

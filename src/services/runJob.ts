@@ -16,6 +16,7 @@ export async function runJob(job: Job, signal: AbortSignal, onProgress: (progres
       dataDir: job.dataDir,
       modelsDir: job.modelsDir,
       signal,
+      checkpoint: job.checkpoint,
       onProgress: (p) => onProgress(trainingProgress(p)),
     });
   }

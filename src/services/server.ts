@@ -6,6 +6,7 @@ import { MARKET_DATA_DIR } from '../engine/marketData';
 import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
+import { Checkpoints } from './checkpoints';
 import { createEndpoints, type Reply } from './endpoints';
 import { HttpError } from './httpError';
 import { Operations } from './operations';
@@ -20,7 +21,7 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   maxOperations?: number;
   /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
   maxQueued?: number;
-  /** Operation records live in `<stateDir>/operations/`; one service process per state folder. */
+  /** Operation records live in `<stateDir>/operations/`, training checkpoints in `<stateDir>/checkpoints/`; one service process per state folder. */
   stateDir?: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
@@ -59,6 +60,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
   try {
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
+      checkpoints: new Checkpoints(path.join(stateDir, 'checkpoints')),
       maxOperations: settings.maxOperations,
       maxQueued: settings.maxQueued,
       cancelGraceMs: settings.cancelGraceMs,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServiceUnavailable } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
-import { isFinished, longTraining, ScratchFolders, startTestServices, waitFor, type TestServices } from '../support/services';
+import { isFinished, longTraining, ScratchFolders, startTestServices, untilIdle, waitFor, type TestServices } from '../support/services';
 
 /**
  * Fair waiting: beyond --max-operations a start is queued and started first in, first out as
@@ -40,7 +40,7 @@ describe('a one-slot service with room for two in its queue', () => {
 
   test('beyond the queue a start gets 429 with Retry-After; a start with a known task_id still answers', async () => {
     // An ended operation holds its slot until its thread has exited, a few ms after its end.
-    while ((await services.client.health()).active_operations > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilIdle(services.client);
     const running = await services.client.startTraining({ strategy_name: 'long_training', task_id: 'slot' });
     const queued = [await services.client.startTraining({ strategy_name: 'quick_a' }), await services.client.startTraining({ strategy_name: 'quick_b', task_id: 'queued-b' })];
     expect(queued.map((q) => q.status)).toEqual(['pending', 'pending']);

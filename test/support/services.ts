@@ -78,6 +78,11 @@ export async function waitFor(client: ServicesClient, id: string, until: (op: Op
   }
 }
 
+/** Until no operation holds a thread: an ended operation's thread exits a few ms after its end. */
+export async function untilIdle(client: ServicesClient): Promise<void> {
+  while ((await client.health()).active_operations > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 export const isFinished = (op: OperationInfo) => ['completed', 'failed', 'cancelled'].includes(op.status);
 
 /** `ktrdr-agent services` in its own process, from the sources (see servicesCommand.ts). */

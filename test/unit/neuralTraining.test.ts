@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Random } from '../../src/engine/random';
 import { evaluate, Mlp, train, TrainingCancelled, TrainingDiverged, type MlpConfig, type TrainingProgress, type TrainOptions } from '../../src/engine/neural';
 import { BestEpoch } from '../../src/engine/neural/earlyStopping';
+import { TrainingStateSchema, type TrainingState } from '../../src/engine/neural/trainingState';
 
 /** Three noisy, learnable classes: the label is the largest of three features. */
 function argmaxData(seed: number, rows: number, features = 6) {
@@ -215,6 +216,102 @@ describe('cancellation and progress', () => {
     const result = await train(Mlp.create(config, 3), options({ epochs: 4, progressIntervalMs: 60_000, onProgress: (p) => calls.push(p) }));
     expect(calls.map((p) => [p.epoch, p.batch])).toEqual([1, 2, 3, 4].map((e) => [e, 19]));
     expect(calls.map((p) => p.loss)).toEqual(result.history.trainLoss);
+  });
+});
+
+describe('checkpoints and resume', () => {
+  /** Dropout, early stopping with patience to spare, a batch size that leaves a short last batch: every piece of state matters. */
+  const full = (over: Partial<TrainOptions> = {}) =>
+    options({ epochs: 12, batchSize: 48, earlyStopping: { enabled: true, patience: 8, minDelta: 0.001, monitor: 'val_loss' }, ...over });
+
+  /** A state as it comes back from a file: every array copied (structured clone, as v8.serialize does). */
+  const reread = (state: TrainingState) => TrainingStateSchema.parse(structuredClone(state));
+
+  test.each(['adam', 'sgd', 'rmsprop'] as const)('%s: resumed from any checkpoint, the same weights, history and result as never stopped', async (optimizer) => {
+    const whole = Mlp.create(config, 3);
+    const saved: TrainingState[] = [];
+    const uninterrupted = await train(whole, full({ optimizer, checkpoint: { everyEpochs: 3, everyMs: 60_000, save: (s) => saved.push(s) } }));
+    expect(saved.map((s) => [s.epochsDone, s.batchesDone])).toEqual([
+      [3, 0],
+      [6, 0],
+      [9, 0],
+    ]);
+    for (const state of saved) {
+      const resumed = Mlp.create(config, 3);
+      const result = await train(resumed, full({ optimizer, resume: reread(state) }));
+      expect(resumed.params).toEqual(whole.params);
+      expect({ ...result, trainingTimeMs: 0 }).toEqual({ ...uninterrupted, trainingTimeMs: 0 });
+    }
+    // Without the checkpoint's state the same epochs give another model: the test can tell.
+    const other = Mlp.create(config, 3);
+    await train(other, full({ optimizer, seed: 8 }));
+    expect(other.params).not.toEqual(whole.params);
+  });
+
+  test('early stopping counts on where it was: a resumed training stops at the same epoch', async () => {
+    const stopping = (over: Partial<TrainOptions> = {}) => full({ ...contradicting, earlyStopping: { enabled: true, patience: 4, minDelta: 0, monitor: 'val_loss' }, ...over });
+    const whole = Mlp.create(config, 3);
+    const saved: TrainingState[] = [];
+    const uninterrupted = await train(whole, stopping({ checkpoint: { everyEpochs: 1, everyMs: 60_000, save: (s) => saved.push(s) } }));
+    expect(uninterrupted.stoppedEarly).toBe(true);
+    expect(saved.some((s) => s.best.sinceBest > 0)).toBe(true);
+    for (const state of saved) {
+      const resumed = Mlp.create(config, 3);
+      const result = await train(resumed, stopping({ resume: reread(state) }));
+      expect([result.epochsTrained, result.bestEpoch, result.stoppedEarly]).toEqual([uninterrupted.epochsTrained, uninterrupted.bestEpoch, true]);
+      expect(resumed.params).toEqual(whole.params);
+    }
+  });
+
+  test('an abort mid-epoch saves where it stopped; resuming there gives the same model', async () => {
+    const whole = Mlp.create(config, 3);
+    const uninterrupted = await train(whole, full());
+    for (const [epoch, batch] of [
+      [4, 7],
+      [5, 1],
+    ]) {
+      const controller = new AbortController();
+      const saved: TrainingState[] = [];
+      const stopped = train(
+        Mlp.create(config, 3),
+        full({
+          signal: controller.signal,
+          progressIntervalMs: 0,
+          checkpoint: { everyEpochs: 100, everyMs: 60_000, save: (s) => saved.push(s) },
+          // The end of an epoch reports batch 13 of 13: an abort there lands before the next epoch's first batch.
+          onProgress: (p) => {
+            if (p.epoch === (batch === 1 ? epoch - 1 : epoch) && p.batch === (batch === 1 ? p.totalBatches : batch - 1)) controller.abort();
+          },
+        }),
+      );
+      await expect(stopped).rejects.toMatchObject({ name: 'TrainingCancelled', epoch, batch });
+      expect(saved.map((s) => [s.epochsDone, s.batchesDone])).toEqual([[epoch - 1, batch - 1]]);
+      const resumed = Mlp.create(config, 3);
+      const result = await train(resumed, full({ resume: reread(saved[0]) }));
+      expect(resumed.params).toEqual(whole.params);
+      expect(result.history).toEqual(uninterrupted.history);
+    }
+  });
+
+  test('checkpoints come every few epochs, or sooner when epochs are long; none after the last epoch', async () => {
+    const epochsSaved = async (everyEpochs: number, everyMs: number) => {
+      const saved: number[] = [];
+      await train(Mlp.create(config, 3), options({ epochs: 7, checkpoint: { everyEpochs, everyMs, save: (s) => saved.push(s.epochsDone) } }));
+      return saved;
+    };
+    expect(await epochsSaved(2, 60_000)).toEqual([2, 4, 6]);
+    expect(await epochsSaved(100, 0)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('a state that does not fit this training is refused before anything changes', async () => {
+    const saved: TrainingState[] = [];
+    await train(Mlp.create(config, 3), options({ epochs: 3, checkpoint: { everyEpochs: 1, everyMs: 60_000, save: (s) => saved.push(s) } }));
+    const bigger = Mlp.create({ ...config, hiddenLayers: [16, 9] }, 3);
+    await expect(train(bigger, options({ resume: saved[0] }))).rejects.toThrow(/does not fit this training: it holds \d+ weights, the model \d+/);
+    await expect(train(Mlp.create(config, 3), options({ xTrain: data.x.subarray(6), yTrain: data.y.subarray(1), resume: saved[0] }))).rejects.toThrow(
+      'it orders 600 training rows, the data has 599',
+    );
+    await expect(train(Mlp.create(config, 3), options({ epochs: 1, resume: saved[1] }))).rejects.toThrow('it is 2 epochs in, of 1');
   });
 });
 

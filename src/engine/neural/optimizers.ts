@@ -14,24 +14,56 @@ export interface OptimizerOptions {
   momentum?: number;
 }
 
+/** What an optimiser has learnt besides the weights, for a checkpoint. */
+export interface OptimizerState {
+  /** Steps taken, which Adam's bias correction reads (0 for the others, which do not count). */
+  steps: number;
+  /** Its per-parameter buffers: Adam's m and v, SGD's momentum, RMSprop's v. */
+  buffers: Float64Array[];
+}
+
 export interface Optimizer {
   /** Updates `params` in place from `grads`. */
   step(params: Float64Array, grads: Float64Array): void;
+  /** A copy of its state. */
+  save(): OptimizerState;
+  /** Continues from a state saved by an optimiser of the same kind and size; throws on one that does not fit. */
+  restore(state: OptimizerState): void;
+}
+
+/** The state keeping shared by the three: buffers of the parameters' size and a step count. */
+abstract class Buffered {
+  protected t = 0;
+
+  constructor(private readonly buffers: Float64Array[]) {}
+
+  save(): OptimizerState {
+    return { steps: this.t, buffers: this.buffers.map((buffer) => buffer.slice()) };
+  }
+
+  restore(state: OptimizerState): void {
+    const fits = state.buffers.length === this.buffers.length && state.buffers.every((buffer, i) => buffer.length === this.buffers[i].length);
+    if (!fits) throw new Error(`the saved optimiser state has ${state.buffers.length} buffers of ${state.buffers.map((b) => b.length).join(', ')} values, not ${this.buffers.length} of ${this.buffers[0].length}`);
+    this.t = state.steps;
+    state.buffers.forEach((buffer, i) => this.buffers[i].set(buffer));
+  }
 }
 
 /** PyTorch's Adam: betas (0.9, 0.999), eps 1e-8 added to the bias-corrected √v. */
-class Adam implements Optimizer {
+class Adam extends Buffered implements Optimizer {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
-  private t = 0;
 
   constructor(
     size: number,
     private readonly lr: number,
     private readonly weightDecay: number,
   ) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
+    const m = new Float64Array(size);
+    const v = new Float64Array(size);
+    super([m, v]);
+    this.m = m;
+    this.v = v;
   }
 
   step(params: Float64Array, grads: Float64Array): void {
@@ -51,7 +83,7 @@ class Adam implements Optimizer {
 }
 
 /** PyTorch's SGD with momentum (buffer = μ·buffer + g; w −= lr·buffer). */
-class Sgd implements Optimizer {
+class Sgd extends Buffered implements Optimizer {
   private readonly buffer: Float64Array;
 
   constructor(
@@ -60,7 +92,9 @@ class Sgd implements Optimizer {
     private readonly weightDecay: number,
     private readonly momentum: number,
   ) {
-    this.buffer = new Float64Array(size);
+    const buffer = new Float64Array(size);
+    super([buffer]);
+    this.buffer = buffer;
   }
 
   step(params: Float64Array, grads: Float64Array): void {
@@ -73,7 +107,7 @@ class Sgd implements Optimizer {
 }
 
 /** PyTorch's RMSprop defaults: α 0.99, eps 1e-8 added to √v, no momentum. */
-class RmsProp implements Optimizer {
+class RmsProp extends Buffered implements Optimizer {
   private readonly v: Float64Array;
 
   constructor(
@@ -81,7 +115,9 @@ class RmsProp implements Optimizer {
     private readonly lr: number,
     private readonly weightDecay: number,
   ) {
-    this.v = new Float64Array(size);
+    const v = new Float64Array(size);
+    super([v]);
+    this.v = v;
   }
 
   step(params: Float64Array, grads: Float64Array): void {

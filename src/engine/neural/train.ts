@@ -6,8 +6,9 @@ import { TrainingCancelled, TrainingDiverged } from './errors';
 import { lossAndAccuracy } from './evaluate';
 import type { Mlp } from './mlp';
 import { clipGradNorm, createOptimizer, type OptimizerName } from './optimizers';
-import { emptySums } from './softmaxCrossEntropy';
+import { emptySums, type LossSums } from './softmaxCrossEntropy';
 import { TrainingPass } from './trainingPass';
+import { misfit, type Checkpointing, type TrainingState } from './trainingState';
 
 export interface TrainingProgress {
   /** 1-based. */
@@ -44,6 +45,10 @@ export interface TrainOptions {
   /** When absent, all epochs run; the best epoch's weights (by val_loss) are still the ones kept. */
   earlyStopping?: EarlyStoppingConfig;
   signal?: AbortSignal;
+  /** Where the training's state goes every few epochs and on an abort, to be resumed from. */
+  checkpoint?: Checkpointing;
+  /** A state saved by `checkpoint` of this same training (model, data, options): it goes on from there. */
+  resume?: TrainingState;
   onProgress?: (progress: TrainingProgress) => void;
   /** Least time between two progress calls within an epoch; the end of an epoch always reports. Default 200 ms. */
   progressIntervalMs?: number;
@@ -87,10 +92,11 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Mini-batch training of `model` in place (spec §4.8), deterministic for a given model,
- * data and seed. Asynchronous only to let the event loop run between batches (an abort
- * or a Temporal heartbeat needs it): the arithmetic is synchronous. Throws
- * TrainingCancelled (checked before every batch) and TrainingDiverged (non-finite batch
- * loss); after a throw the model holds half-trained weights and should be discarded.
+ * data and seed — a training resumed from a checkpoint included. Asynchronous only to let
+ * the event loop run between batches (an abort or a Temporal heartbeat needs it): the
+ * arithmetic is synchronous. Throws TrainingCancelled (checked before every batch, after
+ * saving a checkpoint when checkpointing) and TrainingDiverged (non-finite batch loss);
+ * after a throw the model holds half-trained weights and should be discarded.
  */
 export async function train(model: Mlp, options: TrainOptions): Promise<TrainingResult> {
   const started = performance.now();
@@ -114,8 +120,12 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
   }
   if (!(stopping.minDelta >= 0)) throw new Error(`early stopping min_delta must be 0 or more, got ${stopping.minDelta}`);
   const progressInterval = options.progressIntervalMs ?? 200;
+  const totalBatches = Math.ceil(rows / batchSize);
+  const { resume, checkpoint } = options;
+  const problem = resume && misfit(resume, { params: model.params.length, rows, epochs, batches: totalBatches });
+  if (problem) throw new Error(`the saved training state does not fit this training: ${problem}`);
 
-  const initialTrainLoss = lossAndAccuracy(model, options.xTrain, yTrain, classWeights).loss;
+  const initialTrainLoss = resume ? resume.initialTrainLoss : lossAndAccuracy(model, options.xTrain, yTrain, classWeights).loss;
   const rng = new Random(options.seed);
   const pass = new TrainingPass(model, batchSize, rng, classWeights);
   const optimizer = createOptimizer(options.optimizer, model.params.length, options);
@@ -124,16 +134,61 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
   const history: TrainingHistory = { trainLoss: [], trainAccuracy: [], valLoss: [], valAccuracy: [] };
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
-  const totalBatches = Math.ceil(rows / batchSize);
+  let firstEpoch = 1;
+  let firstBatch = 1;
+  let before = 0;
+  if (resume) {
+    model.params.set(resume.params);
+    bestParams.set(resume.bestParams);
+    optimizer.restore(resume.optimizer);
+    rng.restore(resume.rng);
+    pass.maskSeed = resume.maskSeed;
+    order.set(resume.order);
+    tracker.best = resume.best.value;
+    tracker.bestEpoch = resume.best.epoch;
+    tracker.sinceBest = resume.best.sinceBest;
+    for (const key of Object.keys(history) as (keyof TrainingHistory)[]) history[key].push(...resume.history[key]);
+    firstEpoch = resume.epochsDone + 1;
+    firstBatch = resume.batchesDone + 1;
+    before = resume.elapsedMs;
+  }
+  const elapsed = () => before + performance.now() - started;
+  const state = (epochsDone: number, batchesDone: number, sums: LossSums): TrainingState => ({
+    epochsDone,
+    batchesDone,
+    sums: { ...sums },
+    params: model.params.slice(),
+    bestParams: bestParams.slice(),
+    optimizer: optimizer.save(),
+    rng: rng.save(),
+    maskSeed: pass.maskSeed,
+    order: order.slice(),
+    best: { value: tracker.best, epoch: tracker.bestEpoch, sinceBest: tracker.sinceBest },
+    history: { trainLoss: [...history.trainLoss], trainAccuracy: [...history.trainAccuracy], valLoss: [...history.valLoss], valAccuracy: [...history.valAccuracy] },
+    initialTrainLoss,
+    elapsedMs: elapsed(),
+  });
+  // Saved before the epoch's shuffle when at its first batch, so that a resume shuffles it again.
+  const stop = (epoch: number, batch: number, sums: LossSums): never => {
+    checkpoint?.save(state(epoch - 1, batch - 1, sums));
+    throw new TrainingCancelled(epoch, batch);
+  };
+  let savedEpoch = firstEpoch - 1;
+  let savedAt = performance.now();
   let lastYield = performance.now();
   let stoppedEarly = false;
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    rng.shuffle(order);
-    const sums = emptySums();
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
+    // An epoch stopped part-way was saved after its shuffle, with the sums of its batches so far.
+    const partway = epoch === firstEpoch && firstBatch > 1;
+    if (!partway) {
+      if (signal?.aborted) stop(epoch, 1, emptySums());
+      rng.shuffle(order);
+    }
+    const sums = partway ? { ...resume!.sums } : emptySums();
     let lastProgress = performance.now();
-    for (let batch = 1; batch <= totalBatches; batch++) {
-      if (signal?.aborted) throw new TrainingCancelled(epoch, batch);
+    for (let batch = partway ? firstBatch : 1; batch <= totalBatches; batch++) {
+      if (batch > 1 && signal?.aborted) stop(epoch, batch, sums);
       const from = (batch - 1) * batchSize;
       pass.step(options.xTrain, yTrain, order, from, Math.min(batchSize, rows - from), sums);
       // One non-finite batch makes the running sum non-finite for good: checking the sum is enough.
@@ -164,6 +219,11 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
       stoppedEarly = true;
       break;
     }
+    if (checkpoint && epoch < epochs && (epoch - savedEpoch >= checkpoint.everyEpochs || performance.now() - savedAt >= checkpoint.everyMs)) {
+      checkpoint.save(state(epoch, 0, emptySums()));
+      savedEpoch = epoch;
+      savedAt = performance.now();
+    }
   }
 
   model.params.set(bestParams);
@@ -178,7 +238,7 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
     finalTrainAccuracy: finalTrain.accuracy,
     finalValLoss: history.valLoss[tracker.bestEpoch - 1],
     finalValAccuracy: history.valAccuracy[tracker.bestEpoch - 1],
-    trainingTimeMs: performance.now() - started,
+    trainingTimeMs: elapsed(),
   };
 }
 

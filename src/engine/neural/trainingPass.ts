@@ -48,6 +48,15 @@ export class TrainingPass {
     this.maskState = Int32Array.of(Math.floor(rng.next() * 4294967296));
   }
 
+  /** The dropout stream's position (see activateTrain), for a checkpoint. */
+  get maskSeed(): number {
+    return this.maskState[0];
+  }
+
+  set maskSeed(seed: number) {
+    this.maskState[0] = seed;
+  }
+
   /**
    * Trains on rows order[from .. from + rows) of (x, y): adds the batch to `sums` and
    * leaves the gradient of the batch's mean loss in `grads`.
