@@ -11,9 +11,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * training. The training is long enough to still run when the server is back.
  */
 describe.each([
-  ['SIGTERM', 45_000, 60],
-  ['SIGKILL', 45_000, 60],
-  ['SIGKILL', 20_000, 35],
+  ['SIGTERM', 45_000, 75],
+  ['SIGKILL', 45_000, 75],
+  ['SIGKILL', 20_000, 40],
 ] as const)('the Temporal server stopped with %s for %i ms mid-training, then restarted', (signal, downMs, epochs) => {
   test('the training goes on, and the cycle completes with one training', { timeout: 400_000 }, async () => {
     const stack = await stackForTest({ epochs });
