@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid-training, then restarted', (signal) => {
   test('the training is replaced by one new operation that resumes it, and the cycle completes', { timeout: 300_000 }, async () => {
-    const stack = await stackForTest({ epochs: 20 });
+    const stack = await stackForTest({ epochs: 12 });
     try {
       const id = await stack.trigger();
       // past the first checkpoint, which a killed service (unlike a stopped one) needs to resume from
@@ -39,7 +39,7 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid
 
 describe('the services down when the cycle starts, up a minute later', () => {
   test('the cycle waits for them and completes with one training', { timeout: 300_000 }, async () => {
-    const stack = await FaultStack.create({ epochs: 5 });
+    const stack = await FaultStack.create({ epochs: 2 });
     onTestFailed(() => console.error(stack.logs()));
     try {
       await stack.startServer();

@@ -13,7 +13,9 @@ describe('a worker stopped with SIGTERM, then a new worker', () => {
     try {
       const id = await stack.trigger();
       const training = await stack.midTraining(id);
-      await stack.stop(stack.worker, 'SIGTERM');
+      const stopped = stack.worker;
+      await stack.stop(stopped, 'SIGTERM');
+      expect.soft(await stopped.exited, 'the worker did not exit by itself').toBe(0);
       expect.soft((await stack.operations(id)).find((op) => op.operation_id === training.operation_id)?.status).toBe('running');
       await stack.startWorker();
       await expectSurvived(stack, id);
@@ -27,7 +29,9 @@ describe('a worker stopped with SIGTERM, then a new worker', () => {
     try {
       const id = await stack.trigger();
       const backtest = await stack.midBacktest(id);
-      await stack.stop(stack.worker, 'SIGTERM');
+      const stopped = stack.worker;
+      await stack.stop(stopped, 'SIGTERM');
+      expect.soft(await stopped.exited, 'the worker did not exit by itself').toBe(0);
       const after = (await stack.operations(id)).find((op) => op.operation_id === backtest.operation_id);
       expect.soft(after?.status === 'running' || after?.status === 'completed', `the backtest is ${after?.status}`).toBe(true);
       await stack.startWorker();

@@ -48,3 +48,29 @@ export async function expectSurvived(stack: FaultStack, cycleId: string, expecte
   expect(end.status?.backtest?.operationId).toBe(completed('backtesting'));
   return { end, ops };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The Temporal server goes away mid-training — stopped (SIGTERM) or killed (SIGKILL) — for
+ * `downMs`, and comes back on the same ports and SQLite file. Meanwhile the worker cannot
+ * heartbeat and the training goes on; an outage longer than the heartbeat timeout times the
+ * attempt out on the server's side. The operation must not be cancelled for it: the cycle
+ * completes with one training. `epochs` make the training outlast the outage, or the test
+ * would not tell (a training that ended meanwhile is simply picked up).
+ */
+export async function expectServerOutageSurvived(signal: 'SIGTERM' | 'SIGKILL', downMs: number, epochs: number): Promise<void> {
+  const stack = await stackForTest({ epochs });
+  try {
+    const id = await stack.trigger();
+    const training = await stack.midTraining(id);
+    await stack.stopServer(signal);
+    await sleep(downMs);
+    await stack.startServer();
+    const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
+    expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
+    await expectSurvived(stack, id);
+  } finally {
+    await stack.close();
+  }
+}
