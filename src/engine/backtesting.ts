@@ -12,6 +12,7 @@ import { eachFeatureColumn, featureColumns } from './features';
 import { loadBars, MARKET_DATA_DIR } from './marketData';
 import { loadModelFile, sha256, type ModelFile } from './modelFile';
 import { Mlp } from './neural';
+import { abortCheck, runChecked, runThrough, type Steps } from './steps';
 import { strategyFromText } from './training';
 
 /**
@@ -39,6 +40,11 @@ export interface BacktestOptions {
   reportsDir?: string;
   /** A model other than the strategy's own models/<name>/model.json. */
   modelPath?: string;
+  /**
+   * Stops the backtest between its steps — loading, each chunk of 256 predicted bars, each
+   * period, each report — with the signal's reason; nothing is written once it has fired.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,6 +53,11 @@ export interface BacktestOptions {
  * at a time (eachFeatureColumn), so they are never all held in float64 as well.
  */
 export function predictBars(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Float32Array {
+  return runThrough(predictSteps(strategy, model, network, bars));
+}
+
+/** predictBars, yielding after the features and between prediction chunks (see steps.ts). */
+function* predictSteps(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Steps<Float32Array> {
   const columns = featureColumns(strategy);
   if (columns.join() !== model.columns.join()) {
     throw new UserError(`the model was trained on other features than the strategy now builds: retrain ${strategy.name}`);
@@ -65,15 +76,19 @@ export function predictBars(strategy: Strategy, model: Pick<ModelFile, 'columns'
       x[t * d + c] = scaler ? (v - mean) / std : v;
     }
   });
-  const probabilities = network.predictProba(x);
+  yield;
+  const probabilities = yield* network.predictSteps(x);
   for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
   return probabilities;
 }
 
 export async function backtestStrategy(strategyPath: string, options: BacktestOptions = {}): Promise<BacktestRun> {
+  const check = abortCheck(options.signal);
+  await check();
   const dataDir = options.dataDir ?? MARKET_DATA_DIR;
   const text = fs.readFileSync(strategyPath, 'utf8');
   const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  await check();
   const modelPath = options.modelPath ?? path.join(modelDir(strategy.name, options.modelsDir), 'model.json');
   const model = loadModelFile(modelPath);
   if (model.strategySha256 !== sha256(text)) {
@@ -85,13 +100,15 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
   const split = model.splits.find((s) => s.symbol === symbol);
   if (!split) throw new UserError(`the model has no split for ${symbol}: retrain ${strategy.name}`);
 
+  await check();
   const all = loadBars(symbol, timeframe, { dir: dataDir });
+  await check();
   const range = trainingDateRange(strategy.training_data);
   const bars = barsBetween(all, range.start, range.end);
   if (bars.time.length !== split.bars || bars.time[split.ranges.test.start] !== split.ranges.test.startTime) {
     throw new UserError(`the market data for ${symbol} ${timeframe} changed since the model was trained: retrain ${strategy.name}`);
   }
-  const probabilities = predictBars(strategy, model, network, bars);
+  const probabilities = await runChecked(predictSteps(strategy, model, network, bars), check);
   const config = {
     decisions: strategy.decisions,
     execution: {
@@ -106,10 +123,10 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
     return { ...report, sameStake: sameStakeComparison(report.equity.strategy, report.equity.buyAndHold, report.metrics.averageExposure) };
   };
 
-  const periods: BacktestRun['periods'] = {
-    validation: run(split.ranges.validation.start, split.ranges.validation.end, bars, probabilities),
-    holdout: run(split.ranges.test.start, split.ranges.test.end, bars, probabilities),
-  };
+  await check();
+  const validation = run(split.ranges.validation.start, split.ranges.validation.end, bars, probabilities);
+  await check();
+  const periods: BacktestRun['periods'] = { validation, holdout: run(split.ranges.test.start, split.ranges.test.end, bars, probabilities) };
   const outOfSample = strategy.backtest?.date_range;
   if (outOfSample) {
     // features warm up on the bars before the period, which is why the whole series is scored
@@ -117,10 +134,15 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
     const from = barsBetween(upTo, outOfSample.start).time[0];
     const start = upTo.time.indexOf(from);
     if (start < 0) throw new UserError(`no ${symbol} ${timeframe} bars in backtest.date_range`);
-    periods.out_of_sample = run(start, upTo.time.length, upTo, predictBars(strategy, model, network, upTo));
+    const outOfSampleProbabilities = await runChecked(predictSteps(strategy, model, network, upTo), check);
+    await check();
+    periods.out_of_sample = run(start, upTo.time.length, upTo, outOfSampleProbabilities);
   }
 
   const dir = reportDir(strategy.name, options.reportsDir);
-  for (const [name, report] of Object.entries(periods)) await writeBacktestReport(report, path.join(dir, name));
+  for (const [name, report] of Object.entries(periods)) {
+    await check();
+    await writeBacktestReport(report, path.join(dir, name));
+  }
   return { strategy: strategy.name, symbol, timeframe, modelPath, reportDir: dir, periods };
 }

@@ -36,7 +36,7 @@ export class JobThread {
   }
 
   /**
-   * Asks the job to stop (its AbortSignal fires; training checks it before every batch) and
+   * Asks the job to stop (its AbortSignal fires; training and backtest check it between steps) and
    * terminates the thread if it has not exited after `graceMs`, so stopping always ends.
    * Resolves once the thread has exited: true when it had to be terminated.
    */

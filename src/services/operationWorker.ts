@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../errors';
-import { TrainingCancelled, TrainingDiverged } from '../engine/neural';
+import { TrainingDiverged } from '../engine/neural';
 import { CANCEL, JobSchema, type WorkerMessage } from './jobs';
 import { runJob } from './runJob';
 
@@ -24,7 +24,8 @@ runJob(JobSchema.parse(workerData), controller.signal, (progress) => post({ type
   .then(
     (result) => post({ type: 'completed', result }),
     (err: unknown) => {
-      if (err instanceof TrainingCancelled) return;
+      // Stopped by CANCEL: the service has ended the operation already.
+      if (controller.signal.aborted) return;
       const error = err instanceof Error ? err : new Error(String(err));
       // These say what to fix in the strategy; anything else is a bug, whose stack belongs in the service log.
       const expected = error instanceof UserError || error instanceof TrainingDiverged;

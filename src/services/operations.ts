@@ -147,7 +147,9 @@ export class Operations {
         },
         onExit: (code) => {
           this.threads.delete(id);
-          this.end(id, (current) => failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`));
+          this.end(id, (current) =>
+            this.closing ? failed(current, 'service_stopped', SERVICE_STOPPED) : failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`),
+          );
           // Only now: the thread may have written a checkpoint until its last moment.
           this.options.checkpoints.release(this.records.get(id)!);
           this.startQueued();
@@ -197,11 +199,14 @@ export class Operations {
     return done;
   }
 
-  /** Marks what still runs or waits as failed (the service is stopping) and stops every thread. */
+  /**
+   * Fails what waits in the queue and stops every thread; an operation whose thread exits
+   * without having ended is marked service_stopped then, so that a job finishing while it is
+   * asked to stop keeps its result.
+   */
   async close(): Promise<void> {
     this.closing = true;
     for (const { id } of this.queue.splice(0)) this.end(id, (op) => failed(op, 'service_stopped', SERVICE_STOPPED));
-    for (const id of this.threads.keys()) this.end(id, (op) => failed(op, 'service_stopped', SERVICE_STOPPED));
     await Promise.all([...this.threads.keys()].map((id) => this.stopThread(id)));
   }
 

@@ -6,9 +6,9 @@ import type { OperationProgress } from './operation';
 import { trainingProgress } from './progress';
 
 /**
- * Runs a job with the engine, in the calling thread. Training stops at the next batch once
- * `signal` aborts; the backtest has no stopping point (it takes well under a second), so a
- * cancelled backtest is stopped by terminating its thread.
+ * Runs a job with the engine, in the calling thread. Once `signal` aborts, a training stops
+ * at its next batch (after saving a checkpoint) and a backtest between two of its steps
+ * (each chunk of 256 predicted bars, each period, each report), both within milliseconds.
  */
 export async function runJob(job: Job, signal: AbortSignal, onProgress: (progress: OperationProgress) => void): Promise<unknown> {
   if (job.type === 'training') {
@@ -25,6 +25,7 @@ export async function runJob(job: Job, signal: AbortSignal, onProgress: (progres
     modelsDir: job.modelsDir,
     reportsDir: job.reportsDir,
     modelPath: job.modelPath,
+    signal,
   });
   return summarizeBacktest(run);
 }

@@ -34,7 +34,7 @@ export interface Services {
   /** `http://host:port`, the API under /api/v1. */
   url: string;
   port: number;
-  /** Stops listening, marks the running operations failed (service_stopped), answers the long polls waiting on them and stops their threads. */
+  /** Stops listening, stops the operations' threads (what has not ended by then is failed: service_stopped), answers the long polls waiting on them, then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -91,11 +91,10 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     port,
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
-      const stopped = operations.close();
-      // Long polls answered by the operations' end get their answer before their connections close.
+      // Connections stay open until the operations have ended and the long polls waiting on them have their answer.
+      await operations.close();
       await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
-      await stopped;
       await closed;
       unlock();
     },

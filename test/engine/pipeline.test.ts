@@ -97,6 +97,16 @@ describe('backtest of the trained model', () => {
   });
 });
 
+describe('stopping a backtest', () => {
+  // Mid-way, from another thread: test/services/backtestCancel.test.ts.
+  test('an aborted signal stops it with its reason before anything is written', async () => {
+    const elsewhere = { ...options, reportsDir: path.join(root, 'stopped-reports') };
+    const reason = new Error('cycle cancelled');
+    await expect(backtestStrategy(strategyPath, { ...elsewhere, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(fs.existsSync(elsewhere.reportsDir)).toBe(false);
+  });
+});
+
 describe('the CLI', () => {
   test('validate exits 0 for a valid strategy and 1 with every problem for a broken one', async () => {
     const ok = await ktrdrAgent('127.0.0.1:1', 'validate', 'rsi_adx_trend_filter');

@@ -61,6 +61,23 @@ describe('error_code', () => {
     }
   });
 
+  test('an operation that ends while its service stops keeps its end: a result computed is never thrown away', async () => {
+    const stateDir = path.join(folders.root, 'finishing');
+    const deaf = ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'deafThread.cjs')];
+    const first = await startTestServices(folders, { stateDir, workerExecArgv: deaf, cancelGraceMs: 60_000 });
+    const { task_id: id } = await first.client.startTraining({ strategy_name: 'rsi_adx_trend_filter' });
+    await waitFor(first.client, id, (op) => op.status === 'running');
+    await first.close();
+    const second = await startTestServices(folders, { stateDir });
+    try {
+      const op = await second.client.getOperation(id);
+      expect(op).toMatchObject({ status: 'completed', error_code: null });
+      expect(op.result_summary).not.toBeNull();
+    } finally {
+      await second.close();
+    }
+  });
+
   test('its service stopped: service_stopped, at the stop and again after the restart', async () => {
     const stateDir = path.join(folders.root, 'stopping');
     const first = await startTestServices(folders, { stateDir });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Random } from '../random';
+import { runThrough, type Steps } from '../steps';
 import { ACTIVATIONS, initialWeight } from './activations';
 import { EvalPass } from './evalPass';
 
@@ -87,25 +88,34 @@ export class Mlp {
    * n×outputSize. A row with a NaN feature gets NaN probabilities: no decision, not a guess.
    */
   predictProba(x: Float32Array): Float32Array {
+    return runThrough(this.predictSteps(x));
+  }
+
+  /** predictProba one chunk of rows at a time, yielding between chunks (see engine/steps.ts). */
+  *predictSteps(x: Float32Array): Steps<Float32Array> {
     const pass = new EvalPass(this);
-    const k = this.config.outputSize;
     const rows = pass.rowCount(x);
-    const out = new Float32Array(rows * k);
-    const exps = new Float64Array(k);
+    const out = new Float32Array(rows * this.config.outputSize);
+    const exps = new Float64Array(this.config.outputSize);
     for (let from = 0; from < rows; from += pass.chunk) {
-      const count = Math.min(pass.chunk, rows - from);
-      const logits = pass.logits(x, from, count);
-      for (let r = 0; r < count; r++) {
-        const o = r * k;
-        let max = logits[o];
-        for (let c = 1; c < k; c++) if (logits[o + c] > max) max = logits[o + c];
-        let total = 0;
-        for (let c = 0; c < k; c++) total += exps[c] = Math.exp(logits[o + c] - max);
-        const target = (from + r) * k;
-        for (let c = 0; c < k; c++) out[target + c] = exps[c] / total;
-      }
+      if (from > 0) yield;
+      this.softmaxChunk(pass, x, from, Math.min(pass.chunk, rows - from), out, exps);
     }
     return out;
+  }
+
+  private softmaxChunk(pass: EvalPass, x: Float32Array, from: number, count: number, out: Float32Array, exps: Float64Array): void {
+    const k = this.config.outputSize;
+    const logits = pass.logits(x, from, count);
+    for (let r = 0; r < count; r++) {
+      const o = r * k;
+      let max = logits[o];
+      for (let c = 1; c < k; c++) if (logits[o + c] > max) max = logits[o + c];
+      let total = 0;
+      for (let c = 0; c < k; c++) total += exps[c] = Math.exp(logits[o + c] - max);
+      const target = (from + r) * k;
+      for (let c = 0; c < k; c++) out[target + c] = exps[c] / total;
+    }
   }
 
   /** Exact: the parameters travel as their float64 bytes (~11 characters per parameter). */
