@@ -17,6 +17,7 @@ import {
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import type { OperationInfo } from '../services/operation';
+import type { TrainingReport } from '../engine/training';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
 /**
@@ -81,12 +82,12 @@ function pollOrCancel(poll: Promise<OperationInfo>, signal: AbortSignal): Promis
   });
 }
 
-function progressOf(op: OperationInfo): ActivityProgress {
+/** What `status` shows of an operation's progress; the heartbeat adds the operation's id. */
+function progressOf(op: OperationInfo): Omit<ActivityProgress, 'operationId'> {
   const { percentage, current_step, context } = op.progress;
   return {
     percent: percentage,
     step: current_step,
-    operationId: op.operation_id,
     ...(context.epoch_index !== undefined && { epoch: context.epoch_index }),
     ...(context.total_epochs !== undefined && { totalEpochs: context.total_epochs }),
     ...(context.train_loss !== undefined && { loss: context.train_loss }),
@@ -122,7 +123,7 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       state.operationId ??= await start(taskIdAfter(baseTaskId, replaced.length), replaced.at(-1)?.operationId);
       beat({ percent: 0, step: 'started' });
       const op = await waitForEnd(state.operationId);
-      if (!op) break;
+      if (!op) return await cancelledWhileWaiting(state.operationId);
       if (op.status === 'completed') return { op, replacedOperations: replaced };
       if (op.status !== 'failed') throw ApplicationFailure.nonRetryable(`${what} operation ${op.operation_id} was cancelled on the service`, 'OperationCancelled');
       if (!REPLACEABLE.has(op.error_code)) throw ApplicationFailure.nonRetryable(op.error_message, `${what}Failed`);
@@ -133,14 +134,6 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       replaced.push(ReplacedOperationSchema.parse({ operationId: op.operation_id, errorCode: op.error_code }));
       state.operationId = undefined;
     }
-    // cancelled while waiting
-    const operationId = state.operationId;
-    if (currentCancellationReason() !== 'cancelRequested') {
-      return await endCancelledAttempt(`${what.toLowerCase()} operation ${operationId} keeps running and the next attempt re-attaches to it`);
-    }
-    // best effort: the clean-up activity cancels the cycle's operations again if this fails
-    await client.cancelOperation(operationId).catch(() => undefined);
-    return await ctx.cancelled;
   } catch (err) {
     if (err instanceof ServiceRejected) throw ApplicationFailure.nonRetryable(err.message, 'ServiceRejected', err.problems);
     if (err instanceof ServiceProtocolError) throw ApplicationFailure.nonRetryable(err.message, 'ServiceProtocolError');
@@ -160,14 +153,24 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
     throw err;
   }
 
+  /** Only a cancelled cycle cancels the operation; any other cancellation leaves it to the next attempt. */
+  async function cancelledWhileWaiting(operationId: string): Promise<never> {
+    if (currentCancellationReason() !== 'cancelRequested') {
+      return endCancelledAttempt(`${what.toLowerCase()} operation ${operationId} keeps running and the next attempt re-attaches to it`);
+    }
+    // best effort: the clean-up activity cancels the cycle's operations again if this fails
+    await client.cancelOperation(operationId).catch(() => undefined);
+    return ctx.cancelled;
+  }
+
   /** The operation once it has ended; undefined when the activity is cancelled first. */
   async function waitForEnd(operationId: string): Promise<OperationInfo | undefined> {
     for (;;) {
-      const op = await pollOrCancel(client.getOperation(operationId, { waitMs: pollWaitMs }), ctx.cancellationSignal);
+      const waitMs = Math.max(0, Math.min(pollWaitMs, began + sliceMs - Date.now()));
+      const op = await pollOrCancel(client.getOperation(operationId, { waitMs }), ctx.cancellationSignal);
       if (!op) return undefined;
       if (op.status !== 'pending' && op.status !== 'running') return op;
-      const { operationId: _, ...progress } = progressOf(op);
-      beat(progress);
+      beat(progressOf(op));
       if (Date.now() - began > sliceMs) {
         throw ApplicationFailure.create({ message: `${what} still running`, type: OPERATION_RUNNING, nextRetryDelay: '1 second' });
       }
@@ -175,11 +178,10 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
   }
 }
 
-/** Whether the training that replaced a dead one resumed from its checkpoint, or started over and why. */
-function resumption(op: OperationInfo): Pick<TrainResult, 'resumedFrom' | 'startedOver'> {
-  const { resumed_from, started_over } = op.progress.context;
-  if (resumed_from) return { resumedFrom: ResumedFromSchema.parse({ operationId: resumed_from.operation_id, epoch: resumed_from.epoch }) };
-  return started_over ? { startedOver: started_over } : {};
+/** Whether the training that replaced a dead one resumed from its checkpoint (after how many whole epochs), or started over and why: its report says. */
+function resumption(report: TrainingReport): Pick<TrainResult, 'resumedFrom' | 'startedOver'> {
+  if (report.resumedFrom) return { resumedFrom: ResumedFromSchema.parse({ operationId: report.resumedFrom.operationId, epoch: report.resumedFrom.epoch }) };
+  return report.startedOver ? { startedOver: report.startedOver } : {};
 }
 
 export function createServiceActivities(options: ServiceActivityOptions) {
@@ -196,7 +198,7 @@ export function createServiceActivities(options: ServiceActivityOptions) {
         operationId: op.operation_id,
         modelPath: report.modelPath,
         metrics: report.metrics,
-        ...(replacedOperations.length > 0 && { replacedOperations, ...resumption(op) }),
+        ...(replacedOperations.length > 0 && { replacedOperations, ...resumption(report) }),
       };
     },
 

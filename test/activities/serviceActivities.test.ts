@@ -10,7 +10,7 @@ import { createServiceActivities, type ServiceActivityOptions } from '../../src/
 import { ActivityProgressSchema, BacktestResultSchema, OPERATION_RUNNING, TrainResultSchema } from '../../src/domain/activities';
 import { ServicesClient } from '../../src/services/client';
 import { freePort } from '../support/ports';
-import { ScratchFolders, ServicesProcess, startTestServices, waitFor, type TestServices } from '../support/services';
+import { ScratchFolders, ServicesProcess, startTestServices, TYPESCRIPT_LOADER, waitFor, type TestServices } from '../support/services';
 
 /**
  * trainModel / runBacktest / cleanUpCycle against the real services, in this process on a
@@ -63,7 +63,8 @@ function attempt<T>(
   const env = new MockActivityEnvironment({ heartbeatDetails, attempt: heartbeatDetails === undefined ? 1 : 2 }, { logger: new DefaultLogger('ERROR') });
   const heartbeats: Record<string, unknown>[] = [];
   env.on('heartbeat', (details: Record<string, unknown>) => heartbeats.push(details));
-  const activities = createServiceActivities({ client: services.client, ...options });
+  // short long polls, so that even a training of a second shows its epochs
+  const activities = createServiceActivities({ client: services.client, pollWaitMs: 50, ...options });
   return { outcome: env.run(() => call(activities)), heartbeats, env };
 }
 
@@ -151,12 +152,12 @@ describe('waiting on an operation', () => {
     let modelPath = '';
     const lags = [
       await lag(async () => {
-        const result = await attempt((a) => a.trainModel(trainInput('cycle-lag'))).outcome;
+        const result = await attempt((a) => a.trainModel(trainInput('cycle-lag')), { pollWaitMs: undefined }).outcome;
         modelPath = result.modelPath;
         return result;
       }),
-      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath })).outcome),
-      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath })).outcome),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath }), { pollWaitMs: undefined }).outcome),
+      await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath }), { pollWaitMs: undefined }).outcome),
     ];
     for (const ms of lags) expect(ms).toBeLessThan(100);
   });
@@ -373,7 +374,8 @@ describe('refusals and outages', () => {
       const client = new ServicesClient(url);
       const input = { cycleId: 'cycle-killed', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) };
       const first = attempt((a) => a.trainModel(input), { client });
-      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) >= 3);
+      // past epoch 5, when the training saves its first checkpoint
+      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) >= 8);
       const dead = training.operationId as string;
 
       await stack.stop('SIGKILL');
@@ -391,11 +393,42 @@ describe('refusals and outages', () => {
         [result.operationId, 'completed', null, 'cycle-killed-training-r1', dead],
         [dead, 'failed', 'service_stopped', 'cycle-killed-training', undefined],
       ]);
-      // while it waited on the new operation, the status showed the replaced one
+      // while it waited on the new operation, the status showed the replaced one, and where the training resumed
       expect(last(second.heartbeats)).toMatchObject({ operationId: result.operationId, replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }] });
-      expect(result.resumedFrom ?? result.startedOver).toBeDefined();
+      expect(second.heartbeats.filter((beat) => beat.epoch !== undefined).every((beat) => (beat.resumedFrom as { operationId: string }).operationId === dead)).toBe(true);
+      expect(result.startedOver).toBeUndefined();
+      expect(result.resumedFrom).toMatchObject({ operationId: dead });
+      expect(result.resumedFrom!.epoch).toBeGreaterThanOrEqual(5);
+      expect(result.metrics.epochsTrained).toBe(1000);
     } finally {
       await stack.stop('SIGTERM');
+      own.remove();
+    }
+  });
+});
+
+describe('operations that keep dying', () => {
+  it('are replaced at most 3 times: the fourth death ends the activity, naming each operation and why it ended', async () => {
+    const own = new ScratchFolders();
+    own.strategy(STRATEGY, ENDLESS, endlessTraining);
+    // every training thread dies 300 ms in, as a crashed thread would
+    const crashing = await startTestServices(own, { workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'crashingThread.cjs')] });
+    try {
+      const run = attempt((a) => a.trainModel({ cycleId: 'cycle-crashing', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) }), { client: crashing.client });
+      const failure = await failureOf(run.outcome);
+
+      const ops = (await crashing.client.listOperations({ cycle_id: 'cycle-crashing' })).data.reverse();
+      expect(ops.map((o) => [o.metadata.task_id, o.status, o.error_code])).toEqual([
+        ['cycle-crashing-training', 'failed', 'thread_crashed'],
+        ['cycle-crashing-training-r1', 'failed', 'thread_crashed'],
+        ['cycle-crashing-training-r2', 'failed', 'thread_crashed'],
+        ['cycle-crashing-training-r3', 'failed', 'thread_crashed'],
+      ]);
+      expect(ops.slice(1).map((o) => o.metadata.resume_from)).toEqual(ops.slice(0, 3).map((o) => o.operation_id));
+      expect(failure).toMatchObject({ type: 'TrainingFailed', nonRetryable: true });
+      expect(failure.message).toBe(`${ops[3].error_message}; 4 training operations ended that way: ${ops.map((o) => `${o.operation_id} (thread_crashed)`).join(', ')}`);
+    } finally {
+      await crashing.close();
       own.remove();
     }
   });
