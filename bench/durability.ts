@@ -20,7 +20,7 @@ import type { Client } from '@temporalio/client';
 import { SERVICE_POLICY } from '../src/workflows/policies';
 import { resolveBinary } from '../src/temporal/binaries';
 import { startFakeAnthropic, type FakeAnthropic } from '../test/support/fakeAnthropic';
-import { FaultStack, SLOW_STRATEGY } from '../test/support/faultStack';
+import { FaultStack, sleep, SLOW_STRATEGY } from '../test/support/faultStack';
 
 const PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
 type Phase = (typeof PHASES)[number];
@@ -32,7 +32,6 @@ const option = (name: string, fallback: number) => {
   return value;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

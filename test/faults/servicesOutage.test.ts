@@ -1,9 +1,7 @@
-import { describe, expect, onTestFailed, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { CHECKPOINT_EVERY } from '../../src/engine/training';
-import { FaultStack } from '../support/faultStack';
+import { sleep } from '../support/faultStack';
 import { expectSurvived, stackForTest } from '../support/faultChecks';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The training/backtest services go away: killed or restarted mid-training (on the same port
@@ -39,11 +37,8 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid
 
 describe('the services down when the cycle starts, up a minute later', () => {
   test('the cycle waits for them and completes with one training', { timeout: 300_000 }, async () => {
-    const stack = await FaultStack.create({ epochs: 2 });
-    onTestFailed(() => console.error(stack.logs()));
+    const stack = await stackForTest({ epochs: 2, withoutServices: true });
     try {
-      await stack.startServer();
-      await stack.startWorker();
       const id = await stack.trigger();
       await sleep(60_000);
       await stack.startServices();

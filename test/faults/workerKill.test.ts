@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { kill } from '../support/processes';
 import { expectSurvived, stackForTest } from '../support/faultChecks';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../support/faultStack';
 
 /**
  * A worker that dies without a word (SIGKILL: a crash, an OOM kill, a lost machine) or

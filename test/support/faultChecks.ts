@@ -1,7 +1,7 @@
 import type { temporal } from '@temporalio/proto';
 import { expect, onTestFailed } from 'vitest';
 import type { OperationInfo } from '../../src/services/operation';
-import { brief, FaultStack, type CycleEnd, type StackOptions } from './faultStack';
+import { brief, FaultStack, sleep, type CycleEnd, type StackOptions } from './faultStack';
 
 /** A stack for one test, stopped when it ends; its processes' output is printed if the test fails. */
 export async function stackForTest(options: StackOptions = {}): Promise<FaultStack> {
@@ -48,8 +48,6 @@ export async function expectSurvived(stack: FaultStack, cycleId: string, expecte
   expect(end.status?.backtest?.operationId).toBe(completed('backtesting'));
   return { end, ops };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The Temporal server goes away mid-training — stopped (SIGTERM) or killed (SIGKILL) — for

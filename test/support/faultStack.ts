@@ -29,6 +29,8 @@ export interface StackOptions {
   epochs?: number;
   /** Environment of the worker processes, e.g. ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL of a fake Messages API. */
   workerEnv?: Record<string, string>;
+  /** Start without the services (the test starts them later). */
+  withoutServices?: boolean;
 }
 
 export interface CycleEnd {
@@ -39,7 +41,7 @@ export interface CycleEnd {
   failure?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The whole system as separate processes, so a test can stop, kill and restart each one the
@@ -82,17 +84,17 @@ export class FaultStack {
   }
 
   /** Free ports and a scratch folder; nothing runs yet. */
-  static async create(options: StackOptions = {}): Promise<FaultStack> {
+  private static async create(options: StackOptions): Promise<FaultStack> {
     const [frontend, http, metrics, services] = [await freePort(), await freePort(), await freePort(), await freePort()];
     return new FaultStack({ frontend, http, metrics, services }, options);
   }
 
-  /** The usual start: server, services, one worker. */
+  /** The usual start: server, services (unless `withoutServices`), one worker. */
   static async start(options: StackOptions = {}): Promise<FaultStack> {
     const stack = await FaultStack.create(options);
     try {
       await stack.startServer();
-      await stack.startServices();
+      if (!options.withoutServices) await stack.startServices();
       await stack.startWorker();
     } catch (err) {
       await stack.close();
