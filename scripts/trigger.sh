@@ -4,6 +4,7 @@
 # (or the temporal CLI's own config), as for any `temporal` command.
 #
 #   scripts/trigger.sh [--brief TEXT] [--model MODEL] [--symbol SYM] [--timeframe TF] [--bypass-gates] [--offline]
+#   scripts/trigger.sh --strategy NAME [--model MODEL] [--bypass-gates] [--offline]   (skips the design)
 #   scripts/trigger.sh --input '{"brief": "…", "gates": {"training": {"minAccuracy": 0.5}}}'
 set -euo pipefail
 
@@ -20,7 +21,7 @@ temporal_cli() {
   fi
 }
 
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # JSON string literal: escapes backslashes, quotes and control characters.
 json_string() {
@@ -33,7 +34,7 @@ fields=()
 input=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --brief|--model|--symbol|--timeframe)
+    --brief|--model|--symbol|--timeframe|--strategy)
       [[ $# -ge 2 ]] || { echo "error: $1 needs a value" >&2; exit 2; }
       fields+=("$(json_string "${1#--}"): $(json_string "$2")"); shift 2 ;;
     --bypass-gates) fields+=('"bypassGates": true'); shift ;;

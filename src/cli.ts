@@ -17,6 +17,7 @@ import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
 import {
   cancelCycle,
+  checkGivenStrategy,
   connect,
   connectionSettings,
   cycleHistory,
@@ -188,6 +189,7 @@ export function program(): Command {
   cli
     .command('trigger')
     .description('start a research cycle')
+    .option('--strategy <name>', "a person's strategy (a name in strategies/ or strategies/designed/): skip the design, train, backtest and assess it; checked before the cycle starts")
     .option('--brief <text>', 'research brief that steers the design')
     .option('--model <model>', 'Claude model: opus, sonnet, haiku or a full id')
     .option('--symbol <symbol>', 'market to research, e.g. EURUSD')
@@ -199,6 +201,7 @@ export function program(): Command {
     .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
     .action(async (opts) => {
       const request: CycleRequest = {
+        ...(opts.strategy !== undefined && { strategy: opts.strategy }),
         ...(opts.brief !== undefined && { brief: opts.brief }),
         ...(opts.model !== undefined && { model: opts.model }),
         ...(opts.symbol !== undefined && { symbol: opts.symbol }),
@@ -207,10 +210,11 @@ export function program(): Command {
         ...(opts.offline && { offline: true }),
         ...(opts.gate && { gates: opts.gate }),
       };
-      validateRequest(request);
+      checkGivenStrategy(validateRequest(request));
       await withCycles(async ({ client, namespace, address }) => {
         const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
         console.log(`Research cycle started: ${handle.workflowId}`);
+        if (input.strategy) console.log(`  Design: skipped (strategy ${input.strategy} given)`);
         console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
         if (workers && workers.claude + workers.offline + workers.unknown === 0) {
           console.error(`warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts (\`ktrdr-agent worker\`, or \`ktrdr-agent dev\`).`);

@@ -17,6 +17,7 @@ import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatu
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
+import { checkNamedStrategy } from './strategy/check';
 import {
   CYCLE_ID_PREFIX,
   OutcomeAttribute,
@@ -79,10 +80,23 @@ export async function runningCycles(client: Client): Promise<WorkflowExecutionIn
   return running;
 }
 
+const invalidInput = (problems: string[]) => new UserError(`Invalid cycle input:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
 export function validateRequest(request: CycleRequest): CycleInput {
   const parsed = parseCycleInput(request);
-  if (!parsed.ok) throw new UserError(`Invalid cycle input:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (!parsed.ok) throw invalidInput(parsed.problems);
   return parsed.input;
+}
+
+/**
+ * A strategy given to the cycle, checked here as the worker will check it (the one validator,
+ * on the strategies folder this process sees), so that a cycle that would fail at once is
+ * refused before it starts, with every problem.
+ */
+export function checkGivenStrategy(input: CycleInput): void {
+  if (input.strategy === undefined) return;
+  const check = checkNamedStrategy(input.strategy);
+  if (!check.ok) throw invalidInput(check.problems.map((p) => `strategy: ${p}`));
 }
 
 const { TaskQueueType } = temporal.api.enums.v1;

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../domain/activities';
+import type { AssessInput, AssessResult, DesignInput, DesignResult, StrategyCheckInput, StrategyCheckResult } from '../domain/activities';
 import { LlmUsageSchema, noUsage, resolveModel } from '../domain/models';
 import { UserError } from '../errors';
 import { assessWithClaude } from '../llm/claude/assessor';
@@ -13,10 +13,12 @@ import { assessOffline } from '../llm/offlineAssessor';
 import { designOffline } from '../llm/offlineDesigner';
 import { MARKET_DATA_DIR } from '../engine/marketData';
 import { STRATEGIES_DIR } from '../paths';
+import { checkNamedStrategy } from '../strategy/check';
 import { endCancelledAttempt } from './cancellation';
 
 /**
- * The design and assessment activities. With a Claude configuration (the worker found an
+ * The design and assessment activities, and the check that stands in for a design when a
+ * person gives the cycle a strategy. With a Claude configuration (the worker found an
  * ANTHROPIC_API_KEY) and a cycle that did not ask for offline mode, Claude designs and
  * assesses; otherwise the offline designer and assessor do, and their results say so. A
  * problem a retry cannot fix is final.
@@ -85,6 +87,13 @@ export function createDesignActivities(options: DesignActivityOptions = {}) {
     async designStrategy(input: DesignInput): Promise<DesignResult> {
       if (!client || !claude || input.offline) return runOffline('DesignGaveUp', () => designOffline({ ...input, strategiesDir, dataDir }));
       return cancellable(() => designWithClaude(input, claudeRun(client, claude, input.model), { strategiesDir, dataDir }));
+    },
+    async checkStrategy(input: StrategyCheckInput): Promise<StrategyCheckResult> {
+      const check = checkNamedStrategy(input.strategyName, { strategiesDir, dataDir });
+      if (!check.ok) {
+        throw ApplicationFailure.create({ message: check.problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [check.problems] });
+      }
+      return { strategyName: input.strategyName, strategyPath: check.file };
     },
     async assessStrategy(input: AssessInput): Promise<AssessResult> {
       if (!client || !claude || input.offline) return runOffline('InvalidAssessment', () => assessOffline({ ...input, strategiesDir }));

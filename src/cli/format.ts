@@ -96,7 +96,7 @@ export function renderCycle(view: CycleView): string {
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
   const phases = s?.phases
-    .map((p) => `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`)
+    .map((p) => (p.skipped ? `${p.phase} skipped (${p.skipped})` : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
     .join(' · ');
   return table([
     ['Cycle', view.cycleId],

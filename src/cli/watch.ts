@@ -37,7 +37,7 @@ export async function watchCycle(client: Client, cycleId: string, intervalMs = 5
         for (const p of phases.slice(phasesShown)) {
           if (p.phase === 'backtesting' || p.phase === 'assessing') showTraining(view);
           const strategy = p.phase === 'designing' ? undefined : view.status?.strategy;
-          console.log(`→ ${p.phase}${strategy ? ` (${strategy})` : ''}`);
+          console.log(`→ ${p.phase}${p.skipped ? ` skipped (${p.skipped})` : ''}${strategy ? ` (${strategy})` : ''}`);
         }
         phasesShown = phases.length;
         lastText = undefined;

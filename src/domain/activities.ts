@@ -37,6 +37,20 @@ export const DesignResultSchema = z.strictObject({
 });
 export type DesignResult = z.infer<typeof DesignResultSchema>;
 
+/** A strategy a person gave the cycle, to be checked in place of a design. */
+export const StrategyCheckInputSchema = z.strictObject({
+  cycleId: z.string().min(1),
+  strategyName: StrategyNameSchema,
+});
+export type StrategyCheckInput = z.infer<typeof StrategyCheckInputSchema>;
+
+/** The given strategy, found and valid: where the worker found it. */
+export const StrategyCheckResultSchema = z.strictObject({
+  strategyName: StrategyNameSchema,
+  strategyPath: z.string().min(1),
+});
+export type StrategyCheckResult = z.infer<typeof StrategyCheckResultSchema>;
+
 export const TrainInputSchema = z.strictObject({
   cycleId: z.string().min(1),
   strategyName: StrategyNameSchema,
@@ -180,6 +194,8 @@ export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 
 export interface ResearchActivities {
   designStrategy(input: DesignInput): Promise<DesignResult>;
+  /** Finds a given strategy and runs the one validator on it; an unknown or invalid one fails with every problem (InvalidStrategy). */
+  checkStrategy(input: StrategyCheckInput): Promise<StrategyCheckResult>;
   trainModel(input: TrainInput): Promise<TrainResult>;
   runBacktest(input: BacktestInput): Promise<BacktestResult>;
   assessStrategy(input: AssessInput): Promise<AssessResult>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   BacktestResultSchema,
   DesignResultSchema,
+  StrategyNameSchema,
   SymbolSchema,
   TimeframeSchema,
   TrainResultSchema,
@@ -11,21 +12,37 @@ import {
 import { GateResultSchema, GateThresholdsSchema } from './gates';
 import { DEFAULT_MODEL, LlmUsageSchema, ModelSchema } from './models';
 
+/** What steers a design only: a cycle given its strategy has no design to steer. */
+const DESIGN_ONLY_FIELDS = ['brief', 'symbol', 'timeframe'] as const;
+
 /**
  * The one argument of `researchCycle`. The CLI, `scripts/trigger.sh` and the Web UI's
  * start form all send this JSON object; the workflow parses it again, so every way of
  * starting a cycle gets the same checks. Unknown keys are errors, not silently ignored.
  */
-export const CycleInputSchema = z.strictObject({
-  brief: z.string().trim().min(1).max(4000).optional(),
-  symbol: SymbolSchema.optional(),
-  timeframe: TimeframeSchema.optional(),
-  model: ModelSchema.default(DEFAULT_MODEL),
-  /** Design and assess with the offline designer and assessor even when the worker has an API key. */
-  offline: z.boolean().default(false),
-  bypassGates: z.boolean().default(false),
-  gates: GateThresholdsSchema.prefault({}),
-});
+export const CycleInputSchema = z
+  .strictObject({
+    brief: z.string().trim().min(1).max(4000).optional(),
+    symbol: SymbolSchema.optional(),
+    timeframe: TimeframeSchema.optional(),
+    /** A person's strategy (a name in strategies/ or strategies/designed/): the cycle skips the design and trains it. */
+    strategy: StrategyNameSchema.optional(),
+    model: ModelSchema.default(DEFAULT_MODEL),
+    /** Design and assess with the offline designer and assessor even when the worker has an API key. */
+    offline: z.boolean().default(false),
+    bypassGates: z.boolean().default(false),
+    gates: GateThresholdsSchema.prefault({}),
+  })
+  .superRefine(
+    (input, ctx) => {
+      if (input.strategy === undefined) return;
+      for (const field of DESIGN_ONLY_FIELDS) {
+        if (input[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
+      }
+    },
+    // checked beside the other problems, so that every problem is told at once
+    { when: () => true },
+  );
 /** What a caller may send (every field optional). */
 export type CycleRequest = z.input<typeof CycleInputSchema>;
 /** What the workflow runs with (defaults filled, model resolved to a full id). */
@@ -58,6 +75,8 @@ export type CyclePhase = z.infer<typeof CyclePhaseSchema>;
 
 export const PhaseTimingSchema = z.strictObject({
   phase: ResearchPhaseSchema,
+  /** Why the phase did not run: a cycle given a strategy skips the design (its time is the strategy's check). */
+  skipped: z.string().optional(),
   startedAt: z.string(),
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),

@@ -78,7 +78,7 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
     lines.push('', '| phase | started | duration |', '|---|---|---|');
     for (const p of s.phases) {
       const duration = p.durationMs === undefined ? 'running' : `${(p.durationMs / 1000).toFixed(1)} s`;
-      lines.push(`| ${p.phase} | ${p.startedAt} | ${duration} |`);
+      lines.push(`| ${p.phase}${p.skipped ? ` skipped (${p.skipped})` : ''} | ${p.startedAt} | ${duration} |`);
     }
   }
   for (const gate of [s.gates.training, s.gates.backtest]) {
@@ -115,7 +115,7 @@ export function cycleSummary(s: CycleStatus): CycleSummary {
  */
 export function cycleStartSummary(input: CycleInput, designer: DesignerForecast): string {
   const who = designer.kind === 'claude' ? designer.model : designer.kind === 'offline' ? 'offline designer and assessor' : undefined;
-  return ['Research cycle', who, input.brief?.slice(0, 80)].filter(Boolean).join(' · ');
+  return ['Research cycle', who, input.strategy && `strategy ${input.strategy} given`, input.brief?.slice(0, 80)].filter(Boolean).join(' · ');
 }
 
 /** The Web UI's static details: who designs and assesses, and the input with its defaults (the model only for Claude). */

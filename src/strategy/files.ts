@@ -84,8 +84,12 @@ export function findStrategy(nameOrPath: string, dir = STRATEGIES_DIR): string {
   const parsed = StrategyNameSchema.safeParse(nameOrPath);
   const file = parsed.success ? candidates(nameOrPath, dir).find(isFile) : undefined;
   if (file) return file;
-  const folders = `${shownPath(dir)}/ or ${shownPath(designedDir(dir))}/`;
-  throw new UserError(`no strategy '${nameOrPath}' in ${folders}${hint(nameOrPath, dir) || ' (give a file path to read a strategy from elsewhere)'}`);
+  throw new UserError(unknownStrategy(nameOrPath, dir, ' (give a file path to read a strategy from elsewhere)'));
+}
+
+/** Why a name is no strategy: where it was looked up, and the closest names (else `otherwise`). */
+export function unknownStrategy(name: string, dir = STRATEGIES_DIR, otherwise = ''): string {
+  return `no strategy '${name}' in ${shownPath(dir)}/ or ${shownPath(designedDir(dir))}/${hint(name, dir) || otherwise}`;
 }
 
 function hint(query: string, dir: string): string {

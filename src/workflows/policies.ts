@@ -58,3 +58,9 @@ export const CLEANUP_POLICY: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 };
+
+/** The check of a strategy a person gave the cycle: a file read and the validator, seconds at most; an invalid strategy is final. */
+export const STRATEGY_CHECK_POLICY: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
+};

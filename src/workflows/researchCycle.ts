@@ -1,9 +1,10 @@
 import * as wf from '@temporalio/workflow';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   AssessResultSchema,
   BacktestResultSchema,
   DesignResultSchema,
+  StrategyCheckResultSchema,
   TrainResultSchema,
   type ResearchActivities,
 } from '../domain/activities';
@@ -19,7 +20,7 @@ import {
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
 import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
-import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY } from './policies';
+import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
 
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
 const services = wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(SERVICE_POLICY);
@@ -76,8 +77,9 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     wf.setCurrentDetails(cycleDetailsMarkdown(status));
   };
 
-  const runPhase = async <T>(phase: ResearchPhase, schema: z.ZodType<T>, call: () => Promise<unknown>): Promise<T> => {
-    const timing: CycleStatus['phases'][number] = { phase, startedAt: now() };
+  /** Runs a phase's activity and checks its result; `skipped` says why a phase's own work is skipped (its timing is then the stand-in's). */
+  const runPhase = async <T>(phase: ResearchPhase, schema: z.ZodType<T>, call: () => Promise<unknown>, skipped?: string): Promise<T> => {
+    const timing: CycleStatus['phases'][number] = { phase, ...(skipped && { skipped }), startedAt: now() };
     status.phase = phase;
     status.phases.push(timing);
     publish();
@@ -168,7 +170,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   if (input.offline) status.model = 'offline';
   status.bypassGates = input.bypassGates;
 
-  try {
+  const designed = async () => {
     const design = await runPhase('designing', DesignResultSchema, () =>
       llm.designStrategy({
         cycleId,
@@ -183,7 +185,36 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.model = design.offline ? 'offline' : design.usage.model;
     status.strategy = design.strategyName;
     status.usage = addUsage(status.usage, design.usage);
-    const strategy = { cycleId, strategyName: design.strategyName, strategyPath: design.strategyPath };
+    return { cycleId, strategyName: design.strategyName, strategyPath: design.strategyPath };
+  };
+
+  /**
+   * A person's strategy skips the design: in its place the worker finds the strategy and runs
+   * the one validator on it. An unknown or invalid strategy is invalid input: the cycle fails
+   * at once, every problem told.
+   */
+  const givenStrategy = async (name: string) => {
+    const skipped = `strategy ${name} given`;
+    status.strategy = name;
+    const checks = wf.proxyActivities<Pick<ResearchActivities, 'checkStrategy'>>({ ...STRATEGY_CHECK_POLICY, summary: `design skipped: ${skipped}` });
+    const checked = await runPhase(
+      'designing',
+      StrategyCheckResultSchema,
+      () =>
+        checks.checkStrategy({ cycleId, strategyName: name }).catch((err: unknown) => {
+          const failure = err instanceof wf.ActivityFailure ? err.cause : undefined;
+          if (!(failure instanceof wf.ApplicationFailure) || failure.type !== 'InvalidStrategy') throw err;
+          const problems = z.array(z.string()).safeParse(failure.details?.[0]);
+          const reason = `Invalid cycle input: ${(problems.success ? problems.data : [failure.message]).map((p) => `strategy: ${p}`).join('; ')}`;
+          throw new CycleFailed({ kind: 'invalid_input', reason }, 'InvalidCycleInput');
+        }),
+      skipped,
+    );
+    return { cycleId, strategyName: checked.strategyName, strategyPath: checked.strategyPath };
+  };
+
+  try {
+    const strategy = input.strategy ? await givenStrategy(input.strategy) : await designed();
 
     // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
     const baselineGates = wf.patched('baseline-relative-gates');
@@ -219,6 +250,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       );
       status.assessment = assessment;
       status.verdict = assessment.verdict;
+      // a cycle given its strategy learns who ran only here
+      status.model ??= assessment.offline ? 'offline' : assessment.usage.model;
       status.usage = addUsage(status.usage, assessment.usage);
     } catch (err) {
       if (!(err instanceof CycleFailed) || !wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS)) throw err;
@@ -234,7 +267,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     }
     if (!(err instanceof CycleFailed)) throw err;
     status.failure = err.failure;
-    await cleanUp('failed');
+    // a cycle whose input was refused started no remote work
+    if (err.failure.kind !== 'invalid_input') await cleanUp('failed');
     finish('failed');
     throw wf.ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, details: [status] });
   }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -155,6 +157,58 @@ describe('ktrdr-agent against the dev server', () => {
     expect(run.stdout).toMatch(/Failed\s+Training gate failed: accuracy_below_threshold \(accuracy 58% < 90%\)/);
   });
 
+  test('trigger --strategy skips the design, says so, and runs the strategy to the end', async () => {
+    const designs = fakes.calls.design.length;
+    const run = await cli('trigger', '--strategy', 'rsi_adx_trend_filter', '--wait');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = startedId(run.stdout);
+    expect(run.stdout).toContain('Design: skipped (strategy rsi_adx_trend_filter given)');
+    expect(run.stdout).toContain('→ designing skipped (strategy rsi_adx_trend_filter given)');
+    expect(run.stdout).toMatch(/Phases\s+designing skipped \(strategy rsi_adx_trend_filter given\) · training /);
+    expect(run.stdout).toMatch(/Status\s+COMPLETED · phase completed/);
+    expect(fakes.calls.design).toHaveLength(designs);
+    expect(fakes.calls.check.at(-1)).toEqual({ cycleId: id, strategyName: 'rsi_adx_trend_filter' });
+    expect(fakes.calls.train.at(-1)).toMatchObject({ cycleId: id, strategyName: 'rsi_adx_trend_filter' });
+    const description = await env.client.workflow.getHandle(id).describe();
+    expect(await description.staticSummary()).toBe('Research cycle · claude-sonnet-5-5 · strategy rsi_adx_trend_filter given');
+  });
+
+  test('trigger --strategy refuses an invalid or unknown strategy before starting a cycle, with every problem', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-trigger-'));
+    const example = fs.readFileSync(path.join(PROJECT_ROOT, 'strategies', 'rsi_adx_trend_filter.yaml'), 'utf8');
+    fs.writeFileSync(path.join(folder, 'mine.yaml'), example.replace('period: 14, source: close', 'period: 0, source: close').replace('{name: adx,', '{name: adxx,'));
+    const before = (await env.client.workflow.count()).count;
+    try {
+      const env_ = { TEMPORAL_ADDRESS: env.address, KTRDR_STRATEGIES_DIR: folder };
+      const invalid = await ktrdrAgentWith(env_, 'trigger', '--strategy', 'mine');
+      expect(invalid.code).toBe(1);
+      const lines = invalid.stderr.trim().split('\n');
+      expect(lines[0]).toBe('error: Invalid cycle input:');
+      expect(lines.slice(1)).toEqual([
+        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.0\.period: period must be between 2 and 100, got 0$/),
+        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.1\.name: unknown indicator 'adxx'/),
+      ]);
+      const unknown = await ktrdrAgentWith(env_, 'trigger', '--strategy', 'mien');
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain(`  - strategy: no strategy 'mien' in ${folder}/ or ${folder}/designed/ (did you mean mine?)`);
+      expect((await env.client.workflow.count()).count).toBe(before);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('scripts/trigger.sh --strategy starts a cycle of that strategy', async () => {
+    const run = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--strategy', 'aroon_trend_goog', '--offline'], { TEMPORAL_ADDRESS: env.address });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = startedId(run.stdout);
+    expect(run.stdout).toContain('Input:  {"strategy": "aroon_trend_goog","offline": true}');
+    const result = (await env.client.workflow.getHandle(id).result()) as CycleStatus;
+    expect(result).toMatchObject({ outcome: 'completed', strategy: 'aroon_trend_goog' });
+    expect(result.phases[0]).toMatchObject({ phase: 'designing', skipped: 'strategy aroon_trend_goog given' });
+  });
+
   test('scripts/trigger.sh starts a cycle with the temporal CLI that the worker runs', async () => {
     const run = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--brief', 'from "the" shell', '--model', 'sonnet'], {
       TEMPORAL_ADDRESS: env.address,
@@ -179,6 +233,8 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--model', 'gpt-4'], "model: unknown model 'gpt-4'"],
     [['trigger', '--gate', 'training.minAccuracy=abc'], 'expected <training|backtest>.<threshold>=<number>'],
     [['trigger', '--frobnicate'], "unknown option '--frobnicate'"],
+    [['trigger', '--strategy', 'rsi_adx_trend_filter', '--brief', 'x'], 'brief: steers a design, and a cycle given a strategy has none: drop brief or strategy'],
+    [['trigger', '--strategy', 'RSI'], 'strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter'],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
     [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],
   ])('ktrdr-agent %j', async (args, message) => {

@@ -7,6 +7,7 @@ import type {
   CleanupInput,
   DesignInput,
   ResearchActivities,
+  StrategyCheckInput,
   TrainInput,
   TrainingMetrics,
 } from '../../src/domain/activities';
@@ -55,6 +56,7 @@ export const goodBacktest: BacktestGateInput = {
 
 export interface CallLog {
   design: DesignInput[];
+  check: StrategyCheckInput[];
   train: TrainInput[];
   backtest: BacktestInput[];
   assess: AssessInput[];
@@ -88,7 +90,7 @@ export async function runUntilCancelled(
 export function fakeActivities(
   opts: { training?: TrainingMetrics; backtest?: BacktestMetrics; overrides?: (calls: CallLog) => Partial<ResearchActivities> } = {},
 ): Fakes {
-  const calls: CallLog = { design: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
+  const calls: CallLog = { design: [], check: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
   const base: ResearchActivities = {
     async designStrategy(input) {
       calls.design.push(input);
@@ -100,6 +102,10 @@ export function fakeActivities(
         offline: false,
         usage: usage({ model: input.model }),
       };
+    },
+    async checkStrategy(input) {
+      calls.check.push(input);
+      return { strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` };
     },
     async trainModel(input) {
       calls.train.push(input);

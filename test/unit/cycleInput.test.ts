@@ -192,3 +192,20 @@ describe('parseCycleInput: rejections', () => {
     expect(found).toContain('gates.training: Unrecognized key: "minAcuracy"');
   });
 });
+
+describe('parseCycleInput: a given strategy', () => {
+  test('a strategy name is kept, with the model, offline and gate settings that still apply', () => {
+    const input = accepted(parseCycleInput({ strategy: 'my_breakout', model: 'haiku', offline: true, bypassGates: true }));
+    expect(input).toMatchObject({ strategy: 'my_breakout', model: 'claude-haiku-5-5', offline: true, bypassGates: true });
+  });
+
+  test.each(['My_Breakout', '1st', '../etc/passwd', 'strategies/mine.yaml', ''])('rejects %j, which is no strategy name', (strategy) => {
+    expect(problems(parseCycleInput({ strategy }))).toEqual(['strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter']);
+  });
+
+  test('brief, symbol and timeframe steer a design, so beside a strategy each is a problem, told with the others', () => {
+    const found = problems(parseCycleInput({ strategy: 'mine', brief: 'momentum', symbol: 'EURUSD', timeframe: '1h', model: 'gpt-4o' }));
+    expect(found.map((p) => p.slice(0, p.indexOf(':'))).sort()).toEqual(['brief', 'model', 'symbol', 'timeframe']);
+    expect(found).toContain('symbol: steers a design, and a cycle given a strategy has none: drop symbol or strategy');
+  });
+});

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPERATION_RUNNING, type TrainResult } from '../../src/domain/activities';
@@ -292,6 +292,78 @@ describe('invalid input', () => {
     expect(status.failure?.kind).toBe('invalid_input');
     expect(status.phases).toEqual([]);
     expect(fakes.calls.design).toEqual([]);
+  });
+});
+
+describe('a cycle given a strategy', () => {
+  test('skips the design, says so, and trains, backtests and assesses the strategy the check found', async () => {
+    const fakes = fakeActivities({
+      overrides: (calls) => ({
+        async checkStrategy(input) {
+          calls.check.push(input);
+          return { strategyName: input.strategyName, strategyPath: `/home/quant/strategies/${input.strategyName}.yaml` };
+        },
+      }),
+    });
+    const { status, history, description } = await withWorker(env, fakes, async (taskQueue) => {
+      const handle = await startResearchCycle(env, taskQueue, { strategy: 'my_breakout', model: 'haiku' });
+      const status = (await handle.result()) as CycleStatus;
+      return { status, history: await handle.fetchHistory(), description: await handle.describe() };
+    });
+
+    expect(status.outcome).toBe('completed');
+    expect(fakes.calls.design).toEqual([]);
+    expect(fakes.calls.check).toEqual([{ cycleId: status.cycleId, strategyName: 'my_breakout' }]);
+    expect(fakes.calls.train).toEqual([{ cycleId: status.cycleId, strategyName: 'my_breakout', strategyPath: '/home/quant/strategies/my_breakout.yaml' }]);
+    expect(fakes.calls.assess[0]).toMatchObject({ strategyName: 'my_breakout', model: 'claude-haiku-5-5' });
+    expect(status.strategy).toBe('my_breakout');
+    expect(status.design).toBeUndefined();
+    expect(status.phases.map((p) => [p.phase, p.skipped])).toEqual([
+      ['designing', 'strategy my_breakout given'],
+      ['training', undefined],
+      ['backtesting', undefined],
+      ['assessing', undefined],
+    ]);
+    // no design says who ran: the assessment does, and it alone is charged
+    expect(status.model).toBe('claude-haiku-5-5');
+    expect(status.usage.costUsd).toBeCloseTo(0.009, 10);
+
+    // the history shows the check in the design's place, summarised as such
+    const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a);
+    expect(scheduled.map((a) => a!.activityType?.name)).toEqual(['checkStrategy', 'trainModel', 'runBacktest', 'assessStrategy']);
+    const summary = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkStrategy')?.userMetadata?.summary;
+    expect(defaultPayloadConverter.fromPayload(summary!)).toBe('design skipped: strategy my_breakout given');
+    expect(description.typedSearchAttributes.get(StrategyAttribute)).toBe('my_breakout');
+  });
+
+  test('an unknown or invalid strategy fails the cycle at once as invalid input, with every problem, and nothing runs', async () => {
+    const problems = ['strategies/mine.yaml:14: error: indicators.0.period: 0 is below the minimum 2', "strategies/mine.yaml:20: error: fuzzy_sets.rsi_14: no indicator has feature_id 'rsi_14'"];
+    const fakes = fakeActivities({
+      overrides: (calls) => ({
+        async checkStrategy(input) {
+          calls.check.push(input);
+          throw ApplicationFailure.create({ message: problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [problems] });
+        },
+      }),
+    });
+    const { failure, status } = await runFailing(fakes, { strategy: 'mine' });
+    expect(failure.type).toBe('InvalidCycleInput');
+    const reason = `Invalid cycle input: strategy: ${problems[0]}; strategy: ${problems[1]}`;
+    expect(failure.message).toBe(reason);
+    expect(status.failure).toEqual({ kind: 'invalid_input', reason });
+    expect(status.phases).toMatchObject([{ phase: 'designing', skipped: 'strategy mine given' }]);
+    expect(status.phases[0].durationMs).toBeGreaterThanOrEqual(0);
+    expect(fakes.calls.check).toHaveLength(1);
+    expect([fakes.calls.design, fakes.calls.train, fakes.calls.cleanup]).toEqual([[], [], []]);
+  });
+
+  test('a brief, symbol or timeframe beside a strategy is refused with every other problem', async () => {
+    const fakes = fakeActivities();
+    const { failure } = await runFailing(fakes, { strategy: 'mine', brief: 'momentum', timeframe: '1h', model: 'gpt-4' });
+    expect(failure.message).toContain('brief: steers a design, and a cycle given a strategy has none: drop brief or strategy');
+    expect(failure.message).toContain('timeframe: steers a design');
+    expect(failure.message).toContain("model: unknown model 'gpt-4'");
+    expect(fakes.calls.check).toEqual([]);
   });
 });
 

@@ -1,0 +1,74 @@
+import type { temporal } from '@temporalio/proto';
+import { expect, onTestFailed } from 'vitest';
+import type { OperationInfo } from '../../src/services/operation';
+import { brief, FaultStack, sleep, type CycleEnd, type StackOptions } from './faultStack';
+
+/** A stack for one test, stopped when it ends; its processes' output is printed if the test fails. */
+export async function stackForTest(options: StackOptions = {}): Promise<FaultStack> {
+  const stack = await FaultStack.start(options);
+  onTestFailed(() => console.error(stack.logs()));
+  return stack;
+}
+
+type History = temporal.api.history.v1.IHistory;
+
+/** The activities the history scheduled, in order, by type. */
+export const scheduledActivities = (history: History) =>
+  (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+/** How many times the history records an activity as completed. */
+const completedActivities = (history: History) => (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length;
+
+/** Each operation as [type, status, task id, error code]: what a person reads in the services' records. */
+export const records = (ops: OperationInfo[]) => ops.map((op) => [op.operation_type, op.status, op.metadata.task_id, op.error_code]);
+
+/** One completed training and one completed backtest, under the cycle's own task ids: all a cycle should leave. */
+export const oneOfEach = (cycleId: string) => [
+  ['training', 'completed', `${cycleId}-training`, null],
+  ['backtesting', 'completed', `${cycleId}-backtest`, null],
+];
+
+/**
+ * What a fault must leave when the cycle survives it: the cycle `completed`; its whole history
+ * replaying against the workflow code, with each phase's activity scheduled and completed
+ * once; and on the services the operations `expected` (by default one completed training and
+ * one completed backtest), the cycle's results naming the completed ones.
+ */
+export async function expectSurvived(stack: FaultStack, cycleId: string, expected = oneOfEach(cycleId)): Promise<{ end: CycleEnd; ops: OperationInfo[] }> {
+  const end = await stack.end(cycleId);
+  expect(end.execution, `the cycle ended ${end.execution}: ${end.failure}`).toBe('COMPLETED');
+  expect(end.status?.outcome).toBe('completed');
+  const history = await stack.replay(cycleId);
+  expect(scheduledActivities(history)).toEqual(['checkStrategy', 'trainModel', 'runBacktest', 'assessStrategy']);
+  expect(completedActivities(history)).toBe(4);
+  const ops = await stack.operations(cycleId);
+  expect(records(ops), JSON.stringify(ops.map(brief))).toEqual(expected);
+  const completed = (type: OperationInfo['operation_type']) => ops.find((op) => op.operation_type === type && op.status === 'completed')?.operation_id;
+  expect(end.status?.training?.operationId).toBe(completed('training'));
+  expect(end.status?.backtest?.operationId).toBe(completed('backtesting'));
+  return { end, ops };
+}
+
+/**
+ * The Temporal server goes away mid-training — stopped (SIGTERM) or killed (SIGKILL) — for
+ * `downMs`, and comes back on the same ports and SQLite file. Meanwhile the worker cannot
+ * heartbeat and the training goes on; an outage longer than the heartbeat timeout times the
+ * attempt out on the server's side. The operation must not be cancelled for it: the cycle
+ * completes with one training. `epochs` make the training outlast the outage, or the test
+ * would not tell (a training that ended meanwhile is simply picked up).
+ */
+export async function expectServerOutageSurvived(signal: 'SIGTERM' | 'SIGKILL', downMs: number, epochs: number): Promise<void> {
+  const stack = await stackForTest({ epochs });
+  try {
+    const id = await stack.trigger();
+    const training = await stack.midTraining(id);
+    await stack.stopServer(signal);
+    await sleep(downMs);
+    await stack.startServer();
+    const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
+    expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
+    await expectSurvived(stack, id);
+  } finally {
+    await stack.close();
+  }
+}
