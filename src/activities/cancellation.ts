@@ -22,26 +22,21 @@ const BY_SDK_REASON: Record<string, CancellationReason> = {
 };
 
 /**
- * The reason of a cancellation, from the details the server sent with it. A requested
- * cancellation wins over anything else set with it: the cycle wants its work stopped. Without
- * details (the SDK cancels its own activities that way at shutdown) the SDK's reason says; a
- * cancellation nothing explains counts as the attempt ending, never as the cycle's — a cycle
- * that was cancelled still has its remote work cancelled, by its clean-up activity.
+ * The reason of a cancellation, from the details the server sent with it (each reason is one
+ * of their flags), the first in CANCELLATION_REASONS' order: a requested cancellation wins over
+ * anything else set with it, since the cycle wants its work stopped. Without details (the SDK
+ * cancels its own activities that way at shutdown) the SDK's reason says; a cancellation
+ * nothing explains counts as the attempt ending, never as the cycle's — a cycle that was
+ * cancelled still has its remote work cancelled, by its clean-up activity.
  */
 export function cancellationReason(details: ActivityCancellationDetails | undefined, signalReason?: unknown): CancellationReason {
-  if (details?.cancelRequested) return 'cancelRequested';
-  if (details?.workerShutdown) return 'workerShutdown';
-  if (details?.timedOut) return 'timedOut';
-  if (details?.notFound) return 'notFound';
-  if (details?.paused) return 'paused';
-  if (details?.reset) return 'reset';
+  const flagged = CANCELLATION_REASONS.find((reason) => details?.[reason]);
   const sdkReason = signalReason instanceof Error ? BY_SDK_REASON[signalReason.message] : undefined;
-  return sdkReason ?? 'notFound';
+  return flagged ?? sdkReason ?? 'notFound';
 }
 
-/** The reason the current activity was cancelled. */
-export function currentCancellationReason(): CancellationReason {
-  const ctx = Context.current();
+/** The reason the activity of `ctx` (by default the current one) was cancelled. */
+export function currentCancellationReason(ctx: Context = Context.current()): CancellationReason {
   return cancellationReason(ctx.cancellationDetails, ctx.cancellationSignal.reason);
 }
 

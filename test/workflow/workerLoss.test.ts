@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { cancellationReason, type CancellationReason } from '../../src/activities/cancellation';
+import { currentCancellationReason, type CancellationReason } from '../../src/activities/cancellation';
 import { createServiceActivities } from '../../src/activities/serviceActivities';
 import { ActivityProgressSchema, type ActivityProgress } from '../../src/domain/activities';
 import type { CycleStatus } from '../../src/domain/cycle';
@@ -47,7 +47,7 @@ const activities = (strategy = STRATEGY, onCancel?: (reason: CancellationReason)
       ...(onCancel && {
         trainModel(input) {
           const ctx = Context.current();
-          ctx.cancellationSignal.addEventListener('abort', () => onCancel(cancellationReason(ctx.cancellationDetails, ctx.cancellationSignal.reason)));
+          ctx.cancellationSignal.addEventListener('abort', () => onCancel(currentCancellationReason(ctx)));
           return createServiceActivities({ client: services.client }).trainModel(input);
         },
       }),
