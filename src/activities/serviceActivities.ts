@@ -16,7 +16,7 @@ import {
   type TrainResult,
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
-import type { OperationInfo } from '../services/operation';
+import { mayBeReplaced, type OperationInfo } from '../services/operation';
 import type { TrainingReport } from '../engine/training';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
@@ -66,8 +66,6 @@ interface Outcome {
 
 /** The task id of the operation after `replaced` replacements: `<cycleId>-training`, then `-r1`, `-r2`… */
 const taskIdAfter = (base: string, replaced: number) => (replaced === 0 ? base : `${base}-r${replaced}`);
-
-const REPLACEABLE: ReadonlySet<string> = new Set(ReplacedOperationSchema.shape.errorCode.options);
 
 /** Waits for the long poll, or less when the activity is cancelled (the request then ends on its own within `pollWaitMs`). */
 function pollOrCancel(poll: Promise<OperationInfo>, signal: AbortSignal): Promise<OperationInfo | undefined> {
@@ -126,7 +124,7 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       if (!op) return await cancelledWhileWaiting(state.operationId);
       if (op.status === 'completed') return { op, replacedOperations: replaced };
       if (op.status !== 'failed') throw ApplicationFailure.nonRetryable(`${what} operation ${op.operation_id} was cancelled on the service`, 'OperationCancelled');
-      if (!REPLACEABLE.has(op.error_code)) throw ApplicationFailure.nonRetryable(op.error_message, `${what}Failed`);
+      if (!mayBeReplaced(op)) throw ApplicationFailure.nonRetryable(op.error_message, `${what}Failed`);
       if (replaced.length >= MAX_REPLACEMENTS) {
         const history = [...replaced, { operationId: op.operation_id, errorCode: op.error_code }].map((r) => `${r.operationId} (${r.errorCode})`).join(', ');
         throw ApplicationFailure.nonRetryable(`${op.error_message}; ${MAX_REPLACEMENTS + 1} ${what.toLowerCase()} operations ended that way: ${history}`, `${what}Failed`);

@@ -79,13 +79,19 @@ export const TrainingMetricsSchema = z.strictObject({
 export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;
 
 /**
- * A remote operation that died with its service (`service_stopped`: stopped or crashed while it
- * ran or waited) or its worker thread (`thread_crashed`), and that the activity replaced with a
- * new one (a task id ending `-r<N>`). A job's own failure is final and never replaced.
+ * The error codes of an operation that died with its service (`service_stopped`: stopped or
+ * crashed while it ran or waited) or its worker thread (`thread_crashed`), not of its own
+ * failure: a new operation may replace it (and a training resume from its checkpoint).
+ */
+export const REPLACEABLE_ERROR_CODES = ['service_stopped', 'thread_crashed'] as const;
+
+/**
+ * A remote operation that died with its service or its worker thread, and that the activity
+ * replaced with a new one (a task id ending `-r<N>`). A job's own failure is final and never replaced.
  */
 export const ReplacedOperationSchema = z.strictObject({
   operationId: z.string().min(1),
-  errorCode: z.enum(['service_stopped', 'thread_crashed']),
+  errorCode: z.enum(REPLACEABLE_ERROR_CODES),
 });
 export type ReplacedOperation = z.infer<typeof ReplacedOperationSchema>;
 

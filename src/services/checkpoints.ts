@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OperationInfo } from './operation';
+import { mayBeReplaced, type OperationInfo } from './operation';
 
 /**
  * Training checkpoints in the service's state folder, one file per operation (`<id>.ckpt`),
@@ -32,16 +32,14 @@ export class Checkpoints {
 
   /** Removes the operation's checkpoint unless the operation may still be resumed. */
   release(op: OperationInfo): void {
-    if (!mayResume(op)) fs.rmSync(this.file(op.operation_id), { force: true });
+    if (!mayBeReplaced(op)) fs.rmSync(this.file(op.operation_id), { force: true });
   }
 
   /** Removes every checkpoint no operation may resume from, and what writes cut short left behind. */
   sweep(find: (id: string) => OperationInfo | undefined): void {
     for (const name of fs.readdirSync(this.dir)) {
       const op = name.endsWith('.ckpt') ? find(name.slice(0, -'.ckpt'.length)) : undefined;
-      if (!op || !mayResume(op)) fs.rmSync(path.join(this.dir, name), { force: true });
+      if (!op || !mayBeReplaced(op)) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
 }
-
-const mayResume = (op: OperationInfo) => op.status === 'failed' && (op.error_code === 'service_stopped' || op.error_code === 'thread_crashed');

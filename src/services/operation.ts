@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BacktestMetricsSchema, StrategyNameSchema } from '../domain/activities';
+import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
 import { BacktestSummarySchema } from '../engine/backtest/result';
 import { TrainingReportSchema } from '../engine/training';
 
@@ -24,7 +24,7 @@ export const OperationStatusSchema = z.enum([...ACTIVE_STATUSES, ...FINISHED_STA
  * `job_failed` (the job itself failed: bad data, a diverged loss, an invalid result; final).
  * A cancelled operation's code is `cancelled`.
  */
-const FAILURE_CODES = ['service_stopped', 'thread_crashed', 'job_failed'] as const;
+const FAILURE_CODES = [...REPLACEABLE_ERROR_CODES, 'job_failed'] as const;
 export const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
 export const ErrorCodeSchema = z.enum([...FAILURE_CODES, 'cancelled']);
@@ -150,3 +150,6 @@ export type OperationInfo = z.infer<typeof OperationInfoSchema>;
 export type EndedOperation = Extract<OperationInfo, { error_message: string }>;
 
 export const isActive = (op: OperationInfo) => (ACTIVE_STATUSES as readonly string[]).includes(op.status);
+
+/** A failed operation that died with its service or its thread: a new one may replace it, a training resume from its checkpoint. */
+export const mayBeReplaced = (op: OperationInfo) => op.status === 'failed' && (REPLACEABLE_ERROR_CODES as readonly string[]).includes(op.error_code);
