@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { CycleListing, CycleView, LiveProgress } from '../client';
 import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
-import { assessmentFailedSentence, modelLabel, pct, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
+import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -96,7 +96,7 @@ export function renderCycle(view: CycleView): string {
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
   const phases = s?.phases
-    .map((p) => (p.skipped ? `${p.phase} skipped (${p.skipped})` : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
+    .map((p) => (p.skipped ? phaseLabel(p) : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
     .join(' · ');
   return table([
     ['Cycle', view.cycleId],

@@ -1,6 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import { describeCycle, type CycleView } from '../client';
+import { phaseLabel } from '../domain/cycleDetails';
 import { progressText, renderCycle, trainingDoneLine } from './format';
 
 /**
@@ -37,7 +38,7 @@ export async function watchCycle(client: Client, cycleId: string, intervalMs = 5
         for (const p of phases.slice(phasesShown)) {
           if (p.phase === 'backtesting' || p.phase === 'assessing') showTraining(view);
           const strategy = p.phase === 'designing' ? undefined : view.status?.strategy;
-          console.log(`→ ${p.phase}${p.skipped ? ` skipped (${p.skipped})` : ''}${strategy ? ` (${strategy})` : ''}`);
+          console.log(`→ ${phaseLabel(p)}${strategy ? ` (${strategy})` : ''}`);
         }
         phasesShown = phases.length;
         lastText = undefined;

@@ -1,5 +1,5 @@
 import { MAX_REPLACEMENTS, type ReplacedOperation, type TrainResult } from './activities';
-import type { CycleInput, CycleStatus, CycleSummary } from './cycle';
+import type { CycleInput, CycleStatus, CycleSummary, PhaseTiming } from './cycle';
 import type { DesignerForecast } from './designer';
 
 /** Every token a cycle paid for: cache reads and writes are billed beside input and output. */
@@ -33,6 +33,9 @@ export function replacementsLine(r: Pick<TrainResult, 'operationId' | 'replacedO
   const how = r.resumedFrom ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}` : r.startedOver ? `, started over: ${r.startedOver}` : '';
   return `${replaced.length} of ${MAX_REPLACEMENTS} retries: replaced ${replaced.map(replacedLabel).join(', ')}; finished as ${r.operationId}${how}`;
 }
+
+/** A phase as people read it, and why it was skipped when it was: `designing skipped (strategy x given)`. */
+export const phaseLabel = (p: Pick<PhaseTiming, 'phase' | 'skipped'>) => (p.skipped ? `${p.phase} skipped (${p.skipped})` : p.phase);
 
 /** A fraction as people read it: 0.583 → 58.3%. */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -78,7 +81,7 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
     lines.push('', '| phase | started | duration |', '|---|---|---|');
     for (const p of s.phases) {
       const duration = p.durationMs === undefined ? 'running' : `${(p.durationMs / 1000).toFixed(1)} s`;
-      lines.push(`| ${p.phase}${p.skipped ? ` skipped (${p.skipped})` : ''} | ${p.startedAt} | ${duration} |`);
+      lines.push(`| ${phaseLabel(p)} | ${p.startedAt} | ${duration} |`);
     }
   }
   for (const gate of [s.gates.training, s.gates.backtest]) {
