@@ -13,7 +13,7 @@ import { classBalance, CLASS_NAMES } from './labels';
 import { MARKET_DATA_DIR } from './marketData';
 import { saveModelFile, sha256 } from './modelFile';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from './neural';
-import { misfit, type TrainingState } from './neural/trainingState';
+import { misfit, TrainingHistorySchema, type TrainingState } from './neural/trainingState';
 import { strategySeries } from './strategyData';
 
 /**
@@ -44,12 +44,7 @@ export const TrainingReportSchema = z.strictObject({
     confusion: z.array(ClassFiguresSchema),
   }),
   trainClassBalance: ClassFiguresSchema,
-  history: z.strictObject({
-    trainLoss: z.array(z.number()),
-    trainAccuracy: z.array(z.number()),
-    valLoss: z.array(z.number()),
-    valAccuracy: z.array(z.number()),
-  }),
+  history: TrainingHistorySchema,
   /** Over every run that led to this model, a resumed one included. */
   trainingTimeMs: z.number(),
   /** A training resumed from a checkpoint: whose, taken after `epoch` epochs and `batch` batches of the next. */

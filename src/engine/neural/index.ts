@@ -5,4 +5,5 @@ export { TrainingCancelled, TrainingDiverged } from './errors';
 export { chanceLoss, classificationMetrics, evaluate, type ClassMetrics, type ClassificationMetrics, type Evaluation } from './evaluate';
 export { Mlp, MlpConfigSchema, type MlpConfig, type MlpJson } from './mlp';
 export { OPTIMIZERS, type OptimizerName } from './optimizers';
-export { train, type TrainingHistory, type TrainingProgress, type TrainingResult, type TrainOptions } from './train';
+export { train, type TrainingProgress, type TrainingResult, type TrainOptions } from './train';
+export type { TrainingHistory } from './trainingState';

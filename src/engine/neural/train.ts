@@ -8,7 +8,7 @@ import type { Mlp } from './mlp';
 import { clipGradNorm, createOptimizer, type OptimizerName } from './optimizers';
 import { emptySums, type LossSums } from './softmaxCrossEntropy';
 import { TrainingPass } from './trainingPass';
-import { misfit, type Checkpointing, type TrainingState } from './trainingState';
+import { misfit, type Checkpointing, type TrainingHistory, type TrainingState } from './trainingState';
 
 export interface TrainingProgress {
   /** 1-based. */
@@ -52,13 +52,6 @@ export interface TrainOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Least time between two progress calls within an epoch; the end of an epoch always reports. Default 200 ms. */
   progressIntervalMs?: number;
-}
-
-export interface TrainingHistory {
-  trainLoss: number[];
-  trainAccuracy: number[];
-  valLoss: number[];
-  valAccuracy: number[];
 }
 
 export interface TrainingResult {

@@ -9,6 +9,15 @@ import { z } from 'zod';
  */
 const float64s = z.custom<Float64Array>((value) => value instanceof Float64Array, 'expected a Float64Array');
 
+/** A training's figures per epoch (see TrainingResult.history), in its state and in its report. */
+export const TrainingHistorySchema = z.strictObject({
+  trainLoss: z.array(z.number()),
+  trainAccuracy: z.array(z.number()),
+  valLoss: z.array(z.number()),
+  valAccuracy: z.array(z.number()),
+});
+export type TrainingHistory = z.infer<typeof TrainingHistorySchema>;
+
 export const TrainingStateSchema = z.strictObject({
   /** Epochs done, and batches done of the next one (0 at an epoch's end). */
   epochsDone: z.number().int().min(0),
@@ -23,12 +32,7 @@ export const TrainingStateSchema = z.strictObject({
   order: z.custom<Int32Array>((value) => value instanceof Int32Array, 'expected an Int32Array'),
   /** BestEpoch's fields: the best monitored value (±Infinity before the first epoch), its epoch, epochs since. */
   best: z.strictObject({ value: z.number(), epoch: z.number().int().min(0), sinceBest: z.number().int().min(0) }),
-  history: z.strictObject({
-    trainLoss: z.array(z.number()),
-    trainAccuracy: z.array(z.number()),
-    valLoss: z.array(z.number()),
-    valAccuracy: z.array(z.number()),
-  }),
+  history: TrainingHistorySchema,
   initialTrainLoss: z.number(),
   /** Training time up to this state, over every run that led to it. */
   elapsedMs: z.number().min(0),
