@@ -367,7 +367,7 @@ describe('refusals and outages', () => {
   it('services killed mid-training and restarted: retried while down, then one new operation (<cycleId>-training-r1, resuming the dead one) and the activity completes', async () => {
     const own = new ScratchFolders();
     own.strategy(STRATEGY, ENDLESS, endlessTraining);
-    const env = { KTRDR_STRATEGIES_DIR: own.strategiesDir, KTRDR_MODELS_DIR: own.modelsDir, KTRDR_REPORTS_DIR: own.reportsDir, KTRDR_SERVICES_STATE_DIR: own.stateDir };
+    const env = own.servicesEnv();
     let stack = new ServicesProcess(['--port', '0'], env);
     try {
       const url = await stack.url();

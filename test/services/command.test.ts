@@ -13,7 +13,7 @@ const folders = new ScratchFolders();
 const started: ServicesProcess[] = [];
 
 function services(args: string[], extraEnv: Record<string, string> = {}): ServicesProcess {
-  const spawned = new ServicesProcess(args, { KTRDR_STRATEGIES_DIR: folders.strategiesDir, KTRDR_SERVICES_STATE_DIR: folders.stateDir, ...extraEnv });
+  const spawned = new ServicesProcess(args, { ...folders.servicesEnv(), ...extraEnv });
   started.push(spawned);
   return spawned;
 }

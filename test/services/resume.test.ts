@@ -18,8 +18,7 @@ const resumable = (yaml: string) => yaml.replace(/epochs: \d+/, 'epochs: 60').re
 let uninterrupted: { params: string; report: Record<string, unknown> };
 
 function services(stateDir: string): ServicesProcess {
-  const env = { KTRDR_STRATEGIES_DIR: folders.strategiesDir, KTRDR_MODELS_DIR: folders.modelsDir, KTRDR_REPORTS_DIR: folders.reportsDir, KTRDR_SERVICES_STATE_DIR: stateDir };
-  const spawned = new ServicesProcess(['--port', '0'], env);
+  const spawned = new ServicesProcess(['--port', '0'], folders.servicesEnv(stateDir));
   started.push(spawned);
   return spawned;
 }

@@ -34,6 +34,11 @@ export class ScratchFolders {
     return name;
   }
 
+  /** The environment that points a services process (ServicesProcess) at these folders, its records in `stateDir`. */
+  servicesEnv(stateDir = this.stateDir): Record<string, string> {
+    return { KTRDR_STRATEGIES_DIR: this.strategiesDir, KTRDR_MODELS_DIR: this.modelsDir, KTRDR_REPORTS_DIR: this.reportsDir, KTRDR_SERVICES_STATE_DIR: stateDir };
+  }
+
   remove(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
