@@ -43,63 +43,47 @@ async function claudeAsked(requestsBefore: number): Promise<void> {
 describe('cancelling a cycle', () => {
   test('while Claude designs: the request is aborted, and nothing reaches the services', { timeout: 300_000 }, async () => {
     const stack = await stackForTest(withClaude());
-    try {
-      const [requests, aborted] = [fake.requests.length, fake.aborted];
-      const id = await stack.trigger('--brief', 'momentum on SP500 daily', '--model', 'haiku');
-      await claudeAsked(requests);
-      await cancel(stack, id);
-      const history = await expectCancelled(stack, id);
-      expect(fake.aborted).toBe(aborted + 1);
-      expect(scheduledActivities(history)).toEqual(['designStrategy', 'cleanUpCycle']);
-      expect(await stack.operations(id)).toEqual([]);
-    } finally {
-      await stack.close();
-    }
+    const [requests, aborted] = [fake.requests.length, fake.aborted];
+    const id = await stack.trigger('--brief', 'momentum on SP500 daily', '--model', 'haiku');
+    await claudeAsked(requests);
+    await cancel(stack, id);
+    const history = await expectCancelled(stack, id);
+    expect(fake.aborted).toBe(aborted + 1);
+    expect(scheduledActivities(history)).toEqual(['designStrategy', 'cleanUpCycle']);
+    expect(await stack.operations(id)).toEqual([]);
   });
 
   test('while training: the training operation is cancelled on the services', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 20 });
-    try {
-      const id = await stack.trigger();
-      await stack.midTraining(id);
-      await cancel(stack, id);
-      await expectCancelled(stack, id);
-      expect(records(await stack.operations(id))).toEqual([['training', 'cancelled', `${id}-training`, 'cancelled']]);
-    } finally {
-      await stack.close();
-    }
+    const id = await stack.trigger();
+    await stack.midTraining(id);
+    await cancel(stack, id);
+    await expectCancelled(stack, id);
+    expect(records(await stack.operations(id))).toEqual([['training', 'cancelled', `${id}-training`, 'cancelled']]);
   });
 
   test('while backtesting: the backtest stops on its abort, not by force', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 3 });
-    try {
-      const id = await stack.trigger();
-      await stack.midBacktest(id);
-      await cancel(stack, id);
-      await expectCancelled(stack, id);
-      expect(records(await stack.operations(id))).toEqual([
-        ['training', 'completed', `${id}-training`, null],
-        ['backtesting', 'cancelled', `${id}-backtest`, 'cancelled'],
-      ]);
-      expect(stack.services!.output()).not.toContain('did not stop within');
-    } finally {
-      await stack.close();
-    }
+    const id = await stack.trigger();
+    await stack.midBacktest(id);
+    await cancel(stack, id);
+    await expectCancelled(stack, id);
+    expect(records(await stack.operations(id))).toEqual([
+      ['training', 'completed', `${id}-training`, null],
+      ['backtesting', 'cancelled', `${id}-backtest`, 'cancelled'],
+    ]);
+    expect(stack.services!.output()).not.toContain('did not stop within');
   });
 
   test('while Claude assesses: the request is aborted, the operations stay as they ended', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 2, ...withClaude() });
-    try {
-      const [requests, aborted] = [fake.requests.length, fake.aborted];
-      const id = await stack.trigger('--strategy', SLOW_STRATEGY, '--bypass-gates', '--model', 'haiku');
-      await claudeAsked(requests);
-      await cancel(stack, id);
-      const history = await expectCancelled(stack, id);
-      expect(fake.aborted).toBe(aborted + 1);
-      expect(scheduledActivities(history)).toEqual(['checkStrategy', 'trainModel', 'runBacktest', 'assessStrategy', 'cleanUpCycle']);
-      expect(records(await stack.operations(id))).toEqual(oneOfEach(id));
-    } finally {
-      await stack.close();
-    }
+    const [requests, aborted] = [fake.requests.length, fake.aborted];
+    const id = await stack.trigger('--strategy', SLOW_STRATEGY, '--bypass-gates', '--model', 'haiku');
+    await claudeAsked(requests);
+    await cancel(stack, id);
+    const history = await expectCancelled(stack, id);
+    expect(fake.aborted).toBe(aborted + 1);
+    expect(scheduledActivities(history)).toEqual(['checkStrategy', 'trainModel', 'runBacktest', 'assessStrategy', 'cleanUpCycle']);
+    expect(records(await stack.operations(id))).toEqual(oneOfEach(id));
   });
 });

@@ -12,39 +12,31 @@ import { expectSurvived, stackForTest } from '../support/faultChecks';
 describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid-training, then restarted', (signal) => {
   test('the training is replaced by one new operation that resumes it, and the cycle completes', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 12 });
-    try {
-      const id = await stack.trigger();
-      // past the first checkpoint, which a killed service (unlike a stopped one) needs to resume from
-      await stack.operation(id, 'training', (op) => op.status === 'running' && (op.progress.context.epoch_index ?? 0) > CHECKPOINT_EVERY.epochs + 1);
-      await stack.stopServices(signal);
-      await stack.startServices();
-      const { end, ops } = await expectSurvived(stack, id, [
-        ['training', 'failed', `${id}-training`, 'service_stopped'],
-        ['training', 'completed', `${id}-training-r1`, null],
-        ['backtesting', 'completed', `${id}-backtest`, null],
-      ]);
-      const [dead, replacement] = ops;
-      expect(replacement.metadata.resume_from).toBe(dead.operation_id);
-      // the cycle's status says what was replaced, and that the new training went on from the checkpoint
-      expect(end.status?.training?.replacedOperations).toEqual([{ operationId: dead.operation_id, errorCode: 'service_stopped' }]);
-      expect(end.status?.training?.resumedFrom).toEqual({ operationId: dead.operation_id, epoch: expect.any(Number) });
-      expect(end.status!.training!.resumedFrom!.epoch).toBeGreaterThanOrEqual(CHECKPOINT_EVERY.epochs);
-    } finally {
-      await stack.close();
-    }
+    const id = await stack.trigger();
+    // past the first checkpoint, which a killed service (unlike a stopped one) needs to resume from
+    await stack.operation(id, 'training', (op) => op.status === 'running' && (op.progress.context.epoch_index ?? 0) > CHECKPOINT_EVERY.epochs + 1);
+    await stack.stopServices(signal);
+    await stack.startServices();
+    const { end, ops } = await expectSurvived(stack, id, [
+      ['training', 'failed', `${id}-training`, 'service_stopped'],
+      ['training', 'completed', `${id}-training-r1`, null],
+      ['backtesting', 'completed', `${id}-backtest`, null],
+    ]);
+    const [dead, replacement] = ops;
+    expect(replacement.metadata.resume_from).toBe(dead.operation_id);
+    // the cycle's status says what was replaced, and that the new training went on from the checkpoint
+    expect(end.status?.training?.replacedOperations).toEqual([{ operationId: dead.operation_id, errorCode: 'service_stopped' }]);
+    expect(end.status?.training?.resumedFrom).toEqual({ operationId: dead.operation_id, epoch: expect.any(Number) });
+    expect(end.status!.training!.resumedFrom!.epoch).toBeGreaterThanOrEqual(CHECKPOINT_EVERY.epochs);
   });
 });
 
 describe('the services down when the cycle starts, up a minute later', () => {
   test('the cycle waits for them and completes with one training', { timeout: 300_000 }, async () => {
     const stack = await stackForTest({ epochs: 2, withoutServices: true });
-    try {
-      const id = await stack.trigger();
-      await sleep(60_000);
-      await stack.startServices();
-      await expectSurvived(stack, id);
-    } finally {
-      await stack.close();
-    }
+    const id = await stack.trigger();
+    await sleep(60_000);
+    await stack.startServices();
+    await expectSurvived(stack, id);
   });
 });

@@ -1,11 +1,13 @@
 import type { temporal } from '@temporalio/proto';
-import { expect, onTestFailed } from 'vitest';
+import { expect, onTestFailed, onTestFinished } from 'vitest';
 import type { OperationInfo } from '../../src/services/operation';
 import { brief, FaultStack, sleep, type CycleEnd, type StackOptions } from './faultStack';
 
-/** A stack for one test, stopped when it ends; its processes' output is printed if the test fails. */
+/** A stack for one test, closed when the test ends, whatever its outcome; its processes' output is printed if the test fails. */
 export async function stackForTest(options: StackOptions = {}): Promise<FaultStack> {
   const stack = await FaultStack.start(options);
+  // longer than the default hook timeout: every process has to exit first
+  onTestFinished(() => stack.close(), 60_000);
   onTestFailed(() => console.error(stack.logs()));
   return stack;
 }
@@ -59,16 +61,12 @@ export async function expectSurvived(stack: FaultStack, cycleId: string, expecte
  */
 export async function expectServerOutageSurvived(signal: 'SIGTERM' | 'SIGKILL', downMs: number, epochs: number): Promise<void> {
   const stack = await stackForTest({ epochs });
-  try {
-    const id = await stack.trigger();
-    const training = await stack.midTraining(id);
-    await stack.stopServer(signal);
-    await sleep(downMs);
-    await stack.startServer();
-    const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
-    expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
-    await expectSurvived(stack, id);
-  } finally {
-    await stack.close();
-  }
+  const id = await stack.trigger();
+  const training = await stack.midTraining(id);
+  await stack.stopServer(signal);
+  await sleep(downMs);
+  await stack.startServer();
+  const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
+  expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
+  await expectSurvived(stack, id);
 }
