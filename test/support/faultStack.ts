@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -12,7 +11,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
 import { freePort } from './ports';
-import { alive, kill, killTree, spawnCli, spawnCommand, type Spawned } from './processes';
+import { alive, kill, killTree, scratchFolder, spawnCli, spawnCommand, type Spawned } from './processes';
 
 // Replaying a history installs the SDK's runtime in this process: quietly.
 installRuntime('ERROR');
@@ -51,9 +50,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * (`ktrdr-agent worker`), all built from dist/ and sharing a scratch project folder.
  */
 export class FaultStack {
-  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-faults-'));
-  readonly strategiesDir = path.join(this.root, 'strategies');
-  readonly db = path.join(this.root, 'temporal.db');
+  private readonly scratch = scratchFolder('ktrdr-faults-');
+  readonly root = this.scratch.folder;
+  readonly strategiesDir = this.scratch.env.KTRDR_STRATEGIES_DIR;
+  readonly db = this.scratch.db;
   readonly stateDir = path.join(this.root, 'services-state');
   readonly env: Record<string, string>;
   server?: Spawned;
@@ -67,18 +67,14 @@ export class FaultStack {
     readonly ports: { frontend: number; http: number; metrics: number; services: number },
     private readonly options: StackOptions,
   ) {
-    fs.mkdirSync(this.strategiesDir);
     const epochs = options.epochs ?? 30;
     fs.writeFileSync(path.join(this.strategiesDir, `${SLOW_STRATEGY}.yaml`), fs.readFileSync(SLOW_STRATEGY_FILE, 'utf8').replace(/epochs: \d+/, `epochs: ${epochs}`));
     this.env = {
+      ...this.scratch.env,
       TEMPORAL_ADDRESS: this.address,
       TEMPORAL_NAMESPACE: 'default',
       KTRDR_SERVICES_URL: this.servicesUrl,
-      KTRDR_STRATEGIES_DIR: this.strategiesDir,
-      KTRDR_MODELS_DIR: path.join(this.root, 'models'),
-      KTRDR_REPORTS_DIR: path.join(this.root, 'reports'),
       KTRDR_TRANSCRIPTS_DIR: path.join(this.root, 'transcripts'),
-      ANTHROPIC_API_KEY: '',
       KTRDR_LOG_LEVEL: 'WARN',
     };
   }
