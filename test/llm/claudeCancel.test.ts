@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
@@ -32,8 +33,6 @@ afterAll(async () => {
   await env?.teardown();
   folders?.remove();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(what: string, holds: () => boolean): Promise<number> {
   for (let i = 0; i < 3000 && !holds(); i++) await sleep(5);

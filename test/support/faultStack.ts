@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -40,7 +41,8 @@ export interface CycleEnd {
   failure?: string;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Node's timer, for the tests and the bench that wait on real processes. */
+export { sleep };
 
 /**
  * The whole system as separate processes, so a test can stop, kill and restart each one the
