@@ -11,8 +11,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const DIST = path.join(__dirname, '..', 'dist');
-const { designOffline } = require(path.join(DIST, 'llm', 'offlineDesigner'));
-const { assessOffline } = require(path.join(DIST, 'llm', 'offlineAssessor'));
+const { designOffline } = require(path.join(DIST, 'design', 'offline', 'designer'));
+const { assessOffline } = require(path.join(DIST, 'design', 'offline', 'assessor'));
 const { trainStrategy } = require(path.join(DIST, 'engine', 'training'));
 const { backtestStrategy } = require(path.join(DIST, 'engine', 'backtesting'));
 const { summarizeBacktest } = require(path.join(DIST, 'services', 'backtestSummary'));

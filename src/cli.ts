@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
+import { claudeConfigFromEnv, claudeMode } from './design/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
 import { duration, integer, port } from './cli/options';

@@ -1,5 +1,5 @@
 import type { ResearchActivities } from '../domain/activities';
-import type { ClaudeConfig } from '../llm/claude/config';
+import type { ClaudeConfig } from '../design/claude/config';
 import { ServicesClient, servicesUrl } from '../services/client';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';

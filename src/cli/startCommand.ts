@@ -7,7 +7,7 @@ import { runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
-import { claudeConfigFromEnv } from '../llm/claude/config';
+import { claudeConfigFromEnv } from '../design/claude/config';
 import { DATA_DIR, shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
 import { createWorker } from '../worker';

@@ -9,11 +9,11 @@ import { findIndicator, INDICATORS } from '../../src/engine/indicators/catalog';
 import { classBalance, zigzagLabels } from '../../src/engine/labels';
 import { loadBars } from '../../src/engine/marketData';
 import { Random } from '../../src/engine/random';
-import { writeAssessment, type Assessment } from '../../src/llm/assessment';
-import { readDesignRecord } from '../../src/llm/designRecord';
-import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/llm/fitToData';
-import { designOffline } from '../../src/llm/offlineDesigner';
-import { choosePair, lessonsFor, usableIndicator } from '../../src/llm/offlinePicks';
+import { writeAssessment, type Assessment } from '../../src/design/assessmentFile';
+import { readDesignRecord } from '../../src/design/designRecord';
+import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/design/offline/fitToData';
+import { designOffline } from '../../src/design/offline/designer';
+import { choosePair, lessonsFor, usableIndicator } from '../../src/design/offline/picks';
 import { validateStrategyFile } from '../../src/strategy/validate';
 
 const temps: string[] = [];

@@ -1,24 +1,24 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
-import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../domain/activities';
-import { noUsage } from '../domain/models';
-import { sliceBars, type Bars } from '../engine/bars';
-import { computeIndicators } from '../engine/features';
-import type { IndicatorSpec } from '../engine/indicators/catalog';
-import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../engine/marketData';
-import { Random } from '../engine/random';
-import { STRATEGIES_DIR } from '../paths';
-import { designedStrategyFile, strategyFile, writeFileAtomic } from '../strategy/files';
-import { StrategySchema } from '../strategy/schema';
-import { validateStrategyText } from '../strategy/validate';
+import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../../domain/activities';
+import { noUsage } from '../../domain/models';
+import { sliceBars, type Bars } from '../../engine/bars';
+import { computeIndicators } from '../../engine/features';
+import type { IndicatorSpec } from '../../engine/indicators/catalog';
+import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../../engine/marketData';
+import { Random } from '../../engine/random';
+import { STRATEGIES_DIR } from '../../paths';
+import { designedStrategyFile, strategyFile, writeFileAtomic } from '../../strategy/files';
+import { StrategySchema } from '../../strategy/schema';
+import { validateStrategyText } from '../../strategy/validate';
 import { readBrief } from './briefSteering';
-import { claimStrategyName, findDesignOfCycle, type DesignRecord } from './designRecord';
+import { claimStrategyName, findDesignOfCycle, type DesignRecord } from '../designRecord';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from './fitToData';
-import { recentStrategies } from './memory';
-import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './offlinePicks';
-import { renderStrategy } from '../strategy/render';
-import { strategyDocument, TRAIN_SHARE, type Sections } from './offlineStrategyDocument';
+import { recentStrategies } from '../memory';
+import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './picks';
+import { renderStrategy } from '../../strategy/render';
+import { strategyDocument, TRAIN_SHARE, type Sections } from './strategyDocument';
 
 /**
  * The designer that runs without Claude (no ANTHROPIC_API_KEY, or offline mode): a valid

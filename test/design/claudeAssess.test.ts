@@ -7,9 +7,9 @@ import { createDesignActivities } from '../../src/activities/designActivities';
 import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/activities';
 import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { AssessmentSchema } from '../../src/llm/assessment';
-import { ASSESS_CAPS } from '../../src/llm/claude/assessor';
-import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
+import { AssessmentSchema } from '../../src/design/assessmentFile';
+import { ASSESS_CAPS } from '../../src/design/claude/assessor';
+import { metricsWithUnits } from '../../src/design/metricsWithUnits';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 

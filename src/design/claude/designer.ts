@@ -6,12 +6,12 @@ import { DesignResultSchema, type DesignInput, type DesignResult } from '../../d
 import type { LlmUsage } from '../../domain/models';
 import { strategyFile } from '../../strategy/files';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
-import { availableMarkets } from '../discovery';
+import { availableMarkets } from './discovery';
 import { recentStrategies } from '../memory';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
-import { refusalFailure } from './failures';
+import { refusalFailure } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 

@@ -4,12 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
 import { strategyFile } from '../../strategy/files';
-import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessment';
+import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessmentFile';
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { AssessmentReplySchema, assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL, type AssessmentReply } from './assessPrompt';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
-import { refusalFailure } from './failures';
+import { refusalFailure } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { AssessResultSchema, type AssessInput, type AssessResult } from '../domain/activities';
-import { noUsage } from '../domain/models';
-import { STRATEGIES_DIR } from '../paths';
-import { strategyFile } from '../strategy/files';
-import { StrategySchema, type Strategy } from '../strategy/schema';
-import { writeAssessment } from './assessment';
-import { metricsWithUnits } from './metricsWithUnits';
-import { judge } from './offlineRules';
+import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
+import { noUsage } from '../../domain/models';
+import { STRATEGIES_DIR } from '../../paths';
+import { strategyFile } from '../../strategy/files';
+import { StrategySchema, type Strategy } from '../../strategy/schema';
+import { writeAssessment } from '../assessmentFile';
+import { metricsWithUnits } from '../metricsWithUnits';
+import { judge } from './assessmentRules';
 
 /**
  * The assessor that runs without Claude: rules on the training metrics and the validation

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
+import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';

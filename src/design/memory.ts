@@ -6,7 +6,7 @@ import { findIndicator } from '../engine/indicators/catalog';
 import { STRATEGIES_DIR } from '../paths';
 import { strategyFile, strategyNames } from '../strategy/files';
 import { StrategySchema, strategyMarkets } from '../strategy/schema';
-import { readAssessment } from './assessment';
+import { readAssessment } from './assessmentFile';
 import { readDesignRecord } from './designRecord';
 import type { MetricsWithUnits } from './metricsWithUnits';
 

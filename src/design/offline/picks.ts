@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../engine/indicators/catalog';
-import type { AvailableData } from '../engine/marketData';
-import type { Random } from '../engine/random';
+import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/indicators/catalog';
+import type { AvailableData } from '../../engine/marketData';
+import type { Random } from '../../engine/random';
 import type { BriefWishes } from './briefSteering';
-import type { RecentStrategy } from './memory';
+import type { RecentStrategy } from '../memory';
 
 /**
  * The offline designer's choices: which market, which two indicators. A market or

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmUsage } from '../../domain/models';
-import { claudeFailure } from './failures';
+import { claudeFailure } from './apiErrors';
 import { outputConfig, replyTimeoutMs, type Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 import { Transcript } from './transcript';
