@@ -17,6 +17,7 @@ const { trainStrategy } = require(path.join(DIST, 'engine', 'training'));
 const { backtestStrategy } = require(path.join(DIST, 'engine', 'backtesting'));
 const { summarizeBacktest } = require(path.join(DIST, 'services', 'backtestSummary'));
 const { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } = require(path.join(DIST, 'domain', 'gates'));
+const { foldersFromEnv } = require(path.join(DIST, 'folders'));
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -32,7 +33,7 @@ const percent = (count, total) => `${count}/${total} (${Math.round((100 * count)
 
 async function cycle(cycleId, folder) {
   const dirs = { strategiesDir: path.join(folder, 'strategies'), modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
-  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir });
+  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: foldersFromEnv().marketData });
   const training = await trainStrategy(design.strategyPath, { modelsDir: dirs.modelsDir });
   const backtest = summarizeBacktest(await backtestStrategy(design.strategyPath, dirs)).metrics.validation;
   const thresholds = GateThresholdsSchema.parse({});

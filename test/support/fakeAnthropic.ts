@@ -856,6 +856,6 @@ export function clearAnthropicEnv(): () => void {
 }
 
 /** The worker's Claude configuration, pointed at a fake server. */
-export function claudeConfigFor(fake: FakeAnthropic, transcriptsDir: string): ClaudeConfig {
-  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir };
+export function claudeConfigFor(fake: FakeAnthropic): ClaudeConfig {
+  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000 };
 }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
 import { noUsage } from '../../domain/models';
-import { STRATEGIES_DIR } from '../../paths';
 import { strategyFile } from '../../strategy/files';
 import { StrategySchema, type Strategy } from '../../strategy/schema';
 import { writeAssessment } from '../assessmentFile';
@@ -15,7 +14,7 @@ import { judge } from './assessmentRules';
  * assessment.json (beside its YAML: `strategies/designed/<name>/` for a design) marked offline.
  */
 export interface OfflineAssessOptions {
-  strategiesDir?: string;
+  strategiesDir: string;
 }
 
 /** The strategy, for suggestions that name its settings; the assessment stands without it. */
@@ -29,7 +28,7 @@ function readStrategy(name: string, strategiesDir: string): Strategy | undefined
 }
 
 export function assessOffline(input: AssessInput & OfflineAssessOptions): AssessResult {
-  const strategiesDir = input.strategiesDir ?? STRATEGIES_DIR;
+  const { strategiesDir } = input;
   const metrics = metricsWithUnits(input.training, input.backtest);
   const content = judge(metrics, readStrategy(input.strategyName, strategiesDir), input.strategyName);
   const assessmentPath = writeAssessment(
