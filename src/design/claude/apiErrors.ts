@@ -8,7 +8,7 @@ import { LlmRateLimited, LlmRefused, LlmRejected, LlmSpendLimit, LlmUnavailable 
  * the API asked for; a request the API refuses (bad key, no access, unknown model, a request
  * it cannot read) is final, with what to do about it, and so is what no wait can fix: a spend
  * limit reached, or a response the API marks `x-should-retry: false`. The usage spent so far
- * rides along in the details, so a failed phase still shows what it cost.
+ * rides along, so a failed phase still shows what it cost.
  */
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
