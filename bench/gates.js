@@ -11,12 +11,13 @@ const os = require('node:os');
 const path = require('node:path');
 
 const DIST = path.join(__dirname, '..', 'dist');
-const { designOffline } = require(path.join(DIST, 'llm', 'offlineDesigner'));
-const { assessOffline } = require(path.join(DIST, 'llm', 'offlineAssessor'));
+const { designOffline } = require(path.join(DIST, 'design', 'offline', 'designer'));
+const { assessOffline } = require(path.join(DIST, 'design', 'offline', 'assessor'));
 const { trainStrategy } = require(path.join(DIST, 'engine', 'training'));
 const { backtestStrategy } = require(path.join(DIST, 'engine', 'backtesting'));
 const { summarizeBacktest } = require(path.join(DIST, 'services', 'backtestSummary'));
 const { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } = require(path.join(DIST, 'domain', 'gates'));
+const { foldersFromEnv } = require(path.join(DIST, 'folders'));
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -32,7 +33,7 @@ const percent = (count, total) => `${count}/${total} (${Math.round((100 * count)
 
 async function cycle(cycleId, folder) {
   const dirs = { strategiesDir: path.join(folder, 'strategies'), modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
-  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir });
+  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: foldersFromEnv().marketData });
   const training = await trainStrategy(design.strategyPath, { modelsDir: dirs.modelsDir });
   const backtest = summarizeBacktest(await backtestStrategy(design.strategyPath, dirs)).metrics.validation;
   const thresholds = GateThresholdsSchema.parse({});

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
+import { claudeConfigFromEnv, claudeMode } from './design/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
 import { duration, integer, port } from './cli/options';
@@ -32,6 +32,7 @@ import {
 import type { CycleRequest } from './domain/cycle';
 import { designerLine } from './domain/designer';
 import { UserError } from './errors';
+import { foldersFromEnv } from './folders';
 import { DATA_DIR, PROJECT_ROOT } from './paths';
 import { resolveBinary } from './temporal/binaries';
 import { TASK_QUEUE } from './temporal/definitions';
@@ -78,7 +79,7 @@ async function serveWorker(
   { servicesUrl, until, shutdownGraceTime }: { servicesUrl?: string; until?: Promise<unknown>; shutdownGraceTime?: number } = {},
 ): Promise<void> {
   const claude = claudeConfigFromEnv();
-  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude }), mode: claude ? 'claude' : 'offline', shutdownGraceTime });
+  const worker = await createWorker({ connection, namespace, taskQueue, activities: createActivities({ servicesUrl, claude, folders: foldersFromEnv() }), mode: claude ? 'claude' : 'offline', shutdownGraceTime });
   console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
   console.log(claudeMode(claude));
   await (until ? worker.runUntil(until) : worker.run());

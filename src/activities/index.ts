@@ -1,21 +1,21 @@
 import type { ResearchActivities } from '../domain/activities';
-import type { ClaudeConfig } from '../llm/claude/config';
+import type { ClaudeConfig } from '../design/claude/config';
+import type { Folders } from '../folders';
 import { ServicesClient, servicesUrl } from '../services/client';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';
 
 export interface ActivityOptions {
   servicesUrl?: string;
-  strategiesDir?: string;
-  dataDir?: string;
+  folders: Folders;
   /** Claude for design and assessment; without it the offline designer and assessor run. */
   claude?: ClaudeConfig;
 }
 
 /** The activities a worker runs: design and assessment here, training and backtests on the services at `servicesUrl`. */
-export function createActivities(options: ActivityOptions = {}): ResearchActivities {
+export function createActivities(options: ActivityOptions): ResearchActivities {
   return {
-    ...createDesignActivities({ strategiesDir: options.strategiesDir, dataDir: options.dataDir, claude: options.claude }),
+    ...createDesignActivities({ folders: options.folders, claude: options.claude }),
     ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
   };
 }

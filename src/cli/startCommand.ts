@@ -7,7 +7,8 @@ import { runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
-import { claudeConfigFromEnv } from '../llm/claude/config';
+import { claudeConfigFromEnv } from '../design/claude/config';
+import { foldersFromEnv } from '../folders';
 import { DATA_DIR, shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
 import { createWorker } from '../worker';
@@ -76,7 +77,7 @@ export function registerStartCommand(cli: Command): void {
           const connection = await Connection.connect({ address: server.address });
           stops.push(() => connection.close());
           const native = await NativeConnection.connect({ address: server.address });
-          const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude }), mode: claude ? 'claude' : 'offline' });
+          const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude, folders: foldersFromEnv() }), mode: claude ? 'claude' : 'offline' });
           const running = worker.run();
           stops.push(async () => {
             await running;

@@ -31,7 +31,7 @@ afterAll(async () => {
   folders?.remove();
 });
 
-const activities = () => createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir });
+const activities = () => createActivities({ servicesUrl: services.url, folders: folders.agentFolders() });
 
 async function runCycle(request: CycleRequest, acts = activities()) {
   return withWorker(env, acts, async (taskQueue) => {
@@ -120,10 +120,10 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
     const restoreEnv = clearAnthropicEnv();
     const fake = await startFakeAnthropic({ script: scriptedClaude });
     try {
-      const claude = claudeConfigFor(fake, path.join(folders.root, 'transcripts'));
+      const claude = claudeConfigFor(fake);
       const { status, failure } = await runCycle(
         { brief: 'RSI mean reversion on EURUSD', model: 'haiku', bypassGates: true },
-        createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir, claude }),
+        createActivities({ servicesUrl: services.url, folders: folders.agentFolders(), claude }),
       );
       expect(failure).toBeUndefined();
       expect(status.outcome).toBe('completed');

@@ -31,7 +31,7 @@ beforeAll(async () => {
   folders.strategy('rsi_adx_trend_filter', 'short_training');
   folders.strategy('rsi_adx_trend_filter', 'seconds_training', seconds);
   services = await startTestServices(folders);
-  const activities = createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir });
+  const activities = createActivities({ servicesUrl: services.url, folders: folders.agentFolders() });
   worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,

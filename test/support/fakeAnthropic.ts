@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ClaudeConfig } from '../../src/llm/claude/config';
+import type { ClaudeConfig } from '../../src/design/claude/config';
 
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests that drive the real `@anthropic-ai/sdk`
@@ -856,6 +856,6 @@ export function clearAnthropicEnv(): () => void {
 }
 
 /** The worker's Claude configuration, pointed at a fake server. */
-export function claudeConfigFor(fake: FakeAnthropic, transcriptsDir: string): ClaudeConfig {
-  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir };
+export function claudeConfigFor(fake: FakeAnthropic): ClaudeConfig {
+  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000 };
 }

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
+import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { text, thinking, toolUse, type FakeReply, type FakeRequest } from './fakeAnthropic';
 
 /**

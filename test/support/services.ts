@@ -6,6 +6,8 @@ import path from 'node:path';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { startServices, type Services, type ServicesOptions } from '../../src/services/server';
+import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import type { Folders } from '../../src/folders';
 import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
 
 /** The services' worker threads run the TypeScript sources through this loader. */
@@ -32,6 +34,18 @@ export class ScratchFolders {
     const text = fs.readFileSync(path.join(STRATEGIES_DIR, `${shipped}.yaml`), 'utf8').replace(/^name: .*$/m, `name: ${name}`);
     fs.writeFileSync(path.join(this.strategiesDir, `${name}.yaml`), edit(text));
     return name;
+  }
+
+  /** These folders as the agent's: market data is the shipped data/, Claude's transcripts go in `root`. */
+  agentFolders(): Folders {
+    return {
+      strategies: this.strategiesDir,
+      marketData: MARKET_DATA_DIR,
+      models: this.modelsDir,
+      reports: this.reportsDir,
+      state: this.stateDir,
+      transcripts: path.join(this.root, 'transcripts'),
+    };
   }
 
   /** The environment that points a services process (ServicesProcess) at these folders, its records in `stateDir`. */

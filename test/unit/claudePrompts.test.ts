@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { claudeConfigFromEnv } from '../../src/llm/claude/config';
-import { retryAfterMs } from '../../src/llm/claude/failures';
-import { replyTimeoutMs } from '../../src/llm/claude/modelSettings';
-import { designSystemPrompt, designUserPrompt, TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { assessUserPrompt } from '../../src/llm/claude/assessPrompt';
-import { DESIGN_TOOLS } from '../../src/llm/claude/designTools';
-import { recentText } from '../../src/llm/discovery';
-import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
+import { claudeConfigFromEnv } from '../../src/design/claude/config';
+import { retryAfterMs } from '../../src/design/claude/apiErrors';
+import { replyTimeoutMs } from '../../src/design/claude/modelSettings';
+import { designSystemPrompt, designUserPrompt, TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
+import { assessUserPrompt } from '../../src/design/claude/assessPrompt';
+import { DESIGN_TOOLS } from '../../src/design/claude/designTools';
+import { recentText } from '../../src/design/claude/discovery';
+import { metricsWithUnits } from '../../src/design/metricsWithUnits';
 import { INDICATORS } from '../../src/engine/indicators/catalog';
 import { validateStrategyText } from '../../src/strategy/validate';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
 import { STRATEGIES_DIR } from '../../src/paths';
-import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/llm/assessment';
-import { assessOffline } from '../../src/llm/offlineAssessor';
+import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/design/assessmentFile';
+import { assessOffline } from '../../src/design/offline/assessor';
 
 const temps: string[] = [];
 afterEach(() => {

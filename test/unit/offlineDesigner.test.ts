@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DesignResultSchema, StrategyNameSchema, type DesignResult } from '../../src/domain/activities';
 import { findIndicator, INDICATORS } from '../../src/engine/indicators/catalog';
 import { classBalance, zigzagLabels } from '../../src/engine/labels';
-import { loadBars } from '../../src/engine/marketData';
+import { loadBars, MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { Random } from '../../src/engine/random';
-import { writeAssessment, type Assessment } from '../../src/llm/assessment';
-import { readDesignRecord } from '../../src/llm/designRecord';
-import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/llm/fitToData';
-import { designOffline } from '../../src/llm/offlineDesigner';
-import { choosePair, lessonsFor, usableIndicator } from '../../src/llm/offlinePicks';
+import { writeAssessment, type Assessment } from '../../src/design/assessmentFile';
+import { readDesignRecord } from '../../src/design/designRecord';
+import { DesignError } from '../../src/design/errors';
+import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/design/offline/fitToData';
+import { designOffline } from '../../src/design/offline/designer';
+import { choosePair, lessonsFor, usableIndicator } from '../../src/design/offline/picks';
 import { validateStrategyFile } from '../../src/strategy/validate';
 
 const temps: string[] = [];
@@ -27,7 +27,7 @@ afterEach(() => {
 });
 
 const design = (cycleId: string, options: { brief?: string; symbol?: string; timeframe?: '1h' | '1d'; strategiesDir?: string } = {}) =>
-  designOffline({ cycleId, model: 'sonnet', ...options, strategiesDir: options.strategiesDir ?? tempDir() });
+  designOffline({ cycleId, model: 'sonnet', ...options, strategiesDir: options.strategiesDir ?? tempDir(), dataDir: MARKET_DATA_DIR });
 
 interface Designed {
   text: string;
@@ -52,14 +52,14 @@ function errorsOf(file: string): string[] {
   return validateStrategyFile(file).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
 }
 
-/** The failure a call throws, checked to be a non-retryable ApplicationFailure. */
-function failureOf(run: () => unknown): ApplicationFailure {
+/** The failure a call throws, checked to be a designer's error that no retry can fix. */
+function failureOf(run: () => unknown): DesignError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    expect((error as ApplicationFailure).nonRetryable).toBe(true);
-    return error as ApplicationFailure;
+    expect(error).toBeInstanceOf(DesignError);
+    expect((error as DesignError).retry.retryable).toBe(false);
+    return error as DesignError;
   }
   throw new Error('expected the design to fail');
 }
@@ -75,7 +75,7 @@ describe('valid strategies on every shipped series', () => {
   test.each(SHIPPED)('%s %s: two designs pass the one validator without a warning', (symbol, timeframe) => {
     const strategiesDir = tempDir();
     for (const cycleId of [`${symbol}-a`, `${symbol}-b`]) {
-      const result = designOffline({ cycleId, model: 'sonnet', symbol, timeframe, strategiesDir });
+      const result = designOffline({ cycleId, model: 'sonnet', symbol, timeframe, strategiesDir, dataDir: MARKET_DATA_DIR });
       expect(DesignResultSchema.parse(result)).toEqual(result);
       expect(result).toMatchObject({ symbol, timeframe, offline: true });
       expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
@@ -102,7 +102,7 @@ describe('valid strategies on every shipped series', () => {
     usable.forEach((spec, i) => {
       const [symbol, timeframe] = SHIPPED[i % SHIPPED.length];
       const brief = `try ${spec.name.replace(/_/g, ' ')} here`;
-      const result = designOffline({ cycleId: `each-${spec.name}`, model: 'sonnet', brief, symbol, timeframe, strategiesDir });
+      const result = designOffline({ cycleId: `each-${spec.name}`, model: 'sonnet', brief, symbol, timeframe, strategiesDir, dataDir: MARKET_DATA_DIR });
       const { doc, indicators } = read(result);
       expect(indicators, brief).toContain(spec.name);
       expect(errorsOf(result.strategyPath), `${spec.name} on ${symbol}`).toEqual([]);

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { STRATEGIES_DIR } from '../../src/paths';
-import { writeAssessment } from '../../src/llm/assessment';
-import { recentStrategies } from '../../src/llm/memory';
+import { writeAssessment } from '../../src/design/assessmentFile';
+import { recentStrategies } from '../../src/design/memory';
 
 const temps: string[] = [];
 afterEach(() => {

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus, CycleSummary } from '../../src/domain/cycle';
+import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { OutcomeAttribute, statusQuery } from '../../src/temporal/definitions';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage } from '../support/fakeActivities';
 import { startResearchCycle, timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
@@ -118,7 +119,7 @@ describe('an offline cycle names no Claude model', () => {
   test('an offline design that fails marks the cycle offline everywhere', async () => {
     // the real offline designer (a worker without ANTHROPIC_API_KEY), asked for a market with no data
     const strategiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-offline-fail-'));
-    const fakes = fakeActivities({ overrides: () => createDesignActivities({ strategiesDir }) });
+    const fakes = fakeActivities({ overrides: () => createDesignActivities({ folders: { strategies: strategiesDir, marketData: MARKET_DATA_DIR, transcripts: path.join(strategiesDir, 'transcripts') } }) });
     const { failure, summary, details } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue, { symbol: 'NOSUCH' });
       const err = await handle.result().then(

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmUsage } from '../../domain/models';
-import { claudeFailure } from './failures';
+import { apiError } from './apiErrors';
 import { outputConfig, replyTimeoutMs, type Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 import { Transcript } from './transcript';
@@ -97,7 +97,7 @@ export class Conversation {
       reply = await client.messages.create(request, { signal, timeout: replyTimeoutMs(caps.maxOutputTokens, client.timeout) });
     } catch (err) {
       transcript.record(request, { error: err instanceof Error ? err.message : String(err) });
-      throw claudeFailure(err, model, this.usage, client.baseURL);
+      throw apiError(err, model, this.usage, client.baseURL);
     } finally {
       clearInterval(beat);
     }

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
 import { strategyFile } from '../../strategy/files';
-import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessment';
+import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessmentFile';
+import { InvalidAssessment } from '../errors';
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { AssessmentReplySchema, assessSystemPrompt, assessUserPrompt, SAVE_ASSESSMENT_TOOL, type AssessmentReply } from './assessPrompt';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
-import { refusalFailure } from './failures';
+import { refusal } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
@@ -108,11 +108,11 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
   let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent });
   let problems: string[] = [];
   let repaired = false;
-  const noAssessment = (why: string) => ApplicationFailure.nonRetryable(`${model} gave no valid assessment ${why}: ${problems.join('; ')}`, 'InvalidAssessment', conversation.usage);
+  const noAssessment = (why: string) => new InvalidAssessment(`${model} gave no valid assessment ${why}: ${problems.join('; ')}`, conversation.usage);
   try {
     for (;;) {
       const reply = await conversation.ask(next);
-      if (reply.stop_reason === 'refusal') throw refusalFailure(reply, `assess ${input.strategyName}`, 'assess it with another --model, or offline', conversation.usage);
+      if (reply.stop_reason === 'refusal') throw refusal(reply, `assess ${input.strategyName}`, 'assess it with another --model, or offline', conversation.usage);
       const answer = answerOf(reply);
       if (answer.ok) {
         const assessmentPath = writeAssessment(

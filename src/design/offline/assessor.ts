@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { AssessResultSchema, type AssessInput, type AssessResult } from '../domain/activities';
-import { noUsage } from '../domain/models';
-import { STRATEGIES_DIR } from '../paths';
-import { strategyFile } from '../strategy/files';
-import { StrategySchema, type Strategy } from '../strategy/schema';
-import { writeAssessment } from './assessment';
-import { metricsWithUnits } from './metricsWithUnits';
-import { judge } from './offlineRules';
+import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
+import { noUsage } from '../../domain/models';
+import { strategyFile } from '../../strategy/files';
+import { StrategySchema, type Strategy } from '../../strategy/schema';
+import { writeAssessment } from '../assessmentFile';
+import { metricsWithUnits } from '../metricsWithUnits';
+import { judge } from './assessmentRules';
 
 /**
  * The assessor that runs without Claude: rules on the training metrics and the validation
@@ -15,7 +14,7 @@ import { judge } from './offlineRules';
  * assessment.json (beside its YAML: `strategies/designed/<name>/` for a design) marked offline.
  */
 export interface OfflineAssessOptions {
-  strategiesDir?: string;
+  strategiesDir: string;
 }
 
 /** The strategy, for suggestions that name its settings; the assessment stands without it. */
@@ -29,7 +28,7 @@ function readStrategy(name: string, strategiesDir: string): Strategy | undefined
 }
 
 export function assessOffline(input: AssessInput & OfflineAssessOptions): AssessResult {
-  const strategiesDir = input.strategiesDir ?? STRATEGIES_DIR;
+  const { strategiesDir } = input;
   const metrics = metricsWithUnits(input.training, input.backtest);
   const content = judge(metrics, readStrategy(input.strategyName, strategiesDir), input.strategyName);
   const assessmentPath = writeAssessment(

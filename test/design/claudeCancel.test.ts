@@ -4,7 +4,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { ResearchActivities } from '../../src/domain/activities';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
 import { ScratchFolders } from '../support/services';
@@ -46,9 +45,8 @@ async function until(what: string, holds: () => boolean): Promise<number> {
  */
 async function cancelLatency(phase: 'designStrategy' | 'assessStrategy', after: number): Promise<number> {
   const claude = createDesignActivities({
-    strategiesDir: folders.strategiesDir,
-    dataDir: MARKET_DATA_DIR,
-    claude: claudeConfigFor(fake, path.join(folders.root, 'transcripts')),
+    folders: folders.agentFolders(),
+    claude: claudeConfigFor(fake),
   });
   const activities: ResearchActivities = fakeActivities({
     overrides: () => ({

@@ -10,10 +10,10 @@ import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
 import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { createClaudeClient } from '../../src/llm/claude/config';
-import { DESIGN_CAPS, designWithClaude } from '../../src/llm/claude/designer';
-import type { ClaudeRun } from '../../src/llm/claude/run';
+import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
+import { createClaudeClient } from '../../src/design/claude/config';
+import { DESIGN_CAPS, designWithClaude } from '../../src/design/claude/designer';
+import type { ClaudeRun } from '../../src/design/claude/run';
 import { validateStrategyFile } from '../../src/strategy/validate';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
@@ -44,8 +44,8 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-const claude = (server = fake) => claudeConfigFor(server, transcriptsDir);
-const activities = (server = fake) => createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: claude(server) });
+const claude = (server = fake) => claudeConfigFor(server);
+const activities = (server = fake) => createDesignActivities({ folders: folders.agentFolders(), claude: claude(server) });
 
 let seq = 0;
 const input = (over: Partial<DesignInput> = {}): DesignInput => ({ cycleId: `cycle-${++seq}-${Date.now()}`, model: 'claude-sonnet-5-5', ...over });
@@ -366,14 +366,14 @@ describe('API errors', () => {
   test('a connection that fails is retried', async () => {
     const closed = await startFakeAnthropic();
     await closed.close();
-    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: claude(closed) });
+    const acts = createDesignActivities({ folders: folders.agentFolders(), claude: claude(closed) });
     const failure = await failureOf(design(acts, input()).result);
     expect(failure).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
     expect(failure.message).toMatch(/Cannot reach the Anthropic API/);
   });
 
   test('a refused key is final and says to set ANTHROPIC_API_KEY', async () => {
-    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), apiKey: 'sk-ant-wrong' } });
+    const acts = createDesignActivities({ folders: folders.agentFolders(), claude: { ...claude(), apiKey: 'sk-ant-wrong' } });
     fake.setScript([save(goodConfig())]);
     const failure = await failureOf(design(acts, input()).result);
     expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
@@ -408,7 +408,7 @@ describe('API errors', () => {
   });
 
   test('a 404 from an ANTHROPIC_BASE_URL that is not the Messages API names the base URL, not the model', async () => {
-    const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), baseURL: `${fake.url}/v1` } });
+    const acts = createDesignActivities({ folders: folders.agentFolders(), claude: { ...claude(), baseURL: `${fake.url}/v1` } });
     const failure = await failureOf(design(acts, input()).result);
     expect(failure).toMatchObject({ type: 'LlmRejected', nonRetryable: true });
     expect(failure.message).toBe(
@@ -422,7 +422,7 @@ describe('API errors', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const acts = createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: { ...claude(), baseURL: url } });
+      const acts = createDesignActivities({ folders: folders.agentFolders(), claude: { ...claude(), baseURL: url } });
       const failure = await failureOf(design(acts, input()).result);
       expect(failure.message).toBe(`ANTHROPIC_BASE_URL ${url} is not the Messages API (404, not an API error, for POST ${url}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`);
     } finally {

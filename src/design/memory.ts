@@ -3,10 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema, VerdictSchema } from '../domain/activities';
 import { findIndicator } from '../engine/indicators/catalog';
-import { STRATEGIES_DIR } from '../paths';
 import { strategyFile, strategyNames } from '../strategy/files';
 import { StrategySchema, strategyMarkets } from '../strategy/schema';
-import { readAssessment } from './assessment';
+import { readAssessment } from './assessmentFile';
 import { readDesignRecord } from './designRecord';
 import type { MetricsWithUnits } from './metricsWithUnits';
 
@@ -100,8 +99,7 @@ function validationSummary({ training: t, validation_backtest: b }: MetricsWithU
  * The `n` most recent strategies, newest first. Files that do not parse as strategies are
  * left out: memory informs a design and must never fail one.
  */
-export function recentStrategies(n: number, options: { strategiesDir?: string } = {}): RecentStrategy[] {
-  const strategiesDir = options.strategiesDir ?? STRATEGIES_DIR;
+export function recentStrategies(n: number, { strategiesDir }: { strategiesDir: string }): RecentStrategy[] {
   const out: RecentStrategy[] = [];
   for (const candidate of strategyFiles(strategiesDir)) {
     if (out.length >= n) break;

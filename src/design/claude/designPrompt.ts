@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { DesignInput } from '../../domain/activities';
-import { catalogText, marketsText, recentText, type availableMarkets } from '../discovery';
+import { catalogText, marketsText, recentText, type availableMarkets } from './discovery';
 import type { RecentStrategy } from '../memory';
 
 /**

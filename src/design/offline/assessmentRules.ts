@@ -1,8 +1,8 @@
-import type { Verdict } from '../domain/activities';
-import { findIndicator } from '../engine/indicators/catalog';
-import { strategyMarkets, type Strategy } from '../strategy/schema';
-import type { AssessmentContent } from './assessment';
-import type { MetricsWithUnits } from './metricsWithUnits';
+import type { Verdict } from '../../domain/activities';
+import { findIndicator } from '../../engine/indicators/catalog';
+import { strategyMarkets, type Strategy } from '../../strategy/schema';
+import type { AssessmentContent } from '../assessmentFile';
+import type { MetricsWithUnits } from '../metricsWithUnits';
 
 /**
  * The offline assessor's judgement: each metric graded against fixed lines, every

@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../engine/indicators/catalog';
-import type { AvailableData } from '../engine/marketData';
-import type { Random } from '../engine/random';
+import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/indicators/catalog';
+import type { AvailableData } from '../../engine/marketData';
+import type { Random } from '../../engine/random';
 import type { BriefWishes } from './briefSteering';
-import type { RecentStrategy } from './memory';
+import { NoData } from '../errors';
+import type { RecentStrategy } from '../memory';
 
 /**
  * The offline designer's choices: which market, which two indicators. A market or
@@ -41,7 +41,7 @@ export function chooseMarket(requested: { symbol?: string; timeframe?: string },
   let options = available.filter((d) => (!symbol || d.symbol === symbol) && (!requested.timeframe || d.timeframe === requested.timeframe));
   if (options.length === 0) {
     const asked = [symbol, requested.timeframe].filter(Boolean).join(' ') || 'any symbol';
-    throw ApplicationFailure.nonRetryable(`No market data for ${asked}; available: ${listing(available)}`, 'NoData');
+    throw new NoData(`No market data for ${asked}; available: ${listing(available)}`);
   }
   for (const wished of [(d: AvailableData) => wishes.symbols.includes(d.symbol), (d: AvailableData) => wishes.timeframes.includes(d.timeframe)]) {
     const kept = options.filter(wished);

@@ -1,24 +1,23 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { ApplicationFailure } from '@temporalio/common';
-import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../domain/activities';
-import { noUsage } from '../domain/models';
-import { sliceBars, type Bars } from '../engine/bars';
-import { computeIndicators } from '../engine/features';
-import type { IndicatorSpec } from '../engine/indicators/catalog';
-import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../engine/marketData';
-import { Random } from '../engine/random';
-import { STRATEGIES_DIR } from '../paths';
-import { designedStrategyFile, strategyFile, writeFileAtomic } from '../strategy/files';
-import { StrategySchema } from '../strategy/schema';
-import { validateStrategyText } from '../strategy/validate';
+import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../../domain/activities';
+import { noUsage } from '../../domain/models';
+import { sliceBars, type Bars } from '../../engine/bars';
+import { computeIndicators } from '../../engine/features';
+import type { IndicatorSpec } from '../../engine/indicators/catalog';
+import { listAvailableData, loadBars } from '../../engine/marketData';
+import { Random } from '../../engine/random';
+import { designedStrategyFile, strategyFile, writeFileAtomic } from '../../strategy/files';
+import { StrategySchema } from '../../strategy/schema';
+import { validateStrategyText } from '../../strategy/validate';
 import { readBrief } from './briefSteering';
-import { claimStrategyName, findDesignOfCycle, type DesignRecord } from './designRecord';
+import { claimStrategyName, findDesignOfCycle, type DesignRecord } from '../designRecord';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from './fitToData';
-import { recentStrategies } from './memory';
-import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './offlinePicks';
-import { renderStrategy } from '../strategy/render';
-import { strategyDocument, TRAIN_SHARE, type Sections } from './offlineStrategyDocument';
+import { DesignGaveUp } from '../errors';
+import { recentStrategies } from '../memory';
+import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './picks';
+import { renderStrategy } from '../../strategy/render';
+import { strategyDocument, TRAIN_SHARE, type Sections } from './strategyDocument';
 
 /**
  * The designer that runs without Claude (no ANTHROPIC_API_KEY, or offline mode): a valid
@@ -28,8 +27,8 @@ import { strategyDocument, TRAIN_SHARE, type Sections } from './offlineStrategyD
  * validator before it is saved; a cycle that already saved a strategy gets that one back.
  */
 export interface OfflineDesignOptions {
-  strategiesDir?: string;
-  dataDir?: string;
+  strategiesDir: string;
+  dataDir: string;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -148,8 +147,7 @@ function candidateNames(pair: [IndicatorSpec, IndicatorSpec], market: Market, di
 }
 
 export function designOffline(input: DesignInput & OfflineDesignOptions): DesignResult {
-  const strategiesDir = input.strategiesDir ?? STRATEGIES_DIR;
-  const dataDir = input.dataDir ?? MARKET_DATA_DIR;
+  const { strategiesDir, dataDir } = input;
   const earlier = findDesignOfCycle(input.cycleId, strategiesDir);
   if (earlier && fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return designResult(earlier, strategiesDir);
 
@@ -195,10 +193,7 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
       writeFileAtomic(designedStrategyFile(name, strategiesDir), renderStrategy(strategyDocument({ ...draft.sections, name })));
       return designResult(record, strategiesDir);
     }
-    throw ApplicationFailure.nonRetryable(`Strategy names ${names.join(', ')} belong to other cycles; refusing to overwrite them`, 'DesignGaveUp');
+    throw new DesignGaveUp(`Strategy names ${names.join(', ')} belong to other cycles; refusing to overwrite them`);
   }
-  throw ApplicationFailure.nonRetryable(
-    `The offline designer found no valid strategy for ${market.symbol} ${market.timeframe} in ${MAX_ATTEMPTS} attempts; last problems: ${lastProblems.join('; ')}`,
-    'DesignGaveUp',
-  );
+  throw new DesignGaveUp(`The offline designer found no valid strategy for ${market.symbol} ${market.timeframe} in ${MAX_ATTEMPTS} attempts; last problems: ${lastProblems.join('; ')}`);
 }

@@ -1,9 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { VerdictSchema } from '../../domain/activities';
-import { KEPT_PER_LIST } from '../assessment';
+import { KEPT_PER_LIST } from '../assessmentFile';
 import type { MetricsWithUnits } from '../metricsWithUnits';
-import { recentText } from '../discovery';
+import { recentText } from './discovery';
 import type { RecentStrategy } from '../memory';
 import { strictInputSchema } from './strictSchema';
 

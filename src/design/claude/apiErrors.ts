@@ -1,14 +1,14 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/common';
 import type { LlmUsage } from '../../domain/models';
+import { LlmRateLimited, LlmRefused, LlmRejected, LlmSpendLimit, LlmUnavailable } from '../errors';
 
 /**
- * Turns what the SDK throws into the failure Temporal should see. Overload, rate limits,
+ * Turns what the SDK throws into the designer's error of its kind. Overload, rate limits,
  * server errors and lost connections are retried by the activity's policy, after the wait
  * the API asked for; a request the API refuses (bad key, no access, unknown model, a request
  * it cannot read) is final, with what to do about it, and so is what no wait can fix: a spend
  * limit reached, or a response the API marks `x-should-retry: false`. The usage spent so far
- * rides along in the details, so a failed phase still shows what it cost.
+ * rides along, so a failed phase still shows what it cost.
  */
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
@@ -45,7 +45,7 @@ function notFound(err: InstanceType<typeof Anthropic.APIError>, model: string, b
   return `ANTHROPIC_BASE_URL ${baseURL} is not the Messages API (${answer} for POST ${baseURL.replace(/\/$/, '')}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`;
 }
 
-function refusal(err: InstanceType<typeof Anthropic.APIError>, status: number, model: string, apiMessage: string, baseURL: string): string {
+function rejection(err: InstanceType<typeof Anthropic.APIError>, status: number, model: string, apiMessage: string, baseURL: string): string {
   switch (status) {
     case 401:
       return `Anthropic refused the API key (401: ${apiMessage}). Set a valid ANTHROPIC_API_KEY in the worker's environment and restart the worker, or start the cycle with --offline`;
@@ -60,41 +60,31 @@ function refusal(err: InstanceType<typeof Anthropic.APIError>, status: number, m
   }
 }
 
-export function claudeFailure(err: unknown, model: string, spent: LlmUsage, baseURL: string): Error {
+export function apiError(err: unknown, model: string, spent: LlmUsage, baseURL: string): Error {
   if (err instanceof Anthropic.APIUserAbortError) return err;
   if (err instanceof Anthropic.APIConnectionError) {
-    return ApplicationFailure.create({ message: `Cannot reach the Anthropic API: ${err.message}`, type: 'LlmUnavailable', details: [spent] });
+    return new LlmUnavailable(`Cannot reach the Anthropic API: ${err.message}`, spent, { retryable: true });
   }
   if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
   const { status } = err;
   const apiMessage = err.apiMessage ?? err.message;
   if (isSpendLimit(err)) {
-    return ApplicationFailure.nonRetryable(
+    return new LlmSpendLimit(
       `The Anthropic organization reached a spend limit (${status} ${err.errorCode}: ${apiMessage}). Raise the limit in the Anthropic console, or start cycles with --offline`,
-      'LlmSpendLimit',
       spent,
     );
   }
   // The API's own word on retrying comes first, as in the SDK's retry decision (client.ts, shouldRetry).
   const shouldRetry = err.headers?.get('x-should-retry');
   const transient = RETRYABLE_STATUS.has(status) || status >= 500;
+  const Kind = status === 429 ? LlmRateLimited : LlmUnavailable;
   if (shouldRetry === 'true' || (transient && shouldRetry !== 'false')) {
-    const wait = retryAfterMs(err.headers);
-    return ApplicationFailure.create({
-      message: `Anthropic API ${unavailable(status)}: ${apiMessage}`,
-      type: status === 429 ? 'LlmRateLimited' : 'LlmUnavailable',
-      details: [spent],
-      ...(wait !== undefined && { nextRetryDelay: Math.max(wait, 1) }),
-    });
+    return new Kind(`Anthropic API ${unavailable(status)}: ${apiMessage}`, spent, { retryable: true, afterMs: retryAfterMs(err.headers) });
   }
   if (transient) {
-    return ApplicationFailure.nonRetryable(
-      `Anthropic API ${unavailable(status)}: ${apiMessage}. The API says a retry will not help (x-should-retry: false)`,
-      status === 429 ? 'LlmRateLimited' : 'LlmUnavailable',
-      spent,
-    );
+    return new Kind(`Anthropic API ${unavailable(status)}: ${apiMessage}. The API says a retry will not help (x-should-retry: false)`, spent);
   }
-  return ApplicationFailure.nonRetryable(refusal(err, status, model, apiMessage, baseURL), 'LlmRejected', spent);
+  return new LlmRejected(rejection(err, status, model, apiMessage, baseURL), spent);
 }
 
 const unavailable = (status: number) => (status === 429 ? 'rate limited' : status === 529 ? 'overloaded' : `unavailable (${status})`);
@@ -105,7 +95,7 @@ const unavailable = (status: number) => (status === 429 ? 'rate limited' : statu
  * (platform.claude.com/docs/en/build-with-claude/handling-stop-reasons, "refusal"). The reason
  * is the API's own, from stop_details.
  */
-export function refusalFailure(reply: Anthropic.Message, what: string, advice: string, spent: LlmUsage): ApplicationFailure {
+export function refusal(reply: Anthropic.Message, what: string, advice: string, spent: LlmUsage): LlmRefused {
   const why = [reply.stop_details?.category, reply.stop_details?.explanation].filter(Boolean).join(': ');
-  return ApplicationFailure.nonRetryable(`${reply.model} declined to ${what}${why ? ` (${why})` : ''}; ${advice}`, 'LlmRefused', spent);
+  return new LlmRefused(`${reply.model} declined to ${what}${why ? ` (${why})` : ''}; ${advice}`, spent);
 }

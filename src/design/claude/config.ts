@@ -1,6 +1,4 @@
-import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { DATA_DIR } from '../../paths';
 
 /**
  * How a worker reaches Claude. Read once, when the worker starts, from the environment the
@@ -13,16 +11,12 @@ export interface ClaudeConfig {
   baseURL?: string;
   /** Longest wait for one reply; the SDK refuses large non-streaming requests without one. */
   timeoutMs: number;
-  /** Git-ignored folder for each conversation's requests and replies (never the key). */
-  transcriptsDir: string;
 }
-
-export const TRANSCRIPTS_DIR = process.env.KTRDR_TRANSCRIPTS_DIR ? path.resolve(process.env.KTRDR_TRANSCRIPTS_DIR) : path.join(DATA_DIR, 'transcripts');
 
 export function claudeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClaudeConfig | undefined {
   const apiKey = env.ANTHROPIC_API_KEY?.trim();
   if (!apiKey) return undefined;
-  return { apiKey, baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined, timeoutMs: 300_000, transcriptsDir: TRANSCRIPTS_DIR };
+  return { apiKey, baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined, timeoutMs: 300_000 };
 }
 
 /**

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/activities';
 import { costUsd, type LlmUsage } from '../../src/domain/models';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { AssessmentSchema } from '../../src/llm/assessment';
-import { ASSESS_CAPS } from '../../src/llm/claude/assessor';
-import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
+import { AssessmentSchema } from '../../src/design/assessmentFile';
+import { ASSESS_CAPS } from '../../src/design/claude/assessor';
+import { metricsWithUnits } from '../../src/design/metricsWithUnits';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
@@ -34,9 +33,9 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-const claude = () => claudeConfigFor(fake, path.join(folders.root, 'transcripts'));
+const claude = () => claudeConfigFor(fake);
 const activities = (withClaude = true) =>
-  createDesignActivities({ strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, claude: withClaude ? claude() : undefined });
+  createDesignActivities({ folders: folders.agentFolders(), claude: withClaude ? claude() : undefined });
 
 const assessInput = (over: Partial<AssessInput> = {}): AssessInput => ({
   cycleId: `assess-${Date.now()}`,

@@ -1,17 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/common';
 import { DesignResultSchema, type DesignInput, type DesignResult } from '../../domain/activities';
 import type { LlmUsage } from '../../domain/models';
 import { strategyFile } from '../../strategy/files';
+import { DesignGaveUp } from '../errors';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
-import { availableMarkets } from '../discovery';
+import { availableMarkets } from './discovery';
 import { recentStrategies } from '../memory';
 import { CapReached, continuePrompt, Conversation, cutOff, type Caps } from './conversation';
 import { designSystemPrompt, designUserPrompt } from './designPrompt';
 import { DESIGN_TOOLS, DesignToolbox } from './designTools';
-import { refusalFailure } from './failures';
+import { refusal } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
@@ -99,7 +99,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
   try {
     for (;;) {
       const reply = await conversation.ask(next);
-      if (reply.stop_reason === 'refusal') throw refusalFailure(reply, 'design a strategy for this brief', 'rephrase the brief, or pick another --model', conversation.usage);
+      if (reply.stop_reason === 'refusal') throw refusal(reply, 'design a strategy for this brief', 'rephrase the brief, or pick another --model', conversation.usage);
       const results = toolResults(toolbox, reply, caps);
       if (toolbox.saved) return result(toolbox.saved, strategiesDir, conversation.usage);
       next = results.length > 0 ? results : nudge(reply, caps);
@@ -107,6 +107,6 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
   } catch (err) {
     if (!(err instanceof CapReached)) throw err;
     const problems = toolbox.lastProblems.length > 0 ? `; the last validation said: ${toolbox.lastProblems.join('; ')}` : '';
-    throw ApplicationFailure.nonRetryable(`${model} did not save a valid strategy within ${err.message}${problems}`, 'DesignGaveUp', conversation.usage);
+    throw new DesignGaveUp(`${model} did not save a valid strategy within ${err.message}${problems}`, conversation.usage);
   }
 }

@@ -7,7 +7,7 @@ import { renderStrategy } from '../../strategy/render';
 import { strategyMarkets } from '../../strategy/schema';
 import { validateStrategyText, type Validation } from '../../strategy/validate';
 import { claimStrategyName, type DesignRecord } from '../designRecord';
-import { availableMarkets, indicatorCatalog } from '../discovery';
+import { availableMarkets, indicatorCatalog } from './discovery';
 import { recentStrategies } from '../memory';
 
 /**

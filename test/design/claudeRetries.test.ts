@@ -1,11 +1,9 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus } from '../../src/domain/cycle';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
+import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
@@ -40,9 +38,8 @@ const message = (...content: ReturnType<typeof toolUse>[]): FakeReply => ({ kind
 
 async function runCycle(): Promise<CycleStatus> {
   const design = createDesignActivities({
-    strategiesDir: folders.strategiesDir,
-    dataDir: MARKET_DATA_DIR,
-    claude: claudeConfigFor(fake, path.join(folders.root, 'transcripts')),
+    folders: folders.agentFolders(),
+    claude: claudeConfigFor(fake),
   });
   const activities = fakeActivities({ overrides: () => ({ designStrategy: design.designStrategy }) });
   return withWorker(env, activities, async (taskQueue) => {

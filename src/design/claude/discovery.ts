@@ -1,6 +1,6 @@
-import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../engine/indicators/catalog';
-import { listAvailableData } from '../engine/marketData';
-import type { RecentStrategy } from './memory';
+import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../../engine/indicators/catalog';
+import { listAvailableData } from '../../engine/marketData';
+import type { RecentStrategy } from '../memory';
 
 /**
  * What a designer needs to know before it designs: the indicators with their parameters
