@@ -138,7 +138,8 @@ module.exports = {
     doNotFollow: { path: ['node_modules'] },
     // Type-only imports count for cycles and layers: a type belongs to its layer as much as a value does.
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
+    // By absolute path, so that the checker runs from another folder too (test/unit/layerRules.test.ts runs it on fixtures).
+    tsConfig: { fileName: require('node:path').join(__dirname, 'tsconfig.json') },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };
