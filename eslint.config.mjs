@@ -9,7 +9,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tools/', 'data/', 'models/', 'reports/', 'bench/.venv/', 'test/fixtures/layers/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tools/', 'data/', 'models/', 'reports/', 'bench/.venv/', '.data/', 'test-results/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts'],
