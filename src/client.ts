@@ -6,6 +6,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
+  type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -13,10 +14,23 @@ import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
-import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatus, type CycleSummary, type CycleInput } from './domain/cycle';
+import {
+  CyclePhaseSchema,
+  CycleStatusSchema,
+  CycleSummarySchema,
+  OutcomeSchema,
+  parseCycleInput,
+  type CycleInput,
+  type CyclePhase,
+  type CycleRequest,
+  type CycleStatus,
+  type CycleSummary,
+  type Outcome,
+} from './domain/cycle';
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
+import type { Folders } from './folders';
 import { checkNamedStrategy } from './strategy/check';
 import {
   CYCLE_ID_PREFIX,
@@ -28,6 +42,8 @@ import {
   TASK_QUEUE,
 } from './temporal/definitions';
 import { tallyModes, type Poller } from './temporal/workers';
+// the workflow's type only: a client never loads workflow code
+import type { researchCycle } from './workflows/researchCycle';
 
 /** Connection settings from Temporal's own environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles). */
 export function connectionSettings() {
@@ -43,7 +59,7 @@ export interface Cycles {
   close(): Promise<void>;
 }
 
-export async function connect(): Promise<Cycles> {
+async function connect(): Promise<Cycles> {
   const { connectionOptions, address, namespace } = connectionSettings();
   let connection: Connection;
   try {
@@ -54,6 +70,16 @@ export async function connect(): Promise<Cycles> {
     );
   }
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
+}
+
+/** Runs `fn` with a client of the Temporal service the environment names, and closes its connection after. */
+export async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
+  const cycles = await connect();
+  try {
+    return await fn(cycles);
+  } finally {
+    await cycles.close();
+  }
 }
 
 /** Turns the errors a user can cause into plain messages. */
@@ -82,10 +108,19 @@ export async function runningCycles(client: Client): Promise<WorkflowExecutionIn
 
 const invalidInput = (problems: string[]) => new UserError(`Invalid cycle input:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
-export function validateRequest(request: CycleRequest): CycleInput {
+export interface ValidRequest {
+  /** As the caller gave it: what the cycle starts with (the workflow fills in the defaults itself). */
+  request: CycleRequest;
+  /** With the defaults filled in: what the cycle will run with. */
+  input: CycleInput;
+}
+
+/** A request as a caller gives it (the CLI's strings, a script's JSON), checked as the workflow will check it, with every problem at once. */
+export function validateRequest(request: unknown): ValidRequest {
   const parsed = parseCycleInput(request);
   if (!parsed.ok) throw invalidInput(parsed.problems);
-  return parsed.input;
+  // the schema accepted it as it is, so it is the schema's input
+  return { request: request as CycleRequest, input: parsed.input };
 }
 
 /**
@@ -93,9 +128,9 @@ export function validateRequest(request: CycleRequest): CycleInput {
  * on the strategies folder this process sees), so that a cycle that would fail at once is
  * refused before it starts, with every problem.
  */
-export function checkGivenStrategy(input: CycleInput): void {
+export function checkGivenStrategy(input: CycleInput, folders: Folders): void {
   if (input.strategy === undefined) return;
-  const check = checkNamedStrategy(input.strategy);
+  const check = checkNamedStrategy(input.strategy, { strategiesDir: folders.strategies, dataDir: folders.marketData });
   if (!check.ok) throw invalidInput(check.problems.map((p) => `strategy: ${p}`));
 }
 
@@ -116,7 +151,7 @@ export async function taskQueuePollers(client: Client, taskQueue: string, types:
 }
 
 export interface StartedCycle {
-  handle: WorkflowHandle;
+  handle: WorkflowHandle<typeof researchCycle>;
   input: CycleInput;
   /** The workers polling the task queue when the cycle started, by mode (undefined when the server would not list them). */
   workers?: WorkerModes;
@@ -129,8 +164,8 @@ export interface StartedCycle {
  * cycles already run (one by default). The Web UI's static summary and details say who will
  * design it, from the modes of the workers polling the queue (the activities run on one of them).
  */
-export async function startCycle(client: Client, request: CycleRequest, { maxRunning = 1, taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
-  const input = validateRequest(request);
+export async function startCycle(client: Client, given: unknown, { maxRunning = 1, taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
+  const { request, input } = validateRequest(given);
   const running = await runningCycles(client);
   if (running.length >= maxRunning) {
     const ids = running.map((r) => r.workflowId).join(', ');
@@ -144,7 +179,7 @@ export async function startCycle(client: Client, request: CycleRequest, { maxRun
   const designer = forecastDesigner(input, workers);
   const workflowId = newCycleId();
   try {
-    const handle = await client.workflow.start(RESEARCH_WORKFLOW, {
+    const handle = await client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, {
       args: [request],
       taskQueue,
       workflowId,
@@ -168,7 +203,7 @@ export interface LiveProgress extends ActivityProgress {
 export interface CycleView {
   cycleId: string;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT… */
-  execution: string;
+  execution: WorkflowExecutionStatusName;
   startTime: Date;
   closeTime?: Date;
   summary?: CycleSummary;
@@ -197,9 +232,19 @@ function liveProgress(description: WorkflowExecutionDescription): LiveProgress |
   };
 }
 
+/**
+ * A status the cycle reported (the query's answer, its result, its failure's details) when the
+ * schema says it is one; otherwise none, as when no worker answers the query. The value is kept
+ * rather than zod's copy, whose keys come in the schema's order: `status --json` prints them in
+ * the workflow's.
+ */
+function reportedStatus(value: unknown): CycleStatus | undefined {
+  return CycleStatusSchema.safeParse(value).success ? (value as CycleStatus) : undefined;
+}
+
 export async function describeCycle(client: Client, cycleId: string): Promise<CycleView> {
   try {
-    const handle = client.workflow.getHandle(cycleId);
+    const handle = client.workflow.getHandle<typeof researchCycle>(cycleId);
     const description = await handle.describe();
     const summary = CycleSummarySchema.safeParse(description.memo?.summary);
     const view: CycleView = {
@@ -210,16 +255,16 @@ export async function describeCycle(client: Client, cycleId: string): Promise<Cy
       summary: summary.success ? summary.data : undefined,
     };
     if (view.execution === 'RUNNING') {
-      view.status = await handle.query(statusQuery).catch(() => undefined);
+      view.status = await handle.query(statusQuery).then(reportedStatus, () => undefined);
       view.progress = liveProgress(description);
     } else if (view.execution === 'COMPLETED') {
-      view.status = (await handle.result()) as CycleStatus;
+      view.status = reportedStatus(await handle.result());
     } else {
       const failure = await handle.result().then(
         () => undefined,
         (err: unknown) => (err as { cause?: unknown }).cause,
       );
-      if (failure instanceof ApplicationFailure) view.status = failure.details?.[0] as CycleStatus | undefined;
+      if (failure instanceof ApplicationFailure) view.status = reportedStatus(failure.details?.[0]);
       view.failureMessage = failure instanceof Error ? failure.message : undefined;
     }
     return view;
@@ -255,12 +300,12 @@ export async function cancelCycle(client: Client, cycleId: string): Promise<void
 
 export interface CycleListing {
   workflowId: string;
-  execution: string;
+  execution: WorkflowExecutionStatusName;
   startTime: Date;
   closeTime?: Date;
-  phase?: string;
+  phase?: CyclePhase;
   strategy?: string;
-  outcome?: string;
+  outcome?: Outcome;
   summary?: CycleSummary;
 }
 
@@ -274,9 +319,9 @@ export async function listCycles(client: Client, limit: number, query?: string):
       execution: info.status.name,
       startTime: info.startTime,
       closeTime: info.closeTime,
-      phase: info.typedSearchAttributes.get(PhaseAttribute),
+      phase: CyclePhaseSchema.safeParse(info.typedSearchAttributes.get(PhaseAttribute)).data,
       strategy: info.typedSearchAttributes.get(StrategyAttribute),
-      outcome: info.typedSearchAttributes.get(OutcomeAttribute),
+      outcome: OutcomeSchema.safeParse(info.typedSearchAttributes.get(OutcomeAttribute)).data,
       summary: summary.success ? summary.data : undefined,
     });
     if (rows.length >= limit) break;

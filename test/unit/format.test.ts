@@ -20,7 +20,7 @@ function rendered(validation: BacktestMetrics = goodBacktest, training: Record<s
     backtest: { operationId: 'op_b', validation },
     usage: { ...NO_USAGE },
   });
-  const view = { cycleId: 'cycle-1', execution: 'COMPLETED', startTime: new Date('2026-12-06T09:00:00Z'), closeTime: new Date('2026-12-06T09:00:03Z'), status };
+  const view = { cycleId: 'cycle-1', execution: 'COMPLETED' as const, startTime: new Date('2026-12-06T09:00:00Z'), closeTime: new Date('2026-12-06T09:00:03Z'), status };
   return Object.fromEntries(renderCycle(view).split('\n').map((line) => line.split(/ {2,}/)));
 }
 
