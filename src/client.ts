@@ -10,7 +10,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { optionalTsToDate, tsToMs } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
@@ -41,9 +42,12 @@ import {
   StrategyAttribute,
   TASK_QUEUE,
 } from './temporal/definitions';
+import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { tallyModes, type Poller } from './temporal/workers';
 // the workflow's type only: a client never loads workflow code
 import type { researchCycle } from './workflows/researchCycle';
+
+export type { Client };
 
 /** Connection settings from Temporal's own environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles). */
 export function connectionSettings() {
@@ -51,6 +55,8 @@ export function connectionSettings() {
   const address = config.connectionOptions.address ?? 'localhost:7233';
   return { ...config, address, namespace: config.namespace ?? 'default' };
 }
+
+export type ConnectionSettings = ReturnType<typeof connectionSettings>;
 
 export interface Cycles {
   client: Client;
@@ -70,6 +76,22 @@ async function connect(): Promise<Cycles> {
     );
   }
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
+}
+
+/** A client of the dev server this process started at `address`, in its default namespace. */
+export async function localCycles(address: string): Promise<Cycles> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection }), namespace: 'default', address, close: () => connection.close() };
+}
+
+/** Registers the cycles' search attributes in the namespace where they are missing; returns those it added. */
+export async function registerSearchAttributes({ connectionOptions, address, namespace }: Pick<ConnectionSettings, 'address' | 'namespace'> & Partial<Pick<ConnectionSettings, 'connectionOptions'>>): Promise<string[]> {
+  const connection = await Connection.connect({ ...connectionOptions, address });
+  try {
+    return await ensureSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Runs `fn` with a client of the Temporal service the environment names, and closes its connection after. */
@@ -329,9 +351,68 @@ export async function listCycles(client: Client, limit: number, query?: string):
   return rows;
 }
 
-export async function cycleHistory(client: Client, cycleId: string) {
+/** One event of a cycle's history, as far as a person reads it. */
+export interface CycleEvent {
+  id: string;
+  time: Date;
+  /** Temporal's event type without its prefix, e.g. ACTIVITY_TASK_SCHEDULED. */
+  type: string;
+  /** What a scheduling event schedules: the activity's type and id. */
+  scheduled?: { activity: string; activityId: string };
+  /** The activity a later activity event is about, by the type its scheduling event named. */
+  activity?: string;
+  /** The attempt an activity task started is. */
+  attempt?: number;
+  /** Why an activity or the cycle failed. */
+  failure?: string;
+  /** The phase a search-attribute update publishes. */
+  phase?: string;
+  /** Who asked to cancel the cycle ('' when the request did not say). */
+  cancelRequestedBy?: string;
+}
+
+const EventType = temporal.api.enums.v1.EventType;
+
+function cycleEvents(events: temporal.api.history.v1.IHistoryEvent[]): CycleEvent[] {
+  const activities = new Map<string, string>();
+  return events.map((e) => {
+    const id = String(e.eventId);
+    const event: CycleEvent = { id, time: new Date(tsToMs(e.eventTime)), type: (EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace('EVENT_TYPE_', '') };
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      activities.set(id, scheduled.activityType?.name ?? '?');
+      return { ...event, scheduled: { activity: String(scheduled.activityType?.name), activityId: String(scheduled.activityId) } };
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    const activity =
+      started ??
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes ??
+      e.activityTaskCancelRequestedEventAttributes;
+    const failure =
+      e.activityTaskFailedEventAttributes?.failure ??
+      e.activityTaskTimedOutEventAttributes?.failure ??
+      e.workflowExecutionFailedEventAttributes?.failure;
+    const phase = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[PhaseAttribute.name];
+    const cancelRequest = e.workflowExecutionCancelRequestedEventAttributes;
+    return {
+      ...event,
+      ...(activity?.scheduledEventId && { activity: activities.get(String(activity.scheduledEventId)) }),
+      ...(started && { attempt: started.attempt ?? undefined }),
+      ...(failure?.message && { failure: failure.message }),
+      ...(phase && { phase: String(defaultPayloadConverter.fromPayload(phase)) }),
+      ...(cancelRequest && { cancelRequestedBy: cancelRequest.identity ?? '' }),
+    };
+  });
+}
+
+/** A cycle's event history: as JSON in the format `temporal workflow show` and replay tests use, and as events. */
+export async function cycleHistory(client: Client, cycleId: string): Promise<{ json: string; events: CycleEvent[] }> {
   try {
-    return await client.workflow.getHandle(cycleId).fetchHistory();
+    const history = await client.workflow.getHandle(cycleId).fetchHistory();
+    return { json: historyToJSON(history), events: cycleEvents(history.events ?? []) };
   } catch (err) {
     throw explain(err, cycleId);
   }

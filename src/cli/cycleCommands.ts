@@ -3,7 +3,6 @@
  * `status`, stop it with `cancel`, and look back with `list` and `history`.
  */
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { cancelCycle, checkGivenStrategy, cycleHistory, defaultCycleId, describeCycle, listCycles, startCycle, validateRequest, withCycles } from '../client';
 import type { CyclePhase } from '../domain/cycle';
 import { designerLine } from '../domain/designer';
@@ -132,7 +131,7 @@ export function historyCommand(cli: Command): void {
     .action(async (id, opts) => {
       await withCycles(async ({ client }) => {
         const history = await cycleHistory(client, id);
-        console.log(opts.json ? historyToJSON(history) : renderHistory(history.events ?? []));
+        console.log(opts.json ? history.json : renderHistory(history.events));
       });
     });
 }

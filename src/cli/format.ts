@@ -1,7 +1,4 @@
-import { defaultPayloadConverter } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
-import type { CycleListing, CycleView, LiveProgress } from '../client';
+import type { CycleEvent, CycleListing, CycleView, LiveProgress } from '../client';
 import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
 import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
@@ -134,43 +131,23 @@ export function renderList(rows: CycleListing[]): string {
   return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-const EventType = temporal.api.enums.v1.EventType;
-
-function eventDetail(e: temporal.api.history.v1.IHistoryEvent, activities: Map<string, string>): string {
-  const scheduled = e.activityTaskScheduledEventAttributes;
-  if (scheduled) return `${scheduled.activityType?.name} (${scheduled.activityId})`;
-  const activity =
-    e.activityTaskStartedEventAttributes ??
-    e.activityTaskCompletedEventAttributes ??
-    e.activityTaskFailedEventAttributes ??
-    e.activityTaskTimedOutEventAttributes ??
-    e.activityTaskCanceledEventAttributes ??
-    e.activityTaskCancelRequestedEventAttributes;
-  const failure =
-    e.activityTaskFailedEventAttributes?.failure ??
-    e.activityTaskTimedOutEventAttributes?.failure ??
-    e.workflowExecutionFailedEventAttributes?.failure;
-  const name = activity?.scheduledEventId ? activities.get(String(activity.scheduledEventId)) : undefined;
-  const upsert = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.ResearchPhase;
+function eventDetail(e: CycleEvent): string {
+  if (e.scheduled) return `${e.scheduled.activity} (${e.scheduled.activityId})`;
   const parts = [
-    name,
-    e.activityTaskStartedEventAttributes ? `attempt ${e.activityTaskStartedEventAttributes.attempt}` : undefined,
-    failure?.message ?? undefined,
-    upsert ? `phase ${defaultPayloadConverter.fromPayload(upsert)}` : undefined,
-    e.workflowExecutionCancelRequestedEventAttributes ? `by ${e.workflowExecutionCancelRequestedEventAttributes.identity || 'a client'}` : undefined,
+    e.activity,
+    e.attempt === undefined ? undefined : `attempt ${e.attempt}`,
+    e.failure,
+    e.phase === undefined ? undefined : `phase ${e.phase}`,
+    e.cancelRequestedBy === undefined ? undefined : `by ${e.cancelRequestedBy || 'a client'}`,
   ];
   return parts.filter(Boolean).join(' · ');
 }
 
-export function renderHistory(events: temporal.api.history.v1.IHistoryEvent[]): string {
-  const activities = new Map<string, string>();
+export function renderHistory(events: CycleEvent[]): string {
   return events
     .map((e) => {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled) activities.set(String(e.eventId), scheduled.activityType?.name ?? '?');
-      const type = (EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace('EVENT_TYPE_', '');
-      const detail = eventDetail(e, activities);
-      return `${String(e.eventId).padStart(4)}  ${time(new Date(tsToMs(e.eventTime)))}  ${type}${detail ? `  ${detail}` : ''}`;
+      const detail = eventDetail(e);
+      return `${e.id.padStart(4)}  ${time(e.time)}  ${e.type}${detail ? `  ${detail}` : ''}`;
     })
     .join('\n');
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { registerSearchAttributes } from '../client';
 import type { Folders } from '../folders';
 import { shownPath } from '../paths';
 import type { Services } from '../services/server';
 import { lockFolder } from '../services/stateLock';
 import { startDevServer, type DevServer } from '../temporal/devServer';
-import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { startLocalServices } from './localServices';
 import { assertPortsFree } from './ports';
 
@@ -58,12 +57,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (services) stops.push(() => services.close());
     const server = await startDevServer({ ip: opts.ip, port: opts.port, uiPort: opts.uiPort, dbFile: db, logFile: path.join(stateDir, 'temporal.log') });
     stops.push(() => server.stop());
-    const connection = await Connection.connect({ address: server.address });
-    try {
-      await ensureSearchAttributes(connection, 'default');
-    } finally {
-      await connection.close();
-    }
+    await registerSearchAttributes({ address: server.address, namespace: 'default' });
     return { server, services, stateDir, stop };
   } catch (err) {
     await stop();

@@ -1,6 +1,5 @@
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { InvalidArgumentError } from 'commander';
+import { durationMs } from '../temporal/duration';
 
 /** A commander argument parser for whole numbers in a range, with the flag's name in the error. */
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -27,13 +26,4 @@ export function duration(name: string) {
     if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration with its unit, such as 5s, 30s or 2m, not '${value}'.`);
     return ms;
   };
-}
-
-function durationMs(value: string): number | undefined {
-  try {
-    const ms = msToNumber(value as Duration);
-    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-  } catch {
-    return undefined;
-  }
 }

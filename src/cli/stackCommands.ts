@@ -5,19 +5,16 @@
  */
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { Connection } from '@temporalio/client';
-import { NativeConnection, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { connectionSettings, taskQueuePollers, withCycles } from '../client';
+import { connectionSettings, registerSearchAttributes, taskQueuePollers, withCycles } from '../client';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { claudeConfigFromEnv, claudeMode } from '../llm/claude/config';
 import { resolveBinary } from '../temporal/binaries';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { installRuntime, LOG_LEVELS } from '../temporal/runtime';
-import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { hostWorkerHealth } from '../temporal/workers';
-import { createWorker, DEFAULT_SHUTDOWN_GRACE } from '../worker';
+import { connectWorkers, createWorker, DEFAULT_SHUTDOWN_GRACE, type WorkerSetup } from '../worker';
 import { startLocalStack } from './localStack';
 import { duration, port } from './options';
 import { stopRequest } from './stopRequest';
@@ -25,8 +22,9 @@ import { conventionalUiPort, uiPortFor } from './webUi';
 
 /** Worker and SDK logs at WARN unless KTRDR_LOG_LEVEL says otherwise (the bundler alone prints dozens of INFO lines). */
 function installLogger(options?: { shutdownOnSignals: boolean }): void {
-  const level = (process.env.KTRDR_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
-  if (!LOG_LEVELS.includes(level)) {
+  const name = (process.env.KTRDR_LOG_LEVEL ?? 'WARN').toUpperCase();
+  const level = LOG_LEVELS.find((l) => l === name);
+  if (!level) {
     throw new UserError(`KTRDR_LOG_LEVEL=${process.env.KTRDR_LOG_LEVEL} is not a log level: use TRACE, DEBUG, INFO, WARN or ERROR.`);
   }
   installRuntime(level, options);
@@ -40,7 +38,7 @@ interface ServeOptions {
 }
 
 /** Runs a worker until it stops: by the runtime's own signal handling, or when `until` resolves. */
-async function serveWorker(connection: NativeConnection, namespace: string, taskQueue: string, { folders, servicesUrl, until, shutdownGraceTime }: ServeOptions): Promise<void> {
+async function serveWorker(connection: WorkerSetup['connection'], namespace: string, taskQueue: string, { folders, servicesUrl, until, shutdownGraceTime }: ServeOptions): Promise<void> {
   const claude = claudeConfigFromEnv();
   const activities = createActivities({ servicesUrl, claude, strategiesDir: folders.strategies, dataDir: folders.marketData });
   const worker = await createWorker({ connection, namespace, taskQueue, activities, mode: claude ? 'claude' : 'offline', shutdownGraceTime });
@@ -93,7 +91,7 @@ export function devCommand(cli: Command, folders: Folders): void {
           if (uiPort !== conventionalUiPort(opts.port)) console.log(`  (for links to it from trigger: export KTRDR_WEB_UI=${stack.server.uiUrl})`);
           if (stack.services) {
             console.log(`Training/backtest services: ${stack.services.url}`);
-            const native = await NativeConnection.connect({ address: stack.server.address });
+            const native = await connectWorkers(stack.server.address);
             try {
               await serveWorker(native, 'default', TASK_QUEUE, { folders, servicesUrl: stack.services.url, until: stop.requested });
             } finally {
@@ -127,17 +125,12 @@ export function workerCommand(cli: Command, folders: Folders): void {
       const shutdownGraceTime = opts.shutdownGrace ?? shutdownGraceFromEnv();
       installLogger();
       const { connectionOptions, address, namespace } = connectionSettings();
-      let native: NativeConnection;
-      try {
-        native = await NativeConnection.connect({ ...connectionOptions, address });
-      } catch {
+      const native = await connectWorkers(address, connectionOptions).catch(() => {
         throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or set TEMPORAL_ADDRESS.`);
-      }
+      });
       try {
-        const connection = await Connection.connect({ ...connectionOptions, address });
-        const added = await ensureSearchAttributes(connection, namespace);
+        const added = await registerSearchAttributes({ connectionOptions, address, namespace });
         if (added.length) console.log(`Registered search attributes: ${added.join(', ')}`);
-        await connection.close();
       } catch (err) {
         console.warn(`warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`);
       }

@@ -7,10 +7,8 @@
  */
 import path from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { runningCycles, startCycle, type CycleView } from '../client';
+import { cancelCycle, localCycles, runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
 import { ensureMarketData } from '../engine/fetchMarketData';
@@ -18,7 +16,7 @@ import type { Folders } from '../folders';
 import { claudeConfigFromEnv } from '../llm/claude/config';
 import { shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
-import { createWorker } from '../worker';
+import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
 import { port } from './options';
 import { stopRequest } from './stopRequest';
@@ -62,9 +60,9 @@ export function startCommand(cli: Command, folders: Folders): void {
         const { server, services } = stack;
         const stops: (() => Promise<void>)[] = [];
         try {
-          const connection = await Connection.connect({ address: server.address });
-          stops.push(() => connection.close());
-          const native = await NativeConnection.connect({ address: server.address });
+          const { client, close } = await localCycles(server.address);
+          stops.push(close);
+          const native = await connectWorkers(server.address);
           const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude, strategiesDir: folders.strategies, dataDir: folders.marketData }), mode: claude ? 'claude' : 'offline' });
           const running = worker.run();
           stops.push(async () => {
@@ -75,7 +73,6 @@ export function startCommand(cli: Command, folders: Folders): void {
           console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
 
           if (asked) return; // Ctrl+C while the stack was starting: no cycle
-          const client = new Client({ connection });
           // a cycle left running by an earlier run resumes on this worker: follow it rather than start another
           const [resumed] = await runningCycles(client);
           const cycleId = resumed
@@ -97,7 +94,7 @@ export function startCommand(cli: Command, folders: Folders): void {
           if (interrupted) {
             // asked to stop while the cycle runs: cancel it (its activity stops the remote operation) and let it say so
             console.log('\nCancelling the cycle…');
-            await client.workflow.getHandle(cycleId).cancel().catch(() => undefined);
+            await cancelCycle(client, cycleId).catch(() => undefined);
             view = await Promise.race([watching, new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCEL_WAIT_MS).unref())]);
           }
           const outcome = view?.status?.outcome ?? view?.summary?.phase;
