@@ -56,7 +56,7 @@ export function connectionSettings() {
   return { ...config, address, namespace: config.namespace ?? 'default' };
 }
 
-export type ConnectionSettings = ReturnType<typeof connectionSettings>;
+type ConnectionSettings = ReturnType<typeof connectionSettings>;
 
 export interface Cycles {
   client: Client;
@@ -105,7 +105,7 @@ export async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise
 }
 
 /** Turns the errors a user can cause into plain messages. */
-export function explain(err: unknown, cycleId?: string): unknown {
+function explain(err: unknown, cycleId?: string): unknown {
   const grpc = err as { code?: number; details?: string };
   if (grpc?.code === 5 && /namespace/i.test(grpc.details ?? '')) return new UserError(`${grpc.details}. Set TEMPORAL_NAMESPACE to an existing namespace.`);
   if (err instanceof WorkflowNotFoundError || grpc?.code === 5) {
@@ -130,7 +130,7 @@ export async function runningCycles(client: Client): Promise<WorkflowExecutionIn
 
 const invalidInput = (problems: string[]) => new UserError(`Invalid cycle input:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
-export interface ValidRequest {
+interface ValidRequest {
   /** As the caller gave it: what the cycle starts with (the workflow fills in the defaults itself). */
   request: CycleRequest;
   /** With the defaults filled in: what the cycle will run with. */
