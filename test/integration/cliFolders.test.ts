@@ -6,7 +6,7 @@ import { ktrdrAgentWith } from '../support/cli';
 
 /** The CLI builds its folders once from the environment and every command uses them. */
 function emptyFolder(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-folders-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-cli-folders-'));
   onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
