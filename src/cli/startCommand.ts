@@ -1,5 +1,5 @@
 /**
- * The main job, `start`: starts the dev server (history in .data/), the training and
+ * The main job, `start`: starts the dev server (history in the state folder), the training and
  * backtest services and a worker, runs one research cycle on the shipped data while printing
  * its progress, prints the result, and stops everything it started — at the end, or on
  * Ctrl+C (which cancels the cycle first, while it runs). `--keep` leaves the stack up for
