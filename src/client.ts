@@ -33,15 +33,7 @@ import { forecastDesigner, type DesignerForecast, type WorkerModes } from './dom
 import { UserError } from './errors';
 import type { Folders } from './folders';
 import { checkNamedStrategy } from './strategy/check';
-import {
-  CYCLE_ID_PREFIX,
-  OutcomeAttribute,
-  PhaseAttribute,
-  RESEARCH_WORKFLOW,
-  statusQuery,
-  StrategyAttribute,
-  TASK_QUEUE,
-} from './temporal/definitions';
+import { CYCLE_ID_PREFIX, OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute, TASK_QUEUE } from './temporal/definitions';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { tallyModes, type Poller } from './temporal/workers';
 // the workflow's type only: a client never loads workflow code
@@ -62,7 +54,7 @@ export interface Cycles {
   client: Client;
   namespace: string;
   address: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 async function connect(): Promise<Cycles> {
@@ -71,9 +63,7 @@ async function connect(): Promise<Cycles> {
   try {
     connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '3 seconds' });
   } catch {
-    throw new UserError(
-      `Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`,
-    );
+    throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`);
   }
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
 }
@@ -85,7 +75,11 @@ export async function localCycles(address: string): Promise<Cycles> {
 }
 
 /** Registers the cycles' search attributes in the namespace where they are missing; returns those it added. */
-export async function registerSearchAttributes({ connectionOptions, address, namespace }: Pick<ConnectionSettings, 'address' | 'namespace'> & Partial<Pick<ConnectionSettings, 'connectionOptions'>>): Promise<string[]> {
+export async function registerSearchAttributes({
+  connectionOptions,
+  address,
+  namespace,
+}: Pick<ConnectionSettings, 'address' | 'namespace'> & Partial<Pick<ConnectionSettings, 'connectionOptions'>>): Promise<string[]> {
   const connection = await Connection.connect({ ...connectionOptions, address });
   try {
     return await ensureSearchAttributes(connection, namespace);
@@ -115,7 +109,7 @@ function explain(err: unknown, cycleId?: string): unknown {
   return err;
 }
 
-export function newCycleId(now = new Date()): string {
+function newCycleId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${CYCLE_ID_PREFIX}${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -392,9 +386,7 @@ function cycleEvents(events: temporal.api.history.v1.IHistoryEvent[]): CycleEven
       e.activityTaskCanceledEventAttributes ??
       e.activityTaskCancelRequestedEventAttributes;
     const failure =
-      e.activityTaskFailedEventAttributes?.failure ??
-      e.activityTaskTimedOutEventAttributes?.failure ??
-      e.workflowExecutionFailedEventAttributes?.failure;
+      e.activityTaskFailedEventAttributes?.failure ?? e.activityTaskTimedOutEventAttributes?.failure ?? e.workflowExecutionFailedEventAttributes?.failure;
     const phase = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[PhaseAttribute.name];
     const cancelRequest = e.workflowExecutionCancelRequestedEventAttributes;
     return {

@@ -32,14 +32,21 @@ export function triggerCommand(cli: Command, folders: Folders): void {
   cli
     .command('trigger')
     .description('start a research cycle')
-    .option('--strategy <name>', "a person's strategy (a name in strategies/ or strategies/designed/): skip the design, train, backtest and assess it; checked before the cycle starts")
+    .option(
+      '--strategy <name>',
+      "a person's strategy (a name in strategies/ or strategies/designed/): skip the design, train, backtest and assess it; checked before the cycle starts",
+    )
     .option('--brief <text>', 'research brief that steers the design')
     .option('--model <model>', 'Claude model: opus, sonnet, haiku or a full id')
     .option('--symbol <symbol>', 'market to research, e.g. EURUSD')
     .option('--timeframe <tf>', 'bar size, e.g. 1h or 1d')
     .option('--bypass-gates', 'record gate verdicts but never stop the cycle on them')
     .option('--offline', 'design and assess with the offline designer and assessor, even when the worker has an API key')
-    .option('--gate <name=value>', 'gate threshold, e.g. backtest.minTrades=10, or KTRDR\'s training.minAccuracy=0.5 (repeatable; see the README, "Quality gates")', gateOption)
+    .option(
+      '--gate <name=value>',
+      'gate threshold, e.g. backtest.minTrades=10, or KTRDR\'s training.minAccuracy=0.5 (repeatable; see the README, "Quality gates")',
+      gateOption,
+    )
     .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
     .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
     .action(async (opts) => {
@@ -60,7 +67,9 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         if (input.strategy) console.log(`  Design: skipped (strategy ${input.strategy} given)`);
         console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
         if (workers && workers.claude + workers.offline + workers.unknown === 0) {
-          console.error(`warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts (\`ktrdr-agent worker\`, or \`ktrdr-agent dev\`).`);
+          console.error(
+            `warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts (\`ktrdr-agent worker\`, or \`ktrdr-agent dev\`).`,
+          );
         }
         console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
@@ -112,7 +121,7 @@ export function listCommand(cli: Command): void {
     .command('list')
     .description('recent cycles: id, status, phase, strategy, verdict, cost, duration')
     .option('--limit <n>', 'how many', integer('--limit', 1), 20)
-    .option('--query <filter>', "visibility filter, e.g. \"ResearchOutcome = 'failed'\"")
+    .option('--query <filter>', 'visibility filter, e.g. "ResearchOutcome = \'failed\'"')
     .option('--json', 'print JSON')
     .action(async (opts) => {
       await withCycles(async ({ client }) => {

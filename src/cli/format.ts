@@ -3,7 +3,7 @@ import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '.
 import type { CycleStatus } from '../domain/cycle';
 import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
@@ -23,12 +23,14 @@ const usd = (x: number) => `$${x.toFixed(4)}`;
 export function progressText(p: ActivityProgress): string {
   const epoch = p.epoch !== undefined && p.totalEpochs && !p.step.includes(`Epoch ${p.epoch}/`) ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
   const loss = p.loss === undefined ? '' : ` · loss ${p.loss.toFixed(4)}`;
-  const replaced = p.replacedOperations?.length ? ` · retry ${p.replacedOperations.length} of ${MAX_REPLACEMENTS}, replacing ${p.replacedOperations.map(replacedLabel).join(', ')}` : '';
+  const replaced = p.replacedOperations?.length
+    ? ` · retry ${p.replacedOperations.length} of ${MAX_REPLACEMENTS}, replacing ${p.replacedOperations.map(replacedLabel).join(', ')}`
+    : '';
   const resumed = p.resumedFrom ? ` · resumed after epoch ${p.resumedFrom.epoch}` : '';
   return `${p.percent.toFixed(0)}% · ${p.step}${epoch}${loss}${replaced}${resumed}`;
 }
 
-export function progressLine(p: LiveProgress): string {
+function progressLine(p: LiveProgress): string {
   const attempt = p.attempt > 1 ? ` · attempt ${p.attempt}` : '';
   return `${progressText(p)} (${p.activity}${attempt})`;
 }
@@ -97,7 +99,10 @@ export function renderCycle(view: CycleView): string {
     .join(' · ');
   return table([
     ['Cycle', view.cycleId],
-    ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
+    [
+      'Status',
+      `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`,
+    ],
     ['Strategy', s?.strategy ?? view.summary?.strategy],
     ['Model', model && modelLabel(model)],
     ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
@@ -128,7 +133,14 @@ export function renderList(rows: CycleListing[]): string {
     time(r.startTime),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function eventDetail(e: CycleEvent): string {

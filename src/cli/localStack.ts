@@ -40,12 +40,22 @@ export interface LocalStack {
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const db = path.resolve(opts.db);
   const stateDir = path.dirname(db);
-  const unlock = lockFolder(stateDir, 'ktrdr-agent', `ktrdr-agent ${opts.command}`, (owner) =>
-    `${shownPath(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
+  const unlock = lockFolder(
+    stateDir,
+    'ktrdr-agent',
+    `ktrdr-agent ${opts.command}`,
+    (owner) =>
+      `${shownPath(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
   );
-  const stops: (() => Promise<void>)[] = [async () => unlock()];
+  const stops: (() => void | Promise<void>)[] = [unlock];
   const stop = async () => {
-    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+    for (const step of stops.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // a step that fails keeps none of the others from running
+      }
+    }
   };
   try {
     await assertPortsFree(opts.ip, [

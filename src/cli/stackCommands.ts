@@ -38,7 +38,12 @@ interface ServeOptions {
 }
 
 /** Runs a worker until it stops: by the runtime's own signal handling, or when `until` resolves. */
-async function serveWorker(connection: WorkerSetup['connection'], namespace: string, taskQueue: string, { folders, servicesUrl, until, shutdownGraceTime }: ServeOptions): Promise<void> {
+async function serveWorker(
+  connection: WorkerSetup['connection'],
+  namespace: string,
+  taskQueue: string,
+  { folders, servicesUrl, until, shutdownGraceTime }: ServeOptions,
+): Promise<void> {
   const claude = claudeConfigFromEnv();
   const activities = createActivities({ servicesUrl, claude, strategiesDir: folders.strategies, dataDir: folders.marketData });
   const worker = await createWorker({ connection, namespace, taskQueue, activities, mode: claude ? 'claude' : 'offline', shutdownGraceTime });
@@ -84,7 +89,15 @@ export function devCommand(cli: Command, folders: Folders): void {
       try {
         // the SDK's runtime keeps the process alive once installed: only a worker needs it
         if (opts.worker) installLogger({ shutdownOnSignals: false });
-        const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, folders, ...(opts.worker && { servicesPort: opts.servicesPort }) });
+        const stack = await startLocalStack({
+          command: 'dev',
+          ip: opts.ip,
+          port: opts.port,
+          uiPort,
+          db: opts.db,
+          folders,
+          ...(opts.worker && { servicesPort: opts.servicesPort }),
+        });
         try {
           console.log(`Temporal dev server on ${stack.server.address} (history in ${opts.db})`);
           console.log(`Web UI: ${stack.server.uiUrl}/namespaces/default/workflows`);
@@ -132,7 +145,9 @@ export function workerCommand(cli: Command, folders: Folders): void {
         const added = await registerSearchAttributes({ connectionOptions, address, namespace });
         if (added.length) console.log(`Registered search attributes: ${added.join(', ')}`);
       } catch (err) {
-        console.warn(`warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`);
+        console.warn(
+          `warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`,
+        );
       }
       await serveWorker(native, namespace, opts.taskQueue, { folders, shutdownGraceTime });
       await native.close();

@@ -56,20 +56,32 @@ export function startCommand(cli: Command, folders: Folders): void {
         );
         if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
 
-        const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db, folders });
+        const stack = await startLocalStack({
+          command: 'start',
+          ip: '127.0.0.1',
+          port: flags.port,
+          uiPort,
+          servicesPort: flags.servicesPort,
+          db: flags.db,
+          folders,
+        });
         const { server, services } = stack;
-        const stops: (() => Promise<void>)[] = [];
+        const stops: (() => void | Promise<void>)[] = [];
         try {
           const { client, close } = await localCycles(server.address);
           stops.push(close);
           const native = await connectWorkers(server.address);
-          const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude, strategiesDir: folders.strategies, dataDir: folders.marketData }), mode: claude ? 'claude' : 'offline' });
+          const worker = await createWorker({
+            connection: native,
+            activities: createActivities({ servicesUrl: services!.url, claude, strategiesDir: folders.strategies, dataDir: folders.marketData }),
+            mode: claude ? 'claude' : 'offline',
+          });
           const running = worker.run();
           stops.push(async () => {
             await running;
             await native.close();
           });
-          stops.push(async () => worker.shutdown());
+          stops.push(() => worker.shutdown());
           console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
 
           if (asked) return; // Ctrl+C while the stack was starting: no cycle
@@ -110,7 +122,13 @@ export function startCommand(cli: Command, folders: Folders): void {
           // second it drains its own traffic (Temporal's, measured), which is what the worker's
           // shutdown needs; one after the other took 1.7 s.
           const worker = (async () => {
-            for (const step of stops.reverse()) await step().catch(() => undefined);
+            for (const step of stops.reverse()) {
+              try {
+                await step();
+              } catch {
+                // a step that fails keeps none of the others from running
+              }
+            }
           })();
           await Promise.all([worker, stack.stop()]);
           console.log('Stopped the dev server, the services and the worker.');

@@ -45,7 +45,12 @@ export function strategyCommands(cli: Command, folders: Folders): void {
       for (const bars of strategySeries(strategy, folders.marketData)) {
         const features = buildFeatures(strategy, bars);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
-        console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
+        console.log(
+          featureTable(
+            [...features.indicators].map(([name, values]) => [name, values]),
+            [...features.columns.map((c, i) => [c, features.values[i]] as const)],
+          ),
+        );
         if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
       }
     });
@@ -74,7 +79,11 @@ export function strategyCommands(cli: Command, folders: Folders): void {
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
     .action(async (nameOrPath, opts) => {
-      const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models, reportsDir: folders.reports });
+      const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), {
+        dataDir: folders.marketData,
+        modelsDir: folders.models,
+        reportsDir: folders.reports,
+      });
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
         console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
@@ -94,7 +103,9 @@ function holdoutCommand(cli: Command, folders: Folders): void {
       console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];
-        console.log(`  ${c.padEnd(5)}      share ${pct(e.classBalance[i]).padStart(6)} · precision ${pct(m.precision).padStart(6)} · recall ${pct(m.recall).padStart(6)}`);
+        console.log(
+          `  ${c.padEnd(5)}      share ${pct(e.classBalance[i]).padStart(6)} · precision ${pct(m.precision).padStart(6)} · recall ${pct(m.recall).padStart(6)}`,
+        );
       });
     });
 }
