@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
 import { TASK_QUEUE } from './temporal/definitions';
 import { workerIdentity, type WorkerMode } from './temporal/workers';
@@ -41,6 +41,11 @@ export interface WorkerSetup {
   mode?: WorkerMode;
   /** See DEFAULT_SHUTDOWN_GRACE. */
   shutdownGraceTime?: Duration;
+}
+
+/** The connection workers poll through: to the Temporal service at `address`, with the environment's other settings (TLS, API key) when given. */
+export function connectWorkers(address: string, options: NativeConnectionOptions = {}): Promise<NativeConnection> {
+  return NativeConnection.connect({ ...options, address });
 }
 
 export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode, shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE }: WorkerSetup): Promise<Worker> {

@@ -1,13 +1,14 @@
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { InvalidArgumentError } from 'commander';
+import { durationMs } from '../temporal/duration';
 
 /** A commander argument parser for whole numbers in a range, with the flag's name in the error. */
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer ≥ ${min}.` : `${name} must be an integer from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer ≥ ${min}.` : `${name} must be an integer from ${min} to ${max}.`,
+      );
     }
     return n;
   };
@@ -27,13 +28,4 @@ export function duration(name: string) {
     if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration with its unit, such as 5s, 30s or 2m, not '${value}'.`);
     return ms;
   };
-}
-
-function durationMs(value: string): number | undefined {
-  try {
-    const ms = msToNumber(value as Duration);
-    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-  } catch {
-    return undefined;
-  }
 }

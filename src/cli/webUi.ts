@@ -9,7 +9,7 @@ export const conventionalUiPort = (port: number) => port + 1000;
  * server's convention, the frontend's host at its port + 1000 (`temporal server start-dev`
  * and `ktrdr-agent dev` put the UI there unless told otherwise).
  */
-export function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env): string {
+function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.KTRDR_WEB_UI?.trim();
   if (configured) return configured.replace(/\/+$/, '');
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address.trim());

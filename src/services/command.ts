@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { integer, port } from '../cli/options';
 import { UserError } from '../errors';
 import { API_PREFIX } from './api';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { registerServicesCommand } from '../../src/services/command';
 import { UserError } from '../../src/errors';
 
