@@ -17,7 +17,7 @@ import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatu
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
-import { checkNamedStrategy } from './strategy/check';
+import { checkNamedStrategy } from './research/check';
 import {
   CYCLE_ID_PREFIX,
   OutcomeAttribute,

@@ -11,9 +11,9 @@ import { designWithClaude } from '../llm/claude/designer';
 import type { ClaudeRun } from '../llm/claude/run';
 import { assessOffline } from '../llm/offlineAssessor';
 import { designOffline } from '../llm/offlineDesigner';
-import { MARKET_DATA_DIR } from '../engine/marketData';
+import { MARKET_DATA_DIR } from '../engine/data/marketData';
 import { STRATEGIES_DIR } from '../paths';
-import { checkNamedStrategy } from '../strategy/check';
+import { checkNamedStrategy } from '../research/check';
 import { endCancelledAttempt } from './cancellation';
 
 /**

@@ -6,7 +6,7 @@ import { createActivities } from '../activities';
 import { runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
-import { ensureMarketData } from '../engine/fetchMarketData';
+import { ensureMarketData } from './fetchMarketData';
 import { claudeConfigFromEnv } from '../llm/claude/config';
 import { DATA_DIR, shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';

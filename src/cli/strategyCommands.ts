@@ -2,18 +2,18 @@ import fs from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { ExecutionSettings } from '../engine/backtest/result';
-import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
-import { writeBarsCsvColumns } from '../engine/featuresCsv';
-import { buildFeatures } from '../engine/features';
-import { evaluateHoldout } from '../engine/holdout';
+import { backtestStrategy, type BacktestRun } from '../research/backtesting';
+import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
+import { buildFeatures } from '../engine/features/features';
+import { evaluateHoldout } from '../research/holdout';
 import { TrainingCancelled } from '../engine/neural';
-import { strategySeries } from '../engine/strategyData';
-import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
+import { strategySeries } from '../research/strategyData';
+import { strategyFromText, trainStrategy, type TrainingReport } from '../research/training';
 import { UserError } from '../errors';
 import { shownPath } from '../paths';
-import { formatProblem } from '../strategy/problems';
-import { findStrategy } from '../strategy/files';
-import { validateStrategyFile } from '../strategy/validate';
+import { formatProblem } from '../research/problems';
+import { findStrategy } from '../research/files';
+import { validateStrategyFile } from '../research/validate';
 
 export function registerStrategyCommands(cli: Command): void {
   cli

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VerdictSchema } from '../domain/activities';
-import { strategyFolder, writeFileAtomic } from '../strategy/files';
+import { strategyFolder, writeFileAtomic } from '../research/files';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
 /**

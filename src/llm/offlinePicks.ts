@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../engine/indicators/catalog';
-import type { AvailableData } from '../engine/marketData';
+import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../engine/features/indicators/catalog';
+import type { AvailableData } from '../engine/data/marketData';
 import type { Random } from '../engine/random';
 import type { BriefWishes } from './briefSteering';
 import type { RecentStrategy } from './memory';

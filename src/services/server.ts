@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { MARKET_DATA_DIR } from '../engine/marketData';
+import { MARKET_DATA_DIR } from '../engine/data/marketData';
 import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { backtestStrategy, type BacktestRun } from '../../src/engine/backtesting';
-import { trainStrategy, type TrainingReport } from '../../src/engine/training';
+import { backtestStrategy, type BacktestRun } from '../../src/research/backtesting';
+import { trainStrategy, type TrainingReport } from '../../src/research/training';
 import { STRATEGIES_DIR } from '../../src/paths';
 import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
 

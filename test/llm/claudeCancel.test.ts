@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { ResearchActivities } from '../../src/domain/activities';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
 import { ScratchFolders } from '../support/services';

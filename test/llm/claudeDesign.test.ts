@@ -9,12 +9,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { createClaudeClient } from '../../src/llm/claude/config';
 import { DESIGN_CAPS, designWithClaude } from '../../src/llm/claude/designer';
 import type { ClaudeRun } from '../../src/llm/claude/run';
-import { validateStrategyFile } from '../../src/strategy/validate';
+import { validateStrategyFile } from '../../src/research/validate';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 

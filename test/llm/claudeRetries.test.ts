@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus } from '../../src/domain/cycle';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';

@@ -1,4 +1,4 @@
-import { ensureMarketData } from '../../src/engine/fetchMarketData';
+import { ensureMarketData } from '../../src/cli/fetchMarketData';
 import { resolveBinary } from '../../src/temporal/binaries';
 
 /** Resolves (and if needed installs) the official binaries and the market data once, before any test file runs. */

@@ -7,8 +7,8 @@ import { assessUserPrompt } from '../../src/llm/claude/assessPrompt';
 import { DESIGN_TOOLS } from '../../src/llm/claude/designTools';
 import { recentText } from '../../src/llm/discovery';
 import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
-import { INDICATORS } from '../../src/engine/indicators/catalog';
-import { validateStrategyText } from '../../src/strategy/validate';
+import { INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { validateStrategyText } from '../../src/research/validate';
 
 describe('the design prompt', () => {
   test('its template strategy is valid on the shipped data: the prompt never teaches a broken format', () => {

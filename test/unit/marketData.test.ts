@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
-import { findGaps } from '../../src/engine/marketCalendar';
-import { listAvailableData, loadBars, MARKET_DATA_DIR, MarketDataError } from '../../src/engine/marketData';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
+import { findGaps } from '../../src/engine/data/marketCalendar';
+import { listAvailableData, loadBars, MARKET_DATA_DIR, MarketDataError } from '../../src/engine/data/marketData';
 import { UserError } from '../../src/errors';
 
 let dir: string;

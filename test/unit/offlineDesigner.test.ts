@@ -5,16 +5,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DesignResultSchema, StrategyNameSchema, type DesignResult } from '../../src/domain/activities';
-import { findIndicator, INDICATORS } from '../../src/engine/indicators/catalog';
-import { classBalance, zigzagLabels } from '../../src/engine/labels';
-import { loadBars } from '../../src/engine/marketData';
+import { findIndicator, INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { classBalance, zigzagLabels } from '../../src/engine/features/labels';
+import { loadBars } from '../../src/engine/data/marketData';
 import { Random } from '../../src/engine/random';
 import { writeAssessment, type Assessment } from '../../src/llm/assessment';
 import { readDesignRecord } from '../../src/llm/designRecord';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/llm/fitToData';
 import { designOffline } from '../../src/llm/offlineDesigner';
 import { choosePair, lessonsFor, usableIndicator } from '../../src/llm/offlinePicks';
-import { validateStrategyFile } from '../../src/strategy/validate';
+import { validateStrategyFile } from '../../src/research/validate';
 
 const temps: string[] = [];
 function tempDir(): string {

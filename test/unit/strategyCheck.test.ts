@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { STRATEGIES_DIR } from '../../src/paths';
-import { checkNamedStrategy } from '../../src/strategy/check';
+import { checkNamedStrategy } from '../../src/research/check';
 
 /** A strategies folder of its own: a person's strategy at the top, the agent's in designed/. */
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-check-'));

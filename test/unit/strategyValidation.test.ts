@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { STRATEGIES_DIR } from '../../src/paths';
 import { UserError } from '../../src/errors';
-import { findStrategy, strategyFile, strategyNames } from '../../src/strategy/files';
-import { validateStrategyFile, validateStrategyText, type Validation } from '../../src/strategy/validate';
+import { findStrategy, strategyFile, strategyNames } from '../../src/research/files';
+import { validateStrategyFile, validateStrategyText, type Validation } from '../../src/research/validate';
 
 /** The §2.2 shape on shipped EURUSD hourly data: valid as written. */
 const example = fs.readFileSync(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml'), 'utf8');

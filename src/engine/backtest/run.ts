@@ -1,4 +1,4 @@
-import type { Bars } from '../bars';
+import type { Bars } from '../data/bars';
 import { BacktestConfigSchema, type BacktestConfigInput } from './config';
 import { resolveCosts } from './costs';
 import { decide } from './decisions';

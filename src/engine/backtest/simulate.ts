@@ -1,4 +1,4 @@
-import { TIMEFRAME_MS, type Bars } from '../bars';
+import { TIMEFRAME_MS, type Bars } from '../data/bars';
 import type { ExecutionConfig } from './config';
 import type { Trade } from './result';
 

@@ -3,7 +3,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
-import { strategyFile } from '../../strategy/files';
+import { strategyFile } from '../../research/files';
 import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessment';
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';

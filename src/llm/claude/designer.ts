@@ -4,7 +4,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { DesignResultSchema, type DesignInput, type DesignResult } from '../../domain/activities';
 import type { LlmUsage } from '../../domain/models';
-import { strategyFile } from '../../strategy/files';
+import { strategyFile } from '../../research/files';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
 import { availableMarkets } from '../discovery';
 import { recentStrategies } from '../memory';

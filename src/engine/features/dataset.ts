@@ -1,6 +1,6 @@
-import { UserError } from '../errors';
-import type { Strategy } from '../strategy/schema';
-import type { Bars } from './bars';
+import { UserError } from '../../errors';
+import type { Strategy } from '../../research/schema';
+import type { Bars } from '../data/bars';
 import { buildFeatures } from './features';
 import { zigzagLabels } from './labels';
 

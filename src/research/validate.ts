@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { computeIndicators } from '../engine/features';
-import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/fuzzy';
-import { findIndicator, resolveParams, suggestIndicators } from '../engine/indicators/catalog';
-import { listAvailableData, MARKET_DATA_DIR } from '../engine/marketData';
-import { strategySeries } from '../engine/strategyData';
+import { computeIndicators } from '../engine/features/features';
+import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/features/fuzzy';
+import { findIndicator, resolveParams, suggestIndicators } from '../engine/features/indicators/catalog';
+import { listAvailableData, MARKET_DATA_DIR } from '../engine/data/marketData';
+import { strategySeries } from './strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
 import { YamlSource, type PathSegment, type Problem } from './problems';
 import { keysAt } from './schemaKeys';

@@ -1,7 +1,7 @@
-import type { Bars } from './bars';
+import type { Bars } from '../data/bars';
 import { fuzzify, transformInput, type MembershipFunction } from './fuzzy';
 import { findIndicator, resolveParams } from './indicators/catalog';
-import type { Strategy } from '../strategy/schema';
+import type { Strategy } from '../../research/schema';
 
 /**
  * The model's inputs (spec §4 step 3): every fuzzy membership of every feature, sorted by

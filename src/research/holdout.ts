@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelDir } from '../strategy/files';
-import { buildDataset } from './dataset';
-import { MARKET_DATA_DIR } from './marketData';
-import { loadModelFile } from './modelFile';
-import { evaluate, Mlp, type Evaluation } from './neural';
+import { modelDir } from './files';
+import { buildDataset } from '../engine/features/dataset';
+import { MARKET_DATA_DIR } from '../engine/data/marketData';
+import { loadModelFile } from '../engine/neural/modelFile';
+import { evaluate, Mlp, type Evaluation } from '../engine/neural';
 import { strategySeries } from './strategyData';
 import { strategyFromText } from './training';
 

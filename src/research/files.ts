@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StrategyNameSchema } from '../domain/activities';
-import { closestNames } from '../engine/indicators/closestNames';
+import { closestNames } from '../engine/features/indicators/closestNames';
 import { UserError } from '../errors';
 import { MODELS_DIR, REPORTS_DIR, shownPath, STRATEGIES_DIR } from '../paths';
 

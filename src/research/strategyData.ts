@@ -1,6 +1,6 @@
-import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
-import { barsBetween, type Bars } from './bars';
-import { loadBars, MARKET_DATA_DIR } from './marketData';
+import { strategyMarkets, trainingDateRange, type Strategy } from './schema';
+import { barsBetween, type Bars } from '../engine/data/bars';
+import { loadBars, MARKET_DATA_DIR } from '../engine/data/marketData';
 
 /** The bars a strategy trains on: each of its symbols at its timeframe, within its training dates. */
 export function strategySeries(strategy: Strategy, dataDir = MARKET_DATA_DIR): Bars[] {

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
-import { modelDir, reportDir } from '../strategy/files';
-import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
-import { barsBetween, sliceBars, type Bars } from './bars';
-import { backtest } from './backtest/run';
-import { writeBacktestReport } from './backtest/report';
-import type { BacktestReport } from './backtest/result';
-import { sameStakeComparison } from './backtest/sameStake';
-import { eachFeatureColumn, featureColumns } from './features';
-import { loadBars, MARKET_DATA_DIR } from './marketData';
-import { loadModelFile, sha256, type ModelFile } from './modelFile';
-import { Mlp } from './neural';
-import { abortCheck, runChecked, runThrough, type Steps } from './steps';
+import { modelDir, reportDir } from './files';
+import { strategyMarkets, trainingDateRange, type Strategy } from './schema';
+import { barsBetween, sliceBars, type Bars } from '../engine/data/bars';
+import { backtest } from '../engine/backtest/run';
+import { writeBacktestReport } from '../engine/backtest/report';
+import type { BacktestReport } from '../engine/backtest/result';
+import { sameStakeComparison } from '../engine/backtest/sameStake';
+import { eachFeatureColumn, featureColumns } from '../engine/features/features';
+import { loadBars, MARKET_DATA_DIR } from '../engine/data/marketData';
+import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
+import { Mlp } from '../engine/neural';
+import { abortCheck, runChecked, runThrough, type Steps } from '../engine/steps';
 import { strategyFromText } from './training';
 
 /**

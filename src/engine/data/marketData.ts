@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../paths';
+import { PROJECT_ROOT } from '../../paths';
 import { TIMEFRAME_MS, type Bars } from './bars';
 import { emptyFileError, MarketDataError, noBarsError, NOT_A_TIME, parseBarsCsv, parseHeader, valueError } from './barsCsv';
 import { formatIsoTime, parseIsoTime } from './isoTime';
