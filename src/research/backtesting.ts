@@ -8,11 +8,12 @@ import { backtest } from '../engine/backtest/run';
 import { writeBacktestReport } from '../engine/backtest/report';
 import type { BacktestReport } from '../engine/backtest/result';
 import { sameStakeComparison } from '../engine/backtest/sameStake';
-import { eachFeatureColumn, featureColumns } from '../engine/features/features';
+import { featureColumns } from '../engine/features/features';
 import { loadBars, MARKET_DATA_DIR } from '../engine/data/marketData';
 import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
 import { Mlp } from '../engine/neural';
-import { abortCheck, runChecked, runThrough, type Steps } from '../engine/steps';
+import { predictSteps } from '../engine/neural/predict';
+import { abortCheck, runChecked } from '../engine/steps';
 import { strategyFromText } from './training';
 
 /**
@@ -47,39 +48,11 @@ export interface BacktestOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Class probabilities for every bar (NaN rows where a feature is not ready), from the model
- * file's columns and scaler. The features go straight into the float32 input rows, one column
- * at a time (eachFeatureColumn), so they are never all held in float64 as well.
- */
-export function predictBars(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Float32Array {
-  return runThrough(predictSteps(strategy, model, network, bars));
-}
-
-/** predictBars, yielding after the features and between prediction chunks (see steps.ts). */
-function* predictSteps(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Steps<Float32Array> {
-  const columns = featureColumns(strategy);
-  if (columns.join() !== model.columns.join()) {
+/** The model was trained on the columns the strategy builds now, or it must be retrained. */
+function checkColumns(strategy: Strategy, model: Pick<ModelFile, 'columns'>): void {
+  if (featureColumns(strategy).join() !== model.columns.join()) {
     throw new UserError(`the model was trained on other features than the strategy now builds: retrain ${strategy.name}`);
   }
-  const n = bars.time.length;
-  const d = columns.length;
-  const x = new Float32Array(n * d);
-  const ready = new Uint8Array(n).fill(1);
-  const { scaler } = model;
-  eachFeatureColumn(strategy, bars, (c, values, lag) => {
-    const mean = scaler ? scaler.mean[c] : 0;
-    const std = scaler ? scaler.std[c] : 1;
-    for (let t = 0; t < n; t++) {
-      const v = t < lag ? NaN : values[t - lag];
-      if (!Number.isFinite(v)) ready[t] = 0;
-      x[t * d + c] = scaler ? (v - mean) / std : v;
-    }
-  });
-  yield;
-  const probabilities = yield* network.predictSteps(x);
-  for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
-  return probabilities;
 }
 
 export async function backtestStrategy(strategyPath: string, options: BacktestOptions = {}): Promise<BacktestRun> {
@@ -108,6 +81,7 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
   if (bars.time.length !== split.bars || bars.time[split.ranges.test.start] !== split.ranges.test.startTime) {
     throw new UserError(`the market data for ${symbol} ${timeframe} changed since the model was trained: retrain ${strategy.name}`);
   }
+  checkColumns(strategy, model);
   const probabilities = await runChecked(predictSteps(strategy, model, network, bars), check);
   const config = {
     decisions: strategy.decisions,

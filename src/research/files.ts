@@ -99,11 +99,3 @@ function hint(query: string, dir: string): string {
 
 export const modelDir = (name: string, dir = MODELS_DIR) => path.join(dir, strategyName(name));
 export const reportDir = (name: string, dir = REPORTS_DIR) => path.join(dir, strategyName(name));
-
-/** Writes a file atomically (temp file + rename), so a reader never sees half of it. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
-}

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../research/files';
+import { writeFileAtomic } from '../../writeFileAtomic';
 import type { Rows } from '../features/dataset';
 import { TrainingStateSchema, type TrainingState } from './trainingState';
 

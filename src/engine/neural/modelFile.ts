@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../errors';
-import { writeFileAtomic } from '../../research/files';
+import { writeFileAtomic } from '../../writeFileAtomic';
 
 /**
  * What training leaves in models/<strategy>/model.json: the network, the feature columns it
