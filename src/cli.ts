@@ -8,7 +8,8 @@ import { createActivities } from './activities';
 import { claudeConfigFromEnv, claudeMode } from './llm/claude/config';
 import { watchCycle } from './cli/watch';
 import { renderCycle, renderHistory, renderList } from './cli/format';
-import { duration, integer, port } from './cli/options';
+import { duration } from './cli/options';
+import { integer, port } from './numberOptions';
 import { startLocalStack } from './cli/localStack';
 import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
@@ -32,7 +33,8 @@ import {
 import type { CycleRequest } from './domain/cycle';
 import { designerLine } from './domain/designer';
 import { UserError } from './errors';
-import { DATA_DIR, PROJECT_ROOT } from './paths';
+import { foldersFromEnv } from './folders';
+import { PROJECT_ROOT } from './paths';
 import { resolveBinary } from './temporal/binaries';
 import { TASK_QUEUE } from './temporal/definitions';
 import { installRuntime, LOG_LEVELS } from './temporal/runtime';
@@ -105,6 +107,7 @@ export function program(): Command {
     .description('Autonomous research agent for trading strategies, as durable Temporal workflows')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)');
+  const folders = foldersFromEnv();
 
   cli
     .command('setup')
@@ -120,7 +123,7 @@ export function program(): Command {
     .option('--ip <ip>', 'address to bind the server, the Web UI and the services to', '127.0.0.1')
     .option('--port <port>', 'frontend gRPC port', port('--port'), 7233)
     .option('--ui-port <port>', 'Web UI port (default: the frontend port + 1000, where `trigger` looks for it)', port('--ui-port'))
-    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(DATA_DIR, 'temporal.db'))
+    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(folders.state, 'temporal.db'))
     .option('--services-port <port>', 'training/backtest services port (0: any free port)', port('--services-port', { anyFree: true }), 8000)
     .option('--no-worker', 'start only the server')
     .action(async (opts: { ip: string; port: number; uiPort?: number; servicesPort: number; db: string; worker: boolean }) => {
@@ -129,7 +132,7 @@ export function program(): Command {
       try {
         // the SDK's runtime keeps the process alive once installed: only a worker needs it
         if (opts.worker) installLogger({ shutdownOnSignals: false });
-        const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, ...(opts.worker && { servicesPort: opts.servicesPort }) });
+        const stack = await startLocalStack({ command: 'dev', ip: opts.ip, port: opts.port, uiPort, db: opts.db, folders, ...(opts.worker && { servicesPort: opts.servicesPort }) });
         try {
           console.log(`Temporal dev server on ${stack.server.address} (history in ${opts.db})`);
           console.log(`Web UI: ${stack.server.uiUrl}/namespaces/default/workflows`);
@@ -210,7 +213,7 @@ export function program(): Command {
         ...(opts.offline && { offline: true }),
         ...(opts.gate && { gates: opts.gate }),
       };
-      checkGivenStrategy(validateRequest(request));
+      checkGivenStrategy(validateRequest(request), folders);
       await withCycles(async ({ client, namespace, address }) => {
         const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
         console.log(`Research cycle started: ${handle.workflowId}`);
@@ -296,9 +299,9 @@ export function program(): Command {
       });
     });
 
-  registerStrategyCommands(cli);
-  registerServicesCommand(cli);
-  registerStartCommand(cli);
+  registerStrategyCommands(cli, folders);
+  registerServicesCommand(cli, folders);
+  registerStartCommand(cli, folders);
   return cli;
 }
 

@@ -17,6 +17,7 @@ import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatu
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
+import type { Folders } from './folders';
 import { checkNamedStrategy } from './research/check';
 import {
   CYCLE_ID_PREFIX,
@@ -93,9 +94,9 @@ export function validateRequest(request: CycleRequest): CycleInput {
  * on the strategies folder this process sees), so that a cycle that would fail at once is
  * refused before it starts, with every problem.
  */
-export function checkGivenStrategy(input: CycleInput): void {
+export function checkGivenStrategy(input: CycleInput, folders: Folders): void {
   if (input.strategy === undefined) return;
-  const check = checkNamedStrategy(input.strategy);
+  const check = checkNamedStrategy(input.strategy, { strategiesDir: folders.strategies, dataDir: folders.marketData });
   if (!check.ok) throw invalidInput(check.problems.map((p) => `strategy: ${p}`));
 }
 

@@ -11,8 +11,7 @@ import { designWithClaude } from '../llm/claude/designer';
 import type { ClaudeRun } from '../llm/claude/run';
 import { assessOffline } from '../llm/offlineAssessor';
 import { designOffline } from '../llm/offlineDesigner';
-import { MARKET_DATA_DIR } from '../engine/data/marketData';
-import { STRATEGIES_DIR } from '../paths';
+import { foldersFromEnv } from '../folders';
 import { checkNamedStrategy } from '../research/check';
 import { endCancelledAttempt } from './cancellation';
 
@@ -79,8 +78,8 @@ async function cancellable<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function createDesignActivities(options: DesignActivityOptions = {}) {
-  const strategiesDir = options.strategiesDir ?? STRATEGIES_DIR;
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const strategiesDir = options.strategiesDir ?? foldersFromEnv().strategies;
+  const dataDir = options.dataDir ?? foldersFromEnv().marketData;
   const claude = options.claude;
   const client = claude && createClaudeClient(claude);
   return {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Folders } from '../folders';
 import { shownPath } from '../paths';
 import type { Services } from '../services/server';
 import { lockFolder } from '../services/stateLock';
@@ -18,6 +19,8 @@ export interface LocalStackOptions {
   servicesPort?: number;
   /** SQLite history; its folder is this stack's state folder. */
   db: string;
+  /** What the services read and write. */
+  folders: Folders;
 }
 
 export interface LocalStack {
@@ -51,7 +54,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       { port: opts.uiPort, what: 'the Web UI', flag: '--ui-port' },
       ...(opts.servicesPort === undefined ? [] : [{ port: opts.servicesPort, what: 'the training/backtest services', flag: '--services-port' }]),
     ]);
-    const services = opts.servicesPort === undefined ? undefined : await startLocalServices(opts.servicesPort, opts.ip, stateDir);
+    const services = opts.servicesPort === undefined ? undefined : await startLocalServices(opts.servicesPort, opts.ip, stateDir, opts.folders);
     if (services) stops.push(() => services.close());
     const server = await startDevServer({ ip: opts.ip, port: opts.port, uiPort: opts.uiPort, dbFile: db, logFile: path.join(stateDir, 'temporal.log') });
     stops.push(() => server.stop());

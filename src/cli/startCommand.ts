@@ -6,13 +6,14 @@ import { createActivities } from '../activities';
 import { runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
+import type { Folders } from '../folders';
 import { ensureMarketData } from './fetchMarketData';
 import { claudeConfigFromEnv } from '../llm/claude/config';
-import { DATA_DIR, shownPath } from '../paths';
+import { shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
 import { createWorker } from '../worker';
 import { startLocalStack } from './localStack';
-import { port } from './options';
+import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
 import { watchCycle } from './watch';
 import { uiPortFor } from './webUi';
@@ -39,7 +40,7 @@ interface StartFlags {
  * Ctrl+C (which cancels the cycle first, while it runs). `--keep` leaves the stack up for
  * the Web UI until Ctrl+C.
  */
-export function registerStartCommand(cli: Command): void {
+export function registerStartCommand(cli: Command, folders: Folders): void {
   cli
     .command('start')
     .description('the main job: dev server, services and a worker, then one full research cycle on the shipped data')
@@ -51,7 +52,7 @@ export function registerStartCommand(cli: Command): void {
     .option('--port <port>', 'Temporal frontend port', port('--port'), 7233)
     .option('--ui-port <port>', 'Web UI port (default: the frontend port + 1000)', port('--ui-port'))
     .option('--services-port <port>', 'training/backtest services port (0: any free port)', port('--services-port', { anyFree: true }), 8000)
-    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(DATA_DIR, 'temporal.db'))
+    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(folders.state, 'temporal.db'))
     .action(async (flags: StartFlags) => {
       const uiPort = flags.uiPort ?? uiPortFor(flags.port);
       const stop = stopRequest();
@@ -60,7 +61,7 @@ export function registerStartCommand(cli: Command): void {
         void stop.requested.then(() => (asked = true));
         // a failed cycle is a research outcome printed below, not a worker warning
         installRuntime('ERROR', { shutdownOnSignals: false });
-        ensureMarketData();
+        ensureMarketData(folders.marketData);
         const claude = flags.offline ? undefined : claudeConfigFromEnv();
         console.log(
           claude
@@ -69,7 +70,7 @@ export function registerStartCommand(cli: Command): void {
         );
         if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
 
-        const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db });
+        const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db, folders });
         const { server, services } = stack;
         const stops: (() => Promise<void>)[] = [];
         try {

@@ -10,19 +10,20 @@ import { TrainingCancelled } from '../engine/neural';
 import { strategySeries } from '../research/strategyData';
 import { strategyFromText, trainStrategy, type TrainingReport } from '../research/training';
 import { UserError } from '../errors';
+import type { Folders } from '../folders';
 import { shownPath } from '../paths';
 import { formatProblem } from '../research/problems';
-import { findStrategy } from '../research/files';
+import { findStrategy, reportDir } from '../research/files';
 import { validateStrategyFile } from '../research/validate';
 
-export function registerStrategyCommands(cli: Command): void {
+export function registerStrategyCommands(cli: Command, folders: Folders): void {
   cli
     .command('validate')
     .description('check a strategy: schema, indicators and parameters, fuzzy sets against the real data; every problem with its line')
     .argument('<strategy>', 'a name (rsi_adx_trend_filter, looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath: string) => {
-      const file = findStrategy(nameOrPath);
-      const result = validateStrategyFile(file);
+      const file = findStrategy(nameOrPath, folders.strategies);
+      const result = validateStrategyFile(file, { dataDir: folders.marketData });
       for (const problem of result.problems) console.log(formatProblem(shownPath(file), problem));
       const errors = result.problems.filter((p) => p.severity === 'error').length;
       if (!result.valid) throw new UserError(`${shownPath(file)}: ${errors} error${errors === 1 ? '' : 's'}`);
@@ -35,13 +36,13 @@ export function registerStrategyCommands(cli: Command): void {
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
     .action((nameOrPath: string, opts: { csv?: string }) => {
-      const file = findStrategy(nameOrPath);
-      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file));
-      for (const bars of strategySeries(strategy)) {
+      const file = findStrategy(nameOrPath, folders.strategies);
+      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
+      for (const bars of strategySeries(strategy, folders.marketData)) {
         const features = buildFeatures(strategy, bars);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
         console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
-        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
+        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, reportDir(strategy.name, folders.reports), bars.symbol, bars, features))}`);
       }
     });
 
@@ -51,9 +52,11 @@ export function registerStrategyCommands(cli: Command): void {
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the report as JSON')
     .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const file = findStrategy(nameOrPath);
+      const file = findStrategy(nameOrPath, folders.strategies);
       const report = await withCancel((signal, bar) =>
         trainStrategy(file, {
+          dataDir: folders.marketData,
+          modelsDir: folders.models,
           signal,
           onProgress: (p) => bar.update(p.epoch, { step: `epoch ${p.epoch}/${p.totalEpochs} · loss ${p.loss.toFixed(4)}`, total: p.totalEpochs }),
         }),
@@ -67,23 +70,23 @@ export function registerStrategyCommands(cli: Command): void {
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
     .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const run = await backtestStrategy(findStrategy(nameOrPath));
+      const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models, reportsDir: folders.reports });
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
         console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
       } else console.log(renderBacktest(run));
     });
 
-  registerHoldoutCommand(cli);
+  registerHoldoutCommand(cli, folders);
 }
 
-function registerHoldoutCommand(cli: Command): void {
+function registerHoldoutCommand(cli: Command, folders: Folders): void {
   cli
     .command('holdout')
     .description("the trained model's classification metrics on its holdout: for you, never for tuning")
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath: string) => {
-      const e = evaluateHoldout(findStrategy(nameOrPath));
+      const e = evaluateHoldout(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models });
       console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema, VerdictSchema } from '../domain/activities';
 import { findIndicator } from '../engine/features/indicators/catalog';
-import { STRATEGIES_DIR } from '../paths';
+import { foldersFromEnv } from '../folders';
 import { strategyFile, strategyNames } from '../research/files';
 import { StrategySchema, strategyMarkets } from '../research/schema';
 import { readAssessment } from './assessment';
@@ -101,7 +101,7 @@ function validationSummary({ training: t, validation_backtest: b }: MetricsWithU
  * left out: memory informs a design and must never fail one.
  */
 export function recentStrategies(n: number, options: { strategiesDir?: string } = {}): RecentStrategy[] {
-  const strategiesDir = options.strategiesDir ?? STRATEGIES_DIR;
+  const strategiesDir = options.strategiesDir ?? foldersFromEnv().strategies;
   const out: RecentStrategy[] = [];
   for (const candidate of strategyFiles(strategiesDir)) {
     if (out.length >= n) break;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../domain/activities';
 import { noUsage } from '../domain/models';
-import { STRATEGIES_DIR } from '../paths';
+import { foldersFromEnv } from '../folders';
 import { strategyFile } from '../research/files';
 import { StrategySchema, type Strategy } from '../research/schema';
 import { writeAssessment } from './assessment';
@@ -29,7 +29,7 @@ function readStrategy(name: string, strategiesDir: string): Strategy | undefined
 }
 
 export function assessOffline(input: AssessInput & OfflineAssessOptions): AssessResult {
-  const strategiesDir = input.strategiesDir ?? STRATEGIES_DIR;
+  const strategiesDir = input.strategiesDir ?? foldersFromEnv().strategies;
   const metrics = metricsWithUnits(input.training, input.backtest);
   const content = judge(metrics, readStrategy(input.strategyName, strategiesDir), input.strategyName);
   const assessmentPath = writeAssessment(

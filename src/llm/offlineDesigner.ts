@@ -6,9 +6,9 @@ import { noUsage } from '../domain/models';
 import { sliceBars, type Bars } from '../engine/data/bars';
 import { computeIndicators } from '../engine/features/features';
 import type { IndicatorSpec } from '../engine/features/indicators/catalog';
-import { listAvailableData, loadBars, MARKET_DATA_DIR } from '../engine/data/marketData';
+import { listAvailableData, loadBars } from '../engine/data/marketData';
 import { Random } from '../engine/random';
-import { STRATEGIES_DIR } from '../paths';
+import { foldersFromEnv } from '../folders';
 import { designedStrategyFile, strategyFile } from '../research/files';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { StrategySchema } from '../research/schema';
@@ -149,8 +149,8 @@ function candidateNames(pair: [IndicatorSpec, IndicatorSpec], market: Market, di
 }
 
 export function designOffline(input: DesignInput & OfflineDesignOptions): DesignResult {
-  const strategiesDir = input.strategiesDir ?? STRATEGIES_DIR;
-  const dataDir = input.dataDir ?? MARKET_DATA_DIR;
+  const strategiesDir = input.strategiesDir ?? foldersFromEnv().strategies;
+  const dataDir = input.dataDir ?? foldersFromEnv().marketData;
   const earlier = findDesignOfCycle(input.cycleId, strategiesDir);
   if (earlier && fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return designResult(earlier, strategiesDir);
 

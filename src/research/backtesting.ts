@@ -9,7 +9,7 @@ import { writeBacktestReport } from '../engine/backtest/report';
 import type { BacktestReport } from '../engine/backtest/result';
 import { sameStakeComparison } from '../engine/backtest/sameStake';
 import { featureColumns } from '../engine/features/features';
-import { loadBars, MARKET_DATA_DIR } from '../engine/data/marketData';
+import { loadBars } from '../engine/data/marketData';
 import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
 import { Mlp } from '../engine/neural';
 import { predictSteps } from '../engine/neural/predict';
@@ -36,9 +36,12 @@ export interface BacktestRun {
 }
 
 export interface BacktestOptions {
-  dataDir?: string;
-  modelsDir?: string;
-  reportsDir?: string;
+  /** The market data it scores. */
+  dataDir: string;
+  /** The model is read from `<modelsDir>/<strategy>/` unless `modelPath` names another. */
+  modelsDir: string;
+  /** The reports go to `<reportsDir>/<strategy>/`. */
+  reportsDir: string;
   /** A model other than the strategy's own models/<name>/model.json. */
   modelPath?: string;
   /**
@@ -55,10 +58,10 @@ function checkColumns(strategy: Strategy, model: Pick<ModelFile, 'columns'>): vo
   }
 }
 
-export async function backtestStrategy(strategyPath: string, options: BacktestOptions = {}): Promise<BacktestRun> {
+export async function backtestStrategy(strategyPath: string, options: BacktestOptions): Promise<BacktestRun> {
   const check = abortCheck(options.signal);
   await check();
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+  const { dataDir } = options;
   const text = fs.readFileSync(strategyPath, 'utf8');
   const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
   await check();

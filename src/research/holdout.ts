@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { modelDir } from './files';
 import { buildDataset } from '../engine/features/dataset';
-import { MARKET_DATA_DIR } from '../engine/data/marketData';
 import { loadModelFile } from '../engine/neural/modelFile';
 import { evaluate, Mlp, type Evaluation } from '../engine/neural';
 import { strategySeries } from './strategyData';
@@ -13,8 +12,8 @@ import { strategyFromText } from './training';
  * a researcher who asks, and for the look-ahead canary: nothing that designs or tunes a
  * strategy reads it, so the holdout stays an honest estimate.
  */
-export function evaluateHoldout(strategyPath: string, options: { dataDir?: string; modelsDir?: string } = {}): Evaluation {
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+export function evaluateHoldout(strategyPath: string, options: { dataDir: string; modelsDir: string }): Evaluation {
+  const { dataDir } = options;
   const strategy = strategyFromText(fs.readFileSync(strategyPath, 'utf8'), path.basename(strategyPath), dataDir);
   const model = loadModelFile(path.join(modelDir(strategy.name, options.modelsDir), 'model.json'));
   const { test } = buildDataset(strategy, strategySeries(strategy, dataDir), { includeTest: true });

@@ -11,7 +11,6 @@ import { validateStrategyText } from './validate';
 import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
 import { buildDataset } from '../engine/features/dataset';
 import { classBalance, CLASS_NAMES } from '../engine/features/labels';
-import { MARKET_DATA_DIR } from '../engine/data/marketData';
 import { saveModelFile, sha256 } from '../engine/neural/modelFile';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
 import { misfit, TrainingHistorySchema, type TrainingState } from '../engine/neural/trainingState';
@@ -68,8 +67,10 @@ type Resumption = Pick<TrainingReport, 'resumedFrom' | 'startedOver'>;
 export const CHECKPOINT_EVERY = { epochs: 5, ms: 60_000 };
 
 export interface TrainOptions {
-  dataDir?: string;
-  modelsDir?: string;
+  /** The market data it trains on. */
+  dataDir: string;
+  /** The model goes to `<modelsDir>/<strategy>/`. */
+  modelsDir: string;
   signal?: AbortSignal;
   /**
    * Where this training keeps its checkpoint. With `resumeFrom` — the id of the run that left
@@ -81,7 +82,7 @@ export interface TrainOptions {
 }
 
 /** Parses and validates the strategy text, or throws a UserError listing every problem. */
-export function strategyFromText(text: string, file: string, dataDir = MARKET_DATA_DIR): Strategy {
+export function strategyFromText(text: string, file: string, dataDir: string): Strategy {
   const validation = validateStrategyText(text, { dataDir });
   if (!validation.strategy) {
     const errors = validation.problems.filter((p) => p.severity === 'error');
@@ -92,8 +93,8 @@ export function strategyFromText(text: string, file: string, dataDir = MARKET_DA
 
 const triple = (xs: number[]) => [xs[0], xs[1], xs[2]] as [number, number, number];
 
-export async function trainStrategy(strategyPath: string, options: TrainOptions = {}): Promise<TrainingReport> {
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+export async function trainStrategy(strategyPath: string, options: TrainOptions): Promise<TrainingReport> {
+  const { dataDir } = options;
   const text = fs.readFileSync(strategyPath, 'utf8');
   const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
   const { symbols, timeframe } = strategyMarkets(strategy);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { computeIndicators } from '../engine/features/features';
 import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/features/fuzzy';
 import { findIndicator, resolveParams, suggestIndicators } from '../engine/features/indicators/catalog';
-import { listAvailableData, MARKET_DATA_DIR } from '../engine/data/marketData';
+import { listAvailableData } from '../engine/data/marketData';
 import { strategySeries } from './strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
 import { YamlSource, type PathSegment, type Problem } from './problems';
@@ -22,7 +22,8 @@ export interface Validation {
 }
 
 export interface ValidateOptions {
-  dataDir?: string;
+  /** The market-data folder the strategy's symbols are looked up and loaded from. */
+  dataDir: string;
 }
 
 /** Sections KTRDR keeps in a strategy but never uses; kept here too, with a warning that they do nothing. */
@@ -31,11 +32,11 @@ const UNUSED_SECTIONS = ['orchestrator', 'risk_management', 'backtesting'] as co
 /** Fewer usable bars than this in a split makes its metrics noise. */
 const MIN_BARS_PER_SPLIT = 50;
 
-export function validateStrategyFile(file: string, options: ValidateOptions = {}): Validation {
+export function validateStrategyFile(file: string, options: ValidateOptions): Validation {
   return validateStrategyText(fs.readFileSync(file, 'utf8'), options);
 }
 
-export function validateStrategyText(text: string, options: ValidateOptions = {}): Validation {
+export function validateStrategyText(text: string, options: ValidateOptions): Validation {
   const source = new YamlSource(text);
   const syntax = source.syntaxProblems();
   if (syntax.length) return { valid: false, problems: syntax };
@@ -60,9 +61,9 @@ export function validateStrategyText(text: string, options: ValidateOptions = {}
 
   const trainingData = TrainingDataSchema.safeParse(raw.training_data);
   if (parsed.success && !problems.some((p) => p.severity === 'error')) {
-    problems.push(...checkData(source, parsed.data, options.dataDir ?? MARKET_DATA_DIR));
+    problems.push(...checkData(source, parsed.data, options.dataDir));
   } else if (trainingData.success) {
-    problems.push(...checkAvailability(source, trainingData.data, options.dataDir ?? MARKET_DATA_DIR));
+    problems.push(...checkAvailability(source, trainingData.data, options.dataDir));
   }
 
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/activities';
 import { costUsd, type LlmUsage } from '../../src/domain/models';
-import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { AssessmentSchema } from '../../src/llm/assessment';
 import { ASSESS_CAPS } from '../../src/llm/claude/assessor';
 import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /** The assessment activity with Claude, and both activities in offline mode. */
 let fake: FakeAnthropic;

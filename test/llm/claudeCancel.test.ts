@@ -4,11 +4,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { ResearchActivities } from '../../src/domain/activities';
-import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
 import { ScratchFolders } from '../support/services';
 import { devServerEnv, startResearchCycle, withWorker } from '../support/temporal';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /**
  * Cancelling a cycle during a Claude phase, through a real worker on the dev server: the

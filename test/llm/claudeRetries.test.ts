@@ -4,13 +4,13 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus } from '../../src/domain/cycle';
-import { MARKET_DATA_DIR } from '../../src/engine/data/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { fakeActivities } from '../support/fakeActivities';
 import { ScratchFolders } from '../support/services';
 import { timeSkippingEnv, withWorker } from '../support/temporal';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /**
  * Temporal's retries of the design activity against the fake Messages API, in a workflow on

@@ -9,10 +9,11 @@ import { recentText } from '../../src/llm/discovery';
 import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
 import { INDICATORS } from '../../src/engine/features/indicators/catalog';
 import { validateStrategyText } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 describe('the design prompt', () => {
   test('its template strategy is valid on the shipped data: the prompt never teaches a broken format', () => {
-    const validation = validateStrategyText(TEMPLATE_STRATEGY);
+    const validation = validateStrategyText(TEMPLATE_STRATEGY, { dataDir: MARKET_DATA_DIR });
     expect(validation.problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 

@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { buildFeatures, eachFeatureColumn, featureColumns } from '../../src/engine/features/features';
 import { syntheticBars } from '../../src/engine/data/synthetic';
-import { STRATEGIES_DIR } from '../../src/paths';
 import { StrategySchema } from '../../src/research/schema';
+import { STRATEGIES_DIR } from '../support/folders';
 
 describe('eachFeatureColumn', () => {
   // Every example strategy: other indicators, membership types, transforms and lookbacks.

@@ -15,6 +15,7 @@ import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/llm/fitToData'
 import { designOffline } from '../../src/llm/offlineDesigner';
 import { choosePair, lessonsFor, usableIndicator } from '../../src/llm/offlinePicks';
 import { validateStrategyFile } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -49,7 +50,7 @@ function read(result: DesignResult): Designed {
 }
 
 function errorsOf(file: string): string[] {
-  return validateStrategyFile(file).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
+  return validateStrategyFile(file, { dataDir: MARKET_DATA_DIR }).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
 }
 
 /** The failure a call throws, checked to be a non-retryable ApplicationFailure. */
@@ -397,7 +398,7 @@ describe('numbers fitted to the training data', () => {
   });
 
   test.each(SHIPPED)('%s %s: the zigzag threshold labels a balanced set of swings (spec §8 #14)', (symbol, timeframe) => {
-    const close = loadBars(symbol, timeframe).close;
+    const close = loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR }).close;
     const training = close.subarray(100, Math.floor(close.length * 0.7));
     for (const swing of [6, 16]) {
       const { zigzag_threshold, label_lookahead } = zigzagForSwing(training, swing);

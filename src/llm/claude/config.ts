@@ -1,6 +1,5 @@
-import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { DATA_DIR } from '../../paths';
+import { foldersFromEnv } from '../../folders';
 
 /**
  * How a worker reaches Claude. Read once, when the worker starts, from the environment the
@@ -17,7 +16,7 @@ export interface ClaudeConfig {
   transcriptsDir: string;
 }
 
-export const TRANSCRIPTS_DIR = process.env.KTRDR_TRANSCRIPTS_DIR ? path.resolve(process.env.KTRDR_TRANSCRIPTS_DIR) : path.join(DATA_DIR, 'transcripts');
+export const TRANSCRIPTS_DIR = foldersFromEnv().transcripts;
 
 export function claudeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClaudeConfig | undefined {
   const apiKey = env.ANTHROPIC_API_KEY?.trim();
