@@ -1,7 +1,10 @@
+/**
+ * Trains a strategy's model (spec §4): validate with the one validator, build the rows,
+ * fit the MLP with early stopping on the validation split, save the model, report. The
+ * holdout (the `test` split) is not touched: it belongs to the backtest, reported apart.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { TrainingMetricsSchema } from '../domain/activities';
 import { UserError } from '../errors';
 import { modelDir } from './files';
 import { writeFileAtomic } from '../writeFileAtomic';
@@ -13,46 +16,9 @@ import { buildDataset } from '../engine/features/dataset';
 import { classBalance, CLASS_NAMES } from '../engine/features/labels';
 import { saveModelFile, sha256 } from '../engine/neural/modelFile';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
-import { misfit, TrainingHistorySchema, type TrainingState } from '../engine/neural/trainingState';
+import { misfit, type TrainingState } from '../engine/neural/trainingState';
 import { strategySeries } from './strategyData';
-
-/**
- * Trains a strategy's model (spec §4): validate with the one validator, build the rows,
- * fit the MLP with early stopping on the validation split, save the model, report. The
- * holdout (the `test` split) is not touched: it belongs to the backtest, reported apart.
- */
-const ClassFiguresSchema = z.tuple([z.number(), z.number(), z.number()]);
-
-export const TrainingReportSchema = z.strictObject({
-  strategy: z.string(),
-  modelPath: z.string(),
-  symbols: z.array(z.string()),
-  timeframe: z.string(),
-  features: z.number().int(),
-  parameters: z.number().int(),
-  rows: z.strictObject({ train: z.number().int(), validation: z.number().int() }),
-  /** Gate figures: accuracy and loss on the validation split. */
-  metrics: TrainingMetricsSchema,
-  bestEpoch: z.number().int(),
-  stoppedEarly: z.boolean(),
-  validation: z.strictObject({
-    classBalance: ClassFiguresSchema,
-    precision: ClassFiguresSchema,
-    recall: ClassFiguresSchema,
-    f1: ClassFiguresSchema,
-    /** confusion[true][predicted], classes BUY, HOLD, SELL. */
-    confusion: z.array(ClassFiguresSchema),
-  }),
-  trainClassBalance: ClassFiguresSchema,
-  history: TrainingHistorySchema,
-  /** Over every run that led to this model, a resumed one included. */
-  trainingTimeMs: z.number(),
-  /** A training resumed from a checkpoint: whose, taken after `epoch` epochs and `batch` batches of the next. */
-  resumedFrom: z.strictObject({ operationId: z.string(), epoch: z.number().int().min(0), batch: z.number().int().min(0) }).optional(),
-  /** A training asked to resume that could not: why it started over. */
-  startedOver: z.string().optional(),
-});
-export type TrainingReport = z.infer<typeof TrainingReportSchema>;
+import { TrainingReportSchema, type TrainingReport } from './trainingReport';
 
 /** A resumed training's progress says so from its first report on. */
 export type StrategyTrainingProgress = TrainingProgress & Resumption;

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { backtestStrategy, type BacktestRun } from '../../src/research/backtesting';
-import { trainStrategy, type TrainingReport } from '../../src/research/training';
+import { trainStrategy } from '../../src/research/training';
+import type { TrainingReport } from '../../src/research/trainingReport';
 import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
 import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
