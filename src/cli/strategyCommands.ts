@@ -7,8 +7,8 @@ import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
 import { buildFeatures } from '../engine/features/features';
 import { evaluateHoldout } from '../research/holdout';
 import { TrainingCancelled } from '../engine/neural';
-import { strategySeries } from '../research/strategyData';
-import { strategyFromText, trainStrategy } from '../research/training';
+import { readStrategy } from '../research/readStrategy';
+import { trainStrategy } from '../research/training';
 import type { TrainingReport } from '../research/trainingReport';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
@@ -38,9 +38,9 @@ export function registerStrategyCommands(cli: Command, folders: Folders): void {
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
     .action((nameOrPath: string, opts: { csv?: string }) => {
       const file = findStrategy(nameOrPath, folders.strategies);
-      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
-      for (const bars of strategySeries(strategy, folders.marketData)) {
-        const features = buildFeatures(strategy, bars);
+      const { strategy, data } = readStrategy(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
+      for (const [i, bars] of data.series.entries()) {
+        const features = buildFeatures(strategy, bars, data.indicators[i]);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
         console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
         if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, reportDir(strategy.name, folders.reports), bars.symbol, bars, features))}`);

@@ -1,21 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { UserError } from '../errors';
-import { modelDir, reportDir } from './files';
-import { strategyMarkets, trainingDateRange, type Strategy } from './schema';
-import { barsBetween, sliceBars, type Bars } from '../engine/data/bars';
-import { backtest } from '../engine/backtest/run';
-import { writeBacktestReport } from '../engine/backtest/report';
-import type { BacktestReport } from '../engine/backtest/result';
-import { sameStakeComparison } from '../engine/backtest/sameStake';
-import { featureColumns } from '../engine/features/features';
-import { loadBars } from '../engine/data/marketData';
-import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
-import { Mlp } from '../engine/neural';
-import { predictSteps } from '../engine/neural/predict';
-import { abortCheck, runChecked } from '../engine/steps';
-import { strategyFromText } from './training';
-
 /**
  * Backtests a trained strategy on the periods its model never trained on (spec §5): the
  * validation split (what the gate and the assessment read) and the holdout (the `test`
@@ -23,6 +5,23 @@ import { strategyFromText } from './training';
  * when it gives one (it must lie after the training data). The first symbol is traded,
  * as in KTRDR.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BacktestReport } from '../engine/backtest/result';
+import { writeBacktestReport } from '../engine/backtest/report';
+import { backtest } from '../engine/backtest/run';
+import { sameStakeComparison } from '../engine/backtest/sameStake';
+import { barsBetween, sliceBars, type Bars } from '../engine/data/bars';
+import { featureColumns } from '../engine/features/features';
+import { Mlp } from '../engine/neural';
+import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
+import { predictSteps } from '../engine/neural/predict';
+import { abortCheck, runChecked } from '../engine/steps';
+import { UserError } from '../errors';
+import { modelDir, reportDir } from './files';
+import { readStrategy } from './readStrategy';
+import { strategyMarkets, type Strategy } from './schema';
+
 export const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
 export type PeriodName = (typeof PERIODS)[number];
 
@@ -61,9 +60,8 @@ function checkColumns(strategy: Strategy, model: Pick<ModelFile, 'columns'>): vo
 export async function backtestStrategy(strategyPath: string, options: BacktestOptions): Promise<BacktestRun> {
   const check = abortCheck(options.signal);
   await check();
-  const { dataDir } = options;
   const text = fs.readFileSync(strategyPath, 'utf8');
-  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const { strategy, data } = readStrategy(text, path.basename(strategyPath), options.dataDir);
   await check();
   const modelPath = options.modelPath ?? path.join(modelDir(strategy.name, options.modelsDir), 'model.json');
   const model = loadModelFile(modelPath);
@@ -76,16 +74,14 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
   const split = model.splits.find((s) => s.symbol === symbol);
   if (!split) throw new UserError(`the model has no split for ${symbol}: retrain ${strategy.name}`);
 
-  await check();
-  const all = loadBars(symbol, timeframe, { dir: dataDir });
-  await check();
-  const range = trainingDateRange(strategy.training_data);
-  const bars = barsBetween(all, range.start, range.end);
+  // The traded symbol's bars: whole, and within the training dates (where its indicators were computed).
+  const [all] = data.bars;
+  const [bars] = data.series;
   if (bars.time.length !== split.bars || bars.time[split.ranges.test.start] !== split.ranges.test.startTime) {
     throw new UserError(`the market data for ${symbol} ${timeframe} changed since the model was trained: retrain ${strategy.name}`);
   }
   checkColumns(strategy, model);
-  const probabilities = await runChecked(predictSteps(strategy, model, network, bars), check);
+  const probabilities = await runChecked(predictSteps(strategy, model, network, bars, data.indicators[0]), check);
   const config = {
     decisions: strategy.decisions,
     execution: {

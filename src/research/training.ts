@@ -5,19 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors';
-import { modelDir } from './files';
-import { writeFileAtomic } from '../writeFileAtomic';
-import { formatProblem } from './problems';
-import { strategyMarkets, type Strategy } from './schema';
-import { validateStrategyText } from './validate';
-import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
-import { buildDataset } from '../engine/features/dataset';
 import { classBalance, CLASS_NAMES } from '../engine/features/labels';
-import { saveModelFile, sha256 } from '../engine/neural/modelFile';
+import { buildDataset } from '../engine/features/dataset';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
+import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
+import { saveModelFile, sha256 } from '../engine/neural/modelFile';
 import { misfit, type TrainingState } from '../engine/neural/trainingState';
-import { strategySeries } from './strategyData';
+import { writeFileAtomic } from '../writeFileAtomic';
+import { modelDir } from './files';
+import { readStrategy } from './readStrategy';
+import { strategyMarkets } from './schema';
 import { TrainingReportSchema, type TrainingReport } from './trainingReport';
 
 /** A resumed training's progress says so from its first report on. */
@@ -47,24 +44,13 @@ export interface TrainOptions {
   onProgress?: (progress: StrategyTrainingProgress) => void;
 }
 
-/** Parses and validates the strategy text, or throws a UserError listing every problem. */
-export function strategyFromText(text: string, file: string, dataDir: string): Strategy {
-  const validation = validateStrategyText(text, { dataDir });
-  if (!validation.strategy) {
-    const errors = validation.problems.filter((p) => p.severity === 'error');
-    throw new UserError(`${file} is not a valid strategy:\n${errors.map((p) => `  ${formatProblem(file, p)}`).join('\n')}`);
-  }
-  return validation.strategy;
-}
-
 const triple = (xs: number[]) => [xs[0], xs[1], xs[2]] as [number, number, number];
 
 export async function trainStrategy(strategyPath: string, options: TrainOptions): Promise<TrainingReport> {
-  const { dataDir } = options;
   const text = fs.readFileSync(strategyPath, 'utf8');
-  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const { strategy, data: validated } = readStrategy(text, path.basename(strategyPath), options.dataDir);
   const { symbols, timeframe } = strategyMarkets(strategy);
-  const data = buildDataset(strategy, strategySeries(strategy, dataDir));
+  const data = buildDataset(strategy, validated.series, { indicators: validated.indicators });
 
   const arch = strategy.model.architecture;
   const settings = strategy.model.training;

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { sliceBars } from '../../src/engine/data/bars';
+import { loadBars } from '../../src/engine/data/marketData';
 import { UserError } from '../../src/errors';
 import { findStrategy, strategyFile, strategyNames } from '../../src/research/files';
 import { validateStrategyFile, validateStrategyText, type Validation } from '../../src/research/validate';
@@ -111,6 +113,13 @@ describe('every problem at once, each with its path and line', () => {
   test('a date range too short for the splits', () => {
     const text = edited(['  history_required: 200', '  history_required: 200\n  date_range: {start: "2017-06-01", end: "2017-06-20"}']);
     expect(errors(validateStrategyText(text, shipped))[0]).toMatch(/training_data: EURUSD 1h has \d+ bars between 2017-06-01 and 2017-06-20: .* the smallest split gets \d+ bars; it needs at least 50/);
+  });
+
+  test('bars a caller has already loaded are checked instead of the file read again', () => {
+    const few = sliceBars(loadBars('EURUSD', '1h', { dir: MARKET_DATA_DIR }), 0, 300);
+    const found = errors(validateStrategyText(example, { ...shipped, bars: [few] }));
+    // 300 bars, 200 of them history: the smallest split (15 %) gets 15 of the other 100
+    expect(found).toEqual([expect.stringMatching(/training_data: EURUSD 1h has 300 bars: after 200 bars of history_required, the smallest split gets 15 bars; it needs at least 50$/)]);
   });
 
   test('fuzzy ranges that do not fit the indicator on the real data (spec §8 #9)', () => {

@@ -129,13 +129,20 @@ function pack(segments: Segment[], d: number, scaler: Scaler | null): Rows {
   return { x, y, rows };
 }
 
-export function buildDataset(spec: DatasetSpec, series: Bars[], { includeTest = false } = {}): Dataset {
+export interface DatasetOptions {
+  /** Build the holdout's rows too. */
+  includeTest?: boolean;
+  /** Each series' computeIndicators, in the order of the series, when the caller has them already. */
+  indicators?: readonly Map<string, Float64Array>[];
+}
+
+export function buildDataset(spec: DatasetSpec, series: Bars[], { includeTest = false, indicators }: DatasetOptions = {}): Dataset {
   const { zigzag_threshold: threshold, label_lookahead: lookahead } = spec.training.labels;
   const segments: Record<SplitName, Segment[]> = { train: [], validation: [], test: [] };
   let columns: string[] = [];
   const splits: SymbolSplits[] = [];
-  for (const bars of series) {
-    const features = buildFeatures(spec, bars);
+  for (const [i, bars] of series.entries()) {
+    const features = buildFeatures(spec, bars, indicators?.[i]);
     columns = features.columns;
     const split = splitBars(bars, spec);
     splits.push(split);

@@ -83,8 +83,8 @@ function indicatorFor(indicators: Map<string, Float64Array>, featureId: string):
   return input;
 }
 
-export function buildFeatures(spec: FeatureSpec, bars: Bars): Features {
-  const indicators = computeIndicators(spec, bars);
+/** `indicators`: computeIndicators of these very bars when the caller has them already (the validator computed them). */
+export function buildFeatures(spec: FeatureSpec, bars: Bars, indicators = computeIndicators(spec, bars)): Features {
   const base = baseColumns(spec).map((column) => fuzzify(column.membership, indicatorFor(indicators, column.featureId)));
   const values = [...base];
   for (let k = 1; k <= spec.model.features.lookback_periods; k++) values.push(...base.map((column) => lagged(column, k)));
@@ -104,8 +104,8 @@ export function eachFeatureColumn(
   spec: FeatureSpec,
   bars: Bars,
   use: (column: number, values: Float64Array, lag: number) => void,
+  indicators = computeIndicators(spec, bars),
 ): void {
-  const indicators = computeIndicators(spec, bars);
   const base = baseColumns(spec);
   const values = new Float64Array(bars.time.length);
   base.forEach((column, j) => {

@@ -14,8 +14,11 @@ export function predictBars(spec: FeatureSpec, model: { scaler: Scaler | null },
   return runThrough(predictSteps(spec, model, network, bars));
 }
 
-/** predictBars, yielding after the features and between prediction chunks (see steps.ts). */
-export function* predictSteps(spec: FeatureSpec, model: { scaler: Scaler | null }, network: Mlp, bars: Bars): Steps<Float32Array> {
+/**
+ * predictBars, yielding after the features and between prediction chunks (see steps.ts);
+ * `indicators`: computeIndicators of these very bars when the caller has them already.
+ */
+export function* predictSteps(spec: FeatureSpec, model: { scaler: Scaler | null }, network: Mlp, bars: Bars, indicators?: Map<string, Float64Array>): Steps<Float32Array> {
   const n = bars.time.length;
   const d = featureColumns(spec).length;
   const x = new Float32Array(n * d);
@@ -29,7 +32,7 @@ export function* predictSteps(spec: FeatureSpec, model: { scaler: Scaler | null 
       if (!Number.isFinite(v)) ready[t] = 0;
       x[t * d + c] = scaler ? (v - mean) / std : v;
     }
-  });
+  }, indicators);
   yield;
   const probabilities = yield* network.predictSteps(x);
   for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
