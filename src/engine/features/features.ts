@@ -17,7 +17,7 @@ export interface FeatureSpec {
 }
 
 /** A feature's fuzzy sets: the transform of its indicator's output, and a membership function per set. */
-export interface FuzzySetSpec {
+interface FuzzySetSpec {
   inputTransform?: InputTransform;
   memberships: Readonly<Record<string, { type: MembershipFunction['type']; parameters: number[] }>>;
 }
