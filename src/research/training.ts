@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { classBalance, CLASS_NAMES } from '../engine/features/labels';
 import { buildDataset } from '../engine/features/dataset';
+import { classBalance, CLASS_NAMES } from '../engine/features/labels';
 import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
 import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
 import { saveModelFile, sha256 } from '../engine/neural/modelFile';
