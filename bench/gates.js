@@ -13,8 +13,8 @@ const path = require('node:path');
 const DIST = path.join(__dirname, '..', 'dist');
 const { designOffline } = require(path.join(DIST, 'design', 'offline', 'designer'));
 const { assessOffline } = require(path.join(DIST, 'design', 'offline', 'assessor'));
-const { trainStrategy } = require(path.join(DIST, 'engine', 'training'));
-const { backtestStrategy } = require(path.join(DIST, 'engine', 'backtesting'));
+const { trainStrategy } = require(path.join(DIST, 'research', 'training'));
+const { backtestStrategy } = require(path.join(DIST, 'research', 'backtesting'));
 const { summarizeBacktest } = require(path.join(DIST, 'services', 'backtestSummary'));
 const { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } = require(path.join(DIST, 'domain', 'gates'));
 const { foldersFromEnv } = require(path.join(DIST, 'folders'));
@@ -32,9 +32,9 @@ const jsonFile = arg('json');
 const percent = (count, total) => `${count}/${total} (${Math.round((100 * count) / total)} %)`;
 
 async function cycle(cycleId, folder) {
-  const dirs = { strategiesDir: path.join(folder, 'strategies'), modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
-  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: foldersFromEnv().marketData });
-  const training = await trainStrategy(design.strategyPath, { modelsDir: dirs.modelsDir });
+  const dirs = { strategiesDir: path.join(folder, 'strategies'), dataDir: foldersFromEnv().marketData, modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
+  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: dirs.dataDir });
+  const training = await trainStrategy(design.strategyPath, { dataDir: dirs.dataDir, modelsDir: dirs.modelsDir });
   const backtest = summarizeBacktest(await backtestStrategy(design.strategyPath, dirs)).metrics.validation;
   const thresholds = GateThresholdsSchema.parse({});
   const gates = { training: evaluateTrainingGate(training.metrics, thresholds.training), backtest: evaluateBacktestGate(backtest, thresholds.backtest) };

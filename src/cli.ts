@@ -38,7 +38,7 @@ export function program(): Command {
   listCommand(cli);
   historyCommand(cli);
   strategyCommands(cli, folders);
-  registerServicesCommand(cli);
+  registerServicesCommand(cli, folders);
   startCommand(cli, folders);
   return cli;
 }

@@ -32,7 +32,7 @@ import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
 import type { Folders } from './folders';
-import { checkNamedStrategy } from './strategy/check';
+import { checkNamedStrategy } from './research/check';
 import { CYCLE_ID_PREFIX, OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute, TASK_QUEUE } from './temporal/definitions';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { tallyModes, type Poller } from './temporal/workers';

@@ -1,7 +1,7 @@
 'use strict';
 
-const { findIndicator, resolveParams } = require('../../dist/engine/indicators/catalog.js');
-const { fuzzify } = require('../../dist/engine/fuzzy.js');
+const { findIndicator, resolveParams } = require('../../dist/engine/features/indicators/catalog.js');
+const { fuzzify } = require('../../dist/engine/features/fuzzy.js');
 const { config } = require('./paths');
 
 /**

@@ -18,7 +18,7 @@ import { designOffline } from '../design/offline/designer';
 import type { AssessInput, AssessResult, DesignInput, DesignResult, StrategyCheckInput, StrategyCheckResult } from '../domain/activities';
 import { LlmUsageSchema, noUsage, resolveModel } from '../domain/models';
 import type { Folders } from '../folders';
-import { checkNamedStrategy } from '../strategy/check';
+import { checkNamedStrategy } from '../research/check';
 import { endCancelledAttempt } from './cancellation';
 import { claudePhaseFailure, invalidStrategyFailure, offlinePhaseFailure } from './failures';
 

@@ -17,7 +17,7 @@ import {
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import { mayBeReplaced, type OperationInfo } from '../services/operation';
-import type { TrainingReport } from '../engine/training';
+import type { TrainingReport } from '../research/trainingReport';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
 /**

@@ -9,7 +9,7 @@ import { designerLine } from '../domain/designer';
 import type { Folders } from '../folders';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
-import { integer } from './options';
+import { integer } from '../numberOptions';
 import { watchCycle } from './watch';
 import { webUiLink } from './webUi';
 

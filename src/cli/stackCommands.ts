@@ -16,7 +16,8 @@ import { installRuntime, LOG_LEVELS } from '../temporal/runtime';
 import { hostWorkerHealth } from '../temporal/workers';
 import { connectWorkers, createWorker, DEFAULT_SHUTDOWN_GRACE, type WorkerSetup } from '../worker';
 import { startLocalStack } from './localStack';
-import { duration, port } from './options';
+import { duration } from './options';
+import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
 import { conventionalUiPort, uiPortFor } from './webUi';
 

@@ -11,14 +11,14 @@ import { createActivities } from '../activities';
 import { cancelCycle, localCycles, runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
-import { ensureMarketData } from '../engine/fetchMarketData';
 import type { Folders } from '../folders';
+import { ensureMarketData } from './fetchMarketData';
 import { claudeConfigFromEnv } from '../design/claude/config';
 import { shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
 import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
-import { port } from './options';
+import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
 import { watchCycle } from './watch';
 import { uiPortFor } from './webUi';
@@ -47,7 +47,7 @@ export function startCommand(cli: Command, folders: Folders): void {
         void stop.requested.then(() => (asked = true));
         // a failed cycle is a research outcome printed below, not a worker warning
         installRuntime('ERROR', { shutdownOnSignals: false });
-        ensureMarketData();
+        ensureMarketData(folders.marketData);
         const claude = flags.offline ? undefined : claudeConfigFromEnv();
         console.log(
           claude

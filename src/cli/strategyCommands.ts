@@ -6,19 +6,20 @@ import fs from 'node:fs';
 import type { Command } from '@commander-js/extra-typings';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ExecutionSettings } from '../engine/backtest/result';
-import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
-import { writeBarsCsvColumns } from '../engine/featuresCsv';
-import { buildFeatures } from '../engine/features';
-import { evaluateHoldout } from '../engine/holdout';
+import { backtestStrategy, type BacktestRun } from '../research/backtesting';
+import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
+import { buildFeatures } from '../engine/features/features';
+import { evaluateHoldout } from '../research/holdout';
 import { TrainingCancelled } from '../engine/neural';
-import { strategySeries } from '../engine/strategyData';
-import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
+import { readStrategy } from '../research/readStrategy';
+import { trainStrategy } from '../research/training';
+import type { TrainingReport } from '../research/trainingReport';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { shownPath } from '../paths';
-import { formatProblem } from '../strategy/problems';
-import { findStrategy } from '../strategy/files';
-import { validateStrategyFile } from '../strategy/validate';
+import { formatProblem } from '../research/problems';
+import { findStrategy, reportDir } from '../research/files';
+import { validateStrategyFile } from '../research/validate';
 
 export function strategyCommands(cli: Command, folders: Folders): void {
   cli
@@ -41,17 +42,12 @@ export function strategyCommands(cli: Command, folders: Folders): void {
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
     .action((nameOrPath, opts) => {
       const file = findStrategy(nameOrPath, folders.strategies);
-      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
-      for (const bars of strategySeries(strategy, folders.marketData)) {
-        const features = buildFeatures(strategy, bars);
+      const { strategy, data } = readStrategy(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
+      for (const [i, bars] of data.series.entries()) {
+        const features = buildFeatures(strategy, bars, data.indicators[i]);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
-        console.log(
-          featureTable(
-            [...features.indicators].map(([name, values]) => [name, values]),
-            [...features.columns.map((c, i) => [c, features.values[i]] as const)],
-          ),
-        );
-        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
+        console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
+        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, reportDir(strategy.name, folders.reports), bars.symbol, bars, features))}`);
       }
     });
 

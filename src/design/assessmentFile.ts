@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VerdictSchema } from '../domain/activities';
-import { strategyFolder, writeFileAtomic } from '../strategy/files';
+import { strategyFolder } from '../research/files';
+import { writeFileAtomic } from '../writeFileAtomic';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
-import { designedDir, strategyFile, strategyName } from '../strategy/files';
+import { designedDir, strategyFile, strategyName } from '../research/files';
 
 /**
  * `strategies/designed/<name>/design.json`: which cycle designed a strategy, when, and with

@@ -1,4 +1,4 @@
-import type { BacktestRun } from '../engine/backtesting';
+import type { BacktestRun } from '../research/backtesting';
 import { BacktestMetricsSchema, type BacktestMetrics } from '../domain/activities';
 import type { BacktestReport, BacktestSummary, CurveMetrics, SameStake, StrategyMetrics } from '../engine/backtest/result';
 import type { BacktestResultSummary } from './operation';

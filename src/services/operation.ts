@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
 import { BacktestSummarySchema } from '../engine/backtest/result';
-import { TrainingReportSchema } from '../engine/training';
+import { TrainingReportSchema } from '../research/trainingReport';
 
 /**
  * An operation as the services store it and serve it (KTRDR's OperationInfo, spec §6). The

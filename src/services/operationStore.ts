@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../strategy/files';
+import { writeFileAtomic } from '../writeFileAtomic';
 import { OperationInfoSchema, type OperationInfo } from './operation';
 
 /**

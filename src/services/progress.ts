@@ -1,4 +1,4 @@
-import type { StrategyTrainingProgress } from '../engine/training';
+import type { StrategyTrainingProgress } from '../research/training';
 import type { OperationProgress, OperationType } from './operation';
 
 /** Progress of an operation from creation to its end, in KTRDR's shape (percentage, step, epoch context). */

@@ -1,5 +1,5 @@
-import { backtestStrategy } from '../engine/backtesting';
-import { trainStrategy } from '../engine/training';
+import { backtestStrategy } from '../research/backtesting';
+import { trainStrategy } from '../research/training';
 import { summarizeBacktest } from './backtestSummary';
 import type { Job } from './jobs';
 import type { OperationProgress } from './operation';

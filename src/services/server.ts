@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { MARKET_DATA_DIR } from '../engine/marketData';
-import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
 import { Checkpoints } from './checkpoints';
@@ -14,7 +12,7 @@ import { OperationStore } from './operationStore';
 import { lockStateDir } from './stateLock';
 import type { ServiceFolders } from './startRequests';
 
-export interface ServicesOptions extends Partial<ServiceFolders> {
+export interface ServicesOptions extends ServiceFolders {
   host?: string;
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
@@ -22,7 +20,7 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
   maxQueued?: number;
   /** Operation records live in `<stateDir>/operations/`, training checkpoints in `<stateDir>/checkpoints/`; one service process per state folder. */
-  stateDir?: string;
+  stateDir: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
   workerExecArgv?: string[];
@@ -45,16 +43,16 @@ const MAX_BODY_BYTES = 64 * 1024;
  * The training and backtest services over HTTP: node:http and zod rather than a framework,
  * for six routes whose validation zod does anyway.
  */
-export async function startServices(options: ServicesOptions = {}): Promise<Services> {
+export async function startServices(options: ServicesOptions): Promise<Services> {
   const settings = { ...SERVICES_DEFAULTS, ...definedOnly(options) };
   const log = options.log ?? ((line: string) => console.error(line));
   const folders: ServiceFolders = {
-    strategiesDir: path.resolve(options.strategiesDir ?? STRATEGIES_DIR),
-    dataDir: path.resolve(options.dataDir ?? MARKET_DATA_DIR),
-    modelsDir: path.resolve(options.modelsDir ?? MODELS_DIR),
-    reportsDir: path.resolve(options.reportsDir ?? REPORTS_DIR),
+    strategiesDir: path.resolve(options.strategiesDir),
+    dataDir: path.resolve(options.dataDir),
+    modelsDir: path.resolve(options.modelsDir),
+    reportsDir: path.resolve(options.reportsDir),
   };
-  const stateDir = path.resolve(settings.stateDir);
+  const stateDir = path.resolve(options.stateDir);
   const unlock = lockStateDir(stateDir);
   let operations: Operations;
   try {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelDir, strategyFile, strategyNames } from '../strategy/files';
-import type { Strategy } from '../strategy/schema';
-import { validateStrategyFile } from '../strategy/validate';
+import { modelDir, strategyFile, strategyNames } from '../research/files';
+import type { Strategy } from '../research/schema';
+import { validateStrategyFile } from '../research/validate';
 import type { StartBacktestRequest, StartTrainingRequest } from './api';
 import { HttpError } from './httpError';
 import type { Job } from './jobs';

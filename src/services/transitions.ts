@@ -1,4 +1,4 @@
-import { TrainingReportSchema } from '../engine/training';
+import { TrainingReportSchema } from '../research/trainingReport';
 import { BacktestResultSummarySchema, type EndedOperation, type FailureCode, type OperationInfo, type OperationMetadata, type OperationProgress, type OperationType } from './operation';
 import { finished, started, WAITING } from './progress';
 

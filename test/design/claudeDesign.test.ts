@@ -9,14 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { createClaudeClient } from '../../src/design/claude/config';
 import { DESIGN_CAPS, designWithClaude } from '../../src/design/claude/designer';
 import type { ClaudeRun } from '../../src/design/claude/run';
-import { validateStrategyFile } from '../../src/strategy/validate';
+import { validateStrategyFile } from '../../src/research/validate';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /**
  * The design activity with Claude, through the real SDK against the fake Messages API:
@@ -107,7 +107,7 @@ describe('the design loop', () => {
     expect(designed.symbol).toBe('EURUSD');
     expect(designed.timeframe).toBe('1h');
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_[0-9a-f]{6}$/);
-    expect(validateStrategyFile(designed.strategyPath).valid).toBe(true);
+    expect(validateStrategyFile(designed.strategyPath, { dataDir: MARKET_DATA_DIR }).valid).toBe(true);
     expect(fs.readFileSync(designed.strategyPath, 'utf8')).toMatch(new RegExp(`^name: ${designed.strategyName}$`, 'm'));
     const record = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', designed.strategyName, 'design.json'), 'utf8'));
     expect(record).toMatchObject({ cycle_id: cycle.cycleId, model: 'claude-sonnet-5-5', offline: false });

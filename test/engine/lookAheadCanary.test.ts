@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { backtestStrategy } from '../../src/engine/backtesting';
-import { evaluateHoldout } from '../../src/engine/holdout';
-import { plantedPatternBars, randomWalkBars } from '../../src/engine/synthetic';
-import { trainStrategy } from '../../src/engine/training';
+import type { Bars } from '../../src/engine/data/bars';
+import { backtestStrategy } from '../../src/research/backtesting';
+import { evaluateHoldout } from '../../src/research/holdout';
+import { plantedPatternBars, randomWalkBars } from '../../src/engine/data/synthetic';
+import { trainStrategy } from '../../src/research/training';
 import { sandbox } from '../support/canary';
 
 /**

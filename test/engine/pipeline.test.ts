@@ -2,15 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { backtestStrategy, type BacktestRun } from '../../src/engine/backtesting';
-import { trainStrategy, type TrainingReport } from '../../src/engine/training';
-import { STRATEGIES_DIR } from '../../src/paths';
+import { backtestStrategy, type BacktestRun } from '../../src/research/backtesting';
+import { trainStrategy } from '../../src/research/training';
+import type { TrainingReport } from '../../src/research/trainingReport';
 import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 /** train → backtest on shipped data (EURUSD hourly), as a researcher runs it by hand. */
 const strategyPath = path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-pipeline-'));
-const options = { modelsDir: path.join(root, 'models'), reportsDir: path.join(root, 'reports') };
+const options = { dataDir: MARKET_DATA_DIR, modelsDir: path.join(root, 'models'), reportsDir: path.join(root, 'reports') };
 let training: TrainingReport;
 let run: BacktestRun;
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CHECKPOINT_EVERY } from '../../src/engine/training';
+import { CHECKPOINT_EVERY } from '../../src/research/training';
 import { sleep } from '../support/faultStack';
 import { expectSurvived, stackForTest } from '../support/faultChecks';
 

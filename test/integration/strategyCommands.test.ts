@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import { PROJECT_ROOT } from '../../src/paths';
 import { ktrdrAgentWith } from '../support/cli';
+import { STRATEGIES_DIR } from '../support/folders';
 
 /** The strategy commands as a person types them, from the project folder, without a Temporal server. */
 const cli = (env: Record<string, string>, ...args: string[]) => ktrdrAgentWith(env, ...args);

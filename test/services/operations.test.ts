@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toBacktestMetrics } from '../../src/services/backtestSummary';
-import type { TrainingReport } from '../../src/engine/training';
+import type { TrainingReport } from '../../src/research/trainingReport';
 import { ServiceRejected } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { longTraining, isFinished, ScratchFolders, startTestServices, waitFor, type TestServices } from '../support/services';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { startServices, type Services, type ServicesOptions } from '../../src/services/server';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import type { Folders } from '../../src/folders';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import { PROJECT_ROOT } from '../../src/paths';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from './folders';
 
 /** The services' worker threads run the TypeScript sources through this loader. */
 export const TYPESCRIPT_LOADER = path.join(PROJECT_ROOT, 'test', 'support', 'requireTypescript.cjs');
@@ -69,11 +69,12 @@ export interface TestServices extends Services {
 }
 
 /** The services in this process on a free port, over the scratch folders. */
-export async function startTestServices(folders: ScratchFolders, options: ServicesOptions = {}): Promise<TestServices> {
+export async function startTestServices(folders: ScratchFolders, options: Partial<ServicesOptions> = {}): Promise<TestServices> {
   const log: string[] = [];
   const services = await startServices({
     port: 0,
     strategiesDir: folders.strategiesDir,
+    dataDir: MARKET_DATA_DIR,
     modelsDir: folders.modelsDir,
     reportsDir: folders.reportsDir,
     stateDir: folders.stateDir,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { assetClassOf, MARKET_COSTS, resolveCosts, type AssetClass } from '../../src/engine/backtest/costs';
 import { backtest } from '../../src/engine/backtest/run';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { writeBacktestReport } from '../../src/engine/backtest/report';
 import { BacktestSummarySchema } from '../../src/engine/backtest/result';
 import { backtest } from '../../src/engine/backtest/run';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { Random } from '../../src/engine/random';
 import { DecisionConfigSchema, ResolvedExecutionSchema, type DecisionConfig } from '../../src/engine/backtest/config';
 import { decide } from '../../src/engine/backtest/decisions';

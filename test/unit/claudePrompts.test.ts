@@ -7,12 +7,13 @@ import { assessUserPrompt } from '../../src/design/claude/assessPrompt';
 import { DESIGN_TOOLS } from '../../src/design/claude/designTools';
 import { recentText } from '../../src/design/claude/discovery';
 import { metricsWithUnits } from '../../src/design/metricsWithUnits';
-import { INDICATORS } from '../../src/engine/indicators/catalog';
-import { validateStrategyText } from '../../src/strategy/validate';
+import { INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { validateStrategyText } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 describe('the design prompt', () => {
   test('its template strategy is valid on the shipped data: the prompt never teaches a broken format', () => {
-    const validation = validateStrategyText(TEMPLATE_STRATEGY);
+    const validation = validateStrategyText(TEMPLATE_STRATEGY, { dataDir: MARKET_DATA_DIR });
     expect(validation.problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 

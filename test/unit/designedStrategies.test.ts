@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { claimStrategyName, findDesignOfCycle, readDesignRecord, type DesignRecord } from '../../src/design/designRecord';
 import { recentStrategies } from '../../src/design/memory';
 import { assessOffline } from '../../src/design/offline/assessor';
 import { designOffline } from '../../src/design/offline/designer';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import { PROJECT_ROOT } from '../../src/paths';
 import { admitTraining } from '../../src/services/startRequests';
-import { findStrategy } from '../../src/strategy/files';
+import { findStrategy } from '../../src/research/files';
 import { goodBacktest, goodTraining } from '../support/fakeActivities';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 /**
  * What the agent designs lives in strategies/designed/, apart from people's strategies, and

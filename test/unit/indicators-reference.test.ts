@@ -13,8 +13,8 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import * as ts from 'trading-signals';
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { findIndicator, resolveParams } from '../../src/engine/indicators/catalog';
+import type { Bars } from '../../src/engine/data/bars';
+import { findIndicator, resolveParams } from '../../src/engine/features/indicators/catalog';
 import { Random } from '../../src/engine/random';
 
 const SAME = 1e-9;

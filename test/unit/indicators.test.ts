@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { sliceBars, type Bars } from '../../src/engine/bars';
-import { findIndicator, INDICATORS, resolveParams, suggestIndicators, type IndicatorSpec } from '../../src/engine/indicators/catalog';
+import { sliceBars, type Bars } from '../../src/engine/data/bars';
+import { findIndicator, INDICATORS, resolveParams, suggestIndicators, type IndicatorSpec } from '../../src/engine/features/indicators/catalog';
 import { Random } from '../../src/engine/random';
 
 /** A seeded random walk with realistic OHLCV: opens gap from the last close, wicks beyond the body, integer volume. */

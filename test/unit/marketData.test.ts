@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
-import { findGaps } from '../../src/engine/marketCalendar';
-import { listAvailableData, loadBars, MARKET_DATA_DIR, MarketDataError } from '../../src/engine/marketData';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
+import { findGaps } from '../../src/engine/data/marketCalendar';
+import { listAvailableData, loadBars, MarketDataError } from '../../src/engine/data/marketData';
 import { UserError } from '../../src/errors';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 let dir: string;
 
@@ -221,7 +222,7 @@ describe('loadBars refuses bad files with the line, column and what to do', () =
   });
 
   test('files in the project are named relative to it', () => {
-    expect(() => loadBars('NO-SUCH-SYMBOL', '1h')).toThrow(`No market data for NO-SUCH-SYMBOL 1h: ${path.join('data', 'NO-SUCH-SYMBOL_1h.csv')} does not exist.`);
+    expect(() => loadBars('NO-SUCH-SYMBOL', '1h', { dir: MARKET_DATA_DIR })).toThrow(`No market data for NO-SUCH-SYMBOL 1h: ${path.join('data', 'NO-SUCH-SYMBOL_1h.csv')} does not exist.`);
   });
 
   test('names that could reach outside the folder are refused before any file is read', () => {
@@ -350,11 +351,11 @@ describe('shipped market data (scripts/fetch-market-data.sh)', () => {
   test.each(expected)('$symbol $timeframe loads with $bars bars, $start → $end', ({ symbol, timeframe, bars, start, end }) => {
     const file = path.join(MARKET_DATA_DIR, `${symbol}_${timeframe}.csv`);
     if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is missing: run scripts/fetch-market-data.sh first (CI runs it before the tests).`);
-    const loaded = loadBars(symbol, timeframe);
+    const loaded = loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR });
     expect(loaded.time.length).toBe(bars);
     expect(iso(loaded.time[0]).replace('.000Z', 'Z')).toBe(start);
     expect(iso(loaded.time[bars - 1]).replace('.000Z', 'Z')).toBe(end);
-    expect(listAvailableData().find((d) => d.symbol === symbol && d.timeframe === timeframe)).toEqual({ symbol, timeframe, bars, start, end, path: file });
+    expect(listAvailableData(MARKET_DATA_DIR).find((d) => d.symbol === symbol && d.timeframe === timeframe)).toEqual({ symbol, timeframe, bars, start, end, path: file });
   });
 
   test('gap analysis of the shipped series: only holidays, plus the real market closures', () => {
@@ -364,10 +365,10 @@ describe('shipped market data (scripts/fetch-market-data.sh)', () => {
       }
     }
     const unusual = (symbol: string, timeframe: string) =>
-      findGaps(loadBars(symbol, timeframe))
+      findGaps(loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR }))
         .filter((g) => !g.likelyHoliday)
         .map((g) => `${iso(g.lastBarBefore).slice(0, 10)} → ${iso(g.firstBarAfter).slice(0, 10)} (${g.missingBars})`);
-    const eurusd = findGaps(loadBars('EURUSD', '1h'));
+    const eurusd = findGaps(loadBars('EURUSD', '1h', { dir: MARKET_DATA_DIR }));
     expect(eurusd.map((g) => [iso(g.lastBarBefore), iso(g.firstBarAfter), g.likelyHoliday])).toEqual([
       ['2017-12-22T21:00:00.000Z', '2017-12-25T22:00:00.000Z', true],
       ['2017-12-29T21:00:00.000Z', '2018-01-01T22:00:00.000Z', true],

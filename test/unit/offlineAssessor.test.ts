@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
-import { STRATEGIES_DIR } from '../../src/paths';
 import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/design/assessmentFile';
 import { assessOffline } from '../../src/design/offline/assessor';
+import { STRATEGIES_DIR } from '../support/folders';
 
 const temps: string[] = [];
 afterEach(() => {

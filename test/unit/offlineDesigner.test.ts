@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DesignResultSchema, StrategyNameSchema, type DesignResult } from '../../src/domain/activities';
-import { findIndicator, INDICATORS } from '../../src/engine/indicators/catalog';
-import { classBalance, zigzagLabels } from '../../src/engine/labels';
-import { loadBars, MARKET_DATA_DIR } from '../../src/engine/marketData';
+import { findIndicator, INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { classBalance, zigzagLabels } from '../../src/engine/features/labels';
+import { loadBars } from '../../src/engine/data/marketData';
 import { Random } from '../../src/engine/random';
 import { writeAssessment, type Assessment } from '../../src/design/assessmentFile';
 import { readDesignRecord } from '../../src/design/designRecord';
@@ -14,7 +14,8 @@ import { DesignError } from '../../src/design/errors';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/design/offline/fitToData';
 import { designOffline } from '../../src/design/offline/designer';
 import { choosePair, lessonsFor, usableIndicator } from '../../src/design/offline/picks';
-import { validateStrategyFile } from '../../src/strategy/validate';
+import { validateStrategyFile } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -49,7 +50,7 @@ function read(result: DesignResult): Designed {
 }
 
 function errorsOf(file: string): string[] {
-  return validateStrategyFile(file).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
+  return validateStrategyFile(file, { dataDir: MARKET_DATA_DIR }).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
 }
 
 /** The failure a call throws, checked to be a designer's error that no retry can fix. */
@@ -397,7 +398,7 @@ describe('numbers fitted to the training data', () => {
   });
 
   test.each(SHIPPED)('%s %s: the zigzag threshold labels a balanced set of swings (spec §8 #14)', (symbol, timeframe) => {
-    const close = loadBars(symbol, timeframe).close;
+    const close = loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR }).close;
     const training = close.subarray(100, Math.floor(close.length * 0.7));
     for (const swing of [6, 16]) {
       const { zigzag_threshold, label_lookahead } = zigzagForSwing(training, swing);

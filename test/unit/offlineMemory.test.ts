@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { STRATEGIES_DIR } from '../../src/paths';
 import { writeAssessment } from '../../src/design/assessmentFile';
 import { recentStrategies } from '../../src/design/memory';
+import { STRATEGIES_DIR } from '../support/folders';
 
 const temps: string[] = [];
 afterEach(() => {

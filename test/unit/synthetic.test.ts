@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
-import { findGaps } from '../../src/engine/marketCalendar';
-import { loadBars } from '../../src/engine/marketData';
-import { DEFAULT_REGIMES, plantedPatternBars, randomWalkBars, syntheticBars } from '../../src/engine/synthetic';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
+import { findGaps } from '../../src/engine/data/marketCalendar';
+import { loadBars } from '../../src/engine/data/marketData';
+import { DEFAULT_REGIMES, plantedPatternBars, randomWalkBars, syntheticBars } from '../../src/engine/data/synthetic';
 
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 

@@ -7,10 +7,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { CycleStatus, CycleSummary } from '../../src/domain/cycle';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
 import { OutcomeAttribute, statusQuery } from '../../src/temporal/definitions';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage } from '../support/fakeActivities';
 import { startResearchCycle, timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /**
  * What a cycle tells the people watching it: a failed assessment keeps the cycle's training

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { z } from 'zod';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
-import { strategyFile } from '../../strategy/files';
+import { strategyFile } from '../../research/files';
 import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessmentFile';
 import { InvalidAssessment } from '../errors';
 import { recentStrategies } from '../memory';

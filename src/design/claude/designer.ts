@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import { DesignResultSchema, type DesignInput, type DesignResult } from '../../domain/activities';
 import type { LlmUsage } from '../../domain/models';
-import { strategyFile } from '../../strategy/files';
+import { strategyFile } from '../../research/files';
 import { DesignGaveUp } from '../errors';
 import { findDesignOfCycle, releaseUnwrittenClaim, type DesignRecord } from '../designRecord';
 import { availableMarkets } from './discovery';

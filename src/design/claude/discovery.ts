@@ -1,5 +1,5 @@
-import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../../engine/indicators/catalog';
-import { listAvailableData } from '../../engine/marketData';
+import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../../engine/features/indicators/catalog';
+import { listAvailableData } from '../../engine/data/marketData';
 import type { RecentStrategy } from '../memory';
 
 /**

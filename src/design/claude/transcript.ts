@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../../strategy/files';
+import { writeFileAtomic } from '../../writeFileAtomic';
 
 /**
  * A conversation's requests and replies, kept for the researcher who wants to read what

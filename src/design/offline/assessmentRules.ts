@@ -1,6 +1,6 @@
 import type { Verdict } from '../../domain/activities';
-import { findIndicator } from '../../engine/indicators/catalog';
-import { strategyMarkets, type Strategy } from '../../strategy/schema';
+import { findIndicator } from '../../engine/features/indicators/catalog';
+import { strategyMarkets, type Strategy } from '../../research/schema';
 import type { AssessmentContent } from '../assessmentFile';
 import type { MetricsWithUnits } from '../metricsWithUnits';
 

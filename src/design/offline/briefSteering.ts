@@ -1,5 +1,5 @@
-import type { AvailableData } from '../../engine/marketData';
-import { findIndicator, type IndicatorFamily, type IndicatorSpec } from '../../engine/indicators/catalog';
+import type { AvailableData } from '../../engine/data/marketData';
+import { findIndicator, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
 
 /**
  * What a researcher's brief asks of the offline designer, read with word lists: markets

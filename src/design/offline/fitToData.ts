@@ -1,4 +1,4 @@
-import type { ValueRange } from '../../engine/indicators/indicator';
+import type { ValueRange } from '../../engine/features/indicators/indicator';
 
 /**
  * The numbers of an offline design that come from the data rather than from a rule of

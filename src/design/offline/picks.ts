@@ -1,5 +1,5 @@
-import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/indicators/catalog';
-import type { AvailableData } from '../../engine/marketData';
+import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
+import type { AvailableData } from '../../engine/data/marketData';
 import type { Random } from '../../engine/random';
 import type { BriefWishes } from './briefSteering';
 import { NoData } from '../errors';

@@ -1,4 +1,4 @@
-import { TIMEFRAME_MS } from '../../engine/bars';
+import { TIMEFRAME_MS } from '../../engine/data/bars';
 
 /**
  * The offline designer's strategy as KTRDR's v2 YAML: the sections it chooses, filled into

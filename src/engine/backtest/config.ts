@@ -47,3 +47,14 @@ export const BacktestConfigSchema = z.strictObject({
 });
 export type BacktestConfig = z.infer<typeof BacktestConfigSchema>;
 export type BacktestConfigInput = z.input<typeof BacktestConfigSchema>;
+
+/** The execution model every simulation follows (simulate.ts says what each entry means), recorded in every result. */
+export const EXECUTION_MODEL = {
+  fill: 'next_bar_open',
+  sizing: 'fraction_of_equity_including_entry_commission',
+  quantity: 'fractional',
+  direction: 'long_only',
+  openPositionAtEnd: 'closed_at_last_bar_close',
+  equityMarkedAt: 'bar_close',
+  benchmark: 'buy_and_hold_fully_invested_same_costs',
+} as const;

@@ -1,4 +1,4 @@
-import type { Bars } from '../bars';
+import type { Bars } from '../data/bars';
 import type { DecisionConfig } from './config';
 import type { DecisionSummary } from './result';
 

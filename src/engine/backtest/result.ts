@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DecisionConfigSchema, ResolvedExecutionSchema } from './config';
+import { DecisionConfigSchema, EXECUTION_MODEL, ResolvedExecutionSchema } from './config';
 import { CostsAppliedSchema } from './costs';
-import { EXECUTION_MODEL } from './simulate';
 
 /**
  * What a backtest returns. Ratios are fractions (0.12 is +12 %), as in the domain's

@@ -5,6 +5,14 @@ import { gemm } from './gemm';
  * inSize×outSize (row i holds input i's outgoing weights), z and dz are rows×outSize.
  */
 
+/** Where one dense layer lives in the flat parameter vector. */
+export interface LayerShape {
+  inSize: number;
+  outSize: number;
+  weightOffset: number;
+  biasOffset: number;
+}
+
 /** z = x·W + b. */
 export function linearForward(x: Float64Array, weights: Float64Array, bias: Float64Array, z: Float64Array, rows: number, inSize: number, outSize: number): void {
   gemm(x, inSize, 1, weights, outSize, bias, z, rows, outSize, inSize);

@@ -3,6 +3,7 @@ import { Random } from '../random';
 import { runThrough, type Steps } from '../steps';
 import { ACTIVATIONS, initialWeight } from './activations';
 import { EvalPass } from './evalPass';
+import type { LayerShape } from './linear';
 
 export const MlpConfigSchema = z.strictObject({
   inputSize: z.number().int().min(1),
@@ -12,14 +13,6 @@ export const MlpConfigSchema = z.strictObject({
   outputSize: z.number().int().min(2),
 });
 export type MlpConfig = z.infer<typeof MlpConfigSchema>;
-
-/** Where one dense layer lives in the flat parameter vector. */
-export interface LayerShape {
-  inSize: number;
-  outSize: number;
-  weightOffset: number;
-  biasOffset: number;
-}
 
 const FORMAT = 'ktrdr-agent/mlp';
 

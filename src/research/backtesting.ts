@@ -1,20 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { UserError } from '../errors';
-import { modelDir, reportDir } from '../strategy/files';
-import { strategyMarkets, trainingDateRange, type Strategy } from '../strategy/schema';
-import { barsBetween, sliceBars, type Bars } from './bars';
-import { backtest } from './backtest/run';
-import { writeBacktestReport } from './backtest/report';
-import type { BacktestReport } from './backtest/result';
-import { sameStakeComparison } from './backtest/sameStake';
-import { eachFeatureColumn, featureColumns } from './features';
-import { loadBars, MARKET_DATA_DIR } from './marketData';
-import { loadModelFile, sha256, type ModelFile } from './modelFile';
-import { Mlp } from './neural';
-import { abortCheck, runChecked, runThrough, type Steps } from './steps';
-import { strategyFromText } from './training';
-
 /**
  * Backtests a trained strategy on the periods its model never trained on (spec §5): the
  * validation split (what the gate and the assessment read) and the holdout (the `test`
@@ -22,6 +5,23 @@ import { strategyFromText } from './training';
  * when it gives one (it must lie after the training data). The first symbol is traded,
  * as in KTRDR.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BacktestReport } from '../engine/backtest/result';
+import { writeBacktestReport } from '../engine/backtest/report';
+import { backtest } from '../engine/backtest/run';
+import { sameStakeComparison } from '../engine/backtest/sameStake';
+import { barsBetween, sliceBars, type Bars } from '../engine/data/bars';
+import { featureColumns } from '../engine/features/features';
+import { Mlp } from '../engine/neural';
+import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
+import { predictSteps } from '../engine/neural/predict';
+import { abortCheck, runChecked } from '../engine/steps';
+import { UserError } from '../errors';
+import { modelDir, reportDir } from './files';
+import { readStrategy } from './readStrategy';
+import { strategyMarkets, type Strategy } from './schema';
+
 export const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
 export type PeriodName = (typeof PERIODS)[number];
 
@@ -35,9 +35,12 @@ export interface BacktestRun {
 }
 
 export interface BacktestOptions {
-  dataDir?: string;
-  modelsDir?: string;
-  reportsDir?: string;
+  /** The market data it scores. */
+  dataDir: string;
+  /** The model is read from `<modelsDir>/<strategy>/` unless `modelPath` names another. */
+  modelsDir: string;
+  /** The reports go to `<reportsDir>/<strategy>/`. */
+  reportsDir: string;
   /** A model other than the strategy's own models/<name>/model.json. */
   modelPath?: string;
   /**
@@ -47,47 +50,18 @@ export interface BacktestOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Class probabilities for every bar (NaN rows where a feature is not ready), from the model
- * file's columns and scaler. The features go straight into the float32 input rows, one column
- * at a time (eachFeatureColumn), so they are never all held in float64 as well.
- */
-export function predictBars(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Float32Array {
-  return runThrough(predictSteps(strategy, model, network, bars));
-}
-
-/** predictBars, yielding after the features and between prediction chunks (see steps.ts). */
-function* predictSteps(strategy: Strategy, model: Pick<ModelFile, 'columns' | 'scaler'>, network: Mlp, bars: Bars): Steps<Float32Array> {
-  const columns = featureColumns(strategy);
-  if (columns.join() !== model.columns.join()) {
+/** The model was trained on the columns the strategy builds now, or it must be retrained. */
+function checkColumns(strategy: Strategy, model: Pick<ModelFile, 'columns'>): void {
+  if (featureColumns(strategy).join() !== model.columns.join()) {
     throw new UserError(`the model was trained on other features than the strategy now builds: retrain ${strategy.name}`);
   }
-  const n = bars.time.length;
-  const d = columns.length;
-  const x = new Float32Array(n * d);
-  const ready = new Uint8Array(n).fill(1);
-  const { scaler } = model;
-  eachFeatureColumn(strategy, bars, (c, values, lag) => {
-    const mean = scaler ? scaler.mean[c] : 0;
-    const std = scaler ? scaler.std[c] : 1;
-    for (let t = 0; t < n; t++) {
-      const v = t < lag ? NaN : values[t - lag];
-      if (!Number.isFinite(v)) ready[t] = 0;
-      x[t * d + c] = scaler ? (v - mean) / std : v;
-    }
-  });
-  yield;
-  const probabilities = yield* network.predictSteps(x);
-  for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);
-  return probabilities;
 }
 
-export async function backtestStrategy(strategyPath: string, options: BacktestOptions = {}): Promise<BacktestRun> {
+export async function backtestStrategy(strategyPath: string, options: BacktestOptions): Promise<BacktestRun> {
   const check = abortCheck(options.signal);
   await check();
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
   const text = fs.readFileSync(strategyPath, 'utf8');
-  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const { strategy, data } = readStrategy(text, path.basename(strategyPath), options.dataDir);
   await check();
   const modelPath = options.modelPath ?? path.join(modelDir(strategy.name, options.modelsDir), 'model.json');
   const model = loadModelFile(modelPath);
@@ -100,15 +74,14 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
   const split = model.splits.find((s) => s.symbol === symbol);
   if (!split) throw new UserError(`the model has no split for ${symbol}: retrain ${strategy.name}`);
 
-  await check();
-  const all = loadBars(symbol, timeframe, { dir: dataDir });
-  await check();
-  const range = trainingDateRange(strategy.training_data);
-  const bars = barsBetween(all, range.start, range.end);
+  // The traded symbol's bars: whole, and within the training dates (where its indicators were computed).
+  const [all] = data.bars;
+  const [bars] = data.series;
   if (bars.time.length !== split.bars || bars.time[split.ranges.test.start] !== split.ranges.test.startTime) {
     throw new UserError(`the market data for ${symbol} ${timeframe} changed since the model was trained: retrain ${strategy.name}`);
   }
-  const probabilities = await runChecked(predictSteps(strategy, model, network, bars), check);
+  checkColumns(strategy, model);
+  const probabilities = await runChecked(predictSteps(strategy, model, network, bars, data.indicators[0]), check);
   const config = {
     decisions: strategy.decisions,
     execution: {

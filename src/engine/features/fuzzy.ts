@@ -1,4 +1,4 @@
-import type { Bars } from './bars';
+import type { Bars } from '../data/bars';
 
 /**
  * Fuzzy membership functions (spec §3.2). Memberships are in [0, 1]; NaN in (indicator

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors';
-import { reportDir } from '../strategy/files';
-import type { Bars } from './bars';
+import { UserError } from '../../errors';
+import type { Bars } from '../data/bars';
 import type { Features } from './features';
 
 /**
- * Writes time, close, every indicator and every model column to reports/<strategy>/<file>.
- * Only the file name of `requested` is used: a report never lands outside reports/.
+ * Writes time, close, every indicator and every model column to `<dir>/<file>_<symbol>.csv`
+ * (the caller's dir: a strategy's reports folder). Only the file name of `requested` is used:
+ * the file never lands outside `dir`.
  */
-export function writeBarsCsvColumns(requested: string, strategy: string, symbol: string, bars: Bars, features: Features): string {
+export function writeBarsCsvColumns(requested: string, dir: string, symbol: string, bars: Bars, features: Features): string {
   const name = path.basename(requested);
   if (!/^[\w.-]+\.csv$/.test(name)) throw new UserError(`--csv takes a file name ending in .csv, got '${requested}'`);
-  const file = path.join(reportDir(strategy), name.replace(/\.csv$/, `_${symbol}.csv`));
+  const file = path.join(dir, name.replace(/\.csv$/, `_${symbol}.csv`));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const indicators = [...features.indicators];
   const header = ['timestamp', 'close', ...indicators.map(([id]) => id), ...features.columns];

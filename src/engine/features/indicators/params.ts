@@ -1,5 +1,4 @@
 import { closestNames } from './closestNames';
-import type { IndicatorSpec } from './indicator';
 
 interface ParamBase {
   description: string;
@@ -61,12 +60,19 @@ function checkValue(name: string, spec: ParamSpec, value: unknown): { value: Par
   }
 }
 
+/** What resolving parameters reads of an indicator (an IndicatorSpec): its name, parameters and the rules between them. */
+interface ParamRules {
+  name: string;
+  params: ParamSpecs;
+  validateParams(params: ParamValues): string[];
+}
+
 /**
  * An indicator's parameters with defaults applied, or every problem at once: unknown names
  * (with "did you mean"), wrong types, values out of range, enum values not offered, and
  * broken rules between parameters (checked only when each parameter is valid by itself).
  */
-export function resolveParams(indicator: Pick<IndicatorSpec, 'name' | 'params' | 'validateParams'>, given: Readonly<Record<string, unknown>>): ResolvedParams {
+export function resolveParams(indicator: ParamRules, given: Readonly<Record<string, unknown>>): ResolvedParams {
   const names = Object.keys(indicator.params);
   const problems: ParamProblem[] = [];
   for (const param of Object.keys(given)) {

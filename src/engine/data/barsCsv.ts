@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { UserError } from '../errors';
+import { UserError } from '../../errors';
 import type { Bars } from './bars';
 import { readLineFast } from './barsCsvFast';
 import { formatIsoTime, parseIsoTime } from './isoTime';

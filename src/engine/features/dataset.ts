@@ -1,7 +1,6 @@
-import { UserError } from '../errors';
-import type { Strategy } from '../strategy/schema';
-import type { Bars } from './bars';
-import { buildFeatures } from './features';
+import { UserError } from '../../errors';
+import type { Bars } from '../data/bars';
+import { buildFeatures, type FeatureSpec } from './features';
 import { zigzagLabels } from './labels';
 
 /**
@@ -16,6 +15,16 @@ import { zigzagLabels } from './labels';
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
+/** The features, plus how a strategy's sections split, label and scale its bars (the strategy format's names). */
+export interface DatasetSpec extends FeatureSpec {
+  training_data: { history_required: number };
+  training: {
+    labels: { zigzag_threshold: number; label_lookahead: number };
+    data_split: { train: number; validation: number; test: number };
+  };
+  model: { features: { lookback_periods: number; scale_features: boolean } };
+}
+
 /** Bar index ranges [start, end) of one symbol's splits, and their time bounds (kept with the model). */
 export interface SymbolSplits {
   symbol: string;
@@ -23,11 +32,11 @@ export interface SymbolSplits {
   ranges: Record<SplitName, { start: number; end: number; startTime: number; endTime: number }>;
 }
 
-export function splitBars(bars: Bars, strategy: Strategy): SymbolSplits {
+export function splitBars(bars: Bars, spec: Pick<DatasetSpec, 'training_data' | 'training'>): SymbolSplits {
   const n = bars.time.length;
-  const first = Math.min(strategy.training_data.history_required, n);
+  const first = Math.min(spec.training_data.history_required, n);
   const usable = n - first;
-  const { train, validation } = strategy.training.data_split;
+  const { train, validation } = spec.training.data_split;
   const trainEnd = first + Math.floor(usable * train);
   const validationEnd = trainEnd + Math.floor(usable * validation);
   const range = (start: number, end: number) => ({ start, end, startTime: bars.time[start], endTime: bars.time[end - 1] });
@@ -120,15 +129,22 @@ function pack(segments: Segment[], d: number, scaler: Scaler | null): Rows {
   return { x, y, rows };
 }
 
-export function buildDataset(strategy: Strategy, series: Bars[], { includeTest = false } = {}): Dataset {
-  const { zigzag_threshold: threshold, label_lookahead: lookahead } = strategy.training.labels;
+export interface DatasetOptions {
+  /** Build the holdout's rows too. */
+  includeTest?: boolean;
+  /** Each series' computeIndicators, in the order of the series, when the caller has them already. */
+  indicators?: readonly Map<string, Float64Array>[];
+}
+
+export function buildDataset(spec: DatasetSpec, series: Bars[], { includeTest = false, indicators }: DatasetOptions = {}): Dataset {
+  const { zigzag_threshold: threshold, label_lookahead: lookahead } = spec.training.labels;
   const segments: Record<SplitName, Segment[]> = { train: [], validation: [], test: [] };
   let columns: string[] = [];
   const splits: SymbolSplits[] = [];
-  for (const bars of series) {
-    const features = buildFeatures(strategy, bars);
+  for (const [i, bars] of series.entries()) {
+    const features = buildFeatures(spec, bars, indicators?.[i]);
     columns = features.columns;
-    const split = splitBars(bars, strategy);
+    const split = splitBars(bars, spec);
     splits.push(split);
     for (const name of SPLITS) {
       if (name === 'test' && !includeTest) continue;
@@ -136,7 +152,7 @@ export function buildDataset(strategy: Strategy, series: Bars[], { includeTest =
       segments[name].push({ columns: features.values, start, labels: zigzagLabels(bars.close.subarray(start, end), threshold, lookahead) });
     }
   }
-  const scaler = strategy.model.features.scale_features ? fitScaler(segments.train, columns) : null;
+  const scaler = spec.model.features.scale_features ? fitScaler(segments.train, columns) : null;
   const d = columns.length;
   const dataset: Dataset = {
     columns,

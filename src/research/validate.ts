@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { computeIndicators } from '../engine/features';
-import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/fuzzy';
-import { findIndicator, resolveParams, suggestIndicators } from '../engine/indicators/catalog';
-import { listAvailableData, MARKET_DATA_DIR } from '../engine/marketData';
-import { strategySeries } from '../engine/strategyData';
+import { computeIndicators } from '../engine/features/features';
+import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/features/fuzzy';
+import { findIndicator, resolveParams, suggestIndicators } from '../engine/features/indicators/catalog';
+import { listAvailableData } from '../engine/data/marketData';
+import type { Bars } from '../engine/data/bars';
+import { strategyBars, trainingSeries, type StrategyData } from './strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
 import { YamlSource, type PathSegment, type Problem } from './problems';
 import { keysAt } from './schemaKeys';
@@ -18,11 +19,16 @@ import { keysAt } from './schemaKeys';
 export interface Validation {
   valid: boolean;
   strategy?: Strategy;
+  /** A valid strategy's bars and indicator values, as the checks loaded and computed them: a run goes on from them. */
+  data?: StrategyData;
   problems: Problem[];
 }
 
 export interface ValidateOptions {
-  dataDir?: string;
+  /** The market-data folder the strategy's symbols are looked up and loaded from. */
+  dataDir: string;
+  /** Whole series the caller has loaded already (as loadBars returns them): a symbol found here is not read again. */
+  bars?: readonly Bars[];
 }
 
 /** Sections KTRDR keeps in a strategy but never uses; kept here too, with a warning that they do nothing. */
@@ -31,11 +37,11 @@ const UNUSED_SECTIONS = ['orchestrator', 'risk_management', 'backtesting'] as co
 /** Fewer usable bars than this in a split makes its metrics noise. */
 const MIN_BARS_PER_SPLIT = 50;
 
-export function validateStrategyFile(file: string, options: ValidateOptions = {}): Validation {
+export function validateStrategyFile(file: string, options: ValidateOptions): Validation {
   return validateStrategyText(fs.readFileSync(file, 'utf8'), options);
 }
 
-export function validateStrategyText(text: string, options: ValidateOptions = {}): Validation {
+export function validateStrategyText(text: string, options: ValidateOptions): Validation {
   const source = new YamlSource(text);
   const syntax = source.syntaxProblems();
   if (syntax.length) return { valid: false, problems: syntax };
@@ -59,15 +65,18 @@ export function validateStrategyText(text: string, options: ValidateOptions = {}
   }
 
   const trainingData = TrainingDataSchema.safeParse(raw.training_data);
+  let data: StrategyData | undefined;
   if (parsed.success && !problems.some((p) => p.severity === 'error')) {
-    problems.push(...checkData(source, parsed.data, options.dataDir ?? MARKET_DATA_DIR));
+    const checked = checkData(source, parsed.data, options);
+    problems.push(...checked.problems);
+    data = checked.data;
   } else if (trainingData.success) {
-    problems.push(...checkAvailability(source, trainingData.data, options.dataDir ?? MARKET_DATA_DIR));
+    problems.push(...checkAvailability(source, trainingData.data, options.dataDir));
   }
 
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const valid = !problems.some((p) => p.severity === 'error');
-  return { valid, strategy: valid && parsed.success ? parsed.data : undefined, problems };
+  return valid && parsed.success ? { valid, strategy: parsed.data, data, problems } : { valid, strategy: undefined, problems };
 }
 
 type IndicatorList = z.output<typeof IndicatorSchema>[];
@@ -174,11 +183,12 @@ const short = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >=
 
 /**
  * Runs the strategy's indicators on its own data and checks that every fuzzy set can fire
- * there (spec §8 #9: ranges written for another scale make flat, useless features).
+ * there (spec §8 #9: ranges written for another scale make flat, useless features). Returns
+ * the bars and indicator values too when every series had them computed.
  */
-function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Problem[] {
-  const problems = checkAvailability(source, strategy.training_data, dataDir);
-  if (problems.some((p) => p.severity === 'error')) return problems;
+function checkData(source: YamlSource, strategy: Strategy, options: ValidateOptions): { problems: Problem[]; data?: StrategyData } {
+  const problems = checkAvailability(source, strategy.training_data, options.dataDir);
+  if (problems.some((p) => p.severity === 'error')) return { problems };
   const range = trainingDateRange(strategy.training_data);
   const split = strategy.training.data_split;
   const unitsHint = new Map(
@@ -189,7 +199,10 @@ function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Pro
       return [i.feature_id, bounded || transformed ? '' : ` (${spec?.name} is in the instrument's own units: take ranges from these percentiles, or use a bounded indicator)`];
     }),
   );
-  for (const bars of strategySeries(strategy, dataDir)) {
+  const whole = strategyBars(strategy, options.dataDir, options.bars);
+  const series = trainingSeries(strategy, whole);
+  const indicators: Map<string, Float64Array>[] = [];
+  for (const bars of series) {
     const { symbol, timeframe } = bars;
     const n = bars.time.length;
     const usable = n - strategy.training_data.history_required;
@@ -204,7 +217,9 @@ function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Pro
       continue;
     }
     const where = `${symbol} ${timeframe}`;
-    for (const [featureId, values] of computeIndicators(strategy, bars)) {
+    const computed = computeIndicators(strategy, bars);
+    indicators.push(computed);
+    for (const [featureId, values] of computed) {
       const finite = values.filter(Number.isFinite);
       const at = ['fuzzy_sets', featureId];
       if (finite.length === 0) {
@@ -254,5 +269,5 @@ function checkData(source: YamlSource, strategy: Strategy, dataDir: string): Pro
       ),
     );
   }
-  return problems;
+  return { problems, data: indicators.length === series.length ? { bars: whole, series, indicators } : undefined };
 }

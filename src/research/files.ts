@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StrategyNameSchema } from '../domain/activities';
-import { closestNames } from '../engine/indicators/closestNames';
+import { closestNames } from '../engine/features/indicators/closestNames';
 import { UserError } from '../errors';
-import { MODELS_DIR, REPORTS_DIR, shownPath, STRATEGIES_DIR } from '../paths';
+import { shownPath } from '../paths';
 
 /**
  * Where a strategy's files live. People's strategies (the examples, hand-written ones) are
@@ -23,10 +23,10 @@ export function strategyName(name: string): string {
   return parsed.data;
 }
 
-export const designedDir = (dir = STRATEGIES_DIR) => path.join(dir, DESIGNED_FOLDER);
+export const designedDir = (dir: string) => path.join(dir, DESIGNED_FOLDER);
 
 /** Where a design of that name is written. */
-export const designedStrategyFile = (name: string, dir = STRATEGIES_DIR) => path.join(designedDir(dir), `${strategyName(name)}.yaml`);
+export const designedStrategyFile = (name: string, dir: string) => path.join(designedDir(dir), `${strategyName(name)}.yaml`);
 
 /** The files a name may be, in the order they are looked up: a person's first, then the agent's. */
 function candidates(name: string, dir: string): string[] {
@@ -40,13 +40,13 @@ const isFile = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.i
  * `strategies/designed/<name>.yaml`. A name no file has yet gives `strategies/<name>.yaml`,
  * for callers that check for it.
  */
-export function strategyFile(name: string, dir = STRATEGIES_DIR): string {
+export function strategyFile(name: string, dir: string): string {
   const files = candidates(strategyName(name), dir);
   return files.find(isFile) ?? files[0];
 }
 
 /** Every strategy name in the folder and in designed/, sorted. */
-export function strategyNames(dir = STRATEGIES_DIR): string[] {
+export function strategyNames(dir: string): string[] {
   const names = new Set<string>();
   for (const folder of [dir, designedDir(dir)]) {
     let entries: string[];
@@ -64,7 +64,7 @@ export function strategyNames(dir = STRATEGIES_DIR): string[] {
 }
 
 /** The folder of a strategy's own records, beside its YAML. */
-export const strategyFolder = (name: string, dir = STRATEGIES_DIR) => path.join(path.dirname(strategyFile(name, dir)), strategyName(name));
+export const strategyFolder = (name: string, dir: string) => path.join(path.dirname(strategyFile(name, dir)), strategyName(name));
 
 /**
  * The file a command is given: a name (`rsi_adx`) is looked up in strategies/ and
@@ -72,7 +72,7 @@ export const strategyFolder = (name: string, dir = STRATEGIES_DIR) => path.join(
  * is that file, wherever it is. What is not there is one line: where it looked, and the
  * closest names.
  */
-export function findStrategy(nameOrPath: string, dir = STRATEGIES_DIR): string {
+export function findStrategy(nameOrPath: string, dir: string): string {
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.includes(path.sep) || /\.ya?ml$/i.test(nameOrPath);
   if (looksLikePath) {
     const file = path.resolve(nameOrPath);
@@ -88,7 +88,7 @@ export function findStrategy(nameOrPath: string, dir = STRATEGIES_DIR): string {
 }
 
 /** Why a name is no strategy: where it was looked up, and the closest names (else `otherwise`). */
-export function unknownStrategy(name: string, dir = STRATEGIES_DIR, otherwise = ''): string {
+export function unknownStrategy(name: string, dir: string, otherwise = ''): string {
   return `no strategy '${name}' in ${shownPath(dir)}/ or ${shownPath(designedDir(dir))}/${hint(name, dir) || otherwise}`;
 }
 
@@ -97,13 +97,5 @@ function hint(query: string, dir: string): string {
   return close.length ? ` (did you mean ${close.join(', ')}?)` : '';
 }
 
-export const modelDir = (name: string, dir = MODELS_DIR) => path.join(dir, strategyName(name));
-export const reportDir = (name: string, dir = REPORTS_DIR) => path.join(dir, strategyName(name));
-
-/** Writes a file atomically (temp file + rename), so a reader never sees half of it. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
-}
+export const modelDir = (name: string, dir: string) => path.join(dir, strategyName(name));
+export const reportDir = (name: string, dir: string) => path.join(dir, strategyName(name));

@@ -1,58 +1,21 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { TrainingMetricsSchema } from '../domain/activities';
-import { UserError } from '../errors';
-import { modelDir, writeFileAtomic } from '../strategy/files';
-import { formatProblem } from '../strategy/problems';
-import { strategyMarkets, type Strategy } from '../strategy/schema';
-import { validateStrategyText } from '../strategy/validate';
-import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from './checkpoint';
-import { buildDataset } from './dataset';
-import { classBalance, CLASS_NAMES } from './labels';
-import { MARKET_DATA_DIR } from './marketData';
-import { saveModelFile, sha256 } from './modelFile';
-import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from './neural';
-import { misfit, TrainingHistorySchema, type TrainingState } from './neural/trainingState';
-import { strategySeries } from './strategyData';
-
 /**
  * Trains a strategy's model (spec §4): validate with the one validator, build the rows,
  * fit the MLP with early stopping on the validation split, save the model, report. The
  * holdout (the `test` split) is not touched: it belongs to the backtest, reported apart.
  */
-const ClassFiguresSchema = z.tuple([z.number(), z.number(), z.number()]);
-
-export const TrainingReportSchema = z.strictObject({
-  strategy: z.string(),
-  modelPath: z.string(),
-  symbols: z.array(z.string()),
-  timeframe: z.string(),
-  features: z.number().int(),
-  parameters: z.number().int(),
-  rows: z.strictObject({ train: z.number().int(), validation: z.number().int() }),
-  /** Gate figures: accuracy and loss on the validation split. */
-  metrics: TrainingMetricsSchema,
-  bestEpoch: z.number().int(),
-  stoppedEarly: z.boolean(),
-  validation: z.strictObject({
-    classBalance: ClassFiguresSchema,
-    precision: ClassFiguresSchema,
-    recall: ClassFiguresSchema,
-    f1: ClassFiguresSchema,
-    /** confusion[true][predicted], classes BUY, HOLD, SELL. */
-    confusion: z.array(ClassFiguresSchema),
-  }),
-  trainClassBalance: ClassFiguresSchema,
-  history: TrainingHistorySchema,
-  /** Over every run that led to this model, a resumed one included. */
-  trainingTimeMs: z.number(),
-  /** A training resumed from a checkpoint: whose, taken after `epoch` epochs and `batch` batches of the next. */
-  resumedFrom: z.strictObject({ operationId: z.string(), epoch: z.number().int().min(0), batch: z.number().int().min(0) }).optional(),
-  /** A training asked to resume that could not: why it started over. */
-  startedOver: z.string().optional(),
-});
-export type TrainingReport = z.infer<typeof TrainingReportSchema>;
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildDataset } from '../engine/features/dataset';
+import { classBalance, CLASS_NAMES } from '../engine/features/labels';
+import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
+import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
+import { saveModelFile, sha256 } from '../engine/neural/modelFile';
+import { misfit, type TrainingState } from '../engine/neural/trainingState';
+import { writeFileAtomic } from '../writeFileAtomic';
+import { modelDir } from './files';
+import { readStrategy } from './readStrategy';
+import { strategyMarkets } from './schema';
+import { TrainingReportSchema, type TrainingReport } from './trainingReport';
 
 /** A resumed training's progress says so from its first report on. */
 export type StrategyTrainingProgress = TrainingProgress & Resumption;
@@ -67,8 +30,10 @@ type Resumption = Pick<TrainingReport, 'resumedFrom' | 'startedOver'>;
 export const CHECKPOINT_EVERY = { epochs: 5, ms: 60_000 };
 
 export interface TrainOptions {
-  dataDir?: string;
-  modelsDir?: string;
+  /** The market data it trains on. */
+  dataDir: string;
+  /** The model goes to `<modelsDir>/<strategy>/`. */
+  modelsDir: string;
   signal?: AbortSignal;
   /**
    * Where this training keeps its checkpoint. With `resumeFrom` — the id of the run that left
@@ -79,24 +44,13 @@ export interface TrainOptions {
   onProgress?: (progress: StrategyTrainingProgress) => void;
 }
 
-/** Parses and validates the strategy text, or throws a UserError listing every problem. */
-export function strategyFromText(text: string, file: string, dataDir = MARKET_DATA_DIR): Strategy {
-  const validation = validateStrategyText(text, { dataDir });
-  if (!validation.strategy) {
-    const errors = validation.problems.filter((p) => p.severity === 'error');
-    throw new UserError(`${file} is not a valid strategy:\n${errors.map((p) => `  ${formatProblem(file, p)}`).join('\n')}`);
-  }
-  return validation.strategy;
-}
-
 const triple = (xs: number[]) => [xs[0], xs[1], xs[2]] as [number, number, number];
 
-export async function trainStrategy(strategyPath: string, options: TrainOptions = {}): Promise<TrainingReport> {
-  const dataDir = options.dataDir ?? MARKET_DATA_DIR;
+export async function trainStrategy(strategyPath: string, options: TrainOptions): Promise<TrainingReport> {
   const text = fs.readFileSync(strategyPath, 'utf8');
-  const strategy = strategyFromText(text, path.basename(strategyPath), dataDir);
+  const { strategy, data: validated } = readStrategy(text, path.basename(strategyPath), options.dataDir);
   const { symbols, timeframe } = strategyMarkets(strategy);
-  const data = buildDataset(strategy, strategySeries(strategy, dataDir));
+  const data = buildDataset(strategy, validated.series, { indicators: validated.indicators });
 
   const arch = strategy.model.architecture;
   const settings = strategy.model.training;

@@ -1,14 +1,27 @@
-import type { Bars } from './bars';
-import { fuzzify, transformInput, type MembershipFunction } from './fuzzy';
-import { findIndicator, resolveParams } from './indicators/catalog';
-import type { Strategy } from '../strategy/schema';
+import type { Bars } from '../data/bars';
+import { fuzzify, transformInput, type InputTransform, type MembershipFunction } from './fuzzy';
+import { findIndicator, resolveParams, type ParamValues } from './indicators/catalog';
 
 /**
  * The model's inputs (spec §4 step 3): every fuzzy membership of every feature, sorted by
  * name, plus `lookback_periods` lagged copies. No raw prices or indicator values. One
  * builder serves training, backtesting and the `features` command, so the three can never
- * disagree (spec §8 #12). A value at bar t uses bars up to t only.
+ * disagree (spec §8 #12). A value at bar t uses bars up to t only. What they are built from
+ * is a strategy's indicators, fuzzy sets and lookback, in the strategy format's own names:
+ * a parsed strategy is a FeatureSpec as it is.
  */
+export interface FeatureSpec {
+  indicators: readonly { name: string; feature_id: string; params: ParamValues }[];
+  fuzzy_sets: Readonly<Record<string, FuzzySetSpec>>;
+  model: { features: { lookback_periods: number } };
+}
+
+/** A feature's fuzzy sets: the transform of its indicator's output, and a membership function per set. */
+interface FuzzySetSpec {
+  inputTransform?: InputTransform;
+  memberships: Readonly<Record<string, { type: MembershipFunction['type']; parameters: number[] }>>;
+}
+
 export interface Features {
   /** Column names, e.g. `rsi_14_oversold`, `rsi_14_oversold_lag_1`. */
   columns: string[];
@@ -19,15 +32,15 @@ export interface Features {
 }
 
 /** The primary output of each of the strategy's indicators, by feature_id. */
-export function computeIndicators(strategy: Strategy, bars: Bars): Map<string, Float64Array> {
+export function computeIndicators(spec: FeatureSpec, bars: Bars): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
-  for (const config of strategy.indicators) {
-    const spec = findIndicator(config.name);
-    if (!spec) throw new Error(`unknown indicator '${config.name}' (validate the strategy first)`);
-    const params = resolveParams(spec, config.params);
+  for (const config of spec.indicators) {
+    const indicator = findIndicator(config.name);
+    if (!indicator) throw new Error(`unknown indicator '${config.name}' (validate the strategy first)`);
+    const params = resolveParams(indicator, config.params);
     if (!params.ok) throw new Error(`${config.feature_id}: ${params.problems.map((p) => p.message).join('; ')}`);
-    const primary = spec.compute(bars, params.params)[0];
-    out.set(config.feature_id, transformInput(strategy.fuzzy_sets[config.feature_id]?.inputTransform, primary, bars));
+    const primary = indicator.compute(bars, params.params)[0];
+    out.set(config.feature_id, transformInput(spec.fuzzy_sets[config.feature_id]?.inputTransform, primary, bars));
   }
   return out;
 }
@@ -46,9 +59,9 @@ interface BaseColumn {
 }
 
 /** Every fuzzy set of every feature, sorted by column name. */
-function baseColumns(strategy: Strategy): BaseColumn[] {
+function baseColumns(spec: FeatureSpec): BaseColumn[] {
   const base: BaseColumn[] = [];
-  for (const [featureId, set] of Object.entries(strategy.fuzzy_sets)) {
+  for (const [featureId, set] of Object.entries(spec.fuzzy_sets)) {
     for (const [setName, mf] of Object.entries(set.memberships)) {
       base.push({ name: `${featureId}_${setName}`, featureId, membership: mf as MembershipFunction });
     }
@@ -57,10 +70,10 @@ function baseColumns(strategy: Strategy): BaseColumn[] {
 }
 
 /** The model's column names in order: the base columns, then each lag of all of them. */
-export function featureColumns(strategy: Strategy): string[] {
-  const base = baseColumns(strategy).map((column) => column.name);
+export function featureColumns(spec: FeatureSpec): string[] {
+  const base = baseColumns(spec).map((column) => column.name);
   const columns = [...base];
-  for (let k = 1; k <= strategy.model.features.lookback_periods; k++) columns.push(...base.map((name) => `${name}_lag_${k}`));
+  for (let k = 1; k <= spec.model.features.lookback_periods; k++) columns.push(...base.map((name) => `${name}_lag_${k}`));
   return columns;
 }
 
@@ -70,12 +83,12 @@ function indicatorFor(indicators: Map<string, Float64Array>, featureId: string):
   return input;
 }
 
-export function buildFeatures(strategy: Strategy, bars: Bars): Features {
-  const indicators = computeIndicators(strategy, bars);
-  const base = baseColumns(strategy).map((column) => fuzzify(column.membership, indicatorFor(indicators, column.featureId)));
+/** `indicators`: computeIndicators of these very bars when the caller has them already (the validator computed them). */
+export function buildFeatures(spec: FeatureSpec, bars: Bars, indicators = computeIndicators(spec, bars)): Features {
+  const base = baseColumns(spec).map((column) => fuzzify(column.membership, indicatorFor(indicators, column.featureId)));
   const values = [...base];
-  for (let k = 1; k <= strategy.model.features.lookback_periods; k++) values.push(...base.map((column) => lagged(column, k)));
-  return { columns: featureColumns(strategy), values, indicators };
+  for (let k = 1; k <= spec.model.features.lookback_periods; k++) values.push(...base.map((column) => lagged(column, k)));
+  return { columns: featureColumns(spec), values, indicators };
 }
 
 /**
@@ -88,15 +101,15 @@ export function buildFeatures(strategy: Strategy, bars: Bars): Features {
  * besides (10⁶ bars, 18 columns: 80 MB instead of 216 MB).
  */
 export function eachFeatureColumn(
-  strategy: Strategy,
+  spec: FeatureSpec,
   bars: Bars,
   use: (column: number, values: Float64Array, lag: number) => void,
+  indicators = computeIndicators(spec, bars),
 ): void {
-  const indicators = computeIndicators(strategy, bars);
-  const base = baseColumns(strategy);
+  const base = baseColumns(spec);
   const values = new Float64Array(bars.time.length);
   base.forEach((column, j) => {
     fuzzify(column.membership, indicatorFor(indicators, column.featureId), values);
-    for (let k = 0; k <= strategy.model.features.lookback_periods; k++) use(k * base.length + j, values, k);
+    for (let k = 0; k <= spec.model.features.lookback_periods; k++) use(k * base.length + j, values, k);
   });
 }

@@ -1,4 +1,4 @@
-import type { Bars } from '../bars';
+import type { Bars } from '../../data/bars';
 import type { ParamSpecs, ParamsOf, ParamValues } from './params';
 
 export type IndicatorFamily = 'momentum' | 'trend' | 'volatility' | 'volume';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { shownPath, STRATEGIES_DIR } from '../paths';
+import { shownPath } from '../paths';
 import { strategyFile, unknownStrategy } from './files';
 import { formatProblem } from './problems';
 import { validateStrategyFile } from './validate';
@@ -12,11 +12,10 @@ export type NamedStrategyCheck = { ok: true; file: string } | { ok: false; probl
  * this before it starts the cycle, the worker again before it trains. The problems are the
  * validator's errors, each with its file and line, or where the name was looked up.
  */
-export function checkNamedStrategy(name: string, options: { strategiesDir?: string; dataDir?: string } = {}): NamedStrategyCheck {
-  const dir = options.strategiesDir ?? STRATEGIES_DIR;
-  const file = strategyFile(name, dir);
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return { ok: false, problems: [unknownStrategy(name, dir)] };
-  const validation = validateStrategyFile(file, { dataDir: options.dataDir });
+export function checkNamedStrategy(name: string, { strategiesDir, dataDir }: { strategiesDir: string; dataDir: string }): NamedStrategyCheck {
+  const file = strategyFile(name, strategiesDir);
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return { ok: false, problems: [unknownStrategy(name, strategiesDir)] };
+  const validation = validateStrategyFile(file, { dataDir });
   if (validation.valid) return { ok: true, file };
   return { ok: false, problems: validation.problems.filter((p) => p.severity === 'error').map((p) => formatProblem(shownPath(file), p)) };
 }

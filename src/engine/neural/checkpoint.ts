@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import { z } from 'zod';
-import { writeFileAtomic } from '../strategy/files';
-import type { Rows } from './dataset';
-import { TrainingStateSchema, type TrainingState } from './neural/trainingState';
+import { writeFileAtomic } from '../../writeFileAtomic';
+import type { Rows } from '../features/dataset';
+import { TrainingStateSchema, type TrainingState } from './trainingState';
 
 /**
  * A training's checkpoint file: its state (neural/trainingState.ts) and what it belongs to —

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../paths';
+import { PROJECT_ROOT } from '../../paths';
 import { TIMEFRAME_MS, type Bars } from './bars';
 import { emptyFileError, MarketDataError, noBarsError, NOT_A_TIME, parseBarsCsv, parseHeader, valueError } from './barsCsv';
 import { formatIsoTime, parseIsoTime } from './isoTime';
@@ -8,12 +8,10 @@ import { formatIsoTime, parseIsoTime } from './isoTime';
 export { MarketDataError } from './barsCsv';
 
 /**
- * The market-data folder: `{SYMBOL}_{timeframe}.csv` files (KTRDR's layout), loaded by name and
- * listed. Names are checked before any path is built, so no name can reach outside the folder.
+ * A market-data folder the caller names: `{SYMBOL}_{timeframe}.csv` files (KTRDR's layout),
+ * loaded by name and listed. Names are checked before any path is built, so no name can reach
+ * outside the folder.
  */
-
-/** OHLCV CSVs, filled by scripts/fetch-market-data.sh (not the Temporal state in paths.DATA_DIR). */
-export const MARKET_DATA_DIR = path.join(PROJECT_ROOT, 'data');
 
 const SYMBOL = /^[A-Z0-9][A-Z0-9-]{0,31}$/;
 const FILE_NAME = /^([A-Z0-9][A-Z0-9-]{0,31})_([0-9]+[a-z])\.csv$/;
@@ -41,7 +39,7 @@ function checkTimeframe(timeframe: string): void {
 }
 
 /** The file for a symbol and timeframe, guaranteed to lie directly inside `dir`. */
-export function marketDataFile(symbol: string, timeframe: string, dir = MARKET_DATA_DIR): string {
+export function marketDataFile(symbol: string, timeframe: string, dir: string): string {
   const name = `${normalizeSymbol(symbol)}_${timeframe}.csv`;
   checkTimeframe(timeframe);
   const folder = path.resolve(dir);
@@ -52,8 +50,7 @@ export function marketDataFile(symbol: string, timeframe: string, dir = MARKET_D
 }
 
 /** All bars of one series, strictly checked (see parseBarsCsv for what is refused). */
-export function loadBars(symbol: string, timeframe: string, options: { dir?: string } = {}): Bars {
-  const dir = options.dir ?? MARKET_DATA_DIR;
+export function loadBars(symbol: string, timeframe: string, { dir }: { dir: string }): Bars {
   const file = marketDataFile(symbol, timeframe, dir);
   const canonical = normalizeSymbol(symbol);
   const source = displayPath(file);
@@ -108,7 +105,7 @@ export interface AvailableData {
  * its tail, and the bar count from one pass of newline search over the bytes (about 30 ms per
  * million rows). The values themselves are checked when the series is loaded.
  */
-export function listAvailableData(dir = MARKET_DATA_DIR): AvailableData[] {
+export function listAvailableData(dir: string): AvailableData[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);

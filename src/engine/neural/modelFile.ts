@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors';
-import { writeFileAtomic } from '../strategy/files';
+import { UserError } from '../../errors';
+import { writeFileAtomic } from '../../writeFileAtomic';
 
 /**
  * What training leaves in models/<strategy>/model.json: the network, the feature columns it

@@ -1,7 +1,7 @@
 import type { Bars } from './bars';
 import { parseIsoTime } from './isoTime';
 import { calendarFor, isMarketClosed, timeframeMs, type MarketCalendar } from './marketCalendar';
-import { Random } from './random';
+import { Random } from '../random';
 
 /**
  * Seeded synthetic OHLCV for tests and the benchmark: realistic bars with regime switching

@@ -1,6 +1,6 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { closestNames } from '../engine/indicators/closestNames';
+import { closestNames } from '../engine/features/indicators/closestNames';
 
 /** One thing wrong (or worth knowing) about a strategy, located in its YAML. */
 export interface Problem {
