@@ -32,13 +32,26 @@ const jsonFile = arg('json');
 const percent = (count, total) => `${count}/${total} (${Math.round((100 * count) / total)} %)`;
 
 async function cycle(cycleId, folder) {
-  const dirs = { strategiesDir: path.join(folder, 'strategies'), dataDir: foldersFromEnv().marketData, modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
+  const dirs = {
+    strategiesDir: path.join(folder, 'strategies'),
+    dataDir: foldersFromEnv().marketData,
+    modelsDir: path.join(folder, 'models'),
+    reportsDir: path.join(folder, 'reports'),
+  };
   const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: dirs.dataDir });
   const training = await trainStrategy(design.strategyPath, { dataDir: dirs.dataDir, modelsDir: dirs.modelsDir });
   const backtest = summarizeBacktest(await backtestStrategy(design.strategyPath, dirs)).metrics.validation;
   const thresholds = GateThresholdsSchema.parse({});
   const gates = { training: evaluateTrainingGate(training.metrics, thresholds.training), backtest: evaluateBacktestGate(backtest, thresholds.backtest) };
-  const { verdict } = assessOffline({ cycleId, model: 'offline', strategyName: design.strategyName, strategyPath: design.strategyPath, training: training.metrics, backtest, strategiesDir: dirs.strategiesDir });
+  const { verdict } = assessOffline({
+    cycleId,
+    model: 'offline',
+    strategyName: design.strategyName,
+    strategyPath: design.strategyPath,
+    training: training.metrics,
+    backtest,
+    strategiesDir: dirs.strategiesDir,
+  });
   return { cycleId, strategy: design.strategyName, market: `${design.symbol} ${design.timeframe}`, training: training.metrics, backtest, gates, verdict };
 }
 
@@ -75,7 +88,11 @@ function summary(results) {
     for (const [metric, count] of Object.entries(checks)) console.log(`  ${metric.padEnd(28)} ${percent(count, runs)}`);
   }
   console.log(`both gates (the cycle completes): ${percent(sum.completed, runs)}`);
-  console.log(`offline verdicts: ${Object.entries(sum.verdicts).map(([v, k]) => `${v} ${k}`).join(', ')}`);
+  console.log(
+    `offline verdicts: ${Object.entries(sum.verdicts)
+      .map(([v, k]) => `${v} ${k}`)
+      .join(', ')}`,
+  );
   if (jsonFile) {
     const rows = results.map((r) => ({
       cycleId: r.cycleId,

@@ -48,17 +48,21 @@ export function connectWorkers(address: string, options: NativeConnectionOptions
   return NativeConnection.connect({ ...options, address });
 }
 
-export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode, shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE }: WorkerSetup): Promise<Worker> {
+export function createWorker({
+  connection,
+  namespace,
+  taskQueue = TASK_QUEUE,
+  activities,
+  workflowBundle,
+  mode,
+  shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE,
+}: WorkerSetup): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(mode && { identity: workerIdentity(mode) }),
-    ...(workflowBundle
-      ? { workflowBundle }
-      : fs.existsSync(BUNDLE_PATH)
-        ? { workflowBundle: { codePath: BUNDLE_PATH } }
-        : { workflowsPath: workflowsPath() }),
+    ...(workflowBundle ? { workflowBundle } : fs.existsSync(BUNDLE_PATH) ? { workflowBundle: { codePath: BUNDLE_PATH } } : { workflowsPath: workflowsPath() }),
     activities,
     shutdownGraceTime,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,

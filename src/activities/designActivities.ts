@@ -63,7 +63,8 @@ async function runClaude<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof Anthropic.APIUserAbortError && Context.current().cancellationSignal.aborted) return await endCancelledAttempt('the next attempt asks Claude again');
+    if (err instanceof Anthropic.APIUserAbortError && Context.current().cancellationSignal.aborted)
+      return await endCancelledAttempt('the next attempt asks Claude again');
     throw claudePhaseFailure(err);
   }
 }

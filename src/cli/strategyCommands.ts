@@ -46,7 +46,12 @@ export function strategyCommands(cli: Command, folders: Folders): void {
       for (const [i, bars] of data.series.entries()) {
         const features = buildFeatures(strategy, bars, data.indicators[i]);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
-        console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
+        console.log(
+          featureTable(
+            [...features.indicators].map(([name, values]) => [name, values]),
+            [...features.columns.map((c, i) => [c, features.values[i]] as const)],
+          ),
+        );
         if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, reportDir(strategy.name, folders.reports), bars.symbol, bars, features))}`);
       }
     });

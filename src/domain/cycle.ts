@@ -37,7 +37,8 @@ export const CycleInputSchema = z
     (input, ctx) => {
       if (input.strategy === undefined) return;
       for (const field of DESIGN_ONLY_FIELDS) {
-        if (input[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
       }
     },
     // checked beside the other problems, so that every problem is told at once

@@ -12,10 +12,7 @@ export interface WorkerModes {
   unknown: number;
 }
 
-export type DesignerForecast =
-  | { kind: 'claude'; model: string }
-  | { kind: 'offline'; why: string }
-  | { kind: 'unknown'; why: string };
+export type DesignerForecast = { kind: 'claude'; model: string } | { kind: 'offline'; why: string } | { kind: 'unknown'; why: string };
 
 /** `workers` is undefined when the server would not list the task queue's pollers. */
 export function forecastDesigner(input: CycleInput, workers: WorkerModes | undefined): DesignerForecast {

@@ -39,5 +39,9 @@ export function legacyTrainingGate(m: TrainingMetrics, gates: unknown, bypass: b
 export function legacyBacktestGate(m: BacktestMetrics, gates: unknown, bypass: boolean): GateResult {
   const t = thresholds(gates).backtest;
   const { minTrades, minWinRate, maxDrawdown, minSharpe } = KTRDR_BACKTEST_CHECKS;
-  return verdict('backtest', [minTrades(m, t.minTrades), minWinRate(m, t.minWinRate), maxDrawdown(m, t.maxDrawdown), minSharpe(m, t.minSharpe)].map(check), bypass);
+  return verdict(
+    'backtest',
+    [minTrades(m, t.minTrades), minWinRate(m, t.minWinRate), maxDrawdown(m, t.maxDrawdown), minSharpe(m, t.minSharpe)].map(check),
+    bypass,
+  );
 }

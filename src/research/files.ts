@@ -93,7 +93,10 @@ export function unknownStrategy(name: string, dir: string, otherwise = ''): stri
 }
 
 function hint(query: string, dir: string): string {
-  const close = closestNames(query, strategyNames(dir).map((n) => [n, n] as const));
+  const close = closestNames(
+    query,
+    strategyNames(dir).map((n) => [n, n] as const),
+  );
   return close.length ? ` (did you mean ${close.join(', ')}?)` : '';
 }
 

@@ -59,7 +59,11 @@ export class YamlSource {
    * zod issues as problems; an unknown key becomes one problem per key, at that key's line,
    * with the closest of the keys that may be there (`knownKeys`).
    */
-  zodProblems(issues: readonly z.core.$ZodIssue[], knownKeys: (path: readonly PathSegment[]) => string[] = () => [], prefix: readonly PathSegment[] = []): Problem[] {
+  zodProblems(
+    issues: readonly z.core.$ZodIssue[],
+    knownKeys: (path: readonly PathSegment[]) => string[] = () => [],
+    prefix: readonly PathSegment[] = [],
+  ): Problem[] {
     const at = (issue: z.core.$ZodIssue) => [...prefix, ...(issue.path as PathSegment[])];
     const guesses = new Map<string, string[]>();
     for (const issue of issues) {

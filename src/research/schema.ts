@@ -10,16 +10,14 @@ import { parsedByHand } from './schemaKeys';
  * backtesting) are accepted and kept, and the validator warns that they have no effect.
  */
 
-const DateSchema = z
-  .union([z.string(), z.date()])
-  .transform((value, ctx) => {
-    const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;
-    if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+Z?)?$/.test(text) || Number.isNaN(Date.parse(text))) {
-      ctx.addIssue({ code: 'custom', message: `'${text}' is not a date (use YYYY-MM-DD)` });
-      return z.NEVER;
-    }
-    return text.slice(0, 10);
-  });
+const DateSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
+  const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;
+  if (!/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+Z?)?$/.test(text) || Number.isNaN(Date.parse(text))) {
+    ctx.addIssue({ code: 'custom', message: `'${text}' is not a date (use YYYY-MM-DD)` });
+    return z.NEVER;
+  }
+  return text.slice(0, 10);
+});
 
 export const DateRangeSchema = z
   .strictObject({ start: DateSchema.optional(), end: DateSchema.optional() })
@@ -119,23 +117,21 @@ const InputTransformSchema = z.discriminatedUnion('type', [
 ]);
 
 /** A feature's fuzzy sets: `input_transform` plus one or more named membership functions. */
-export const FuzzySetSchema = z
-  .record(z.string(), z.unknown())
-  .transform((entries, ctx) => {
-    const { input_transform, ...sets } = entries;
-    const transform = input_transform === undefined ? undefined : InputTransformSchema.safeParse(input_transform);
-    if (transform && !transform.success) {
-      for (const issue of transform.error.issues) ctx.addIssue({ ...issue, path: ['input_transform', ...issue.path] } as never);
-    }
-    const memberships: Record<string, MembershipConfig> = {};
-    for (const [setName, value] of Object.entries(sets)) {
-      const parsed = MembershipSchema.safeParse(value);
-      if (parsed.success) memberships[setName] = parsed.data;
-      else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [setName, ...issue.path] } as never);
-    }
-    if (Object.keys(sets).length === 0) ctx.addIssue({ code: 'custom', message: 'a fuzzy set needs at least one membership function' });
-    return { inputTransform: transform?.success ? transform.data : undefined, memberships };
-  });
+export const FuzzySetSchema = z.record(z.string(), z.unknown()).transform((entries, ctx) => {
+  const { input_transform, ...sets } = entries;
+  const transform = input_transform === undefined ? undefined : InputTransformSchema.safeParse(input_transform);
+  if (transform && !transform.success) {
+    for (const issue of transform.error.issues) ctx.addIssue({ ...issue, path: ['input_transform', ...issue.path] } as never);
+  }
+  const memberships: Record<string, MembershipConfig> = {};
+  for (const [setName, value] of Object.entries(sets)) {
+    const parsed = MembershipSchema.safeParse(value);
+    if (parsed.success) memberships[setName] = parsed.data;
+    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [setName, ...issue.path] } as never);
+  }
+  if (Object.keys(sets).length === 0) ctx.addIssue({ code: 'custom', message: 'a fuzzy set needs at least one membership function' });
+  return { inputTransform: transform?.success ? transform.data : undefined, memberships };
+});
 export type FuzzySetConfig = z.output<typeof FuzzySetSchema>;
 parsedByHand.set(FuzzySetSchema, (key) => (key === 'input_transform' ? InputTransformSchema : MembershipSchema));
 

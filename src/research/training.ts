@@ -87,7 +87,8 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions)
     earlyStopping: early && { enabled: early.enabled, patience: early.patience, minDelta: early.min_delta, monitor: early.monitor },
     signal: options.signal,
     resume,
-    checkpoint: checkpoint && key && { everyEpochs: CHECKPOINT_EVERY.epochs, everyMs: CHECKPOINT_EVERY.ms, save: (state) => saveCheckpoint(checkpoint.file, key, state) },
+    checkpoint: checkpoint &&
+      key && { everyEpochs: CHECKPOINT_EVERY.epochs, everyMs: CHECKPOINT_EVERY.ms, save: (state) => saveCheckpoint(checkpoint.file, key, state) },
     onProgress: onProgress && ((progress) => onProgress({ ...progress, ...resumption })),
   });
 

@@ -99,7 +99,8 @@ function checkIndicators(source: YamlSource, indicators: IndicatorList): Problem
   indicators.forEach((config, i) => {
     const at: PathSegment[] = ['indicators', i];
     const previous = seen.get(config.feature_id);
-    if (previous !== undefined) problems.push(source.problem([...at, 'feature_id'], `feature_id '${config.feature_id}' is already used by indicators[${previous}]`));
+    if (previous !== undefined)
+      problems.push(source.problem([...at, 'feature_id'], `feature_id '${config.feature_id}' is already used by indicators[${previous}]`));
     seen.set(config.feature_id, i);
     const spec = findIndicator(config.name);
     if (!spec) {
@@ -154,7 +155,12 @@ function checkPairing(source: YamlSource, indicators: IndicatorList, rawSets: un
   for (const featureId of Object.keys(sets)) {
     if (!ids.has(featureId)) {
       const close = [...ids].find((id) => id.toLowerCase() === featureId.toLowerCase());
-      problems.push(source.problem(['fuzzy_sets', featureId], `fuzzy set '${featureId}' matches no indicator's feature_id${close ? ` (did you mean ${close}? feature_ids are case-sensitive)` : ''}`));
+      problems.push(
+        source.problem(
+          ['fuzzy_sets', featureId],
+          `fuzzy set '${featureId}' matches no indicator's feature_id${close ? ` (did you mean ${close}? feature_ids are case-sensitive)` : ''}`,
+        ),
+      );
     }
   }
   return problems;
@@ -196,7 +202,10 @@ function checkData(source: YamlSource, strategy: Strategy, options: ValidateOpti
       const spec = findIndicator(i.name);
       const bounded = spec && spec.tier !== 3;
       const transformed = strategy.fuzzy_sets[i.feature_id]?.inputTransform?.type === 'price_ratio';
-      return [i.feature_id, bounded || transformed ? '' : ` (${spec?.name} is in the instrument's own units: take ranges from these percentiles, or use a bounded indicator)`];
+      return [
+        i.feature_id,
+        bounded || transformed ? '' : ` (${spec?.name} is in the instrument's own units: take ranges from these percentiles, or use a bounded indicator)`,
+      ];
     }),
   );
   const whole = strategyBars(strategy, options.dataDir, options.bars);
@@ -254,7 +263,12 @@ function checkData(source: YamlSource, strategy: Strategy, options: ValidateOpti
       }
       const silent = best.filter((m) => m < 0.05).length / best.length;
       if (silent > 0.5) {
-        problems.push(source.problem(at, `no set of ${featureId} says anything on ${(silent * 100).toFixed(0)}% of bars: the sets do not cover the indicator's values; ${spread}`));
+        problems.push(
+          source.problem(
+            at,
+            `no set of ${featureId} says anything on ${(silent * 100).toFixed(0)}% of bars: the sets do not cover the indicator's values; ${spread}`,
+          ),
+        );
       } else if (silent > 0.2) {
         problems.push(source.problem(at, `no set of ${featureId} says anything on ${(silent * 100).toFixed(0)}% of bars; ${spread}`, 'warning'));
       }

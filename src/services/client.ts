@@ -95,7 +95,8 @@ export class ServicesClient {
   async getOperation(id: string, options: { waitMs?: number } = {}): Promise<OperationInfo> {
     const waitMs = options.waitMs ?? 0;
     const query = waitMs > 0 ? `?wait_ms=${waitMs}` : '';
-    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}${query}`, OperationResponseSchema, undefined, this.timeoutMs + waitMs)).data;
+    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}${query}`, OperationResponseSchema, undefined, this.timeoutMs + waitMs))
+      .data;
   }
 
   listOperations(query: Partial<ListOperationsFilter> = {}): Promise<ListOperationsResponse> {
@@ -107,7 +108,9 @@ export class ServicesClient {
 
   /** ServiceRejected with status 400 when the operation has already ended, 404 when unknown. */
   async cancelOperation(id: string, reason?: string): Promise<CancelResponse['data']> {
-    return (await this.call('DELETE', `${API_PREFIX}/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason })).data;
+    return (
+      await this.call('DELETE', `${API_PREFIX}/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason })
+    ).data;
   }
 
   health(): Promise<HealthResponse> {

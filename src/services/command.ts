@@ -25,7 +25,12 @@ export function registerServicesCommand(cli: Command, folders: Folders): void {
     .command('services')
     .description('serve the training and backtest operations API (KTRDR shapes, under /api/v1); Ctrl+C stops it')
     .addOption(new Option('--host <address>', 'address to listen on').env('KTRDR_SERVICES_HOST').default(SERVICES_DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(port('--port', { anyFree: true })))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)')
+        .env('KTRDR_SERVICES_PORT')
+        .default(SERVICES_DEFAULTS.port)
+        .argParser(port('--port', { anyFree: true })),
+    )
     .addOption(
       new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start waits in the queue')
         .env('KTRDR_MAX_OPERATIONS')
@@ -38,7 +43,9 @@ export function registerServicesCommand(cli: Command, folders: Folders): void {
         .default(SERVICES_DEFAULTS.maxQueued)
         .argParser(integer('--max-queued', 0)),
     )
-    .addOption(new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(path.join(folders.state, 'services')))
+    .addOption(
+      new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(path.join(folders.state, 'services')),
+    )
     .action(async (flags: ServicesFlags) => {
       const services = await startServices({
         ...flags,
@@ -57,7 +64,9 @@ export function registerServicesCommand(cli: Command, folders: Folders): void {
         process.once('SIGTERM', resolve);
       });
       console.log(`Services on ${services.url}${API_PREFIX} (health: ${services.url}/health)`);
-      console.log(`  at most ${flags.maxOperations} operations at once, ${flags.maxQueued} waiting · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`);
+      console.log(
+        `  at most ${flags.maxOperations} operations at once, ${flags.maxQueued} waiting · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`,
+      );
       console.log('  Ctrl+C stops them.');
       await stopped;
       await services.close();

@@ -30,5 +30,10 @@ export function parseRequest<T extends z.ZodType>(schema: T, value: unknown, wha
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = requestProblems(parsed.error.issues);
-  throw new HttpError(422, 'invalid_request', `malformed ${what}: ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`, problems);
+  throw new HttpError(
+    422,
+    'invalid_request',
+    `malformed ${what}: ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`,
+    problems,
+  );
 }

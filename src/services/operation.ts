@@ -33,7 +33,9 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const SERVICE_STOPPED = 'the service stopped while this operation was running';
 
 /** Client-chosen keys (a task id such as `<cycleId>-training`, a cycle id): printable, no spaces. */
-export const KeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
+export const KeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
 
 export const OperationProgressSchema = z.strictObject({
   percentage: z.number().min(0).max(100),

@@ -18,7 +18,10 @@ export class OperationStore {
   /** Every record; one that does not parse (hand-edited, from another version) is reported and left out. */
   load(onUnreadable: (file: string, reason: string) => void): OperationInfo[] {
     const records: OperationInfo[] = [];
-    for (const name of fs.readdirSync(this.dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of fs
+      .readdirSync(this.dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       const file = path.join(this.dir, name);
       try {
         records.push(OperationInfoSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))));

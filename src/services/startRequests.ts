@@ -60,9 +60,12 @@ function validStrategy(name: string, folders: ServiceFolders): { file: string; s
   const file = strategyFile(name, folders.strategiesDir);
   if (!fs.existsSync(file)) {
     const known = strategyNames(folders.strategiesDir);
-    throw new HttpError(404, 'strategy_not_found', `no strategy '${name}' in ${folders.strategiesDir} or its designed/${known.length ? ` (there: ${known.join(', ')})` : ''}`, [
-      { path: 'strategy_name', line: null, message: 'no such strategy' },
-    ]);
+    throw new HttpError(
+      404,
+      'strategy_not_found',
+      `no strategy '${name}' in ${folders.strategiesDir} or its designed/${known.length ? ` (there: ${known.join(', ')})` : ''}`,
+      [{ path: 'strategy_name', line: null, message: 'no such strategy' }],
+    );
   }
   const validation = validateStrategyFile(file, { dataDir: folders.dataDir });
   if (!validation.strategy) {

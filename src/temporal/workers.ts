@@ -28,8 +28,7 @@ export interface Poller {
  */
 export const POLLER_FRESH_MS = 120_000;
 
-const fresh = (pollers: Poller[], now: Date) =>
-  pollers.filter((p) => p.lastAccessTime && now.getTime() - p.lastAccessTime.getTime() <= POLLER_FRESH_MS);
+const fresh = (pollers: Poller[], now: Date) => pollers.filter((p) => p.lastAccessTime && now.getTime() - p.lastAccessTime.getTime() <= POLLER_FRESH_MS);
 
 /** How many distinct workers poll the queue now, by mode. */
 export function tallyModes(pollers: Poller[], now = new Date()): WorkerModes {

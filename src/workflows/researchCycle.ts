@@ -10,13 +10,7 @@ import {
 } from '../domain/activities';
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
-import {
-  BacktestGateInputSchema,
-  evaluateBacktestGate,
-  evaluateTrainingGate,
-  TrainingGateInputSchema,
-  type GateResult,
-} from '../domain/gates';
+import { BacktestGateInputSchema, evaluateBacktestGate, evaluateTrainingGate, TrainingGateInputSchema, type GateResult } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
 import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
@@ -227,9 +221,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
     );
 
-    const backtest = await runPhase('backtesting', BacktestResultSchema, () =>
-      services.runBacktest({ ...strategy, modelPath: training.modelPath }),
-    );
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services.runBacktest({ ...strategy, modelPath: training.modelPath }));
     status.backtest = backtest;
     gate(
       'backtesting',

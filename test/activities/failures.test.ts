@@ -75,14 +75,27 @@ describe('a Claude phase', () => {
   });
 
   test('LlmRejected is final; one raised before any call (an unknown model) has no details', () => {
-    expect(recorded(designFailure(new LlmRejected('Anthropic refused the API key (401: invalid x-api-key)', spent)))).toMatchObject({ type: 'LlmRejected', nonRetryable: true, details: [spent] });
+    expect(recorded(designFailure(new LlmRejected('Anthropic refused the API key (401: invalid x-api-key)', spent)))).toMatchObject({
+      type: 'LlmRejected',
+      nonRetryable: true,
+      details: [spent],
+    });
     const unknownModel = designFailure(new LlmRejected("Unknown model 'gpt-9'"));
     expect(unknownModel.details).toEqual([]);
-    expect(recorded(unknownModel)).toEqual({ message: "Unknown model 'gpt-9'", type: 'LlmRejected', nonRetryable: true, details: [], nextRetryDelayMs: undefined, cause: undefined });
+    expect(recorded(unknownModel)).toEqual({
+      message: "Unknown model 'gpt-9'",
+      type: 'LlmRejected',
+      nonRetryable: true,
+      details: [],
+      nextRetryDelayMs: undefined,
+      cause: undefined,
+    });
   });
 
   test('LlmRefused is final, with what was spent', () => {
-    expect(recorded(designFailure(new LlmRefused('claude-sonnet-5-5 declined to design a strategy for this brief (cyber); rephrase the brief', spent)))).toEqual({
+    expect(
+      recorded(designFailure(new LlmRefused('claude-sonnet-5-5 declined to design a strategy for this brief (cyber); rephrase the brief', spent))),
+    ).toEqual({
       message: 'claude-sonnet-5-5 declined to design a strategy for this brief (cyber); rephrase the brief',
       type: 'LlmRefused',
       nonRetryable: true,
@@ -101,14 +114,16 @@ describe('a Claude phase', () => {
   });
 
   test('InvalidAssessment is final, with what was spent', () => {
-    expect(recorded(designFailure(new InvalidAssessment('claude-sonnet-5-5 gave no valid assessment after a repair round: verdict: Invalid option', spent)))).toMatchObject({
+    expect(
+      recorded(designFailure(new InvalidAssessment('claude-sonnet-5-5 gave no valid assessment after a repair round: verdict: Invalid option', spent))),
+    ).toMatchObject({
       type: 'InvalidAssessment',
       nonRetryable: true,
       details: [spent],
     });
   });
 
-  test("the failure keeps the stack of the place that threw, whose first line names the kind", () => {
+  test('the failure keeps the stack of the place that threw, whose first line names the kind', () => {
     const error = new LlmRefused('declined', spent);
     const failure = designFailure(error);
     expect(failure.stack).toBe(error.stack);
@@ -149,7 +164,13 @@ describe('an offline phase: every failure carries the offline usage', () => {
 
   test("a problem the user can fix is final, as the phase's failure type", () => {
     const problem = new UserError('data/GOOG_1d.csv: line 7 has 5 columns; expected 6');
-    expect(recorded(offlinePhaseFailure(problem, 'DesignGaveUp'))).toMatchObject({ message: problem.message, type: 'DesignGaveUp', nonRetryable: true, details: [offline], cause: undefined });
+    expect(recorded(offlinePhaseFailure(problem, 'DesignGaveUp'))).toMatchObject({
+      message: problem.message,
+      type: 'DesignGaveUp',
+      nonRetryable: true,
+      details: [offline],
+      cause: undefined,
+    });
     expect(recorded(offlinePhaseFailure(problem, 'InvalidAssessment'))).toMatchObject({ type: 'InvalidAssessment', nonRetryable: true, details: [offline] });
   });
 
@@ -163,7 +184,12 @@ describe('an offline phase: every failure carries the offline usage', () => {
       nextRetryDelayMs: undefined,
       cause: 'EBUSY: resource busy or locked',
     });
-    expect(recorded(offlinePhaseFailure('thrown text', 'DesignGaveUp'))).toMatchObject({ message: 'thrown text', type: 'Error', nonRetryable: false, details: [offline] });
+    expect(recorded(offlinePhaseFailure('thrown text', 'DesignGaveUp'))).toMatchObject({
+      message: 'thrown text',
+      type: 'Error',
+      nonRetryable: false,
+      details: [offline],
+    });
   });
 });
 

@@ -26,7 +26,8 @@ const ENDLESS = 'rsi_adx_endless';
 
 function endlessTraining(yaml: string): string {
   const edited = yaml.replace(/epochs: \d+/, 'epochs: 1000').replace(/early_stopping: \{enabled: true/, 'early_stopping: {enabled: false');
-  if (!edited.includes('epochs: 1000') || !edited.includes('early_stopping: {enabled: false')) throw new Error(`${STRATEGY}.yaml changed: make this edit match it again`);
+  if (!edited.includes('epochs: 1000') || !edited.includes('early_stopping: {enabled: false'))
+    throw new Error(`${STRATEGY}.yaml changed: make this edit match it again`);
   return edited;
 }
 
@@ -85,7 +86,11 @@ const last = <T>(xs: T[]): T => xs[xs.length - 1];
 
 const cycleOperations = async (cycleId: string) => (await services.client.listOperations({ cycle_id: cycleId })).data;
 
-const trainInput = (cycleId: string, strategyName = STRATEGY) => ({ cycleId, strategyName, strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`) });
+const trainInput = (cycleId: string, strategyName = STRATEGY) => ({
+  cycleId,
+  strategyName,
+  strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`),
+});
 
 /** Resolves with the first heartbeat of the attempt that satisfies `until`; rejects if the attempt ends first. */
 function heartbeatWhere(run: Attempt<unknown>, until: (details: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -170,7 +175,9 @@ describe('waiting on an operation', () => {
     try {
       const blocker = await busy.client.startTraining({ strategy_name: ENDLESS, task_id: 'cycle-first-training', cycle_id: 'cycle-first' });
       await waitFor(busy.client, blocker.task_id, (op) => op.status === 'running');
-      const run = attempt((a) => a.trainModel({ ...trainInput('cycle-queued'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) }), { client: busy.client });
+      const run = attempt((a) => a.trainModel({ ...trainInput('cycle-queued'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) }), {
+        client: busy.client,
+      });
       const queued = await heartbeatWhere(run, (beat) => beat.queuedAhead !== undefined);
       expect(queued).toMatchObject({ percent: 0, step: 'queued: 0 ahead', queuedAhead: 0 });
       expect((await busy.client.getOperation(queued.operationId as string)).status).toBe('pending');
@@ -306,7 +313,11 @@ describe('refusals and outages', () => {
     const run = attempt((a) => a.trainModel(trainInput('cycle-invalid', 'rsi_adx_broken')));
     const failure = await failureOf(run.outcome);
 
-    expect(failure).toMatchObject({ type: 'ServiceRejected', nonRetryable: true, message: expect.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/) });
+    expect(failure).toMatchObject({
+      type: 'ServiceRejected',
+      nonRetryable: true,
+      message: expect.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/),
+    });
     expect(await cycleOperations('cycle-invalid')).toEqual([]);
   });
 
@@ -394,8 +405,13 @@ describe('refusals and outages', () => {
         [dead, 'failed', 'service_stopped', 'cycle-killed-training', undefined],
       ]);
       // while it waited on the new operation, the status showed the replaced one, and where the training resumed
-      expect(last(second.heartbeats)).toMatchObject({ operationId: result.operationId, replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }] });
-      expect(second.heartbeats.filter((beat) => beat.epoch !== undefined).every((beat) => (beat.resumedFrom as { operationId: string }).operationId === dead)).toBe(true);
+      expect(last(second.heartbeats)).toMatchObject({
+        operationId: result.operationId,
+        replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }],
+      });
+      expect(
+        second.heartbeats.filter((beat) => beat.epoch !== undefined).every((beat) => (beat.resumedFrom as { operationId: string }).operationId === dead),
+      ).toBe(true);
       expect(result.startedOver).toBeUndefined();
       expect(result.resumedFrom).toMatchObject({ operationId: dead });
       expect(result.resumedFrom!.epoch).toBeGreaterThanOrEqual(5);
@@ -412,9 +428,14 @@ describe('operations that keep dying', () => {
     const own = new ScratchFolders();
     own.strategy(STRATEGY, ENDLESS, endlessTraining);
     // every training thread dies 300 ms in, as a crashed thread would
-    const crashing = await startTestServices(own, { workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'crashingThread.cjs')] });
+    const crashing = await startTestServices(own, {
+      workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'crashingThread.cjs')],
+    });
     try {
-      const run = attempt((a) => a.trainModel({ cycleId: 'cycle-crashing', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) }), { client: crashing.client });
+      const run = attempt(
+        (a) => a.trainModel({ cycleId: 'cycle-crashing', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) }),
+        { client: crashing.client },
+      );
       const failure = await failureOf(run.outcome);
 
       const ops = (await crashing.client.listOperations({ cycle_id: 'cycle-crashing' })).data.reverse();
@@ -426,7 +447,9 @@ describe('operations that keep dying', () => {
       ]);
       expect(ops.slice(1).map((o) => o.metadata.resume_from)).toEqual(ops.slice(0, 3).map((o) => o.operation_id));
       expect(failure).toMatchObject({ type: 'TrainingFailed', nonRetryable: true });
-      expect(failure.message).toBe(`${ops[3].error_message}; 4 training operations ended that way: ${ops.map((o) => `${o.operation_id} (thread_crashed)`).join(', ')}`);
+      expect(failure.message).toBe(
+        `${ops[3].error_message}; 4 training operations ended that way: ${ops.map((o) => `${o.operation_id} (thread_crashed)`).join(', ')}`,
+      );
     } finally {
       await crashing.close();
       own.remove();

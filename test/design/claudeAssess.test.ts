@@ -34,8 +34,7 @@ beforeEach(() => {
 });
 
 const claude = () => claudeConfigFor(fake);
-const activities = (withClaude = true) =>
-  createDesignActivities({ folders: folders.agentFolders(), claude: withClaude ? claude() : undefined });
+const activities = (withClaude = true) => createDesignActivities({ folders: folders.agentFolders(), claude: withClaude ? claude() : undefined });
 
 const assessInput = (over: Partial<AssessInput> = {}): AssessInput => ({
   cycleId: `assess-${Date.now()}`,
@@ -47,7 +46,12 @@ const assessInput = (over: Partial<AssessInput> = {}): AssessInput => ({
   ...over,
 });
 
-const good = { verdict: 'mediocre', strengths: ['Accuracy 54.32% is 6.21 pp over chance.', 'Return 7.34% beats buy-and-hold by 5.24 pp.'], weaknesses: ['41 trades is little evidence.', 'Training loss fell only 19.8%.'], suggestions: ['Widen the validation period.', 'Try a volatility filter.'] };
+const good = {
+  verdict: 'mediocre',
+  strengths: ['Accuracy 54.32% is 6.21 pp over chance.', 'Return 7.34% beats buy-and-hold by 5.24 pp.'],
+  weaknesses: ['41 trades is little evidence.', 'Training loss fell only 19.8%.'],
+  suggestions: ['Widen the validation period.', 'Try a volatility filter.'],
+};
 type MessageReply = Extract<FakeReply, { kind: 'message' }>;
 const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });
 const messages = () => fake.requests.filter((r) => r.path === '/v1/messages');
@@ -82,7 +86,7 @@ describe('assessment with Claude', () => {
     expect(request.body.tool_choice).toBeUndefined();
   });
 
-  test('save_assessment is a strict tool inside the API\'s schema subset: the bounds zod checks travel in the descriptions', async () => {
+  test("save_assessment is a strict tool inside the API's schema subset: the bounds zod checks travel in the descriptions", async () => {
     fake.setScript([reply(toolUse('save_assessment', good))]);
     await assess(activities(), assessInput());
     const [tool] = messages()[0].body.tools;
@@ -154,24 +158,42 @@ describe('assessment with Claude', () => {
 
   test('a refusal ends the phase for good with the reason the API gave: no repair turn into the refused context', async () => {
     fake.setScript([
-      { kind: 'message', content: [], stop_reason: 'refusal', refusal: { category: 'general_harms', explanation: 'This request looks like market manipulation.' } },
+      {
+        kind: 'message',
+        content: [],
+        stop_reason: 'refusal',
+        refusal: { category: 'general_harms', explanation: 'This request looks like market manipulation.' },
+      },
       reply(toolUse('save_assessment', good)),
     ]);
     const err = await assess(activities(), assessInput()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     const failure = err as ApplicationFailure;
     expect(failure).toMatchObject({ type: 'LlmRefused', nonRetryable: true });
-    expect(failure.message).toBe('claude-haiku-5-5 declined to assess rsi_adx_trend_filter (general_harms: This request looks like market manipulation.); assess it with another --model, or offline');
+    expect(failure.message).toBe(
+      'claude-haiku-5-5 declined to assess rsi_adx_trend_filter (general_harms: This request looks like market manipulation.); assess it with another --model, or offline',
+    );
     expect((failure.details?.[0] as LlmUsage).model).toBe('claude-haiku-5-5');
     expect(messages()).toHaveLength(1);
   });
 
   test('a short assessment is an assessment: one strength, two weaknesses and six suggestions are saved as they came, trimmed to the four the file keeps, without another call', async () => {
-    const suggestions = ['Widen the validation period.', 'Try a volatility filter.', 'Lower the zigzag threshold.', 'Drop the third indicator.', 'Try GOOG daily.', 'Shorten the lookback.'];
+    const suggestions = [
+      'Widen the validation period.',
+      'Try a volatility filter.',
+      'Lower the zigzag threshold.',
+      'Drop the third indicator.',
+      'Try GOOG daily.',
+      'Shorten the lookback.',
+    ];
     fake.setScript([reply(toolUse('save_assessment', { verdict: 'poor', strengths: ['Costs are included.'], weaknesses: good.weaknesses, suggestions }))]);
     const result = await assess(activities(), assessInput());
     expect(result.verdict).toBe('poor');
-    expect(readAssessment(result.assessmentPath)).toMatchObject({ strengths: ['Costs are included.'], weaknesses: good.weaknesses, suggestions: suggestions.slice(0, 4) });
+    expect(readAssessment(result.assessmentPath)).toMatchObject({
+      strengths: ['Costs are included.'],
+      weaknesses: good.weaknesses,
+      suggestions: suggestions.slice(0, 4),
+    });
     expect(messages()).toHaveLength(1);
   });
 
@@ -186,7 +208,14 @@ describe('assessment with Claude', () => {
   });
 
   test('an assessment file written before, with 2–4 sentences a list, still reads', () => {
-    const earlier = { ...good, assessed_at: '2026-11-20T10:00:00.000Z', cycle_id: 'c-1', model: 'claude-sonnet-5-5', offline: false, metrics: metricsWithUnits(assessInput().training, assessInput().backtest) };
+    const earlier = {
+      ...good,
+      assessed_at: '2026-11-20T10:00:00.000Z',
+      cycle_id: 'c-1',
+      model: 'claude-sonnet-5-5',
+      offline: false,
+      metrics: metricsWithUnits(assessInput().training, assessInput().backtest),
+    };
     expect(AssessmentSchema.safeParse(earlier).success).toBe(true);
   });
 
@@ -211,7 +240,11 @@ describe('offline mode', () => {
 
   test('--offline forces the offline designer and assessor even with a key', async () => {
     const acts = activities(true);
-    const design = (await new MockActivityEnvironment().run(acts.designStrategy, { cycleId: `forced-${Date.now()}`, model: 'claude-sonnet-5-5', offline: true })) as DesignResult;
+    const design = (await new MockActivityEnvironment().run(acts.designStrategy, {
+      cycleId: `forced-${Date.now()}`,
+      model: 'claude-sonnet-5-5',
+      offline: true,
+    })) as DesignResult;
     expect(design.offline).toBe(true);
     expect((await assess(acts, assessInput({ offline: true }))).offline).toBe(true);
     expect(fake.requests).toHaveLength(0);

@@ -54,7 +54,14 @@ async function cancelLatency(phase: 'designStrategy' | 'assessStrategy', after: 
       ...(phase === 'assessStrategy' && {
         async designStrategy() {
           const strategyPath = path.join(folders.strategiesDir, 'rsi_adx_trend_filter.yaml');
-          return { strategyName: 'rsi_adx_trend_filter', strategyPath, symbol: 'EURUSD', timeframe: '1h', offline: false, usage: { model: 'claude-sonnet-5-5', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
+          return {
+            strategyName: 'rsi_adx_trend_filter',
+            strategyPath,
+            symbol: 'EURUSD',
+            timeframe: '1h',
+            offline: false,
+            usage: { model: 'claude-sonnet-5-5', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+          };
         },
       }),
     }),

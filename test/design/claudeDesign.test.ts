@@ -14,7 +14,17 @@ import { createClaudeClient } from '../../src/design/claude/config';
 import { DESIGN_CAPS, designWithClaude } from '../../src/design/claude/designer';
 import type { ClaudeRun } from '../../src/design/claude/run';
 import { validateStrategyFile } from '../../src/research/validate';
-import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import {
+  claudeConfigFor,
+  clearAnthropicEnv,
+  startFakeAnthropic,
+  text,
+  thinking,
+  THINKING_AT_EFFORT,
+  toolUse,
+  type FakeAnthropic,
+  type FakeReply,
+} from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 import { MARKET_DATA_DIR } from '../support/folders';
 
@@ -199,10 +209,20 @@ describe('the design loop', () => {
 
 describe('refusals', () => {
   test('a refused design is final, says why and what to do, and asks nothing more in the refused context', async () => {
-    fake.setScript([{ kind: 'message', content: [text('I can not help with that.')], stop_reason: 'refusal', refusal: { category: 'cyber', explanation: 'The brief asks for an exploit.' } }, save(goodConfig())]);
+    fake.setScript([
+      {
+        kind: 'message',
+        content: [text('I can not help with that.')],
+        stop_reason: 'refusal',
+        refusal: { category: 'cyber', explanation: 'The brief asks for an exploit.' },
+      },
+      save(goodConfig()),
+    ]);
     const failure = await failureOf(design(activities(), input({ brief: 'front-run the exchange matching engine' })).result);
     expect(failure).toMatchObject({ type: 'LlmRefused', nonRetryable: true });
-    expect(failure.message).toBe('claude-sonnet-5-5 declined to design a strategy for this brief (cyber: The brief asks for an exploit.); rephrase the brief, or pick another --model');
+    expect(failure.message).toBe(
+      'claude-sonnet-5-5 declined to design a strategy for this brief (cyber: The brief asks for an exploit.); rephrase the brief, or pick another --model',
+    );
     expect(requestsTo()).toHaveLength(1);
   });
 });
@@ -239,7 +259,15 @@ describe('thinking and max_tokens', () => {
   test('a max_tokens above what the SDK allows a non-streaming call without a timeout (21,333) is sent, not refused by the SDK', async () => {
     fake.setScript([save(goodConfig())]);
     const model = 'claude-sonnet-5-5';
-    const run: ClaudeRun = { client: createClaudeClient(claude()), model, transcriptsDir, attempt: 1, spent: noUsage(model), heartbeat: () => {}, signal: new AbortController().signal };
+    const run: ClaudeRun = {
+      client: createClaudeClient(claude()),
+      model,
+      transcriptsDir,
+      attempt: 1,
+      spent: noUsage(model),
+      heartbeat: () => {},
+      signal: new AbortController().signal,
+    };
     await designWithClaude(input(), run, { strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, caps: { ...DESIGN_CAPS, maxOutputTokens: 32_000 } });
     expect(requestsTo()[0].body.max_tokens).toBe(32_000);
   });
@@ -262,7 +290,12 @@ describe('thinking and max_tokens', () => {
 
 describe('one strategy per cycle', () => {
   test('a reply with two saves keeps the first and refuses the second', async () => {
-    fake.setScript([reply(toolUse('save_strategy_config', { name: 'first_try', config: goodConfig(), description: 'one' }), toolUse('save_strategy_config', { name: 'second_try', config: goodConfig(), description: 'two' }))]);
+    fake.setScript([
+      reply(
+        toolUse('save_strategy_config', { name: 'first_try', config: goodConfig(), description: 'one' }),
+        toolUse('save_strategy_config', { name: 'second_try', config: goodConfig(), description: 'two' }),
+      ),
+    ]);
     const designed = await design(activities(), input()).result;
     expect(designed.strategyName).toMatch(/^first_try_/);
     expect(fs.readdirSync(path.join(folders.strategiesDir, 'designed')).filter((f) => f.startsWith('second_try'))).toEqual([]);
@@ -284,7 +317,10 @@ describe('caps end a design that does not converge', () => {
   });
 
   test('the cumulative input-token cap stops the loop before the next call', async () => {
-    const costly = (r: MessageReply): MessageReply => ({ ...r, usage: { input_tokens: 30_000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    const costly = (r: MessageReply): MessageReply => ({
+      ...r,
+      usage: { input_tokens: 30_000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    });
     fake.setScript([costly(reply(toolUse('validate_strategy_config', { config: atrConfig() }))), costly(reply(text('thinking about it')))]);
     const failure = await failureOf(design(activities(), input()).result);
     expect(failure.type).toBe('DesignGaveUp');
@@ -306,7 +342,7 @@ describe('retries', () => {
     expect(requestsTo()).toHaveLength(calls);
   });
 
-  test('a retry after a failed call adds the earlier attempt\'s spend to its own', async () => {
+  test("a retry after a failed call adds the earlier attempt's spend to its own", async () => {
     const earlier: LlmUsage = { model: 'claude-sonnet-5-5', inputTokens: 1000, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.004 };
     fake.setScript([save(goodConfig())]);
     const cycle = input();
@@ -320,7 +356,18 @@ describe('retries', () => {
     const cycle = input();
     const stale = path.join(folders.strategiesDir, 'stale_name', 'design.json');
     fs.mkdirSync(path.dirname(stale), { recursive: true });
-    fs.writeFileSync(stale, JSON.stringify({ cycle_id: cycle.cycleId, strategy: 'stale_name', symbol: 'EURUSD', timeframe: '1h', designed_at: new Date().toISOString(), model: 'claude-sonnet-5-5', offline: false }));
+    fs.writeFileSync(
+      stale,
+      JSON.stringify({
+        cycle_id: cycle.cycleId,
+        strategy: 'stale_name',
+        symbol: 'EURUSD',
+        timeframe: '1h',
+        designed_at: new Date().toISOString(),
+        model: 'claude-sonnet-5-5',
+        offline: false,
+      }),
+    );
     fake.setScript([save(goodConfig())]);
     const designed = await design(activities(), cycle).result;
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
@@ -349,7 +396,13 @@ describe('API errors', () => {
   };
 
   test('429 is retried by Temporal after the wait the API asked for', async () => {
-    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '7' } });
+    const failure = await failWith({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '7' },
+    });
     expect(failure).toMatchObject({ type: 'LlmRateLimited', nonRetryable: false, nextRetryDelay: 7000 });
     expect(failure.message).toMatch(/rate limited/);
   });
@@ -387,14 +440,33 @@ describe('API errors', () => {
     expect(failure.message).toMatch(/Model claude-opus-4-5 is not available \(404.*\)\. Pick another with --model/);
   });
 
-  test.each(['contract_spend_limit_reached', 'enforced_spend_limit_reached'])('a 429 that says a spend limit was reached (%s) is final, whatever retry-after says', async (errorCode) => {
-    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Your organization has reached its spend limit.', errorCode, headers: { 'retry-after': '60' } });
-    expect(failure).toMatchObject({ type: 'LlmSpendLimit', nonRetryable: true });
-    expect(failure.message).toBe(`The Anthropic organization reached a spend limit (429 ${errorCode}: Your organization has reached its spend limit.). Raise the limit in the Anthropic console, or start cycles with --offline`);
-  });
+  test.each(['contract_spend_limit_reached', 'enforced_spend_limit_reached'])(
+    'a 429 that says a spend limit was reached (%s) is final, whatever retry-after says',
+    async (errorCode) => {
+      const failure = await failWith({
+        kind: 'error',
+        status: 429,
+        type: 'rate_limit_error',
+        message: 'Your organization has reached its spend limit.',
+        errorCode,
+        headers: { 'retry-after': '60' },
+      });
+      expect(failure).toMatchObject({ type: 'LlmSpendLimit', nonRetryable: true });
+      expect(failure.message).toBe(
+        `The Anthropic organization reached a spend limit (429 ${errorCode}: Your organization has reached its spend limit.). Raise the limit in the Anthropic console, or start cycles with --offline`,
+      );
+    },
+  );
 
   test('a ramp-limit 429 is retried after its retry-after, as the SDK says', async () => {
-    const failure = await failWith({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Usage is growing too fast.', errorCode: 'ramp_limit_exceeded', headers: { 'retry-after': '30' } });
+    const failure = await failWith({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Usage is growing too fast.',
+      errorCode: 'ramp_limit_exceeded',
+      headers: { 'retry-after': '30' },
+    });
     expect(failure).toMatchObject({ type: 'LlmRateLimited', nonRetryable: false, nextRetryDelay: 30_000 });
   });
 
@@ -403,7 +475,13 @@ describe('API errors', () => {
     expect(overloaded).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
     expect(overloaded.message).toBe('Anthropic API overloaded: Overloaded. The API says a retry will not help (x-should-retry: false)');
     fake.requests.length = 0;
-    const transient = await failWith({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'Try again.', headers: { 'x-should-retry': 'true' } });
+    const transient = await failWith({
+      kind: 'error',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'Try again.',
+      headers: { 'x-should-retry': 'true' },
+    });
     expect(transient).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
   });
 
@@ -418,13 +496,17 @@ describe('API errors', () => {
   });
 
   test('so does a 404 page from a server that is no API at all', async () => {
-    const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404</h1>nothing here</body></html>'));
+    const server = http.createServer((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>404</h1>nothing here</body></html>'),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const acts = createDesignActivities({ folders: folders.agentFolders(), claude: { ...claude(), baseURL: url } });
       const failure = await failureOf(design(acts, input()).result);
-      expect(failure.message).toBe(`ANTHROPIC_BASE_URL ${url} is not the Messages API (404, not an API error, for POST ${url}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`);
+      expect(failure.message).toBe(
+        `ANTHROPIC_BASE_URL ${url} is not the Messages API (404, not an API error, for POST ${url}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`,
+      );
     } finally {
       server.close();
     }
@@ -458,7 +540,12 @@ describe('cancellation', () => {
     for (let i = 0; i < 100 && requestsTo().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
     const failure = await failureOf(result);
-    expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false, nextRetryDelay: '1 second', message: 'the worker shut down; the next attempt asks Claude again' });
+    expect(failure).toMatchObject({
+      type: 'WorkerShutdown',
+      nonRetryable: false,
+      nextRetryDelay: '1 second',
+      message: 'the worker shut down; the next attempt asks Claude again',
+    });
     for (let i = 0; i < 100 && fake.aborted === aborted; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fake.aborted).toBe(aborted + 1);
   });

@@ -34,7 +34,11 @@ afterAll(async () => {
 });
 
 const config = parseYaml(TEMPLATE_STRATEGY);
-const message = (...content: ReturnType<typeof toolUse>[]): FakeReply => ({ kind: 'message', content, usage: { input_tokens: 1000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+const message = (...content: ReturnType<typeof toolUse>[]): FakeReply => ({
+  kind: 'message',
+  content,
+  usage: { input_tokens: 1000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+});
 
 async function runCycle(): Promise<CycleStatus> {
   const design = createDesignActivities({

@@ -60,7 +60,10 @@ async function runPipeline(name: string, bars: Bars) {
 
 describe('look-ahead canary', () => {
   test('on a random walk the holdout does not trade significantly better than zero, nor beat validation', async () => {
-    const { training, holdout, backtest, tStat } = await runPipeline('canary_random_walk', randomWalkBars({ symbol: 'CANARY', timeframe: '1h', bars: BARS, seed: 7 }));
+    const { training, holdout, backtest, tStat } = await runPipeline(
+      'canary_random_walk',
+      randomWalkBars({ symbol: 'CANARY', timeframe: '1h', bars: BARS, seed: 7 }),
+    );
     expect(backtest.metrics.totalTrades).toBeGreaterThan(100);
     expect(tStat(backtest.metrics.sharpeRatio)).toBeLessThan(2);
     // a holdout that scores far better than validation would mean it leaked into training

@@ -76,7 +76,7 @@ describe('backtest of the trained model', () => {
     }
   });
 
-  test("charges hourly EURUSD forex costs, and metrics.json says which costs applied and where from", () => {
+  test('charges hourly EURUSD forex costs, and metrics.json says which costs applied and where from', () => {
     const metrics = JSON.parse(fs.readFileSync(path.join(run.reportDir, 'validation', 'metrics.json'), 'utf8'));
     expect(metrics.execution).toMatchObject({ commission: 0.00008, slippage: 0.00005 });
     expect(metrics.execution.costs).toMatchObject({ assetClass: 'forex_major', classifiedBy: 'pair of major currencies' });
@@ -116,7 +116,10 @@ describe('the CLI', () => {
     const strategies = path.join(root, 'strategies');
     fs.mkdirSync(strategies, { recursive: true });
     const text = fs.readFileSync(strategyPath, 'utf8').replace('name: rsi_adx_trend_filter', 'name: cli_broken');
-    fs.writeFileSync(path.join(strategies, 'cli_broken.yaml'), text.replace('optimizer: adam', 'optimizer: adamw').replace('period: 14, source', 'period: 400, source'));
+    fs.writeFileSync(
+      path.join(strategies, 'cli_broken.yaml'),
+      text.replace('optimizer: adam', 'optimizer: adamw').replace('period: 14, source', 'period: 400, source'),
+    );
     const bad = await ktrdrAgentWith({ KTRDR_STRATEGIES_DIR: strategies }, 'validate', 'cli_broken');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/cli_broken.yaml:14: error: indicators.0.period: period must be between 2 and 100, got 400/);

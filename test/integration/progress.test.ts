@@ -41,7 +41,14 @@ beforeAll(async () => {
       ...activities,
       async designStrategy(input) {
         const strategyName = input.brief ?? 'short_training';
-        return { strategyName, strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`), symbol: 'EURUSD', timeframe: '1h', offline: true, usage: noUsage('offline') };
+        return {
+          strategyName,
+          strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`),
+          symbol: 'EURUSD',
+          timeframe: '1h',
+          offline: true,
+          usage: noUsage('offline'),
+        };
       },
     },
   });

@@ -48,7 +48,9 @@ describe('without a worker', () => {
     const run = await cli('trigger', '--brief', 'nobody home');
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts`);
-    expect(run.stdout).toContain('Model:  claude-sonnet-5-5 if the worker that picks it up has an ANTHROPIC_API_KEY, else the offline designer and assessor (no worker is polling the task queue yet)');
+    expect(run.stdout).toContain(
+      'Model:  claude-sonnet-5-5 if the worker that picks it up has an ANTHROPIC_API_KEY, else the offline designer and assessor (no worker is polling the task queue yet)',
+    );
     const handle = env.client.workflow.getHandle(startedId(run.stdout));
     expect(await (await handle.describe()).staticSummary()).toBe('Research cycle · nobody home');
     await handle.terminate('test done');
@@ -63,7 +65,13 @@ describe('without a worker', () => {
 
 describe('with a worker that has no ANTHROPIC_API_KEY', () => {
   beforeAll(async () => {
-    worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakeActivities(), workflowBundle: await workflowBundle(), mode: 'offline' });
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: fakeActivities(),
+      workflowBundle: await workflowBundle(),
+      mode: 'offline',
+    });
     running = worker.run();
     // the server lists a poller once its first poll arrives
     for (let i = 0; i < 100 && (await composeHealthcheck()).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));

@@ -71,7 +71,12 @@ describe('training', () => {
   });
 
   test('backtest of the trained model: summaries and gate metrics per period, reports on disk', async () => {
-    const started = await services.client.startBacktest({ strategy_name: 'rsi_adx_trend_filter', model_path: report.modelPath, task_id: 'cycle-1-backtest', cycle_id: 'cycle-1' });
+    const started = await services.client.startBacktest({
+      strategy_name: 'rsi_adx_trend_filter',
+      model_path: report.modelPath,
+      task_id: 'cycle-1-backtest',
+      cycle_id: 'cycle-1',
+    });
     expect(started.operation_id).toMatch(/^op_backtesting_\d{8}_\d{6}_[0-9a-f]{8}$/);
     const op = expectCompleted(await waitFor(services.client, started.operation_id, isFinished), 'backtesting');
     const summary = op.result_summary;
@@ -151,7 +156,12 @@ describe('cancel', () => {
 describe('listing', () => {
   test('filters by status, type, cycle and activity; newest first; counts before the limit', async () => {
     const all = await services.client.listOperations();
-    expect(all.data.map((op) => op.created_at)).toEqual(all.data.map((op) => op.created_at).sort().reverse());
+    expect(all.data.map((op) => op.created_at)).toEqual(
+      all.data
+        .map((op) => op.created_at)
+        .sort()
+        .reverse(),
+    );
     expect(all.active_count).toBe(0);
 
     const cycle1 = await services.client.listOperations({ cycle_id: 'cycle-1' });

@@ -142,7 +142,10 @@ describe('a graceful stop, and what cannot be resumed', () => {
     try {
       const { task_id: retry } = await second.client.startTraining({ strategy_name: name, resume_from: stopped });
       const over = await waitFor(second.client, retry, isFinished);
-      expect(over).toMatchObject({ status: 'completed', result_summary: { startedOver: `not resumed from ${stopped}: the strategy changed since its checkpoint` } });
+      expect(over).toMatchObject({
+        status: 'completed',
+        result_summary: { startedOver: `not resumed from ${stopped}: the strategy changed since its checkpoint` },
+      });
       await untilIdle(second.client);
       expect(checkpoints(stateDir)).toEqual([]);
 
@@ -162,11 +165,25 @@ describe('a graceful stop, and what cannot be resumed', () => {
     try {
       const { task_id: running } = await services.client.startTraining({ strategy_name: strategy });
       const busy = await services.client.startTraining({ strategy_name: strategy, resume_from: running }).catch((e) => e);
-      expect(busy).toMatchObject({ status: 409, code: 'resume_conflict', message: `${running} is still ${(await services.client.getOperation(running)).status}: wait for it or cancel it before resuming from it` });
+      expect(busy).toMatchObject({
+        status: 409,
+        code: 'resume_conflict',
+        message: `${running} is still ${(await services.client.getOperation(running)).status}: wait for it or cancel it before resuming from it`,
+      });
       await services.client.cancelOperation(running);
       folders.strategy('rsi_adx_trend_filter');
       const other = await services.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', resume_from: running }).catch((e) => e);
-      expect(other).toMatchObject({ status: 409, code: 'resume_conflict', problems: [{ path: 'resume_from', line: null, message: `${running} is not a training of rsi_adx_trend_filter: resume_from names an earlier training of the same strategy` }] });
+      expect(other).toMatchObject({
+        status: 409,
+        code: 'resume_conflict',
+        problems: [
+          {
+            path: 'resume_from',
+            line: null,
+            message: `${running} is not a training of rsi_adx_trend_filter: resume_from names an earlier training of the same strategy`,
+          },
+        ],
+      });
     } finally {
       await services.close();
     }
@@ -178,7 +195,8 @@ describe('a graceful stop, and what cannot be resumed', () => {
     const { task_id: stopped } = await first.client.startTraining({ strategy_name: strategy });
     await waitFor(first.client, stopped, (op) => (op.progress.context.epoch_index ?? 0) >= 2);
     await first.close();
-    for (const leftover of ['op_training_20250101_000000_00000000.ckpt', `${stopped}.ckpt.4242.tmp`]) fs.writeFileSync(path.join(stateDir, 'checkpoints', leftover), 'x');
+    for (const leftover of ['op_training_20250101_000000_00000000.ckpt', `${stopped}.ckpt.4242.tmp`])
+      fs.writeFileSync(path.join(stateDir, 'checkpoints', leftover), 'x');
     const second = await startTestServices(folders, { stateDir });
     await second.close();
     expect(checkpoints(stateDir)).toEqual([`${stopped}.ckpt`]);

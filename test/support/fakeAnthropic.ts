@@ -115,13 +115,62 @@ interface ModelRules {
 
 const MODELS: Record<string, ModelRules> = {
   'claude-opus-5-5': { thinking: ['adaptive'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: false, prefill: false },
-  'claude-sonnet-5-5': { thinking: ['adaptive', 'between_tools'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: false, prefill: false },
-  'claude-haiku-5-5': { thinking: ['adaptive', 'disabled'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: true, prefill: false },
-  'claude-opus-4-8': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-7': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-sonnet-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high'], defaultEffort: 'high', forcedToolUse: true, prefill: true },
+  'claude-sonnet-5-5': {
+    thinking: ['adaptive', 'between_tools'],
+    thinksByDefault: true,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: false,
+    prefill: false,
+  },
+  'claude-haiku-5-5': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: true,
+    efforts: EFFORTS,
+    defaultEffort: 'medium',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-8': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: false,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-7': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: false,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-6': {
+    thinking: ['adaptive', 'enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high', 'max'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-sonnet-4-6': {
+    thinking: ['adaptive', 'enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high', 'max'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-5': {
+    thinking: ['enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: true,
+  },
   'claude-haiku-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: [], defaultEffort: 'high', forcedToolUse: true, prefill: true },
 };
 
@@ -140,13 +189,38 @@ const EMPTY_REPLY_TOKENS = 3;
 
 /** Top-level fields of a create request in the 2026-10-21 API; the API refuses any other. */
 const CREATE_FIELDS = new Set([
-  'max_tokens', 'messages', 'model', 'cache_control', 'container', 'diagnostics', 'inference_geo', 'metadata',
-  'output_config', 'service_tier', 'speed', 'stop_sequences', 'stream', 'system', 'thinking', 'tool_choice', 'tools',
-  'user_profile_id', 'workspace_id',
+  'max_tokens',
+  'messages',
+  'model',
+  'cache_control',
+  'container',
+  'diagnostics',
+  'inference_geo',
+  'metadata',
+  'output_config',
+  'service_tier',
+  'speed',
+  'stop_sequences',
+  'stream',
+  'system',
+  'thinking',
+  'tool_choice',
+  'tools',
+  'user_profile_id',
+  'workspace_id',
 ]);
 const COUNT_FIELDS = new Set([
-  'messages', 'model', 'cache_control', 'output_config', 'speed', 'system', 'thinking', 'tool_choice', 'tools',
-  'user_profile_id', 'workspace_id',
+  'messages',
+  'model',
+  'cache_control',
+  'output_config',
+  'speed',
+  'system',
+  'thinking',
+  'tool_choice',
+  'tools',
+  'user_profile_id',
+  'workspace_id',
 ]);
 
 /**
@@ -437,10 +511,7 @@ function checkCacheBreakpoints(body: any): void {
 function checkToolChoice(toolChoice: any, model: string, rules: ModelRules): void {
   const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
   if (forced && !rules.forcedToolUse) {
-    throw badRequest(
-      `tool_choice: forced tool use ('${toolChoice.type}') is not supported on ${model}; ` +
-        'use strict tools or output_config.format instead',
-    );
+    throw badRequest(`tool_choice: forced tool use ('${toolChoice.type}') is not supported on ${model}; ` + 'use strict tools or output_config.format instead');
   }
 }
 
@@ -526,7 +597,8 @@ function checkStrictSchema(schema: unknown, where: string): void {
   if (type === 'string' && schema.format !== undefined && !STRICT_FORMATS.has(schema.format)) {
     throw badRequest(`${where}: For 'string' type, format '${schema.format}' is not supported`);
   }
-  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) checkStrictSchema(property, `${where}.properties.${name}`);
+  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {}))
+    checkStrictSchema(property, `${where}.properties.${name}`);
   for (const [name, definition] of Object.entries(isObject(schema.$defs) ? schema.$defs : {})) checkStrictSchema(definition, `${where}.$defs.${name}`);
   if (schema.items !== undefined) checkStrictSchema(schema.items, `${where}.items`);
   for (const key of ['anyOf', 'allOf'] as const) {
@@ -741,7 +813,8 @@ function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>,
     content: fitted.content,
     stop_reason: stopReason,
     stop_sequence: null,
-    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: reply.refusal?.category ?? null, explanation: reply.refusal?.explanation ?? null } : null,
+    stop_details:
+      stopReason === 'refusal' ? { type: 'refusal', category: reply.refusal?.category ?? null, explanation: reply.refusal?.explanation ?? null } : null,
     container: null,
     diagnostics: null,
     usage: {
@@ -770,14 +843,7 @@ function errorType(status: number): string {
 }
 
 /** The API's error body and `request-id` header, from which the SDK picks its error class and requestID. */
-function sendError(
-  res: http.ServerResponse,
-  status: number,
-  type: string,
-  message?: string,
-  headers: Record<string, string> = {},
-  errorCode?: string,
-): void {
+function sendError(res: http.ServerResponse, status: number, type: string, message?: string, headers: Record<string, string> = {}, errorCode?: string): void {
   const requestId = newId('req_');
   const error = {
     type,

@@ -67,6 +67,8 @@ export async function expectServerOutageSurvived(signal: 'SIGTERM' | 'SIGKILL', 
   await sleep(downMs);
   await stack.startServer();
   const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
-  expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
+  expect
+    .soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`)
+    .toBe('running');
   await expectSurvived(stack, id);
 }

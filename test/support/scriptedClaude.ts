@@ -28,9 +28,15 @@ export function scriptedClaude(req: FakeRequest): FakeReply {
   const config = parseYaml(TEMPLATE_STRATEGY);
   const { messages } = req.body;
   if (messages.length === 1) {
-    return { kind: 'message', content: [thinking('The template fits EURUSD hourly.'), text('Let me check the template first.'), toolUse('validate_strategy_config', { config })] };
+    return {
+      kind: 'message',
+      content: [thinking('The template fits EURUSD hourly.'), text('Let me check the template first.'), toolUse('validate_strategy_config', { config })],
+    };
   }
   const last = messages.at(-1).content;
   if (Array.isArray(last) && last.every((block: { type: string }) => block.type === 'tool_result')) return { kind: 'message', content: [] };
-  return { kind: 'message', content: [toolUse('save_strategy_config', { name: 'rsi_adx_claude', config, description: 'RSI swings filtered by ADX, by Claude' })] };
+  return {
+    kind: 'message',
+    content: [toolUse('save_strategy_config', { name: 'rsi_adx_claude', config, description: 'RSI swings filtered by ADX, by Claude' })],
+  };
 }

@@ -50,7 +50,12 @@ export class ScratchFolders {
 
   /** The environment that points a services process (ServicesProcess) at these folders, its records in `stateDir`. */
   servicesEnv(stateDir = this.stateDir): Record<string, string> {
-    return { KTRDR_STRATEGIES_DIR: this.strategiesDir, KTRDR_MODELS_DIR: this.modelsDir, KTRDR_REPORTS_DIR: this.reportsDir, KTRDR_SERVICES_STATE_DIR: stateDir };
+    return {
+      KTRDR_STRATEGIES_DIR: this.strategiesDir,
+      KTRDR_MODELS_DIR: this.modelsDir,
+      KTRDR_REPORTS_DIR: this.reportsDir,
+      KTRDR_SERVICES_STATE_DIR: stateDir,
+    };
   }
 
   remove(): void {
@@ -114,11 +119,15 @@ export class ServicesProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--require', TYPESCRIPT_LOADER, path.join(PROJECT_ROOT, 'test', 'support', 'servicesCommand.ts'), 'services', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--require', TYPESCRIPT_LOADER, path.join(PROJECT_ROOT, 'test', 'support', 'servicesCommand.ts'), 'services', ...args],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child.stdout!.on('data', (d) => (this.stdout += d));
     this.child.stderr!.on('data', (d) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -247,7 +247,7 @@ describe('simulation', () => {
     expect(trades[0].exitPrice).toBeCloseTo(90, 12);
     // 25 000 spent: 25 000/1.01 of value at 110, sold at 90, 1 % commission on the way out.
     const value = 25_000 / 1.01;
-    expect(trades[0].pnl).toBeCloseTo(((value / 110) * 90 * 0.99) - 25_000, 9);
+    expect(trades[0].pnl).toBeCloseTo((value / 110) * 90 * 0.99 - 25_000, 9);
     expect(equity[1]).toBeCloseTo(75_000 + (value / 110) * 90 * 0.99, 9);
   });
 
@@ -427,9 +427,7 @@ describe('no look-ahead', () => {
     const closedBy = (trades: typeof a.trades) => trades.filter((trade) => trade.exitTime <= bars.time[t]);
     expect(closedBy(b.trades)).toEqual(closedBy(a.trades));
     const entered = (trades: typeof a.trades) =>
-      trades
-        .filter((trade) => trade.entryTime <= bars.time[t])
-        .map(({ entryTime, entryPrice, quantity }) => ({ entryTime, entryPrice, quantity }));
+      trades.filter((trade) => trade.entryTime <= bars.time[t]).map(({ entryTime, entryPrice, quantity }) => ({ entryTime, entryPrice, quantity }));
     expect(entered(b.trades)).toEqual(entered(a.trades));
     expect(a.trades.length).toBeGreaterThan(3);
     expect(BacktestReportSchema.safeParse(b).success).toBe(true);

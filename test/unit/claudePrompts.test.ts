@@ -50,7 +50,15 @@ describe('the design prompt', () => {
         indicators: ['rsi', 'adx'],
         families: ['momentum', 'trend'],
         verdict: 'poor',
-        validation: { accuracy_pct: 41.2, lift_pp: -3.1, sharpe_ratio: -0.4, total_return_pct: -2.5, max_drawdown_pct: 6.1, win_rate_pct: 38, total_trades: 57 },
+        validation: {
+          accuracy_pct: 41.2,
+          lift_pp: -3.1,
+          sharpe_ratio: -0.4,
+          total_return_pct: -2.5,
+          max_drawdown_pct: 6.1,
+          win_rate_pct: 38,
+          total_trades: 57,
+        },
       },
     ]);
     expect(line).toBe(
@@ -87,7 +95,7 @@ describe('retry-after', () => {
 });
 
 describe('the timeout of a call', () => {
-  test('gives a reply of max_tokens the time the SDK assumes it takes (an hour for 128,000 tokens), never less than the client\'s timeout', () => {
+  test("gives a reply of max_tokens the time the SDK assumes it takes (an hour for 128,000 tokens), never less than the client's timeout", () => {
     expect(replyTimeoutMs(16_000, 300_000)).toBe(450_000);
     expect(replyTimeoutMs(8_000, 300_000)).toBe(300_000);
   });

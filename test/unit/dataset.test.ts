@@ -40,7 +40,7 @@ describe('splits', () => {
 });
 
 describe('no leakage across splits', () => {
-  test("the training rows do not change when later prices change (labels are split-local, the scaler fitted on training rows)", () => {
+  test('the training rows do not change when later prices change (labels are split-local, the scaler fitted on training rows)', () => {
     const s = strategy();
     const original = bars('AAA', 3);
     const split = splitBars(original, s);

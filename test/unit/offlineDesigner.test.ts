@@ -98,7 +98,12 @@ describe('valid strategies on every shipped series', () => {
   test('every indicator it may use fits every kind of series when the brief names it', () => {
     const usable = INDICATORS.filter(usableIndicator);
     // never a scale-dependent one, save moving averages read as a ratio to price
-    expect(usable.filter((s) => s.tier === 3).map((s) => s.name).sort()).toEqual(['ema', 'sma']);
+    expect(
+      usable
+        .filter((s) => s.tier === 3)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['ema', 'sma']);
     const strategiesDir = tempDir();
     usable.forEach((spec, i) => {
       const [symbol, timeframe] = SHIPPED[i % SHIPPED.length];
@@ -175,9 +180,16 @@ describe('the trigger and the brief steer it', () => {
 
   test('an hourly design trades only confident signals, at most once a day; a daily one keeps 0.5 and one bar', () => {
     const decisions = (result: DesignResult) =>
-      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } }).decisions;
-    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({ confidence_threshold: 0.6, filters: { min_signal_separation: 24 } });
-    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({ confidence_threshold: 0.5, filters: { min_signal_separation: 24 } });
+      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } })
+        .decisions;
+    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({
+      confidence_threshold: 0.6,
+      filters: { min_signal_separation: 24 },
+    });
+    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({
+      confidence_threshold: 0.5,
+      filters: { min_signal_separation: 24 },
+    });
   });
 
   test('named indicators are used; scale-dependent ones through their bounded form', () => {
@@ -203,12 +215,18 @@ describe('seeded by the cycle', () => {
 
   test('another cycle designs something else', () => {
     const on = (cycleId: string) => read(design(cycleId, { symbol: 'EURUSD', timeframe: '1h' }));
-    const body = (d: Designed) => d.text.split('\n').filter((l) => !/^(name|description):/.test(l)).join('\n');
+    const body = (d: Designed) =>
+      d.text
+        .split('\n')
+        .filter((l) => !/^(name|description):/.test(l))
+        .join('\n');
     const a = on('cycle-a');
     const b = on('cycle-b');
     expect(body(b)).not.toBe(body(a));
     expect(b.doc.model.training.seed).not.toBe(a.doc.model.training.seed);
-    const pairs = new Set(['cycle-c', 'cycle-d', 'cycle-e', 'cycle-f'].map((id) => on(id).indicators.join('+')).concat([a, b].map((d) => d.indicators.join('+'))));
+    const pairs = new Set(
+      ['cycle-c', 'cycle-d', 'cycle-e', 'cycle-f'].map((id) => on(id).indicators.join('+')).concat([a, b].map((d) => d.indicators.join('+'))),
+    );
     expect(pairs.size).toBeGreaterThanOrEqual(3);
   });
 });
@@ -237,12 +255,23 @@ describe('idempotent, and never overwriting', () => {
   });
 
   test.each([
-    ['a strategy of that name without a record (hand-written)', (dir: string, name: string) => fs.writeFileSync(path.join(dir, `${name}.yaml`), 'name: theirs\n')],
+    [
+      'a strategy of that name without a record (hand-written)',
+      (dir: string, name: string) => fs.writeFileSync(path.join(dir, `${name}.yaml`), 'name: theirs\n'),
+    ],
     [
       'a name another cycle has claimed and not yet written',
       (dir: string, name: string) => {
         fs.mkdirSync(path.join(dir, name));
-        const record = { cycle_id: 'other', strategy: name, symbol: 'GOOG', timeframe: '1d', designed_at: new Date().toISOString(), model: 'offline', offline: true };
+        const record = {
+          cycle_id: 'other',
+          strategy: name,
+          symbol: 'GOOG',
+          timeframe: '1d',
+          designed_at: new Date().toISOString(),
+          model: 'offline',
+          offline: true,
+        };
         fs.writeFileSync(path.join(dir, name, 'design.json'), JSON.stringify(record));
       },
     ],
@@ -329,7 +358,15 @@ describe('memory of earlier cycles', () => {
     const [spared, ...poor] = pairs;
     const lessons = lessonsFor(
       { symbol: 'EURUSD', timeframe: '1h' },
-      poor.map(([v, m], i) => ({ name: `poor_${i}`, created_at: new Date().toISOString(), symbols: ['EURUSD'], timeframe: '1h', indicators: [v, m], families: ['volume', 'momentum'], verdict: 'poor' })),
+      poor.map(([v, m], i) => ({
+        name: `poor_${i}`,
+        created_at: new Date().toISOString(),
+        symbols: ['EURUSD'],
+        timeframe: '1h',
+        indicators: [v, m],
+        families: ['volume', 'momentum'],
+        verdict: 'poor',
+      })),
     );
     const rejected = { pairs: new Set<string>(), indicators: new Set<string>() };
     for (let seed = 0; seed < 100; seed++) {
@@ -385,7 +422,10 @@ describe('numbers fitted to the training data', () => {
 
   test("a bounded indicator's shoulders stop at its bounds; warm-up NaNs are ignored", () => {
     const withWarmUp = Float64Array.from([NaN, NaN, ...oneToThousand]);
-    expect(fuzzySetsAtPercentiles(withWarmUp, [0, 1000])).toMatchObject({ low: { parameters: [0, 0, 100, 500] }, high: { parameters: [500, 900, 1000, 1000] } });
+    expect(fuzzySetsAtPercentiles(withWarmUp, [0, 1000])).toMatchObject({
+      low: { parameters: [0, 0, 100, 500] },
+      high: { parameters: [500, 900, 1000, 1000] },
+    });
   });
 
   test('no sets for values stuck at one level so long that the median shares it with the 10th or 90th percentile', () => {

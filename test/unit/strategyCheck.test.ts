@@ -20,7 +20,10 @@ fs.writeFileSync(
 describe('checkNamedStrategy: the check of a strategy given to a cycle', () => {
   test("finds a person's strategy, then the agent's designs, and passes a valid one", () => {
     expect(checkNamedStrategy('mine', { strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual({ ok: true, file: path.join(dir, 'mine.yaml') });
-    expect(checkNamedStrategy('their_design', { strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual({ ok: true, file: path.join(dir, 'designed', 'their_design.yaml') });
+    expect(checkNamedStrategy('their_design', { strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual({
+      ok: true,
+      file: path.join(dir, 'designed', 'their_design.yaml'),
+    });
   });
 
   test('an unknown name says where it looked and the closest names', () => {

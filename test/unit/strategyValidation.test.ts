@@ -51,7 +51,12 @@ describe('every problem at once, each with its path and line', () => {
   test.each([
     ['learning_rate: 0.001', 'learnng_rate: 0.001', 'model.training.learnng_rate', "unknown key 'learnng_rate' (did you mean learning_rate?)"],
     ['hypothesis:', 'hypothsis:', 'hypothsis', "unknown key 'hypothsis' (did you mean hypothesis?)"],
-    ['neutral:    {type: triangular, parameters:', 'neutral:    {type: triangular, paramters:', 'fuzzy_sets.rsi_14.neutral.paramters', "unknown key 'paramters' (did you mean parameters?)"],
+    [
+      'neutral:    {type: triangular, parameters:',
+      'neutral:    {type: triangular, paramters:',
+      'fuzzy_sets.rsi_14.neutral.paramters',
+      "unknown key 'paramters' (did you mean parameters?)",
+    ],
   ])('an unknown key says which key was meant, and only that: %s → %s', (from, to, at, message) => {
     const text = edited([from, to]);
     // a misspelt required key is not reported missing as well
@@ -112,14 +117,20 @@ describe('every problem at once, each with its path and line', () => {
 
   test('a date range too short for the splits', () => {
     const text = edited(['  history_required: 200', '  history_required: 200\n  date_range: {start: "2017-06-01", end: "2017-06-20"}']);
-    expect(errors(validateStrategyText(text, shipped))[0]).toMatch(/training_data: EURUSD 1h has \d+ bars between 2017-06-01 and 2017-06-20: .* the smallest split gets \d+ bars; it needs at least 50/);
+    expect(errors(validateStrategyText(text, shipped))[0]).toMatch(
+      /training_data: EURUSD 1h has \d+ bars between 2017-06-01 and 2017-06-20: .* the smallest split gets \d+ bars; it needs at least 50/,
+    );
   });
 
   test('bars a caller has already loaded are checked instead of the file read again', () => {
     const few = sliceBars(loadBars('EURUSD', '1h', { dir: MARKET_DATA_DIR }), 0, 300);
     const found = errors(validateStrategyText(example, { ...shipped, bars: [few] }));
     // 300 bars, 200 of them history: the smallest split (15 %) gets 15 of the other 100
-    expect(found).toEqual([expect.stringMatching(/training_data: EURUSD 1h has 300 bars: after 200 bars of history_required, the smallest split gets 15 bars; it needs at least 50$/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /training_data: EURUSD 1h has 300 bars: after 200 bars of history_required, the smallest split gets 15 bars; it needs at least 50$/,
+      ),
+    ]);
   });
 
   test('fuzzy ranges that do not fit the indicator on the real data (spec §8 #9)', () => {
@@ -132,7 +143,9 @@ describe('every problem at once, each with its path and line', () => {
     );
     const found = errors(validateStrategyText(text, shipped));
     expect(found).toHaveLength(4);
-    expect(found[0]).toMatch(/fuzzy_sets\.adx_14: no set of adx_14 says anything on 100% of bars: the sets do not cover the indicator's values; adx_14 on EURUSD 1h: p1 0\.000\d+, median 0\.00\d+, p99 0\.00\d+ \(atr is in the instrument's own units/);
+    expect(found[0]).toMatch(
+      /fuzzy_sets\.adx_14: no set of adx_14 says anything on 100% of bars: the sets do not cover the indicator's values; adx_14 on EURUSD 1h: p1 0\.000\d+, median 0\.00\d+, p99 0\.00\d+ \(atr is in the instrument's own units/,
+    );
     expect(found[1]).toMatch(/fuzzy_sets\.adx_14\.weak: weak \[0, 0\.2, 0\.4\] never fires \(highest membership 0\.0\d\)/);
   });
 
@@ -146,8 +159,16 @@ describe('every problem at once, each with its path and line', () => {
 
   test.each([
     ['scope: universal', 'scope: [universal', 'scope: [universal'],
-    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40}', 'oversold:   {type: triangular, parameters: [0, 25, 40}'],
-    ['oversold:   {type: triangular, parameters: [0, 25, 40]}', 'oversold:   {type: triangular, parameters: [0, 25, 40]', 'oversold:   {type: triangular, parameters: [0, 25, 40]'],
+    [
+      'oversold:   {type: triangular, parameters: [0, 25, 40]}',
+      'oversold:   {type: triangular, parameters: [0, 25, 40}',
+      'oversold:   {type: triangular, parameters: [0, 25, 40}',
+    ],
+    [
+      'oversold:   {type: triangular, parameters: [0, 25, 40]}',
+      'oversold:   {type: triangular, parameters: [0, 25, 40]',
+      'oversold:   {type: triangular, parameters: [0, 25, 40]',
+    ],
     ['description: ', 'description: "', 'description: "'],
   ])('an unclosed bracket or quote is quoted where it was opened, not where the parser noticed: %s', (from, to, culprit) => {
     const text = edited([from, to]);
@@ -159,13 +180,17 @@ describe('every problem at once, each with its path and line', () => {
   test('a duplicated key is a YAML error at the second one', () => {
     const text = edited(['scope: universal', 'scope: universal\nscope: symbol_specific']);
     const v = validateStrategyText(text, shipped);
-    expect(v.problems).toEqual([{ severity: 'error', path: '', line: lineOf(text, 'scope: symbol_specific'), message: 'YAML: Map keys must be unique: `scope: symbol_specific`' }]);
+    expect(v.problems).toEqual([
+      { severity: 'error', path: '', line: lineOf(text, 'scope: symbol_specific'), message: 'YAML: Map keys must be unique: `scope: symbol_specific`' },
+    ]);
   });
 
   test('sections KTRDR keeps but never uses are kept, with a warning', () => {
     const v = validateStrategyText(`${example}risk_management: {max_position: 0.1}\n`, shipped);
     expect(v.valid).toBe(true);
-    expect(v.problems).toEqual([expect.objectContaining({ severity: 'warning', path: 'risk_management', message: 'kept, but this engine does not use risk_management' })]);
+    expect(v.problems).toEqual([
+      expect.objectContaining({ severity: 'warning', path: 'risk_management', message: 'kept, but this engine does not use risk_management' }),
+    ]);
   });
 
   test('descriptive fields are kept', () => {
@@ -188,8 +213,12 @@ describe('finding a strategy', () => {
   });
 
   test('an unknown name is one line: where strategies are read from, and the names closest to it', () => {
-    expect(() => findStrategy('nosuch', STRATEGIES_DIR)).toThrow(new UserError("no strategy 'nosuch' in strategies/ or strategies/designed/ (give a file path to read a strategy from elsewhere)"));
-    expect(() => findStrategy('rsi_adx_trend_filtr', STRATEGIES_DIR)).toThrow(new UserError("no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)"));
+    expect(() => findStrategy('nosuch', STRATEGIES_DIR)).toThrow(
+      new UserError("no strategy 'nosuch' in strategies/ or strategies/designed/ (give a file path to read a strategy from elsewhere)"),
+    );
+    expect(() => findStrategy('rsi_adx_trend_filtr', STRATEGIES_DIR)).toThrow(
+      new UserError("no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)"),
+    );
     expect(() => findStrategy('Robert; DROP', STRATEGIES_DIR)).toThrow(/^no strategy 'Robert; DROP' in strategies\/ or strategies\/designed\//);
   });
 

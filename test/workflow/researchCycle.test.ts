@@ -102,8 +102,16 @@ describe('quality gates', () => {
       training({ accuracy: 0.5299 }),
       'Training gate failed: accuracy_not_above_chance (accuracy 52.99% < 53% (chance 50% + 3 pp))',
     ],
-    ['validation loss just over 2 % below chance', training({ loss: 1.0291 }), 'Training gate failed: loss_not_below_chance (loss 1.0291 > 1.029 (chance 1.05 − 2%))'],
-    ['training loss just over 2 % below its chance', training({ finalTrainLoss: 1.0193 }), 'Training gate failed: not_learnt (training loss 1.0193 > 1.0192 (chance 1.04 − 2%))'],
+    [
+      'validation loss just over 2 % below chance',
+      training({ loss: 1.0291 }),
+      'Training gate failed: loss_not_below_chance (loss 1.0291 > 1.029 (chance 1.05 − 2%))',
+    ],
+    [
+      'training loss just over 2 % below its chance',
+      training({ finalTrainLoss: 1.0193 }),
+      'Training gate failed: not_learnt (training loss 1.0193 > 1.0192 (chance 1.04 − 2%))',
+    ],
   ])('training gate fails with %s, and nothing is backtested', async (_name, metrics, reason) => {
     const fakes = fakeActivities({ training: metrics });
     const { failure, status } = await runFailing(fakes);
@@ -115,7 +123,7 @@ describe('quality gates', () => {
     expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
   });
 
-  test('a validation loss of 0.88, which failed KTRDR\'s absolute 0.8, passes against a chance loss of 1.05', async () => {
+  test("a validation loss of 0.88, which failed KTRDR's absolute 0.8, passes against a chance loss of 1.05", async () => {
     const status = await run(fakeActivities({ training: training({ loss: 0.88 }) }));
     expect(status.outcome).toBe('completed');
   });
@@ -337,7 +345,10 @@ describe('a cycle given a strategy', () => {
   });
 
   test('an unknown or invalid strategy fails the cycle at once as invalid input, with every problem, and nothing runs', async () => {
-    const problems = ['strategies/mine.yaml:14: error: indicators.0.period: 0 is below the minimum 2', "strategies/mine.yaml:20: error: fuzzy_sets.rsi_14: no indicator has feature_id 'rsi_14'"];
+    const problems = [
+      'strategies/mine.yaml:14: error: indicators.0.period: 0 is below the minimum 2',
+      "strategies/mine.yaml:20: error: fuzzy_sets.rsi_14: no indicator has feature_id 'rsi_14'",
+    ];
     const fakes = fakeActivities({
       overrides: (calls) => ({
         async checkStrategy(input) {

@@ -38,7 +38,12 @@ describe('an assessment that fails for good', () => {
       overrides: (calls) => ({
         async assessStrategy(input) {
           calls.assess.push(input);
-          throw ApplicationFailure.create({ message: refusal, type: 'AssessmentRefused', nonRetryable: true, details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })] });
+          throw ApplicationFailure.create({
+            message: refusal,
+            type: 'AssessmentRefused',
+            nonRetryable: true,
+            details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })],
+          });
         },
       }),
     });
@@ -119,14 +124,21 @@ describe('an offline cycle names no Claude model', () => {
   test('an offline design that fails marks the cycle offline everywhere', async () => {
     // the real offline designer (a worker without ANTHROPIC_API_KEY), asked for a market with no data
     const strategiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-offline-fail-'));
-    const fakes = fakeActivities({ overrides: () => createDesignActivities({ folders: { strategies: strategiesDir, marketData: MARKET_DATA_DIR, transcripts: path.join(strategiesDir, 'transcripts') } }) });
+    const fakes = fakeActivities({
+      overrides: () =>
+        createDesignActivities({ folders: { strategies: strategiesDir, marketData: MARKET_DATA_DIR, transcripts: path.join(strategiesDir, 'transcripts') } }),
+    });
     const { failure, summary, details } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue, { symbol: 'NOSUCH' });
       const err = await handle.result().then(
         () => expect.fail('the cycle should have failed'),
         (e: unknown) => e as WorkflowFailedError,
       );
-      return { failure: err.cause as ApplicationFailure, summary: (await handle.describe()).memo?.summary as CycleSummary, details: await currentDetails(handle) };
+      return {
+        failure: err.cause as ApplicationFailure,
+        summary: (await handle.describe()).memo?.summary as CycleSummary,
+        details: await currentDetails(handle),
+      };
     });
     const status = failure.details?.[0] as CycleStatus;
     expect(failure.message).toMatch(/^Design failed: No market data for NOSUCH/);

@@ -52,13 +52,23 @@ const activities = (strategy = STRATEGY, onCancel?: (reason: CancellationReason)
         },
       }),
       async designStrategy(input) {
-        return { strategyName: strategy, strategyPath: path.join(folders.strategiesDir, `${strategy}.yaml`), symbol: 'EURUSD', timeframe: '1h', offline: false, usage: usage({ model: input.model }) };
+        return {
+          strategyName: strategy,
+          strategyPath: path.join(folders.strategiesDir, `${strategy}.yaml`),
+          symbol: 'EURUSD',
+          timeframe: '1h',
+          offline: false,
+          usage: usage({ model: input.model }),
+        };
       },
     }),
   });
 
 /** The running training's latest heartbeat as the server recorded it, once it names an epoch. */
-async function trainingProgress(handle: Awaited<ReturnType<typeof startResearchCycle>>, atLeastEpoch = 1): Promise<ActivityProgress & { attempt: number; lastFailure?: string | null }> {
+async function trainingProgress(
+  handle: Awaited<ReturnType<typeof startResearchCycle>>,
+  atLeastEpoch = 1,
+): Promise<ActivityProgress & { attempt: number; lastFailure?: string | null }> {
   return waitFor(async () => {
     const pending = (await handle.describe()).raw.pendingActivities?.[0];
     if (pending?.activityType?.name !== 'trainModel') return undefined;
@@ -72,7 +82,13 @@ async function trainingProgress(handle: Awaited<ReturnType<typeof startResearchC
 describe('a graceful worker shutdown mid-training', () => {
   test('leaves the training running; the next worker re-attaches to it and the cycle completes with one training', async () => {
     const taskQueue = `shutdown-${Date.now()}`;
-    const first = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(), workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds' });
+    const first = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: activities(),
+      workflowBundle: await workflowBundle(),
+      shutdownGraceTime: '2 seconds',
+    });
     const handle = await startResearchCycle(env, taskQueue, { bypassGates: true });
     let stopping = 0;
     const before = await first.runUntil(trainingProgress(handle).finally(() => (stopping = Date.now())));
@@ -131,7 +147,12 @@ describe('a worker cut off from the server mid-training', () => {
     const proxy = await cuttableProxy(env.address);
     const connection = await NativeConnection.connect({ address: proxy.address });
     const reasons: CancellationReason[] = [];
-    const first = await createWorker({ connection, taskQueue, activities: activities(SLOWER, (reason) => reasons.push(reason)), workflowBundle: await workflowBundle() });
+    const first = await createWorker({
+      connection,
+      taskQueue,
+      activities: activities(SLOWER, (reason) => reasons.push(reason)),
+      workflowBundle: await workflowBundle(),
+    });
     const firstRuns = first.run();
     try {
       const handle = await startResearchCycle(env, taskQueue, { bypassGates: true });
@@ -139,7 +160,12 @@ describe('a worker cut off from the server mid-training', () => {
       proxy.cut();
       const cutAt = Date.now();
 
-      const second = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(SLOWER), workflowBundle: await workflowBundle() });
+      const second = await createWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities: activities(SLOWER),
+        workflowBundle: await workflowBundle(),
+      });
       const status = await second.runUntil(async () => {
         // the server gives up on the silent attempt and hands the next one to the worker it can reach
         let retried = before;

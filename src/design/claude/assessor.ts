@@ -96,14 +96,23 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
   const { strategiesDir, caps = ASSESS_CAPS } = options;
   const { model } = run;
   const metrics = metricsWithUnits(input.training, input.backtest);
-  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'assessment', system: assessSystemPrompt(), tools: [SAVE_ASSESSMENT_TOOL], caps, effort: ASSESS_EFFORT });
+  const conversation = new Conversation(run, {
+    cycleId: input.cycleId,
+    phase: 'assessment',
+    system: assessSystemPrompt(),
+    tools: [SAVE_ASSESSMENT_TOOL],
+    caps,
+    effort: ASSESS_EFFORT,
+  });
   let yaml: string | undefined;
   try {
     yaml = fs.readFileSync(strategyFile(input.strategyName, strategiesDir), 'utf8');
   } catch {
     yaml = undefined;
   }
-  const recent = recentStrategies(RECENT_FOR_COMPARISON + 1, { strategiesDir }).filter((r) => r.name !== input.strategyName).slice(0, RECENT_FOR_COMPARISON);
+  const recent = recentStrategies(RECENT_FOR_COMPARISON + 1, { strategiesDir })
+    .filter((r) => r.name !== input.strategyName)
+    .slice(0, RECENT_FOR_COMPARISON);
 
   let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent });
   let problems: string[] = [];
@@ -112,7 +121,8 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
   try {
     for (;;) {
       const reply = await conversation.ask(next);
-      if (reply.stop_reason === 'refusal') throw refusal(reply, `assess ${input.strategyName}`, 'assess it with another --model, or offline', conversation.usage);
+      if (reply.stop_reason === 'refusal')
+        throw refusal(reply, `assess ${input.strategyName}`, 'assess it with another --model, or offline', conversation.usage);
       const answer = answerOf(reply);
       if (answer.ok) {
         const assessmentPath = writeAssessment(

@@ -101,7 +101,11 @@ ${TEMPLATE_STRATEGY}`;
 export function designSystemPrompt(): Anthropic.TextBlockParam[] {
   return [
     { type: 'text', text: ROLE_AND_RULES },
-    { type: 'text', text: `## Indicator catalog (name (family; aliases): what it measures. Params: name=default [min–max]. Scale.)\n${catalogText()}`, cache_control: { type: 'ephemeral' } },
+    {
+      type: 'text',
+      text: `## Indicator catalog (name (family; aliases): what it measures. Params: name=default [min–max]. Scale.)\n${catalogText()}`,
+      cache_control: { type: 'ephemeral' },
+    },
   ];
 }
 

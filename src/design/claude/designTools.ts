@@ -26,7 +26,8 @@ const configSchema = {
 export const DESIGN_TOOLS: Anthropic.Tool[] = [
   {
     name: 'validate_strategy_config',
-    description: 'Checks a strategy with the validator training uses (indicators computed on the real data). Returns {valid, errors[], warnings[]}, each "path: message".',
+    description:
+      'Checks a strategy with the validator training uses (indicators computed on the real data). Returns {valid, errors[], warnings[]}, each "path: message".',
     input_schema: { type: 'object', properties: { config: configSchema }, required: ['config'] },
   },
   {
@@ -136,7 +137,8 @@ export class DesignToolbox {
     if (!validation.strategy) return [];
     const markets = strategyMarkets(validation.strategy);
     const problems: string[] = [];
-    if (symbol && !markets.symbols.some((s) => s.toUpperCase() === symbol.toUpperCase())) problems.push(`training_data.symbols: this cycle asked for ${symbol}`);
+    if (symbol && !markets.symbols.some((s) => s.toUpperCase() === symbol.toUpperCase()))
+      problems.push(`training_data.symbols: this cycle asked for ${symbol}`);
     if (timeframe && markets.timeframe !== timeframe) problems.push(`training_data.timeframes: this cycle asked for ${timeframe}`);
     return problems;
   }
@@ -187,4 +189,3 @@ function renameYaml(yaml: string, name: string): string {
 
 const ok = (value: unknown): ToolOutcome => ({ content: JSON.stringify(value), isError: false });
 const fail = (value: unknown): ToolOutcome => ({ content: JSON.stringify(value), isError: true });
-

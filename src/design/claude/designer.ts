@@ -59,7 +59,9 @@ function toolResults(toolbox: DesignToolbox, reply: Anthropic.Message, caps: Cap
   return reply.content.flatMap((block) => {
     if (block.type !== 'tool_use') return [];
     const cut = reply.stop_reason === 'max_tokens' && block === last;
-    const outcome = cut ? { content: `${cutOff(caps)} before this call was complete. Send it again, with less text around it.`, isError: true } : toolbox.run(block.name, block.input);
+    const outcome = cut
+      ? { content: `${cutOff(caps)} before this call was complete. Send it again, with less text around it.`, isError: true }
+      : toolbox.run(block.name, block.input);
     return [{ type: 'tool_result' as const, tool_use_id: block.id, content: outcome.content, ...(outcome.isError && { is_error: true }) }];
   });
 }
@@ -89,7 +91,14 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
     strategiesDir,
     dataDir,
   });
-  const conversation = new Conversation(run, { cycleId: input.cycleId, phase: 'design', system: designSystemPrompt(), tools: DESIGN_TOOLS, caps, effort: DESIGN_EFFORT });
+  const conversation = new Conversation(run, {
+    cycleId: input.cycleId,
+    phase: 'design',
+    system: designSystemPrompt(),
+    tools: DESIGN_TOOLS,
+    caps,
+    effort: DESIGN_EFFORT,
+  });
 
   let next: Anthropic.MessageParam['content'] = designUserPrompt({
     input,
@@ -99,7 +108,8 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
   try {
     for (;;) {
       const reply = await conversation.ask(next);
-      if (reply.stop_reason === 'refusal') throw refusal(reply, 'design a strategy for this brief', 'rephrase the brief, or pick another --model', conversation.usage);
+      if (reply.stop_reason === 'refusal')
+        throw refusal(reply, 'design a strategy for this brief', 'rephrase the brief, or pick another --model', conversation.usage);
       const results = toolResults(toolbox, reply, caps);
       if (toolbox.saved) return result(toolbox.saved, strategiesDir, conversation.usage);
       next = results.length > 0 ? results : nudge(reply, caps);

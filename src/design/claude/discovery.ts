@@ -21,7 +21,8 @@ function paramText(name: string, p: ParamSpec): string {
 }
 
 function scaleText(spec: IndicatorSpec): string {
-  if (spec.tier === 3) return 'tier 3: no fixed range fits every instrument — fuzzy sets from the data, input_transform price_ratio for price-unit values, or a bounded variant';
+  if (spec.tier === 3)
+    return 'tier 3: no fixed range fits every instrument — fuzzy sets from the data, input_transform price_ratio for price-unit values, or a bounded variant';
   const typical = Object.entries(spec.typical)
     .map(([data, [low, high]]) => `${data} ${low}…${high}`)
     .join('; ');
@@ -31,7 +32,9 @@ function scaleText(spec: IndicatorSpec): string {
 /** One line per indicator: the catalog as the static part of the design prompt. */
 export function catalogText(): string {
   return INDICATORS.map((spec) => {
-    const params = Object.entries(spec.params).map(([name, p]) => paramText(name, p)).join(', ');
+    const params = Object.entries(spec.params)
+      .map(([name, p]) => paramText(name, p))
+      .join(', ');
     const outputs = spec.outputs.length > 1 ? ` Outputs ${spec.outputs.join(', ')}: the feature is ${spec.outputs[0]}.` : '';
     return `- ${spec.name} (${spec.family}; also ${spec.aliases.join(', ')}): ${spec.description}${outputs} Params: ${params || 'none'}. Scale: ${scaleText(spec)}.`;
   }).join('\n');

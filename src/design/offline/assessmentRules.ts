@@ -79,7 +79,8 @@ function findings(m: MetricsWithUnits): Finding[] {
       ? undefined
       : `buy-and-hold at the same stake ${signedPct(b.same_stake_buy_and_hold_pct)} (buy-and-hold ${signedPct(b.buy_and_hold_return_pct)} × average exposure ${pct(b.average_exposure_pct)})`;
   if (b.total_return_pct <= 0) add('return', 'bad', `${ret} on the validation period${sameStake ? ` against ${sameStake}` : ''}`);
-  else if (excess === undefined || sameStake === undefined) add('return', 'fair', `${ret} cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure`);
+  else if (excess === undefined || sameStake === undefined)
+    add('return', 'fair', `${ret} cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure`);
   else if (excess <= 0) add('return', 'fair', `${ret} trails ${sameStake} by ${pp(excess)}: the timing added nothing`);
   else if (b.same_stake_excess_t !== undefined && b.same_stake_excess_t < EDGE_T) {
     add('return', 'fair', `${ret} leads ${sameStake} by ${pp(excess)}, within the period's noise (t ${n(b.same_stake_excess_t)}): no edge shown yet`);
@@ -98,13 +99,18 @@ function findings(m: MetricsWithUnits): Finding[] {
   // a model that learnt nothing has nothing to carry over to new bars
   const gap = ((t.validation_loss - t.final_train_loss) / t.final_train_loss) * 100;
   const generalisation: Grade = gap <= 10 ? 'good' : gap <= 25 ? 'fair' : 'bad';
-  if (learning !== 'bad' && t.final_train_loss > 0) add(
-    'generalisation',
-    generalisation,
-    `Validation loss ${loss(t.validation_loss)} is ${gap >= 0 ? `${pct(gap)} above` : `${pct(-gap)} below`} the final training loss ${loss(t.final_train_loss)}: ${
-      generalisation === 'bad' ? 'the model fits the training years better than new ones' : generalisation === 'good' ? 'it carries over to unseen bars' : 'some overfitting'
-    }`,
-  );
+  if (learning !== 'bad' && t.final_train_loss > 0)
+    add(
+      'generalisation',
+      generalisation,
+      `Validation loss ${loss(t.validation_loss)} is ${gap >= 0 ? `${pct(gap)} above` : `${pct(-gap)} below`} the final training loss ${loss(t.final_train_loss)}: ${
+        generalisation === 'bad'
+          ? 'the model fits the training years better than new ones'
+          : generalisation === 'good'
+            ? 'it carries over to unseen bars'
+            : 'some overfitting'
+      }`,
+    );
 
   const drawdown: Grade = b.max_drawdown_pct <= 10 ? 'good' : b.max_drawdown_pct <= 20 ? 'fair' : 'bad';
   add('drawdown', drawdown, `Maximum drawdown ${pct(b.max_drawdown_pct)} below the equity peak${drawdown === 'bad' ? ': deep for a validation period' : ''}`);
@@ -150,7 +156,7 @@ function verdictOf(found: Finding[], m: MetricsWithUnits): Verdict {
 function winRateInterval(m: MetricsWithUnits): string | undefined {
   const { win_rate_pct: w, total_trades: trades } = m.validation_backtest;
   if (trades === 0) return undefined;
-  const half = 1.96 * Math.sqrt((w / 100) * (1 - w / 100) / trades) * 100;
+  const half = 1.96 * Math.sqrt(((w / 100) * (1 - w / 100)) / trades) * 100;
   return `${trades} trades bound what the ${pct(w)} win rate can say: its 95% interval spans ±${pp(half)}`;
 }
 
@@ -169,7 +175,8 @@ function suggestions(found: Finding[], verdict: Verdict, m: MetricsWithUnits, st
     const lift = m.training.lift_pp === undefined ? '' : `: ${pp(m.training.lift_pp)} over chance leaves little to trade on`;
     out.push(`Swap one of ${indicators.join(' and ') || 'the indicators'}${swap}${lift}`);
   }
-  if (weak.has('learning')) out.push(`Check how often each fuzzy set fires (\`ktrdr-agent features ${name}\`): sets that rarely fire or overlap keep the training loss flat`);
+  if (weak.has('learning'))
+    out.push(`Check how often each fuzzy set fires (\`ktrdr-agent features ${name}\`): sets that rarely fire or overlap keep the training loss flat`);
   if (weak.has('generalisation')) {
     const layers = strategy?.model.architecture.hidden_layers.join(', ');
     out.push(`Narrow the gap between training and validation loss with a smaller network${layers ? ` than [${layers}]` : ''} or more dropout`);
@@ -179,7 +186,9 @@ function suggestions(found: Finding[], verdict: Verdict, m: MetricsWithUnits, st
     out.push(`Raise decisions.confidence_threshold from ${n(threshold)} to ${n(threshold + 0.1)} so only the model's confident signals trade`);
   }
   if (fewTrades && threshold !== undefined) {
-    out.push(`Lower decisions.confidence_threshold from ${n(threshold)} (or filters.min_signal_separation) to get more than ${m.validation_backtest.total_trades} trades to judge by`);
+    out.push(
+      `Lower decisions.confidence_threshold from ${n(threshold)} (or filters.min_signal_separation) to get more than ${m.validation_backtest.total_trades} trades to judge by`,
+    );
   }
   if ((weak.has('win_rate') || weak.has('drawdown')) && zigzag !== undefined) {
     out.push(`Try labels.zigzag_threshold ${fraction(zigzag * 1.5)} instead of ${fraction(zigzag)} so labels mark only larger swings`);
@@ -220,7 +229,9 @@ export function judge(metrics: MetricsWithUnits, strategy: Strategy | undefined,
     winRateInterval(metrics),
   ].filter((s) => s !== undefined);
   const credits = [
-    verdict === 'poor' ? `A clear negative result (accuracy ${pct(t.validation_accuracy_pct)}, return ${signedPct(b.total_return_pct)}): this design can be ruled out on this market` : undefined,
+    verdict === 'poor'
+      ? `A clear negative result (accuracy ${pct(t.validation_accuracy_pct)}, return ${signedPct(b.total_return_pct)}): this design can be ruled out on this market`
+      : undefined,
     `A complete run to build on: ${t.epochs_trained} training epochs and ${b.total_trades} validation trades, every number measured`,
   ].filter((s) => s !== undefined);
   for (const s of cautions) if (weaknesses.length < 2) weaknesses.push(s);

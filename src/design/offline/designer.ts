@@ -133,7 +133,12 @@ function draftDesign(pair: [IndicatorSpec, IndicatorSpec], { market, bars, rng, 
   for (const [k, spec] of pair.entries()) {
     const featureId = indicators[k].feature_id;
     const sets = fuzzySetsAtPercentiles(values.get(featureId)!.subarray(historyRequired), spec.tier === 1 ? spec.range : undefined);
-    if (!sets) return { ok: false, unusable: spec.name, problem: `${featureId} is too concentrated on ${market.symbol} ${market.timeframe} to split into three fuzzy sets` };
+    if (!sets)
+      return {
+        ok: false,
+        unusable: spec.name,
+        problem: `${featureId} is too concentrated on ${market.symbol} ${market.timeframe} to split into three fuzzy sets`,
+      };
     fuzzySets[featureId] = { ...transforms[k], ...sets };
   }
   const labels = zigzagForSwing(bars.close.subarray(historyRequired, trainEnd), swing);
@@ -196,5 +201,7 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
     }
     throw new DesignGaveUp(`Strategy names ${names.join(', ')} belong to other cycles; refusing to overwrite them`);
   }
-  throw new DesignGaveUp(`The offline designer found no valid strategy for ${market.symbol} ${market.timeframe} in ${MAX_ATTEMPTS} attempts; last problems: ${lastProblems.join('; ')}`);
+  throw new DesignGaveUp(
+    `The offline designer found no valid strategy for ${market.symbol} ${market.timeframe} in ${MAX_ATTEMPTS} attempts; last problems: ${lastProblems.join('; ')}`,
+  );
 }

@@ -33,10 +33,16 @@ export interface Market {
   timeframe: string;
 }
 
-const listing = (available: readonly AvailableData[]) => available.map((d) => `${d.symbol} ${d.timeframe}`).join(', ') || 'none (run scripts/fetch-market-data.sh)';
+const listing = (available: readonly AvailableData[]) =>
+  available.map((d) => `${d.symbol} ${d.timeframe}`).join(', ') || 'none (run scripts/fetch-market-data.sh)';
 
 /** The trigger's symbol/timeframe when given (refused, non-retryably, when there is no data for it); else the brief's; else any. */
-export function chooseMarket(requested: { symbol?: string; timeframe?: string }, wishes: BriefWishes, available: readonly AvailableData[], rng: Random): Market {
+export function chooseMarket(
+  requested: { symbol?: string; timeframe?: string },
+  wishes: BriefWishes,
+  available: readonly AvailableData[],
+  rng: Random,
+): Market {
   const symbol = requested.symbol?.toUpperCase();
   let options = available.filter((d) => (!symbol || d.symbol === symbol) && (!requested.timeframe || d.timeframe === requested.timeframe));
   if (options.length === 0) {

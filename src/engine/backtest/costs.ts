@@ -46,7 +46,8 @@ export const MARKET_COSTS: Record<AssetClass, { commission: Figure; slippage: Fi
     commission: { rate: 0.00005, source: IBKR_STOCKS },
     slippage: {
       rate: 0.00025,
-      source: 'half a 0.05 % spread, the upper end of what is usual for large caps (https://stockalpha.ai/alpha-learning/spread-is-a-fee-measuring-the-hidden-cost-of-every-trade)',
+      source:
+        'half a 0.05 % spread, the upper end of what is usual for large caps (https://stockalpha.ai/alpha-learning/spread-is-a-fee-measuring-the-hidden-cost-of-every-trade)',
     },
   },
 };

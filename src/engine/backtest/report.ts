@@ -47,8 +47,7 @@ function* tradeRows({ trades }: BacktestReport): Generator<string> {
     let chunk = '';
     for (const t of trades.slice(start, start + ROWS_PER_CHUNK)) {
       chunk +=
-        `${iso(t.entryTime)},${iso(t.exitTime)},${t.entryPrice},${t.exitPrice},${t.quantity},` +
-        `${t.pnl},${t.return},${t.fees},${t.barsHeld},${t.forced}\n`;
+        `${iso(t.entryTime)},${iso(t.exitTime)},${t.entryPrice},${t.exitPrice},${t.quantity},` + `${t.pnl},${t.return},${t.fees},${t.barsHeld},${t.forced}\n`;
     }
     yield chunk;
   }

@@ -152,15 +152,7 @@ function enter(index: number, time: number, quote: number, budget: number, buyFa
 }
 
 /** `exitIndex` is the first bar no longer held: the bar whose open filled the exit, or n for a forced close. */
-function exit(
-  position: Position,
-  exitIndex: number,
-  exitTime: number,
-  quote: number,
-  sellFactor: number,
-  commission: number,
-  forced: boolean,
-): Trade {
+function exit(position: Position, exitIndex: number, exitTime: number, quote: number, sellFactor: number, commission: number, forced: boolean): Trade {
   const exitPrice = quote * sellFactor;
   const value = position.quantity * exitPrice;
   const exitCommission = value * commission;

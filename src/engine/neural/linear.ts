@@ -14,7 +14,15 @@ export interface LayerShape {
 }
 
 /** z = x·W + b. */
-export function linearForward(x: Float64Array, weights: Float64Array, bias: Float64Array, z: Float64Array, rows: number, inSize: number, outSize: number): void {
+export function linearForward(
+  x: Float64Array,
+  weights: Float64Array,
+  bias: Float64Array,
+  z: Float64Array,
+  rows: number,
+  inSize: number,
+  outSize: number,
+): void {
   gemm(x, inSize, 1, weights, outSize, bias, z, rows, outSize, inSize);
 }
 

@@ -43,7 +43,10 @@ abstract class Buffered {
 
   restore(state: OptimizerState): void {
     const fits = state.buffers.length === this.buffers.length && state.buffers.every((buffer, i) => buffer.length === this.buffers[i].length);
-    if (!fits) throw new Error(`the saved optimiser state has ${state.buffers.length} buffers of ${state.buffers.map((b) => b.length).join(', ')} values, not ${this.buffers.length} of ${this.buffers[0].length}`);
+    if (!fits)
+      throw new Error(
+        `the saved optimiser state has ${state.buffers.length} buffers of ${state.buffers.map((b) => b.length).join(', ')} values, not ${this.buffers.length} of ${this.buffers[0].length}`,
+      );
     this.t = state.steps;
     state.buffers.forEach((buffer, i) => this.buffers[i].set(buffer));
   }

@@ -18,21 +18,32 @@ export function predictBars(spec: FeatureSpec, model: { scaler: Scaler | null },
  * predictBars, yielding after the features and between prediction chunks (see steps.ts);
  * `indicators`: computeIndicators of these very bars when the caller has them already.
  */
-export function* predictSteps(spec: FeatureSpec, model: { scaler: Scaler | null }, network: Mlp, bars: Bars, indicators?: Map<string, Float64Array>): Steps<Float32Array> {
+export function* predictSteps(
+  spec: FeatureSpec,
+  model: { scaler: Scaler | null },
+  network: Mlp,
+  bars: Bars,
+  indicators?: Map<string, Float64Array>,
+): Steps<Float32Array> {
   const n = bars.time.length;
   const d = featureColumns(spec).length;
   const x = new Float32Array(n * d);
   const ready = new Uint8Array(n).fill(1);
   const { scaler } = model;
-  eachFeatureColumn(spec, bars, (c, values, lag) => {
-    const mean = scaler ? scaler.mean[c] : 0;
-    const std = scaler ? scaler.std[c] : 1;
-    for (let t = 0; t < n; t++) {
-      const v = t < lag ? NaN : values[t - lag];
-      if (!Number.isFinite(v)) ready[t] = 0;
-      x[t * d + c] = scaler ? (v - mean) / std : v;
-    }
-  }, indicators);
+  eachFeatureColumn(
+    spec,
+    bars,
+    (c, values, lag) => {
+      const mean = scaler ? scaler.mean[c] : 0;
+      const std = scaler ? scaler.std[c] : 1;
+      for (let t = 0; t < n; t++) {
+        const v = t < lag ? NaN : values[t - lag];
+        if (!Number.isFinite(v)) ready[t] = 0;
+        x[t * d + c] = scaler ? (v - mean) / std : v;
+      }
+    },
+    indicators,
+  );
   yield;
   const probabilities = yield* network.predictSteps(x);
   for (let t = 0; t < n; t++) if (!ready[t]) probabilities.fill(NaN, t * 3, t * 3 + 3);

@@ -49,7 +49,8 @@ export interface Checkpointing {
 /** Why a saved state cannot continue this training (another model, data or settings), or undefined when it can. */
 export function misfit(state: TrainingState, expected: { params: number; rows: number; epochs: number; batches: number }): string | undefined {
   const { history } = state;
-  if (state.params.length !== expected.params || state.bestParams.length !== expected.params) return `it holds ${state.params.length} weights, the model ${expected.params}`;
+  if (state.params.length !== expected.params || state.bestParams.length !== expected.params)
+    return `it holds ${state.params.length} weights, the model ${expected.params}`;
   if (state.optimizer.buffers.some((buffer) => buffer.length !== expected.params)) return 'its optimiser buffers do not match the model';
   if (state.order.length !== expected.rows) return `it orders ${state.order.length} training rows, the data has ${expected.rows}`;
   if (state.epochsDone > expected.epochs) return `it is ${state.epochsDone} epochs in, of ${expected.epochs}`;

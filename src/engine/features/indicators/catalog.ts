@@ -67,7 +67,8 @@ export const INDICATORS: readonly IndicatorSpec[] = [
     name: 'macd',
     aliases: ['MACD', 'MovingAverageConvergenceDivergence'],
     family: 'momentum',
-    description: 'MACD: fast EMA − slow EMA in price units, its signal EMA and the histogram (line − signal). Scale depends on price; use macd_percent for fixed fuzzy ranges.',
+    description:
+      'MACD: fast EMA − slow EMA in price units, its signal EMA and the histogram (line − signal). Scale depends on price; use macd_percent for fixed fuzzy ranges.',
     params: macdParams,
     outputs: ['macd', 'signal', 'histogram'],
     tier: 3,
@@ -91,7 +92,8 @@ export const INDICATORS: readonly IndicatorSpec[] = [
     name: 'stochastic',
     aliases: ['Stochastic', 'stoch', 'StochasticOscillator'],
     family: 'momentum',
-    description: 'Slow stochastic: close within the high–low range of k_period bars, smoothed (%K) and averaged again (%D), 0–100; >80 overbought, <20 oversold.',
+    description:
+      'Slow stochastic: close within the high–low range of k_period bars, smoothed (%K) and averaged again (%D), 0–100; >80 overbought, <20 oversold.',
     params: {
       k_period: period(14, 1, 100, 'Bars of the high–low range'),
       d_period: period(3, 1, 20, 'SMA period of %D over %K'),
@@ -119,7 +121,8 @@ export const INDICATORS: readonly IndicatorSpec[] = [
     name: 'cci',
     aliases: ['CCI', 'CommodityChannelIndex'],
     family: 'momentum',
-    description: 'Commodity Channel Index: typical price minus its SMA over 0.015 × mean deviation; mostly within ±100, unbounded (±200 and beyond on strong moves).',
+    description:
+      'Commodity Channel Index: typical price minus its SMA over 0.015 × mean deviation; mostly within ±100, unbounded (±200 and beyond on strong moves).',
     params: { period: period(20, 2, 100) },
     outputs: ['cci'],
     // Divided by its own mean deviation, so scale-free: its percentiles are alike on every instrument and timeframe.
@@ -278,7 +281,8 @@ export const INDICATORS: readonly IndicatorSpec[] = [
     name: 'obv',
     aliases: ['OBV', 'OnBalanceVolume'],
     family: 'volume',
-    description: 'On-balance volume: cumulative volume signed by the close-to-close direction, from 0 at the first bar. Level meaningless; use obv_zscore for fixed fuzzy ranges.',
+    description:
+      'On-balance volume: cumulative volume signed by the close-to-close direction, from 0 at the first bar. Level meaningless; use obv_zscore for fixed fuzzy ranges.',
     params: {},
     outputs: ['obv'],
     tier: 3,

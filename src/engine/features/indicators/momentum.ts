@@ -118,14 +118,7 @@ function rangePosition(high: Float64Array, low: Float64Array, close: Float64Arra
  * Slow stochastic: raw %K over `kPeriod` bars smoothed by an SMA of `smoothK` (%K), and %D an
  * SMA of %K over `dPeriod`.
  */
-export function stochastic(
-  high: Float64Array,
-  low: Float64Array,
-  close: Float64Array,
-  kPeriod: number,
-  smoothK: number,
-  dPeriod: number,
-): Float64Array[] {
+export function stochastic(high: Float64Array, low: Float64Array, close: Float64Array, kPeriod: number, smoothK: number, dPeriod: number): Float64Array[] {
   const raw = rangePosition(high, low, close, kPeriod);
   for (let i = 0; i < raw.length; i++) raw[i] *= 100;
   const k = sma(raw, smoothK, kPeriod - 1);

@@ -77,7 +77,10 @@ export function resolveParams(indicator: ParamRules, given: Readonly<Record<stri
   const problems: ParamProblem[] = [];
   for (const param of Object.keys(given)) {
     if (Object.hasOwn(indicator.params, param)) continue;
-    const suggestions = closestNames(param, names.map((n) => [n, n] as const));
+    const suggestions = closestNames(
+      param,
+      names.map((n) => [n, n] as const),
+    );
     const hint = suggestions.length > 0 ? ` (did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?)` : '';
     const accepted = names.length > 0 ? `${indicator.name} takes ${names.join(', ')}` : `${indicator.name} takes no parameters`;
     problems.push({ param, message: `unknown parameter '${param}'${hint}; ${accepted}` });
