@@ -150,7 +150,7 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       throw ApplicationFailure.create({ message: err.message, type: 'ServicesBusy', nextRetryDelay: `${err.retryAfterSeconds ?? 5} seconds` });
     }
     if (err instanceof ServiceUnavailable) {
-      const since = (previous.success && previous.data.unreachableSince) || began;
+      const since = (previous.success ? previous.data.unreachableSince : undefined) ?? began;
       if (Date.now() - since > unavailableLimitMs) {
         throw ApplicationFailure.nonRetryable(
           `${err.message}; unreachable for over ${Math.round(unavailableLimitMs / 60_000)} min: start it with \`ktrdr-agent services\``,

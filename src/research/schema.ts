@@ -21,7 +21,7 @@ const DateSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
 
 export const DateRangeSchema = z
   .strictObject({ start: DateSchema.optional(), end: DateSchema.optional() })
-  .refine((r) => !r.start || !r.end || r.start < r.end, { message: 'the date range is empty or inverted: start must be before end' });
+  .refine((r) => !r.start || !r.end || r.start < r.end, { error: 'the date range is empty or inverted: start must be before end' });
 
 const SymbolsSchema = z
   .strictObject({
@@ -88,7 +88,7 @@ export const IndicatorSchema = z
     feature_id: z
       .string()
       .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/, 'a feature_id starts with a letter and has only letters, digits, _ and -')
-      .refine((id) => !RESERVED_FEATURE_IDS.includes(id.toLowerCase()), { message: `open, high, low, close and volume are reserved` }),
+      .refine((id) => !RESERVED_FEATURE_IDS.includes(id.toLowerCase()), { error: `open, high, low, close and volume are reserved` }),
     params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
   })
   .catchall(z.union([z.number(), z.string(), z.boolean()]))
@@ -121,13 +121,13 @@ export const FuzzySetSchema = z.record(z.string(), z.unknown()).transform((entri
   const { input_transform, ...sets } = entries;
   const transform = input_transform === undefined ? undefined : InputTransformSchema.safeParse(input_transform);
   if (transform && !transform.success) {
-    for (const issue of transform.error.issues) ctx.addIssue({ ...issue, path: ['input_transform', ...issue.path] } as never);
+    for (const issue of transform.error.issues) ctx.addIssue({ ...issue, path: ['input_transform', ...issue.path] });
   }
   const memberships: Record<string, MembershipConfig> = {};
   for (const [setName, value] of Object.entries(sets)) {
     const parsed = MembershipSchema.safeParse(value);
     if (parsed.success) memberships[setName] = parsed.data;
-    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [setName, ...issue.path] } as never);
+    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [setName, ...issue.path] });
   }
   if (Object.keys(sets).length === 0) ctx.addIssue({ code: 'custom', message: 'a fuzzy set needs at least one membership function' });
   return { inputTransform: transform?.success ? transform.data : undefined, memberships };
@@ -147,11 +147,11 @@ export const ModelSchema = z.strictObject({
   architecture: z.strictObject({
     hidden_layers: z.array(z.number().int().min(1).max(1024)).min(1).max(6),
     activation: z.enum(['relu', 'tanh', 'sigmoid', 'leaky_relu']),
-    output_activation: z.literal('softmax', { message: 'output_activation must be softmax: the model classifies BUY / HOLD / SELL' }),
+    output_activation: z.literal('softmax', { error: 'output_activation must be softmax: the model classifies BUY / HOLD / SELL' }),
     dropout: z.number().min(0).max(0.9).default(0.2),
   }),
   features: z.strictObject({
-    include_price_context: z.literal(false, { message: 'include_price_context: true is not supported: the model sees fuzzy memberships only (set false)' }),
+    include_price_context: z.literal(false, { error: 'include_price_context: true is not supported: the model sees fuzzy memberships only (set false)' }),
     lookback_periods: z.number().int().min(0).max(50).default(0),
     scale_features: z.boolean().default(true),
   }),
@@ -180,7 +180,7 @@ export const TrainingSchema = z.strictObject({
       validation: z.number().positive().max(1),
       test: z.number().positive().max(1),
     })
-    .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-6, { message: 'train + validation + test must add up to 1' }),
+    .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-6, { error: 'train + validation + test must add up to 1' }),
 });
 
 /** The strategy's `backtest` section: an out-of-sample period and the execution settings. */

@@ -102,7 +102,7 @@ export class ServicesClient {
   listOperations(query: Partial<ListOperationsFilter> = {}): Promise<ListOperationsResponse> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const search = params.size ? `?${params}` : '';
+    const search = params.size ? `?${params.toString()}` : '';
     return this.call('GET', `${API_PREFIX}/operations${search}`, ListOperationsResponseSchema);
   }
 

@@ -71,7 +71,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   }
   const route = createEndpoints(operations, folders);
   const server = http.createServer((req, res) => {
-    Promise.resolve()
+    void Promise.resolve()
       .then(() => route({ method: req.method ?? 'GET', url: requestUrl(req), body: () => readJson(req) }))
       .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log))
       .then((reply) => send(res, reply));
@@ -143,7 +143,7 @@ function errorReply(err: unknown, request: string, log: (line: string) => void):
     const body: ErrorResponse = { success: false, error: err.code, message: err.message, errors: err.problems };
     return { status: err.status, body, headers: err.headers };
   }
-  log(`${request}: ${(err as Error)?.stack ?? err}`);
+  log(`${request}: ${err instanceof Error ? (err.stack ?? String(err)) : String(err)}`);
   const body: ErrorResponse = { success: false, error: 'internal_error', message: 'internal error: the service log has the details', errors: [] };
   return { status: 500, body };
 }

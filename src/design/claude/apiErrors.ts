@@ -1,7 +1,3 @@
-import Anthropic from '@anthropic-ai/sdk';
-import type { LlmUsage } from '../../domain/models';
-import { LlmRateLimited, LlmRefused, LlmRejected, LlmSpendLimit, LlmUnavailable } from '../errors';
-
 /**
  * Turns what the SDK throws into the designer's error of its kind. Overload, rate limits,
  * server errors and lost connections are retried by the activity's policy, after the wait
@@ -10,6 +6,10 @@ import { LlmRateLimited, LlmRefused, LlmRejected, LlmSpendLimit, LlmUnavailable 
  * limit reached, or a response the API marks `x-should-retry: false`. The usage spent so far
  * rides along, so a failed phase still shows what it cost.
  */
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
+import type { LlmUsage } from '../../domain/models';
+import { LlmRateLimited, LlmRefused, LlmRejected, LlmSpendLimit, LlmUnavailable } from '../errors';
+
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
 /** `retry-after-ms`, else `retry-after` in seconds or as an HTTP date; undefined when absent or unreadable. */
@@ -29,15 +29,14 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
  * `error.details.error_code`): a contract's spend limit, and a tier's monthly usage limit. Its
  * third 429 subclass, a ramp limit, says to retry after `retry-after`.
  */
-const isSpendLimit = (err: InstanceType<typeof Anthropic.APIError>) =>
-  err instanceof Anthropic.ContractSpendLimitReachedError || err instanceof Anthropic.EnforcedSpendLimitReachedError;
+const isSpendLimit = (err: APIError) => err instanceof Anthropic.ContractSpendLimitReachedError || err instanceof Anthropic.EnforcedSpendLimitReachedError;
 
 /**
  * A 404 names the model only when the API's answer does ("model: <id>"); any other 404 — a
  * bare "Not Found", or a page that is no API error at all — means ANTHROPIC_BASE_URL points
  * somewhere that has no Messages API (often a base URL that ends in /v1, which the SDK adds).
  */
-function notFound(err: InstanceType<typeof Anthropic.APIError>, model: string, baseURL: string): string {
+function notFound(err: APIError, model: string, baseURL: string): string {
   if (err.type === 'not_found_error' && err.apiMessage?.includes(model)) {
     return `Model ${model} is not available (404: ${err.apiMessage}). Pick another with --model (opus, sonnet, haiku or a full id)`;
   }
@@ -45,7 +44,7 @@ function notFound(err: InstanceType<typeof Anthropic.APIError>, model: string, b
   return `ANTHROPIC_BASE_URL ${baseURL} is not the Messages API (${answer} for POST ${baseURL.replace(/\/$/, '')}/v1/messages). Set it to the API's root (https://api.anthropic.com, with no /v1), or unset it`;
 }
 
-function rejection(err: InstanceType<typeof Anthropic.APIError>, status: number, model: string, apiMessage: string, baseURL: string): string {
+function rejection(err: APIError, status: number, model: string, apiMessage: string, baseURL: string): string {
   switch (status) {
     case 401:
       return `Anthropic refused the API key (401: ${apiMessage}). Set a valid ANTHROPIC_API_KEY in the worker's environment and restart the worker, or start the cycle with --offline`;
@@ -60,12 +59,15 @@ function rejection(err: InstanceType<typeof Anthropic.APIError>, status: number,
   }
 }
 
+/** `instanceof` alone narrows to the SDK's `APIError<any, any, any>`; this narrows to its typed default. */
+const isApiError = (err: unknown): err is APIError => err instanceof Anthropic.APIError;
+
 export function apiError(err: unknown, model: string, spent: LlmUsage, baseURL: string): Error {
   if (err instanceof Anthropic.APIUserAbortError) return err;
   if (err instanceof Anthropic.APIConnectionError) {
     return new LlmUnavailable(`Cannot reach the Anthropic API: ${err.message}`, spent, { retryable: true });
   }
-  if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
+  if (!isApiError(err) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
   const { status } = err;
   const apiMessage = err.apiMessage ?? err.message;
   if (isSpendLimit(err)) {

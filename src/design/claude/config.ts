@@ -16,6 +16,7 @@ export interface ClaudeConfig {
 export function claudeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClaudeConfig | undefined {
   const apiKey = env.ANTHROPIC_API_KEY?.trim();
   if (!apiKey) return undefined;
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- a blank ANTHROPIC_BASE_URL is unset
   return { apiKey, baseURL: env.ANTHROPIC_BASE_URL?.trim() || undefined, timeoutMs: 300_000 };
 }
 

@@ -122,6 +122,7 @@ export function designUserPrompt({ input, markets, recent }: DesignContext): str
       : 'No market was asked for: choose one of the available markets.';
   return [
     `# Research cycle ${input.cycleId}`,
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- a blank brief is no brief
     `## Brief\n${input.brief?.trim() || 'None: choose the hypothesis yourself.'}`,
     `## Market\n${market}`,
     `## Available market data\n${marketsText(markets)}`,

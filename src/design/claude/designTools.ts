@@ -76,9 +76,9 @@ export interface DesignToolboxOptions {
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `My RSI-Strategy!` → `my_rsi_strategy`; a name that keeps nothing becomes `strategy`. */
+/** `My RSI-Strategy!` → `my_rsi_strategy`; a name that is no text, or keeps nothing, becomes `strategy`. */
 function nameStem(raw: unknown): string {
-  const stem = String(raw ?? '')
+  const stem = (typeof raw === 'string' ? raw : '')
     .toLowerCase()
     .replace(/\.ya?ml$/, '')
     .replace(/[^a-z0-9]+/g, '_')

@@ -12,6 +12,6 @@ export interface ClaudeRun {
   transcriptsDir: string;
   attempt: number;
   spent: LlmUsage;
-  heartbeat(step: string, usage: LlmUsage): void;
+  heartbeat: (step: string, usage: LlmUsage) => void;
   signal: AbortSignal;
 }

@@ -116,7 +116,7 @@ function parseNumber(b: Buffer, start: number, stop: number): number {
   let negative = false;
   if (p < stop && (b[p] === 45 || b[p] === 43)) negative = b[p++] === 45;
   let mantissa = 0;
-  let c = 0;
+  let c: number;
   const integerStart = p;
   while (p < stop && (c = b[p] - 48) >>> 0 < 10) {
     mantissa = mantissa * 10 + c;

@@ -38,7 +38,7 @@ const isFieldEnd = (c: number) => c === COMMA || c === NL || c === CR;
 function readNumber(b: Buffer, p: number, column: Float64Array, i: number): number {
   const first = p;
   let mantissa = 0;
-  let c = 0;
+  let c: number;
   while ((c = b[p] - 48) >>> 0 < 10) {
     mantissa = mantissa * 10 + c;
     p++;

@@ -62,7 +62,7 @@ export function parseIsoTime(b: Buffer, start: number, end: number): number {
       p++;
       let weight = 100;
       const first = p;
-      let d = 0;
+      let d: number;
       while (p < end && (d = digit(b, p)) >= 0) {
         ms += d * weight;
         weight /= 10;

@@ -31,11 +31,15 @@ export function zigzagExtremes(close: Float64Array, threshold: number): { at: In
     if (direction >= 0 && p > close[hi]) hi = i;
     if (direction <= 0 && p < close[lo]) lo = i;
     if (direction >= 0 && p <= close[hi] * (1 - threshold) && (direction === 1 || hi > lo)) {
-      (at.push(hi), confirmedAt.push(i), isHigh.push(1));
+      at.push(hi);
+      confirmedAt.push(i);
+      isHigh.push(1);
       direction = -1;
       lo = i;
     } else if (direction <= 0 && p >= close[lo] * (1 + threshold) && (direction === -1 || lo > hi)) {
-      (at.push(lo), confirmedAt.push(i), isHigh.push(0));
+      at.push(lo);
+      confirmedAt.push(i);
+      isHigh.push(0);
       direction = 1;
       hi = i;
     }

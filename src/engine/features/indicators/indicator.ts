@@ -37,8 +37,8 @@ export type IndicatorSpec = IndicatorCore &
 type IndicatorDefinition<P extends ParamSpecs> = IndicatorCore &
   IndicatorScale & {
     params: P;
-    validateParams?(params: ParamsOf<P>): string[];
-    compute(bars: Bars, params: ParamsOf<P>): Float64Array[];
+    validateParams?: (params: ParamsOf<P>) => string[];
+    compute: (bars: Bars, params: ParamsOf<P>) => Float64Array[];
   };
 
 /**
