@@ -22,7 +22,7 @@ export interface Folders {
 }
 
 /** The environment variable that moves each folder (e.g. onto a volume in docker-compose.yml). */
-export const FOLDER_ENV: Record<keyof Folders, string> = {
+const FOLDER_ENV: Record<keyof Folders, string> = {
   strategies: 'KTRDR_STRATEGIES_DIR',
   marketData: 'KTRDR_MARKET_DATA_DIR',
   models: 'KTRDR_MODELS_DIR',

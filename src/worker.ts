@@ -20,7 +20,7 @@ export function workflowsPath(): string {
  * answer to a heartbeat, so an activity that beats faster than this notices one within this
  * interval plus a round trip: within a second with room to spare, at two small RPCs a second.
  */
-export const HEARTBEAT_THROTTLE = '500 milliseconds';
+const HEARTBEAT_THROTTLE = '500 milliseconds';
 
 /**
  * How long a stopping worker lets its running activities go on: a training or backtest that

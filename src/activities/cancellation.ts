@@ -8,7 +8,7 @@ import { ApplicationFailure, type ActivityCancellationDetails } from '@temporali
  * operator paused or reset the activity. Only the first may stop remote work: in every other
  * case the next attempt, on this worker or another, re-attaches to it.
  */
-export const CANCELLATION_REASONS = ['cancelRequested', 'workerShutdown', 'timedOut', 'notFound', 'paused', 'reset'] as const;
+const CANCELLATION_REASONS = ['cancelRequested', 'workerShutdown', 'timedOut', 'notFound', 'paused', 'reset'] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 /** The SDK's cancel reasons (the CancelledFailure's message) for a cancellation that came without details. */
@@ -41,7 +41,7 @@ export function currentCancellationReason(ctx: Context = Context.current()): Can
 }
 
 /** The type of the retryable failure an attempt ends with when its worker shuts down. */
-export const WORKER_SHUTDOWN = 'WorkerShutdown';
+const WORKER_SHUTDOWN = 'WorkerShutdown';
 
 /**
  * Ends the current attempt after its cancellation: for a cancelled cycle as cancelled; when

@@ -35,7 +35,7 @@ export const AssessmentSchema = AssessmentContentSchema.extend({
 });
 export type Assessment = z.infer<typeof AssessmentSchema>;
 
-export const assessmentFile = (name: string, strategiesDir: string) => path.join(strategyFolder(name, strategiesDir), 'assessment.json');
+const assessmentFile = (name: string, strategiesDir: string) => path.join(strategyFolder(name, strategiesDir), 'assessment.json');
 
 /** Overwrites an earlier assessment of the strategy, as KTRDR does: the latest judgement stands. */
 export function writeAssessment(name: string, assessment: Assessment, strategiesDir: string): string {

@@ -11,7 +11,7 @@ import { designedDir, strategyFile, strategyName } from '../research/files';
  * strategy YAML stays KTRDR's format, with nothing of ours added to it. Records written
  * before designed/ existed (`strategies/<name>/design.json`) are read where they are.
  */
-export const DesignRecordSchema = z.strictObject({
+const DesignRecordSchema = z.strictObject({
   cycle_id: z.string().min(1),
   strategy: StrategyNameSchema,
   symbol: SymbolSchema,

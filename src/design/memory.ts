@@ -16,7 +16,7 @@ import type { MetricsWithUnits } from './metricsWithUnits';
  * the YAML, design.json and assessment.json — so it covers hand-written strategies too and
  * needs no database.
  */
-export const RecentStrategySchema = z.strictObject({
+const RecentStrategySchema = z.strictObject({
   name: StrategyNameSchema,
   created_at: z.iso.datetime(),
   symbols: z.array(SymbolSchema),

@@ -7,7 +7,7 @@ import type { BacktestMetrics, TrainingMetrics } from '../domain/activities';
  * a percentage). Each key names its unit, so a rule, a sentence or a prompt built from
  * these numbers cannot mistake a fraction for a percentage. The holdout has no place here.
  */
-export const TrainingMetricsWithUnitsSchema = z.strictObject({
+const TrainingMetricsWithUnitsSchema = z.strictObject({
   validation_accuracy_pct: z.number(),
   /** Share of the most common class: what always guessing it scores. */
   chance_accuracy_pct: z.number().optional(),
@@ -21,9 +21,9 @@ export const TrainingMetricsWithUnitsSchema = z.strictObject({
   train_loss_decrease_pct: z.number(),
   epochs_trained: z.number().int(),
 });
-export type TrainingMetricsWithUnits = z.infer<typeof TrainingMetricsWithUnitsSchema>;
+type TrainingMetricsWithUnits = z.infer<typeof TrainingMetricsWithUnitsSchema>;
 
-export const BacktestMetricsWithUnitsSchema = z.strictObject({
+const BacktestMetricsWithUnitsSchema = z.strictObject({
   total_return_pct: z.number(),
   buy_and_hold_return_pct: z.number().optional(),
   /** Total return minus buy-and-hold, in percentage points. */
@@ -44,7 +44,7 @@ export const BacktestMetricsWithUnitsSchema = z.strictObject({
   total_trades: z.number().int(),
   profit_factor: z.number().optional(),
 });
-export type BacktestMetricsWithUnits = z.infer<typeof BacktestMetricsWithUnitsSchema>;
+type BacktestMetricsWithUnits = z.infer<typeof BacktestMetricsWithUnitsSchema>;
 
 export const MetricsWithUnitsSchema = z.strictObject({
   training: TrainingMetricsWithUnitsSchema,

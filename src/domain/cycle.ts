@@ -64,8 +64,8 @@ export function parseCycleInput(raw: unknown): ParsedInput {
   };
 }
 
-export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
-export const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
+const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
+const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 
 export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled']);
@@ -74,7 +74,7 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
 export type CyclePhase = z.infer<typeof CyclePhaseSchema>;
 
-export const PhaseTimingSchema = z.strictObject({
+const PhaseTimingSchema = z.strictObject({
   phase: ResearchPhaseSchema,
   /** Why the phase did not run: a cycle given a strategy skips the design (its time is the strategy's check). */
   skipped: z.string().optional(),
@@ -84,7 +84,7 @@ export const PhaseTimingSchema = z.strictObject({
 });
 export type PhaseTiming = z.infer<typeof PhaseTimingSchema>;
 
-export const FailureSchema = z.strictObject({
+const FailureSchema = z.strictObject({
   phase: ResearchPhaseSchema.optional(),
   kind: z.enum(['invalid_input', 'gate', 'activity', 'invalid_result']),
   reason: z.string(),

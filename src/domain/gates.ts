@@ -43,7 +43,6 @@ export const GateThresholdsSchema = z.strictObject({
   training: TrainingGateThresholdsSchema.prefault({}),
   backtest: BacktestGateThresholdsSchema.prefault({}),
 });
-export type GateThresholds = z.infer<typeof GateThresholdsSchema>;
 
 /** What the training gate reads: a result without the chance baselines cannot be judged, and is invalid. */
 const training = TrainingMetricsSchema.shape;
@@ -63,7 +62,7 @@ export const BacktestGateInputSchema = BacktestMetricsSchema.extend({
 });
 export type BacktestGateInput = z.infer<typeof BacktestGateInputSchema>;
 
-export const GateCheckSchema = z.strictObject({
+const GateCheckSchema = z.strictObject({
   code: z.string(),
   metric: z.string(),
   value: z.number(),

@@ -22,8 +22,7 @@ import { modelDir, reportDir } from './files';
 import { readStrategy } from './readStrategy';
 import { strategyMarkets, type Strategy } from './schema';
 
-export const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
-export type PeriodName = (typeof PERIODS)[number];
+type PeriodName = 'validation' | 'holdout' | 'out_of_sample';
 
 export interface BacktestRun {
   strategy: string;

@@ -15,7 +15,7 @@ import { shownPath } from '../paths';
  * A strategy is read from any file a person names (a downloaded one, say); everything a
  * command writes goes into models/ and reports/ under the strategy's name, a safe identifier.
  */
-export const DESIGNED_FOLDER = 'designed';
+const DESIGNED_FOLDER = 'designed';
 
 export function strategyName(name: string): string {
   const parsed = StrategyNameSchema.safeParse(name);

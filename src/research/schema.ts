@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
 import { DecisionConfigSchema } from '../engine/backtest/config';
+import { ACTIVATIONS } from '../engine/neural/activations';
+import { MONITORS } from '../engine/neural/earlyStopping';
+import { OPTIMIZERS } from '../engine/neural/optimizers';
 import { parsedByHand } from './schemaKeys';
 
 /**
@@ -19,7 +22,7 @@ const DateSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
   return text.slice(0, 10);
 });
 
-export const DateRangeSchema = z
+const DateRangeSchema = z
   .strictObject({ start: DateSchema.optional(), end: DateSchema.optional() })
   .refine((r) => !r.start || !r.end || r.start < r.end, { error: 'the date range is empty or inverted: start must be before end' });
 
@@ -100,7 +103,6 @@ export const IndicatorSchema = z
     feature_id,
     params: { ...flat, ...params },
   }));
-export type IndicatorConfig = z.output<typeof IndicatorSchema>;
 
 const MembershipSchema = z.strictObject({
   type: z.enum(['triangular', 'trapezoidal', 'gaussian'], {
@@ -109,7 +111,7 @@ const MembershipSchema = z.strictObject({
   }),
   parameters: z.array(z.number()).min(1),
 });
-export type MembershipConfig = z.infer<typeof MembershipSchema>;
+type MembershipConfig = z.infer<typeof MembershipSchema>;
 
 const InputTransformSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('identity') }),
@@ -132,21 +134,20 @@ export const FuzzySetSchema = z.record(z.string(), z.unknown()).transform((entri
   if (Object.keys(sets).length === 0) ctx.addIssue({ code: 'custom', message: 'a fuzzy set needs at least one membership function' });
   return { inputTransform: transform?.success ? transform.data : undefined, memberships };
 });
-export type FuzzySetConfig = z.output<typeof FuzzySetSchema>;
 parsedByHand.set(FuzzySetSchema, (key) => (key === 'input_transform' ? InputTransformSchema : MembershipSchema));
 
 const EarlyStoppingSchema = z.strictObject({
   enabled: z.boolean().default(true),
   patience: z.number().int().min(1).default(10),
   min_delta: z.number().min(0).default(0.0001),
-  monitor: z.enum(['val_loss', 'val_accuracy']).default('val_loss'),
+  monitor: z.enum(MONITORS).default('val_loss'),
 });
 
-export const ModelSchema = z.strictObject({
+const ModelSchema = z.strictObject({
   type: z.literal('mlp'),
   architecture: z.strictObject({
     hidden_layers: z.array(z.number().int().min(1).max(1024)).min(1).max(6),
-    activation: z.enum(['relu', 'tanh', 'sigmoid', 'leaky_relu']),
+    activation: z.enum(ACTIVATIONS),
     output_activation: z.literal('softmax', { error: 'output_activation must be softmax: the model classifies BUY / HOLD / SELL' }),
     dropout: z.number().min(0).max(0.9).default(0.2),
   }),
@@ -159,7 +160,7 @@ export const ModelSchema = z.strictObject({
     learning_rate: z.number().positive().max(1),
     batch_size: z.number().int().min(1).max(4096),
     epochs: z.number().int().min(1).max(1000),
-    optimizer: z.enum(['adam', 'sgd', 'rmsprop']),
+    optimizer: z.enum(OPTIMIZERS),
     weight_decay: z.number().min(0).max(1).optional(),
     gradient_clip: z.number().positive().optional(),
     early_stopping: EarlyStoppingSchema.optional(),
@@ -167,7 +168,7 @@ export const ModelSchema = z.strictObject({
   }),
 });
 
-export const TrainingSchema = z.strictObject({
+const TrainingSchema = z.strictObject({
   method: z.literal('supervised'),
   labels: z.strictObject({
     source: z.literal('zigzag'),
@@ -184,7 +185,7 @@ export const TrainingSchema = z.strictObject({
 });
 
 /** The strategy's `backtest` section: an out-of-sample period and the execution settings. */
-export const StrategyBacktestSchema = z.strictObject({
+const StrategyBacktestSchema = z.strictObject({
   date_range: DateRangeSchema.optional(),
   initial_capital: z.number().positive().optional(),
   commission: z.number().min(0).max(0.1).optional(),

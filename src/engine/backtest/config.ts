@@ -26,7 +26,7 @@ const rate = z.number().min(0).lt(1);
  * Costs and sizing of the simulation (capital and sizing default to KTRDR's, spec §5). Rates are
  * fractions. Costs left out are the market's (costs.ts), from the symbol of the bars.
  */
-export const ExecutionConfigSchema = z.strictObject({
+const ExecutionConfigSchema = z.strictObject({
   initialCapital: z.number().positive().default(100_000),
   /** Charged on the fill value of every entry and every exit. */
   commission: rate.optional(),
@@ -45,7 +45,6 @@ export const BacktestConfigSchema = z.strictObject({
   decisions: DecisionConfigSchema.prefault({}),
   execution: ExecutionConfigSchema.prefault({}),
 });
-export type BacktestConfig = z.infer<typeof BacktestConfigSchema>;
 export type BacktestConfigInput = z.input<typeof BacktestConfigSchema>;
 
 /** The execution model every simulation follows (simulate.ts says what each entry means), recorded in every result. */

@@ -9,8 +9,8 @@ import type { ExecutionConfig, ExecutionRequest } from './config';
  * commission is what a low-cost retail broker charges. Rates are fractions of the fill value.
  * Each figure cites where it comes from, read on 2026-12-06; the README's "Costs" has the table.
  */
-export const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
-export const AssetClassSchema = z.enum(ASSET_CLASSES);
+const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
+const AssetClassSchema = z.enum(ASSET_CLASSES);
 export type AssetClass = z.infer<typeof AssetClassSchema>;
 
 interface Figure {

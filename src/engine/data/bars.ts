@@ -14,8 +14,6 @@ export interface Bars {
   volume: Float64Array;
 }
 
-export const barCount = (bars: Bars): number => bars.time.length;
-
 /** Bars [from, to) as views on the same memory (no copy). */
 export function sliceBars(bars: Bars, from: number, to: number): Bars {
   return {

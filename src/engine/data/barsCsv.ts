@@ -26,7 +26,7 @@ export class MarketDataError extends UserError {
   }
 }
 
-export const CANONICAL_COLUMNS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
+const CANONICAL_COLUMNS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 const TIME = 0;
 const OPEN = 1;

@@ -39,7 +39,7 @@ function checkTimeframe(timeframe: string): void {
 }
 
 /** The file for a symbol and timeframe, guaranteed to lie directly inside `dir`. */
-export function marketDataFile(symbol: string, timeframe: string, dir: string): string {
+function marketDataFile(symbol: string, timeframe: string, dir: string): string {
   const name = `${normalizeSymbol(symbol)}_${timeframe}.csv`;
   checkTimeframe(timeframe);
   const folder = path.resolve(dir);

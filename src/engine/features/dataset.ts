@@ -12,8 +12,8 @@ import { zigzagLabels } from './labels';
  * - the first `history_required` bars only warm the indicators up;
  * - the scaler is fitted on training rows only.
  */
-export const SPLITS = ['train', 'validation', 'test'] as const;
-export type SplitName = (typeof SPLITS)[number];
+const SPLITS = ['train', 'validation', 'test'] as const;
+type SplitName = (typeof SPLITS)[number];
 
 /** The features, plus how a strategy's sections split, label and scale its bars (the strategy format's names). */
 export interface DatasetSpec extends FeatureSpec {

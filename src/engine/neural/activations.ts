@@ -4,7 +4,7 @@ export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** PyTorch's default negative slope, so a KTRDR strategy trains the same function here. */
-export const LEAKY_SLOPE = 0.01;
+const LEAKY_SLOPE = 0.01;
 
 /**
  * Initial weight for one connection: He (normal, fan-in) keeps the variance of ReLU-like

@@ -1,5 +1,5 @@
 export const MONITORS = ['val_loss', 'val_accuracy'] as const;
-export type Monitor = (typeof MONITORS)[number];
+type Monitor = (typeof MONITORS)[number];
 
 export interface EarlyStoppingConfig {
   enabled: boolean;

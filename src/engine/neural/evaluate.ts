@@ -3,7 +3,7 @@ import { EvalPass } from './evalPass';
 import type { Mlp } from './mlp';
 import { emptySums, softmaxCrossEntropy } from './softmaxCrossEntropy';
 
-export interface ClassMetrics {
+interface ClassMetrics {
   /** Of the rows predicted as this class, the share that were; 0 when it is never predicted. */
   precision: number;
   /** Of the rows of this class, the share predicted as it; 0 when the class is absent. */

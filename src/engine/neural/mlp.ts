@@ -5,7 +5,7 @@ import { ACTIVATIONS, initialWeight } from './activations';
 import { EvalPass } from './evalPass';
 import type { LayerShape } from './linear';
 
-export const MlpConfigSchema = z.strictObject({
+const MlpConfigSchema = z.strictObject({
   inputSize: z.number().int().min(1),
   hiddenLayers: z.array(z.number().int().min(1)),
   activation: z.enum(ACTIVATIONS),

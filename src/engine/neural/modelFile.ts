@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../writeFileAtomic';
  */
 const SplitRangeSchema = z.strictObject({ start: z.number().int(), end: z.number().int(), startTime: z.number(), endTime: z.number() });
 
-export const ModelFileSchema = z.strictObject({
+const ModelFileSchema = z.strictObject({
   format: z.literal('ktrdr-agent/model'),
   version: z.literal(1),
   strategy: z.string(),

@@ -15,7 +15,7 @@ export interface OptimizerOptions {
 }
 
 /** What an optimiser has learnt besides the weights, for a checkpoint. */
-export interface OptimizerState {
+interface OptimizerState {
   /** Steps taken, which Adam's bias correction reads (0 for the others, which do not count). */
   steps: number;
   /** Its per-parameter buffers: Adam's m and v, SGD's momentum, RMSprop's v. */

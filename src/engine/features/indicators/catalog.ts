@@ -12,7 +12,7 @@ import { adx, aroon, distanceFromMa } from './trend';
 import { atr, atrPercent, bollingerBands, bollingerPercentB, bollingerWidth } from './volatility';
 import { cmf, mfi, obv, obvZscore, volumeRatio } from './volume';
 
-export { resolveParams, type ParamProblem, type ParamSpec, type ParamValues, type ResolvedParams } from './params';
+export { resolveParams, type ParamSpec, type ParamValues } from './params';
 export type { IndicatorFamily, IndicatorSpec } from './indicator';
 
 const period = (defaultValue: number, min: number, max: number, description = 'Lookback period in bars') =>

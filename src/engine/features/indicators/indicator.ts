@@ -12,7 +12,7 @@ export type ValueRange = readonly [low: number, high: number];
  * volume units or cumulative, so no fixed range fits every instrument. `typical` is the 1st–99th
  * percentile with default parameters on real data, by data set (see TYPICAL_DATA in catalog.ts).
  */
-export type IndicatorScale = { tier: 1 | 2; range: ValueRange; typical: Readonly<Record<string, ValueRange>> } | { tier: 3 };
+type IndicatorScale = { tier: 1 | 2; range: ValueRange; typical: Readonly<Record<string, ValueRange>> } | { tier: 3 };
 
 interface IndicatorCore {
   /** Canonical lowercase snake_case name. */

@@ -15,7 +15,7 @@ export type ParamSpec =
   | (ParamBase & { type: 'bool'; default: boolean });
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
-export type ParamValue = number | string | boolean;
+type ParamValue = number | string | boolean;
 export type ParamValues = Readonly<Record<string, ParamValue>>;
 
 type ValueOf<S> = S extends { type: 'int' | 'number' }
@@ -28,7 +28,7 @@ type ValueOf<S> = S extends { type: 'int' | 'number' }
 export type ParamsOf<P extends ParamSpecs> = { readonly [K in keyof P]: ValueOf<P[K]> };
 
 /** One thing wrong with an indicator's parameters; `param` names it unless the rule spans several. */
-export interface ParamProblem {
+interface ParamProblem {
   param?: string;
   message: string;
 }

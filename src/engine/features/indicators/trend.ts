@@ -92,7 +92,7 @@ export type MovingAverageType = 'SMA' | 'EMA';
  * The moving average KTRDR's DistanceFromMA uses: an SMA, or its default EMA (adjusted, as
  * pandas' `ewm(adjust=True)`), both shown from bar period − 1.
  */
-export function movingAverage(values: Float64Array, period: number, type: MovingAverageType): Float64Array {
+function movingAverage(values: Float64Array, period: number, type: MovingAverageType): Float64Array {
   return type === 'SMA' ? sma(values, period) : nanBefore(ema(values, period, true), period - 1);
 }
 
