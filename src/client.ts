@@ -1,3 +1,8 @@
+/**
+ * The client side of the research workflow, for the CLI: connect to Temporal, start a cycle
+ * (checked, and typed by the workflow's own signature), describe, list and cancel cycles, and read
+ * a cycle's history. It never loads workflow code.
+ */
 import { randomBytes } from 'node:crypto';
 import {
   Client,

@@ -1,9 +1,9 @@
-import { InvalidArgumentError } from '@commander-js/extra-typings';
-
 /**
  * Commander argument parsers for whole-number options, shared by the CLI and the services
  * command: a count in a range, a TCP port. The flag's name is in the error.
  */
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
     const n = Number(value);

@@ -1,3 +1,7 @@
+/**
+ * Paths fixed by where the code sits rather than by configuration: the project's root and its
+ * tools folder, and how a path is shown to a person.
+ */
 import path from 'node:path';
 
 /** The project's root (this file sits one level down, in src/ or in dist/). */

@@ -1,3 +1,7 @@
+/**
+ * The Temporal worker of the research workflow: its connection, the bundled workflow code, the
+ * activities, and an identity that says whether it has Claude.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duration } from '@temporalio/common';

@@ -1,7 +1,7 @@
+/** Writes a file atomically (temp file + rename), so a reader never sees half of it. */
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Writes a file atomically (temp file + rename), so a reader never sees half of it. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;

@@ -1,3 +1,7 @@
+/**
+ * Why an activity's attempt was cancelled, and how it ends when it was: only a cancelled cycle
+ * stops remote work; an attempt ended for any other reason leaves it to the next attempt.
+ */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type ActivityCancellationDetails } from '@temporalio/common';
 

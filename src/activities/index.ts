@@ -1,3 +1,7 @@
+/**
+ * The activities a worker registers, in one object: the design activities and the service
+ * activities, built from the folders and clients its entry point resolved.
+ */
 import type { ResearchActivities } from '../domain/activities';
 import type { ClaudeConfig } from '../design/claude/config';
 import type { Folders } from '../folders';

@@ -1,3 +1,13 @@
+/**
+ * The training and backtest activities: start an operation on the services (or re-attach
+ * to the one this activity started before a retry), wait for it while heartbeating its
+ * progress, and return its typed result. Each attempt waits at most `sliceMs`, then asks
+ * Temporal to call it again (see SERVICE_POLICY), so the wait survives worker restarts.
+ * Only a cancelled cycle cancels the remote operation (before the activity reports
+ * cancelled); an attempt that ends otherwise leaves it running for the next attempt.
+ * An operation that died with its service is replaced by a new one (a training resumes
+ * from the dead one's checkpoint), at most MAX_REPLACEMENTS times.
+ */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -20,16 +30,6 @@ import { mayBeReplaced, type OperationInfo } from '../services/operation';
 import type { TrainingReport } from '../research/trainingReport';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
-/**
- * The training and backtest activities: start an operation on the services (or re-attach
- * to the one this activity started before a retry), wait for it while heartbeating its
- * progress, and return its typed result. Each attempt waits at most `sliceMs`, then asks
- * Temporal to call it again (see SERVICE_POLICY), so the wait survives worker restarts.
- * Only a cancelled cycle cancels the remote operation (before the activity reports
- * cancelled); an attempt that ends otherwise leaves it running for the next attempt.
- * An operation that died with its service is replaced by a new one (a training resumes
- * from the dead one's checkpoint), at most MAX_REPLACEMENTS times.
- */
 export interface ServiceActivityOptions {
   client: ServicesClient;
   /** Longest wait of one attempt; the next attempt re-attaches. */

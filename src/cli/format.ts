@@ -1,3 +1,7 @@
+/**
+ * The CLI's text for people: an activity's progress line, a cycle's view, the list of cycles and a
+ * cycle's history.
+ */
 import type { CycleEvent, CycleListing, CycleView, LiveProgress } from '../client';
 import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';

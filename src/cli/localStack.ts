@@ -1,3 +1,7 @@
+/**
+ * What `dev` and `start` run on this machine: a Temporal dev server and the training/backtest
+ * services, started together on one state folder and stopped together.
+ */
 import path from 'node:path';
 import { registerSearchAttributes } from '../client';
 import type { Folders } from '../folders';

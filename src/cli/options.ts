@@ -1,3 +1,4 @@
+/** Commander's parser for duration options; the whole-number ones are in ../numberOptions.ts. */
 import { InvalidArgumentError } from 'commander';
 import { durationMs } from '../temporal/duration';
 

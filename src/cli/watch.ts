@@ -1,3 +1,7 @@
+/**
+ * Following a running cycle in the terminal: for `start`, and for `trigger` and `status` with
+ * --watch.
+ */
 import { SingleBar, Presets } from 'cli-progress';
 import { describeCycle, type Client, type CycleView } from '../client';
 import { phaseLabel } from '../domain/cycleDetails';

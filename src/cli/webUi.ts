@@ -1,3 +1,4 @@
+/** Where Temporal's Web UI shows a cycle, and which port the local commands give the UI. */
 import { UserError } from '../errors';
 
 /** The UI port the convention expects for a frontend port. */

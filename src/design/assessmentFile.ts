@@ -1,3 +1,9 @@
+/**
+ * `assessment.json` beside the strategy (`strategies/designed/<name>/` for a design; spec §7),
+ * written by the offline assessor and by Claude's. The content an assessor decides is a schema
+ * of its own, checked before anything is saved. A file keeps 1–4 sentences a list: a short
+ * assessment is still an assessment, and files written before, with 2–4, still read.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -6,12 +12,6 @@ import { strategyFolder } from '../research/files';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
-/**
- * `assessment.json` beside the strategy (`strategies/designed/<name>/` for a design; spec §7),
- * written by the offline assessor and by Claude's. The content an assessor decides is a schema
- * of its own, checked before anything is saved. A file keeps 1–4 sentences a list: a short
- * assessment is still an assessment, and files written before, with 2–4, still read.
- */
 export const KEPT_PER_LIST = 4;
 const Statement = z.string().trim().min(1);
 const Statements = z.array(Statement).min(1).max(KEPT_PER_LIST);

@@ -1,9 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
-import { designedDir, strategyFile, strategyName } from '../research/files';
-
 /**
  * `strategies/designed/<name>/design.json`: which cycle designed a strategy, when, and with
  * what. It is what makes a design activity idempotent (a retried cycle finds the strategy it
@@ -11,6 +5,12 @@ import { designedDir, strategyFile, strategyName } from '../research/files';
  * strategy YAML stays KTRDR's format, with nothing of ours added to it. Records written
  * before designed/ existed (`strategies/<name>/design.json`) are read where they are.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
+import { designedDir, strategyFile, strategyName } from '../research/files';
+
 const DesignRecordSchema = z.strictObject({
   cycle_id: z.string().min(1),
   strategy: StrategyNameSchema,

@@ -1,3 +1,10 @@
+/**
+ * The agent's memory of earlier cycles (spec §8 #15: KTRDR's designer saw "outcome unknown"
+ * for every recent strategy): what each recent strategy used and how its assessment went,
+ * compact enough to put in a prompt. Read from strategies/ and strategies/designed/ only —
+ * the YAML, design.json and assessment.json — so it covers hand-written strategies too and
+ * needs no database.
+ */
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -9,13 +16,6 @@ import { readAssessment } from './assessmentFile';
 import { readDesignRecord } from './designRecord';
 import type { MetricsWithUnits } from './metricsWithUnits';
 
-/**
- * The agent's memory of earlier cycles (spec §8 #15: KTRDR's designer saw "outcome unknown"
- * for every recent strategy): what each recent strategy used and how its assessment went,
- * compact enough to put in a prompt. Read from strategies/ and strategies/designed/ only —
- * the YAML, design.json and assessment.json — so it covers hand-written strategies too and
- * needs no database.
- */
 const RecentStrategySchema = z.strictObject({
   name: StrategyNameSchema,
   created_at: z.iso.datetime(),

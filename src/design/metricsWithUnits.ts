@@ -1,12 +1,12 @@
-import { z } from 'zod';
-import type { BacktestMetrics, TrainingMetrics } from '../domain/activities';
-
 /**
  * The metrics an assessment reads, converted once from the typed results into the units a
  * researcher reads (spec §8 #6: KTRDR's prompt showed 0 % accuracy and a dollar return as
  * a percentage). Each key names its unit, so a rule, a sentence or a prompt built from
  * these numbers cannot mistake a fraction for a percentage. The holdout has no place here.
  */
+import { z } from 'zod';
+import type { BacktestMetrics, TrainingMetrics } from '../domain/activities';
+
 const TrainingMetricsWithUnitsSchema = z.strictObject({
   validation_accuracy_pct: z.number(),
   /** Share of the most common class: what always guessing it scores. */

@@ -1,3 +1,8 @@
+/**
+ * A research cycle as the workflow sees it: its input (what a caller may send, checked with every
+ * problem at once), its phases and outcome, and the status it reports while it runs and once it
+ * has ended.
+ */
 import { z } from 'zod';
 import {
   BacktestResultSchema,

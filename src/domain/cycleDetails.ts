@@ -1,3 +1,7 @@
+/**
+ * A cycle told to people — labels, key figures, the Markdown details and the one-line summaries
+ * the Web UI shows — written once, so that the CLI and the Web UI say the same thing.
+ */
 import { MAX_REPLACEMENTS, type ReplacedOperation, type TrainResult } from './activities';
 import type { CycleInput, CycleStatus, CycleSummary, PhaseTiming } from './cycle';
 import type { DesignerForecast } from './designer';

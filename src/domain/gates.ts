@@ -1,3 +1,7 @@
+/**
+ * The quality gates: their thresholds, what each gate reads of a result, and the checks that make
+ * its verdict. Pure functions the workflow runs on the activities' results.
+ */
 import { z } from 'zod';
 import { BacktestMetricsSchema, TrainingMetricsSchema, type BacktestMetrics, type TrainingMetrics } from './activities';
 

@@ -1,10 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { StrategyNameSchema } from '../domain/activities';
-import { closestNames } from '../engine/features/indicators/closestNames';
-import { UserError } from '../errors';
-import { shownPath } from '../paths';
-
 /**
  * Where a strategy's files live. People's strategies (the examples, hand-written ones) are
  * `strategies/<name>.yaml`; what the agent designs is `strategies/designed/<name>.yaml`,
@@ -15,6 +8,13 @@ import { shownPath } from '../paths';
  * A strategy is read from any file a person names (a downloaded one, say); everything a
  * command writes goes into models/ and reports/ under the strategy's name, a safe identifier.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StrategyNameSchema } from '../domain/activities';
+import { closestNames } from '../engine/features/indicators/closestNames';
+import { UserError } from '../errors';
+import { shownPath } from '../paths';
+
 const DESIGNED_FOLDER = 'designed';
 
 export function strategyName(name: string): string {

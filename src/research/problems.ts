@@ -1,3 +1,7 @@
+/**
+ * A strategy's problems, each located in its YAML: the path, the line it sits on (also for a file
+ * that does not parse), and how it is shown.
+ */
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { closestNames } from '../engine/features/indicators/closestNames';

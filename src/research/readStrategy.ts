@@ -1,14 +1,14 @@
+/**
+ * A strategy a run is about to use: parsed and checked by the one validator, with the bars and
+ * indicator values the checks loaded and computed, so that the run reads and computes them no
+ * second time. An invalid strategy is a UserError listing every problem.
+ */
 import { UserError } from '../errors';
 import { formatProblem } from './problems';
 import type { Strategy } from './schema';
 import type { StrategyData } from './strategyData';
 import { validateStrategyText } from './validate';
 
-/**
- * A strategy a run is about to use: parsed and checked by the one validator, with the bars and
- * indicator values the checks loaded and computed, so that the run reads and computes them no
- * second time. An invalid strategy is a UserError listing every problem.
- */
 export function readStrategy(text: string, file: string, dataDir: string): { strategy: Strategy; data: StrategyData } {
   const validation = validateStrategyText(text, { dataDir });
   if (!validation.strategy || !validation.data) {

@@ -1,3 +1,4 @@
+/** A strategy document written as YAML, in the layout of the hand-written examples. */
 import { Document, isCollection } from 'yaml';
 
 /** Small maps written on one line, as in the hand-written examples. */

@@ -1,3 +1,9 @@
+/**
+ * KTRDR's v2 strategy format (spec §2), as the single source of the strategy's types.
+ * Every key is either honoured by the engine or rejected: unknown and misspelt keys are
+ * errors. Sections KTRDR keeps but never uses (orchestrator, risk_management,
+ * backtesting) are accepted and kept, and the validator warns that they have no effect.
+ */
 import { z } from 'zod';
 import { StrategyNameSchema, SymbolSchema, TimeframeSchema } from '../domain/activities';
 import { DecisionConfigSchema } from '../engine/backtest/config';
@@ -5,13 +11,6 @@ import { ACTIVATIONS } from '../engine/neural/activations';
 import { MONITORS } from '../engine/neural/earlyStopping';
 import { OPTIMIZERS } from '../engine/neural/optimizers';
 import { parsedByHand } from './schemaKeys';
-
-/**
- * KTRDR's v2 strategy format (spec §2), as the single source of the strategy's types.
- * Every key is either honoured by the engine or rejected: unknown and misspelt keys are
- * errors. Sections KTRDR keeps but never uses (orchestrator, risk_management,
- * backtesting) are accepted and kept, and the validator warns that they have no effect.
- */
 
 const DateSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
   const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;

@@ -1,10 +1,10 @@
-import type { z } from 'zod';
-import type { PathSegment } from './problems';
-
 /**
  * Schemas whose values zod cannot see into because a transform parses them by hand (a fuzzy
  * set's memberships), with the schema each of their keys is parsed with.
  */
+import type { z } from 'zod';
+import type { PathSegment } from './problems';
+
 export const parsedByHand = new WeakMap<z.ZodType, (key: string) => z.ZodType>();
 
 type Def = {

@@ -1,12 +1,12 @@
-import { barsBetween, type Bars } from '../engine/data/bars';
-import { loadBars, normalizeSymbol } from '../engine/data/marketData';
-import { strategyMarkets, trainingDateRange, type Strategy } from './schema';
-
 /**
  * What validating a strategy loads and computes, handed on to the run that follows (training,
  * backtest, holdout), which then reads no file twice and computes no indicator twice. One entry
  * per symbol, in the strategy's order.
  */
+import { barsBetween, type Bars } from '../engine/data/bars';
+import { loadBars, normalizeSymbol } from '../engine/data/marketData';
+import { strategyMarkets, trainingDateRange, type Strategy } from './schema';
+
 export interface StrategyData {
   /** Each symbol's whole series at the strategy's timeframe. */
   bars: Bars[];

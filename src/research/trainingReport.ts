@@ -1,12 +1,12 @@
-import { z } from 'zod';
-import { TrainingMetricsSchema } from '../domain/activities';
-import { TrainingHistorySchema } from '../engine/neural/trainingState';
-
 /**
  * What a training reports (training.json beside the model, and a training operation's result):
  * a module of schemas alone, so that whoever reads a report — the services' client, the worker's
  * activities — loads no engine with it.
  */
+import { z } from 'zod';
+import { TrainingMetricsSchema } from '../domain/activities';
+import { TrainingHistorySchema } from '../engine/neural/trainingState';
+
 const ClassFiguresSchema = z.tuple([z.number(), z.number(), z.number()]);
 
 export const TrainingReportSchema = z.strictObject({

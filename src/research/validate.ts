@@ -1,3 +1,9 @@
+/**
+ * The one validator (spec §8 #7, #8): the CLI's `validate`, training and the design tools
+ * all call it, and it checks with the runtime's own code — the catalog that computes the
+ * indicators, the functions that fuzzify, the loader that reads the data. It reports every
+ * problem at once, each with its YAML path and line.
+ */
 import fs from 'node:fs';
 import { z } from 'zod';
 import { computeIndicators } from '../engine/features/features';
@@ -10,12 +16,6 @@ import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, train
 import { YamlSource, type PathSegment, type Problem } from './problems';
 import { keysAt } from './schemaKeys';
 
-/**
- * The one validator (spec §8 #7, #8): the CLI's `validate`, training and the design tools
- * all call it, and it checks with the runtime's own code — the catalog that computes the
- * indicators, the functions that fuzzify, the loader that reads the data. It reports every
- * problem at once, each with its YAML path and line.
- */
 export interface Validation {
   valid: boolean;
   strategy?: Strategy;

@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { StrategyNameSchema } from '../domain/activities';
-import { KeySchema, OperationInfoSchema, OperationStatusSchema, OperationTypeSchema } from './operation';
-
 /**
  * The wire shapes of the operations API (prefix /api/v1, KTRDR's shapes: spec §4–§6). The
  * server parses requests and the client parses responses with these same schemas.
  */
+import { z } from 'zod';
+import { StrategyNameSchema } from '../domain/activities';
+import { KeySchema, OperationInfoSchema, OperationStatusSchema, OperationTypeSchema } from './operation';
+
 export const API_PREFIX = '/api/v1';
 
 /** `task_id` is the caller's idempotency key: a second start with it returns the first operation. */

@@ -1,7 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { mayBeReplaced, type OperationInfo } from './operation';
-
 /**
  * Training checkpoints in the service's state folder, one file per operation (`<id>.ckpt`),
  * written by the operation's thread (engine/neural/checkpoint.ts). A training that resumes takes the
@@ -10,6 +6,10 @@ import { mayBeReplaced, type OperationInfo } from './operation';
  * dead operation finds nothing to take. A checkpoint is kept only while its operation may be
  * resumed: failed by a stop or a crash of the service or its thread.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { mayBeReplaced, type OperationInfo } from './operation';
+
 export class Checkpoints {
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });

@@ -1,3 +1,9 @@
+/**
+ * A typed client of the operations API. It sorts every failure into what a retry can fix and
+ * what it cannot: ServiceRejected (a 4xx: the request is wrong; not retryable),
+ * ServiceUnavailable (5xx, 429, no connection, timeout: retry later) and ServiceProtocolError
+ * (an answer that is not this API's: not retryable either).
+ */
 import type { z } from 'zod';
 import {
   API_PREFIX,
@@ -21,12 +27,6 @@ import {
 import type { OperationInfo } from './operation';
 import { SERVICES_DEFAULTS } from './defaults';
 
-/**
- * A typed client of the operations API. It sorts every failure into what a retry can fix and
- * what it cannot: ServiceRejected (a 4xx: the request is wrong; not retryable),
- * ServiceUnavailable (5xx, 429, no connection, timeout: retry later) and ServiceProtocolError
- * (an answer that is not this API's: not retryable either).
- */
 export class ServiceRejected extends Error {
   override readonly name = 'ServiceRejected';
 

@@ -1,3 +1,7 @@
+/**
+ * The `services` command: the operations API in the foreground, over the entry point's folders,
+ * until it is told to stop.
+ */
 import path from 'node:path';
 import { Option, type Command } from '@commander-js/extra-typings';
 import { UserError } from '../errors';

@@ -1,3 +1,7 @@
+/**
+ * The operations API's routes: each request parsed and answered from the service's operations, or
+ * refused with every problem.
+ */
 import {
   API_PREFIX,
   CancelRequestSchema,

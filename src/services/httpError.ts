@@ -1,3 +1,4 @@
+/** How the services refuse a request: an HTTP status and every problem, never a stack trace. */
 import type { z } from 'zod';
 import type { Problem } from './api';
 

@@ -1,14 +1,14 @@
-import { z } from 'zod';
-import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
-import { BacktestSummarySchema } from '../engine/backtest/result';
-import { TrainingReportSchema } from '../research/trainingReport';
-
 /**
  * An operation as the services store it and serve it (KTRDR's OperationInfo, spec §6). The
  * schema is a union over type and status, so a record that says `completed` without the
  * result of its type, or `failed` without a reason, does not parse — on the service when it
  * stores one, nor on the client when it reads one (spec §8 #4).
  */
+import { z } from 'zod';
+import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
+import { BacktestSummarySchema } from '../engine/backtest/result';
+import { TrainingReportSchema } from '../research/trainingReport';
+
 const OPERATION_TYPES = ['training', 'backtesting'] as const;
 export const OperationTypeSchema = z.enum(OPERATION_TYPES);
 export type OperationType = z.infer<typeof OperationTypeSchema>;

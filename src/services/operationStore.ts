@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomic } from '../writeFileAtomic';
-import { OperationInfoSchema, type OperationInfo } from './operation';
-
 /**
  * Operation records on disk, one JSON file per operation, each replaced whole (temporary file
  * + rename) so a crash leaves the previous version or the new one, never half of either.
@@ -10,6 +5,11 @@ import { OperationInfoSchema, type OperationInfo } from './operation';
  * memory and only ever writes one record at a time, so a database would add a native build
  * (and a compiler in the Docker image) for nothing this needs.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../writeFileAtomic';
+import { OperationInfoSchema, type OperationInfo } from './operation';
+
 export class OperationStore {
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });

@@ -1,3 +1,7 @@
+/**
+ * The service's operations: their records, their worker threads, and the queue of starts waiting
+ * for a slot.
+ */
 import { EventEmitter, once } from 'node:events';
 import type { ListOperationsFilter } from './api';
 import type { Checkpoints } from './checkpoints';

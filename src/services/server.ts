@@ -1,3 +1,7 @@
+/**
+ * The training and backtest services over HTTP: node:http and zod rather than a framework,
+ * for six routes whose validation zod does anyway.
+ */
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,10 +43,6 @@ export interface Services {
 /** Bodies are small JSON objects; anything larger is a mistake. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/**
- * The training and backtest services over HTTP: node:http and zod rather than a framework,
- * for six routes whose validation zod does anyway.
- */
 export async function startServices(options: ServicesOptions): Promise<Services> {
   const settings = { ...SERVICES_DEFAULTS, ...definedOnly(options) };
   const log = options.log ?? ((line: string) => console.error(line));

@@ -1,3 +1,4 @@
+/** What a service checks of a start request before any work starts, and the job it then runs. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelDir, strategyFile, strategyNames } from '../research/files';

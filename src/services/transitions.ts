@@ -1,3 +1,9 @@
+/**
+ * The life of an operation record: pending → running → completed | failed | cancelled. Each
+ * step returns a new record; the service persists it. Completing takes the job's raw result
+ * and checks it against the operation type's result schema, so a completed record always
+ * carries a result of the right shape.
+ */
 import { TrainingReportSchema } from '../research/trainingReport';
 import {
   BacktestResultSummarySchema,
@@ -10,12 +16,6 @@ import {
 } from './operation';
 import { finished, started, WAITING } from './progress';
 
-/**
- * The life of an operation record: pending → running → completed | failed | cancelled. Each
- * step returns a new record; the service persists it. Completing takes the job's raw result
- * and checks it against the operation type's result schema, so a completed record always
- * carries a result of the right shape.
- */
 const now = () => new Date().toISOString();
 
 const common = (op: OperationInfo) => ({

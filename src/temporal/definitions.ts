@@ -1,8 +1,8 @@
+/** Names shared by the worker, the clients, the trigger script and the Web UI's start form. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import type { CycleStatus } from '../domain/cycle';
 
-/** Names shared by the worker, the clients, the trigger script and the Web UI's start form. */
 export const TASK_QUEUE = 'ktrdr-research';
 export const RESEARCH_WORKFLOW = 'researchCycle';
 export const CYCLE_ID_PREFIX = 'research-';

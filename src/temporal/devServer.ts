@@ -1,3 +1,7 @@
+/**
+ * The official Temporal dev server as a child process of `dev` and `start`: started, awaited until
+ * it answers, and stopped.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

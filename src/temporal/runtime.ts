@@ -1,3 +1,7 @@
+/**
+ * The Temporal SDK's runtime for the commands that run workers (`worker`, `dev`, `start`): one log
+ * level for the SDK and its native core, and a logger that tells a research outcome in one line.
+ */
 import { DefaultLogger, LogTimestamp, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 export const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];

@@ -1,11 +1,11 @@
-import os from 'node:os';
-import type { WorkerModes } from '../domain/designer';
-
 /**
  * What a worker tells the task queue about itself. Its Temporal identity, which the server
  * lists with every poller of the queue, ends in whether its cycles get Claude: clients read
  * it when they start a cycle, and the container healthcheck finds its own worker by it.
  */
+import os from 'node:os';
+import type { WorkerModes } from '../domain/designer';
+
 export type WorkerMode = 'claude' | 'offline';
 
 const TAG = 'ktrdr-agent';

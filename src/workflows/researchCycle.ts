@@ -1,3 +1,7 @@
+/**
+ * One research cycle: design → train → training gate → backtest → backtest gate → assess.
+ * Deterministic orchestration only; all I/O happens in activities.
+ */
 import * as wf from '@temporalio/workflow';
 import { z } from 'zod';
 import {
@@ -42,10 +46,6 @@ class CycleFailed extends Error {
 /** A failed assessment completes the cycle with its training and backtest, instead of failing it. */
 const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
 
-/**
- * One research cycle: design → train → training gate → backtest → backtest gate → assess.
- * Deterministic orchestration only; all I/O happens in activities.
- */
 export async function researchCycle(request: CycleRequest): Promise<CycleStatus> {
   const now = () => new Date().toISOString();
   const status: CycleStatus = {

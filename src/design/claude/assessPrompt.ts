@@ -1,3 +1,8 @@
+/**
+ * The assessment prompt (spec §7), built from typed results with their units (spec §8 #6):
+ * the strategy, the training metrics and the validation backtest. Nothing of the held-out
+ * test split is in it: the assessor judges what the designer may see.
+ */
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { VerdictSchema } from '../../domain/activities';
@@ -7,11 +12,6 @@ import { recentText } from './discovery';
 import type { RecentStrategy } from '../memory';
 import { strictInputSchema } from './strictSchema';
 
-/**
- * The assessment prompt (spec §7), built from typed results with their units (spec §8 #6):
- * the strategy, the training metrics and the validation backtest. Nothing of the held-out
- * test split is in it: the assessor judges what the designer may see.
- */
 const SYSTEM = `You assess trading strategies for ktrdr-agent, an autonomous research loop, as an objective and sceptical quant researcher. Each strategy is a neuro-fuzzy model: indicators, fuzzy memberships of their values, and a small MLP that classifies bars as BUY, HOLD or SELL from zigzag swing labels. You get the strategy, its training metrics and its backtest on the validation split (fills at the next bar's open, commission and slippage included), each field named with its unit: _pct is a percentage, _pp percentage points, sharpe_ratio is annualised by the timeframe's bars per year.
 
 Judge:

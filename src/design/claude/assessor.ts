@@ -1,3 +1,11 @@
+/**
+ * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
+ * `save_assessment` tool call (or, from a model that skips tools, the same JSON as text).
+ * An answer with no usable verdict or list gets one repair round with what was wrong, then
+ * the phase fails for good (`InvalidAssessment`); a refusal fails it at once (`LlmRefused`).
+ * An empty reply, or one cut off at max_tokens, is no answer yet and gets a follow-up
+ * instead. The assessment is saved with the model that answered.
+ */
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { z } from 'zod';
@@ -13,14 +21,6 @@ import { refusal } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
-/**
- * The assessment activity with Claude (spec §1.6, §7): one call that should end in a
- * `save_assessment` tool call (or, from a model that skips tools, the same JSON as text).
- * An answer with no usable verdict or list gets one repair round with what was wrong, then
- * the phase fails for good (`InvalidAssessment`); a refusal fails it at once (`LlmRefused`).
- * An empty reply, or one cut off at max_tokens, is no answer yet and gets a follow-up
- * instead. The assessment is saved with the model that answered.
- */
 export const ASSESS_CAPS: Caps = { maxTurns: 3, maxInputTokens: 30_000, maxOutputTokens: 8_000 };
 
 /**

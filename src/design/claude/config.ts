@@ -1,11 +1,11 @@
-import Anthropic from '@anthropic-ai/sdk';
-
 /**
  * How a worker reaches Claude. Read once, when the worker starts, from the environment the
  * SDK documents (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). No key means no Claude: the
  * offline designer and assessor run and every result says so. The key stays in this
  * object and the SDK's headers; nothing here is ever logged or written.
  */
+import Anthropic from '@anthropic-ai/sdk';
+
 export interface ClaudeConfig {
   apiKey: string;
   baseURL?: string;

@@ -1,3 +1,9 @@
+/**
+ * One conversation with Claude inside an activity: each call heartbeats while it waits (so
+ * the activity can be cancelled, which aborts the HTTP request), counts tokens and dollars,
+ * keeps the transcript, and stops at the caps of spec §1.9 — turns, cumulative prompt
+ * tokens, output tokens per call — instead of spending without bound.
+ */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { LlmUsage } from '../../domain/models';
 import { apiError } from './apiErrors';
@@ -6,12 +12,7 @@ import type { ClaudeRun } from './run';
 import { Transcript } from './transcript';
 import { fullPriceInputTokens, sumUsage, usageOfReply } from './usage';
 
-/**
- * One conversation with Claude inside an activity: each call heartbeats while it waits (so
- * the activity can be cancelled, which aborts the HTTP request), counts tokens and dollars,
- * keeps the transcript, and stops at the caps of spec §1.9 — turns, cumulative prompt
- * tokens, output tokens per call — instead of spending without bound.
- */
+/** What a conversation may spend before it stops (spec §1.9). */
 export interface Caps {
   maxTurns: number;
   /**

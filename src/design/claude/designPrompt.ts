@@ -1,8 +1,3 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type { DesignInput } from '../../domain/activities';
-import { catalogText, marketsText, recentText, type availableMarkets } from './discovery';
-import type { RecentStrategy } from '../memory';
-
 /**
  * The design prompt. The system part is the same for every cycle — role, rules, the
  * strategy format and the indicator catalog — and is cached (its last block carries the
@@ -10,6 +5,10 @@ import type { RecentStrategy } from '../memory';
  * markets and the memory of recent strategies. It never mentions data a designer must not
  * see: results come from the validation split only.
  */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { DesignInput } from '../../domain/activities';
+import { catalogText, marketsText, recentText, type availableMarkets } from './discovery';
+import type { RecentStrategy } from '../memory';
 
 /** A complete, valid strategy: the shape every design follows (a unit test keeps it valid). */
 export const TEMPLATE_STRATEGY = `name: rsi_adx_eurusd

@@ -1,3 +1,10 @@
+/**
+ * The design tools of spec §1.12 and what they do. Validation is the engine's one
+ * validator; saving validates again, claims the name for the cycle (a name another cycle
+ * or a person holds is refused) and writes strategies/designed/<name>.yaml atomically. A
+ * saved name ends in the cycle's hash, like the offline designer's, so designs never
+ * collide.
+ */
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { TimeframeSchema, type DesignInput } from '../../domain/activities';
@@ -11,13 +18,6 @@ import { claimStrategyName, type DesignRecord } from '../designRecord';
 import { availableMarkets, indicatorCatalog } from './discovery';
 import { recentStrategies } from '../memory';
 
-/**
- * The design tools of spec §1.12 and what they do. Validation is the engine's one
- * validator; saving validates again, claims the name for the cycle (a name another cycle
- * or a person holds is refused) and writes strategies/designed/<name>.yaml atomically. A
- * saved name ends in the cycle's hash, like the offline designer's, so designs never
- * collide.
- */
 const configSchema = {
   description: 'The strategy: a JSON object with the structure of the YAML template, or the YAML as a string',
   anyOf: [{ type: 'object' }, { type: 'string' }],

@@ -1,3 +1,8 @@
+/**
+ * The design activity with Claude (spec §1.3, §1.12): a tool-use loop that ends when a valid
+ * strategy is saved, or fails for good when a cap is reached, with the validator's last
+ * problems. A retried attempt for a cycle that already saved a strategy returns that one.
+ */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -15,11 +20,6 @@ import { refusal } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
 
-/**
- * The design activity with Claude (spec §1.3, §1.12): a tool-use loop that ends when a valid
- * strategy is saved, or fails for good when a cap is reached, with the validator's last
- * problems. A retried attempt for a cycle that already saved a strategy returns that one.
- */
 export const DESIGN_CAPS: Caps = { maxTurns: 10, maxInputTokens: 50_000, maxOutputTokens: 16_000 };
 
 /**

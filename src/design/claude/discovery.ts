@@ -1,13 +1,13 @@
-import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../../engine/features/indicators/catalog';
-import { listAvailableData } from '../../engine/data/marketData';
-import type { RecentStrategy } from '../memory';
-
 /**
  * What a designer needs to know before it designs: the indicators with their parameters
  * and real value ranges, the markets there is data for, and how recent strategies did.
  * Put in the prompt compactly (spec §1.9: KTRDR's discovery round trips cost 33k tokens),
  * and answered by the discovery tools in full for a model that asks.
  */
+import { INDICATORS, type IndicatorSpec, type ParamSpec } from '../../engine/features/indicators/catalog';
+import { listAvailableData } from '../../engine/data/marketData';
+import type { RecentStrategy } from '../memory';
+
 function paramText(name: string, p: ParamSpec): string {
   switch (p.type) {
     case 'int':

@@ -1,6 +1,3 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type { ModelId } from '../../domain/models';
-
 /**
  * What a request says about thinking and effort, per model.
  *
@@ -14,6 +11,9 @@ import type { ModelId } from '../../domain/models';
  * price table takes it but Haiku 4.5 (platform.claude.com/docs/en/build-with-claude/effort,
  * supported models, read 2026-12-06), so it is sent only where it is understood.
  */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ModelId } from '../../domain/models';
+
 export type Effort = NonNullable<Anthropic.OutputConfig['effort']>;
 
 const TAKES_EFFORT: Record<ModelId, boolean> = {

@@ -1,7 +1,3 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
-import { z } from 'zod';
-
 /**
  * The input schema of a strict tool (`strict: true`), built from the zod schema that checks the
  * reply. Strict tools take a subset of JSON Schema — arrays with `minItems` 0 or 1 only, no
@@ -11,6 +7,10 @@ import { z } from 'zod';
  * it; its own zodOutputFormat helper makes the same call (sdk helpers/zod.ts). Zod checks the
  * moved bounds on the reply.
  */
+import type Anthropic from '@anthropic-ai/sdk';
+import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
+import { z } from 'zod';
+
 export function strictInputSchema(schema: z.ZodType): Anthropic.Tool['input_schema'] {
   return transformJSONSchema(z.toJSONSchema(schema, { reused: 'ref' })) as Anthropic.Tool['input_schema'];
 }

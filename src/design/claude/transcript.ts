@@ -1,12 +1,12 @@
-import path from 'node:path';
-import { writeFileAtomic } from '../../writeFileAtomic';
-
 /**
  * A conversation's requests and replies, kept for the researcher who wants to read what
  * Claude was asked and said: `<transcripts>/<cycle>/<phase>-attempt<N>.json`, in a
  * git-ignored folder. Prompts and completions stay here and out of workflow history; the
  * SDK's headers (and so the API key) are never part of what is written.
  */
+import path from 'node:path';
+import { writeFileAtomic } from '../../writeFileAtomic';
+
 export class Transcript {
   private readonly calls: { request: unknown; reply?: unknown; error?: string }[] = [];
   readonly file: string;

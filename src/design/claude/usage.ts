@@ -1,10 +1,10 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { addUsage, costUsd, resolveModel, type LlmUsage } from '../../domain/models';
-
 /**
  * Tokens and dollars of a conversation, summed over its calls and priced by the model that
  * answered each one (spec §8 #18: KTRDR priced by an environment variable instead).
  */
+import type Anthropic from '@anthropic-ai/sdk';
+import { addUsage, costUsd, resolveModel, type LlmUsage } from '../../domain/models';
+
 export function usageOfReply(reply: Pick<Anthropic.Message, 'model' | 'usage'>, requestedModel: string): LlmUsage {
   const model = resolveModel(reply.model) ?? resolveModel(requestedModel);
   const tokens = {

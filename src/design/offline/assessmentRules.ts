@@ -1,15 +1,15 @@
-import type { Verdict } from '../../domain/activities';
-import { findIndicator } from '../../engine/features/indicators/catalog';
-import { strategyMarkets, type Strategy } from '../../research/schema';
-import type { AssessmentContent } from '../assessmentFile';
-import type { MetricsWithUnits } from '../metricsWithUnits';
-
 /**
  * The offline assessor's judgement: each metric graded against fixed lines, every
  * statement quoting its number with its unit (spec §8 #6), and a verdict from the grades.
  * The lines are a researcher's rules of thumb for the validation period, not gates: the
  * workflow's gates have already passed the strategy by the time it is assessed.
  */
+import type { Verdict } from '../../domain/activities';
+import { findIndicator } from '../../engine/features/indicators/catalog';
+import { strategyMarkets, type Strategy } from '../../research/schema';
+import type { AssessmentContent } from '../assessmentFile';
+import type { MetricsWithUnits } from '../metricsWithUnits';
+
 type Grade = 'good' | 'fair' | 'bad';
 
 interface Finding {

@@ -1,3 +1,8 @@
+/**
+ * The assessor that runs without Claude: rules on the training metrics and the validation
+ * backtest (the input carries no holdout, and none is read), written to the strategy's
+ * assessment.json (beside its YAML: `strategies/designed/<name>/` for a design) marked offline.
+ */
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
@@ -8,11 +13,6 @@ import { writeAssessment } from '../assessmentFile';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { judge } from './assessmentRules';
 
-/**
- * The assessor that runs without Claude: rules on the training metrics and the validation
- * backtest (the input carries no holdout, and none is read), written to the strategy's
- * assessment.json (beside its YAML: `strategies/designed/<name>/` for a design) marked offline.
- */
 export interface OfflineAssessOptions {
   strategiesDir: string;
 }

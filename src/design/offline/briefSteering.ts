@@ -1,12 +1,12 @@
-import type { AvailableData } from '../../engine/data/marketData';
-import { findIndicator, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
-
 /**
  * What a researcher's brief asks of the offline designer, read with word lists: markets
  * ("EURUSD", "S&P", "hourly", "equities"), indicator families ("momentum", "volume flow")
  * and indicators by name. Only what the shipped data and the catalog can honour is kept;
  * anything else in the brief is left to chance.
  */
+import type { AvailableData } from '../../engine/data/marketData';
+import { findIndicator, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
+
 export interface BriefWishes {
   /** Available symbols the brief names or implies, in order of mention. */
   symbols: string[];

@@ -1,3 +1,10 @@
+/**
+ * The designer that runs without Claude (no ANTHROPIC_API_KEY, or offline mode): a valid
+ * strategy from the indicator catalog and the shipped data, steered by the brief and by
+ * the assessments of recent strategies, and seeded by the cycle id — a retried activity
+ * designs the same strategy, another cycle a different one. What it designs passes the one
+ * validator before it is saved; a cycle that already saved a strategy gets that one back.
+ */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { DesignResultSchema, TimeframeSchema, type DesignInput, type DesignResult } from '../../domain/activities';
@@ -20,13 +27,6 @@ import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableI
 import { renderStrategy } from '../../research/render';
 import { strategyDocument, TRAIN_SHARE, type Sections } from './strategyDocument';
 
-/**
- * The designer that runs without Claude (no ANTHROPIC_API_KEY, or offline mode): a valid
- * strategy from the indicator catalog and the shipped data, steered by the brief and by
- * the assessments of recent strategies, and seeded by the cycle id — a retried activity
- * designs the same strategy, another cycle a different one. What it designs passes the one
- * validator before it is saved; a cycle that already saved a strategy gets that one back.
- */
 export interface OfflineDesignOptions {
   strategiesDir: string;
   dataDir: string;

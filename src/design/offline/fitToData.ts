@@ -1,11 +1,10 @@
-import type { ValueRange } from '../../engine/features/indicators/indicator';
-
 /**
  * The numbers of an offline design that come from the data rather than from a rule of
  * thumb: fuzzy sets placed at an indicator's real percentiles (spec §8 #9: ~55 % of KTRDR's
  * agent strategies had ranges for another scale, so their features never fired), and a
  * zigzag threshold sized to the instrument's typical move. Callers pass training bars only.
  */
+import type { ValueRange } from '../../engine/features/indicators/indicator';
 
 export interface Membership {
   type: 'triangular' | 'trapezoidal';

@@ -1,16 +1,15 @@
-import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
-import type { AvailableData } from '../../engine/data/marketData';
-import type { Random } from '../../engine/random';
-import type { BriefWishes } from './briefSteering';
-import { NoData } from '../errors';
-import type { RecentStrategy } from '../memory';
-
 /**
  * The offline designer's choices: which market, which two indicators. A market or
  * indicator the researcher asked for is taken as asked; everything else is a seeded,
  * weighted draw, so each cycle explores something different and a cycle repeats itself
  * exactly when retried.
  */
+import { INDICATORS, type IndicatorFamily, type IndicatorSpec } from '../../engine/features/indicators/catalog';
+import type { AvailableData } from '../../engine/data/marketData';
+import type { Random } from '../../engine/random';
+import type { BriefWishes } from './briefSteering';
+import { NoData } from '../errors';
+import type { RecentStrategy } from '../memory';
 
 const MOVING_AVERAGES = new Set(['sma', 'ema']);
 

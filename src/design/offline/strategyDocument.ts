@@ -1,10 +1,10 @@
-import { TIMEFRAME_MS } from '../../engine/data/bars';
-
 /**
  * The offline designer's strategy as KTRDR's v2 YAML: the sections it chooses, filled into
  * the layout and key order of the examples in strategies/, small maps on one line as a
  * person would write them. Everything not chosen is the examples' settings.
  */
+import { TIMEFRAME_MS } from '../../engine/data/bars';
+
 export interface Sections {
   name: string;
   description: string;

@@ -1,3 +1,7 @@
+/**
+ * What a backtest runs with: the strategy's decision settings, its execution settings (costs it
+ * leaves out are its market's), and the execution model every result records.
+ */
 import { z } from 'zod';
 
 /**

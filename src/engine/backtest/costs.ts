@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import type { ExecutionConfig, ExecutionRequest } from './config';
-
 /**
  * What trading costs per side for each asset class, when a strategy does not set its own
  * `backtest.commission` / `backtest.slippage`. KTRDR charged every market an equity broker's
@@ -9,6 +6,9 @@ import type { ExecutionConfig, ExecutionRequest } from './config';
  * commission is what a low-cost retail broker charges. Rates are fractions of the fill value.
  * Each figure cites where it comes from, read on 2026-12-06; the README's "Costs" has the table.
  */
+import { z } from 'zod';
+import type { ExecutionConfig, ExecutionRequest } from './config';
+
 const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
 const AssetClassSchema = z.enum(ASSET_CLASSES);
 export type AssetClass = z.infer<typeof AssetClassSchema>;

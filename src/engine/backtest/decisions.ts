@@ -1,3 +1,7 @@
+/**
+ * From the model's class probabilities to a signal stream (spec §5), and a count of what each
+ * filter held.
+ */
 import type { Bars } from '../data/bars';
 import type { DecisionConfig } from './config';
 import type { DecisionSummary } from './result';

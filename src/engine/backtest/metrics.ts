@@ -1,3 +1,7 @@
+/**
+ * A backtest's metrics from its equity curves and trades: return, risk, drawdown and trade
+ * statistics, annualised by the bar frequency measured on the timestamps.
+ */
 import type { BacktestPeriod, CurveMetrics, Drawdown, StrategyMetrics, Trade } from './result';
 
 const HOUR_MS = 3_600_000;

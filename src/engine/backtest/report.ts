@@ -1,3 +1,7 @@
+/**
+ * A backtest's report files in a strategy's reports folder: trades.csv, equity.csv and
+ * metrics.json.
+ */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';

@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { DecisionConfigSchema, EXECUTION_MODEL, ResolvedExecutionSchema } from './config';
-import { CostsAppliedSchema } from './costs';
-
 /**
  * What a backtest returns. Ratios are fractions (0.12 is +12 %), as in the domain's
  * BacktestMetrics; money is in the account currency; times are epoch milliseconds UTC.
  * A metric that has no value (a ratio over zero) is null, never a sentinel like 999999.
  */
+import { z } from 'zod';
+import { DecisionConfigSchema, EXECUTION_MODEL, ResolvedExecutionSchema } from './config';
+import { CostsAppliedSchema } from './costs';
 
 const TradeSchema = z.strictObject({
   /** When the entry filled: the open of the bar after the BUY signal. */

@@ -1,3 +1,7 @@
+/**
+ * The backtest of one period, end to end: decisions, the strategy's simulation and buy-and-hold's,
+ * the metrics, and a checked summary.
+ */
 import type { Bars } from '../data/bars';
 import { BacktestConfigSchema, EXECUTION_MODEL, type BacktestConfigInput } from './config';
 import { resolveCosts } from './costs';

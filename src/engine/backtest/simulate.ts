@@ -1,9 +1,6 @@
-import { TIMEFRAME_MS, type Bars } from '../data/bars';
-import type { ExecutionConfig } from './config';
-import type { Trade } from './result';
-
-/*
- * Execution model — recorded in every result as EXECUTION_MODEL (config.ts) next to the costs.
+/**
+ * The simulator: plays a signal stream, and buy-and-hold, through the execution model below,
+ * which every result records as EXECUTION_MODEL (config.ts) next to the costs.
  *
  * - A signal decided at bar t (which saw t's close) fills at bar t+1's OPEN: the first price
  *   anyone could trade at after seeing that close. Filling at t's own close would trade on a
@@ -28,6 +25,9 @@ import type { Trade } from './result';
  *   invested, because it answers "what if I had just bought the market"; a strategy that
  *   holds 25 % of equity is read against it together with its exposure.
  */
+import { TIMEFRAME_MS, type Bars } from '../data/bars';
+import type { ExecutionConfig } from './config';
+import type { Trade } from './result';
 
 export interface Simulation {
   /** Equity at each bar's close, one point per bar. */

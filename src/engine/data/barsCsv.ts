@@ -1,9 +1,3 @@
-import fs from 'node:fs';
-import { UserError } from '../../errors';
-import type { Bars } from './bars';
-import { readLineFast } from './barsCsvFast';
-import { formatIsoTime, parseIsoTime } from './isoTime';
-
 /**
  * The CSV form of bars, both ways: `parseBarsCsv` reads any column order and the common header
  * names strictly, `writeBarsCsv` writes the one canonical layout
@@ -13,6 +7,11 @@ import { formatIsoTime, parseIsoTime } from './isoTime';
  * million-row file then costs millions of short-lived strings. Here the bytes go straight into
  * the typed-array columns, and a bad value can be reported with its line and column.
  */
+import fs from 'node:fs';
+import { UserError } from '../../errors';
+import type { Bars } from './bars';
+import { readLineFast } from './barsCsvFast';
+import { formatIsoTime, parseIsoTime } from './isoTime';
 
 /** A market-data file or name the user must fix; the message says where and how. */
 export class MarketDataError extends UserError {

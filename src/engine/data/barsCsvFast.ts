@@ -1,5 +1,3 @@
-import { parseIsoTime } from './isoTime';
-
 /**
  * The fast path of the bars CSV reader: one well-formed line of plain numbers and ISO times,
  * parsed straight into the columns. It accepts only what it can parse to exactly the value the
@@ -9,6 +7,7 @@ import { parseIsoTime } from './isoTime';
  * the columns rather than returned: a double returned from a call that is not inlined is boxed,
  * one heap number per field.
  */
+import { parseIsoTime } from './isoTime';
 
 const NL = 10;
 const CR = 13;

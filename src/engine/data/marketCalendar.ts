@@ -1,5 +1,3 @@
-import { TIMEFRAME_MS, type Bars } from './bars';
-
 /**
  * Which bar times a market is expected to have, and where a series misses some of them.
  *
@@ -9,6 +7,8 @@ import { TIMEFRAME_MS, type Bars } from './bars';
  * Intraday equity sessions (overnight closes) are not modelled: such data would show one gap a night.
  * 'continuous' (crypto): every bar is expected.
  */
+import { TIMEFRAME_MS, type Bars } from './bars';
+
 export type MarketCalendar = 'weekdays' | 'continuous';
 
 const HOUR_MS = 3_600_000;

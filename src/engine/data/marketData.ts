@@ -1,3 +1,8 @@
+/**
+ * A market-data folder the caller names: `{SYMBOL}_{timeframe}.csv` files (KTRDR's layout),
+ * loaded by name and listed. Names are checked before any path is built, so no name can reach
+ * outside the folder.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../paths';
@@ -6,12 +11,6 @@ import { emptyFileError, MarketDataError, noBarsError, NOT_A_TIME, parseBarsCsv,
 import { formatIsoTime, parseIsoTime } from './isoTime';
 
 export { MarketDataError } from './barsCsv';
-
-/**
- * A market-data folder the caller names: `{SYMBOL}_{timeframe}.csv` files (KTRDR's layout),
- * loaded by name and listed. Names are checked before any path is built, so no name can reach
- * outside the folder.
- */
 
 const SYMBOL = /^[A-Z0-9][A-Z0-9-]{0,31}$/;
 const FILE_NAME = /^([A-Z0-9][A-Z0-9-]{0,31})_([0-9]+[a-z])\.csv$/;

@@ -1,8 +1,3 @@
-import type { Bars } from './bars';
-import { parseIsoTime } from './isoTime';
-import { calendarFor, isMarketClosed, timeframeMs, type MarketCalendar } from './marketCalendar';
-import { Random } from '../random';
-
 /**
  * Seeded synthetic OHLCV for tests and the benchmark: realistic bars with regime switching
  * (`syntheticBars`), a pure random walk with nothing to predict (`randomWalkBars`), and a random
@@ -10,6 +5,10 @@ import { Random } from '../random';
  * bars, on every machine. Bar times follow the market calendar (no weekend bars by default), so
  * findGaps reports none.
  */
+import type { Bars } from './bars';
+import { parseIsoTime } from './isoTime';
+import { calendarFor, isMarketClosed, timeframeMs, type MarketCalendar } from './marketCalendar';
+import { Random } from '../random';
 
 export interface Regime {
   name: string;

@@ -1,8 +1,3 @@
-import { UserError } from '../../errors';
-import type { Bars } from '../data/bars';
-import { buildFeatures, type FeatureSpec } from './features';
-import { zigzagLabels } from './labels';
-
 /**
  * Turns a strategy's bars into model rows, honest about time (spec §4, §8 #22):
  * - each symbol is split by time into train / validation / test (the holdout) from
@@ -12,6 +7,11 @@ import { zigzagLabels } from './labels';
  * - the first `history_required` bars only warm the indicators up;
  * - the scaler is fitted on training rows only.
  */
+import { UserError } from '../../errors';
+import type { Bars } from '../data/bars';
+import { buildFeatures, type FeatureSpec } from './features';
+import { zigzagLabels } from './labels';
+
 const SPLITS = ['train', 'validation', 'test'] as const;
 type SplitName = (typeof SPLITS)[number];
 

@@ -1,7 +1,3 @@
-import type { Bars } from '../data/bars';
-import { fuzzify, transformInput, type InputTransform, type MembershipFunction } from './fuzzy';
-import { findIndicator, resolveParams, type ParamValues } from './indicators/catalog';
-
 /**
  * The model's inputs (spec §4 step 3): every fuzzy membership of every feature, sorted by
  * name, plus `lookback_periods` lagged copies. No raw prices or indicator values. One
@@ -10,6 +6,10 @@ import { findIndicator, resolveParams, type ParamValues } from './indicators/cat
  * is a strategy's indicators, fuzzy sets and lookback, in the strategy format's own names:
  * a parsed strategy is a FeatureSpec as it is.
  */
+import type { Bars } from '../data/bars';
+import { fuzzify, transformInput, type InputTransform, type MembershipFunction } from './fuzzy';
+import { findIndicator, resolveParams, type ParamValues } from './indicators/catalog';
+
 export interface FeatureSpec {
   indicators: readonly { name: string; feature_id: string; params: ParamValues }[];
   fuzzy_sets: Readonly<Record<string, FuzzySetSpec>>;

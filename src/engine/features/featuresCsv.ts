@@ -1,14 +1,14 @@
+/**
+ * Writes time, close, every indicator and every model column to `<dir>/<file>_<symbol>.csv`
+ * (the caller's dir: a strategy's reports folder). Only the file name of `requested` is used:
+ * the file never lands outside `dir`.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors';
 import type { Bars } from '../data/bars';
 import type { Features } from './features';
 
-/**
- * Writes time, close, every indicator and every model column to `<dir>/<file>_<symbol>.csv`
- * (the caller's dir: a strategy's reports folder). Only the file name of `requested` is used:
- * the file never lands outside `dir`.
- */
 export function writeBarsCsvColumns(requested: string, dir: string, symbol: string, bars: Bars, features: Features): string {
   const name = path.basename(requested);
   if (!/^[\w.-]+\.csv$/.test(name)) throw new UserError(`--csv takes a file name ending in .csv, got '${requested}'`);

@@ -1,10 +1,10 @@
-import type { Bars } from '../data/bars';
-
 /**
  * Fuzzy membership functions (spec §3.2). Memberships are in [0, 1]; NaN in (indicator
  * warm-up) gives NaN out, so a feature is never invented before its indicator exists.
  * Repeated feet make shoulders: trapezoidal [0, 0, 15, 25] is 1 from 0 to 15.
  */
+import type { Bars } from '../data/bars';
+
 export type MembershipFunction =
   | { type: 'triangular'; parameters: [number, number, number] }
   | { type: 'trapezoidal'; parameters: [number, number, number, number] }

@@ -1,3 +1,7 @@
+/**
+ * The hidden layers' activation functions, each with its initial weights, in a training pass (with
+ * dropout) and an eval pass.
+ */
 import type { Random } from '../random';
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu'] as const;

@@ -1,11 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import v8 from 'node:v8';
-import { z } from 'zod';
-import { writeFileAtomic } from '../../writeFileAtomic';
-import type { Rows } from '../features/dataset';
-import { TrainingStateSchema, type TrainingState } from './trainingState';
-
 /**
  * A training's checkpoint file: its state (neural/trainingState.ts) and what it belongs to —
  * the hash of the strategy text and of the rows it trains and validates on — so that it
@@ -14,6 +6,14 @@ import { TrainingStateSchema, type TrainingState } from './trainingState';
  * file another Node version cannot read is reported like any unreadable one, and the
  * training starts over.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import v8 from 'node:v8';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../writeFileAtomic';
+import type { Rows } from '../features/dataset';
+import { TrainingStateSchema, type TrainingState } from './trainingState';
+
 const CheckpointSchema = z.strictObject({
   format: z.literal('ktrdr-agent/checkpoint'),
   version: z.literal(1),

@@ -1,3 +1,7 @@
+/**
+ * Early stopping: which validation metric it watches, how patient it is, and the best epoch so
+ * far.
+ */
 export const MONITORS = ['val_loss', 'val_accuracy'] as const;
 type Monitor = (typeof MONITORS)[number];
 

@@ -1,3 +1,4 @@
+/** The network's forward pass for inference, over a dataset of any size. */
 import { activateEval, type Activation } from './activations';
 import { linearForward, type LayerShape } from './linear';
 

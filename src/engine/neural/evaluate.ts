@@ -1,3 +1,7 @@
+/**
+ * How well a model classifies: loss, accuracy, confusion matrix and per-class metrics, and the
+ * chance loss a model must beat.
+ */
 import { checkFeatures, checkLabels, type Labels } from './dataset';
 import { EvalPass } from './evalPass';
 import type { Mlp } from './mlp';

@@ -1,3 +1,4 @@
+/** What the layers above use of neural/: the network, its training and its evaluation. */
 export { ACTIVATIONS, type Activation } from './activations';
 export { TrainingCancelled, TrainingDiverged } from './errors';
 export { chanceLoss, classificationMetrics, evaluate, type Evaluation } from './evaluate';

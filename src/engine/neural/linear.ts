@@ -1,9 +1,8 @@
-import { gemm } from './gemm';
-
 /**
  * Dense-layer passes on row-major, batch-major buffers: x is rows×inSize, weights are
  * inSize×outSize (row i holds input i's outgoing weights), z and dz are rows×outSize.
  */
+import { gemm } from './gemm';
 
 /** Where one dense layer lives in the flat parameter vector. */
 export interface LayerShape {

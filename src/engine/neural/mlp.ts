@@ -1,3 +1,4 @@
+/** The network: a multilayer perceptron classifier, its configuration and its JSON form. */
 import { z } from 'zod';
 import { Random } from '../random';
 import { runThrough, type Steps } from '../steps';

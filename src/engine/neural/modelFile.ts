@@ -1,3 +1,9 @@
+/**
+ * What training leaves in models/<strategy>/model.json: the network, the feature columns it
+ * reads and the scaler fitted on training rows, the strategy text it was trained from (by
+ * hash), and each symbol's split boundaries — so the backtest scores exactly the validation
+ * and holdout periods the model never trained on.
+ */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,12 +11,6 @@ import { z } from 'zod';
 import { UserError } from '../../errors';
 import { writeFileAtomic } from '../../writeFileAtomic';
 
-/**
- * What training leaves in models/<strategy>/model.json: the network, the feature columns it
- * reads and the scaler fitted on training rows, the strategy text it was trained from (by
- * hash), and each symbol's split boundaries — so the backtest scores exactly the validation
- * and holdout periods the model never trained on.
- */
 const SplitRangeSchema = z.strictObject({ start: z.number().int(), end: z.number().int(), startTime: z.number(), endTime: z.number() });
 
 const ModelFileSchema = z.strictObject({

@@ -1,3 +1,7 @@
+/**
+ * The optimisers a strategy may name (PyTorch's Adam, SGD and RMSprop, with their defaults), their
+ * state for a checkpoint, and gradient clipping.
+ */
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 

@@ -1,3 +1,7 @@
+/**
+ * What a trained network says about bars: class probabilities for every bar, from the strategy's
+ * features.
+ */
 import type { Bars } from '../data/bars';
 import type { Scaler } from '../features/dataset';
 import { eachFeatureColumn, featureColumns, type FeatureSpec } from '../features/features';

@@ -1,3 +1,7 @@
+/**
+ * Training a network: mini-batches, early stopping, class weights, progress, cancellation and
+ * checkpoints.
+ */
 import { performance } from 'node:perf_hooks';
 import { Random } from '../random';
 import { checkFeatures, checkLabels, type Labels } from './dataset';

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Everything a training needs to go on from where it was, bit for bit as if it had never
  * stopped: the weights and the best ones so far, the optimiser's buffers, both random streams
@@ -7,6 +5,8 @@ import { z } from 'zod';
  * early stopping's bookkeeping, the history, and the sums of an epoch stopped part-way.
  * train() saves it through `checkpoint` and continues from it with `resume`.
  */
+import { z } from 'zod';
+
 const float64s = z.custom<Float64Array>((value) => value instanceof Float64Array, 'expected a Float64Array');
 
 /** A training's figures per epoch (see TrainingResult.history), in its state and in its report. */

@@ -1,3 +1,7 @@
+/**
+ * What an indicator of the catalog is — its names, family, outputs, scale, parameters and
+ * computation — and `defineIndicator`, which types each one by its own parameters.
+ */
 import type { Bars } from '../../data/bars';
 import type { ParamSpecs, ParamsOf, ParamValues } from './params';
 

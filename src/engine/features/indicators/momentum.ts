@@ -1,3 +1,7 @@
+/**
+ * The momentum indicators: RSI, MACD (also in percent), stochastic, Williams %R, CCI, rate of
+ * change and momentum.
+ */
 import { ema, nanArray, nanBefore, rollingMaxIndex, rollingMinIndex, sma } from './rolling';
 
 /**

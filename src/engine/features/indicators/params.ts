@@ -1,3 +1,7 @@
+/**
+ * An indicator's parameters: their specs (type, range, default), and `resolveParams`, which fills
+ * in the defaults and reports every problem at once.
+ */
 import { closestNames } from './closestNames';
 
 interface ParamBase {

@@ -1,3 +1,7 @@
+/**
+ * The trend indicators: Aroon, ADX with its directional indicators, and the distance from a moving
+ * average.
+ */
 import { ema, nanArray, nanBefore, rollingMaxIndex, rollingMinIndex, sma } from './rolling';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The volatility indicators: ATR (also in percent of the close), Bollinger bands, %B and band
+ * width.
+ */
 import { nanArray, rollingMeanStd } from './rolling';
 
 /**

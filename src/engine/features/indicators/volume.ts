@@ -1,3 +1,7 @@
+/**
+ * The volume indicators: on-balance volume (also as a z-score), money flow index, Chaikin money
+ * flow and volume ratio.
+ */
 import { nanArray, rollingMeanStd, rollingSum, sma, typicalPrice } from './rolling';
 
 /**
