@@ -978,6 +978,9 @@ export function createBody(request: FakeRequest): CreateParams {
   return request.body;
 }
 
+/** The names of a request's tools, in order (undefined for a toolset, which has none). */
+export const toolNames = (body: CreateParams): (string | undefined)[] => (body.tools ?? []).map((tool) => ('name' in tool ? tool.name : undefined));
+
 /** A message's content the client sent as a string; the test fails, saying so, when it came as blocks (or there is no message). */
 export function textOf(message: Anthropic.MessageParam | undefined): string {
   if (typeof message?.content !== 'string') throw new Error(`fakeAnthropic: expected a message with text content, got ${JSON.stringify(message)}`);
