@@ -243,6 +243,16 @@ describe('request checks', () => {
     );
     expect(prefill.message).toMatch(/prefill/);
   });
+
+  test('merging consecutive messages leaves the request as it was received', async () => {
+    fake.setScript([{ kind: 'message', content: [text('ok')] }]);
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: [{ type: 'text', text: 'Design a strategy.' }] },
+      { role: 'user', content: 'Keep it simple.' },
+    ];
+    await ask({ messages });
+    expect(createBody(fake.requests[0]).messages).toEqual(messages);
+  });
 });
 
 describe("strict tools take the API's subset of JSON Schema", () => {
