@@ -42,6 +42,7 @@ export type FakeRequest =
 
 /** A create request the fake accepted: what a script answers. */
 export type CreateRequest = Extract<FakeRequest, { kind: 'create' }>;
+type CountRequest = Extract<FakeRequest, { kind: 'count_tokens' }>;
 
 export type FakeReply =
   | {
@@ -324,22 +325,19 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     const received: ReceivedRequest = { path, headers: flatHeaders(req.headers), raw };
     const body = parseJson(raw);
+    let request: CreateRequest | CountRequest;
     try {
-      checkHeaders(received.headers, apiKey);
-      if (path === '/v1/messages/count_tokens') {
-        checkCountRequest(body);
-        requests.push({ ...received, kind: 'count_tokens', body });
-        sendJson(res, 200, { input_tokens: promptTokens(body, thoughts) });
-        return;
-      }
-      checkCreateRequest(body);
+      request = accepted(received, body, apiKey);
     } catch (err) {
       requests.push({ ...received, kind: 'refused', body });
       throw err;
     }
-    const request: CreateRequest = { ...received, kind: 'create', body };
     requests.push(request);
-    await deliver(res, body, refusedAgain(body.messages) ?? (await nextReply(request)));
+    if (request.kind === 'count_tokens') {
+      sendJson(res, 200, { input_tokens: promptTokens(request.body, thoughts) });
+      return;
+    }
+    await deliver(res, request.body, refusedAgain(request.body.messages) ?? (await nextReply(request)));
   };
 
   /**
@@ -420,6 +418,17 @@ function checkHeaders(headers: Record<string, string>, apiKey: string): void {
   if (!presented) throw new ApiRejection(401, 'x-api-key header or Authorization: Bearer is required');
   if (presented !== apiKey) throw new ApiRejection(401, headers['x-api-key'] ? 'invalid x-api-key' : 'invalid bearer token');
   if (!headers['anthropic-version']) throw badRequest('anthropic-version: header is required');
+}
+
+/** The request as the API takes it; for one it refuses, the API's error is thrown. */
+function accepted(received: ReceivedRequest, body: unknown, apiKey: string): CreateRequest | CountRequest {
+  checkHeaders(received.headers, apiKey);
+  if (received.path === '/v1/messages/count_tokens') {
+    checkCountRequest(body);
+    return { ...received, kind: 'count_tokens', body };
+  }
+  checkCreateRequest(body);
+  return { ...received, kind: 'create', body };
 }
 
 /**
