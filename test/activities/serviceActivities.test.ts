@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceActivities, type ServiceActivityOptions } from '../../src/activities/serviceActivities';
 import { ActivityProgressSchema, BacktestResultSchema, OPERATION_RUNNING, TrainResultSchema } from '../../src/domain/activities';
 import { ServicesClient } from '../../src/services/client';
+import { match } from '../support/matchers';
 import { freePort } from '../support/ports';
 import { ScratchFolders, ServicesProcess, startTestServices, TYPESCRIPT_LOADER, waitFor, type TestServices } from '../support/services';
 
@@ -137,7 +138,7 @@ describe('trainModel', () => {
     expect(epochs.length).toBeGreaterThan(0);
     for (const beat of epochs) {
       expect(beat.totalEpochs).toBe(60);
-      expect(beat.step).toMatch(new RegExp(`^Epoch ${beat.epoch}/60 `));
+      expect(beat.step).toMatch(new RegExp(`^Epoch ${String(beat.epoch)}/60 `));
       expect(beat.percent).toBeGreaterThan(0);
       // the loss the service reports as it trains, for status and the Web UI
       expect(beat.loss).toBeGreaterThan(0);
@@ -271,7 +272,7 @@ describe('an attempt that ends while its cycle goes on', () => {
     expect(op.status).toBe('running');
 
     const next = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)), { heartbeatDetails: last(first.heartbeats) });
-    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) > (training.epoch as number));
+    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && beat.epoch > (training.epoch as number));
     expect(resumed.operationId).toBe(operationId);
     expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'running']]);
 
@@ -316,7 +317,7 @@ describe('refusals and outages', () => {
     expect(failure).toMatchObject({
       type: 'ServiceRejected',
       nonRetryable: true,
-      message: expect.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/),
+      message: match.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/),
     });
     expect(await cycleOperations('cycle-invalid')).toEqual([]);
   });
@@ -332,7 +333,7 @@ describe('refusals and outages', () => {
     expect(failure.message).toContain(url);
     expect(failure.message).toContain('ECONNREFUSED');
     const heartbeat = last(first.heartbeats);
-    expect(heartbeat).toMatchObject({ step: 'waiting for the services', unreachableSince: expect.any(Number) });
+    expect(heartbeat).toMatchObject({ step: 'waiting for the services', unreachableSince: match.any(Number) });
     expect(heartbeat.unreachableSince as number).toBeGreaterThanOrEqual(before);
 
     // Still down at the next attempt: still retryable, unreachable since the first.
@@ -354,7 +355,7 @@ describe('refusals and outages', () => {
 
       expect(isFinal(failure)).toBe(false);
       expect(failure.message).toContain('the service is restarting');
-      expect(last(run.heartbeats)).toMatchObject({ step: 'waiting for the services', unreachableSince: expect.any(Number) });
+      expect(last(run.heartbeats)).toMatchObject({ step: 'waiting for the services', unreachableSince: match.any(Number) });
     } finally {
       await new Promise((resolve) => broken.close(resolve));
     }
@@ -386,12 +387,12 @@ describe('refusals and outages', () => {
       const input = { cycleId: 'cycle-killed', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) };
       const first = attempt((a) => a.trainModel(input), { client });
       // past epoch 5, when the training saves its first checkpoint
-      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) >= 8);
+      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && beat.epoch >= 8);
       const dead = training.operationId as string;
 
       await stack.stop('SIGKILL');
       expect(isFinal(await failureOf(first.outcome))).toBe(false);
-      expect(last(first.heartbeats)).toMatchObject({ operationId: dead, unreachableSince: expect.any(Number) });
+      expect(last(first.heartbeats)).toMatchObject({ operationId: dead, unreachableSince: match.any(Number) });
 
       stack = new ServicesProcess(['--port', new URL(url).port], env);
       await stack.url();

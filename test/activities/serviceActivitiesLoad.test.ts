@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, test } from 'vitest';
+import { z } from 'zod';
 import { PROJECT_ROOT } from '../../src/paths';
 import { TYPESCRIPT_LOADER } from '../support/services';
 
@@ -14,7 +15,7 @@ test('the service activities load the operations API and its result schemas, not
   const script = `require(${JSON.stringify(path.join(src, 'activities', 'serviceActivities.ts'))}); console.log(JSON.stringify(Object.keys(require.cache)))`;
   const run = spawnSync(process.execPath, ['--require', TYPESCRIPT_LOADER, '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   expect(run.stderr).toBe('');
-  const loaded: string[] = JSON.parse(run.stdout);
+  const loaded = z.array(z.string()).parse(JSON.parse(run.stdout));
   const ours = loaded.filter((file) => file.startsWith(src + path.sep)).map((file) => path.relative(src, file).split(path.sep).join('/'));
   // The result schemas the operations API embeds, each a module of zod schemas alone.
   expect(ours.filter((file) => /^(engine|research)\//.test(file)).sort()).toEqual([

@@ -2,14 +2,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, assert, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { createDesignActivities } from '../../src/activities/designActivities';
-import type { AssessInput, AssessResult, DesignResult } from '../../src/domain/activities';
+import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { AssessmentSchema } from '../../src/design/assessmentFile';
 import { ASSESS_CAPS } from '../../src/design/claude/assessor';
 import { metricsWithUnits } from '../../src/design/metricsWithUnits';
-import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, text, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
+import {
+  blocksOf,
+  claudeConfigFor,
+  clearAnthropicEnv,
+  createBody,
+  startFakeAnthropic,
+  text,
+  textOf,
+  toolUse,
+  type FakeAnthropic,
+  type FakeReply,
+} from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 
 /** The assessment activity with Claude, and both activities in offline mode. */
@@ -55,10 +67,19 @@ const good = {
 type MessageReply = Extract<FakeReply, { kind: 'message' }>;
 const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });
 const messages = () => fake.requests.filter((r) => r.path === '/v1/messages');
+const bodies = () => messages().map(createBody);
 
-function assess(acts: ReturnType<typeof activities>, input: AssessInput) {
-  return new MockActivityEnvironment().run(acts.assessStrategy, input) as Promise<AssessResult>;
+function assess(acts: ReturnType<typeof activities>, input: AssessInput): Promise<AssessResult> {
+  return new MockActivityEnvironment().run((i: AssessInput) => acts.assessStrategy(i), input);
 }
+
+function design(acts: ReturnType<typeof activities>, input: DesignInput): Promise<DesignResult> {
+  return new MockActivityEnvironment().run((i: DesignInput) => acts.designStrategy(i), input);
+}
+
+/** A JSON Schema node, and a tool's input schema, as far as these tests read them. */
+const SchemaNode = z.looseObject({ $ref: z.string().optional() });
+const InputSchema = z.looseObject({ properties: z.record(z.string(), z.unknown()), $defs: z.record(z.string(), z.unknown()).optional() });
 
 const readAssessment = (file: string) => AssessmentSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
 
@@ -74,25 +95,28 @@ describe('assessment with Claude', () => {
     const saved = readAssessment(result.assessmentPath);
     expect(saved).toMatchObject({ ...good, cycle_id: input.cycleId, model: 'claude-haiku-5-5', offline: false });
 
-    const [request] = messages();
-    const prompt: string = request.body.messages[0].content;
+    const [body] = bodies();
+    const prompt = textOf(body.messages[0]);
     // units named in the keys, fractions turned into percentages once (spec §8 #6)
     expect(prompt).toContain('"validation_accuracy_pct": 54.32');
     expect(prompt).toContain('"chance_accuracy_pct": 48.11');
     expect(prompt).toContain('"total_return_pct": 7.34');
     expect(prompt).toContain('"excess_return_pp": 5.24');
     expect(prompt).toContain('name: rsi_adx_trend_filter');
-    expect(request.body.tools).toEqual([expect.objectContaining({ name: 'save_assessment', strict: true })]);
-    expect(request.body.tool_choice).toBeUndefined();
+    expect(body.tools).toEqual([expect.objectContaining({ name: 'save_assessment', strict: true })]);
+    expect(body.tool_choice).toBeUndefined();
   });
 
   test("save_assessment is a strict tool inside the API's schema subset: the bounds zod checks travel in the descriptions", async () => {
     fake.setScript([reply(toolUse('save_assessment', good))]);
     await assess(activities(), assessInput());
-    const [tool] = messages()[0].body.tools;
+    const [tool] = bodies()[0].tools ?? [];
     expect(tool).toMatchObject({ name: 'save_assessment', strict: true, input_schema: { type: 'object', additionalProperties: false } });
-    const schema = tool.input_schema;
-    const resolve = (node: { $ref?: string }) => (node.$ref ? schema.$defs[node.$ref.split('/').at(-1)!] : node);
+    const { input_schema: schema } = z.object({ input_schema: InputSchema }).parse(tool);
+    const resolve = (node: unknown) => {
+      const { $ref } = SchemaNode.parse(node);
+      return SchemaNode.parse($ref ? schema.$defs?.[$ref.split('/').at(-1) ?? ''] : node);
+    };
     const strengths = resolve(schema.properties.strengths);
     expect(strengths.maxItems).toBeUndefined();
     expect(strengths.description).toMatch(/maxItems/);
@@ -106,8 +130,9 @@ describe('assessment with Claude', () => {
     ]);
     const result = await assess(activities(), assessInput());
     expect(result.verdict).toBe('mediocre');
-    const repair = messages()[1].body.messages.at(-1).content[0];
+    const [repair] = blocksOf(bodies()[1].messages.at(-1));
     expect(repair).toMatchObject({ type: 'tool_result', is_error: true });
+    assert(repair.type === 'tool_result');
     expect(repair.content).toMatch(/verdict: Invalid option.*strengths: Too small/);
     // both calls are paid for
     expect(messages()).toHaveLength(2);
@@ -121,7 +146,7 @@ describe('assessment with Claude', () => {
     expect(failure).toMatchObject({ type: 'InvalidAssessment', nonRetryable: true });
     expect(failure.message).toMatch(/gave no valid assessment after a repair round: no save_assessment call and no JSON assessment/);
     expect((failure.details?.[0] as LlmUsage).outputTokens).toBeGreaterThan(0);
-    expect(messages()[1].body.messages.at(-1).content).toMatch(/^The assessment was not saved/);
+    expect(textOf(bodies()[1].messages.at(-1))).toMatch(/^The assessment was not saved/);
     expect(fs.existsSync(path.join(folders.strategiesDir, 'rsi_adx_trend_filter', 'assessment.json'))).toBe(false);
   });
 
@@ -129,9 +154,9 @@ describe('assessment with Claude', () => {
     fake.setScript([reply(toolUse('save_assessment', good))]);
     const result = await assess(activities(), assessInput({ model: 'claude-sonnet-5-5' }));
     expect(result.verdict).toBe('mediocre');
-    const [request] = messages();
-    expect(request.body.thinking).toBeUndefined();
-    expect(request.body.output_config).toEqual({ effort: 'medium' });
+    const [body] = bodies();
+    expect(body.thinking).toBeUndefined();
+    expect(body.output_config).toEqual({ effort: 'medium' });
     expect(messages()).toHaveLength(1);
   });
 
@@ -139,7 +164,7 @@ describe('assessment with Claude', () => {
     fake.setScript([{ ...reply(toolUse('save_assessment', good)), thinkingTokens: ASSESS_CAPS.maxOutputTokens }, reply(toolUse('save_assessment', good))]);
     const result = await assess(activities(), assessInput());
     expect(result.verdict).toBe('mediocre');
-    expect(messages()[1].body.messages.at(-1).content).toMatch(/cut off at the limit of 8000 output tokens/);
+    expect(textOf(bodies()[1].messages.at(-1))).toMatch(/cut off at the limit of 8000 output tokens/);
   });
 
   test('an empty reply is never sent back, and is no wrong answer: Claude is asked to continue, and a wrong answer after it still gets its repair round', async () => {
@@ -150,10 +175,10 @@ describe('assessment with Claude', () => {
     ]);
     const result = await assess(activities(), assessInput());
     expect(result.verdict).toBe('mediocre');
-    const [, second, third] = messages().map((r) => r.body.messages);
-    expect(second.map((m: { role: string }) => m.role)).toEqual(['user', 'user']);
-    expect(second.at(-1).content).toMatch(/^Please continue/);
-    expect(third.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: true });
+    const [, second, third] = bodies().map((b) => b.messages);
+    expect(second.map((m) => m.role)).toEqual(['user', 'user']);
+    expect(textOf(second.at(-1))).toMatch(/^Please continue/);
+    expect(blocksOf(third.at(-1))[0]).toMatchObject({ type: 'tool_result', is_error: true });
   });
 
   test('a refusal ends the phase for good with the reason the API gave: no repair turn into the refused context', async () => {
@@ -204,7 +229,9 @@ describe('assessment with Claude', () => {
     ]);
     const result = await assess(activities(), assessInput());
     expect(readAssessment(result.assessmentPath).strengths).toEqual(['Return 7.34% beats buy-and-hold by 5.24 pp.']);
-    expect(messages()[1].body.messages.at(-1).content[0].content).toMatch(/^The assessment was not saved: weaknesses: /);
+    const [repair] = blocksOf(bodies()[1].messages.at(-1));
+    assert(repair.type === 'tool_result', 'the repair answers the tool call');
+    expect(repair.content).toMatch(/^The assessment was not saved: weaknesses: /);
   });
 
   test('an assessment file written before, with 2–4 sentences a list, still reads', () => {
@@ -229,10 +256,9 @@ describe('assessment with Claude', () => {
 describe('offline mode', () => {
   test('without a Claude configuration both activities run offline and say so, without a request', async () => {
     const acts = activities(false);
-    const env = new MockActivityEnvironment();
-    const design = (await env.run(acts.designStrategy, { cycleId: `offline-${Date.now()}`, model: 'claude-sonnet-5-5' })) as DesignResult;
-    expect(design).toMatchObject({ offline: true, usage: { model: 'offline', costUsd: 0 } });
-    const assessment = await assess(acts, assessInput({ strategyName: design.strategyName, strategyPath: design.strategyPath }));
+    const designed = await design(acts, { cycleId: `offline-${Date.now()}`, model: 'claude-sonnet-5-5' });
+    expect(designed).toMatchObject({ offline: true, usage: { model: 'offline', costUsd: 0 } });
+    const assessment = await assess(acts, assessInput({ strategyName: designed.strategyName, strategyPath: designed.strategyPath }));
     expect(assessment.offline).toBe(true);
     expect(readAssessment(assessment.assessmentPath)).toMatchObject({ model: 'offline', offline: true });
     expect(fake.requests).toHaveLength(0);
@@ -240,12 +266,8 @@ describe('offline mode', () => {
 
   test('--offline forces the offline designer and assessor even with a key', async () => {
     const acts = activities(true);
-    const design = (await new MockActivityEnvironment().run(acts.designStrategy, {
-      cycleId: `forced-${Date.now()}`,
-      model: 'claude-sonnet-5-5',
-      offline: true,
-    })) as DesignResult;
-    expect(design.offline).toBe(true);
+    const designed = await design(acts, { cycleId: `forced-${Date.now()}`, model: 'claude-sonnet-5-5', offline: true });
+    expect(designed.offline).toBe(true);
     expect((await assess(acts, assessInput({ offline: true }))).offline).toBe(true);
     expect(fake.requests).toHaveLength(0);
   });

@@ -50,19 +50,17 @@ async function cancelLatency(phase: 'designStrategy' | 'assessStrategy', after: 
   });
   const activities: ResearchActivities = fakeActivities({
     overrides: () => ({
-      [phase]: claude[phase],
+      [phase]: claude[phase].bind(claude),
       ...(phase === 'assessStrategy' && {
-        async designStrategy() {
-          const strategyPath = path.join(folders.strategiesDir, 'rsi_adx_trend_filter.yaml');
-          return {
+        designStrategy: () =>
+          Promise.resolve({
             strategyName: 'rsi_adx_trend_filter',
-            strategyPath,
+            strategyPath: path.join(folders.strategiesDir, 'rsi_adx_trend_filter.yaml'),
             symbol: 'EURUSD',
             timeframe: '1h',
             offline: false,
             usage: { model: 'claude-sonnet-5-5', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
-          };
-        },
+          }),
       }),
     }),
   });

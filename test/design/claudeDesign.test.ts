@@ -5,7 +5,8 @@ import path from 'node:path';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, assert, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
@@ -13,14 +14,19 @@ import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { createClaudeClient } from '../../src/design/claude/config';
 import { DESIGN_CAPS, designWithClaude } from '../../src/design/claude/designer';
 import type { ClaudeRun } from '../../src/design/claude/run';
+import type { StrategySchema } from '../../src/research/schema';
 import { validateStrategyFile } from '../../src/research/validate';
 import {
+  blocksOf,
   claudeConfigFor,
   clearAnthropicEnv,
+  createBody,
   startFakeAnthropic,
   text,
+  textOf,
   thinking,
   THINKING_AT_EFFORT,
+  toolNames,
   toolUse,
   type FakeAnthropic,
   type FakeReply,
@@ -60,7 +66,9 @@ const activities = (server = fake) => createDesignActivities({ folders: folders.
 let seq = 0;
 const input = (over: Partial<DesignInput> = {}): DesignInput => ({ cycleId: `cycle-${++seq}-${Date.now()}`, model: 'claude-sonnet-5-5', ...over });
 
-const goodConfig = () => parseYaml(TEMPLATE_STRATEGY) as Record<string, any>;
+/** A strategy as written in YAML, before the schema's defaults and transforms. */
+type StrategyDocument = z.input<typeof StrategySchema>;
+const goodConfig = () => parseYaml(TEMPLATE_STRATEGY) as StrategyDocument;
 /** KTRDR's classic mistake (spec §8 #9): ATR fuzzy sets of [0, 0.2, 0.4] when ATR on EURUSD is about 0.001. */
 function atrConfig() {
   const config = goodConfig();
@@ -78,12 +86,14 @@ type MessageReply = Extract<FakeReply, { kind: 'message' }>;
 const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });
 const save = (config: unknown, name = 'rsi_adx_swing') => reply(toolUse('save_strategy_config', { name, config, description: 'RSI swings filtered by ADX' }));
 const requestsTo = () => fake.requests.filter((r) => r.path === '/v1/messages');
+const bodies = () => requestsTo().map(createBody);
 
 function design(acts: ReturnType<typeof activities>, designInput: DesignInput, info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}) {
   const env = new MockActivityEnvironment(info);
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  return { env, heartbeats, result: env.run(acts.designStrategy, designInput) as Promise<DesignResult> };
+  const result: Promise<DesignResult> = env.run((i: DesignInput) => acts.designStrategy(i), designInput);
+  return { env, heartbeats, result };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -97,10 +107,18 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 
 /** The tool results the activity sent back in a request, by tool_use id order. */
 function toolResultsIn(requestIndex: number): { content: string; is_error?: boolean }[] {
-  const messages = requestsTo()[requestIndex].body.messages;
-  const last = messages.at(-1);
-  return Array.isArray(last.content) ? last.content.filter((b: { type: string }) => b.type === 'tool_result') : [];
+  const last = bodies()[requestIndex].messages.at(-1);
+  const results = Array.isArray(last?.content) ? last.content.flatMap((b) => (b.type === 'tool_result' ? [b] : [])) : [];
+  return results.map(({ content, is_error }) => {
+    assert(typeof content === 'string', 'the activity sends a tool result as text');
+    return { content, is_error };
+  });
 }
+
+/** What validate_strategy_config answers, and save_strategy_config when it refuses. */
+const Verdict = z.object({ valid: z.boolean(), errors: z.array(z.string()) });
+const Refusal = z.object({ errors: z.array(z.string()) });
+const verdictIn = (result: { content: string }) => Verdict.parse(JSON.parse(result.content));
 
 describe('the design loop', () => {
   test('validates, fixes what the validator reports, saves a strategy that validates, and counts what it cost', async () => {
@@ -119,18 +137,18 @@ describe('the design loop', () => {
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_[0-9a-f]{6}$/);
     expect(validateStrategyFile(designed.strategyPath, { dataDir: MARKET_DATA_DIR }).valid).toBe(true);
     expect(fs.readFileSync(designed.strategyPath, 'utf8')).toMatch(new RegExp(`^name: ${designed.strategyName}$`, 'm'));
-    const record = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', designed.strategyName, 'design.json'), 'utf8'));
+    const record: unknown = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', designed.strategyName, 'design.json'), 'utf8'));
     expect(record).toMatchObject({ cycle_id: cycle.cycleId, model: 'claude-sonnet-5-5', offline: false });
 
     // the validator's verdict on the ATR sets reached Claude, quoting the real values
     const [first] = toolResultsIn(1);
-    const verdict = JSON.parse(first.content);
+    const verdict = verdictIn(first);
     expect(verdict.valid).toBe(false);
     expect(verdict.errors.join('\n')).toMatch(/fuzzy_sets\.atr_14.*p1 0\.000\d+/s);
-    expect(JSON.parse(toolResultsIn(2)[0].content)).toMatchObject({ valid: true, errors: [] });
+    expect(verdictIn(toolResultsIn(2)[0])).toMatchObject({ valid: true, errors: [] });
 
     // thinking blocks go back to the API as they came
-    expect(requestsTo()[1].body.messages[1].content[0].type).toBe('thinking');
+    expect(blocksOf(bodies()[1].messages[1])[0].type).toBe('thinking');
 
     // three calls, each priced at Sonnet 5.5's list prices
     expect(requestsTo()).toHaveLength(3);
@@ -147,25 +165,26 @@ describe('the design loop', () => {
     const one = await design(acts, input({ brief: 'mean reversion on EURUSD' })).result;
     const two = await design(acts, input()).result;
     await server.close();
-    const bodies = server.requests.map((r) => r.body);
+    const sent = server.requests.map(createBody);
 
-    const [body] = bodies;
-    expect(body.temperature).toBeUndefined();
+    const [body] = sent;
+    expect(body).not.toHaveProperty('temperature');
     expect(body.max_tokens).toBe(DESIGN_CAPS.maxOutputTokens);
-    expect(body.system.at(-1).cache_control).toEqual({ type: 'ephemeral' });
-    expect(body.tools.map((t: { name: string }) => t.name)).toEqual([
+    assert(Array.isArray(body.system), 'the system prompt is sent as blocks');
+    expect(body.system.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
+    expect(toolNames(body)).toEqual([
       'validate_strategy_config',
       'save_strategy_config',
       'get_available_indicators',
       'get_available_symbols',
       'get_recent_strategies',
     ]);
-    const prompt: string = body.messages[0].content;
+    const prompt = textOf(body.messages[0]);
     expect(prompt).toContain('mean reversion on EURUSD');
     expect(prompt).toMatch(/EURUSD 1h: 5000 bars, 2017-\d\d-\d\d → 2018-\d\d-\d\d/);
     expect(prompt).toMatch(/- rsi_adx_trend_filter .*rsi \+ adx/);
     // the second cycle remembers the first
-    expect(bodies[1].messages[0].content).toContain(one.strategyName);
+    expect(textOf(sent[1].messages[0])).toContain(one.strategyName);
 
     // the static system prompt is written to the cache once and read by the next cycle, which
     // writes only its own turn (the conversation is cached too, for the calls that follow)
@@ -181,11 +200,12 @@ describe('the design loop', () => {
       save(goodConfig()),
     ]);
     await design(activities(), input()).result;
-    expect(requestsTo()[1].body.messages.at(-1).content).toMatch(/No strategy is saved yet/);
-    const [symbols, recent, indicators] = toolResultsIn(2).map((r) => JSON.parse(r.content));
+    expect(textOf(bodies()[1].messages.at(-1))).toMatch(/No strategy is saved yet/);
+    const [symbols, recent, indicators] = toolResultsIn(2).map((r): unknown => JSON.parse(r.content));
+    const Named = z.array(z.looseObject({ name: z.string() }));
     expect(symbols).toContainEqual(expect.objectContaining({ symbol: 'EURUSD', timeframe: '1h', bars: 5000 }));
-    expect(recent.map((r: { name: string }) => r.name)).toContain('rsi_adx_trend_filter');
-    expect(indicators.find((i: { name: string }) => i.name === 'atr')).toMatchObject({ family: 'volatility', tier: 3 });
+    expect(Named.parse(recent).map((r) => r.name)).toContain('rsi_adx_trend_filter');
+    expect(Named.parse(indicators).find((i) => i.name === 'atr')).toMatchObject({ family: 'volatility', tier: 3 });
   });
 
   test('a save for another market than the cycle asked for is refused with the reason, and the fix is saved', async () => {
@@ -198,7 +218,7 @@ describe('the design loop', () => {
     const designed = await design(activities(), input({ symbol: 'GOOG', timeframe: '1d' })).result;
     const [refused] = toolResultsIn(1);
     expect(refused.is_error).toBe(true);
-    expect(JSON.parse(refused.content).errors).toEqual([
+    expect(Refusal.parse(JSON.parse(refused.content)).errors).toEqual([
       'training_data.symbols: this cycle asked for GOOG',
       'training_data.timeframes: this cycle asked for 1d',
     ]);
@@ -233,11 +253,11 @@ describe('empty replies', () => {
     const designed = await design(activities(), input()).result;
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
     expect(requestsTo()).toHaveLength(3);
-    const sent = requestsTo()[2].body.messages;
-    expect(sent.every((m: { content: unknown[] | string }) => m.content.length > 0)).toBe(true);
+    const sent = bodies()[2].messages;
+    expect(sent.every((m) => m.content.length > 0)).toBe(true);
     // the tool results, then the continuation in a new user message (handling-stop-reasons docs)
-    expect(sent.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'user']);
-    expect(sent.at(-1).content).toMatch(/^Please continue/);
+    expect(sent.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'user']);
+    expect(textOf(sent.at(-1))).toMatch(/^Please continue/);
   });
 });
 
@@ -246,7 +266,7 @@ describe('thinking and max_tokens', () => {
     fake.setScript([save(goodConfig()), save(goodConfig())]);
     const sonnet = await design(activities(), input({ model: 'claude-sonnet-5-5' })).result;
     await design(activities(), input({ model: 'claude-haiku-4-5' })).result;
-    const [first, second] = requestsTo().map((r) => r.body);
+    const [first, second] = bodies();
     expect(first.thinking).toBeUndefined();
     expect(first.output_config).toEqual({ effort: 'medium' });
     // Haiku 4.5 has no effort parameter: the API would refuse one
@@ -269,14 +289,14 @@ describe('thinking and max_tokens', () => {
       signal: new AbortController().signal,
     };
     await designWithClaude(input(), run, { strategiesDir: folders.strategiesDir, dataDir: MARKET_DATA_DIR, caps: { ...DESIGN_CAPS, maxOutputTokens: 32_000 } });
-    expect(requestsTo()[0].body.max_tokens).toBe(32_000);
+    expect(bodies()[0].max_tokens).toBe(32_000);
   });
 
   test('a reply that spent max_tokens thinking is asked again, told it was cut off', async () => {
     fake.setScript([{ ...save(goodConfig()), thinkingTokens: DESIGN_CAPS.maxOutputTokens }, save(goodConfig())]);
     const designed = await design(activities(), input()).result;
     expect(designed.strategyName).toMatch(/^rsi_adx_swing_/);
-    expect(requestsTo()[1].body.messages.at(-1).content).toMatch(/cut off at the limit of 16000 output tokens/);
+    expect(textOf(bodies()[1].messages.at(-1))).toMatch(/cut off at the limit of 16000 output tokens/);
   });
 
   test('a tool call cut off at max_tokens is answered as cut off, not run with its incomplete input', async () => {
@@ -558,10 +578,10 @@ describe('transcripts', () => {
     await design(activities(), cycle).result;
     const file = path.join(transcriptsDir, cycle.cycleId, 'design-attempt1.json');
     const transcript = fs.readFileSync(file, 'utf8');
-    const parsed = JSON.parse(transcript);
-    expect(parsed.calls).toHaveLength(2);
+    const { calls } = z.object({ calls: z.array(z.object({ request: z.object({ messages: z.array(z.unknown()) }) })) }).parse(JSON.parse(transcript));
+    expect(calls).toHaveLength(2);
     // each call as it was sent: the first request had one message, the second three
-    expect(parsed.calls.map((c: { request: { messages: unknown[] } }) => c.request.messages.length)).toEqual([1, 3]);
+    expect(calls.map((c) => c.request.messages.length)).toEqual([1, 3]);
     expect(transcript).not.toContain(fake.apiKey);
   });
 });

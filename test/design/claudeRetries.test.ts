@@ -33,7 +33,7 @@ afterAll(async () => {
   folders?.remove();
 });
 
-const config = parseYaml(TEMPLATE_STRATEGY);
+const config: unknown = parseYaml(TEMPLATE_STRATEGY);
 const message = (...content: ReturnType<typeof toolUse>[]): FakeReply => ({
   kind: 'message',
   content,
@@ -45,7 +45,7 @@ async function runCycle(): Promise<CycleStatus> {
     folders: folders.agentFolders(),
     claude: claudeConfigFor(fake),
   });
-  const activities = fakeActivities({ overrides: () => ({ designStrategy: design.designStrategy }) });
+  const activities = fakeActivities({ overrides: () => ({ designStrategy: (input) => design.designStrategy(input) }) });
   return withWorker(env, activities, async (taskQueue) => {
     const handle = await env.client.workflow.start(RESEARCH_WORKFLOW, { args: [{ model: 'sonnet' }], taskQueue, workflowId: `retry-${Date.now()}` });
     return (await handle.result()) as CycleStatus;

@@ -36,28 +36,29 @@ const fakes = fakeActivities({
         metrics: { ...goodTraining, loss: 0.6, epochsTrained: 12 },
       };
     },
-    async assessStrategy(input) {
+    assessStrategy(input) {
       calls.assess.push(input);
-      if (input.strategyName === 'refused_assessment')
-        throw ApplicationFailure.nonRetryable('claude-haiku-5-5 refused to assess (stop_reason refusal)', 'AssessmentRefused');
-      return {
+      if (input.strategyName === 'refused_assessment') {
+        return Promise.reject(ApplicationFailure.nonRetryable('claude-haiku-5-5 refused to assess (stop_reason refusal)', 'AssessmentRefused'));
+      }
+      return Promise.resolve({
         verdict: 'promising',
         assessmentPath: `strategies/${input.strategyName}/assessment.json`,
         offline: false,
         usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
-      };
+      });
     },
-    async designStrategy(input) {
+    designStrategy(input) {
       calls.design.push(input);
       const strategyName = input.brief?.includes('long') ? 'long_training' : input.brief?.includes('refuse') ? 'refused_assessment' : 'quick_training';
-      return {
+      return Promise.resolve({
         strategyName,
         strategyPath: `strategies/${strategyName}.yaml`,
         symbol: 'EURUSD',
         timeframe: '1h',
         offline: true,
         usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
-      };
+      });
     },
   }),
 });
@@ -212,8 +213,8 @@ describe('ktrdr-agent against the dev server', () => {
       const lines = invalid.stderr.trim().split('\n');
       expect(lines[0]).toBe('error: Invalid cycle input:');
       expect(lines.slice(1)).toEqual([
-        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.0\.period: period must be between 2 and 100, got 0$/),
-        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.1\.name: unknown indicator 'adxx'/),
+        expect.stringMatching(/^ {2}- strategy: .*mine\.yaml:\d+: error: indicators\.0\.period: period must be between 2 and 100, got 0$/),
+        expect.stringMatching(/^ {2}- strategy: .*mine\.yaml:\d+: error: indicators\.1\.name: unknown indicator 'adxx'/),
       ]);
       const unknown = await ktrdrAgentWith(env_, 'trigger', '--strategy', 'mien');
       expect(unknown.code).toBe(1);

@@ -39,16 +39,16 @@ beforeAll(async () => {
     mode: 'offline',
     activities: {
       ...activities,
-      async designStrategy(input) {
+      designStrategy(input) {
         const strategyName = input.brief ?? 'short_training';
-        return {
+        return Promise.resolve({
           strategyName,
           strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`),
           symbol: 'EURUSD',
           timeframe: '1h',
           offline: true,
           usage: noUsage('offline'),
-        };
+        });
       },
     },
   });

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { PROJECT_ROOT } from '../../src/paths';
 import { TASK_QUEUE } from '../../src/temporal/definitions';
 import { createWorker } from '../../src/worker';
@@ -35,10 +36,13 @@ afterAll(async () => {
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
 const startedId = (stdout: string) => /Research cycle started: (\S+)/.exec(stdout)![1];
 
+/** The part of docker-compose.yml read here: the worker's healthcheck command. */
+const ComposeHealthcheck = z.object({ services: z.object({ worker: z.object({ healthcheck: z.object({ test: z.array(z.string()) }) }) }) });
+
 /** The worker's healthcheck exactly as docker-compose.yml gives it, run from the project root (the image's /app). */
 function composeHealthcheck(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const compose = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'));
-  const [kind, command, ...args] = compose.services.worker.healthcheck.test as string[];
+  const compose = ComposeHealthcheck.parse(YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')));
+  const [kind, command, ...args] = compose.services.worker.healthcheck.test;
   expect(kind).toBe('CMD');
   return runCommand(command === 'node' ? process.execPath : command, args, { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' });
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServiceProtocolError, ServiceRejected, ServicesClient, servicesUrl, ServiceUnavailable } from '../../src/services/client';
 import { freePort } from '../support/ports';
+import { match } from '../support/matchers';
 
 /**
  * The client against a stand-in server that answers what each test says: which failures are
@@ -146,7 +147,7 @@ describe('requests', () => {
     expect(seen.url).toBe('/api/v1/operations/op_x?wait_ms=1000');
     expect(await failure(impatient.getOperation('op_x', { waitMs: 100 }))).toMatchObject({
       name: 'ServiceUnavailable',
-      message: expect.stringContaining('no answer within 200 ms'),
+      message: match.stringContaining('no answer within 200 ms'),
     });
   });
 

@@ -24,7 +24,7 @@ beforeAll(() => {
   folders.strategy('rsi_adx_trend_filter', 'long_training', longTraining);
 });
 afterAll(async () => {
-  await Promise.all(started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : undefined)));
+  await Promise.all(started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.stop('SIGKILL')));
   folders.remove();
 });
 

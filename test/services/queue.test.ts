@@ -53,7 +53,7 @@ describe('a one-slot service with room for two in its queue', () => {
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.json()).toMatchObject({ success: false, error: 'too_many_operations' });
-    const busy = await services.client.startBacktest({ strategy_name: 'quick_a' }).catch((e) => e);
+    const busy = await services.client.startBacktest({ strategy_name: 'quick_a' }).catch((e: unknown) => e);
     expect(busy).toBeInstanceOf(ServiceUnavailable);
     expect(busy).toMatchObject({ status: 429, retryAfterSeconds: 5 });
     expect((await services.client.startTraining({ strategy_name: 'quick_b', task_id: 'queued-b' })).task_id).toBe(queued[1].task_id);

@@ -91,7 +91,7 @@ describe('one service per state folder', () => {
       `another services process (pid ${process.ppid}) keeps its operation records in ${stateDir}`,
     );
 
-    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
     fs.writeFileSync(lock, String(gone));
     const services = await startTestServices(folders, { stateDir });
     expect(fs.readFileSync(lock, 'utf8').split('\n')[0]).toBe(String(process.pid));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { isFinished, ScratchFolders, ServicesProcess, startTestServices, untilIdle, waitFor } from '../support/services';
@@ -23,12 +24,14 @@ function services(stateDir: string): ServicesProcess {
   return spawned;
 }
 
+const SavedNetwork = z.object({ network: z.object({ params: z.string() }) });
+
 /** The model training saved: its weights (float64 bytes, base64) and its report. */
 function savedModel() {
   const dir = path.join(folders.modelsDir, strategy);
   return {
-    params: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).network.params as string,
-    report: JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8')),
+    params: SavedNetwork.parse(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'))).network.params,
+    report: z.record(z.string(), z.unknown()).parse(JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8'))),
   };
 }
 
@@ -50,7 +53,7 @@ beforeAll(async () => {
   expect(uninterrupted.report).not.toHaveProperty('startedOver');
 });
 afterAll(async () => {
-  await Promise.all(started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : undefined)));
+  await Promise.all(started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.stop('SIGKILL')));
   folders.remove();
 });
 
@@ -164,7 +167,7 @@ describe('a graceful stop, and what cannot be resumed', () => {
     const services = await startTestServices(folders, { stateDir: path.join(folders.root, 'conflicts') });
     try {
       const { task_id: running } = await services.client.startTraining({ strategy_name: strategy });
-      const busy = await services.client.startTraining({ strategy_name: strategy, resume_from: running }).catch((e) => e);
+      const busy = await services.client.startTraining({ strategy_name: strategy, resume_from: running }).catch((e: unknown) => e);
       expect(busy).toMatchObject({
         status: 409,
         code: 'resume_conflict',
@@ -172,7 +175,7 @@ describe('a graceful stop, and what cannot be resumed', () => {
       });
       await services.client.cancelOperation(running);
       folders.strategy('rsi_adx_trend_filter');
-      const other = await services.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', resume_from: running }).catch((e) => e);
+      const other = await services.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', resume_from: running }).catch((e: unknown) => e);
       expect(other).toMatchObject({
         status: 409,
         code: 'resume_conflict',

@@ -1,3 +1,7 @@
+/**
+ * Test doubles for the research activities: they honour the activity contract (typed
+ * results, heartbeats, cancellation) without the engine, services or Claude behind it.
+ */
 import { Context } from '@temporalio/activity';
 import type {
   ActivityProgress,
@@ -13,11 +17,6 @@ import type {
 } from '../../src/domain/activities';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
-
-/**
- * Test doubles for the research activities: they honour the activity contract (typed
- * results, heartbeats, cancellation) without the engine, services or Claude behind it.
- */
 
 export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
   model: 'claude-sonnet-5-5',
@@ -92,45 +91,45 @@ export function fakeActivities(
 ): Fakes {
   const calls: CallLog = { design: [], check: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
   const base: ResearchActivities = {
-    async designStrategy(input) {
+    designStrategy(input) {
       calls.design.push(input);
-      return {
+      return Promise.resolve({
         strategyName: 'rsi_adx_trend_filter',
         strategyPath: 'strategies/rsi_adx_trend_filter.yaml',
         symbol: input.symbol ?? 'EURUSD',
         timeframe: input.timeframe ?? '1h',
         offline: false,
         usage: usage({ model: input.model }),
-      };
+      });
     },
-    async checkStrategy(input) {
+    checkStrategy(input) {
       calls.check.push(input);
-      return { strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` };
+      return Promise.resolve({ strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` });
     },
-    async trainModel(input) {
+    trainModel(input) {
       calls.train.push(input);
-      return { operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining };
+      return Promise.resolve({ operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining });
     },
-    async runBacktest(input) {
+    runBacktest(input) {
       calls.backtest.push(input);
-      return {
+      return Promise.resolve({
         operationId: 'op_backtesting_1',
         validation: opts.backtest ?? goodBacktest,
         holdout: { ...goodBacktest, totalReturn: 0.01, sharpeRatio: 0.2 },
-      };
+      });
     },
-    async assessStrategy(input) {
+    assessStrategy(input) {
       calls.assess.push(input);
-      return {
+      return Promise.resolve({
         verdict: 'promising',
         assessmentPath: `strategies/${input.strategyName}/assessment.json`,
         offline: false,
         usage: usage({ model: input.model, inputTokens: 2000, outputTokens: 500, costUsd: 0.009 }),
-      };
+      });
     },
-    async cleanUpCycle(input) {
+    cleanUpCycle(input) {
       calls.cleanup.push(input);
-      return { cancelledOperations: [] };
+      return Promise.resolve({ cancelledOperations: [] });
     },
   };
   return { ...base, ...opts.overrides?.(calls), calls };

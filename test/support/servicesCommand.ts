@@ -1,13 +1,13 @@
-import { Command } from '@commander-js/extra-typings';
-import { registerServicesCommand } from '../../src/services/command';
-import { UserError } from '../../src/errors';
-import { foldersFromEnv } from '../../src/folders';
-
 /**
  * `ktrdr-agent services` from the sources, for tests that run the command in its own process
  * (node --require test/support/requireTypescript.cjs test/support/servicesCommand.ts services …),
  * with the CLI's handling of a UserError: its message, no stack, a non-zero exit.
  */
+import { Command } from '@commander-js/extra-typings';
+import { registerServicesCommand } from '../../src/services/command';
+import { UserError } from '../../src/errors';
+import { foldersFromEnv } from '../../src/folders';
+
 const cli = new Command('ktrdr-agent');
 registerServicesCommand(cli, foldersFromEnv());
 cli.parseAsync(process.argv).catch((err: unknown) => {

@@ -81,7 +81,7 @@ test('a second report replaces the first', async () => {
   fs.writeFileSync(path.join(tmp, 'metrics.json'), 'stale');
   await writeBacktestReport(report, tmp);
   await writeBacktestReport(report, tmp);
-  expect(JSON.parse(fs.readFileSync(path.join(tmp, 'metrics.json'), 'utf8')).metrics.totalTrades).toBe(1);
+  expect(BacktestSummarySchema.parse(JSON.parse(fs.readFileSync(path.join(tmp, 'metrics.json'), 'utf8'))).metrics.totalTrades).toBe(1);
   expect(fs.readdirSync(tmp).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 });
 

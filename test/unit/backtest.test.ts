@@ -6,6 +6,7 @@ import { decide } from '../../src/engine/backtest/decisions';
 import { BacktestReportSchema } from '../../src/engine/backtest/result';
 import { backtest } from '../../src/engine/backtest/run';
 import { simulate } from '../../src/engine/backtest/simulate';
+import { match } from '../support/matchers';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -321,7 +322,7 @@ describe('backtest', () => {
       costs: {
         assetClass: 'forex_major',
         classifiedBy: 'pair of major currencies',
-        commission: expect.stringMatching(/^forex_major default: IBKR spot FX, .*https:\/\/www\.interactivebrokers\.com\//),
+        commission: match.stringMatching(/^forex_major default: IBKR spot FX, .*https:\/\/www\.interactivebrokers\.com\//),
         slippage: "the strategy's backtest.slippage",
       },
       fill: 'next_bar_open',

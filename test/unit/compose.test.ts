@@ -228,7 +228,7 @@ function dockerIgnored(patterns: string[], file: string): boolean {
         .replace(/\*\*/g, '\u0000')
         .replace(/\*/g, '[^/]*')
         .replace(/\?/g, '[^/]')
-        .replace(/\u0000/g, '.*')}$`,
+        .replaceAll('\u0000', '.*')}$`,
     );
   const parts = file.split('/');
   const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));

@@ -1,7 +1,18 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
-import { clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic } from '../support/fakeAnthropic';
+import {
+  clearAnthropicEnv,
+  createBody,
+  startFakeAnthropic,
+  text,
+  textOf,
+  thinking,
+  THINKING_AT_EFFORT,
+  toolUse,
+  type FakeAnthropic,
+} from '../support/fakeAnthropic';
+import { match } from '../support/matchers';
 
 const MODEL = 'claude-sonnet-5-5';
 const TOOLS: Anthropic.Tool[] = [
@@ -79,11 +90,11 @@ describe('replies', () => {
     });
     expect(second.stop_reason).toBe('end_turn');
     expect(visible(second)).toEqual([{ type: 'text', text: 'Submitted.', citations: null }]);
-    expect(fake.requests.map((req) => req.body.messages.length)).toEqual([1, 3]);
+    expect(fake.requests.map((req) => createBody(req).messages.length)).toEqual([1, 3]);
   });
 
   test('a script function sees each request and its index', async () => {
-    fake.setScript((req, index) => ({ kind: 'message', content: [text(`#${index} ${req.body.messages[0].content}`)] }));
+    fake.setScript((req, index) => ({ kind: 'message', content: [text(`#${index} ${textOf(req.body.messages[0])}`)] }));
     expect(visible(await ask())).toEqual([expect.objectContaining({ text: '#0 Design a strategy.' })]);
     expect(visible(await ask())).toEqual([expect.objectContaining({ text: '#1 Design a strategy.' })]);
   });
@@ -136,7 +147,7 @@ describe('credentials and headers', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       type: 'error',
-      error: { type: 'invalid_request_error', message: expect.stringMatching(/anthropic-version/) },
+      error: { type: 'invalid_request_error', message: match.stringMatching(/anthropic-version/) },
     });
   });
 
@@ -231,6 +242,16 @@ describe('request checks', () => {
       }),
     );
     expect(prefill.message).toMatch(/prefill/);
+  });
+
+  test('merging consecutive messages leaves the request as it was received', async () => {
+    fake.setScript([{ kind: 'message', content: [text('ok')] }]);
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: [{ type: 'text', text: 'Design a strategy.' }] },
+      { role: 'user', content: 'Keep it simple.' },
+    ];
+    await ask({ messages });
+    expect(createBody(fake.requests[0]).messages).toEqual(messages);
   });
 });
 

@@ -119,7 +119,7 @@ describe('hand-computed and published values', () => {
   });
 
   test('a flat market reads neutral values, not NaN or the noise of 0/0', () => {
-    const flat = barsOf({ close: Array(60).fill(1.1), volume: Array(60).fill(0) });
+    const flat = barsOf({ close: new Array<number>(60).fill(1.1), volume: new Array<number>(60).fill(0) });
     const last = (name: string, given: Record<string, unknown> = {}) => compute(flat, name, given).map((values) => values[59]);
     expect(last('rsi')).toEqual([50]);
     expect(last('stochastic')).toEqual([50, 50]);
@@ -142,8 +142,8 @@ describe('hand-computed and published values', () => {
 
   test('after a volatile stretch, a flat window reads exactly flat (no residue from the rolling sums)', () => {
     const walk = randomWalkBars(200, 3);
-    const close = [...Array.from(walk.close), ...Array(30).fill(walk.close[199])];
-    const calm = barsOf({ close, volume: [...Array.from(walk.volume), ...Array(30).fill(0)] });
+    const close = [...Array.from(walk.close), ...new Array<number>(30).fill(walk.close[199])];
+    const calm = barsOf({ close, volume: [...Array.from(walk.volume), ...new Array<number>(30).fill(0)] });
     expect(compute(calm, 'bb_width')[0][229]).toBe(0);
     expect(compute(calm, 'bb_percent_b')[0][229]).toBe(0.5);
     expect(compute(calm, 'cci')[0][229]).toBe(0);

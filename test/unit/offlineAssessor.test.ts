@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
 import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/design/assessmentFile';
 import { assessOffline } from '../../src/design/offline/assessor';
@@ -187,7 +188,7 @@ describe('verdict rules', () => {
 describe('the assessment file', () => {
   test('spec §7 shape, marked offline, with the metrics it used in their units — and no holdout', () => {
     const { file, raw } = assess(GOOD_TRAINING, GOOD_BACKTEST);
-    expect(Object.keys(JSON.parse(raw))).toEqual([
+    expect(Object.keys(z.record(z.string(), z.unknown()).parse(JSON.parse(raw)))).toEqual([
       'verdict',
       'strengths',
       'weaknesses',

@@ -8,6 +8,7 @@ import { UserError } from '../../src/errors';
 import { findStrategy, strategyFile, strategyNames } from '../../src/research/files';
 import { validateStrategyFile, validateStrategyText, type Validation } from '../../src/research/validate';
 import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
+import { match } from '../support/matchers';
 
 /** The §2.2 shape on shipped EURUSD hourly data: valid as written. */
 const example = fs.readFileSync(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml'), 'utf8');
@@ -154,7 +155,7 @@ describe('every problem at once, each with its path and line', () => {
     const v = validateStrategyText(text, shipped);
     expect(v.valid).toBe(false);
     expect(v.problems).toHaveLength(1);
-    expect(v.problems[0]).toMatchObject({ line: lineOf(text, '   batch_size 32'), message: expect.stringMatching(/^YAML: .+: `batch_size 32`$/) });
+    expect(v.problems[0]).toMatchObject({ line: lineOf(text, '   batch_size 32'), message: match.stringMatching(/^YAML: .+: `batch_size 32`$/) });
   });
 
   test.each([
@@ -174,7 +175,7 @@ describe('every problem at once, each with its path and line', () => {
     const text = edited([from, to]);
     const v = validateStrategyText(text, shipped);
     expect(v.problems).toHaveLength(1);
-    expect(v.problems[0]).toMatchObject({ line: lineOf(text, culprit), message: expect.stringMatching(/^YAML: .+: `.+`$/) });
+    expect(v.problems[0]).toMatchObject({ line: lineOf(text, culprit), message: match.stringMatching(/^YAML: .+: `.+`$/) });
   });
 
   test('a duplicated key is a YAML error at the second one', () => {
@@ -195,7 +196,7 @@ describe('every problem at once, each with its path and line', () => {
 
   test('descriptive fields are kept', () => {
     const v = validateStrategyText(example, shipped);
-    expect(v.strategy).toMatchObject({ version: '1.0', scope: 'universal', hypothesis: expect.stringContaining('ADX') });
+    expect(v.strategy).toMatchObject({ version: '1.0', scope: 'universal', hypothesis: match.stringContaining('ADX') });
     expect(v.strategy?.deployment.target_symbols.mode).toBe('universal');
   });
 });

@@ -197,10 +197,10 @@ describe('activity failures', () => {
     let attempts = 0;
     const fakes = fakeActivities({
       overrides: () => ({
-        async trainModel(input) {
+        trainModel(input) {
           attempts++;
-          if (attempts === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
-          return { operationId: 'op_training_2', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining };
+          if (attempts === 1) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8000'));
+          return Promise.resolve({ operationId: 'op_training_2', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining });
         },
       }),
     });
@@ -213,9 +213,9 @@ describe('activity failures', () => {
     let attempts = 0;
     const fakes = fakeActivities({
       overrides: () => ({
-        async trainModel() {
+        trainModel() {
           attempts++;
-          throw ApplicationFailure.nonRetryable("fuzzy set 'rsi_14' has no membership functions", 'InvalidStrategy');
+          return Promise.reject(ApplicationFailure.nonRetryable("fuzzy set 'rsi_14' has no membership functions", 'InvalidStrategy'));
         },
       }),
     });
@@ -232,9 +232,8 @@ describe('activity failures', () => {
     const spent = usage({ inputTokens: 9000, outputTokens: 4000, cacheReadTokens: 0, costUsd: 0.058 });
     const fakes = fakeActivities({
       overrides: () => ({
-        async designStrategy() {
-          throw ApplicationFailure.nonRetryable('claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls', 'DesignGaveUp', spent);
-        },
+        designStrategy: () =>
+          Promise.reject(ApplicationFailure.nonRetryable('claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls', 'DesignGaveUp', spent)),
       }),
     });
     const { failure, status } = await runFailing(fakes);
@@ -245,7 +244,7 @@ describe('activity failures', () => {
   test('a result without the metrics a gate needs fails the cycle instead of reading zeros', async () => {
     const fakes = fakeActivities({
       overrides: () => ({
-        trainModel: async () => ({ operationId: 'op_training_3', modelPath: 'models/x/model.json' }) as unknown as TrainResult,
+        trainModel: () => Promise.resolve({ operationId: 'op_training_3', modelPath: 'models/x/model.json' } as unknown as TrainResult),
       }),
     });
     const { failure, status } = await runFailing(fakes);
@@ -307,15 +306,15 @@ describe('a cycle given a strategy', () => {
   test('skips the design, says so, and trains, backtests and assesses the strategy the check found', async () => {
     const fakes = fakeActivities({
       overrides: (calls) => ({
-        async checkStrategy(input) {
+        checkStrategy(input) {
           calls.check.push(input);
-          return { strategyName: input.strategyName, strategyPath: `/home/quant/strategies/${input.strategyName}.yaml` };
+          return Promise.resolve({ strategyName: input.strategyName, strategyPath: `/home/quant/strategies/${input.strategyName}.yaml` });
         },
       }),
     });
     const { status, history, description } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue, { strategy: 'my_breakout', model: 'haiku' });
-      const status = (await handle.result()) as CycleStatus;
+      const status = await handle.result();
       return { status, history: await handle.fetchHistory(), description: await handle.describe() };
     });
 
@@ -351,9 +350,9 @@ describe('a cycle given a strategy', () => {
     ];
     const fakes = fakeActivities({
       overrides: (calls) => ({
-        async checkStrategy(input) {
+        checkStrategy(input) {
           calls.check.push(input);
-          throw ApplicationFailure.create({ message: problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [problems] });
+          return Promise.reject(ApplicationFailure.create({ message: problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [problems] }));
         },
       }),
     });

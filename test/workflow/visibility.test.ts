@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** The markdown the Web UI shows as the workflow's current details (fetched by the built-in metadata query). */
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
-  const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? '';
 }
 
@@ -36,14 +36,16 @@ describe('an assessment that fails for good', () => {
   const failingAssessor = () =>
     fakeActivities({
       overrides: (calls) => ({
-        async assessStrategy(input) {
+        assessStrategy(input) {
           calls.assess.push(input);
-          throw ApplicationFailure.create({
-            message: refusal,
-            type: 'AssessmentRefused',
-            nonRetryable: true,
-            details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })],
-          });
+          return Promise.reject(
+            ApplicationFailure.create({
+              message: refusal,
+              type: 'AssessmentRefused',
+              nonRetryable: true,
+              details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })],
+            }),
+          );
         },
       }),
     });
@@ -52,7 +54,7 @@ describe('an assessment that fails for good', () => {
     const fakes = failingAssessor();
     const { status, description, details } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue);
-      const result = (await handle.result()) as CycleStatus;
+      const result = await handle.result();
       return { status: result, description: await handle.describe(), details: await currentDetails(handle) };
     });
 
@@ -152,9 +154,7 @@ describe('an offline cycle names no Claude model', () => {
   test('a Claude design that fails names the model that ran, from the usage its failure carries', async () => {
     const fakes = fakeActivities({
       overrides: () => ({
-        async designStrategy() {
-          throw ApplicationFailure.nonRetryable('gave up', 'DesignGaveUp', usage({ model: 'claude-haiku-5-5' }));
-        },
+        designStrategy: () => Promise.reject(ApplicationFailure.nonRetryable('gave up', 'DesignGaveUp', usage({ model: 'claude-haiku-5-5' }))),
       }),
     });
     const status = await withWorker(env, fakes, async (taskQueue) =>

@@ -7,7 +7,6 @@ import { Context } from '@temporalio/activity';
 import { currentCancellationReason, type CancellationReason } from '../../src/activities/cancellation';
 import { createServiceActivities } from '../../src/activities/serviceActivities';
 import { ActivityProgressSchema, type ActivityProgress } from '../../src/domain/activities';
-import type { CycleStatus } from '../../src/domain/cycle';
 import { createWorker } from '../../src/worker';
 import { fakeActivities, usage } from '../support/fakeActivities';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
@@ -51,16 +50,15 @@ const activities = (strategy = STRATEGY, onCancel?: (reason: CancellationReason)
           return createServiceActivities({ client: services.client }).trainModel(input);
         },
       }),
-      async designStrategy(input) {
-        return {
+      designStrategy: (input) =>
+        Promise.resolve({
           strategyName: strategy,
           strategyPath: path.join(folders.strategiesDir, `${strategy}.yaml`),
           symbol: 'EURUSD',
           timeframe: '1h',
           offline: false,
           usage: usage({ model: input.model }),
-        };
-      },
+        }),
     }),
   });
 
@@ -103,7 +101,7 @@ describe('a graceful worker shutdown mid-training', () => {
     expect((await services.client.getOperation(before.operationId!)).status).toBe('running');
 
     const second = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(), workflowBundle: await workflowBundle() });
-    const status = (await second.runUntil(handle.result())) as CycleStatus;
+    const status = await second.runUntil(handle.result());
 
     expect(status.outcome).toBe('completed');
     expect(status.training?.operationId).toBe(before.operationId);
@@ -179,7 +177,7 @@ describe('a worker cut off from the server mid-training', () => {
 
         // back in touch, the first worker learns its attempt is gone: it must leave the training running
         proxy.restore();
-        await waitFor(async () => (reasons.length ? reasons : undefined), "the first worker's activity to hear of it");
+        await waitFor(() => Promise.resolve(reasons.length ? reasons : undefined), "the first worker's activity to hear of it");
         expect(reasons.every((r) => r !== 'cancelRequested')).toBe(true);
         expect((await services.client.getOperation(before.operationId!)).status).toBe('running');
 
