@@ -132,7 +132,8 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
   const state: Heartbeat = previous.success ? { ...previous.data, unreachableSince: undefined } : {};
   const replaced = state.replacedOperations ?? [];
   /** The instance that runs the operation: where the last attempt left it, perhaps on another host. */
-  let instance: Instance = state.servicesUrl && state.servicesUrl !== here.url ? { client: (options.connect ?? connectTo)(state.servicesUrl), url: state.servicesUrl } : here;
+  let instance: Instance =
+    state.servicesUrl && state.servicesUrl !== here.url ? { client: (options.connect ?? connectTo)(state.servicesUrl), url: state.servicesUrl } : here;
   // Every heartbeat carries what the next attempt needs, beside the progress people read.
   const beat = (progress: Omit<ActivityProgress, 'operationId'>) =>
     ctx.heartbeat({
@@ -166,7 +167,8 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
         },
       );
       if (found === 'unknown') state.operationId = undefined;
-      if (found === 'unreachable') replace({ operationId, errorCode: 'instance_unreachable' }, `${instance.url} (the services instance of ${operationId}) did not answer`);
+      if (found === 'unreachable')
+        replace({ operationId, errorCode: 'instance_unreachable' }, `${instance.url} (the services instance of ${operationId}) did not answer`);
     }
     for (;;) {
       if (!state.operationId) {
