@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { cancelCommand, historyCommand, listCommand, statusCommand, triggerCommand } from './cli/cycleCommands';
-import { devCommand, healthCommand, setupCommand, workerCommand } from './cli/stackCommands';
+import { devCommand, healthCommand, servicesWorker, setupCommand, workerCommand } from './cli/stackCommands';
 import { startCommand } from './cli/startCommand';
 import { endWhenOutputCloses } from './cli/stopRequest';
 import { strategyCommands } from './cli/strategyCommands';
@@ -38,7 +38,7 @@ export function program(): Command {
   listCommand(cli);
   historyCommand(cli);
   strategyCommands(cli, folders);
-  registerServicesCommand(cli, folders);
+  registerServicesCommand(cli, folders, servicesWorker(folders));
   startCommand(cli, folders);
   return cli;
 }

@@ -301,7 +301,11 @@ export function createServiceActivities(options: ServiceActivityOptions) {
      */
     async cleanUpCycle(input: CleanupInput): Promise<CleanupResult> {
       const here = options.instanceUrl ?? client.url;
-      const others = new Set((await (options.instances?.() ?? Promise.resolve([]))).filter((url) => url !== here));
+      const known = await (options.instances?.() ?? Promise.resolve([])).catch((err: unknown) => {
+        Context.current().log.warn('Could not list the services instances: cleaning up on this one alone', { error: (err as Error).message });
+        return [];
+      });
+      const others = new Set(known.filter((url) => url !== here));
       const cancelled = await cancelActive(client, input.cycleId);
       for (const url of others) cancelled.push(...(await cancelActive((options.connect ?? connectTo)(url), input.cycleId).catch(() => [])));
       return { cancelledOperations: cancelled };

@@ -17,12 +17,21 @@ import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
 import { BacktestGateInputSchema, evaluateBacktestGate, evaluateTrainingGate, TrainingGateInputSchema, type GateResult } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
 import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
-import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
+import { OutcomeAttribute, PhaseAttribute, servicesTaskQueue, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
 
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
-const services = wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(SERVICE_POLICY);
-const cleanup = wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(CLEANUP_POLICY);
+
+/**
+ * Training, backtests and clean-up call the services: they run on the services' own task queue,
+ * beside an instance with room for them (see servicesTaskQueue). Cycles started before keep the
+ * research queue.
+ */
+const SERVICES_QUEUE = 'services-queue';
+const onServicesQueue = (policy: wf.ActivityOptions): wf.ActivityOptions =>
+  wf.patched(SERVICES_QUEUE) ? { ...policy, taskQueue: servicesTaskQueue(wf.workflowInfo().taskQueue) } : policy;
+const services = () => wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY));
+const cleanup = () => wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(onServicesQueue(CLEANUP_POLICY));
 
 const PHASE_TITLES: Record<ResearchPhase, string> = {
   designing: 'Design',
@@ -139,7 +148,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** A clean-up that fails is logged, never allowed to hide why the cycle ended. */
   const cleanUp = async (outcome: 'failed' | 'cancelled') => {
     try {
-      const result = await cleanup.cleanUpCycle({ cycleId: status.cycleId, outcome });
+      const result = await cleanup().cleanUpCycle({ cycleId: status.cycleId, outcome });
       status.cancelledOperations = result.cancelledOperations;
     } catch (err) {
       if (!(err instanceof wf.ActivityFailure)) throw err;
@@ -212,7 +221,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
 
     // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
     const baselineGates = wf.patched('baseline-relative-gates');
-    const training = await runPhase('training', TrainResultSchema, () => services.trainModel(strategy));
+    const training = await runPhase('training', TrainResultSchema, () => services().trainModel(strategy));
     status.training = training;
     gate(
       'training',
@@ -221,7 +230,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
     );
 
-    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services.runBacktest({ ...strategy, modelPath: training.modelPath }));
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services().runBacktest({ ...strategy, modelPath: training.modelPath }));
     status.backtest = backtest;
     gate(
       'backtesting',

@@ -3,14 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleSummary } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { RESEARCH_WORKFLOW, statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
 import { startCycle } from '../../src/client';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 import { browserCheck, launchChromium } from '../support/browser';
 import { freePort } from '../support/ports';
 import { fakeActivities, runUntilCancelled } from '../support/fakeActivities';
@@ -51,7 +50,7 @@ const fakes = fakeActivities({
 
 let env: TestWorkflowEnvironment;
 let ui: string;
-let worker: Worker;
+let worker: ResearchWorker;
 let running: Promise<void>;
 let browser: Browser;
 let page: Page;

@@ -12,7 +12,7 @@ import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
 import { ktrdrAgent, ktrdrAgentWith, runCommand } from '../support/cli';
 import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
 import { devServerEnv, workflowBundle } from '../support/temporal';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 
 /**
  * The CLI and the trigger script against the official dev server, with a worker whose
@@ -21,7 +21,7 @@ import { createWorker } from '../../src/worker';
  * brief says "refuse". The worker says it has Claude, as one with an ANTHROPIC_API_KEY does.
  */
 let env: TestWorkflowEnvironment;
-let worker: Worker;
+let worker: ResearchWorker;
 let running: Promise<void>;
 const fakes = fakeActivities({
   overrides: (calls) => ({

@@ -31,6 +31,16 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Start without the services (the test starts them later). */
   withoutServices?: boolean;
+  /** Start without a worker (the test starts its own). */
+  withoutWorker?: boolean;
+}
+
+/** A services instance and its worker in one process (`services --with-worker`), as on a host of their own. */
+export interface ServicesPair {
+  process: Spawned;
+  port: number;
+  url: string;
+  stateDir: string;
 }
 
 export interface CycleEnd {
@@ -96,7 +106,7 @@ export class FaultStack {
     try {
       await stack.startServer();
       if (!options.withoutServices) await stack.startServices();
-      await stack.startWorker();
+      if (!options.withoutWorker) await stack.startWorker();
     } catch (err) {
       await stack.close();
       throw err;
@@ -176,9 +186,40 @@ export class FaultStack {
     this.services = undefined;
   }
 
-  /** `ktrdr-agent worker`, polling once it says so. */
-  async startWorker(): Promise<Spawned> {
-    const worker = this.track(`worker ${this.workers.length + 1}`, spawnCli(['worker'], { ...this.env, ...this.options.workerEnv }));
+  /**
+   * `ktrdr-agent services --with-worker`, on a port and state folder of its own (by default new
+   * ones; given, those of a pair that was stopped), over the stack's shared folders.
+   */
+  async startPair(maxOperations: number, at?: Pick<ServicesPair, 'port' | 'stateDir'>): Promise<ServicesPair> {
+    const port = at?.port ?? (await freePort());
+    const stateDir = at?.stateDir ?? path.join(this.root, `services-state-${port}`);
+    const args = [
+      'services',
+      '--with-worker',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--state-dir',
+      stateDir,
+      '--max-operations',
+      String(maxOperations),
+    ];
+    const pair = this.track(`services pair :${port}`, spawnCli(args, { ...this.env, ...this.options.workerEnv }));
+    await pair.until('Worker polling task queue', 60_000);
+    return { process: pair, port, url: `http://127.0.0.1:${port}`, stateDir };
+  }
+
+  /** `ktrdr-agent services` alone on a pair's port and state folder: its records, as the pair left them, to read. */
+  async reopenServices({ port, stateDir }: Pick<ServicesPair, 'port' | 'stateDir'>): Promise<ServicesClient> {
+    const services = this.track(`services :${port}`, spawnCli(['services', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir], this.env));
+    await services.until('Services on http://', 60_000);
+    return new ServicesClient(`http://127.0.0.1:${port}`);
+  }
+
+  /** `ktrdr-agent worker [args]`, polling once it says so. */
+  async startWorker(...args: string[]): Promise<Spawned> {
+    const worker = this.track(`worker ${this.workers.length + 1}`, spawnCli(['worker', ...args], { ...this.env, ...this.options.workerEnv }));
     await worker.until('Worker polling task queue', 60_000);
     this.workers.push(worker);
     return worker;
