@@ -269,6 +269,7 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--strategy', 'RSI'], 'strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter'],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
     [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],
+    [['worker', '--role', 'services'], "services is not a role: use all (one machine) or research (the services' side runs with `services --with-worker`)."],
   ])('ktrdr-agent %j', async (args, message) => {
     const run = await cli(...args);
     expect(run.code).not.toBe(0);
@@ -280,6 +281,17 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SHUTDOWN_GRACE: 'soon' }, 'worker');
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe("error: KTRDR_SHUTDOWN_GRACE must be a duration with its unit, such as 5s, 30s or 2m, not 'soon'.");
+  });
+
+  test('services --with-worker and no server at the address: one line, exit 1, before any work', async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-pair-'));
+    try {
+      const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SERVICES_STATE_DIR: state }, 'services', '--with-worker', '--port', '0');
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe('error: Cannot reach the Temporal service at 127.0.0.1:1. Start one with `ktrdr-agent dev`, or set TEMPORAL_ADDRESS.');
+    } finally {
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test('no server at the address', async () => {
