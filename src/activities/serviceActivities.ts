@@ -75,6 +75,9 @@ type What = 'Training' | 'Backtest';
 /** Starts the activity's operation (or finds the one a task id already started); `resumeFrom` is the dead operation it replaces. */
 type Start = (taskId: string, resumeFrom: string | undefined) => Promise<string>;
 
+/** The longest an ended operation's thread is waited for before the activity returns (a thread that takes longer is stuck). */
+const SLOT_BACK_MS = 5_000;
+
 /** A services instance, and the address that names it in heartbeats. */
 interface Instance {
   client: ServicesClient;
@@ -222,7 +225,13 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       const waitMs = Math.max(0, Math.min(pollWaitMs, began + sliceMs - Date.now()));
       const op = await pollOrCancel(instance.client.getOperation(operationId, { waitMs }), ctx.cancellationSignal);
       if (!op) return undefined;
-      if (op.status !== 'pending' && op.status !== 'running') return op;
+      if (op.status !== 'pending' && op.status !== 'running') {
+        // The services answer a long poll once an ended operation's thread has exited and its slot is free, but this
+        // poll may have answered on its wait first (a thread takes up to ~0.5 s to exit on a loaded machine): make
+        // sure, so that Temporal hands this worker its next activity only when the instance has room for it.
+        await instance.client.getOperation(operationId, { waitMs: SLOT_BACK_MS }).catch(() => undefined);
+        return op;
+      }
       beat(progressOf(op));
       if (Date.now() - began > sliceMs) {
         throw ApplicationFailure.create({ message: `${what} still running`, type: OPERATION_RUNNING, nextRetryDelay: '1 second' });

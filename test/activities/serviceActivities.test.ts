@@ -168,6 +168,23 @@ describe('waiting on an operation', () => {
     for (const ms of lags) expect(ms).toBeLessThan(100);
   });
 
+  it('returns only once the instance has the operation’s slot back, however slowly its thread exits: the next start finds room', async () => {
+    const own = new ScratchFolders();
+    own.strategy(STRATEGY);
+    const slow = await startTestServices(own, {
+      workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'slowExitThread.cjs')],
+    });
+    try {
+      const input = { ...trainInput('cycle-slow-exit'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) };
+      const result = await attempt((a) => a.trainModel(input), { client: slow.client }).outcome;
+      expect((await slow.client.getOperation(result.operationId)).status).toBe('completed');
+      expect((await slow.client.health()).active_operations).toBe(0);
+    } finally {
+      await slow.close();
+      own.remove();
+    }
+  });
+
   it('a start the busy services queue is waited on like a running one, its place in the queue shown as progress', async () => {
     const own = new ScratchFolders();
     own.strategy(STRATEGY);

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
-import { RESEARCH_WORKFLOW, TASK_QUEUE } from '../../src/temporal/definitions';
-import type { researchCycle } from '../../src/workflows/researchCycle';
 import { scheduledActivities, stackForTest } from '../support/faultChecks';
 import { brief, sleep, type FaultStack, type ServicesPair } from '../support/faultStack';
 import { kill } from '../support/processes';
@@ -26,19 +23,6 @@ async function scaleStack(): Promise<{ stack: FaultStack; pairs: ServicesPair[] 
   await stack.startWorker('--role', 'research');
   await stack.startWorker('--role', 'research');
   return { stack, pairs };
-}
-
-/** `CYCLES` offline cycles started at once, as the Web UI's form or a script starts them; gates bypassed, so each trains and backtests. */
-async function startCycles(stack: FaultStack): Promise<string[]> {
-  const client = await stack.client();
-  const batch = randomBytes(3).toString('hex');
-  const ids = Array.from({ length: CYCLES }, (_, i) => `research-scale-${batch}-${i}`);
-  await Promise.all(
-    ids.map((workflowId) =>
-      client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId, args: [{ offline: true, bypassGates: true }] }),
-    ),
-  );
-  return ids;
 }
 
 interface Placed {
@@ -74,19 +58,10 @@ async function expectAllCompleted(stack: FaultStack, ids: string[], placed: Plac
 /** The starts an instance had to queue: it logs each (`op_…: queued (…)`). None may, while Temporal routes no more work to it than it has room for. */
 const queuedStarts = (pair: ServicesPair) => pair.process.output().match(/: queued \(/g) ?? [];
 
-/** How long the cycles took, first start to last end, from their executions' own times. */
-async function wallTime(stack: FaultStack, ids: string[]): Promise<number> {
-  const client = await stack.client();
-  const described = await Promise.all(ids.map((id) => client.workflow.getHandle(id).describe()));
-  const started = Math.min(...described.map((d) => d.startTime.getTime()));
-  const ended = Math.max(...described.map((d) => d.closeTime?.getTime() ?? NaN));
-  return ended - started;
-}
-
 describe('two research workers and two services instances, each with its worker', () => {
   test('ten cycles at once all complete, none lost, spread over both instances, and no start waits in a queue', { timeout: 600_000 }, async () => {
     const { stack, pairs } = await scaleStack();
-    const ids = await startCycles(stack);
+    const ids = await stack.startOfflineCycles(CYCLES);
     for (const id of ids) await stack.end(id);
 
     const instances = pairs.map((pair) => new ServicesClient(pair.url));
@@ -95,7 +70,7 @@ describe('two research workers and two services instances, each with its worker'
     // nothing else ran: two operations a cycle, all completed
     expect(placed.map(({ op }) => op.status)).toEqual(Array(2 * CYCLES).fill('completed'));
     const perInstance = instances.map((client) => placed.filter(({ instance }) => instance === client.url).length);
-    console.log(`${CYCLES} cycles on 2 instances: ${(await wallTime(stack, ids)) / 1000} s; operations per instance: ${perInstance.join(' and ')}`);
+    console.log(`${CYCLES} cycles on 2 instances: ${(await stack.wallTimeMs(ids)) / 1000} s; operations per instance: ${perInstance.join(' and ')}`);
     for (const count of perInstance) expect(count).toBeGreaterThanOrEqual(CYCLES / 2);
     for (const pair of pairs) expect(queuedStarts(pair)).toEqual([]);
   });
@@ -103,7 +78,7 @@ describe('two research workers and two services instances, each with its worker'
   test('one instance killed (SIGKILL, with its worker) mid-run: its work moves to the other and every cycle completes', { timeout: 600_000 }, async () => {
     const { stack, pairs } = await scaleStack();
     const [lost, kept] = pairs;
-    const ids = await startCycles(stack);
+    const ids = await stack.startOfflineCycles(CYCLES);
     const lostClient = new ServicesClient(lost.url);
     for (;;) {
       const { data } = await lostClient.listOperations({ active_only: true });
@@ -135,6 +110,6 @@ describe('two research workers and two services instances, each with its worker'
     }
     expect(placed.filter(({ instance, op }) => instance === kept.url && op.status !== 'completed')).toEqual([]);
     expect(queuedStarts(kept)).toEqual([]);
-    console.log(`${CYCLES} cycles, one of 2 instances killed mid-run: ${(await wallTime(stack, ids)) / 1000} s; ${killed.length} operations moved`);
+    console.log(`${CYCLES} cycles, one of 2 instances killed mid-run: ${(await stack.wallTimeMs(ids)) / 1000} s; ${killed.length} operations moved`);
   });
 });

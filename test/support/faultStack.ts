@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +9,8 @@ import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
+import type { researchCycle } from '../../src/workflows/researchCycle';
+import { RESEARCH_WORKFLOW, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/temporal/definitions';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
 import { freePort } from './ports';
@@ -252,6 +254,26 @@ export class FaultStack {
     const id = /Research cycle started: (\S+)/.exec(run.stdout)?.[1];
     if (run.code !== 0 || !id) throw new Error(`trigger failed (exit ${run.code}):\n${run.stdout}${run.stderr}`);
     return id;
+  }
+
+  /** `n` offline cycles started at once, as the Web UI's form or a script starts them (no CLI check); gates bypassed, so each trains and backtests. Their ids. */
+  async startOfflineCycles(n: number): Promise<string[]> {
+    const client = await this.client();
+    const batch = randomBytes(3).toString('hex');
+    const ids = Array.from({ length: n }, (_, i) => `research-batch-${batch}-${i}`);
+    await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId, args: [{ offline: true, bypassGates: true }] }),
+      ),
+    );
+    return ids;
+  }
+
+  /** How long the cycles took, from the first start to the last end, by their executions' own times. */
+  async wallTimeMs(ids: string[]): Promise<number> {
+    const client = await this.client();
+    const described = await Promise.all(ids.map((id) => client.workflow.getHandle(id).describe()));
+    return Math.max(...described.map((d) => d.closeTime?.getTime() ?? NaN)) - Math.min(...described.map((d) => d.startTime.getTime()));
   }
 
   /** The services' records of the cycle's operations, oldest first. */
