@@ -173,11 +173,20 @@ export const AssessInputSchema = z.strictObject({
 });
 export type AssessInput = z.infer<typeof AssessInputSchema>;
 
+/** A hypothesis an assessment proposes for later cycles to test (spec §9): one short sentence. */
+export const HYPOTHESIS_MAX_CHARS = 300;
+export const HypothesisTextSchema = z.string().trim().min(1).max(HYPOTHESIS_MAX_CHARS);
+/** An assessment proposes none to this many. */
+export const MAX_PROPOSED_HYPOTHESES = 3;
+export const ProposedHypothesesSchema = z.array(HypothesisTextSchema).max(MAX_PROPOSED_HYPOTHESES);
+
 export const AssessResultSchema = z.strictObject({
   verdict: VerdictSchema,
   assessmentPath: z.string().min(1),
   offline: z.boolean(),
   usage: LlmUsageSchema,
+  /** Optional only so that results recorded before assessments proposed hypotheses still parse on replay. */
+  hypotheses: ProposedHypothesesSchema.optional(),
 });
 export type AssessResult = z.infer<typeof AssessResultSchema>;
 

@@ -50,17 +50,12 @@ export type CycleInput = z.infer<typeof CycleInputSchema>;
 
 export type ParsedInput = { ok: true; input: CycleInput } | { ok: false; problems: string[] };
 
-/** Every problem at once, each with the path of the offending field. */
+/** Every problem of an input at once, each with the path of the offending field. */
+export const issueLines = (error: z.ZodError): string[] => error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`);
+
 export function parseCycleInput(raw: unknown): ParsedInput {
   const result = CycleInputSchema.safeParse(raw ?? {});
-  if (result.success) return { ok: true, input: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.join('.') : 'input';
-      return `${where}: ${issue.message}`;
-    }),
-  };
+  return result.success ? { ok: true, input: result.data } : { ok: false, problems: issueLines(result.error) };
 }
 
 export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;

@@ -1,1 +1,2 @@
 export { researchCycle } from './researchCycle';
+export { researchLoop } from './researchLoop';
