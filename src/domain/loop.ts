@@ -170,11 +170,15 @@ export function initialState(input: LoopInput, now: string): LoopState {
 /** Cycles that ran to an end: refused ones never ran. */
 export const cyclesDone = (s: Pick<LoopState, 'byOutcome'>) => s.byOutcome.completed + s.byOutcome.failed + s.byOutcome.cancelled;
 
-/** The brief of a cycle: the loop's, then the hypothesis it is to test. */
+/**
+ * The brief of a cycle: the hypothesis it is to test, then the loop's brief. The hypothesis comes
+ * first because the offline designer honours what a brief names first (its first family, its
+ * first indicator), and a cycle that tests a hypothesis must be steered by it.
+ */
 export function composeBrief(brief: string | undefined, hypothesis: Pick<Hypothesis, 'id' | 'text'> | undefined): string | undefined {
   if (!hypothesis) return brief;
   const test = `Design a strategy that tests hypothesis ${hypothesis.id}, proposed by an earlier assessment: ${hypothesis.text}`;
-  return brief ? `${brief}\n\n${test}` : test;
+  return brief ? `${test}\n\nWithin the loop's brief: ${brief}` : test;
 }
 
 export interface NextCycle {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { VerdictSchema } from '../domain/activities';
+import { ProposedHypothesesSchema, VerdictSchema } from '../domain/activities';
 import { strategyFolder, writeFileAtomic } from '../strategy/files';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
 
@@ -20,6 +20,8 @@ export const AssessmentContentSchema = z.strictObject({
   strengths: Statements,
   weaknesses: Statements,
   suggestions: Statements,
+  /** For later cycles of a research loop to test (spec §9); files written before have none. */
+  hypotheses: ProposedHypothesesSchema.optional(),
 });
 export type AssessmentContent = z.infer<typeof AssessmentContentSchema>;
 

@@ -74,7 +74,7 @@ describe('the next cycle', () => {
     expect(next.cycleId).toBe('l-c1');
     expect(next.hypothesis?.id).toBe('h2');
     expect(next.request).toEqual({
-      brief: 'EURUSD hourly\n\nDesign a strategy that tests hypothesis h2, proposed by an earlier assessment: ADX adds to RSI',
+      brief: "Design a strategy that tests hypothesis h2, proposed by an earlier assessment: ADX adds to RSI\n\nWithin the loop's brief: EURUSD hourly",
       symbol: 'EURUSD',
       model: 'claude-haiku-5-5',
       offline: true,

@@ -238,9 +238,9 @@ describe('the hypotheses ledger', () => {
 
     expect(fakes.calls.design.map((d) => d.brief)).toEqual([
       'EURUSD hourly',
-      'EURUSD hourly\n\nDesign a strategy that tests hypothesis h1, proposed by an earlier assessment: RSI with a volume indicator beats chance on EURUSD hourly',
-      'EURUSD hourly\n\nDesign a strategy that tests hypothesis h2, proposed by an earlier assessment: ADX alone says nothing',
-      'EURUSD hourly\n\nDesign a strategy that tests hypothesis h3, proposed by an earlier assessment: Bollinger %B adds to RSI',
+      "Design a strategy that tests hypothesis h1, proposed by an earlier assessment: RSI with a volume indicator beats chance on EURUSD hourly\n\nWithin the loop's brief: EURUSD hourly",
+      "Design a strategy that tests hypothesis h2, proposed by an earlier assessment: ADX alone says nothing\n\nWithin the loop's brief: EURUSD hourly",
+      "Design a strategy that tests hypothesis h3, proposed by an earlier assessment: Bollinger %B adds to RSI\n\nWithin the loop's brief: EURUSD hourly",
     ]);
     expect(whileTesting?.running).toEqual([{ cycleId: c(2), hypothesis: 'h1', startedAt: expect.any(String) }]);
     expect(whileTesting?.hypotheses.map((h) => [h.id, h.status])).toEqual([
@@ -260,7 +260,7 @@ describe('the hypotheses ledger', () => {
 });
 
 describe('continue-as-new', () => {
-  test('every continueAsNewEvery cycles the loop continues as new, and its counters, best strategies, ledger, brief, concurrency and pause survive', async () => {
+  test('every continueAsNewEvery cycles the loop continues as new, and its counters, best strategies, ledger, brief and concurrency survive', async () => {
     let loop: WorkflowHandleWithFirstExecutionRunId<typeof researchLoop> | undefined;
     const fakes = fakeActivities({
       overrides: (calls) => ({
