@@ -14,6 +14,8 @@ import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
 import { registerStartCommand } from './cli/startCommand';
 import { registerStrategyCommands } from './cli/strategyCommands';
+import { registerLoopCommands } from './cli/loopCommand';
+import { registerScheduleCommands } from './cli/scheduleCommand';
 import { registerServicesCommand } from './services/command';
 import {
   cancelCycle,
@@ -299,6 +301,8 @@ export function program(): Command {
   registerStrategyCommands(cli);
   registerServicesCommand(cli);
   registerStartCommand(cli);
+  registerLoopCommands(cli);
+  registerScheduleCommands(cli);
   return cli;
 }
 

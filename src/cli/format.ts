@@ -15,8 +15,8 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-const usd = (x: number) => `$${x.toFixed(4)}`;
+export const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+export const usd = (x: number) => `$${x.toFixed(4)}`;
 
 /**
  * A heartbeat as people read it: percent, step, and the epoch (when the step does not say it)
@@ -42,7 +42,7 @@ export function trainingDoneLine(t: TrainingMetrics): string {
   return `trained ${t.epochsTrained} epochs · train loss ${t.initialTrainLoss.toFixed(4)} → ${t.finalTrainLoss.toFixed(4)} · validation loss ${t.loss.toFixed(4)}, accuracy ${pct(t.accuracy)}${chance}`;
 }
 
-function table(rows: [string, string | undefined][]): string {
+export function table(rows: [string, string | undefined][]): string {
   const shown = rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
   const width = Math.max(...shown.map(([k]) => k.length));
   return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -26,6 +26,8 @@ export type LoopOutcome = z.infer<typeof LoopOutcomeSchema>;
 
 export const CycleEndSchema = z.object({
   outcome: LoopOutcomeSchema,
+  /** Who designed (or assessed) it: a Claude model id, or 'offline'. */
+  model: z.string().optional(),
   strategy: z.string().optional(),
   verdict: VerdictSchema.optional(),
   assessmentFailure: z.string().optional(),

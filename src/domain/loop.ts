@@ -16,6 +16,7 @@ export const MAX_LOOP_CONCURRENCY = 16;
 export const DEFAULT_CONTINUE_AS_NEW_EVERY = 50;
 /** How many of the best strategies the status keeps. */
 export const BEST_KEPT = 5;
+const MAX_RAN_WITH = 16;
 /** A refusal because other cycles hold every slot: the loop tries again when one of its own cycles ends, or after this. */
 export const BUSY_BACKOFF_MS = 30_000;
 /** The least a budget refusal makes the loop wait, so a reset time already past cannot make it spin. */
@@ -61,6 +62,8 @@ export const LoopCarriedSchema = z.strictObject({
   cyclesStarted: count,
   byOutcome: ByOutcomeSchema,
   spendUsd: z.number().min(0),
+  /** Who designed its cycles so far, as they said: Claude model ids, 'offline'. */
+  ranWith: z.array(z.string()).max(MAX_RAN_WITH),
   best: z.array(BestStrategySchema).max(BEST_KEPT),
   hypotheses: z.array(HypothesisSchema).max(LEDGER_MAX),
   /** The number of the next hypothesis id. */
@@ -129,8 +132,11 @@ export const LoopStatusSchema = z.strictObject({
   brief: z.string().optional(),
   concurrency: LoopConcurrencySchema,
   maxCycles: z.number().int().optional(),
+  /** The model its cycles ask for ('offline' when they ask for the offline designer); a worker without a key runs them offline all the same. */
   model: z.string(),
   offline: z.boolean(),
+  /** Who designed its cycles so far, as they said. */
+  ranWith: z.array(z.string()),
   startedAt: z.string(),
   run: z.number().int(),
   continueAsNewEvery: z.number().int(),
@@ -158,6 +164,7 @@ export function initialState(input: LoopInput, now: string): LoopState {
     cyclesStarted: 0,
     byOutcome: { completed: 0, failed: 0, cancelled: 0, refused: 0 },
     spendUsd: 0,
+    ranWith: [],
     best: [],
     hypotheses: [],
     nextHypothesis: 1,
@@ -244,6 +251,7 @@ export function budgetWaitUntil(refusal: Refusal, now: number): string {
 export function recordEnd(state: LoopState, cycleId: string, hypothesisId: string | undefined, end: CycleEnd, now: string): void {
   state.byOutcome[end.outcome] += 1;
   state.spendUsd += end.usage?.costUsd ?? 0;
+  if (end.model && !state.ranWith.includes(end.model) && state.ranWith.length < MAX_RAN_WITH) state.ranWith.push(end.model);
   state.best = rankBest(state.best, cycleId, end);
   if (hypothesisId) state.hypotheses = settle(state.hypotheses, hypothesisId, cycleId, end);
   const proposed = propose(state.hypotheses, end.assessment?.hypotheses ?? [], cycleId, state.nextHypothesis);
@@ -278,6 +286,7 @@ export function loopStatus(state: LoopState, input: LoopInput, loopId: string, r
     ...(input.maxCycles !== undefined && { maxCycles: input.maxCycles }),
     model: input.offline ? 'offline' : input.model,
     offline: input.offline,
+    ranWith: [...state.ranWith],
     startedAt: state.startedAt,
     run: state.run,
     continueAsNewEvery: input.continueAsNewEvery,

@@ -103,13 +103,14 @@ describe('reading a cycle that ended', () => {
       cycleId: 'l-c1',
       phase: 'completed',
       outcome: 'completed',
+      model: 'offline',
       strategy: 'rsi_x',
       verdict: 'promising',
       usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.02 },
       backtest: { operationId: 'op', validation: goodBacktest, holdout: { ...goodBacktest, sharpeRatio: 9 } },
       assessment: { verdict: 'promising', assessmentPath: 'a.json', offline: true, usage: {}, hypotheses: ['x'] },
     });
-    expect(end).toEqual({ outcome: 'completed', strategy: 'rsi_x', verdict: 'promising', usage: { costUsd: 0.02 }, backtest: { validation: goodBacktest }, assessment: { hypotheses: ['x'] } });
+    expect(end).toEqual({ outcome: 'completed', model: 'offline', strategy: 'rsi_x', verdict: 'promising', usage: { costUsd: 0.02 }, backtest: { validation: goodBacktest }, assessment: { hypotheses: ['x'] } });
   });
 
   test("reads a refusal as the admission workflow gives it (issue 14's contract)", () => {
@@ -164,13 +165,15 @@ describe('budget refusals', () => {
 describe('counting a cycle that ended', () => {
   test('tallies outcomes and spend, and keeps the last refusal', () => {
     const state = initialState(accepted({}), NOW);
-    recordEnd(state, 'l-c1', undefined, completed(), NOW);
-    recordEnd(state, 'l-c2', undefined, { outcome: 'failed', failure: { kind: 'gate', reason: 'g' }, usage: { costUsd: 0.005 } }, NOW);
+    recordEnd(state, 'l-c1', undefined, completed({ model: 'offline' }), NOW);
+    recordEnd(state, 'l-c2', undefined, { outcome: 'failed', model: 'claude-haiku-5-5', failure: { kind: 'gate', reason: 'g' }, usage: { costUsd: 0.005 } }, NOW);
     recordEnd(state, 'l-c3', undefined, { outcome: 'refused', refusal: { reason: 'active_cycle_exists', message: 'busy', activeCycles: ['x'] } }, NOW);
     recordEnd(state, 'l-c4', undefined, { outcome: 'cancelled' }, NOW);
     expect(state.byOutcome).toEqual({ completed: 1, failed: 1, cancelled: 1, refused: 1 });
     expect(state.spendUsd).toBeCloseTo(0.015, 10);
     expect(state.lastRefusal).toEqual({ cycleId: 'l-c3', reason: 'active_cycle_exists', message: 'busy', at: NOW });
+    // who designed, as the cycles said (a worker without a key runs a cycle that asked for Claude offline)
+    expect(state.ranWith).toEqual(['offline', 'claude-haiku-5-5']);
   });
 
   test(`pauses the loop after ${MAX_FAILURES_IN_A_ROW} cycles in a row failed outside a gate, and says why`, () => {

@@ -80,6 +80,7 @@ describe('a research loop', () => {
     expect(result).toMatchObject({ loopId: handle.workflowId, state: 'stopped', stopReason: '3 cycles run', concurrency: 1, maxCycles: 3, model: 'claude-haiku-5-5' });
     expect(result.cycles).toEqual({ started: 3, done: 3, byOutcome: { completed: 3, failed: 0, cancelled: 0, refused: 0 } });
     expect(result.spendUsd).toBeCloseTo(3 * (0.00548 + 0.009), 10);
+    expect(result.ranWith).toEqual(['claude-haiku-5-5']);
     expect(result.running).toEqual([]);
     for (const child of children) {
       expect(child.type).toBe('researchCycle');
