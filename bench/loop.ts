@@ -9,7 +9,8 @@
  * - orchestration overhead per cycle (`--instant`, default 60 cycles): a loop at concurrency 1
  *   whose activities return at once (the test doubles), on a worker in this process; a cycle's
  *   duration is then all orchestration (workflow tasks, activity round trips, the child's start
- *   and end), and the gap before the next cycle is the loop's own.
+ *   and end), and the gap before the next cycle is the loop's own. With the CPU time the worker
+ *   (this process) and the server used per cycle, which a loaded machine does not inflate.
  *
  *   npm run bench:loop [-- --cycles 24 --instant 60]   (writes bench/loop-results.json)
  */
@@ -37,6 +38,13 @@ const percentile = (xs: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 const ms = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), max: Math.max(...xs) });
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 interface CycleTimes {
   cycleId: string;
@@ -92,14 +100,17 @@ async function main(): Promise<void> {
       activities: fakeActivities(),
       workflowBundle: { codePath: path.join(__dirname, '..', 'dist', 'workflow-bundle.js') },
     });
+    const [workerCpu, serverCpu] = [process.cpuUsage(), processCpuMs(stack.server!.child.pid!)];
     const { cycles } = await worker.runUntil(runLoop(client, 'bench-instant', { maxCycles: instant }, 'bench-instant'));
+    const used = process.cpuUsage(workerCpu);
+    const cpuPerCycleMs = { worker: (used.user + used.system) / 1000 / cycles.length, server: (processCpuMs(stack.server!.child.pid!) - serverCpu) / cycles.length };
     await connection.close();
     const durations = cycles.map((c) => c.close - c.start);
     const gaps = cycles.slice(1).map((c, i) => c.start - cycles[i].close);
     const intervals = cycles.slice(1).map((c, i) => c.start - cycles[i].start);
-    const overhead = { cycleMs: ms(durations), gapBeforeNextMs: ms(gaps), cycleToCycleMs: ms(intervals) };
+    const overhead = { cycleMs: ms(durations), gapBeforeNextMs: ms(gaps), cycleToCycleMs: ms(intervals), cpuPerCycleMs };
     console.log(
-      `instant activities, concurrency 1, ${cycles.length} cycles: a cycle p50 ${overhead.cycleMs.p50} ms (p95 ${overhead.cycleMs.p95}) · the loop's gap before the next p50 ${overhead.gapBeforeNextMs.p50} ms · start to next start p50 ${overhead.cycleToCycleMs.p50} ms (p95 ${overhead.cycleToCycleMs.p95})`,
+      `instant activities, concurrency 1, ${cycles.length} cycles: a cycle p50 ${overhead.cycleMs.p50} ms (p95 ${overhead.cycleMs.p95}) · the loop's gap before the next p50 ${overhead.gapBeforeNextMs.p50} ms · start to next start p50 ${overhead.cycleToCycleMs.p50} ms (p95 ${overhead.cycleToCycleMs.p95}) · CPU a cycle: worker ${cpuPerCycleMs.worker.toFixed(0)} ms, server ${cpuPerCycleMs.server.toFixed(0)} ms`,
     );
 
     const results = {
