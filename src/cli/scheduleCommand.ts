@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { idStamp } from '../domain/ids';
 import { timingLabel } from '../domain/schedule';
 import { UserError } from '../errors';
 import { createSchedule, deleteSchedule, listSchedules, validateSchedule, type ScheduleRow } from '../temporal/scheduleClient';
@@ -33,7 +34,7 @@ function scheduleRequest(opts: CreateOptions) {
   if (problems.length > 0) throw new UserError(problems.join('; '));
   const input = kind === 'loop' ? loopRequest(opts) : { ...loopRequest(opts), ...(opts.strategy !== undefined && { strategy: opts.strategy }) };
   return validateSchedule({
-    scheduleId: opts.id ?? `${kind}-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`,
+    scheduleId: opts.id ?? `${kind}-${idStamp(new Date())}`,
     kind,
     timing: opts.every !== undefined ? { every: opts.every } : { cron: opts.cron },
     input,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { idStamp } from '../domain/ids';
 import { parseLoopInput, type LoopInput, type LoopRequest, type LoopStatus } from '../domain/loop';
 import { UserError } from '../errors';
 import { LOOP_ID_PREFIX, LOOP_WORKFLOW, loopStatusQuery, pauseUpdate, resumeUpdate, setBriefUpdate, setConcurrencyUpdate, stopUpdate, TASK_QUEUE } from './definitions';
@@ -9,10 +10,7 @@ import { LOOP_ID_PREFIX, LOOP_WORKFLOW, loopStatusQuery, pauseUpdate, resumeUpda
  * find the one a command means when none is named. Every error a user can cause is one line.
  */
 
-export function newLoopId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${LOOP_ID_PREFIX}${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export const newLoopId = (now = new Date()) => `${LOOP_ID_PREFIX}${idStamp(now)}-${randomBytes(3).toString('hex')}`;
 
 export interface ValidLoopRequest {
   /** As the caller gave it: what the loop starts with (the workflow fills in the defaults itself). */

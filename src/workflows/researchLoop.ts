@@ -206,6 +206,8 @@ export async function researchLoop(request: LoopRequest): Promise<LoopStatus> {
     throw err;
   }
   ended = true;
+  // a loop stopped while it waited for the budget waits no more
+  state.waitingUntil = undefined;
   publish();
   await wf.condition(wf.allHandlersFinished);
   return status();

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUSY_BACKOFF_MS, type LoopRequest } from '../../src/domain/loop';
-import { LOOP_WORKFLOW, loopStatusQuery } from '../../src/temporal/definitions';
+import { LOOP_WORKFLOW, loopStatusQuery, stopUpdate } from '../../src/temporal/definitions';
 import type { researchLoop } from '../../src/workflows/researchLoop';
 import { timeSkippingEnv, waitFor } from '../support/temporal';
 import type { Script } from './stubs/refusingCycle';
@@ -91,6 +91,21 @@ describe('a cycle refused for the budget', () => {
       },
       new Set([1]),
     );
+  });
+
+  test('stop while the loop waits for the budget ends it then, not at the reset', async () => {
+    await withScriptedLoop({}, () => ({ outcome: 'refused', reason: 'budget_exhausted', resetsInMs: SIX_HOURS }), async ({ handle, scripted }) => {
+      const waiting = await waitFor(async () => {
+        const s = await handle.query(loopStatusQuery);
+        return s.state === 'waiting_for_budget' ? s : undefined;
+      }, 'the loop waiting for the budget');
+      await handle.executeUpdate(stopUpdate);
+      const result = await handle.result();
+      expect(result).toMatchObject({ state: 'stopped', stopReason: 'stop requested', cycles: { started: 1, done: 0 } });
+      expect(result.waitingUntil).toBeUndefined();
+      expect(scripted).toEqual([1]);
+      expect((await handle.describe()).closeTime!.getTime()).toBeLessThan(Date.parse(waiting.waitingUntil!));
+    });
   });
 });
 
