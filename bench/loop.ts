@@ -10,7 +10,8 @@
  *   whose activities return at once (the test doubles), on a worker in this process; a cycle's
  *   duration is then all orchestration (workflow tasks, activity round trips, the child's start
  *   and end), and the gap before the next cycle is the loop's own. With the CPU time the worker
- *   (this process) and the server used per cycle, which a loaded machine does not inflate.
+ *   (this process) and the server used per cycle, which a loaded machine does not inflate, and
+ *   the time per cycle of the same loop at concurrency 4 (first start to last end, over the cycles).
  *
  *   npm run bench:loop [-- --cycles 24 --instant 60]   (writes bench/loop-results.json)
  */
@@ -104,13 +105,15 @@ async function main(): Promise<void> {
     const { cycles } = await worker.runUntil(runLoop(client, 'bench-instant', { maxCycles: instant }, 'bench-instant'));
     const used = process.cpuUsage(workerCpu);
     const cpuPerCycleMs = { worker: (used.user + used.system) / 1000 / cycles.length, server: (processCpuMs(stack.server!.child.pid!) - serverCpu) / cycles.length };
+    const four = (await worker.runUntil(runLoop(client, 'bench-instant-c4', { maxCycles: instant, concurrency: 4 }, 'bench-instant'))).cycles;
+    const fourSpan = Math.max(...four.map((c) => c.close)) - Math.min(...four.map((c) => c.start));
     await connection.close();
     const durations = cycles.map((c) => c.close - c.start);
     const gaps = cycles.slice(1).map((c, i) => c.start - cycles[i].close);
     const intervals = cycles.slice(1).map((c, i) => c.start - cycles[i].start);
-    const overhead = { cycleMs: ms(durations), gapBeforeNextMs: ms(gaps), cycleToCycleMs: ms(intervals), cpuPerCycleMs };
+    const overhead = { cycleMs: ms(durations), gapBeforeNextMs: ms(gaps), cycleToCycleMs: ms(intervals), cpuPerCycleMs, concurrency4MsPerCycle: fourSpan / four.length };
     console.log(
-      `instant activities, concurrency 1, ${cycles.length} cycles: a cycle p50 ${overhead.cycleMs.p50} ms (p95 ${overhead.cycleMs.p95}) · the loop's gap before the next p50 ${overhead.gapBeforeNextMs.p50} ms · start to next start p50 ${overhead.cycleToCycleMs.p50} ms (p95 ${overhead.cycleToCycleMs.p95}) · CPU a cycle: worker ${cpuPerCycleMs.worker.toFixed(0)} ms, server ${cpuPerCycleMs.server.toFixed(0)} ms`,
+      `instant activities, concurrency 1, ${cycles.length} cycles: a cycle p50 ${overhead.cycleMs.p50} ms (p95 ${overhead.cycleMs.p95}) · the loop's gap before the next p50 ${overhead.gapBeforeNextMs.p50} ms · start to next start p50 ${overhead.cycleToCycleMs.p50} ms (p95 ${overhead.cycleToCycleMs.p95}) · CPU a cycle: worker ${cpuPerCycleMs.worker.toFixed(0)} ms, server ${cpuPerCycleMs.server.toFixed(0)} ms · at concurrency 4, ${overhead.concurrency4MsPerCycle.toFixed(0)} ms a cycle`,
     );
 
     const results = {
