@@ -90,7 +90,10 @@ async function main(): Promise<void> {
         cycleSeconds: ms(cycles.map((c) => (c.close - c.start) / 1000)),
       };
       console.log(
-        `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(cycles.map((c) => (c.close - c.start) / 1000), 50).toFixed(2)} s`,
+        `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(
+          cycles.map((c) => (c.close - c.start) / 1000),
+          50,
+        ).toFixed(2)} s`,
       );
     }
 
@@ -105,7 +108,10 @@ async function main(): Promise<void> {
       const [workerCpu, serverCpu] = [process.cpuUsage(), processCpuMs(stack.server!.child.pid!)];
       const { cycles } = await runLoop(client, 'bench-instant', { maxCycles: instant }, 'bench-instant');
       const used = process.cpuUsage(workerCpu);
-      const cpuPerCycleMs = { worker: (used.user + used.system) / 1000 / cycles.length, server: (processCpuMs(stack.server!.child.pid!) - serverCpu) / cycles.length };
+      const cpuPerCycleMs = {
+        worker: (used.user + used.system) / 1000 / cycles.length,
+        server: (processCpuMs(stack.server!.child.pid!) - serverCpu) / cycles.length,
+      };
       const four = (await runLoop(client, 'bench-instant-c4', { maxCycles: instant, concurrency: 4 }, 'bench-instant')).cycles;
       return { cycles, cpuPerCycleMs, four };
     });
@@ -114,7 +120,13 @@ async function main(): Promise<void> {
     const durations = cycles.map((c) => c.close - c.start);
     const gaps = cycles.slice(1).map((c, i) => c.start - cycles[i].close);
     const intervals = cycles.slice(1).map((c, i) => c.start - cycles[i].start);
-    const overhead = { cycleMs: ms(durations), gapBeforeNextMs: ms(gaps), cycleToCycleMs: ms(intervals), cpuPerCycleMs, concurrency4MsPerCycle: fourSpan / four.length };
+    const overhead = {
+      cycleMs: ms(durations),
+      gapBeforeNextMs: ms(gaps),
+      cycleToCycleMs: ms(intervals),
+      cpuPerCycleMs,
+      concurrency4MsPerCycle: fourSpan / four.length,
+    };
     console.log(
       `instant activities, concurrency 1, ${cycles.length} cycles: a cycle p50 ${overhead.cycleMs.p50} ms (p95 ${overhead.cycleMs.p95}) · the loop's gap before the next p50 ${overhead.gapBeforeNextMs.p50} ms · start to next start p50 ${overhead.cycleToCycleMs.p50} ms (p95 ${overhead.cycleToCycleMs.p95}) · CPU a cycle: worker ${cpuPerCycleMs.worker.toFixed(0)} ms, server ${cpuPerCycleMs.server.toFixed(0)} ms · at concurrency 4, ${overhead.concurrency4MsPerCycle.toFixed(0)} ms a cycle`,
     );

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { taskQueuePollers, type Cycles } from '../client';
 import { designerLine, forecastDesigner } from '../domain/designer';
 import { LOOP_BRIEF_MAX, MAX_LOOP_CONCURRENCY, stateLine, type LoopStatus } from '../domain/loop';
@@ -19,7 +19,8 @@ function jsonObject(value: string): Record<string, unknown> {
   } catch (err) {
     throw new InvalidArgumentError(`--input is not JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('--input must be one JSON object, e.g. \'{"brief": "momentum", "concurrency": 2}\'');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError('--input must be one JSON object, e.g. \'{"brief": "momentum", "concurrency": 2}\'');
   return parsed as Record<string, unknown>;
 }
 
@@ -66,11 +67,13 @@ export function loopInputOptions(command: Command): Command {
     .option('--timeframe <tf>', 'bar size of its cycles, e.g. 1h or 1d')
     .option('--offline', 'design and assess offline, even on workers with an ANTHROPIC_API_KEY')
     .option('--bypass-gates', 'record gate verdicts but never stop a cycle on them')
-    .option('--input <json>', 'the loop input as one JSON object (the Web UI form\'s), e.g. for gates; flags win', jsonObject);
+    .option('--input <json>', "the loop input as one JSON object (the Web UI form's), e.g. for gates; flags win", jsonObject);
 }
 
 function printState(verb: string, s: LoopStatus): void {
-  console.log(`${verb} ${s.loopId}: ${stateLine(s)} · ${s.cycles.done} cycles done · ${s.running.length} running${s.running.length ? ` (${s.running.map((r) => r.cycleId).join(', ')})` : ''}`);
+  console.log(
+    `${verb} ${s.loopId}: ${stateLine(s)} · ${s.cycles.done} cycles done · ${s.running.length} running${s.running.length ? ` (${s.running.map((r) => r.cycleId).join(', ')})` : ''}`,
+  );
 }
 
 /** Runs `fn` on the loop the user named, else the running one, else the latest. */
@@ -86,17 +89,21 @@ function updateCommand(loop: Command, name: 'pause' | 'resume' | 'stop', descrip
 }
 
 export function registerLoopCommands(cli: Command): void {
-  const loop = cli.command('loop').description('research that goes on by itself: cycles one after another, or N at once, until stopped (see the README, "Leave it running")');
+  const loop = cli
+    .command('loop')
+    .description('research that goes on by itself: cycles one after another, or N at once, until stopped (see the README, "Leave it running")');
 
   loopInputOptions(loop.command('start').description('start a research loop'))
-    .option('--id <id>', 'the loop\'s workflow id (default: loop-<time>-<random>); its cycles are <id>-c1, <id>-c2, …')
+    .option('--id <id>', "the loop's workflow id (default: loop-<time>-<random>); its cycles are <id>-c1, <id>-c2, …")
     .action((opts: LoopStartOptions & { id?: string }) => {
       const valid = validateLoopRequest(loopRequest(opts));
       return connected(async ({ client, namespace, address }) => {
         const { handle, input } = await startLoop(client, valid, { ...(opts.id !== undefined && { loopId: opts.id }) });
         const workers = await taskQueuePollers(client, TASK_QUEUE, ['activity']).then(tallyModes, () => undefined);
         console.log(`Research loop started: ${handle.workflowId}`);
-        console.log(`  Cycles: up to ${input.concurrency} at a time, ${input.maxCycles ? `${input.maxCycles} in all` : 'until stopped'}; each is ${handle.workflowId}-c<N>`);
+        console.log(
+          `  Cycles: up to ${input.concurrency} at a time, ${input.maxCycles ? `${input.maxCycles} in all` : 'until stopped'}; each is ${handle.workflowId}-c<N>`,
+        );
         console.log(`  Model:  ${designerLine(forecastDesigner(input, workers), input.model)}`);
         console.log(`  Status: ktrdr-agent loop status ${handle.workflowId}`);
         console.log(`  Pause:  ktrdr-agent loop pause ${handle.workflowId}   (resume, stop: the same)`);

@@ -31,13 +31,23 @@ function bestTable(s: LoopStatus): string {
     b.cycleId,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}`).join('\n');
+  return [header, ...rows]
+    .map(
+      (r) =>
+        `  ${r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd()}`,
+    )
+    .join('\n');
 }
 
 function ledger(s: LoopStatus): string {
   if (s.hypotheses.length === 0) return '  none yet (assessments propose them)';
   const width = Math.max(...s.hypotheses.map((h) => h.status.length));
-  return s.hypotheses.map((h) => `  ${h.id.padEnd(4)} ${h.status.padEnd(width)}  ${h.text}${h.evidence ? `\n       ${''.padEnd(width)}  ${h.evidence}` : ''}`).join('\n');
+  return s.hypotheses
+    .map((h) => `  ${h.id.padEnd(4)} ${h.status.padEnd(width)}  ${h.text}${h.evidence ? `\n       ${''.padEnd(width)}  ${h.evidence}` : ''}`)
+    .join('\n');
 }
 
 /** `loop status`: the loop's state, counts, spend, running cycles, the best strategies by validation, and the ledger. */
@@ -47,7 +57,10 @@ export function renderLoop(view: LoopView): string {
   const head: [string, string | undefined][] = [
     ['Loop', view.loopId],
     ['Status', s ? `${view.execution} · ${stateLine(s)}` : view.execution.toLowerCase()],
-    ['Started', `${time(s?.startedAt ?? view.startTime)} (${formatDuration(end.getTime() - new Date(s?.startedAt ?? view.startTime).getTime())}${view.closeTime ? '' : ' so far'})`],
+    [
+      'Started',
+      `${time(s?.startedAt ?? view.startTime)} (${formatDuration(end.getTime() - new Date(s?.startedAt ?? view.startTime).getTime())}${view.closeTime ? '' : ' so far'})`,
+    ],
   ];
   if (!s) return table([...head, ['Ended', view.failureMessage]]);
   return [

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { idStamp } from '../domain/ids';
 import { timingLabel } from '../domain/schedule';
 import { UserError } from '../errors';
@@ -41,7 +41,7 @@ function scheduleRequest(opts: CreateOptions) {
   });
 }
 
-export function renderSchedules(rows: ScheduleRow[]): string {
+function renderSchedules(rows: ScheduleRow[]): string {
   if (rows.length === 0) return 'No schedules. Create one with `ktrdr-agent schedule create --every 6h` (or --cron, --loop).';
   const header = ['SCHEDULE', 'STARTS', 'WHEN', 'NEXT', 'LAST STARTED', 'INPUT'];
   const lines = rows.map((r) => [
@@ -53,7 +53,14 @@ export function renderSchedules(rows: ScheduleRow[]): string {
     JSON.stringify(r.input ?? {}),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function registerScheduleCommands(cli: Command): void {
@@ -75,7 +82,8 @@ export function registerScheduleCommands(cli: Command): void {
       const row = await createSchedule(client, request);
       console.log(`Schedule created: ${row.scheduleId} starts a research ${row.kind}, ${timingLabel(request.timing)}`);
       if (row.nextRuns[0]) console.log(`  Next:   ${time(row.nextRuns[0])}`);
-      if (row.kind === 'loop' && request.input.maxCycles === undefined) console.log('  Note:   without --max-cycles each loop runs until stopped, and the starts after it are skipped meanwhile');
+      if (row.kind === 'loop' && request.input.maxCycles === undefined)
+        console.log('  Note:   without --max-cycles each loop runs until stopped, and the starts after it are skipped meanwhile');
       console.log(`  List:   ktrdr-agent schedule list`);
       console.log(`  Delete: ktrdr-agent schedule delete ${row.scheduleId}`);
     });

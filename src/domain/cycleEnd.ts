@@ -21,10 +21,9 @@ export const RefusalSchema = z.object({
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
 
-export const LoopOutcomeSchema = z.enum([...OutcomeSchema.options, 'refused']);
-export type LoopOutcome = z.infer<typeof LoopOutcomeSchema>;
+const LoopOutcomeSchema = z.enum([...OutcomeSchema.options, 'refused']);
 
-export const CycleEndSchema = z.object({
+const CycleEndSchema = z.object({
   outcome: LoopOutcomeSchema,
   /** Who designed (or assessed) it: a Claude model id, or 'offline'. */
   model: z.string().optional(),

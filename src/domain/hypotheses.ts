@@ -8,8 +8,8 @@ import { validationLine, type CycleEnd } from './cycleEnd';
  * it decides it by its gates and verdict: untested → testing → supported | refuted | inconclusive.
  * It lives in the loop's state, so it is kept compact: a few dozen short sentences.
  */
-export const HypothesisStatusSchema = z.enum(['untested', 'testing', 'supported', 'refuted', 'inconclusive']);
-export type HypothesisStatus = z.infer<typeof HypothesisStatusSchema>;
+const HypothesisStatusSchema = z.enum(['untested', 'testing', 'supported', 'refuted', 'inconclusive']);
+type HypothesisStatus = z.infer<typeof HypothesisStatusSchema>;
 
 export const HypothesisSchema = z.strictObject({
   /** h1, h2, … in the order proposed. */
@@ -32,7 +32,7 @@ export const MAX_TEST_ATTEMPTS = 2;
 const EVIDENCE_MAX = 240;
 
 const DECIDED: ReadonlySet<HypothesisStatus> = new Set(['supported', 'refuted', 'inconclusive']);
-export const isDecided = (h: Hypothesis) => DECIDED.has(h.status);
+const isDecided = (h: Hypothesis) => DECIDED.has(h.status);
 
 /** The same sentence however it is cased, spaced or ended. */
 const normalised = (text: string) =>
@@ -87,7 +87,12 @@ export function judgeTest(cycleId: string, end: CycleEnd): { status: Exclude<Hyp
     return { status: 'inconclusive', evidence: withFigures(`no verdict: ${end.assessmentFailure ?? 'the assessment failed'}`) };
   }
   if (end.outcome === 'failed' && end.failure?.kind === 'gate') return { status: 'refuted', evidence: clip(`${cycleId}: ${end.failure.reason}`) };
-  const why = end.outcome === 'refused' ? `refused: ${end.refusal?.message ?? 'no reason given'}` : end.outcome === 'cancelled' ? 'cancelled' : `failed: ${end.failure?.reason ?? 'no reason given'}`;
+  const why =
+    end.outcome === 'refused'
+      ? `refused: ${end.refusal?.message ?? 'no reason given'}`
+      : end.outcome === 'cancelled'
+        ? 'cancelled'
+        : `failed: ${end.failure?.reason ?? 'no reason given'}`;
   return { status: 'untested', evidence: clip(`${cycleId} could not test it (${why})`) };
 }
 

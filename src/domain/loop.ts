@@ -13,7 +13,7 @@ import { HypothesisSchema, LEDGER_MAX, propose, settle, takeNext, type Hypothesi
 /** Room is left in a cycle's brief (4000 characters) for the hypothesis under test. */
 export const LOOP_BRIEF_MAX = 3000;
 export const MAX_LOOP_CONCURRENCY = 16;
-export const DEFAULT_CONTINUE_AS_NEW_EVERY = 50;
+const DEFAULT_CONTINUE_AS_NEW_EVERY = 50;
 /** How many of the best strategies the status keeps. */
 export const BEST_KEPT = 5;
 const MAX_RAN_WITH = 16;
@@ -27,15 +27,14 @@ export const MIN_BUDGET_WAIT_MS = 60_000;
  */
 export const MAX_FAILURES_IN_A_ROW = 5;
 
-export const LoopBriefSchema = z.string().trim().min(1).max(LOOP_BRIEF_MAX);
-export const LoopConcurrencySchema = z.number().int().min(1).max(MAX_LOOP_CONCURRENCY);
+const LoopBriefSchema = z.string().trim().min(1).max(LOOP_BRIEF_MAX);
+const LoopConcurrencySchema = z.number().int().min(1).max(MAX_LOOP_CONCURRENCY);
 
 const count = z.number().int().min(0);
-export const ByOutcomeSchema = z.strictObject({ completed: count, failed: count, cancelled: count, refused: count });
-export type ByOutcome = z.infer<typeof ByOutcomeSchema>;
+const ByOutcomeSchema = z.strictObject({ completed: count, failed: count, cancelled: count, refused: count });
 
 /** A strategy among the best so far, by its validation backtest (the holdout is never read). */
-export const BestStrategySchema = z.strictObject({
+const BestStrategySchema = z.strictObject({
   cycleId: z.string(),
   strategy: z.string(),
   verdict: VerdictSchema.optional(),
@@ -49,12 +48,12 @@ export const BestStrategySchema = z.strictObject({
     totalTrades: z.number().int(),
   }),
 });
-export type BestStrategy = z.infer<typeof BestStrategySchema>;
+type BestStrategy = z.infer<typeof BestStrategySchema>;
 
-export const LastRefusalSchema = RefusalSchema.pick({ reason: true, message: true }).extend({ cycleId: z.string(), at: z.string() });
+const LastRefusalSchema = RefusalSchema.pick({ reason: true, message: true }).extend({ cycleId: z.string(), at: z.string() });
 
 /** What one run of the loop hands the next when it continues as new: counters, the best few, the ledger. */
-export const LoopCarriedSchema = z.strictObject({
+const LoopCarriedSchema = z.strictObject({
   startedAt: z.string(),
   /** 1 for the first run, then one more at each continue-as-new. */
   run: z.number().int().min(1),
@@ -77,7 +76,7 @@ export const LoopCarriedSchema = z.strictObject({
   waitingUntil: z.iso.datetime().optional(),
   lastRefusal: LastRefusalSchema.optional(),
 });
-export type LoopCarried = z.infer<typeof LoopCarriedSchema>;
+type LoopCarried = z.infer<typeof LoopCarriedSchema>;
 
 const cycle = CycleInputSchema.shape;
 
@@ -86,7 +85,7 @@ const cycle = CycleInputSchema.shape;
  * What each cycle runs with (model, offline, gates, market) is a cycle's own input, checked
  * by the same schemas. Unknown keys are errors.
  */
-export const LoopInputSchema = z.strictObject({
+const LoopInputSchema = z.strictObject({
   brief: LoopBriefSchema.optional(),
   concurrency: LoopConcurrencySchema.default(1),
   /** End once this many cycles have run (refused ones not counted); none: until stopped. */
@@ -105,7 +104,7 @@ export const LoopInputSchema = z.strictObject({
 export type LoopRequest = z.input<typeof LoopInputSchema>;
 export type LoopInput = z.infer<typeof LoopInputSchema>;
 
-export type ParsedLoopInput = { ok: true; input: LoopInput } | { ok: false; problems: string[] };
+type ParsedLoopInput = { ok: true; input: LoopInput } | { ok: false; problems: string[] };
 
 export function parseLoopInput(raw: unknown): ParsedLoopInput {
   const result = LoopInputSchema.safeParse(raw ?? {});
@@ -116,10 +115,10 @@ export function parseLoopInput(raw: unknown): ParsedLoopInput {
 export const SetBriefSchema = z.strictObject({ brief: LoopBriefSchema });
 export const SetConcurrencySchema = z.strictObject({ concurrency: LoopConcurrencySchema });
 
-export const LoopStateSchema = z.enum(['running', 'paused', 'waiting_for_budget', 'stopping', 'stopped']);
-export type LoopStateName = z.infer<typeof LoopStateSchema>;
+const LoopStateSchema = z.enum(['running', 'paused', 'waiting_for_budget', 'stopping', 'stopped']);
+type LoopStateName = z.infer<typeof LoopStateSchema>;
 
-export const RunningCycleSchema = z.strictObject({ cycleId: z.string(), hypothesis: z.string().optional(), startedAt: z.string() });
+const RunningCycleSchema = z.strictObject({ cycleId: z.string(), hypothesis: z.string().optional(), startedAt: z.string() });
 export type RunningCycle = z.infer<typeof RunningCycleSchema>;
 
 /** What the `loopStatus` query returns and, once the loop has stopped, its result. */
@@ -150,7 +149,7 @@ export const LoopStatusSchema = z.strictObject({
 export type LoopStatus = z.infer<typeof LoopStatusSchema>;
 
 /** The loop's whole state while a run lasts: what it carries on, and what the updates change. */
-export interface LoopState extends LoopCarried {
+interface LoopState extends LoopCarried {
   brief?: string;
   concurrency: number;
   /** Set by `stop`, or when maxCycles have run: no cycle starts any more. */
@@ -267,7 +266,7 @@ export function recordEnd(state: LoopState, cycleId: string, hypothesisId: strin
   } else if (end.outcome === 'completed' || end.outcome === 'failed') state.failuresInARow = 0;
 }
 
-export function stateName(state: LoopState, ended: boolean): LoopStateName {
+function stateName(state: LoopState, ended: boolean): LoopStateName {
   if (ended) return 'stopped';
   if (state.stopReason) return 'stopping';
   if (state.waitingUntil) return 'waiting_for_budget';
@@ -302,7 +301,12 @@ export function loopStatus(state: LoopState, input: LoopInput, loopId: string, r
 /** The input of the loop's next run: the caller's request, with what the updates changed and the state carried on. */
 export function continuedInput(request: LoopRequest | undefined, state: LoopState): LoopRequest {
   const carried = z.object(LoopCarriedSchema.shape).parse(state);
-  return { ...request, ...(state.brief !== undefined && { brief: state.brief }), concurrency: state.concurrency, carried: { ...carried, run: carried.run + 1 } };
+  return {
+    ...request,
+    ...(state.brief !== undefined && { brief: state.brief }),
+    concurrency: state.concurrency,
+    carried: { ...carried, run: carried.run + 1 },
+  };
 }
 
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -327,9 +331,12 @@ export function loopDetailsMarkdown(s: LoopStatus): string {
     lines.push('', '| best by validation | Sharpe | return | drawdown | trades | verdict |', '|---|---|---|---|---|---|');
     for (const b of s.best) {
       const v = b.validation;
-      lines.push(`| ${b.strategy} | ${v.sharpeRatio.toFixed(2)} | ${signedPct(v.totalReturn)} | ${(v.maxDrawdown * 100).toFixed(1)}% | ${v.totalTrades} | ${b.verdict ?? '—'} |`);
+      lines.push(
+        `| ${b.strategy} | ${v.sharpeRatio.toFixed(2)} | ${signedPct(v.totalReturn)} | ${(v.maxDrawdown * 100).toFixed(1)}% | ${v.totalTrades} | ${b.verdict ?? '—'} |`,
+      );
     }
   }
-  if (s.hypotheses.length) lines.push('', '**Hypotheses**', ...s.hypotheses.map((h) => `- ${h.id} *${h.status}*: ${h.text}${h.evidence ? ` — ${h.evidence}` : ''}`));
+  if (s.hypotheses.length)
+    lines.push('', '**Hypotheses**', ...s.hypotheses.map((h) => `- ${h.id} *${h.status}*: ${h.text}${h.evidence ? ` — ${h.evidence}` : ''}`));
   return lines.join('\n');
 }

@@ -1,18 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { idStamp } from '../domain/ids';
-import { parseLoopInput, type LoopInput, type LoopRequest, type LoopStatus } from '../domain/loop';
+import { LoopStatusSchema, parseLoopInput, type LoopInput, type LoopRequest, type LoopStatus } from '../domain/loop';
 import { UserError } from '../errors';
-import { LOOP_ID_PREFIX, LOOP_WORKFLOW, loopStatusQuery, pauseUpdate, resumeUpdate, setBriefUpdate, setConcurrencyUpdate, stopUpdate, TASK_QUEUE } from './definitions';
+import {
+  LOOP_ID_PREFIX,
+  LOOP_WORKFLOW,
+  loopStatusQuery,
+  pauseUpdate,
+  resumeUpdate,
+  setBriefUpdate,
+  setConcurrencyUpdate,
+  stopUpdate,
+  TASK_QUEUE,
+} from './definitions';
 
 /**
  * The client side of the research loop: start one, read its status, send it its updates, and
  * find the one a command means when none is named. Every error a user can cause is one line.
  */
 
-export const newLoopId = (now = new Date()) => `${LOOP_ID_PREFIX}${idStamp(now)}-${randomBytes(3).toString('hex')}`;
+const newLoopId = (now = new Date()) => `${LOOP_ID_PREFIX}${idStamp(now)}-${randomBytes(3).toString('hex')}`;
 
-export interface ValidLoopRequest {
+interface ValidLoopRequest {
   /** As the caller gave it: what the loop starts with (the workflow fills in the defaults itself). */
   request: LoopRequest;
   /** With the defaults filled in. */
@@ -24,8 +34,7 @@ export function validateLoopRequest(request: Record<string, unknown>): ValidLoop
   if (request.carried !== undefined) throw new UserError('Invalid loop input: carried is set by the loop itself when it continues as new; leave it out.');
   const parsed = parseLoopInput(request);
   if (!parsed.ok) throw new UserError(`Invalid loop input:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}`);
-  // the schema accepted it as it is, so it is the schema's input
-  return { request: request as LoopRequest, input: parsed.input };
+  return { request, input: parsed.input };
 }
 
 function loopSummary(input: LoopInput): string {
@@ -33,17 +42,22 @@ function loopSummary(input: LoopInput): string {
   return ['Research loop', input.offline ? 'offline' : input.model, pace, input.brief?.slice(0, 80)].filter(Boolean).join(' · ');
 }
 
-export interface StartedLoop {
+interface StartedLoop {
   handle: WorkflowHandle;
   input: LoopInput;
 }
 
-export async function startLoop(client: Client, { request, input }: ValidLoopRequest, { loopId = newLoopId(), taskQueue = TASK_QUEUE } = {}): Promise<StartedLoop> {
+export async function startLoop(
+  client: Client,
+  { request, input }: ValidLoopRequest,
+  { loopId = newLoopId(), taskQueue = TASK_QUEUE } = {},
+): Promise<StartedLoop> {
   try {
     const handle = await client.workflow.start(LOOP_WORKFLOW, { args: [request], taskQueue, workflowId: loopId, staticSummary: loopSummary(input) });
     return { handle, input };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UserError(`A loop with id ${loopId} is already running: \`ktrdr-agent loop status ${loopId}\`, or pick another --id.`);
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new UserError(`A loop with id ${loopId} is already running: \`ktrdr-agent loop status ${loopId}\`, or pick another --id.`);
     throw err;
   }
 }
@@ -80,7 +94,8 @@ export interface LoopView {
 
 function explain(err: unknown, loopId: string): unknown {
   const grpc = err as { code?: number };
-  if (err instanceof WorkflowNotFoundError || grpc?.code === 5) return new UserError(`No research loop with id '${loopId}'. \`ktrdr-agent loop status\` shows the latest.`);
+  if (err instanceof WorkflowNotFoundError || grpc?.code === 5)
+    return new UserError(`No research loop with id '${loopId}'. \`ktrdr-agent loop status\` shows the latest.`);
   if (err instanceof WorkflowUpdateFailedError) return new UserError(`Loop ${loopId} refused: ${err.cause?.message ?? err.message}`);
   return err;
 }
@@ -105,9 +120,14 @@ export async function describeLoop(client: Client, loopId: string): Promise<Loop
   try {
     const { handle, description } = await loopHandle(client, loopId);
     const view: LoopView = { loopId, execution: description.status.name, startTime: description.startTime, closeTime: description.closeTime };
-    if (view.execution === 'RUNNING') view.status = await handle.query(loopStatusQuery);
-    else if (view.execution === 'COMPLETED') view.status = (await handle.result()) as LoopStatus;
-    else view.failureMessage = await handle.result().then(() => undefined, (e: unknown) => (e as { cause?: Error }).cause?.message ?? (e as Error).message);
+    // checked: a status that does not read is an error here, not a wrong line in the output
+    if (view.execution === 'RUNNING') view.status = LoopStatusSchema.parse(await handle.query(loopStatusQuery));
+    else if (view.execution === 'COMPLETED') view.status = LoopStatusSchema.parse(await handle.result());
+    else
+      view.failureMessage = await handle.result().then(
+        () => undefined,
+        (e: unknown) => (e as { cause?: Error }).cause?.message ?? (e as Error).message,
+      );
     return view;
   } catch (err) {
     throw explain(err, loopId);

@@ -24,7 +24,7 @@ const KIND_OF = new Map(Object.entries(STARTS).map(([kind, s]) => [s.workflowTyp
 const CATCHUP_WINDOW = '10 minutes';
 const NEXT_RUNS_SHOWN = 3;
 
-export interface ScheduleRequest {
+interface ScheduleRequest {
   scheduleId: string;
   kind: ScheduleKind;
   timing: ScheduleTiming;
@@ -74,7 +74,11 @@ function rowOf(scheduleId: string, description: ScheduleDescription, kind: Sched
   };
 }
 
-export async function createSchedule(client: Client, { scheduleId, kind, timing, input }: ScheduleRequest, { taskQueue = TASK_QUEUE } = {}): Promise<ScheduleRow> {
+export async function createSchedule(
+  client: Client,
+  { scheduleId, kind, timing, input }: ScheduleRequest,
+  { taskQueue = TASK_QUEUE } = {},
+): Promise<ScheduleRow> {
   const { workflowType, idPrefix } = STARTS[kind];
   try {
     const handle = await client.schedule.create({
@@ -94,7 +98,8 @@ export async function createSchedule(client: Client, { scheduleId, kind, timing,
     });
     return rowOf(scheduleId, await handle.describe(), kind);
   } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) throw new UserError(`A schedule with id ${scheduleId} exists already: \`ktrdr-agent schedule delete ${scheduleId}\` first, or pick another --id.`);
+    if (err instanceof ScheduleAlreadyRunning)
+      throw new UserError(`A schedule with id ${scheduleId} exists already: \`ktrdr-agent schedule delete ${scheduleId}\` first, or pick another --id.`);
     // the SDK turns the server's INVALID_ARGUMENT (a cron field out of range, say) into a TypeError with its message
     if (err instanceof TypeError) throw new UserError(`The Temporal service refused the schedule: ${err.message}`);
     throw err;

@@ -28,7 +28,20 @@ async function until(stack: FaultStack, loopId: string, done: (view: LoopView) =
 
 test('a loop survives the Temporal server killed and restarted mid-run, its ledger and counters whole', { timeout: 400_000 }, async () => {
   const stack = await stackForTest();
-  const start = await ktrdrAgentWith(stack.env, 'loop', 'start', '--offline', '--concurrency', '2', '--max-cycles', '8', '--brief', 'EURUSD hourly', '--id', 'fault-loop');
+  const start = await ktrdrAgentWith(
+    stack.env,
+    'loop',
+    'start',
+    '--offline',
+    '--concurrency',
+    '2',
+    '--max-cycles',
+    '8',
+    '--brief',
+    'EURUSD hourly',
+    '--id',
+    'fault-loop',
+  );
   expect(start.code, start.stderr).toBe(0);
 
   const before = (await until(stack, 'fault-loop', (v) => (v.status?.cycles.done ?? 0) >= 3 && (v.status?.running.length ?? 0) > 0)).status as LoopStatus;
@@ -43,7 +56,8 @@ test('a loop survives the Temporal server killed and restarted mid-run, its ledg
   expect(s.cycles.started).toBe(8);
   expect(s.startedAt).toBe(before.startedAt);
   // what it knew before the outage, it still knows
-  for (const [outcome, n] of Object.entries(before.cycles.byOutcome)) expect(s.cycles.byOutcome[outcome as keyof LoopStatus['cycles']['byOutcome']]).toBeGreaterThanOrEqual(n);
+  for (const [outcome, n] of Object.entries(before.cycles.byOutcome))
+    expect(s.cycles.byOutcome[outcome as keyof LoopStatus['cycles']['byOutcome']]).toBeGreaterThanOrEqual(n);
   for (const h of before.hypotheses) expect(s.hypotheses.map((x) => [x.id, x.text])).toContainEqual([h.id, h.text]);
   for (const b of before.best) {
     const kept = s.best.some((x) => x.strategy === b.strategy);

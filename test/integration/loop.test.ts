@@ -41,47 +41,63 @@ async function loopStatusUntil(loopId: string, done: (view: LoopView) => boolean
 const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 describe('ktrdr-agent loop', () => {
-  test('loop start --offline --concurrency 2 runs its cycles two at a time to the end, and loop status tells what they found', { timeout: 300_000 }, async () => {
-    const started = await ok('loop', 'start', '--offline', '--concurrency', '2', '--max-cycles', '5', '--brief', 'momentum on EURUSD hourly', '--id', 'it-loop');
-    expect(started).toContain('Research loop started: it-loop');
-    expect(started).toContain('up to 2 at a time, 5 in all');
-    expect(started).toMatch(/Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/it-loop/);
+  test(
+    'loop start --offline --concurrency 2 runs its cycles two at a time to the end, and loop status tells what they found',
+    { timeout: 300_000 },
+    async () => {
+      const started = await ok(
+        'loop',
+        'start',
+        '--offline',
+        '--concurrency',
+        '2',
+        '--max-cycles',
+        '5',
+        '--brief',
+        'momentum on EURUSD hourly',
+        '--id',
+        'it-loop',
+      );
+      expect(started).toContain('Research loop started: it-loop');
+      expect(started).toContain('up to 2 at a time, 5 in all');
+      expect(started).toMatch(/Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/it-loop/);
 
-    const most = { running: 0 };
-    const view = await loopStatusUntil('it-loop', (v) => {
-      most.running = Math.max(most.running, v.status?.running.length ?? 0);
-      return v.execution !== 'RUNNING';
-    });
-    const s = view.status as LoopStatus;
-    expect(view.execution).toBe('COMPLETED');
-    expect(s).toMatchObject({ state: 'stopped', stopReason: '5 cycles run', concurrency: 2, offline: true, ranWith: ['offline'], spendUsd: 0, running: [] });
-    expect(s.cycles.done).toBe(5);
-    expect(s.cycles.byOutcome.completed + s.cycles.byOutcome.failed).toBe(5);
-    expect(most.running).toBeLessThanOrEqual(2);
-    // the best are completed cycles of this loop, best validation Sharpe first
-    for (const b of s.best) expect(b.cycleId).toMatch(/^it-loop-c[1-5]$/);
-    const sharpes = s.best.map((b) => b.validation.sharpeRatio);
-    expect(sharpes).toEqual([...sharpes].sort((a, b) => b - a));
-    expect(s.best.length).toBe(Math.min(5, s.cycles.byOutcome.completed));
-    for (const h of s.hypotheses) expect(h.proposedBy).toMatch(/^it-loop-c[1-5]$/);
+      const most = { running: 0 };
+      const view = await loopStatusUntil('it-loop', (v) => {
+        most.running = Math.max(most.running, v.status?.running.length ?? 0);
+        return v.execution !== 'RUNNING';
+      });
+      const s = view.status as LoopStatus;
+      expect(view.execution).toBe('COMPLETED');
+      expect(s).toMatchObject({ state: 'stopped', stopReason: '5 cycles run', concurrency: 2, offline: true, ranWith: ['offline'], spendUsd: 0, running: [] });
+      expect(s.cycles.done).toBe(5);
+      expect(s.cycles.byOutcome.completed + s.cycles.byOutcome.failed).toBe(5);
+      expect(most.running).toBeLessThanOrEqual(2);
+      // the best are completed cycles of this loop, best validation Sharpe first
+      for (const b of s.best) expect(b.cycleId).toMatch(/^it-loop-c[1-5]$/);
+      const sharpes = s.best.map((b) => b.validation.sharpeRatio);
+      expect(sharpes).toEqual([...sharpes].sort((a, b) => b - a));
+      expect(s.best.length).toBe(Math.min(5, s.cycles.byOutcome.completed));
+      for (const h of s.hypotheses) expect(h.proposedBy).toMatch(/^it-loop-c[1-5]$/);
 
-    // its cycles are ordinary cycles: `list` shows them, each with its outcome
-    const listed = JSON.parse(await ok('list', '--json', '--limit', '50')) as { workflowId: string; execution: string }[];
-    const cycles = listed.filter((r) => r.workflowId.startsWith('it-loop-c'));
-    expect(cycles.map((r) => r.workflowId).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `it-loop-c${n}`));
-    expect(cycles.filter((r) => r.execution === 'COMPLETED')).toHaveLength(s.cycles.byOutcome.completed);
+      // its cycles are ordinary cycles: `list` shows them, each with its outcome
+      const listed = JSON.parse(await ok('list', '--json', '--limit', '50')) as { workflowId: string; execution: string }[];
+      const cycles = listed.filter((r) => r.workflowId.startsWith('it-loop-c'));
+      expect(cycles.map((r) => r.workflowId).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `it-loop-c${n}`));
+      expect(cycles.filter((r) => r.execution === 'COMPLETED')).toHaveLength(s.cycles.byOutcome.completed);
 
-    const text = await ok('loop', 'status', 'it-loop');
-    expect(text).toMatch(/Status\s+COMPLETED · stopped \(5 cycles run\)/);
-    expect(text).toMatch(/Cycles\s+5 of 5 done: \d completed, \d failed, 0 cancelled · up to 2 at a time/);
-    expect(text).toContain('Spend    $0.0000 (offline cycles cost nothing)');
-    expect(text).toContain('Best strategies so far, by their validation backtest (the holdout is never read)');
-    expect(text).toContain('Hypotheses');
+      const text = await ok('loop', 'status', 'it-loop');
+      expect(text).toMatch(/Status\s+COMPLETED · stopped \(5 cycles run\)/);
+      expect(text).toMatch(/Cycles\s+5 of 5 done: \d completed, \d failed, 0 cancelled · up to 2 at a time/);
+      expect(text).toContain('Spend    $0.0000 (offline cycles cost nothing)');
+      expect(text).toContain('Best strategies so far, by their validation backtest (the holdout is never read)');
+      expect(text).toContain('Hypotheses');
 
-    // the loop's history replays against the code the worker ran
-    const history = await (await stack.client()).workflow.getHandle('it-loop').fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE } }, history, 'it-loop');
-  });
+      // the loop's history replays against the code the worker ran
+      const history = await (await stack.client()).workflow.getHandle('it-loop').fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE } }, history, 'it-loop');
+    },
+  );
 
   test('pause, resume and stop from the CLI; a second pause after stop is refused in one line', { timeout: 300_000 }, async () => {
     await ok('loop', 'start', '--offline', '--id', 'it-updates');
@@ -97,15 +113,27 @@ describe('ktrdr-agent loop', () => {
     expect(await ok('loop', 'stop')).toMatch(/^Stopping it-updates: stopping \(stop requested\)/);
     const refused = await cli('loop', 'pause', 'it-updates');
     expect(refused.code).toBe(1);
-    expect(refused.stderr.trim()).toMatch(/^error: (Loop it-updates refused: the loop is stopping \(stop requested\): it starts no more cycles|Loop it-updates is not running \(it is completed\)\.)$/);
+    expect(refused.stderr.trim()).toMatch(
+      /^error: (Loop it-updates refused: the loop is stopping \(stop requested\): it starts no more cycles|Loop it-updates is not running \(it is completed\)\.)$/,
+    );
     const ended = await loopStatusUntil('it-updates', (v) => v.execution !== 'RUNNING');
     expect(ended.status).toMatchObject({ state: 'stopped', stopReason: 'stop requested', brief: 'trend on SP500 daily', concurrency: 2 });
   });
 
   test('a loop started as the Web UI form starts one (one JSON object, `temporal workflow start`) runs the same', { timeout: 300_000 }, async () => {
     const start = await runCommand(process.env.TEMPORAL_CLI_PATH!, [
-      'workflow', 'start', '--address', stack.address, '--type', 'researchLoop', '--task-queue', 'ktrdr-research', '--workflow-id', 'it-form-loop',
-      '--input', JSON.stringify({ brief: 'volume on NASDAQ daily', offline: true, maxCycles: 1 }),
+      'workflow',
+      'start',
+      '--address',
+      stack.address,
+      '--type',
+      'researchLoop',
+      '--task-queue',
+      'ktrdr-research',
+      '--workflow-id',
+      'it-form-loop',
+      '--input',
+      JSON.stringify({ brief: 'volume on NASDAQ daily', offline: true, maxCycles: 1 }),
     ]);
     expect(start.code, start.stderr).toBe(0);
     const view = await loopStatusUntil('it-form-loop', (v) => v.execution !== 'RUNNING');
@@ -147,13 +175,18 @@ describe('ktrdr-agent schedule', () => {
     await (await stack.client()).schedule.getHandle('it-every').trigger();
     const cycle = await (async () => {
       for (;;) {
-        const listed = JSON.parse(await ok('list', '--json', '--query', "WorkflowId STARTS_WITH 'research-it-every-'")) as { workflowId: string; execution: string }[];
+        const listed = JSON.parse(await ok('list', '--json', '--query', "WorkflowId STARTS_WITH 'research-it-every-'")) as {
+          workflowId: string;
+          execution: string;
+        }[];
         if (listed[0] && listed[0].execution !== 'RUNNING') return listed[0];
         await sleep(500);
       }
     })();
     expect(['COMPLETED', 'FAILED']).toContain(cycle.execution);
-    expect((JSON.parse(await ok('schedule', 'list', '--json')) as ScheduleRow[]).find((r) => r.scheduleId === 'it-every')?.recent.map((r) => r.workflowId)).toEqual([cycle.workflowId]);
+    expect(
+      (JSON.parse(await ok('schedule', 'list', '--json')) as ScheduleRow[]).find((r) => r.scheduleId === 'it-every')?.recent.map((r) => r.workflowId),
+    ).toEqual([cycle.workflowId]);
 
     expect(await ok('schedule', 'list')).toMatch(/^SCHEDULE\s+STARTS\s+WHEN\s+NEXT\s+LAST STARTED\s+INPUT\n/);
     expect(await ok('schedule', 'delete', 'it-every')).toBe('Deleted schedule it-every. What it started goes on.\n');
@@ -162,18 +195,19 @@ describe('ktrdr-agent schedule', () => {
   });
 
   test('refuses what it cannot do, in one line, creating nothing', async () => {
-    const cases: [string[], string][] = [
+    const cases: [string[], string | RegExp][] = [
       [['schedule', 'create', '--offline'], 'error: give one of --every (e.g. 6h) and --cron (e.g. "0 */6 * * *")\n'],
       [['schedule', 'create', '--every', '30s'], 'error: Invalid schedule:\n  - every: at least 1 minute apart\n'],
       [['schedule', 'create', '--every', '1h', '--concurrency', '2'], 'error: --concurrency is for --loop\n'],
       [['schedule', 'create', '--cron', '0 99 * * *', '--id', 'x'], 'error: The Temporal service refused the schedule: Hour is not in range [0-23]\n'],
-      [['schedule', 'create', '--every', '1h', '--model', 'gpt'], expect.stringMatching(/^error: Invalid schedule:\n {2}- model: unknown model 'gpt'/) as unknown as string],
+      [['schedule', 'create', '--every', '1h', '--model', 'gpt'], /^error: Invalid schedule:\n {2}- model: unknown model 'gpt'.*\n$/],
       [['schedule', 'delete', 'nope'], "error: No schedule with id 'nope'. `ktrdr-agent schedule list` shows them.\n"],
     ];
     for (const [args, stderr] of cases) {
       const run = await cli(...args);
       expect(run.code, args.join(' ')).toBe(1);
-      expect(run.stderr, args.join(' ')).toEqual(stderr);
+      if (typeof stderr === 'string') expect(run.stderr, args.join(' ')).toBe(stderr);
+      else expect(run.stderr, args.join(' ')).toMatch(stderr);
     }
     expect(JSON.parse(await ok('schedule', 'list', '--json'))).toEqual([]);
   });

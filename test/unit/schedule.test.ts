@@ -33,7 +33,9 @@ describe('validateSchedule', () => {
     expect(() => validateSchedule({ scheduleId: 'bad id', kind: 'loop', timing: { every: 1000 }, input: { concurrency: 99, carried: {} } })).toThrow(
       /^Invalid schedule:\n {2}- id: letters.*\n {2}- every: at least 1 minute apart\n {2}- carried: set by a loop itself.*\n {2}- concurrency: Too big[^\n]*$/,
     );
-    expect(() => validateSchedule({ scheduleId: 'c', kind: 'cycle', timing: { cron: '0 2 * * *' }, input: { concurrency: 2 } })).toThrow(/Unrecognized key: "concurrency"/);
+    expect(() => validateSchedule({ scheduleId: 'c', kind: 'cycle', timing: { cron: '0 2 * * *' }, input: { concurrency: 2 } })).toThrow(
+      /Unrecognized key: "concurrency"/,
+    );
     expect(validateSchedule({ scheduleId: 'c', kind: 'cycle', timing: { cron: '0 2 * * *' }, input: { strategy: 'rsi_adx_trend_filter' } })).toEqual({
       scheduleId: 'c',
       kind: 'cycle',

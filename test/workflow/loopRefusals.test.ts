@@ -31,7 +31,11 @@ const cycleNumber = (cycleId: string) => Number(/-c(\d+)$/.exec(cycleId)?.[1]);
 async function withScriptedLoop<T>(
   request: LoopRequest,
   plan: (n: number) => Script,
-  fn: (loop: { handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof researchLoop>>>; scripted: number[]; release: (n: number) => void }) => Promise<T>,
+  fn: (loop: {
+    handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof researchLoop>>>;
+    scripted: number[];
+    release: (n: number) => void;
+  }) => Promise<T>,
   hold: ReadonlySet<number> = new Set(),
 ): Promise<T> {
   const scripted: number[] = [];
@@ -52,7 +56,11 @@ async function withScriptedLoop<T>(
     },
   });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof researchLoop>(LOOP_WORKFLOW, { args: [request], taskQueue, workflowId: `loop-refusals-${randomUUID()}` });
+    const handle = await env.client.workflow.start<typeof researchLoop>(LOOP_WORKFLOW, {
+      args: [request],
+      taskQueue,
+      workflowId: `loop-refusals-${randomUUID()}`,
+    });
     return fn({ handle, scripted, release: (n) => released.get(n)!() });
   });
 }
@@ -70,7 +78,10 @@ describe('a cycle refused for the budget', () => {
           const s = await handle.query(loopStatusQuery);
           return s.state === 'waiting_for_budget' ? s : undefined;
         }, 'the loop waiting for the budget');
-        expect(waiting).toMatchObject({ running: [{ cycleId: `${handle.workflowId}-c1` }], lastRefusal: { cycleId: `${handle.workflowId}-c2`, reason: 'budget_exhausted' } });
+        expect(waiting).toMatchObject({
+          running: [{ cycleId: `${handle.workflowId}-c1` }],
+          lastRefusal: { cycleId: `${handle.workflowId}-c2`, reason: 'budget_exhausted' },
+        });
         const resetsAt = waiting.waitingUntil!;
 
         // the running cycle finishes; none starts while the loop waits
@@ -94,18 +105,22 @@ describe('a cycle refused for the budget', () => {
   });
 
   test('stop while the loop waits for the budget ends it then, not at the reset', async () => {
-    await withScriptedLoop({}, () => ({ outcome: 'refused', reason: 'budget_exhausted', resetsInMs: SIX_HOURS }), async ({ handle, scripted }) => {
-      const waiting = await waitFor(async () => {
-        const s = await handle.query(loopStatusQuery);
-        return s.state === 'waiting_for_budget' ? s : undefined;
-      }, 'the loop waiting for the budget');
-      await handle.executeUpdate(stopUpdate);
-      const result = await handle.result();
-      expect(result).toMatchObject({ state: 'stopped', stopReason: 'stop requested', cycles: { started: 1, done: 0 } });
-      expect(result.waitingUntil).toBeUndefined();
-      expect(scripted).toEqual([1]);
-      expect((await handle.describe()).closeTime!.getTime()).toBeLessThan(Date.parse(waiting.waitingUntil!));
-    });
+    await withScriptedLoop(
+      {},
+      () => ({ outcome: 'refused', reason: 'budget_exhausted', resetsInMs: SIX_HOURS }),
+      async ({ handle, scripted }) => {
+        const waiting = await waitFor(async () => {
+          const s = await handle.query(loopStatusQuery);
+          return s.state === 'waiting_for_budget' ? s : undefined;
+        }, 'the loop waiting for the budget');
+        await handle.executeUpdate(stopUpdate);
+        const result = await handle.result();
+        expect(result).toMatchObject({ state: 'stopped', stopReason: 'stop requested', cycles: { started: 1, done: 0 } });
+        expect(result.waitingUntil).toBeUndefined();
+        expect(scripted).toEqual([1]);
+        expect((await handle.describe()).closeTime!.getTime()).toBeLessThan(Date.parse(waiting.waitingUntil!));
+      },
+    );
   });
 });
 
@@ -123,7 +138,10 @@ describe('a cycle refused because every slot is taken', () => {
         await waitFor(async () => ((await handle.query(loopStatusQuery)).state === 'stopped' ? true : undefined), 'the loop stopped');
         const result = await handle.result();
         expect([...scripted].sort()).toEqual([1, 2, 3]);
-        expect(result).toMatchObject({ lastRefusal: { reason: 'active_cycle_exists', message: 'a cycle is running: c1' }, cycles: { started: 3, done: 2, byOutcome: { completed: 2, refused: 1 } } });
+        expect(result).toMatchObject({
+          lastRefusal: { reason: 'active_cycle_exists', message: 'a cycle is running: c1' },
+          cycles: { started: 3, done: 2, byOutcome: { completed: 2, refused: 1 } },
+        });
       },
       new Set([1]),
     );
