@@ -1,6 +1,8 @@
 import type { ResearchActivities } from '../domain/activities';
+import { admissionSettingsFromEnv, type AdmissionSettings } from '../domain/admission';
 import type { ClaudeConfig } from '../llm/claude/config';
 import { ServicesClient, servicesUrl } from '../services/client';
+import { createAdmissionActivities } from './admissionActivities';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';
 
@@ -10,12 +12,16 @@ export interface ActivityOptions {
   dataDir?: string;
   /** Claude for design and assessment; without it the offline designer and assessor run. */
   claude?: ClaudeConfig;
+  /** Budget and concurrency for a first start of the admission workflow (default: KTRDR_DAILY_BUDGET_USD, KTRDR_MAX_CONCURRENT_CYCLES). */
+  admission?: AdmissionSettings;
 }
+
 
 /** The activities a worker runs: design and assessment here, training and backtests on the services at `servicesUrl`. */
 export function createActivities(options: ActivityOptions = {}): ResearchActivities {
   return {
     ...createDesignActivities({ strategiesDir: options.strategiesDir, dataDir: options.dataDir, claude: options.claude }),
     ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
+    ...createAdmissionActivities({ settings: options.admission ?? admissionSettingsFromEnv(process.env), claude: options.claude !== undefined }),
   };
 }

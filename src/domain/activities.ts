@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AdmissionActivities } from './admission';
 import { LlmUsageSchema } from './models';
 
 /**
@@ -198,7 +199,8 @@ export const ActivityProgressSchema = z.object({
 });
 export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 
-export interface ResearchActivities {
+/** Every activity a research worker runs: the phases', and the calls to the admission workflow. */
+export interface ResearchActivities extends AdmissionActivities {
   designStrategy(input: DesignInput): Promise<DesignResult>;
   /** Finds a given strategy and runs the one validator on it; an unknown or invalid one fails with every problem (InvalidStrategy). */
   checkStrategy(input: StrategyCheckInput): Promise<StrategyCheckResult>;

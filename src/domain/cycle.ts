@@ -9,6 +9,7 @@ import {
   VerdictSchema,
   AssessResultSchema,
 } from './activities';
+import { AdmitRefusalSchema } from './admission';
 import { GateResultSchema, GateThresholdsSchema } from './gates';
 import { DEFAULT_MODEL, LlmUsageSchema, ModelSchema } from './models';
 
@@ -67,7 +68,8 @@ export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessi
 export const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 
-export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled']);
+/** `refused`: the admission turned the cycle away (budget or concurrency) and it ended at once, having done nothing. */
+export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled', 'refused']);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
@@ -115,6 +117,8 @@ export const CycleStatusSchema = z.strictObject({
   assessmentFailure: z.string().optional(),
   usage: LlmUsageSchema.omit({ model: true }),
   failure: FailureSchema.optional(),
+  /** Why the admission refused the cycle (outcome `refused`): budget_exhausted or active_cycle_exists, with what the loop and the CLI need. */
+  refusal: AdmitRefusalSchema.optional(),
   /** Remote operations that clean-up cancelled after a failure or cancellation. */
   cancelledOperations: z.array(z.string()).optional(),
 });
@@ -131,6 +135,8 @@ export const CycleSummarySchema = z.object({
   verdict: VerdictSchema.optional(),
   assessmentFailure: z.string().optional(),
   failure: z.string().optional(),
+  /** Why the admission refused the cycle. */
+  refusal: z.string().optional(),
   model: z.string().optional(),
   costUsd: z.number(),
   tokens: z.number(),

@@ -1,1 +1,2 @@
+export { admission } from './admission';
 export { researchCycle } from './researchCycle';

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERRORS } from '../domain/activities';
 
 /**
@@ -63,4 +63,22 @@ export const CLEANUP_POLICY: ActivityOptions = {
 export const STRATEGY_CHECK_POLICY: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
+};
+
+/**
+ * A cycle's calls to the admission workflow (admit, reserve, settle, release): local
+ * activities, each an update or a signal through the worker's own client that the admission
+ * workflow answers in milliseconds. A retry finds what the first attempt did (each call is
+ * idempotent); an admission that does not answer for ten minutes fails the cycle.
+ */
+export const ADMISSION_POLICY: LocalActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+};
+
+/** The admission workflow's look at the workflows of cycles that hold slots: a few describe calls. */
+export const HOLDER_CHECK_POLICY: LocalActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
 };
