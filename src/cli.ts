@@ -12,7 +12,9 @@ import { duration, integer, port } from './cli/options';
 import { startLocalStack } from './cli/localStack';
 import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
+import { registerBudgetCommand } from './cli/budgetCommand';
 import { registerStartCommand } from './cli/startCommand';
+import { REFUSAL_EXIT_CODES } from './admissionClient';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
 import {
@@ -197,8 +199,7 @@ export function program(): Command {
     .option('--bypass-gates', 'record gate verdicts but never stop the cycle on them')
     .option('--offline', 'design and assess with the offline designer and assessor, even when the worker has an API key')
     .option('--gate <name=value>', 'gate threshold, e.g. backtest.minTrades=10, or KTRDR\'s training.minAccuracy=0.5 (repeatable; see the README, "Quality gates")', gateOption)
-    .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
-    .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
+    .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled, 3 or 4 refused: budget_exhausted or active_cycle_exists)')
     .action(async (opts) => {
       const request: CycleRequest = {
         ...(opts.strategy !== undefined && { strategy: opts.strategy }),
@@ -212,7 +213,7 @@ export function program(): Command {
       };
       checkGivenStrategy(validateRequest(request));
       await withCycles(async ({ client, namespace, address }) => {
-        const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
+        const { handle, input, workers, designer } = await startCycle(client, request);
         console.log(`Research cycle started: ${handle.workflowId}`);
         if (input.strategy) console.log(`  Design: skipped (strategy ${input.strategy} given)`);
         console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
@@ -224,7 +225,8 @@ export function program(): Command {
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
           const view = await watchCycle(client, handle.workflowId);
-          process.exitCode = EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1;
+          const refusal = view.status?.refusal;
+          process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
         }
       });
     });
@@ -299,6 +301,7 @@ export function program(): Command {
   registerStrategyCommands(cli);
   registerServicesCommand(cli);
   registerStartCommand(cli);
+  registerBudgetCommand(cli);
   return cli;
 }
 

@@ -95,6 +95,7 @@ export function renderCycle(view: CycleView): string {
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
+  const refusal = s?.refusal ?? view.summary?.refusal;
   const phases = s?.phases
     .map((p) => (p.skipped ? phaseLabel(p) : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
     .join(' · ');
@@ -111,6 +112,7 @@ export function renderCycle(view: CycleView): string {
     ...(s ? results(s) : []),
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
+    ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],
     ['LLM usage', s ? usageLine(s.usage) : view.summary && view.summary.tokens > 0 ? `${view.summary.tokens} tokens, ${usd(view.summary.costUsd)}` : undefined],
   ]);
 }

@@ -354,11 +354,9 @@ export type AdmissionInput = z.infer<typeof AdmissionInputSchema>;
 export const AdmitCycleResultSchema = z.strictObject({ admission: AdmitResultSchema, offline: z.boolean() });
 export type AdmitCycleResult = z.infer<typeof AdmitCycleResultSchema>;
 
-export const DescribeCyclesSchema = z.strictObject({ cycleIds: z.array(z.string()) });
-
 /**
- * The activities between the cycles and the admission workflow (local activities: quick calls
- * through the worker's own Temporal client). A research cycle admits itself, reserves and
+ * The activities between the cycles and the admission workflow: quick calls through the
+ * worker's own Temporal client. A research cycle admits itself, reserves and
  * settles its Claude phases and releases its slot; the admission workflow looks at holders
  * that may have died.
  */
@@ -367,5 +365,8 @@ export interface AdmissionActivities {
   reserveSpend(request: ReserveRequest): Promise<ReserveResult>;
   settleSpend(settlement: Settle): Promise<void>;
   releaseCycle(release: Release): Promise<void>;
-  describeCycles(input: z.infer<typeof DescribeCyclesSchema>): Promise<CycleLookup[]>;
+  describeCycles(input: { cycleIds: string[] }): Promise<CycleLookup[]>;
 }
+
+/** Their names, for whoever reads a cycle's history for its research phases alone. */
+export const ADMISSION_ACTIVITIES: readonly (keyof AdmissionActivities)[] = ['admitCycle', 'reserveSpend', 'settleSpend', 'releaseCycle', 'describeCycles'];

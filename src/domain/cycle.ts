@@ -136,7 +136,7 @@ export const CycleSummarySchema = z.object({
   assessmentFailure: z.string().optional(),
   failure: z.string().optional(),
   /** Why the admission refused the cycle. */
-  refusal: z.string().optional(),
+  refusal: z.object({ reason: z.string(), message: z.string() }).optional(),
   model: z.string().optional(),
   costUsd: z.number(),
   tokens: z.number(),

@@ -23,7 +23,7 @@ import { budgetDetailsMarkdown } from '../domain/budgetDetails';
 import { ADMISSION_HANDLERS, admitUpdate, budgetQuery, configureUpdate, releaseSignal, reserveUpdate, settleSignal } from '../temporal/admission';
 import { HOLDER_CHECK_POLICY } from './policies';
 
-const lookups = wf.proxyLocalActivities<Pick<AdmissionActivities, 'describeCycles'>>(HOLDER_CHECK_POLICY);
+const lookups = wf.proxyActivities<Pick<AdmissionActivities, 'describeCycles'>>(HOLDER_CHECK_POLICY);
 
 /**
  * While cycles hold slots, their workflows are looked at this often, so that a cycle that

@@ -26,7 +26,7 @@ import { ADMISSION_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
 const services = wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(SERVICE_POLICY);
 const cleanup = wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(CLEANUP_POLICY);
-const admission = wf.proxyLocalActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
+const admission = wf.proxyActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
 
 const PHASE_TITLES: Record<ResearchPhase, string> = {
   designing: 'Design',
