@@ -14,7 +14,7 @@ import { endWhenOutputCloses, stopRequest } from './cli/stopRequest';
 import { conventionalUiPort, uiPortFor, webUiLink } from './cli/webUi';
 import { registerBudgetCommand } from './cli/budgetCommand';
 import { registerStartCommand } from './cli/startCommand';
-import { REFUSAL_EXIT_CODES } from './admissionClient';
+import { REFUSAL_EXIT_CODES } from './temporal/admissionClient';
 import { registerStrategyCommands } from './cli/strategyCommands';
 import { registerServicesCommand } from './services/command';
 import {

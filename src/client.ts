@@ -12,7 +12,7 @@ import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temp
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
-import { admitBeforeStart } from './admissionClient';
+import { admitBeforeStart } from './temporal/admissionClient';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
 import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatus, type CycleSummary, type CycleInput } from './domain/cycle';
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';

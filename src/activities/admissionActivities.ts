@@ -1,6 +1,7 @@
+/** Admission activities: a cycle admits itself, reserves, settles and releases; the admission workflow looks at holders. */
 import { Context } from '@temporalio/activity';
 import type { AdmissionActivities, AdmissionSettings } from '../domain/admission';
-import { admitThrough, lookUpCycles, releaseThrough, reserveThrough, settleThrough } from '../temporal/admissionCalls';
+import { admitThrough, lookUpCycles, releaseThrough, reserveThrough, settleThrough } from '../temporal/admission';
 
 export interface AdmissionActivityOptions {
   /** The settings this worker starts the admission workflow with, when it is the first to need it. */
@@ -9,10 +10,7 @@ export interface AdmissionActivityOptions {
   claude: boolean;
 }
 
-/**
- * The calls between research cycles and their admission workflow, through the worker's own
- * Temporal client. The admission workflow is the one of the task queue the cycle runs on.
- */
+/** The activities between research cycles and their task queue's admission workflow, through the worker's own Temporal client. */
 export function createAdmissionActivities({ settings, claude }: AdmissionActivityOptions): AdmissionActivities {
   const current = () => {
     const ctx = Context.current();

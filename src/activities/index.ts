@@ -1,7 +1,8 @@
 import type { ResearchActivities } from '../domain/activities';
-import { admissionSettingsFromEnv, type AdmissionSettings } from '../domain/admission';
+import type { AdmissionSettings } from '../domain/admission';
 import type { ClaudeConfig } from '../llm/claude/config';
 import { ServicesClient, servicesUrl } from '../services/client';
+import { admissionSettings } from '../temporal/admission';
 import { createAdmissionActivities } from './admissionActivities';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';
@@ -22,6 +23,6 @@ export function createActivities(options: ActivityOptions = {}): ResearchActivit
   return {
     ...createDesignActivities({ strategiesDir: options.strategiesDir, dataDir: options.dataDir, claude: options.claude }),
     ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
-    ...createAdmissionActivities({ settings: options.admission ?? admissionSettingsFromEnv(process.env), claude: options.claude !== undefined }),
+    ...createAdmissionActivities({ settings: options.admission ?? admissionSettings(), claude: options.claude !== undefined }),
   };
 }

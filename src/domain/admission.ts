@@ -1,30 +1,28 @@
-import { z } from 'zod';
-import { UserError } from '../errors';
-import { costUsd, DEFAULT_MODEL, MODEL_PRICES, resolveModel } from './models';
-
 /**
  * Budget and admission (KTRDR spec §1.8, §1.10): a daily budget in USD, reset at 00:00 UTC,
  * and a limit on the cycles that run at once, shared by every worker and every way of
  * starting a cycle. The `admission` workflow keeps this state and calls these functions; they
  * take the time as an argument (the workflow's own clock) and return new state.
  */
+import { z } from 'zod';
+import { costUsd, DEFAULT_MODEL, MODEL_PRICES, resolveModel } from './models';
 
-export const DEFAULT_DAILY_BUDGET_USD = 5;
-export const DEFAULT_MAX_CONCURRENT_CYCLES = 1;
+const DEFAULT_DAILY_BUDGET_USD = 5;
+const DEFAULT_MAX_CONCURRENT_CYCLES = 1;
 
-export const AdmissionSettingsSchema = z.strictObject({
+const AdmissionSettingsSchema = z.strictObject({
   dailyBudgetUsd: z.number().min(0).max(1_000_000),
   maxConcurrentCycles: z.number().int().min(1).max(1000),
 });
 export type AdmissionSettings = z.infer<typeof AdmissionSettingsSchema>;
 
-export const ADMISSION_ENV = { dailyBudgetUsd: 'KTRDR_DAILY_BUDGET_USD', maxConcurrentCycles: 'KTRDR_MAX_CONCURRENT_CYCLES' } as const;
+const ADMISSION_ENV = { dailyBudgetUsd: 'KTRDR_DAILY_BUDGET_USD', maxConcurrentCycles: 'KTRDR_MAX_CONCURRENT_CYCLES' } as const;
 
 /**
  * The settings a first start of the admission workflow gets: KTRDR_DAILY_BUDGET_USD and
  * KTRDR_MAX_CONCURRENT_CYCLES, else the defaults. Later changes go through `configure`.
  */
-export function admissionSettingsFromEnv(env: Record<string, string | undefined>): AdmissionSettings {
+export function admissionSettingsFromEnv(env: Record<string, string | undefined>): { ok: true; settings: AdmissionSettings } | { ok: false; problem: string } {
   const read = (key: keyof typeof ADMISSION_ENV, fallback: number) => {
     const raw = env[ADMISSION_ENV[key]];
     return raw === undefined || raw.trim() === '' ? fallback : Number(raw);
@@ -33,13 +31,13 @@ export function admissionSettingsFromEnv(env: Record<string, string | undefined>
     dailyBudgetUsd: read('dailyBudgetUsd', DEFAULT_DAILY_BUDGET_USD),
     maxConcurrentCycles: read('maxConcurrentCycles', DEFAULT_MAX_CONCURRENT_CYCLES),
   });
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { ok: true, settings: parsed.data };
   const key = parsed.error.issues[0].path[0] as keyof typeof ADMISSION_ENV;
   const what = key === 'dailyBudgetUsd' ? 'a number of US dollars, 0 or more' : 'a whole number of cycles, 1 or more';
-  throw new UserError(`${ADMISSION_ENV[key]}=${env[ADMISSION_ENV[key]]} is not ${what}.`);
+  return { ok: false, problem: `${ADMISSION_ENV[key]}=${env[ADMISSION_ENV[key]]} is not ${what}.` };
 }
 
-export const ClaudePhaseSchema = z.enum(['designing', 'assessing']);
+const ClaudePhaseSchema = z.enum(['designing', 'assessing']);
 export type ClaudePhase = z.infer<typeof ClaudePhaseSchema>;
 
 const usd = z.number().min(0);
@@ -80,7 +78,7 @@ export const AdmitRequestSchema = z.strictObject({
 });
 export type AdmitRequest = z.infer<typeof AdmitRequestSchema>;
 
-export const BudgetRefusalSchema = z.strictObject({
+const BudgetRefusalSchema = z.strictObject({
   admitted: z.literal(false),
   reason: z.literal('budget_exhausted'),
   message: z.string(),
@@ -91,7 +89,7 @@ export const BudgetRefusalSchema = z.strictObject({
 });
 export type BudgetRefusal = z.infer<typeof BudgetRefusalSchema>;
 
-export const ActiveCycleRefusalSchema = z.strictObject({
+const ActiveCycleRefusalSchema = z.strictObject({
   admitted: z.literal(false),
   reason: z.literal('active_cycle_exists'),
   message: z.string(),
@@ -100,9 +98,8 @@ export const ActiveCycleRefusalSchema = z.strictObject({
 
 export const AdmitRefusalSchema = z.discriminatedUnion('reason', [BudgetRefusalSchema, ActiveCycleRefusalSchema]);
 export type AdmitRefusal = z.infer<typeof AdmitRefusalSchema>;
-export type RefusalReason = AdmitRefusal['reason'];
 
-export const AdmitResultSchema = z.union([z.strictObject({ admitted: z.literal(true) }), AdmitRefusalSchema]);
+const AdmitResultSchema = z.union([z.strictObject({ admitted: z.literal(true) }), AdmitRefusalSchema]);
 export type AdmitResult = z.infer<typeof AdmitResultSchema>;
 
 export const ReserveRequestSchema = z.strictObject({ cycleId: z.string().min(1), phase: ClaudePhaseSchema, estimateUsd: usd });
@@ -132,7 +129,7 @@ export type Release = z.infer<typeof ReleaseSchema>;
 export const ConfigureSchema = AdmissionSettingsSchema.partial();
 export type Configure = z.infer<typeof ConfigureSchema>;
 
-export const SpendEventSchema = z.strictObject({
+const SpendEventSchema = z.strictObject({
   at: iso,
   cycleId: z.string(),
   phase: ClaudePhaseSchema,
@@ -140,27 +137,27 @@ export const SpendEventSchema = z.strictObject({
   costUsd: usd,
   reservationId: z.string(),
 });
-export type SpendEvent = z.infer<typeof SpendEventSchema>;
+type SpendEvent = z.infer<typeof SpendEventSchema>;
 
-export const ReservationSchema = z.strictObject({ reservationId: z.string(), cycleId: z.string(), phase: ClaudePhaseSchema, estimateUsd: usd, at: iso });
-export type Reservation = z.infer<typeof ReservationSchema>;
+const ReservationSchema = z.strictObject({ reservationId: z.string(), cycleId: z.string(), phase: ClaudePhaseSchema, estimateUsd: usd, at: iso });
+type Reservation = z.infer<typeof ReservationSchema>;
 
-export const HolderSchema = z.strictObject({
+const HolderSchema = z.strictObject({
   cycleId: z.string(),
   admittedAt: iso,
   offline: z.boolean(),
   /** What the cycle has spent so far: on release, a Claude cycle's cost feeds the recent average. */
   spentUsd: usd,
 });
-export type Holder = z.infer<typeof HolderSchema>;
+type Holder = z.infer<typeof HolderSchema>;
 
 /** Recent Claude cycles whose cost makes the average that affordability is told at. */
-export const RECENT_CYCLES = 20;
+const RECENT_CYCLES = 20;
 /** Today's spend events kept (the day's total is kept apart): bounds the state carried over on continue-as-new. */
 export const MAX_EVENTS = 500;
 
 /** Everything the admission workflow knows: compact, so continue-as-new carries it whole. */
-export const AdmissionStateSchema = z.strictObject({
+const AdmissionStateSchema = z.strictObject({
   settings: AdmissionSettingsSchema,
   /** The UTC day the spend is of, YYYY-MM-DD. */
   day: z.string(),
@@ -191,7 +188,7 @@ export const BudgetSnapshotSchema = z.strictObject({
 export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
 
 const isoAt = (ms: number) => new Date(ms).toISOString();
-export const utcDay = (ms: number) => isoAt(ms).slice(0, 10);
+const utcDay = (ms: number) => isoAt(ms).slice(0, 10);
 
 /** 00:00 UTC after `ms`. */
 export function nextResetMs(ms: number): number {
@@ -210,7 +207,7 @@ export function rollOver(state: AdmissionState, now: number): AdmissionState {
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-export const reservedUsd = (state: AdmissionState) => sum(state.reservations.map((r) => r.estimateUsd));
+const reservedUsd = (state: AdmissionState) => sum(state.reservations.map((r) => r.estimateUsd));
 export const remainingUsd = (state: AdmissionState) => Math.max(0, state.settings.dailyBudgetUsd - state.spentUsd - reservedUsd(state));
 
 const dollars = (x: number) => `$${x.toFixed(4)}`;

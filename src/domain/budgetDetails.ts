@@ -1,8 +1,9 @@
+/** How the budget reads in the Web UI: the admission workflow's current details. */
 import type { BudgetSnapshot } from './admission';
 
 const dollars = (x: number) => `$${x.toFixed(4)}`;
 
-/** The admission workflow's current details in the Web UI: today's budget and who holds a slot. */
+/** Today's budget and who holds a slot, as markdown. */
 export function budgetDetailsMarkdown(b: BudgetSnapshot): string {
   const lines = [
     `**Budget ${b.date} (UTC):** ${dollars(b.spentUsd)} spent, ${dollars(b.reservedUsd)} reserved, ${dollars(b.remainingUsd)} left of ${dollars(b.limitUsd)} · resets ${b.resetsAt}`,

@@ -1,45 +1,107 @@
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  AdmissionSettings,
-  AdmitRequest,
-  AdmitResult,
-  BudgetSnapshot,
-  Configure,
-  Release,
-  ReserveRequest,
-  ReserveResult,
-  Settle,
+/**
+ * Calls to the admission workflow, for the activities (through the worker's client) and the
+ * CLI alike. Each that may be the first starts it (update-with-start, or signal-with-start for
+ * a settlement that must not be lost), with the settings of whoever starts it.
+ */
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  admissionSettingsFromEnv,
+  BudgetSnapshotSchema,
+  type AdmissionSettings,
+  type AdmitRequest,
+  type AdmitResult,
+  type BudgetSnapshot,
+  type Configure,
+  type CycleLookup,
+  type Release,
+  type ReserveRequest,
+  type ReserveResult,
+  type Settle,
 } from '../domain/admission';
-import { TASK_QUEUE } from './definitions';
+import { UserError } from '../errors';
+import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, budgetQuery, configureUpdate, releaseSignal, reserveUpdate, settleSignal } from './definitions';
 
-/**
- * Names of the admission entity workflow and its messages, shared by the workflow, the
- * activities that call it and the CLI. One per namespace, on the research task queue,
- * started by update-with-start by whoever needs it first; never by hand.
- */
-export const ADMISSION_WORKFLOW = 'admission';
-export const ADMISSION_WORKFLOW_ID = 'ktrdr-admission';
+/** Which admission workflow, and the settings for its first start (afterwards `configure` changes them). */
+export interface AdmissionTarget {
+  taskQueue: string;
+  settings: AdmissionSettings;
+}
 
-/**
- * The admission workflow of a research task queue: it runs on that queue's workers, so a
- * queue of its own (`worker --task-queue`, each test) has its own; the default queue's is
- * `ktrdr-admission`.
- */
-export const admissionWorkflowId = (taskQueue: string) => (taskQueue === TASK_QUEUE ? ADMISSION_WORKFLOW_ID : `${ADMISSION_WORKFLOW_ID}@${taskQueue}`);
+/** The settings in this process's environment (KTRDR_DAILY_BUDGET_USD, KTRDR_MAX_CONCURRENT_CYCLES); a bad value is the user's to fix. */
+export function admissionSettings(env: NodeJS.ProcessEnv = process.env): AdmissionSettings {
+  const read = admissionSettingsFromEnv(env);
+  if (!read.ok) throw new UserError(read.problem);
+  return read.settings;
+}
 
-export const admitUpdate = defineUpdate<AdmitResult, [AdmitRequest]>('admit');
-export const reserveUpdate = defineUpdate<ReserveResult, [ReserveRequest]>('reserve');
-export const settleSignal = defineSignal<[Settle]>('settle');
-export const releaseSignal = defineSignal<[Release]>('release');
-export const configureUpdate = defineUpdate<AdmissionSettings, [Configure]>('configure');
-export const budgetQuery = defineQuery<BudgetSnapshot>('budget');
+const SUMMARY = 'Admission: daily budget and concurrent research cycles';
 
-/** Descriptions the Web UI lists beside each handler. */
-export const ADMISSION_HANDLERS = {
-  admit: 'Admit a research cycle {cycleId, offline, estimateUsd?}: admitted, or refused with budget_exhausted (spend, limit, reset time) or active_cycle_exists (the running cycles). Idempotent per cycle id.',
-  reserve: "Reserve the estimated cost of a Claude phase {cycleId, phase, estimateUsd} against today's budget: a reservation id, or budget_exhausted.",
-  settle: 'Record what a Claude phase really cost {cycleId, reservationId, costUsd, model, phase}, failed phases too; replaces its reservation.',
-  release: "Give back a cycle's slot and its open reservations {cycleId, outcome}, whatever way it ended.",
-  configure: 'Change the daily budget in USD and/or the number of cycles that may run at once {dailyBudgetUsd?, maxConcurrentCycles?}; returns the settings.',
-  budget: "Today's budget: limit, spent, reserved, remaining, cycles affordable, next reset, running cycles and today's spend events.",
-} as const;
+function startOptions(target: AdmissionTarget) {
+  return {
+    workflowId: admissionWorkflowId(target.taskQueue),
+    taskQueue: target.taskQueue,
+    args: [{ settings: target.settings }] as const,
+    staticSummary: SUMMARY,
+  };
+}
+
+const withStart = (target: AdmissionTarget) =>
+  new WithStartWorkflowOperation(ADMISSION_WORKFLOW, { ...startOptions(target), workflowIdConflictPolicy: 'USE_EXISTING' });
+
+export function admitThrough(client: Client, target: AdmissionTarget, request: AdmitRequest): Promise<AdmitResult> {
+  return client.workflow.executeUpdateWithStart(admitUpdate, { args: [request], startWorkflowOperation: withStart(target) });
+}
+
+export function reserveThrough(client: Client, target: AdmissionTarget, request: ReserveRequest): Promise<ReserveResult> {
+  return client.workflow.executeUpdateWithStart(reserveUpdate, { args: [request], startWorkflowOperation: withStart(target) });
+}
+
+export function configureThrough(client: Client, target: AdmissionTarget, changes: Configure): Promise<AdmissionSettings> {
+  return client.workflow.executeUpdateWithStart(configureUpdate, { args: [changes], startWorkflowOperation: withStart(target) });
+}
+
+export async function settleThrough(client: Client, target: AdmissionTarget, settlement: Settle): Promise<void> {
+  await client.workflow.signalWithStart(ADMISSION_WORKFLOW, {
+    ...startOptions(target),
+    args: [{ settings: target.settings }],
+    signal: settleSignal,
+    signalArgs: [settlement],
+  });
+}
+
+/** A release to an admission workflow that is not there has nothing to give back. */
+export async function releaseThrough(client: Client, taskQueue: string, released: Release): Promise<void> {
+  try {
+    await client.workflow.getHandle(admissionWorkflowId(taskQueue)).signal(releaseSignal, released);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+/** Today's budget, or undefined when no admission workflow runs yet (nothing admitted, nothing spent). */
+export async function budgetThrough(client: Client, taskQueue: string): Promise<BudgetSnapshot | undefined> {
+  const handle = client.workflow.getHandle(admissionWorkflowId(taskQueue));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return undefined;
+    return BudgetSnapshotSchema.parse(await handle.query(budgetQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Whether each cycle's workflow still runs, has closed (and how), or does not exist. */
+export async function lookUpCycles(client: Client, cycleIds: string[]): Promise<CycleLookup[]> {
+  return Promise.all(
+    cycleIds.map(async (cycleId): Promise<CycleLookup> => {
+      try {
+        const { status } = await client.workflow.getHandle(cycleId).describe();
+        return { cycleId, found: status.name === 'RUNNING' ? 'running' : 'closed', status: status.name };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { cycleId, found: 'not_found' };
+        throw err;
+      }
+    }),
+  );
+}

@@ -1,4 +1,12 @@
+/**
+ * The admission entity workflow: one per research task queue (`ktrdr-admission` for the
+ * default one), started by update-with-start by whoever needs it first. It admits cycles
+ * against the daily budget and the concurrent-cycle limit, holds reservations for Claude
+ * phases, records what they cost, and takes back the slots of cycles that died holding one.
+ * The rules are pure functions (domain/admission.ts); this only orchestrates.
+ */
 import * as wf from '@temporalio/workflow';
+import { z } from 'zod';
 import {
   admit,
   AdmissionInputSchema,
@@ -6,6 +14,7 @@ import {
   budgetSnapshot,
   configure,
   ConfigureSchema,
+  CycleLookupSchema,
   endedHolders,
   initialAdmissionState,
   nextResetMs,
@@ -20,7 +29,7 @@ import {
   type AdmissionInput,
 } from '../domain/admission';
 import { budgetDetailsMarkdown } from '../domain/budgetDetails';
-import { ADMISSION_HANDLERS, admitUpdate, budgetQuery, configureUpdate, releaseSignal, reserveUpdate, settleSignal } from '../temporal/admission';
+import { ADMISSION_HANDLERS, admitUpdate, budgetQuery, configureUpdate, releaseSignal, reserveUpdate, settleSignal } from '../temporal/definitions';
 import { HOLDER_CHECK_POLICY } from './policies';
 
 const lookups = wf.proxyActivities<Pick<AdmissionActivities, 'describeCycles'>>(HOLDER_CHECK_POLICY);
@@ -32,13 +41,7 @@ const lookups = wf.proxyActivities<Pick<AdmissionActivities, 'describeCycles'>>(
  */
 export const HOLDER_CHECK_INTERVAL_MS = 5 * 60_000;
 
-/**
- * The admission entity workflow: one per research task queue (`ktrdr-admission` for the
- * default one), started by update-with-start by whoever needs it first. It admits cycles
- * against the daily budget and the concurrent-cycle limit, holds reservations for Claude
- * phases, records what they cost, and takes back the slots of cycles that died holding one.
- * The rules are pure functions (domain/admission.ts); this only orchestrates.
- */
+/** Runs until it continues as new with its state; never ends otherwise. */
 export async function admission(input: AdmissionInput): Promise<void> {
   const { settings, state: carried, maxHistoryEvents } = AdmissionInputSchema.parse(input);
   let state = carried ?? initialAdmissionState(settings, Date.now());
@@ -56,7 +59,7 @@ export async function admission(input: AdmissionInput): Promise<void> {
     const cycleIds = state.active.map((h) => h.cycleId);
     if (!cycleIds.length) return;
     try {
-      const found = await lookups.describeCycles({ cycleIds });
+      const found = z.array(CycleLookupSchema).parse(await lookups.describeCycles({ cycleIds }));
       for (const gone of endedHolders(state, found, Date.now())) {
         wf.log.warn('A cycle ended without releasing its slot: taken back', { cycleId: gone.cycleId, found: gone.found, status: gone.status });
         state = release(state, gone.cycleId);
@@ -152,7 +155,7 @@ export async function admission(input: AdmissionInput): Promise<void> {
     publish();
     if (continueDue()) {
       await wf.condition(wf.allHandlersFinished);
-      return await wf.continueAsNew<typeof admission>({ settings: state.settings, state, ...(maxHistoryEvents !== undefined && { maxHistoryEvents }) });
+      return wf.continueAsNew<typeof admission>({ settings: state.settings, state, ...(maxHistoryEvents !== undefined && { maxHistoryEvents }) });
     }
     if (state.active.length > 0 && Date.now() - lastCheck >= HOLDER_CHECK_INTERVAL_MS) await reclaimEnded();
   }

@@ -18,7 +18,7 @@ import {
   type GateResult,
 } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
-import { cycleEstimateUsd, phaseEstimateUsd, reservationIdFor, type AdmissionActivities, type BudgetRefusal, type ClaudePhase } from '../domain/admission';
+import { AdmitCycleResultSchema, cycleEstimateUsd, phaseEstimateUsd, reservationIdFor, ReserveResultSchema, type AdmissionActivities, type BudgetRefusal, type ClaudePhase } from '../domain/admission';
 import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { ADMISSION_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
@@ -205,7 +205,9 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** The cycle's first step, whoever started it: the admission's answer, undefined when admitted. */
   const admit = async () => {
     mayHoldSlot = true;
-    const answer = await admissionCall('Admission', undefined, () => admission.admitCycle({ cycleId, offline: input.offline, estimateUsd: cycleEstimateUsd(input) }));
+    const answer = AdmitCycleResultSchema.parse(
+      await admissionCall('Admission', undefined, () => admission.admitCycle({ cycleId, offline: input.offline, estimateUsd: cycleEstimateUsd(input) })),
+    );
     offline = answer.offline;
     if (answer.admission.admitted) return undefined;
     mayHoldSlot = false;
@@ -215,8 +217,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** Holds the estimate of a Claude phase against the day's budget; none offline. */
   const reserve = async (phase: ClaudePhase): Promise<{ reservationId?: string; refusal?: BudgetRefusal }> => {
     if (!admitting || offline) return {};
-    const answer = await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
-      admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
+    const answer = ReserveResultSchema.parse(
+      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () => admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) })),
     );
     if (answer.granted) return { reservationId: answer.reservationId };
     const { granted: _, ...refusal } = answer;
@@ -381,7 +383,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       finish('cancelled');
       throw err;
     }
-    if (err instanceof CycleRefused) return await refused(err.refusal);
+    if (err instanceof CycleRefused) return refused(err.refusal);
     if (!(err instanceof CycleFailed)) throw err;
     status.failure = err.failure;
     // a cycle whose input was refused started no remote work

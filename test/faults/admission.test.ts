@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFailed, test } from 'vitest';
 import type { BudgetSnapshot } from '../../src/domain/admission';
-import { budgetThrough } from '../../src/temporal/admissionCalls';
+import { budgetThrough } from '../../src/temporal/admission';
 import { TASK_QUEUE } from '../../src/temporal/definitions';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
@@ -64,12 +64,15 @@ describe('a cycle that ends in any phase, any way, gives back its slot and its r
     await fake?.close();
   }, 60_000);
 
-  const cases = (['designing', 'training', 'backtesting', 'assessing'] as const).flatMap((phase) => (['cancel', 'terminate', 'fail'] as const).map((ending) => [phase, ending] as const));
+  const cases = (['designing', 'training', 'backtesting', 'assessing'] as const).flatMap((phase) =>
+    (['cancel', 'terminate', 'fail'] as const).map((ending) => [phase, ending] as const),
+  );
 
   test.each(cases)('%s, %s', { timeout: 180_000 }, async (phase, ending) => {
     onTestFailed(() => console.error(stack.logs()));
     // Claude hangs, to be caught mid-call, or refuses the request for good
-    const reply: FakeReply = ending === 'fail' ? { kind: 'error', status: 400, type: 'invalid_request_error', message: 'this request is not accepted' } : { kind: 'hang' };
+    const reply: FakeReply =
+      ending === 'fail' ? { kind: 'error', status: 400, type: 'invalid_request_error', message: 'this request is not accepted' } : { kind: 'hang' };
     fake.setScript(() => reply);
     const asked = fake.requests.length;
     const id = await stack.trigger(...triggerArgs(phase, ending));
@@ -109,28 +112,32 @@ describe('a cycle that ends in any phase, any way, gives back its slot and its r
 });
 
 describe('more than one worker', () => {
-  test('a worker killed while its cycle holds the slot: the cycle goes on on the other worker, keeps its slot, then gives it back', { timeout: 300_000 }, async () => {
-    const stack = await stackForTest({ epochs: 20 });
-    await stack.startWorker();
-    const id = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
-    await stack.midTraining(id);
-    // the worker whose attempt runs the training
-    const description = await (await stack.client()).workflow.getHandle(id).describe();
-    const identity = description.raw.pendingActivities?.[0]?.lastWorkerIdentity ?? '';
-    const victim = stack.workers.find((w) => identity.startsWith(`${w.child.pid}@`));
-    expect(victim, `no worker is ${identity}`).toBeDefined();
-    await stack.stop(victim, 'SIGKILL');
+  test(
+    'a worker killed while its cycle holds the slot: the cycle goes on on the other worker, keeps its slot, then gives it back',
+    { timeout: 300_000 },
+    async () => {
+      const stack = await stackForTest({ epochs: 20 });
+      await stack.startWorker();
+      const id = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
+      await stack.midTraining(id);
+      // the worker whose attempt runs the training
+      const description = await (await stack.client()).workflow.getHandle(id).describe();
+      const identity = description.raw.pendingActivities?.[0]?.lastWorkerIdentity ?? '';
+      const victim = stack.workers.find((w) => identity.startsWith(`${w.child.pid}@`));
+      expect(victim, `no worker is ${identity}`).toBeDefined();
+      await stack.stop(victim, 'SIGKILL');
 
-    const refused = await ktrdrAgentWith(stack.env, 'trigger', '--strategy', SLOW_STRATEGY, '--offline');
-    expect(refused.code).toBe(4);
-    expect(refused.stderr).toContain(`(active_cycle_exists): 1 cycle already running (${id})`);
+      const refused = await ktrdrAgentWith(stack.env, 'trigger', '--strategy', SLOW_STRATEGY, '--offline');
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain(`(active_cycle_exists): 1 cycle already running (${id})`);
 
-    const end = await stack.end(id);
-    expect(end.status?.outcome).toBe('completed');
-    expect((await budget(stack)).activeCycles).toEqual([]);
-    const next = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
-    await (await stack.client()).workflow.getHandle(next).cancel();
-  });
+      const end = await stack.end(id);
+      expect(end.status?.outcome).toBe('completed');
+      expect((await budget(stack)).activeCycles).toEqual([]);
+      const next = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
+      await (await stack.client()).workflow.getHandle(next).cancel();
+    },
+  );
 });
 
 describe('the budget, spent through the Messages API', () => {
@@ -153,30 +160,34 @@ describe('the budget, spent through the Messages API', () => {
     await (await stack.client()).workflow.getHandle(started).cancel();
   });
 
-  test('a Claude cycle spends what its calls cost; once the rest cannot pay for another, trigger is refused with the spend, the limit and the reset', { timeout: 300_000 }, async () => {
-    const stack = await stackForTest({ workerEnv: { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.url } });
-    const set = await ktrdrAgentWith(stack.env, 'budget', '--set-limit', '0.15');
-    expect(set.code, set.stderr).toBe(0);
+  test(
+    'a Claude cycle spends what its calls cost; once the rest cannot pay for another, trigger is refused with the spend, the limit and the reset',
+    { timeout: 300_000 },
+    async () => {
+      const stack = await stackForTest({ workerEnv: { ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.url } });
+      const set = await ktrdrAgentWith(stack.env, 'budget', '--set-limit', '0.15');
+      expect(set.code, set.stderr).toBe(0);
 
-    const id = await stack.trigger('--brief', 'momentum on EURUSD hourly', '--bypass-gates');
-    const end = await stack.end(id);
-    const status = end.status as CycleStatus;
-    expect(status.outcome, end.failure).toBe('completed');
-    expect(status.usage.costUsd).toBeGreaterThan(0.15 - 0.122);
+      const id = await stack.trigger('--brief', 'momentum on EURUSD hourly', '--bypass-gates');
+      const end = await stack.end(id);
+      const status = end.status as CycleStatus;
+      expect(status.outcome, end.failure).toBe('completed');
+      expect(status.usage.costUsd).toBeGreaterThan(0.15 - 0.122);
 
-    const spent = await budget(stack);
-    expect(spent.spentUsd).toBeCloseTo(status.usage.costUsd, 10);
-    expect(spent.events.map((e) => e.phase)).toEqual(['designing', 'assessing']);
-    expect(spent.events.every((e) => e.cycleId === id && e.model === status.model)).toBe(true);
+      const spent = await budget(stack);
+      expect(spent.spentUsd).toBeCloseTo(status.usage.costUsd, 10);
+      expect(spent.events.map((e) => e.phase)).toEqual(['designing', 'assessing']);
+      expect(spent.events.every((e) => e.cycleId === id && e.model === status.model)).toBe(true);
 
-    const refused = await ktrdrAgentWith(stack.env, 'trigger', '--brief', 'one more');
-    expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain(`(budget_exhausted): daily budget exhausted: $${status.usage.costUsd.toFixed(4)} of $0.1500 spent today (UTC)`);
-    expect(refused.stderr).toContain(`It resets at ${spent.resetsAt}.`);
-    expect(refused.stdout).toBe('');
+      const refused = await ktrdrAgentWith(stack.env, 'trigger', '--brief', 'one more');
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain(`(budget_exhausted): daily budget exhausted: $${status.usage.costUsd.toFixed(4)} of $0.1500 spent today (UTC)`);
+      expect(refused.stderr).toContain(`It resets at ${spent.resetsAt}.`);
+      expect(refused.stdout).toBe('');
 
-    // offline costs nothing, and is not refused for budget
-    const offline = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
-    await (await stack.client()).workflow.getHandle(offline).cancel();
-  });
+      // offline costs nothing, and is not refused for budget
+      const offline = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
+      await (await stack.client()).workflow.getHandle(offline).cancel();
+    },
+  );
 });

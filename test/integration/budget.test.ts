@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { BudgetSnapshotSchema, type BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { noUsage } from '../../src/domain/models';
 import { PROJECT_ROOT } from '../../src/paths';
@@ -37,14 +39,33 @@ const fakes = fakeActivities({
     async trainModel(input) {
       calls.train.push(input);
       if (calls.design.find((d) => d.cycleId === input.cycleId)?.brief === 'hold') return runUntilCancelled('training', calls);
-      return { operationId: 'op_training', modelPath: `models/${input.strategyName}/model.json`, metrics: { accuracy: 0.58, loss: 0.62, initialTrainLoss: 1.1, finalTrainLoss: 0.6, epochsTrained: 30, chanceAccuracy: 0.5, chanceLoss: 1.05, chanceTrainLoss: 1.04 } };
+      return {
+        operationId: 'op_training',
+        modelPath: `models/${input.strategyName}/model.json`,
+        metrics: {
+          accuracy: 0.58,
+          loss: 0.62,
+          initialTrainLoss: 1.1,
+          finalTrainLoss: 0.6,
+          epochsTrained: 30,
+          chanceAccuracy: 0.5,
+          chanceLoss: 1.05,
+          chanceTrainLoss: 1.04,
+        },
+      };
     },
   }),
 });
 
 beforeAll(async () => {
   env = await devServerEnv();
-  worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle(), mode: 'claude' });
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    activities: fakes,
+    workflowBundle: await workflowBundle(),
+    mode: 'claude',
+  });
   running = worker.run();
 });
 afterAll(async () => {
@@ -54,10 +75,11 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
-const json = async (...args: string[]) => {
-  const run = await cli(...args, '--json');
+/** `budget --json`: the snapshot, and whether the admission workflow has started. */
+const budgetJson = async (): Promise<BudgetSnapshot & { admissionStarted: boolean }> => {
+  const run = await cli('budget', '--json');
   expect(run.code, run.stderr).toBe(0);
-  return JSON.parse(run.stdout);
+  return BudgetSnapshotSchema.extend({ admissionStarted: z.boolean() }).parse(JSON.parse(run.stdout));
 };
 const startedId = (stdout: string) => /Research cycle started: (\S+)/.exec(stdout)![1];
 
@@ -92,7 +114,9 @@ describe('ktrdr-agent budget', () => {
 
     const refused = await cli('trigger', '--brief', 'too dear');
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/^error: Cannot start a cycle \(budget_exhausted\): daily budget exhausted: \$0\.0000 of \$0\.0500 spent today \(UTC\) and \$0\.0000 reserved by running cycles; a Claude cycle needs about \$0\.1220\. It resets at \d{4}-\d\d-\d\dT00:00:00\.000Z\. Offline cycles \(--offline\) cost nothing; `ktrdr-agent budget --set-limit USD` raises the limit\.\n$/);
+    expect(refused.stderr).toMatch(
+      /^error: Cannot start a cycle \(budget_exhausted\): daily budget exhausted: \$0\.0000 of \$0\.0500 spent today \(UTC\) and \$0\.0000 reserved by running cycles; a Claude cycle needs about \$0\.1220\. It resets at \d{4}-\d\d-\d\dT00:00:00\.000Z\. Offline cycles \(--offline\) cost nothing; `ktrdr-agent budget --set-limit USD` raises the limit\.\n$/,
+    );
     expect(refused.stdout).toBe('');
     expect(fakes.calls.design.filter((d) => d.brief === 'too dear')).toEqual([]);
 
@@ -104,9 +128,9 @@ describe('ktrdr-agent budget', () => {
     expect(paid.code, paid.stderr).toBe(0);
     const id = startedId(paid.stdout);
 
-    const budget = await json('budget');
+    const budget = await budgetJson();
     expect(budget).toMatchObject({ limitUsd: 5, reservedUsd: 0, activeCycles: [], admissionStarted: true });
-    expect(budget.events.map((e: { cycleId: string; phase: string; model: string; costUsd: number }) => [e.cycleId, e.phase, e.model, e.costUsd])).toEqual([
+    expect(budget.events.map((e) => [e.cycleId, e.phase, e.model, e.costUsd])).toEqual([
       [id, 'designing', 'claude-haiku-5-5', 0.00548],
       [id, 'assessing', 'claude-haiku-5-5', 0.009],
     ]);
@@ -120,11 +144,13 @@ describe('ktrdr-agent budget', () => {
     const first = await cli('trigger', '--brief', 'hold');
     expect(first.code, first.stderr).toBe(0);
     const holder = startedId(first.stdout);
-    await waitFor(async () => (fakes.calls.train.some((t) => t.cycleId === holder) ? true : undefined), 'the first cycle to train');
+    await waitFor(() => Promise.resolve(fakes.calls.train.some((t) => t.cycleId === holder) ? true : undefined), 'the first cycle to train');
 
     const second = await cli('trigger', '--brief', 'second');
     expect(second.code).toBe(4);
-    expect(second.stderr).toContain(`error: Cannot start a cycle (active_cycle_exists): 1 cycle already running (${holder}), at most 1 at a time: wait for it to end, or cancel it with \`ktrdr-agent cancel ${holder}\``);
+    expect(second.stderr).toContain(
+      `error: Cannot start a cycle (active_cycle_exists): 1 cycle already running (${holder}), at most 1 at a time: wait for it to end, or cancel it with \`ktrdr-agent cancel ${holder}\``,
+    );
 
     // the trigger script starts the cycle without asking first: the cycle admits itself, and is refused
     const script = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--brief', 'by script'], { TEMPORAL_ADDRESS: env.address });
@@ -139,10 +165,10 @@ describe('ktrdr-agent budget', () => {
     expect(status.stdout).toMatch(new RegExp(`^Refused\\s+active_cycle_exists: 1 cycle already running \\(${holder}\\)`, 'm'));
     const list = await cli('list');
     expect(list.stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/COMPLETED\s+refused\s+-\s+refused: active_cycle_exists/);
-    const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toContain(`**Refused (active_cycle_exists):** 1 cycle already running (${holder})`);
 
     expect((await cli('cancel', holder)).code).toBe(0);
-    await waitFor(async () => ((await json('budget')).activeCycles.length === 0 ? true : undefined), 'the slot given back');
+    await waitFor(async () => ((await budgetJson()).activeCycles.length === 0 ? true : undefined), 'the slot given back');
   });
 });

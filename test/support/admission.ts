@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AdmissionSettings, BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
-import { admissionWorkflowId, budgetQuery } from '../../src/temporal/admission';
+import { admissionWorkflowId, budgetQuery } from '../../src/temporal/definitions';
 import { createWorker } from '../../src/worker';
 import { fakeActivities, goodTraining, runUntilCancelled, usage, type CallLog, type Fakes } from './fakeActivities';
 import { startResearchCycle, workflowBundle } from './temporal';
@@ -68,10 +68,14 @@ export const scripted = (calls: CallLog): Partial<Fakes> => ({
     if (calls.design.at(-1)?.brief?.includes('hold')) return runUntilCancelled('training', calls);
     return { operationId: 'op_training', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining };
   },
-  async assessStrategy(input) {
+  assessStrategy(input) {
     calls.assess.push(input);
     const offline = input.offline ?? false;
-    return { verdict: 'promising', assessmentPath: 'strategies/x/assessment.json', offline, usage: offline ? usage({ model: 'offline', costUsd: 0 }) : usage({ model: input.model, costUsd: 0.009 }) };
+    return Promise.resolve({
+      verdict: 'promising',
+      assessmentPath: 'strategies/x/assessment.json',
+      offline,
+      usage: offline ? usage({ model: 'offline', costUsd: 0 }) : usage({ model: input.model, costUsd: 0.009 }),
+    });
   },
 });
-

@@ -19,7 +19,6 @@ import {
   settle,
   type AdmissionState,
 } from '../../src/domain/admission';
-import { UserError } from '../../src/errors';
 
 const at = (iso: string) => Date.parse(iso);
 const NOON = at('2026-12-07T12:00:00Z');
@@ -33,8 +32,11 @@ function spent(state: AdmissionState, cycleId: string, costUsd: number, now = NO
 
 describe('settings', () => {
   test('default to $5 a day and one cycle at a time, and come from the environment', () => {
-    expect(admissionSettingsFromEnv({})).toEqual({ dailyBudgetUsd: 5, maxConcurrentCycles: 1 });
-    expect(admissionSettingsFromEnv({ KTRDR_DAILY_BUDGET_USD: '0.5', KTRDR_MAX_CONCURRENT_CYCLES: '3' })).toEqual({ dailyBudgetUsd: 0.5, maxConcurrentCycles: 3 });
+    expect(admissionSettingsFromEnv({})).toEqual({ ok: true, settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 } });
+    expect(admissionSettingsFromEnv({ KTRDR_DAILY_BUDGET_USD: '0.5', KTRDR_MAX_CONCURRENT_CYCLES: '3' })).toEqual({
+      ok: true,
+      settings: { dailyBudgetUsd: 0.5, maxConcurrentCycles: 3 },
+    });
   });
 
   test.each([
@@ -42,8 +44,8 @@ describe('settings', () => {
     [{ KTRDR_DAILY_BUDGET_USD: '-1' }, 'KTRDR_DAILY_BUDGET_USD=-1 is not a number of US dollars, 0 or more.'],
     [{ KTRDR_MAX_CONCURRENT_CYCLES: '1.5' }, 'KTRDR_MAX_CONCURRENT_CYCLES=1.5 is not a whole number of cycles, 1 or more.'],
     [{ KTRDR_MAX_CONCURRENT_CYCLES: '0' }, 'KTRDR_MAX_CONCURRENT_CYCLES=0 is not a whole number of cycles, 1 or more.'],
-  ])('%o is refused in one line', (env, message) => {
-    expect(() => admissionSettingsFromEnv(env)).toThrow(new UserError(message));
+  ])('%o is refused in one line', (env, problem) => {
+    expect(admissionSettingsFromEnv(env)).toEqual({ ok: false, problem });
   });
 });
 
@@ -75,7 +77,8 @@ describe('admit', () => {
       admitted: false,
       reason: 'active_cycle_exists',
       activeCycles: ['c1', 'c2'],
-      message: '2 cycles already running (c1, c2), at most 2 at a time: wait for one to end, or cancel it with `ktrdr-agent cancel c1` (`ktrdr-agent budget --set-concurrency N` allows more).',
+      message:
+        '2 cycles already running (c1, c2), at most 2 at a time: wait for one to end, or cancel it with `ktrdr-agent cancel c1` (`ktrdr-agent budget --set-concurrency N` allows more).',
     });
     expect(three.state).toBe(two.state);
   });
@@ -142,7 +145,8 @@ describe('reservations', () => {
 
   test('keep at most MAX_EVENTS events a day, while the day total counts them all', () => {
     let state = admit(fresh(1000), { cycleId: 'c', offline: false }, NOON).state;
-    for (let i = 0; i < MAX_EVENTS + 5; i++) state = settle(state, { cycleId: 'c', reservationId: `r${i}`, costUsd: 0.01, model: 'm', phase: 'designing' }, NOON);
+    for (let i = 0; i < MAX_EVENTS + 5; i++)
+      state = settle(state, { cycleId: 'c', reservationId: `r${i}`, costUsd: 0.01, model: 'm', phase: 'designing' }, NOON);
     expect(state.events).toHaveLength(MAX_EVENTS);
     expect(state.events[0].reservationId).toBe('r5');
     expect(state.spentUsd).toBeCloseTo((MAX_EVENTS + 5) * 0.01, 8);
@@ -150,7 +154,7 @@ describe('reservations', () => {
 });
 
 describe('release', () => {
-  test('gives back the slot and the open reservations; a Claude cycle\'s cost joins the recent average, an offline one\'s does not', () => {
+  test("gives back the slot and the open reservations; a Claude cycle's cost joins the recent average, an offline one's does not", () => {
     let state = spent(fresh(5, 2), 'c1', 0.12);
     state = reserve(state, { cycleId: 'c1', phase: 'assessing', estimateUsd: 0.03 }, NOON).state;
     state = admit(state, { cycleId: 'c2', offline: true }, NOON).state;
@@ -163,7 +167,11 @@ describe('release', () => {
 });
 
 describe('holders that are gone', () => {
-  const holders = admit(admit(admit(fresh(5, 3), { cycleId: 'a', offline: true }, NOON).state, { cycleId: 'b', offline: true }, NOON).state, { cycleId: 'c', offline: true }, NOON).state;
+  const holders = admit(
+    admit(admit(fresh(5, 3), { cycleId: 'a', offline: true }, NOON).state, { cycleId: 'b', offline: true }, NOON).state,
+    { cycleId: 'c', offline: true },
+    NOON,
+  ).state;
 
   test('a closed workflow gives its slot back; a running one keeps it', () => {
     const gone = endedHolders(
@@ -217,9 +225,18 @@ describe('estimates and the snapshot', () => {
 
   test('before any Claude cycle has ended, affordability is at the estimate for the default model; after midnight the day is new', () => {
     const state = spent(fresh(1), 'c1', 0.5);
-    expect(budgetSnapshot(state, NOON)).toMatchObject({ cycleCostUsd: DEFAULT_CYCLE_ESTIMATE_USD, cyclesAffordable: Math.floor(0.5 / DEFAULT_CYCLE_ESTIMATE_USD) });
+    expect(budgetSnapshot(state, NOON)).toMatchObject({
+      cycleCostUsd: DEFAULT_CYCLE_ESTIMATE_USD,
+      cyclesAffordable: Math.floor(0.5 / DEFAULT_CYCLE_ESTIMATE_USD),
+    });
     expect(budgetSnapshot(state, NOON).averageCycleCostUsd).toBeUndefined();
-    expect(budgetSnapshot(state, at('2026-12-08T00:00:01Z'))).toMatchObject({ date: '2026-12-08', spentUsd: 0, remainingUsd: 1, events: [], resetsAt: '2026-12-09T00:00:00.000Z' });
+    expect(budgetSnapshot(state, at('2026-12-08T00:00:01Z'))).toMatchObject({
+      date: '2026-12-08',
+      spentUsd: 0,
+      remainingUsd: 1,
+      events: [],
+      resetsAt: '2026-12-09T00:00:00.000Z',
+    });
   });
 
   test('configure changes the limit and the slots, keeping what was spent', () => {

@@ -3,8 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
-import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, settleSignal } from '../../src/temporal/admission';
-import { OutcomeAttribute } from '../../src/temporal/definitions';
+import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, OutcomeAttribute, settleSignal } from '../../src/temporal/definitions';
 import { AdmissionQueues, scripted } from '../support/admission';
 import { goodTraining, usage } from '../support/fakeActivities';
 import { devServerEnv, startResearchCycle, waitFor } from '../support/temporal';
@@ -49,7 +48,7 @@ describe('admission', () => {
     expect(refused.refusal?.message).toContain(`ktrdr-agent cancel ${running.workflowId}`);
     expect((await budget(queue)).activeCycles.map((c) => c.cycleId)).toEqual([running.workflowId]);
     // it designed nothing; the one admitted did
-    await waitFor(async () => (fakes.calls.train.length ? true : undefined), 'the admitted cycle to train');
+    await waitFor(() => Promise.resolve(fakes.calls.train.length ? true : undefined), 'the admitted cycle to train');
     expect(fakes.calls.design.map((d) => d.cycleId)).toEqual([running.workflowId]);
 
     await running.cancel();
@@ -78,7 +77,7 @@ describe('admission', () => {
     const { queue, fakes } = await queueWith(ROOM, scripted);
     const handle = await startResearchCycle(env, queue, request);
     if (outcome === 'cancelled') {
-      await waitFor(async () => (fakes.calls.train.length || fakes.calls.design.length ? true : undefined), 'the cycle to be working');
+      await waitFor(() => Promise.resolve(fakes.calls.train.length || fakes.calls.design.length ? true : undefined), 'the cycle to be working');
       await handle.cancel();
     }
     await handle.result().catch(() => undefined);
@@ -90,9 +89,11 @@ describe('admission', () => {
 
   test('a cycle whose Claude design fails is charged what the failed phase spent, and releases its slot', async () => {
     const { queue } = await queueWith(ROOM, (calls) => ({
-      async designStrategy(input) {
+      designStrategy(input) {
         calls.design.push(input);
-        throw ApplicationFailure.create({ message: 'cap reached', type: 'DesignGaveUp', nonRetryable: true, details: [usage({ costUsd: 0.04 })] });
+        return Promise.reject(
+          ApplicationFailure.create({ message: 'cap reached', type: 'DesignGaveUp', nonRetryable: true, details: [usage({ costUsd: 0.04 })] }),
+        );
       },
     }));
     await expect(run(queue)).rejects.toThrow();
@@ -147,14 +148,18 @@ describe('cycles that die holding a slot', () => {
     expect(await run(queue, { brief: 'next' })).toMatchObject({ outcome: 'completed' });
     expect(await budget(queue)).toMatchObject({ activeCycles: [], reservedUsd: 0 });
   });
-
 });
 
 describe('the admission workflow', () => {
   test('configure changes the limit and the slots; a bad value is refused before it reaches history', async () => {
     const { queue } = await queueWith(ROOM, scripted);
     const start = () =>
-      new WithStartWorkflowOperation(ADMISSION_WORKFLOW, { workflowId: admissionWorkflowId(queue), taskQueue: queue, args: [{ settings: ROOM }], workflowIdConflictPolicy: 'USE_EXISTING' });
+      new WithStartWorkflowOperation(ADMISSION_WORKFLOW, {
+        workflowId: admissionWorkflowId(queue),
+        taskQueue: queue,
+        args: [{ settings: ROOM }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
     expect(await env.client.workflow.executeUpdateWithStart(configureUpdate, { args: [{ dailyBudgetUsd: 12.5 }], startWorkflowOperation: start() })).toEqual({
       dailyBudgetUsd: 12.5,
       maxConcurrentCycles: 1,
@@ -177,7 +182,13 @@ describe('the admission workflow', () => {
     while (!(await newRun())) {
       if (signals >= 200) throw new Error(`no continue-as-new after ${signals} signals`);
       for (let i = 0; i < 10; i++, signals++) {
-        await handle.signal(settleSignal, { cycleId: `c${signals}`, reservationId: `c${signals}/designing`, costUsd: 0.01, model: 'claude-haiku-5-5', phase: 'designing' });
+        await handle.signal(settleSignal, {
+          cycleId: `c${signals}`,
+          reservationId: `c${signals}/designing`,
+          costUsd: 0.01,
+          model: 'claude-haiku-5-5',
+          phase: 'designing',
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }

@@ -1,6 +1,10 @@
+/**
+ * The CLI's side of admission: `trigger` admits a cycle id before it starts anything, and
+ * `budget` reads and changes the budget. The admission workflow is answered by the workers,
+ * so each call waits for one only so long.
+ */
 import type { Client } from '@temporalio/client';
 import {
-  admissionSettingsFromEnv,
   budgetSnapshot,
   cycleEstimateUsd,
   initialAdmissionState,
@@ -8,33 +12,27 @@ import {
   type AdmitRefusal,
   type BudgetSnapshot,
   type Configure,
-} from './domain/admission';
-import type { CycleInput } from './domain/cycle';
-import { UserError } from './errors';
-import { TASK_QUEUE } from './temporal/definitions';
-import { admitThrough, budgetThrough, configureThrough, type AdmissionTarget } from './temporal/admissionCalls';
-
-/**
- * The CLI's side of admission: `trigger` admits a cycle id before it starts anything, and
- * `budget` reads and changes the budget. The admission workflow is answered by the workers,
- * so each call waits for one only so long.
- */
+} from '../domain/admission';
+import type { CycleInput } from '../domain/cycle';
+import { UserError } from '../errors';
+import { TASK_QUEUE } from './definitions';
+import { admissionSettings, admitThrough, budgetThrough, configureThrough, type AdmissionTarget } from './admission';
 
 /** Exit codes of a refused `trigger`: one for each reason (KTRDR answered every refusal with 409, spec §8 #24). */
 export const REFUSAL_EXIT_CODES: Record<AdmitRefusal['reason'], number> = { budget_exhausted: 3, active_cycle_exists: 4 };
 
 /** A refusal as the CLI reports it: its reason first, then what it means and what to do. */
-export class AdmissionRefused extends UserError {
+class AdmissionRefused extends UserError {
   constructor(readonly refusal: AdmitRefusal) {
     super(`Cannot start a cycle (${refusal.reason}): ${refusal.message}`, REFUSAL_EXIT_CODES[refusal.reason]);
   }
 }
 
 /** How long the CLI waits for a worker to answer the admission workflow. */
-export const ANSWER_WITHIN_MS = 30_000;
+const ANSWER_WITHIN_MS = 30_000;
 
 /** The admission workflow of `taskQueue`, with the settings of this process's environment for a first start. */
-export const admissionTarget = (taskQueue = TASK_QUEUE, env: NodeJS.ProcessEnv = process.env): AdmissionTarget => ({ taskQueue, settings: admissionSettingsFromEnv(env) });
+const admissionTarget = (taskQueue: string): AdmissionTarget => ({ taskQueue, settings: admissionSettings() });
 
 async function answered<T>(client: Client, taskQueue: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -55,7 +53,12 @@ async function answered<T>(client: Client, taskQueue: string, call: () => Promis
  * the cycle admits itself again as its first step, which finds it admitted. A cycle that will
  * run offline (asked to, or every worker polling lacks Claude) is not refused for budget.
  */
-export async function admitBeforeStart(client: Client, cycleId: string, input: CycleInput, { offline, taskQueue = TASK_QUEUE }: { offline: boolean; taskQueue?: string }): Promise<void> {
+export async function admitBeforeStart(
+  client: Client,
+  cycleId: string,
+  input: CycleInput,
+  { offline, taskQueue = TASK_QUEUE }: { offline: boolean; taskQueue?: string },
+): Promise<void> {
   const target = admissionTarget(taskQueue);
   const result = await answered(client, taskQueue, () => admitThrough(client, target, { cycleId, offline, estimateUsd: cycleEstimateUsd(input) }));
   if (!result.admitted) throw new AdmissionRefused(result);
