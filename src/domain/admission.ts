@@ -146,6 +146,8 @@ const HolderSchema = z.strictObject({
   cycleId: z.string(),
   admittedAt: iso,
   offline: z.boolean(),
+  /** What the cycle was expected to cost when admitted: held against the budget until its first reservation or spend replaces it. */
+  estimateUsd: usd,
   /** What the cycle has spent so far: on release, a Claude cycle's cost feeds the recent average. */
   spentUsd: usd,
 });
@@ -182,7 +184,7 @@ export const BudgetSnapshotSchema = z.strictObject({
   averageCycleCostUsd: usd.optional(),
   resetsAt: iso,
   maxConcurrentCycles: z.number().int(),
-  activeCycles: z.array(HolderSchema.omit({ spentUsd: true })),
+  activeCycles: z.array(HolderSchema.pick({ cycleId: true, admittedAt: true, offline: true })),
   events: z.array(SpendEventSchema),
 });
 export type BudgetSnapshot = z.infer<typeof BudgetSnapshotSchema>;
@@ -207,7 +209,23 @@ export function rollOver(state: AdmissionState, now: number): AdmissionState {
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const reservedUsd = (state: AdmissionState) => sum(state.reservations.map((r) => r.estimateUsd));
+/**
+ * What is held against the budget: each reservation, and the estimate of each Claude cycle
+ * admitted that has neither reserved nor spent yet — so that cycles admitted at the same
+ * instant cannot together be promised more than the budget holds.
+ */
+const reservedUsd = (state: AdmissionState) =>
+  sum(state.reservations.map((r) => r.estimateUsd)) + sum(state.active.map((h) => admissionHeldUsd(state, h.cycleId)));
+
+/** The admission estimate still held for a cycle: a Claude cycle's, until its first reservation or spend replaces it. */
+function admissionHeldUsd(state: AdmissionState, cycleId: string): number {
+  const holder = state.active.find((h) => h.cycleId === cycleId);
+  if (!holder || holder.offline || holder.spentUsd > 0 || state.reservations.some((r) => r.cycleId === cycleId)) return 0;
+  return holder.estimateUsd;
+}
+/** Sums of dollars in floating point are off by a few units in the last place: a billionth of a dollar is not worth refusing for. */
+const affords = (remaining: number, need: number) => remaining >= need - 1e-9;
+
 export const remainingUsd = (state: AdmissionState) => Math.max(0, state.settings.dailyBudgetUsd - state.spentUsd - reservedUsd(state));
 
 const dollars = (x: number) => `$${x.toFixed(4)}`;
@@ -247,9 +265,9 @@ function activeRefusal(state: AdmissionState): AdmitRefusal {
 export function admit(state: AdmissionState, request: AdmitRequest, now: number): { state: AdmissionState; result: AdmitResult } {
   if (state.active.some((h) => h.cycleId === request.cycleId)) return { state, result: { admitted: true } };
   const need = request.estimateUsd ?? DEFAULT_CYCLE_ESTIMATE_USD;
-  if (!request.offline && remainingUsd(state) < need) return { state, result: budgetRefusal(state, need, now, 'a Claude cycle') };
+  if (!request.offline && !affords(remainingUsd(state), need)) return { state, result: budgetRefusal(state, need, now, 'a Claude cycle') };
   if (state.active.length >= state.settings.maxConcurrentCycles) return { state, result: activeRefusal(state) };
-  const holder: Holder = { cycleId: request.cycleId, admittedAt: isoAt(now), offline: request.offline, spentUsd: 0 };
+  const holder: Holder = { cycleId: request.cycleId, admittedAt: isoAt(now), offline: request.offline, estimateUsd: request.offline ? 0 : need, spentUsd: 0 };
   return { state: { ...state, active: [...state.active, holder] }, result: { admitted: true } };
 }
 
@@ -257,7 +275,8 @@ export function admit(state: AdmissionState, request: AdmitRequest, now: number)
 export function reserve(state: AdmissionState, request: ReserveRequest, now: number): { state: AdmissionState; result: ReserveResult } {
   const reservationId = reservationIdFor(request.cycleId, request.phase);
   if (state.reservations.some((r) => r.reservationId === reservationId)) return { state, result: { granted: true, reservationId } };
-  if (remainingUsd(state) < request.estimateUsd) {
+  // the cycle's own admission estimate gives way to its reservation
+  if (!affords(remainingUsd(state) + admissionHeldUsd(state, request.cycleId), request.estimateUsd)) {
     const what = request.phase === 'designing' ? 'the design' : 'the assessment';
     return { state, result: { ...budgetRefusal(state, request.estimateUsd, now, what), granted: false } };
   }

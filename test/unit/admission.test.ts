@@ -114,14 +114,30 @@ describe('admit', () => {
 
 describe('reservations', () => {
   test('hold the estimate of a phase against the budget, so two cycles at once cannot overshoot it together', () => {
-    let state = admit(fresh(0.15, 2), { cycleId: 'c1', offline: false, estimateUsd: 0.1 }, NOON).state;
-    state = admit(state, { cycleId: 'c2', offline: false, estimateUsd: 0.1 }, NOON).state;
+    let state = admit(fresh(0.15, 2), { cycleId: 'c1', offline: false, estimateUsd: 0.05 }, NOON).state;
+    state = admit(state, { cycleId: 'c2', offline: false, estimateUsd: 0.05 }, NOON).state;
     const first = reserve(state, { cycleId: 'c1', phase: 'designing', estimateUsd: 0.1 }, NOON);
     expect(first.result).toEqual({ granted: true, reservationId: 'c1/designing' });
-    expect(remainingUsd(first.state)).toBeCloseTo(0.05, 10);
+    // c1's reservation replaces its admission estimate; c2's is still held
+    expect(remainingUsd(first.state)).toBeCloseTo(0, 10);
     const second = reserve(first.state, { cycleId: 'c2', phase: 'designing', estimateUsd: 0.1 }, NOON);
     expect(second.result).toMatchObject({ granted: false, reason: 'budget_exhausted', resetsAt: '2026-12-08T00:00:00.000Z' });
     expect(second.result.granted || second.result.message).toContain('the design needs about $0.1000');
+  });
+
+  test('Claude cycles admitted at the same instant are not promised more than the budget: each holds its estimate until it reserves or spends', () => {
+    let state = fresh(0.25, 50);
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const decided = admit(state, { cycleId: `c${i}`, offline: false, estimateUsd: 0.1 }, NOON);
+      state = decided.state;
+      answers.push(decided.result.admitted || decided.result.reason);
+    }
+    expect(answers).toEqual([true, true, 'budget_exhausted', 'budget_exhausted', 'budget_exhausted']);
+    expect(budgetSnapshot(state, NOON)).toMatchObject({ reservedUsd: 0.2 });
+    // once c0 has spent less than it was expected to, the difference is free again
+    state = settle(state, { cycleId: 'c0', reservationId: 'c0/designing', costUsd: 0.02, model: 'm', phase: 'designing' }, NOON);
+    expect(remainingUsd(state)).toBeCloseTo(0.25 - 0.02 - 0.1, 10);
   });
 
   test('a retried reservation finds the first', () => {

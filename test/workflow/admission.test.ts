@@ -142,7 +142,11 @@ describe('cycles that die holding a slot', () => {
   test('a terminated cycle gives its slot and reservation back when the next cycle asks', async () => {
     const { queue } = await queueWith(ROOM, scripted);
     const dead = await startResearchCycle(env, queue, { brief: 'design retries' });
-    await waitFor(async () => ((await budget(queue)).reservedUsd > 0 ? true : undefined), 'the design reserved');
+    await waitFor(
+      async () => ((await dead.describe()).raw.pendingActivities?.[0]?.lastFailure ? true : undefined),
+      'the reserved design to wait for its retry',
+    );
+    expect((await budget(queue)).reservedUsd).toBeCloseTo(0.09, 10);
     await dead.terminate('gone for good');
     expect((await budget(queue)).activeCycles.map((c) => c.cycleId)).toEqual([dead.workflowId]);
     expect(await run(queue, { brief: 'next' })).toMatchObject({ outcome: 'completed' });

@@ -47,7 +47,7 @@ test('once spent, refuses Claude cycles with the spend, the limit and the reset,
 test('a terminated cycle gives its slot back by itself, within the holder check interval', async () => {
   const { queue } = await queues.queueWith(ROOM, scripted);
   const dead = await startResearchCycle(env, queue, { brief: 'design retries' });
-  await waitFor(async () => ((await queues.budget(queue)).reservedUsd > 0 ? true : undefined), 'the design reserved');
+  await waitFor(async () => ((await dead.describe()).raw.pendingActivities?.[0]?.lastFailure ? true : undefined), 'the reserved design to wait for its retry');
   await dead.terminate('gone for good');
   await env.sleep(HOLDER_CHECK_INTERVAL_MS + 1000);
   expect(await queues.budget(queue)).toMatchObject({ activeCycles: [], reservedUsd: 0 });
