@@ -210,23 +210,27 @@ export function rollOver(state: AdmissionState, now: number): AdmissionState {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 /**
- * What is held against the budget: each reservation, and the estimate of each Claude cycle
- * admitted that has neither reserved nor spent yet — so that cycles admitted at the same
- * instant cannot together be promised more than the budget holds.
+ * What is held against the budget for a cycle: its open reservations, and for a Claude cycle
+ * at least what is left of the estimate it was admitted with (that estimate less what it has
+ * spent), until it is released. So cycles admitted at the same instant are never promised more
+ * than the budget holds, and a design's reservation does not free what the assessment will need.
  */
-const reservedUsd = (state: AdmissionState) =>
-  sum(state.reservations.map((r) => r.estimateUsd)) + sum(state.active.map((h) => admissionHeldUsd(state, h.cycleId)));
-
-/** The admission estimate still held for a cycle: a Claude cycle's, until its first reservation or spend replaces it. */
-function admissionHeldUsd(state: AdmissionState, cycleId: string): number {
+function heldUsd(state: AdmissionState, cycleId: string): number {
+  const reserved = sum(state.reservations.filter((r) => r.cycleId === cycleId).map((r) => r.estimateUsd));
   const holder = state.active.find((h) => h.cycleId === cycleId);
-  if (!holder || holder.offline || holder.spentUsd > 0 || state.reservations.some((r) => r.cycleId === cycleId)) return 0;
-  return holder.estimateUsd;
+  return holder && !holder.offline ? Math.max(reserved, holder.estimateUsd - holder.spentUsd) : reserved;
 }
-/** Sums of dollars in floating point are off by a few units in the last place: a billionth of a dollar is not worth refusing for. */
-const affords = (remaining: number, need: number) => remaining >= need - 1e-9;
 
-export const remainingUsd = (state: AdmissionState) => Math.max(0, state.settings.dailyBudgetUsd - state.spentUsd - reservedUsd(state));
+const reservedUsd = (state: AdmissionState) =>
+  sum([...new Set([...state.active.map((h) => h.cycleId), ...state.reservations.map((r) => r.cycleId)])].map((id) => heldUsd(state, id)));
+
+/** What the budget has left after what is spent and held; below zero when real costs ran over the estimates. */
+const headroomUsd = (state: AdmissionState) => state.settings.dailyBudgetUsd - state.spentUsd - reservedUsd(state);
+
+/** Whether a request that leads to `after` stays within the budget, to a billionth of a dollar (sums of dollars in floating point are off in the last place). */
+const withinBudget = (after: AdmissionState) => headroomUsd(after) >= -1e-9;
+
+export const remainingUsd = (state: AdmissionState) => Math.max(0, headroomUsd(state));
 
 const dollars = (x: number) => `$${x.toFixed(4)}`;
 
@@ -265,23 +269,24 @@ function activeRefusal(state: AdmissionState): AdmitRefusal {
 export function admit(state: AdmissionState, request: AdmitRequest, now: number): { state: AdmissionState; result: AdmitResult } {
   if (state.active.some((h) => h.cycleId === request.cycleId)) return { state, result: { admitted: true } };
   const need = request.estimateUsd ?? DEFAULT_CYCLE_ESTIMATE_USD;
-  if (!request.offline && !affords(remainingUsd(state), need)) return { state, result: budgetRefusal(state, need, now, 'a Claude cycle') };
-  if (state.active.length >= state.settings.maxConcurrentCycles) return { state, result: activeRefusal(state) };
   const holder: Holder = { cycleId: request.cycleId, admittedAt: isoAt(now), offline: request.offline, estimateUsd: request.offline ? 0 : need, spentUsd: 0 };
-  return { state: { ...state, active: [...state.active, holder] }, result: { admitted: true } };
+  const after = { ...state, active: [...state.active, holder] };
+  if (!withinBudget(after)) return { state, result: budgetRefusal(state, need, now, 'a Claude cycle') };
+  if (state.active.length >= state.settings.maxConcurrentCycles) return { state, result: activeRefusal(state) };
+  return { state: after, result: { admitted: true } };
 }
 
 /** Holds the estimate of a Claude phase against the budget, so that cycles running at once cannot overshoot it together. */
 export function reserve(state: AdmissionState, request: ReserveRequest, now: number): { state: AdmissionState; result: ReserveResult } {
   const reservationId = reservationIdFor(request.cycleId, request.phase);
   if (state.reservations.some((r) => r.reservationId === reservationId)) return { state, result: { granted: true, reservationId } };
-  // the cycle's own admission estimate gives way to its reservation
-  if (!affords(remainingUsd(state) + admissionHeldUsd(state, request.cycleId), request.estimateUsd)) {
+  const reservation: Reservation = { reservationId, cycleId: request.cycleId, phase: request.phase, estimateUsd: request.estimateUsd, at: isoAt(now) };
+  const after = { ...state, reservations: [...state.reservations, reservation] };
+  if (!withinBudget(after)) {
     const what = request.phase === 'designing' ? 'the design' : 'the assessment';
     return { state, result: { ...budgetRefusal(state, request.estimateUsd, now, what), granted: false } };
   }
-  const reservation: Reservation = { reservationId, cycleId: request.cycleId, phase: request.phase, estimateUsd: request.estimateUsd, at: isoAt(now) };
-  return { state: { ...state, reservations: [...state.reservations, reservation] }, result: { granted: true, reservationId } };
+  return { state: after, result: { granted: true, reservationId } };
 }
 
 /** Replaces a reservation with what the phase really cost (a failed phase too); a settle seen before is ignored. */

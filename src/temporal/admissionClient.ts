@@ -22,7 +22,7 @@ import { admissionSettings, admitThrough, budgetThrough, configureThrough, type 
 export const REFUSAL_EXIT_CODES: Record<AdmitRefusal['reason'], number> = { budget_exhausted: 3, active_cycle_exists: 4 };
 
 /** A refusal as the CLI reports it: its reason first, then what it means and what to do. */
-class AdmissionRefused extends UserError {
+export class AdmissionRefused extends UserError {
   constructor(readonly refusal: AdmitRefusal) {
     super(`Cannot start a cycle (${refusal.reason}): ${refusal.message}`, REFUSAL_EXIT_CODES[refusal.reason]);
   }

@@ -41,6 +41,13 @@ const lookups = wf.proxyActivities<Pick<AdmissionActivities, 'describeCycles'>>(
  */
 export const HOLDER_CHECK_INTERVAL_MS = 5 * 60_000;
 
+/**
+ * A look at the holders younger than this answers a refusal: fifty requests refused at once
+ * share a look or two instead of each waiting for its own. A cycle terminated within the
+ * second before is taken back at the next refusal after it.
+ */
+const HOLDER_LOOK_FRESH_MS = 1000;
+
 /** Runs until it continues as new with its state; never ends otherwise. */
 export async function admission(input: AdmissionInput): Promise<void> {
   const { settings, state: carried, maxHistoryEvents } = AdmissionInputSchema.parse(input);
@@ -53,7 +60,8 @@ export async function admission(input: AdmissionInput): Promise<void> {
   };
   const publish = () => wf.setCurrentDetails(budgetDetailsMarkdown(budgetSnapshot(state, Date.now())));
 
-  let lastCheck = Date.now();
+  const startedAt = Date.now();
+  let lookedAt: number | undefined;
   let checking: Promise<void> | undefined;
   const lookAtHolders = async () => {
     const cycleIds = state.active.map((h) => h.cycleId);
@@ -69,7 +77,7 @@ export async function admission(input: AdmissionInput): Promise<void> {
       if (!(err instanceof wf.ActivityFailure)) throw err;
       wf.log.warn('Could not look at the cycles holding slots', { error: err.cause?.message ?? err.message });
     } finally {
-      lastCheck = Date.now();
+      lookedAt = Date.now();
     }
   };
   /** One look at a time: requests refused meanwhile wait for the same answer. */
@@ -84,7 +92,8 @@ export async function admission(input: AdmissionInput): Promise<void> {
   const decide = async <R>(attempt: () => { state: typeof state; result: R }, refused: (result: R) => boolean): Promise<R> => {
     today();
     let decided = attempt();
-    if (refused(decided.result) && state.active.length > 0) {
+    const fresh = lookedAt !== undefined && Date.now() - lookedAt < HOLDER_LOOK_FRESH_MS && !checking;
+    if (refused(decided.result) && state.active.length > 0 && !fresh) {
       await reclaimEnded();
       today();
       decided = attempt();
@@ -157,6 +166,6 @@ export async function admission(input: AdmissionInput): Promise<void> {
       await wf.condition(wf.allHandlersFinished);
       return wf.continueAsNew<typeof admission>({ settings: state.settings, state, ...(maxHistoryEvents !== undefined && { maxHistoryEvents }) });
     }
-    if (state.active.length > 0 && Date.now() - lastCheck >= HOLDER_CHECK_INTERVAL_MS) await reclaimEnded();
+    if (state.active.length > 0 && Date.now() - (lookedAt ?? startedAt) >= HOLDER_CHECK_INTERVAL_MS) await reclaimEnded();
   }
 }

@@ -118,14 +118,14 @@ describe('reservations', () => {
     state = admit(state, { cycleId: 'c2', offline: false, estimateUsd: 0.05 }, NOON).state;
     const first = reserve(state, { cycleId: 'c1', phase: 'designing', estimateUsd: 0.1 }, NOON);
     expect(first.result).toEqual({ granted: true, reservationId: 'c1/designing' });
-    // c1's reservation replaces its admission estimate; c2's is still held
+    // c1 holds its reservation, more than its admission estimate; c2 its estimate
     expect(remainingUsd(first.state)).toBeCloseTo(0, 10);
     const second = reserve(first.state, { cycleId: 'c2', phase: 'designing', estimateUsd: 0.1 }, NOON);
     expect(second.result).toMatchObject({ granted: false, reason: 'budget_exhausted', resetsAt: '2026-12-08T00:00:00.000Z' });
     expect(second.result.granted || second.result.message).toContain('the design needs about $0.1000');
   });
 
-  test('Claude cycles admitted at the same instant are not promised more than the budget: each holds its estimate until it reserves or spends', () => {
+  test('Claude cycles admitted at the same instant are not promised more than the budget: each holds its estimate, less what it spent, until released', () => {
     let state = fresh(0.25, 50);
     const answers = [];
     for (let i = 0; i < 5; i++) {
@@ -135,9 +135,13 @@ describe('reservations', () => {
     }
     expect(answers).toEqual([true, true, 'budget_exhausted', 'budget_exhausted', 'budget_exhausted']);
     expect(budgetSnapshot(state, NOON)).toMatchObject({ reservedUsd: 0.2 });
-    // once c0 has spent less than it was expected to, the difference is free again
+    // a design's reservation does not free what the assessment will need
+    state = reserve(state, { cycleId: 'c0', phase: 'designing', estimateUsd: 0.07 }, NOON).state;
+    expect(remainingUsd(state)).toBeCloseTo(0.05, 10);
     state = settle(state, { cycleId: 'c0', reservationId: 'c0/designing', costUsd: 0.02, model: 'm', phase: 'designing' }, NOON);
-    expect(remainingUsd(state)).toBeCloseTo(0.25 - 0.02 - 0.1, 10);
+    expect(remainingUsd(state)).toBeCloseTo(0.05, 10);
+    // released, it holds nothing: what it did not spend is free again
+    expect(remainingUsd(release(state, 'c0'))).toBeCloseTo(0.25 - 0.02 - 0.1, 10);
   });
 
   test('a retried reservation finds the first', () => {
@@ -226,7 +230,7 @@ describe('estimates and the snapshot', () => {
     expect(snapshot).toMatchObject({
       date: '2026-12-07',
       limitUsd: 1,
-      reservedUsd: 0.09,
+      reservedUsd: 0.122,
       averageCycleCostUsd: 0.2,
       cycleCostUsd: 0.2,
       resetsAt: '2026-12-08T00:00:00.000Z',
@@ -234,7 +238,8 @@ describe('estimates and the snapshot', () => {
       activeCycles: [{ cycleId: 'c3', admittedAt: '2026-12-07T12:00:00.000Z', offline: false }],
     });
     expect(snapshot.spentUsd).toBeCloseTo(0.4, 10);
-    expect(snapshot.remainingUsd).toBeCloseTo(0.51, 10);
+    // c3 holds its admission estimate (a cycle of the default model), more than its design's reservation
+    expect(snapshot.remainingUsd).toBeCloseTo(0.478, 10);
     expect(snapshot.cyclesAffordable).toBe(2);
     expect(snapshot.events.map((e) => e.cycleId)).toEqual(['c1', 'c2']);
   });

@@ -146,7 +146,7 @@ describe('cycles that die holding a slot', () => {
       async () => ((await dead.describe()).raw.pendingActivities?.[0]?.lastFailure ? true : undefined),
       'the reserved design to wait for its retry',
     );
-    expect((await budget(queue)).reservedUsd).toBeCloseTo(0.09, 10);
+    expect((await budget(queue)).reservedUsd).toBeCloseTo(0.122, 10);
     await dead.terminate('gone for good');
     expect((await budget(queue)).activeCycles.map((c) => c.cycleId)).toEqual([dead.workflowId]);
     expect(await run(queue, { brief: 'next' })).toMatchObject({ outcome: 'completed' });
