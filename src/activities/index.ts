@@ -17,7 +17,6 @@ export interface ActivityOptions {
   admission?: AdmissionSettings;
 }
 
-
 /** The activities a worker runs: design and assessment here, training and backtests on the services at `servicesUrl`. */
 export function createActivities(options: ActivityOptions = {}): ResearchActivities {
   return {
