@@ -1,9 +1,9 @@
 /** `ktrdr-agent budget`: today's budget, and --set-limit / --set-concurrency to change it. */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
 import { configureBudget, readBudget, type BudgetView } from '../temporal/admissionClient';
-import { connect } from '../client';
+import { withCycles } from '../client';
 import type { Configure } from '../domain/admission';
-import { integer } from './options';
+import { integer } from '../numberOptions';
 import { formatDuration } from './format';
 
 /** US dollars, 0 or more: `--set-limit 5`, `--set-limit 0.5`. */
@@ -61,7 +61,7 @@ function renderBudget({ snapshot: b, started }: BudgetView, now = Date.now()): s
   return lines.join('\n');
 }
 
-export function registerBudgetCommand(cli: Command): void {
+export function budgetCommand(cli: Command): void {
   cli
     .command('budget')
     .description(
@@ -70,24 +70,21 @@ export function registerBudgetCommand(cli: Command): void {
     .option('--set-limit <usd>', 'set the daily budget in US dollars (from now on, for every worker)', dollarsOption)
     .option('--set-concurrency <n>', 'set how many cycles may run at once', integer('--set-concurrency', 1, 1000))
     .option('--json', 'print the budget as JSON')
-    .action(async (opts: { setLimit?: number; setConcurrency?: number; json?: boolean }) => {
-      const cycles = await connect();
-      try {
+    .action(async (opts) => {
+      await withCycles(async ({ client }) => {
         const changes: Configure = {
           ...(opts.setLimit !== undefined && { dailyBudgetUsd: opts.setLimit }),
           ...(opts.setConcurrency !== undefined && { maxConcurrentCycles: opts.setConcurrency }),
         };
         if (Object.keys(changes).length) {
-          const settings = await configureBudget(cycles.client, changes);
+          const settings = await configureBudget(client, changes);
           if (!opts.json)
             console.log(
               `Set: daily budget ${usd(settings.dailyBudgetUsd)}, at most ${settings.maxConcurrentCycles} cycle${settings.maxConcurrentCycles === 1 ? '' : 's'} at a time.\n`,
             );
         }
-        const view = await readBudget(cycles.client);
+        const view = await readBudget(client);
         console.log(opts.json ? JSON.stringify({ ...view.snapshot, admissionStarted: view.started }, null, 2) : renderBudget(view));
-      } finally {
-        await cycles.close();
-      }
+      });
     });
 }

@@ -373,7 +373,7 @@ export type AdmissionInput = z.infer<typeof AdmissionInputSchema>;
 
 /** What admitting a cycle told it: the admission's answer, and whether the cycle runs offline (asked to, or the worker has no Claude). */
 export const AdmitCycleResultSchema = z.strictObject({ admission: AdmitResultSchema, offline: z.boolean() });
-export type AdmitCycleResult = z.infer<typeof AdmitCycleResultSchema>;
+type AdmitCycleResult = z.infer<typeof AdmitCycleResultSchema>;
 
 /**
  * The activities between the cycles and the admission workflow: quick calls through the

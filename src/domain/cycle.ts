@@ -1,3 +1,8 @@
+/**
+ * A research cycle as the workflow sees it: its input (what a caller may send, checked with every
+ * problem at once), its phases and outcome, and the status it reports while it runs and once it
+ * has ended.
+ */
 import { z } from 'zod';
 import {
   BacktestResultSchema,
@@ -38,7 +43,8 @@ export const CycleInputSchema = z
     (input, ctx) => {
       if (input.strategy === undefined) return;
       for (const field of DESIGN_ONLY_FIELDS) {
-        if (input[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
       }
     },
     // checked beside the other problems, so that every problem is told at once
@@ -64,8 +70,8 @@ export function parseCycleInput(raw: unknown): ParsedInput {
   };
 }
 
-export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
-export const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
+const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
+const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 
 /** `refused`: the admission turned the cycle away (budget or concurrency) and it ended at once, having done nothing. */
@@ -75,7 +81,7 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
 export type CyclePhase = z.infer<typeof CyclePhaseSchema>;
 
-export const PhaseTimingSchema = z.strictObject({
+const PhaseTimingSchema = z.strictObject({
   phase: ResearchPhaseSchema,
   /** Why the phase did not run: a cycle given a strategy skips the design (its time is the strategy's check). */
   skipped: z.string().optional(),
@@ -85,7 +91,7 @@ export const PhaseTimingSchema = z.strictObject({
 });
 export type PhaseTiming = z.infer<typeof PhaseTimingSchema>;
 
-export const FailureSchema = z.strictObject({
+const FailureSchema = z.strictObject({
   phase: ResearchPhaseSchema.optional(),
   kind: z.enum(['invalid_input', 'gate', 'activity', 'invalid_result']),
   reason: z.string(),

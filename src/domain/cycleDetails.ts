@@ -1,3 +1,7 @@
+/**
+ * A cycle told to people — labels, key figures, the Markdown details and the one-line summaries
+ * the Web UI shows — written once, so that the CLI and the Web UI say the same thing.
+ */
 import { MAX_REPLACEMENTS, type ReplacedOperation, type TrainResult } from './activities';
 import type { CycleInput, CycleStatus, CycleSummary, PhaseTiming } from './cycle';
 import type { DesignerForecast } from './designer';
@@ -31,7 +35,11 @@ export const replacedLabel = (o: ReplacedOperation) => `${o.operationId} (${ENDE
 export function replacementsLine(r: Pick<TrainResult, 'operationId' | 'replacedOperations' | 'resumedFrom' | 'startedOver'>): string | undefined {
   const replaced = r.replacedOperations;
   if (!replaced?.length) return undefined;
-  const how = r.resumedFrom ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}` : r.startedOver ? `, started over: ${r.startedOver}` : '';
+  const how = r.resumedFrom
+    ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}`
+    : r.startedOver
+      ? `, started over: ${r.startedOver}`
+      : '';
   return `${replaced.length} of ${MAX_REPLACEMENTS} retries: replaced ${replaced.map(replacedLabel).join(', ')}; finished as ${r.operationId}${how}`;
 }
 
@@ -89,13 +97,19 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   for (const gate of [s.gates.training, s.gates.backtest]) {
     if (gate) lines.push('', `**${gate.gate} gate:** ${gate.reason}`);
   }
-  for (const [title, result] of [['Training', s.training], ['Backtest', s.backtest]] as const) {
+  for (const [title, result] of [
+    ['Training', s.training],
+    ['Backtest', s.backtest],
+  ] as const) {
     const retries = result && replacementsLine(result);
     if (retries) lines.push('', `**${title} retried:** ${retries}`);
   }
   if (totalTokens(s.usage) > 0) {
     const u = s.usage;
-    lines.push('', `**LLM:** ${u.inputTokens} in / ${u.outputTokens} out / ${u.cacheReadTokens} cache-read / ${u.cacheWriteTokens} cache-write tokens, $${u.costUsd.toFixed(4)}`);
+    lines.push(
+      '',
+      `**LLM:** ${u.inputTokens} in / ${u.outputTokens} out / ${u.cacheReadTokens} cache-read / ${u.cacheWriteTokens} cache-write tokens, $${u.costUsd.toFixed(4)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+/** Names shared by the worker, the clients, the trigger script and the Web UI's start form. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
@@ -13,7 +14,6 @@ import type {
 } from '../domain/admission';
 import type { CycleStatus } from '../domain/cycle';
 
-/** Names shared by the worker, the clients, the trigger script and the Web UI's start form. */
 export const TASK_QUEUE = 'ktrdr-research';
 export const RESEARCH_WORKFLOW = 'researchCycle';
 export const CYCLE_ID_PREFIX = 'research-';
@@ -51,7 +51,8 @@ export const budgetQuery = defineQuery<BudgetSnapshot>('budget');
 
 /** Descriptions the Web UI lists beside each handler. */
 export const ADMISSION_HANDLERS = {
-  admit: 'Admit a research cycle {cycleId, offline, estimateUsd?}: admitted, or refused with budget_exhausted (spend, limit, reset time) or active_cycle_exists (the running cycles). Idempotent per cycle id.',
+  admit:
+    'Admit a research cycle {cycleId, offline, estimateUsd?}: admitted, or refused with budget_exhausted (spend, limit, reset time) or active_cycle_exists (the running cycles). Idempotent per cycle id.',
   reserve: "Reserve the estimated cost of a Claude phase {cycleId, phase, estimateUsd} against today's budget: a reservation id, or budget_exhausted.",
   settle: 'Record what a Claude phase really cost {cycleId, reservationId, costUsd, model, phase}, failed phases too; replaces its reservation.',
   release: "Give back a cycle's slot and its open reservations {cycleId, outcome}, whatever way it ended.",

@@ -1,11 +1,10 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERRORS } from '../domain/activities';
-
 /**
  * One policy per class of activity. Every class waits for the activity to finish its
  * clean-up when cancelled, so a cycle is recorded `cancelled` only after the remote
  * work has stopped.
  */
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERRORS } from '../domain/activities';
 
 /**
  * Claude conversations: up to ten calls, each with a timeout of 7.5 minutes at most (a design

@@ -1,3 +1,7 @@
+/**
+ * One research cycle: design → train → training gate → backtest → backtest gate → assess.
+ * Deterministic orchestration only; all I/O happens in activities.
+ */
 import * as wf from '@temporalio/workflow';
 import { z } from 'zod';
 import {
@@ -10,15 +14,18 @@ import {
 } from '../domain/activities';
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type Outcome, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
-import {
-  BacktestGateInputSchema,
-  evaluateBacktestGate,
-  evaluateTrainingGate,
-  TrainingGateInputSchema,
-  type GateResult,
-} from '../domain/gates';
+import { BacktestGateInputSchema, evaluateBacktestGate, evaluateTrainingGate, TrainingGateInputSchema, type GateResult } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
-import { AdmitCycleResultSchema, cycleEstimateUsd, phaseEstimateUsd, reservationIdFor, ReserveResultSchema, type AdmissionActivities, type BudgetRefusal, type ClaudePhase } from '../domain/admission';
+import {
+  AdmitCycleResultSchema,
+  cycleEstimateUsd,
+  phaseEstimateUsd,
+  reservationIdFor,
+  ReserveResultSchema,
+  type AdmissionActivities,
+  type BudgetRefusal,
+  type ClaudePhase,
+} from '../domain/admission';
 import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { ADMISSION_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
@@ -60,10 +67,6 @@ const ADMISSION = 'admission';
 /** A failed assessment completes the cycle with its training and backtest, instead of failing it. */
 const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
 
-/**
- * One research cycle: design → train → training gate → backtest → backtest gate → assess.
- * Deterministic orchestration only; all I/O happens in activities.
- */
 export async function researchCycle(request: CycleRequest): Promise<CycleStatus> {
   const now = () => new Date().toISOString();
   const status: CycleStatus = {
@@ -218,7 +221,9 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   const reserve = async (phase: ClaudePhase): Promise<{ reservationId?: string; refusal?: BudgetRefusal }> => {
     if (!admitting || offline) return {};
     const answer = ReserveResultSchema.parse(
-      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () => admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) })),
+      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
+        admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
+      ),
     );
     if (answer.granted) return { reservationId: answer.reservationId };
     const { granted: _, ...refusal } = answer;
@@ -228,7 +233,13 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** Records what a Claude phase cost, failed or not (spec §8 #17); a lost settlement must not fail the cycle: release drops its reservation. */
   const settle = async (phase: ClaudePhase, reservationId: string | undefined, spent: LlmUsage | undefined) => {
     if (!admitting || (reservationId === undefined && !spent?.costUsd)) return;
-    const settlement = { cycleId, reservationId: reservationId ?? reservationIdFor(cycleId, phase), costUsd: spent?.costUsd ?? 0, model: spent?.model ?? input.model, phase };
+    const settlement = {
+      cycleId,
+      reservationId: reservationId ?? reservationIdFor(cycleId, phase),
+      costUsd: spent?.costUsd ?? 0,
+      model: spent?.model ?? input.model,
+      phase,
+    };
     await admission.settleSpend(settlement).catch((err: unknown) => {
       if (!(err instanceof wf.ActivityFailure)) throw err;
       wf.log.warn('Could not record what the phase cost', { ...settlement, error: err.cause?.message ?? err.message });
@@ -331,9 +342,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
     );
 
-    const backtest = await runPhase('backtesting', BacktestResultSchema, () =>
-      services.runBacktest({ ...strategy, modelPath: training.modelPath }),
-    );
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services.runBacktest({ ...strategy, modelPath: training.modelPath }));
     status.backtest = backtest;
     gate(
       'backtesting',

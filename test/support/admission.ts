@@ -34,7 +34,7 @@ export class AdmissionQueues {
   }
 
   async run(queue: string, request: CycleRequest = {}): Promise<CycleStatus> {
-    return (await startResearchCycle(this.env, queue, request)).result() as Promise<CycleStatus>;
+    return (await startResearchCycle(this.env, queue, request)).result();
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,7 @@
+/**
+ * Test doubles for the research activities: they honour the activity contract (typed
+ * results, heartbeats, cancellation) without the engine, services or Claude behind it.
+ */
 import { Context } from '@temporalio/activity';
 import type {
   ActivityProgress,
@@ -15,11 +19,6 @@ import { createAdmissionActivities, type AdmissionActivityOptions } from '../../
 import { reservationIdFor, type AdmissionActivities, type AdmitRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
-
-/**
- * Test doubles for the research activities: they honour the activity contract (typed
- * results, heartbeats, cancellation) without the engine, services or Claude behind it.
- */
 
 export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
   model: 'claude-sonnet-5-5',
@@ -78,17 +77,11 @@ export interface CallLog {
  * against the real one), pass `admission` for the real activities.
  */
 const admitsAll: AdmissionActivities = {
-  async admitCycle(request) {
-    return { admission: { admitted: true }, offline: request.offline };
-  },
-  async reserveSpend(request) {
-    return { granted: true, reservationId: reservationIdFor(request.cycleId, request.phase) };
-  },
-  async settleSpend() {},
-  async releaseCycle() {},
-  async describeCycles({ cycleIds }) {
-    return cycleIds.map((cycleId) => ({ cycleId, found: 'running' as const }));
-  },
+  admitCycle: (request) => Promise.resolve({ admission: { admitted: true }, offline: request.offline }),
+  reserveSpend: (request) => Promise.resolve({ granted: true, reservationId: reservationIdFor(request.cycleId, request.phase) }),
+  settleSpend: () => Promise.resolve(),
+  releaseCycle: () => Promise.resolve(),
+  describeCycles: ({ cycleIds }) => Promise.resolve(cycleIds.map((cycleId) => ({ cycleId, found: 'running' as const }))),
 };
 
 export interface Fakes extends ResearchActivities {
@@ -123,65 +116,77 @@ export function fakeActivities(
     overrides?: (calls: CallLog) => Partial<ResearchActivities>;
   } = {},
 ): Fakes {
-  const calls: CallLog = { design: [], check: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [], admit: [], reserve: [], settle: [], release: [] };
+  const calls: CallLog = {
+    design: [],
+    check: [],
+    train: [],
+    backtest: [],
+    assess: [],
+    cleanup: [],
+    cancelled: [],
+    admit: [],
+    reserve: [],
+    settle: [],
+    release: [],
+  };
   const admission = opts.admission ? createAdmissionActivities(opts.admission) : admitsAll;
   const base: ResearchActivities = {
-    async admitCycle(request) {
+    admitCycle(request) {
       calls.admit.push(request);
       return admission.admitCycle(request);
     },
-    async reserveSpend(request) {
+    reserveSpend(request) {
       calls.reserve.push(request);
       return admission.reserveSpend(request);
     },
-    async settleSpend(settlement) {
+    settleSpend(settlement) {
       calls.settle.push(settlement);
       return admission.settleSpend(settlement);
     },
-    async releaseCycle(released) {
+    releaseCycle(released) {
       calls.release.push(released);
       return admission.releaseCycle(released);
     },
-    describeCycles: admission.describeCycles,
-    async designStrategy(input) {
+    describeCycles: (input) => admission.describeCycles(input),
+    designStrategy(input) {
       calls.design.push(input);
-      return {
+      return Promise.resolve({
         strategyName: 'rsi_adx_trend_filter',
         strategyPath: 'strategies/rsi_adx_trend_filter.yaml',
         symbol: input.symbol ?? 'EURUSD',
         timeframe: input.timeframe ?? '1h',
         offline: false,
         usage: usage({ model: input.model }),
-      };
+      });
     },
-    async checkStrategy(input) {
+    checkStrategy(input) {
       calls.check.push(input);
-      return { strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` };
+      return Promise.resolve({ strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` });
     },
-    async trainModel(input) {
+    trainModel(input) {
       calls.train.push(input);
-      return { operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining };
+      return Promise.resolve({ operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining });
     },
-    async runBacktest(input) {
+    runBacktest(input) {
       calls.backtest.push(input);
-      return {
+      return Promise.resolve({
         operationId: 'op_backtesting_1',
         validation: opts.backtest ?? goodBacktest,
         holdout: { ...goodBacktest, totalReturn: 0.01, sharpeRatio: 0.2 },
-      };
+      });
     },
-    async assessStrategy(input) {
+    assessStrategy(input) {
       calls.assess.push(input);
-      return {
+      return Promise.resolve({
         verdict: 'promising',
         assessmentPath: `strategies/${input.strategyName}/assessment.json`,
         offline: false,
         usage: usage({ model: input.model, inputTokens: 2000, outputTokens: 500, costUsd: 0.009 }),
-      };
+      });
     },
-    async cleanUpCycle(input) {
+    cleanUpCycle(input) {
       calls.cleanup.push(input);
-      return { cancelledOperations: [] };
+      return Promise.resolve({ cancelledOperations: [] });
     },
   };
   return { ...base, ...opts.overrides?.(calls), calls };

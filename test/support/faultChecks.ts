@@ -24,7 +24,9 @@ export const scheduledActivities = (history: History) =>
 /** How many times the history records a research activity as completed. */
 const completedActivities = (history: History) => {
   const names = new Map((history.events ?? []).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '']));
-  return (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes && !isAdmission(names.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) ?? '')).length;
+  return (history.events ?? []).filter(
+    (e) => e.activityTaskCompletedEventAttributes && !isAdmission(names.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) ?? ''),
+  ).length;
 };
 
 /** Each operation as [type, status, task id, error code]: what a person reads in the services' records. */
@@ -73,6 +75,8 @@ export async function expectServerOutageSurvived(signal: 'SIGTERM' | 'SIGKILL', 
   await sleep(downMs);
   await stack.startServer();
   const back = (await stack.operations(id)).find((op) => op.operation_id === training.operation_id);
-  expect.soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`).toBe('running');
+  expect
+    .soft(back?.status, `the training was ${back?.status} when the server came back; it must still run for the test to tell: give it more epochs`)
+    .toBe('running');
   await expectSurvived(stack, id);
 }

@@ -2,7 +2,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporal
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
+import type { CycleRequest } from '../../src/domain/cycle';
 import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, OutcomeAttribute, settleSignal } from '../../src/temporal/definitions';
 import { AdmissionQueues, scripted } from '../support/admission';
 import { goodTraining, usage } from '../support/fakeActivities';
@@ -37,7 +37,7 @@ describe('admission', () => {
   test('two cycles started at the same instant: one runs, the other ends at once refused, naming it', async () => {
     const { queue, fakes } = await queueWith(ROOM, scripted);
     const [a, b] = await Promise.all([startResearchCycle(env, queue, { brief: 'hold' }), startResearchCycle(env, queue, { brief: 'hold' })]);
-    const refused = (await Promise.race([a.result(), b.result()])) as CycleStatus;
+    const refused = await Promise.race([a.result(), b.result()]);
     const running = refused.cycleId === a.workflowId ? b : a;
     expect(refused).toMatchObject({
       outcome: 'refused',
