@@ -35,7 +35,18 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const started = process.hrtime.bigint();
     const run = spawnSync(
       process.execPath,
-      [path.join(ROOT, 'bin', 'ktrdr-agent.js'), 'start', '--port', ports[0], '--ui-port', ports[1], '--services-port', ports[2], '--db', path.join(folder, 'temporal.db')].map(String),
+      [
+        path.join(ROOT, 'bin', 'ktrdr-agent.js'),
+        'start',
+        '--port',
+        ports[0],
+        '--ui-port',
+        ports[1],
+        '--services-port',
+        ports[2],
+        '--db',
+        path.join(folder, 'temporal.db'),
+      ].map(String),
       {
         encoding: 'utf8',
         env: {
@@ -62,7 +73,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     );
     const cycle = seconds(/Started .*\((.*)\)/.exec(run.stdout)?.[1] ?? '');
     results.push({ wall, cycle, phases, strategy: /Strategy\s+(\S+)/.exec(run.stdout)?.[1] });
-    console.log(`run ${i + 1}: command ${wall.toFixed(1)} s · cycle ${cycle.toFixed(1)} s · ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(' · ')}`);
+    console.log(
+      `run ${i + 1}: command ${wall.toFixed(1)} s · cycle ${cycle.toFixed(1)} s · ${Object.entries(phases)
+        .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+        .join(' · ')}`,
+    );
   }
   const summary = {
     date: new Date().toISOString(),

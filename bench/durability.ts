@@ -36,7 +36,13 @@ const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
-const summary = (ms: number[]) => ({ n: ms.length, p50: percentile(ms, 50) / 1000, p95: percentile(ms, 95) / 1000, max: Math.max(...ms) / 1000, samples: ms.map((x) => x / 1000) });
+const summary = (ms: number[]) => ({
+  n: ms.length,
+  p50: percentile(ms, 50) / 1000,
+  p95: percentile(ms, 95) / 1000,
+  max: Math.max(...ms) / 1000,
+  samples: ms.map((x) => x / 1000),
+});
 
 /** CPU ticks (user + system) of each thread of a process, by thread id (Linux /proc). */
 function threadTicks(pid: number): Map<number, number> {
@@ -98,14 +104,21 @@ async function claudeAsked(fake: FakeAnthropic, before: number): Promise<void> {
 }
 
 async function waitEnded(client: Client, id: string): Promise<void> {
-  await client.workflow.getHandle(id).result().catch(() => undefined);
+  await client.workflow
+    .getHandle(id)
+    .result()
+    .catch(() => undefined);
 }
 
 /** One cancel in `phase`: ms from the cancel request to the remote work stopped. */
 async function cancelIn(stack: FaultStack, fake: FakeAnthropic, phase: Phase): Promise<number> {
   const client = await stack.client();
   const [requests, aborted] = [fake.requests.length, fake.aborted];
-  const id = await stack.trigger(...(phase === 'designing' ? ['--brief', 'momentum on SP500 daily', '--model', 'haiku'] : ['--strategy', SLOW_STRATEGY, '--bypass-gates', '--model', 'haiku']));
+  const id = await stack.trigger(
+    ...(phase === 'designing'
+      ? ['--brief', 'momentum on SP500 daily', '--model', 'haiku']
+      : ['--strategy', SLOW_STRATEGY, '--bypass-gates', '--model', 'haiku']),
+  );
   const servicesPid = stack.services!.child.pid!;
   let stopped: Promise<number>;
   let started: number;
@@ -129,7 +142,10 @@ async function cancelIn(stack: FaultStack, fake: FakeAnthropic, phase: Phase): P
 async function attempt(client: Client, id: string): Promise<{ attempt: number; startedAt?: number }> {
   const pending = (await client.workflow.getHandle(id).describe()).raw.pendingActivities?.[0];
   const started = pending?.lastStartedTime?.seconds;
-  return { attempt: pending?.attempt ?? 0, startedAt: started === undefined || started === null ? undefined : Number(started) * 1000 + Math.floor((pending!.lastStartedTime!.nanos ?? 0) / 1e6) };
+  return {
+    attempt: pending?.attempt ?? 0,
+    startedAt: started === undefined || started === null ? undefined : Number(started) * 1000 + Math.floor((pending!.lastStartedTime!.nanos ?? 0) / 1e6),
+  };
 }
 
 /** Waits until an attempt after `previous` runs; when it started (by the server's clock, the same machine). */
@@ -195,12 +211,16 @@ async function main(): Promise<void> {
     }
     const dead: number[] = [];
     for (let i = 0; i < kills; i++) dead.push(await deadWorker(long));
-    console.log(`dead worker (SIGKILL) → next attempt running on a new worker: p50 ${(percentile(dead, 50) / 1000).toFixed(1)} s, max ${(Math.max(...dead) / 1000).toFixed(1)} s (heartbeat timeout ${SERVICE_POLICY.heartbeatTimeout})`);
+    console.log(
+      `dead worker (SIGKILL) → next attempt running on a new worker: p50 ${(percentile(dead, 50) / 1000).toFixed(1)} s, max ${(Math.max(...dead) / 1000).toFixed(1)} s (heartbeat timeout ${SERVICE_POLICY.heartbeatTimeout})`,
+    );
     const graceful: { exitMs: number; gapMs: number }[] = [];
     for (let i = 0; i < restarts; i++) graceful.push(await gracefulRestart(long));
     const exits = graceful.map((g) => g.exitMs);
     const gaps = graceful.map((g) => g.gapMs);
-    console.log(`graceful restart (SIGTERM): worker gone after p50 ${(percentile(exits, 50) / 1000).toFixed(1)} s; next attempt running p50 ${(percentile(gaps, 50) / 1000).toFixed(1)} s, max ${(Math.max(...gaps) / 1000).toFixed(1)} s after SIGTERM`);
+    console.log(
+      `graceful restart (SIGTERM): worker gone after p50 ${(percentile(exits, 50) / 1000).toFixed(1)} s; next attempt running p50 ${(percentile(gaps, 50) / 1000).toFixed(1)} s, max ${(Math.max(...gaps) / 1000).toFixed(1)} s after SIGTERM`,
+    );
 
     const results = {
       date: new Date().toISOString(),

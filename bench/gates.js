@@ -11,12 +11,13 @@ const os = require('node:os');
 const path = require('node:path');
 
 const DIST = path.join(__dirname, '..', 'dist');
-const { designOffline } = require(path.join(DIST, 'llm', 'offlineDesigner'));
-const { assessOffline } = require(path.join(DIST, 'llm', 'offlineAssessor'));
-const { trainStrategy } = require(path.join(DIST, 'engine', 'training'));
-const { backtestStrategy } = require(path.join(DIST, 'engine', 'backtesting'));
+const { designOffline } = require(path.join(DIST, 'design', 'offline', 'designer'));
+const { assessOffline } = require(path.join(DIST, 'design', 'offline', 'assessor'));
+const { trainStrategy } = require(path.join(DIST, 'research', 'training'));
+const { backtestStrategy } = require(path.join(DIST, 'research', 'backtesting'));
 const { summarizeBacktest } = require(path.join(DIST, 'services', 'backtestSummary'));
 const { evaluateBacktestGate, evaluateTrainingGate, GateThresholdsSchema } = require(path.join(DIST, 'domain', 'gates'));
+const { foldersFromEnv } = require(path.join(DIST, 'folders'));
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -31,13 +32,26 @@ const jsonFile = arg('json');
 const percent = (count, total) => `${count}/${total} (${Math.round((100 * count) / total)} %)`;
 
 async function cycle(cycleId, folder) {
-  const dirs = { strategiesDir: path.join(folder, 'strategies'), modelsDir: path.join(folder, 'models'), reportsDir: path.join(folder, 'reports') };
-  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir });
-  const training = await trainStrategy(design.strategyPath, { modelsDir: dirs.modelsDir });
+  const dirs = {
+    strategiesDir: path.join(folder, 'strategies'),
+    dataDir: foldersFromEnv().marketData,
+    modelsDir: path.join(folder, 'models'),
+    reportsDir: path.join(folder, 'reports'),
+  };
+  const design = designOffline({ cycleId, model: 'offline', brief, symbol, timeframe, strategiesDir: dirs.strategiesDir, dataDir: dirs.dataDir });
+  const training = await trainStrategy(design.strategyPath, { dataDir: dirs.dataDir, modelsDir: dirs.modelsDir });
   const backtest = summarizeBacktest(await backtestStrategy(design.strategyPath, dirs)).metrics.validation;
   const thresholds = GateThresholdsSchema.parse({});
   const gates = { training: evaluateTrainingGate(training.metrics, thresholds.training), backtest: evaluateBacktestGate(backtest, thresholds.backtest) };
-  const { verdict } = assessOffline({ cycleId, model: 'offline', strategyName: design.strategyName, strategyPath: design.strategyPath, training: training.metrics, backtest, strategiesDir: dirs.strategiesDir });
+  const { verdict } = assessOffline({
+    cycleId,
+    model: 'offline',
+    strategyName: design.strategyName,
+    strategyPath: design.strategyPath,
+    training: training.metrics,
+    backtest,
+    strategiesDir: dirs.strategiesDir,
+  });
   return { cycleId, strategy: design.strategyName, market: `${design.symbol} ${design.timeframe}`, training: training.metrics, backtest, gates, verdict };
 }
 
@@ -74,7 +88,11 @@ function summary(results) {
     for (const [metric, count] of Object.entries(checks)) console.log(`  ${metric.padEnd(28)} ${percent(count, runs)}`);
   }
   console.log(`both gates (the cycle completes): ${percent(sum.completed, runs)}`);
-  console.log(`offline verdicts: ${Object.entries(sum.verdicts).map(([v, k]) => `${v} ${k}`).join(', ')}`);
+  console.log(
+    `offline verdicts: ${Object.entries(sum.verdicts)
+      .map(([v, k]) => `${v} ${k}`)
+      .join(', ')}`,
+  );
   if (jsonFile) {
     const rows = results.map((r) => ({
       cycleId: r.cycleId,

@@ -69,12 +69,16 @@ function main() {
     for (const [name, run] of MEASUREMENTS) {
       const result = run(n);
       (measurements[name] ??= {})[n] = { ...result, medianSeconds: result.samples ? median(result.samples) : undefined };
-      log(`n=${n}: ${name} ${result.samples ? `${median(result.samples).toFixed(3)} s median of ${result.samples.length}` : `${result.wallSeconds.toFixed(2)} s`}, peak ${result.peakRssMb.toFixed(0)} MB`);
+      log(
+        `n=${n}: ${name} ${result.samples ? `${median(result.samples).toFixed(3)} s median of ${result.samples.length}` : `${result.wallSeconds.toFixed(2)} s`}, peak ${result.peakRssMb.toFixed(0)} MB`,
+      );
     }
   }
 
   const rows = comparisons(sizes, measurements);
-  console.log(`\n${renderTable(rows)}\n\nTargets (issue 4):\n${renderTargets(rows)}\n\nHow the sides were set up:\n${CONVENTIONS.map((c) => `- ${c}`).join('\n')}`);
+  console.log(
+    `\n${renderTable(rows)}\n\nTargets (issue 4):\n${renderTargets(rows)}\n\nHow the sides were set up:\n${CONVENTIONS.map((c) => `- ${c}`).join('\n')}`,
+  );
   machine.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
   const results = { date: new Date().toISOString(), machine, config, conventions: CONVENTIONS, comparisons: rows, measurements };
   fs.writeFileSync(path.join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,3 +1,8 @@
+/**
+ * The client side of the research workflow, for the CLI: connect to Temporal, start a cycle
+ * (checked, and typed by the workflow's own signature), describe, list and cancel cycles, and read
+ * a cycle's history. It never loads workflow code.
+ */
 import { randomBytes } from 'node:crypto';
 import {
   Client,
@@ -6,28 +11,41 @@ import {
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
+  type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { optionalTsToDate, tsToMs } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
+import { admitBeforeStart } from './temporal/admissionClient';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
-import { parseCycleInput, CycleSummarySchema, type CycleRequest, type CycleStatus, type CycleSummary, type CycleInput } from './domain/cycle';
+import {
+  CyclePhaseSchema,
+  CycleStatusSchema,
+  CycleSummarySchema,
+  OutcomeSchema,
+  parseCycleInput,
+  type CycleInput,
+  type CyclePhase,
+  type CycleRequest,
+  type CycleStatus,
+  type CycleSummary,
+  type Outcome,
+} from './domain/cycle';
 import { cycleStartDetails, cycleStartSummary } from './domain/cycleDetails';
 import { forecastDesigner, type DesignerForecast, type WorkerModes } from './domain/designer';
 import { UserError } from './errors';
-import { checkNamedStrategy } from './strategy/check';
-import {
-  CYCLE_ID_PREFIX,
-  OutcomeAttribute,
-  PhaseAttribute,
-  RESEARCH_WORKFLOW,
-  statusQuery,
-  StrategyAttribute,
-  TASK_QUEUE,
-} from './temporal/definitions';
+import type { Folders } from './folders';
+import { checkNamedStrategy } from './research/check';
+import { CYCLE_ID_PREFIX, OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute, TASK_QUEUE } from './temporal/definitions';
+import { ensureSearchAttributes } from './temporal/searchAttributes';
 import { tallyModes, type Poller } from './temporal/workers';
+// the workflow's type only: a client never loads workflow code
+import type { researchCycle } from './workflows/researchCycle';
+
+export type { Client };
 
 /** Connection settings from Temporal's own environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, profiles). */
 export function connectionSettings() {
@@ -36,28 +54,58 @@ export function connectionSettings() {
   return { ...config, address, namespace: config.namespace ?? 'default' };
 }
 
+type ConnectionSettings = ReturnType<typeof connectionSettings>;
+
 export interface Cycles {
   client: Client;
   namespace: string;
   address: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
-export async function connect(): Promise<Cycles> {
+async function connect(): Promise<Cycles> {
   const { connectionOptions, address, namespace } = connectionSettings();
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '3 seconds' });
   } catch {
-    throw new UserError(
-      `Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`,
-    );
+    throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`);
   }
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
 }
 
+/** A client of the dev server this process started at `address`, in its default namespace. */
+export async function localCycles(address: string): Promise<Cycles> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection }), namespace: 'default', address, close: () => connection.close() };
+}
+
+/** Registers the cycles' search attributes in the namespace where they are missing; returns those it added. */
+export async function registerSearchAttributes({
+  connectionOptions,
+  address,
+  namespace,
+}: Pick<ConnectionSettings, 'address' | 'namespace'> & Partial<Pick<ConnectionSettings, 'connectionOptions'>>): Promise<string[]> {
+  const connection = await Connection.connect({ ...connectionOptions, address });
+  try {
+    return await ensureSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Runs `fn` with a client of the Temporal service the environment names, and closes its connection after. */
+export async function withCycles<T>(fn: (cycles: Cycles) => Promise<T>): Promise<T> {
+  const cycles = await connect();
+  try {
+    return await fn(cycles);
+  } finally {
+    await cycles.close();
+  }
+}
+
 /** Turns the errors a user can cause into plain messages. */
-export function explain(err: unknown, cycleId?: string): unknown {
+function explain(err: unknown, cycleId?: string): unknown {
   const grpc = err as { code?: number; details?: string };
   if (grpc?.code === 5 && /namespace/i.test(grpc.details ?? '')) return new UserError(`${grpc.details}. Set TEMPORAL_NAMESPACE to an existing namespace.`);
   if (err instanceof WorkflowNotFoundError || grpc?.code === 5) {
@@ -67,7 +115,7 @@ export function explain(err: unknown, cycleId?: string): unknown {
   return err;
 }
 
-export function newCycleId(now = new Date()): string {
+function newCycleId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${CYCLE_ID_PREFIX}${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -82,10 +130,19 @@ export async function runningCycles(client: Client): Promise<WorkflowExecutionIn
 
 const invalidInput = (problems: string[]) => new UserError(`Invalid cycle input:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
-export function validateRequest(request: CycleRequest): CycleInput {
+interface ValidRequest {
+  /** As the caller gave it: what the cycle starts with (the workflow fills in the defaults itself). */
+  request: CycleRequest;
+  /** With the defaults filled in: what the cycle will run with. */
+  input: CycleInput;
+}
+
+/** A request as a caller gives it (the CLI's strings, a script's JSON), checked as the workflow will check it, with every problem at once. */
+export function validateRequest(request: unknown): ValidRequest {
   const parsed = parseCycleInput(request);
   if (!parsed.ok) throw invalidInput(parsed.problems);
-  return parsed.input;
+  // the schema accepted it as it is, so it is the schema's input
+  return { request: request as CycleRequest, input: parsed.input };
 }
 
 /**
@@ -93,9 +150,9 @@ export function validateRequest(request: CycleRequest): CycleInput {
  * on the strategies folder this process sees), so that a cycle that would fail at once is
  * refused before it starts, with every problem.
  */
-export function checkGivenStrategy(input: CycleInput): void {
+export function checkGivenStrategy(input: CycleInput, folders: Folders): void {
   if (input.strategy === undefined) return;
-  const check = checkNamedStrategy(input.strategy);
+  const check = checkNamedStrategy(input.strategy, { strategiesDir: folders.strategies, dataDir: folders.marketData });
   if (!check.ok) throw invalidInput(check.problems.map((p) => `strategy: ${p}`));
 }
 
@@ -116,7 +173,7 @@ export async function taskQueuePollers(client: Client, taskQueue: string, types:
 }
 
 export interface StartedCycle {
-  handle: WorkflowHandle;
+  handle: WorkflowHandle<typeof researchCycle>;
   input: CycleInput;
   /** The workers polling the task queue when the cycle started, by mode (undefined when the server would not list them). */
   workers?: WorkerModes;
@@ -125,26 +182,23 @@ export interface StartedCycle {
 }
 
 /**
- * Starts a cycle after the same checks the workflow makes, refusing while `maxRunning`
- * cycles already run (one by default). The Web UI's static summary and details say who will
- * design it, from the modes of the workers polling the queue (the activities run on one of them).
+ * Starts a cycle after the same checks the workflow makes, once the admission workflow has
+ * admitted its id (a refusal throws AdmissionRefused and starts nothing). With no worker
+ * polling, nobody can answer the admission: the cycle starts and admits itself when one comes.
+ * The Web UI's static summary and details say who will design it, from the modes of the
+ * workers polling the queue (the activities run on one of them).
  */
-export async function startCycle(client: Client, request: CycleRequest, { maxRunning = 1, taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
-  const input = validateRequest(request);
-  const running = await runningCycles(client);
-  if (running.length >= maxRunning) {
-    const ids = running.map((r) => r.workflowId).join(', ');
-    throw new UserError(
-      `Cannot start a cycle: ${running.length} already running (${ids}); at most ${maxRunning} at a time. ` +
-        `Wait for it, or cancel it with \`ktrdr-agent cancel ${running[0].workflowId}\`.`,
-    );
-  }
+export async function startCycle(client: Client, given: unknown, { taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
+  const { request, input } = validateRequest(given);
   // Listing pollers may be refused (a restricted API key): the cycle starts all the same.
   const workers = await taskQueuePollers(client, taskQueue, ['activity']).then(tallyModes, () => undefined);
   const designer = forecastDesigner(input, workers);
   const workflowId = newCycleId();
+  if (!workers || workers.claude + workers.offline + workers.unknown > 0) {
+    await admitBeforeStart(client, workflowId, input, { offline: designer.kind === 'offline', taskQueue });
+  }
   try {
-    const handle = await client.workflow.start(RESEARCH_WORKFLOW, {
+    const handle = await client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, {
       args: [request],
       taskQueue,
       workflowId,
@@ -168,7 +222,7 @@ export interface LiveProgress extends ActivityProgress {
 export interface CycleView {
   cycleId: string;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT… */
-  execution: string;
+  execution: WorkflowExecutionStatusName;
   startTime: Date;
   closeTime?: Date;
   summary?: CycleSummary;
@@ -197,9 +251,19 @@ function liveProgress(description: WorkflowExecutionDescription): LiveProgress |
   };
 }
 
+/**
+ * A status the cycle reported (the query's answer, its result, its failure's details) when the
+ * schema says it is one; otherwise none, as when no worker answers the query. The value is kept
+ * rather than zod's copy, whose keys come in the schema's order: `status --json` prints them in
+ * the workflow's.
+ */
+function reportedStatus(value: unknown): CycleStatus | undefined {
+  return CycleStatusSchema.safeParse(value).success ? (value as CycleStatus) : undefined;
+}
+
 export async function describeCycle(client: Client, cycleId: string): Promise<CycleView> {
   try {
-    const handle = client.workflow.getHandle(cycleId);
+    const handle = client.workflow.getHandle<typeof researchCycle>(cycleId);
     const description = await handle.describe();
     const summary = CycleSummarySchema.safeParse(description.memo?.summary);
     const view: CycleView = {
@@ -210,16 +274,16 @@ export async function describeCycle(client: Client, cycleId: string): Promise<Cy
       summary: summary.success ? summary.data : undefined,
     };
     if (view.execution === 'RUNNING') {
-      view.status = await handle.query(statusQuery).catch(() => undefined);
+      view.status = await handle.query(statusQuery).then(reportedStatus, () => undefined);
       view.progress = liveProgress(description);
     } else if (view.execution === 'COMPLETED') {
-      view.status = (await handle.result()) as CycleStatus;
+      view.status = reportedStatus(await handle.result());
     } else {
       const failure = await handle.result().then(
         () => undefined,
         (err: unknown) => (err as { cause?: unknown }).cause,
       );
-      if (failure instanceof ApplicationFailure) view.status = failure.details?.[0] as CycleStatus | undefined;
+      if (failure instanceof ApplicationFailure) view.status = reportedStatus(failure.details?.[0]);
       view.failureMessage = failure instanceof Error ? failure.message : undefined;
     }
     return view;
@@ -255,12 +319,12 @@ export async function cancelCycle(client: Client, cycleId: string): Promise<void
 
 export interface CycleListing {
   workflowId: string;
-  execution: string;
+  execution: WorkflowExecutionStatusName;
   startTime: Date;
   closeTime?: Date;
-  phase?: string;
+  phase?: CyclePhase;
   strategy?: string;
-  outcome?: string;
+  outcome?: Outcome;
   summary?: CycleSummary;
 }
 
@@ -274,9 +338,9 @@ export async function listCycles(client: Client, limit: number, query?: string):
       execution: info.status.name,
       startTime: info.startTime,
       closeTime: info.closeTime,
-      phase: info.typedSearchAttributes.get(PhaseAttribute),
+      phase: CyclePhaseSchema.safeParse(info.typedSearchAttributes.get(PhaseAttribute)).data,
       strategy: info.typedSearchAttributes.get(StrategyAttribute),
-      outcome: info.typedSearchAttributes.get(OutcomeAttribute),
+      outcome: OutcomeSchema.safeParse(info.typedSearchAttributes.get(OutcomeAttribute)).data,
       summary: summary.success ? summary.data : undefined,
     });
     if (rows.length >= limit) break;
@@ -284,9 +348,66 @@ export async function listCycles(client: Client, limit: number, query?: string):
   return rows;
 }
 
-export async function cycleHistory(client: Client, cycleId: string) {
+/** One event of a cycle's history, as far as a person reads it. */
+export interface CycleEvent {
+  id: string;
+  time: Date;
+  /** Temporal's event type without its prefix, e.g. ACTIVITY_TASK_SCHEDULED. */
+  type: string;
+  /** What a scheduling event schedules: the activity's type and id. */
+  scheduled?: { activity: string; activityId: string };
+  /** The activity a later activity event is about, by the type its scheduling event named. */
+  activity?: string;
+  /** The attempt an activity task started is. */
+  attempt?: number;
+  /** Why an activity or the cycle failed. */
+  failure?: string;
+  /** The phase a search-attribute update publishes. */
+  phase?: string;
+  /** Who asked to cancel the cycle ('' when the request did not say). */
+  cancelRequestedBy?: string;
+}
+
+const EventType = temporal.api.enums.v1.EventType;
+
+function cycleEvents(events: temporal.api.history.v1.IHistoryEvent[]): CycleEvent[] {
+  const activities = new Map<string, string>();
+  return events.map((e) => {
+    const id = String(e.eventId);
+    const event: CycleEvent = { id, time: new Date(tsToMs(e.eventTime)), type: (EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace('EVENT_TYPE_', '') };
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      activities.set(id, scheduled.activityType?.name ?? '?');
+      return { ...event, scheduled: { activity: String(scheduled.activityType?.name), activityId: String(scheduled.activityId) } };
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    const activity =
+      started ??
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes ??
+      e.activityTaskCancelRequestedEventAttributes;
+    const failure =
+      e.activityTaskFailedEventAttributes?.failure ?? e.activityTaskTimedOutEventAttributes?.failure ?? e.workflowExecutionFailedEventAttributes?.failure;
+    const phase = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[PhaseAttribute.name];
+    const cancelRequest = e.workflowExecutionCancelRequestedEventAttributes;
+    return {
+      ...event,
+      ...(activity?.scheduledEventId && { activity: activities.get(String(activity.scheduledEventId)) }),
+      ...(started && { attempt: started.attempt ?? undefined }),
+      ...(failure?.message && { failure: failure.message }),
+      ...(phase && { phase: String(defaultPayloadConverter.fromPayload(phase)) }),
+      ...(cancelRequest && { cancelRequestedBy: cancelRequest.identity ?? '' }),
+    };
+  });
+}
+
+/** A cycle's event history: as JSON in the format `temporal workflow show` and replay tests use, and as events. */
+export async function cycleHistory(client: Client, cycleId: string): Promise<{ json: string; events: CycleEvent[] }> {
   try {
-    return await client.workflow.getHandle(cycleId).fetchHistory();
+    const history = await client.workflow.getHandle(cycleId).fetchHistory();
+    return { json: historyToJSON(history), events: cycleEvents(history.events ?? []) };
   } catch (err) {
     throw explain(err, cycleId);
   }

@@ -1,11 +1,11 @@
-import path from 'node:path';
-import { PROJECT_ROOT } from './paths';
-
 /**
  * Every folder the agent reads or writes, resolved once at an entry point (the CLI, the
  * worker, the services) and passed down: nothing below an entry point falls back to a default
  * of its own, so one process never mixes two sets of folders.
  */
+import path from 'node:path';
+import { PROJECT_ROOT } from './paths';
+
 export interface Folders {
   /** Strategy YAML files: examples, and what the agent designs in designed/. */
   strategies: string;
@@ -22,7 +22,7 @@ export interface Folders {
 }
 
 /** The environment variable that moves each folder (e.g. onto a volume in docker-compose.yml). */
-export const FOLDER_ENV: Record<keyof Folders, string> = {
+const FOLDER_ENV: Record<keyof Folders, string> = {
   strategies: 'KTRDR_STRATEGIES_DIR',
   marketData: 'KTRDR_MARKET_DATA_DIR',
   models: 'KTRDR_MODELS_DIR',

@@ -1,7 +1,11 @@
+/**
+ * The Temporal worker of the research workflow: its connection, the bundled workflow code, the
+ * activities, and an identity that says whether it has Claude.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
 import { TASK_QUEUE } from './temporal/definitions';
 import { workerIdentity, type WorkerMode } from './temporal/workers';
@@ -20,7 +24,7 @@ export function workflowsPath(): string {
  * answer to a heartbeat, so an activity that beats faster than this notices one within this
  * interval plus a round trip: within a second with room to spare, at two small RPCs a second.
  */
-export const HEARTBEAT_THROTTLE = '500 milliseconds';
+const HEARTBEAT_THROTTLE = '500 milliseconds';
 
 /**
  * How long a stopping worker lets its running activities go on: a training or backtest that
@@ -43,17 +47,26 @@ export interface WorkerSetup {
   shutdownGraceTime?: Duration;
 }
 
-export function createWorker({ connection, namespace, taskQueue = TASK_QUEUE, activities, workflowBundle, mode, shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE }: WorkerSetup): Promise<Worker> {
+/** The connection workers poll through: to the Temporal service at `address`, with the environment's other settings (TLS, API key) when given. */
+export function connectWorkers(address: string, options: NativeConnectionOptions = {}): Promise<NativeConnection> {
+  return NativeConnection.connect({ ...options, address });
+}
+
+export function createWorker({
+  connection,
+  namespace,
+  taskQueue = TASK_QUEUE,
+  activities,
+  workflowBundle,
+  mode,
+  shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE,
+}: WorkerSetup): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(mode && { identity: workerIdentity(mode) }),
-    ...(workflowBundle
-      ? { workflowBundle }
-      : fs.existsSync(BUNDLE_PATH)
-        ? { workflowBundle: { codePath: BUNDLE_PATH } }
-        : { workflowsPath: workflowsPath() }),
+    ...(workflowBundle ? { workflowBundle } : fs.existsSync(BUNDLE_PATH) ? { workflowBundle: { codePath: BUNDLE_PATH } } : { workflowsPath: workflowsPath() }),
     activities,
     shutdownGraceTime,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,

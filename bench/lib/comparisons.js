@@ -25,14 +25,38 @@ const PAIRS = [
   { task: 'backtest', ours: 'backtest', peer: 'vectorbt-numba', peerLabel: 'vectorbt numba, warm', work: bars, min: 5, agree: backtestAgreement },
   { task: 'backtest', ours: 'backtest', peer: 'vectorbt-rust', peerLabel: 'vectorbt-rust, warm', work: bars, agree: backtestAgreement },
   { task: 'backtest', ours: 'backtest', peer: 'backtrader', peerLabel: 'backtrader', work: bars, agree: backtestAgreement },
-  { task: 'cold run', ours: 'cold', peer: 'vectorbt-numba-cold', peerLabel: 'vectorbt numba, cache filled', seconds: wallSeconds, min: 20, agree: backtestAgreement },
+  {
+    task: 'cold run',
+    ours: 'cold',
+    peer: 'vectorbt-numba-cold',
+    peerLabel: 'vectorbt numba, cache filled',
+    seconds: wallSeconds,
+    min: 20,
+    agree: backtestAgreement,
+  },
   { task: 'cold run', ours: 'cold', peer: 'vectorbt-rust-cold', peerLabel: 'vectorbt-rust', seconds: wallSeconds, agree: backtestAgreement },
   { task: 'features', ours: 'features', peer: 'pandas', peerLabel: 'pandas/numpy', work: bars, agree: (o, p, n) => featureAgreement(n, 'pandas') },
   { task: 'features', ours: 'features', peer: 'talib', peerLabel: 'TA-Lib', work: bars, min: 1, agree: (o, p, n) => featureAgreement(n, 'talib') },
-  { task: 'training', ours: 'train', peer: 'torch', peerLabel: 'PyTorch CPU, 1 thread', work: trainingSamples, unit: 'samples/s', min: 4, agree: trainingAgreement },
+  {
+    task: 'training',
+    ours: 'train',
+    peer: 'torch',
+    peerLabel: 'PyTorch CPU, 1 thread',
+    work: trainingSamples,
+    unit: 'samples/s',
+    min: 4,
+    agree: trainingAgreement,
+  },
 ];
 
-const OUR_LABELS = { simulate: 'simulate()', backtest: 'backtest()', cold: 'fresh node process', features: 'catalog + fuzzify', train: 'train()', e2e: 'load+predictBars+backtest' };
+const OUR_LABELS = {
+  simulate: 'simulate()',
+  backtest: 'backtest()',
+  cold: 'fresh node process',
+  features: 'catalog + fuzzify',
+  train: 'train()',
+  e2e: 'load+predictBars+backtest',
+};
 
 /** Peak memory ceiling of the end-to-end run, in MB. */
 const E2E_MAX_MB = 250;

@@ -2,8 +2,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { syntheticBars } = require('../../dist/engine/synthetic.js');
-const { writeBarsCsv } = require('../../dist/engine/barsCsv.js');
+const { syntheticBars } = require('../../dist/engine/data/synthetic.js');
+const { writeBarsCsv } = require('../../dist/engine/data/barsCsv.js');
 const { config, dataDir, outDir } = require('./paths');
 const { random } = require('./random');
 

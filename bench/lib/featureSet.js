@@ -1,7 +1,7 @@
 'use strict';
 
-const { findIndicator, resolveParams } = require('../../dist/engine/indicators/catalog.js');
-const { fuzzify } = require('../../dist/engine/fuzzy.js');
+const { findIndicator, resolveParams } = require('../../dist/engine/features/indicators/catalog.js');
+const { fuzzify } = require('../../dist/engine/features/fuzzy.js');
 const { config } = require('./paths');
 
 /**
@@ -11,8 +11,21 @@ const { config } = require('./paths');
  */
 const INDICATORS = ['rsi', 'ema', 'macd', 'bbands', 'atr', 'adx'];
 const COLUMNS = [
-  'rsi', 'ema', 'macd', 'macd_signal', 'macd_histogram', 'bb_upper', 'bb_middle', 'bb_lower',
-  'atr', 'adx', 'plus_di', 'minus_di', 'rsi_low', 'rsi_mid', 'rsi_high',
+  'rsi',
+  'ema',
+  'macd',
+  'macd_signal',
+  'macd_histogram',
+  'bb_upper',
+  'bb_middle',
+  'bb_lower',
+  'atr',
+  'adx',
+  'plus_di',
+  'minus_di',
+  'rsi_low',
+  'rsi_mid',
+  'rsi_high',
 ];
 
 /** Catalog entries with their parameters resolved once, as strategy validation does before any build. */

@@ -1,7 +1,7 @@
 'use strict';
 
 const path = require('node:path');
-const { loadBars } = require('../../dist/engine/marketData.js');
+const { loadBars } = require('../../dist/engine/data/marketData.js');
 const { config, dataDir } = require('./paths');
 const { readArray } = require('./data');
 

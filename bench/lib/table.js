@@ -34,7 +34,11 @@ function renderTable(rows) {
     r.agreement ? `${r.agreement.ok ? 'ok' : 'DIFFERS'}: ${r.agreement.detail}` : '',
   ]);
   const widths = HEADER.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
-  const line = (row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (row) =>
+    row
+      .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(HEADER), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

@@ -1,3 +1,7 @@
+/**
+ * Why an activity's attempt was cancelled, and how it ends when it was: only a cancelled cycle
+ * stops remote work; an attempt ended for any other reason leaves it to the next attempt.
+ */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type ActivityCancellationDetails } from '@temporalio/common';
 
@@ -8,7 +12,7 @@ import { ApplicationFailure, type ActivityCancellationDetails } from '@temporali
  * operator paused or reset the activity. Only the first may stop remote work: in every other
  * case the next attempt, on this worker or another, re-attaches to it.
  */
-export const CANCELLATION_REASONS = ['cancelRequested', 'workerShutdown', 'timedOut', 'notFound', 'paused', 'reset'] as const;
+const CANCELLATION_REASONS = ['cancelRequested', 'workerShutdown', 'timedOut', 'notFound', 'paused', 'reset'] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 /** The SDK's cancel reasons (the CancelledFailure's message) for a cancellation that came without details. */
@@ -41,7 +45,7 @@ export function currentCancellationReason(ctx: Context = Context.current()): Can
 }
 
 /** The type of the retryable failure an attempt ends with when its worker shuts down. */
-export const WORKER_SHUTDOWN = 'WorkerShutdown';
+const WORKER_SHUTDOWN = 'WorkerShutdown';
 
 /**
  * Ends the current attempt after its cancellation: for a cancelled cycle as cancelled; when

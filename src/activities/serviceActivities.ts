@@ -1,3 +1,13 @@
+/**
+ * The training and backtest activities: start an operation on the services (or re-attach
+ * to the one this activity started before a retry), wait for it while heartbeating its
+ * progress, and return its typed result. Each attempt waits at most `sliceMs`, then asks
+ * Temporal to call it again (see SERVICE_POLICY), so the wait survives worker restarts.
+ * Only a cancelled cycle cancels the remote operation (before the activity reports
+ * cancelled); an attempt that ends otherwise leaves it running for the next attempt.
+ * An operation that died with its service is replaced by a new one (a training resumes
+ * from the dead one's checkpoint), at most MAX_REPLACEMENTS times.
+ */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -17,19 +27,9 @@ import {
 } from '../domain/activities';
 import { ServiceProtocolError, ServiceRejected, ServiceUnavailable, type ServicesClient } from '../services/client';
 import { mayBeReplaced, type OperationInfo } from '../services/operation';
-import type { TrainingReport } from '../engine/training';
+import type { TrainingReport } from '../research/trainingReport';
 import { currentCancellationReason, endCancelledAttempt } from './cancellation';
 
-/**
- * The training and backtest activities: start an operation on the services (or re-attach
- * to the one this activity started before a retry), wait for it while heartbeating its
- * progress, and return its typed result. Each attempt waits at most `sliceMs`, then asks
- * Temporal to call it again (see SERVICE_POLICY), so the wait survives worker restarts.
- * Only a cancelled cycle cancels the remote operation (before the activity reports
- * cancelled); an attempt that ends otherwise leaves it running for the next attempt.
- * An operation that died with its service is replaced by a new one (a training resumes
- * from the dead one's checkpoint), at most MAX_REPLACEMENTS times.
- */
 export interface ServiceActivityOptions {
   client: ServicesClient;
   /** Longest wait of one attempt; the next attempt re-attaches. */
@@ -107,7 +107,12 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
   const replaced = state.replacedOperations ?? [];
   // Every heartbeat carries what the next attempt needs, beside the progress people read.
   const beat = (progress: Omit<ActivityProgress, 'operationId'>) =>
-    ctx.heartbeat({ ...progress, operationId: state.operationId, ...(replaced.length > 0 && { replacedOperations: replaced }), ...(state.unreachableSince && { unreachableSince: state.unreachableSince }) });
+    ctx.heartbeat({
+      ...progress,
+      operationId: state.operationId,
+      ...(replaced.length > 0 && { replacedOperations: replaced }),
+      ...(state.unreachableSince && { unreachableSince: state.unreachableSince }),
+    });
   const began = Date.now();
   try {
     if (state.operationId) {
@@ -123,11 +128,15 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       const op = await waitForEnd(state.operationId);
       if (!op) return await cancelledWhileWaiting(state.operationId);
       if (op.status === 'completed') return { op, replacedOperations: replaced };
-      if (op.status !== 'failed') throw ApplicationFailure.nonRetryable(`${what} operation ${op.operation_id} was cancelled on the service`, 'OperationCancelled');
+      if (op.status !== 'failed')
+        throw ApplicationFailure.nonRetryable(`${what} operation ${op.operation_id} was cancelled on the service`, 'OperationCancelled');
       if (!mayBeReplaced(op)) throw ApplicationFailure.nonRetryable(op.error_message, `${what}Failed`);
       if (replaced.length >= MAX_REPLACEMENTS) {
         const history = [...replaced, { operationId: op.operation_id, errorCode: op.error_code }].map((r) => `${r.operationId} (${r.errorCode})`).join(', ');
-        throw ApplicationFailure.nonRetryable(`${op.error_message}; ${MAX_REPLACEMENTS + 1} ${what.toLowerCase()} operations ended that way: ${history}`, `${what}Failed`);
+        throw ApplicationFailure.nonRetryable(
+          `${op.error_message}; ${MAX_REPLACEMENTS + 1} ${what.toLowerCase()} operations ended that way: ${history}`,
+          `${what}Failed`,
+        );
       }
       replaced.push(ReplacedOperationSchema.parse({ operationId: op.operation_id, errorCode: op.error_code }));
       state.operationId = undefined;
@@ -141,9 +150,12 @@ async function runOperation(options: ServiceActivityOptions, what: What, baseTas
       throw ApplicationFailure.create({ message: err.message, type: 'ServicesBusy', nextRetryDelay: `${err.retryAfterSeconds ?? 5} seconds` });
     }
     if (err instanceof ServiceUnavailable) {
-      const since = (previous.success && previous.data.unreachableSince) || began;
+      const since = (previous.success ? previous.data.unreachableSince : undefined) ?? began;
       if (Date.now() - since > unavailableLimitMs) {
-        throw ApplicationFailure.nonRetryable(`${err.message}; unreachable for over ${Math.round(unavailableLimitMs / 60_000)} min: start it with \`ktrdr-agent services\``, 'ServiceUnavailable');
+        throw ApplicationFailure.nonRetryable(
+          `${err.message}; unreachable for over ${Math.round(unavailableLimitMs / 60_000)} min: start it with \`ktrdr-agent services\``,
+          'ServiceUnavailable',
+        );
       }
       state.unreachableSince = since;
       beat({ percent: 0, step: 'waiting for the services' });
@@ -187,7 +199,12 @@ export function createServiceActivities(options: ServiceActivityOptions) {
   return {
     async trainModel(input: TrainInput): Promise<TrainResult> {
       const { op, replacedOperations } = await runOperation(options, 'Training', `${input.cycleId}-training`, async (taskId, resumeFrom) => {
-        const started = await client.startTraining({ strategy_name: input.strategyName, task_id: taskId, cycle_id: input.cycleId, ...(resumeFrom && { resume_from: resumeFrom }) });
+        const started = await client.startTraining({
+          strategy_name: input.strategyName,
+          task_id: taskId,
+          cycle_id: input.cycleId,
+          ...(resumeFrom && { resume_from: resumeFrom }),
+        });
         return started.task_id;
       });
       if (op.operation_type !== 'training' || op.status !== 'completed') throw new Error(`operation ${op.operation_id} is not a completed training`);
@@ -202,7 +219,12 @@ export function createServiceActivities(options: ServiceActivityOptions) {
 
     async runBacktest(input: BacktestInput): Promise<BacktestResult> {
       const { op, replacedOperations } = await runOperation(options, 'Backtest', `${input.cycleId}-backtest`, async (taskId) => {
-        const started = await client.startBacktest({ strategy_name: input.strategyName, model_path: input.modelPath, task_id: taskId, cycle_id: input.cycleId });
+        const started = await client.startBacktest({
+          strategy_name: input.strategyName,
+          model_path: input.modelPath,
+          task_id: taskId,
+          cycle_id: input.cycleId,
+        });
         return started.operation_id;
       });
       if (op.operation_type !== 'backtesting' || op.status !== 'completed') throw new Error(`operation ${op.operation_id} is not a completed backtest`);
@@ -221,7 +243,10 @@ export function createServiceActivities(options: ServiceActivityOptions) {
       const { data: active } = await client.listOperations({ cycle_id: input.cycleId, active_only: true });
       const cancelled: string[] = [];
       for (const op of active) {
-        await client.cancelOperation(op.operation_id).then(() => cancelled.push(op.operation_id), () => undefined);
+        await client.cancelOperation(op.operation_id).then(
+          () => cancelled.push(op.operation_id),
+          () => undefined,
+        );
       }
       return { cancelledOperations: cancelled };
     },

@@ -1,7 +1,8 @@
-import { defaultPayloadConverter } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
-import type { CycleListing, CycleView, LiveProgress } from '../client';
+/**
+ * The CLI's text for people: an activity's progress line, a cycle's view, the list of cycles and a
+ * cycle's history.
+ */
+import type { CycleEvent, CycleListing, CycleView, LiveProgress } from '../client';
 import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
 import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
@@ -26,12 +27,14 @@ export const usd = (x: number) => `$${x.toFixed(4)}`;
 export function progressText(p: ActivityProgress): string {
   const epoch = p.epoch !== undefined && p.totalEpochs && !p.step.includes(`Epoch ${p.epoch}/`) ? ` · epoch ${p.epoch}/${p.totalEpochs}` : '';
   const loss = p.loss === undefined ? '' : ` · loss ${p.loss.toFixed(4)}`;
-  const replaced = p.replacedOperations?.length ? ` · retry ${p.replacedOperations.length} of ${MAX_REPLACEMENTS}, replacing ${p.replacedOperations.map(replacedLabel).join(', ')}` : '';
+  const replaced = p.replacedOperations?.length
+    ? ` · retry ${p.replacedOperations.length} of ${MAX_REPLACEMENTS}, replacing ${p.replacedOperations.map(replacedLabel).join(', ')}`
+    : '';
   const resumed = p.resumedFrom ? ` · resumed after epoch ${p.resumedFrom.epoch}` : '';
   return `${p.percent.toFixed(0)}% · ${p.step}${epoch}${loss}${replaced}${resumed}`;
 }
 
-export function progressLine(p: LiveProgress): string {
+function progressLine(p: LiveProgress): string {
   const attempt = p.attempt > 1 ? ` · attempt ${p.attempt}` : '';
   return `${progressText(p)} (${p.activity}${attempt})`;
 }
@@ -95,12 +98,16 @@ export function renderCycle(view: CycleView): string {
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
+  const refusal = s?.refusal ?? view.summary?.refusal;
   const phases = s?.phases
     .map((p) => (p.skipped ? phaseLabel(p) : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
     .join(' · ');
   return table([
     ['Cycle', view.cycleId],
-    ['Status', `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`],
+    [
+      'Status',
+      `${view.execution}${phase ? ` · phase ${phase}` : ''}${view.summary?.lastPhase && phase === 'cancelled' ? ` (during ${view.summary.lastPhase})` : ''}`,
+    ],
     ['Strategy', s?.strategy ?? view.summary?.strategy],
     ['Model', model && modelLabel(model)],
     ['Gates', s?.bypassGates ? 'BYPASSED' : undefined],
@@ -111,6 +118,7 @@ export function renderCycle(view: CycleView): string {
     ...(s ? results(s) : []),
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
+    ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],
     ['LLM usage', s ? usageLine(s.usage) : view.summary && view.summary.tokens > 0 ? `${view.summary.tokens} tokens, ${usd(view.summary.costUsd)}` : undefined],
   ]);
 }
@@ -131,46 +139,33 @@ export function renderList(rows: CycleListing[]): string {
     time(r.startTime),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
-const EventType = temporal.api.enums.v1.EventType;
-
-function eventDetail(e: temporal.api.history.v1.IHistoryEvent, activities: Map<string, string>): string {
-  const scheduled = e.activityTaskScheduledEventAttributes;
-  if (scheduled) return `${scheduled.activityType?.name} (${scheduled.activityId})`;
-  const activity =
-    e.activityTaskStartedEventAttributes ??
-    e.activityTaskCompletedEventAttributes ??
-    e.activityTaskFailedEventAttributes ??
-    e.activityTaskTimedOutEventAttributes ??
-    e.activityTaskCanceledEventAttributes ??
-    e.activityTaskCancelRequestedEventAttributes;
-  const failure =
-    e.activityTaskFailedEventAttributes?.failure ??
-    e.activityTaskTimedOutEventAttributes?.failure ??
-    e.workflowExecutionFailedEventAttributes?.failure;
-  const name = activity?.scheduledEventId ? activities.get(String(activity.scheduledEventId)) : undefined;
-  const upsert = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.ResearchPhase;
+function eventDetail(e: CycleEvent): string {
+  if (e.scheduled) return `${e.scheduled.activity} (${e.scheduled.activityId})`;
   const parts = [
-    name,
-    e.activityTaskStartedEventAttributes ? `attempt ${e.activityTaskStartedEventAttributes.attempt}` : undefined,
-    failure?.message ?? undefined,
-    upsert ? `phase ${defaultPayloadConverter.fromPayload(upsert)}` : undefined,
-    e.workflowExecutionCancelRequestedEventAttributes ? `by ${e.workflowExecutionCancelRequestedEventAttributes.identity || 'a client'}` : undefined,
+    e.activity,
+    e.attempt === undefined ? undefined : `attempt ${e.attempt}`,
+    e.failure,
+    e.phase === undefined ? undefined : `phase ${e.phase}`,
+    e.cancelRequestedBy === undefined ? undefined : `by ${e.cancelRequestedBy || 'a client'}`,
   ];
   return parts.filter(Boolean).join(' · ');
 }
 
-export function renderHistory(events: temporal.api.history.v1.IHistoryEvent[]): string {
-  const activities = new Map<string, string>();
+export function renderHistory(events: CycleEvent[]): string {
   return events
     .map((e) => {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled) activities.set(String(e.eventId), scheduled.activityType?.name ?? '?');
-      const type = (EventType[e.eventType ?? 0] ?? 'UNKNOWN').replace('EVENT_TYPE_', '');
-      const detail = eventDetail(e, activities);
-      return `${String(e.eventId).padStart(4)}  ${time(new Date(tsToMs(e.eventTime)))}  ${type}${detail ? `  ${detail}` : ''}`;
+      const detail = eventDetail(e);
+      return `${e.id.padStart(4)}  ${time(e.time)}  ${e.type}${detail ? `  ${detail}` : ''}`;
     })
     .join('\n');
 }

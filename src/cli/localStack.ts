@@ -1,10 +1,14 @@
+/**
+ * What `dev` and `start` run on this machine: a Temporal dev server and the training/backtest
+ * services, started together on one state folder and stopped together.
+ */
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { registerSearchAttributes } from '../client';
+import type { Folders } from '../folders';
 import { shownPath } from '../paths';
 import type { Services } from '../services/server';
 import { lockFolder } from '../services/stateLock';
 import { startDevServer, type DevServer } from '../temporal/devServer';
-import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { startLocalServices } from './localServices';
 import { assertPortsFree } from './ports';
 
@@ -18,6 +22,8 @@ export interface LocalStackOptions {
   servicesPort?: number;
   /** SQLite history; its folder is this stack's state folder. */
   db: string;
+  /** What the services read and write. */
+  folders: Folders;
 }
 
 export interface LocalStack {
@@ -38,12 +44,22 @@ export interface LocalStack {
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const db = path.resolve(opts.db);
   const stateDir = path.dirname(db);
-  const unlock = lockFolder(stateDir, 'ktrdr-agent', `ktrdr-agent ${opts.command}`, (owner) =>
-    `${shownPath(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
+  const unlock = lockFolder(
+    stateDir,
+    'ktrdr-agent',
+    `ktrdr-agent ${opts.command}`,
+    (owner) =>
+      `${shownPath(stateDir)} is in use by ${owner.label || 'another ktrdr-agent'} (pid ${owner.pid}): stop it, or pass --db with a file in another folder`,
   );
-  const stops: (() => Promise<void>)[] = [async () => unlock()];
+  const stops: (() => void | Promise<void>)[] = [unlock];
   const stop = async () => {
-    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+    for (const step of stops.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // a step that fails keeps none of the others from running
+      }
+    }
   };
   try {
     await assertPortsFree(opts.ip, [
@@ -51,16 +67,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       { port: opts.uiPort, what: 'the Web UI', flag: '--ui-port' },
       ...(opts.servicesPort === undefined ? [] : [{ port: opts.servicesPort, what: 'the training/backtest services', flag: '--services-port' }]),
     ]);
-    const services = opts.servicesPort === undefined ? undefined : await startLocalServices(opts.servicesPort, opts.ip, stateDir);
+    const services = opts.servicesPort === undefined ? undefined : await startLocalServices(opts.servicesPort, opts.ip, stateDir, opts.folders);
     if (services) stops.push(() => services.close());
     const server = await startDevServer({ ip: opts.ip, port: opts.port, uiPort: opts.uiPort, dbFile: db, logFile: path.join(stateDir, 'temporal.log') });
     stops.push(() => server.stop());
-    const connection = await Connection.connect({ address: server.address });
-    try {
-      await ensureSearchAttributes(connection, 'default');
-    } finally {
-      await connection.close();
-    }
+    await registerSearchAttributes({ address: server.address, namespace: 'default' });
     return { server, services, stateDir, stop };
   } catch (err) {
     await stop();

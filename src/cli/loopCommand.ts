@@ -1,14 +1,13 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { taskQueuePollers, type Cycles } from '../client';
+import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
+import { taskQueuePollers, withCycles, type Cycles } from '../client';
 import { designerLine, forecastDesigner } from '../domain/designer';
 import { LOOP_BRIEF_MAX, MAX_LOOP_CONCURRENCY, stateLine, type LoopStatus } from '../domain/loop';
 import { UserError } from '../errors';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { cancelLoop, defaultLoopId, describeLoop, startLoop, updateLoop, validateLoopRequest, type LoopCommand } from '../temporal/loopClient';
 import { tallyModes } from '../temporal/workers';
-import { connected } from './connected';
 import { renderLoop } from './loopFormat';
-import { integer } from './options';
+import { integer } from '../numberOptions';
 import { webUiLink } from './webUi';
 
 /** `--input '{"…": …}'`: a loop input as the Web UI's form takes it; the flags given beside it win. */
@@ -78,7 +77,7 @@ function printState(verb: string, s: LoopStatus): void {
 
 /** Runs `fn` on the loop the user named, else the running one, else the latest. */
 const onLoop = <T>(id: string | undefined, fn: (client: Cycles['client'], loopId: string) => Promise<T>) =>
-  connected(async ({ client }) => fn(client, id ?? (await defaultLoopId(client))));
+  withCycles(async ({ client }) => fn(client, id ?? (await defaultLoopId(client))));
 
 function updateCommand(loop: Command, name: 'pause' | 'resume' | 'stop', description: string, verb: string): void {
   loop
@@ -88,7 +87,7 @@ function updateCommand(loop: Command, name: 'pause' | 'resume' | 'stop', descrip
     .action((id: string | undefined) => onLoop(id, async (client, loopId) => printState(verb, await updateLoop(client, loopId, { update: name }))));
 }
 
-export function registerLoopCommands(cli: Command): void {
+export function loopCommands(cli: Command): void {
   const loop = cli
     .command('loop')
     .description('research that goes on by itself: cycles one after another, or N at once, until stopped (see the README, "Leave it running")');
@@ -97,7 +96,7 @@ export function registerLoopCommands(cli: Command): void {
     .option('--id <id>', "the loop's workflow id (default: loop-<time>-<random>); its cycles are <id>-c1, <id>-c2, …")
     .action((opts: LoopStartOptions & { id?: string }) => {
       const valid = validateLoopRequest(loopRequest(opts));
-      return connected(async ({ client, namespace, address }) => {
+      return withCycles(async ({ client, namespace, address }) => {
         const { handle, input } = await startLoop(client, valid, { ...(opts.id !== undefined && { loopId: opts.id }) });
         const workers = await taskQueuePollers(client, TASK_QUEUE, ['activity']).then(tallyModes, () => undefined);
         console.log(`Research loop started: ${handle.workflowId}`);

@@ -1,20 +1,6 @@
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+/** Commander's parser for duration options; the whole-number ones are in ../numberOptions.ts. */
 import { InvalidArgumentError } from 'commander';
-
-/** A commander argument parser for whole numbers in a range, with the flag's name in the error. */
-export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer ≥ ${min}.` : `${name} must be an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
-/** A TCP port; `anyFree` admits 0, which lets the system pick one. */
-export const port = (name: string, { anyFree = false } = {}) => integer(name, anyFree ? 0 : 1, 65_535);
+import { durationMs } from '../temporal/duration';
 
 /**
  * A duration with its unit — 5s, 500ms, 2m, "30 seconds" — as Temporal reads one, in
@@ -27,13 +13,4 @@ export function duration(name: string) {
     if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration with its unit, such as 5s, 30s or 2m, not '${value}'.`);
     return ms;
   };
-}
-
-function durationMs(value: string): number | undefined {
-  try {
-    const ms = msToNumber(value as Duration);
-    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
-  } catch {
-    return undefined;
-  }
 }

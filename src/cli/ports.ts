@@ -1,3 +1,4 @@
+/** The ports a command is about to listen on, checked before anything starts. */
 import net from 'node:net';
 import { UserError } from '../errors';
 

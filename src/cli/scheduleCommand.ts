@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
+import { withCycles } from '../client';
 import { idStamp } from '../domain/ids';
 import { timingLabel } from '../domain/schedule';
 import { UserError } from '../errors';
 import { createSchedule, deleteSchedule, listSchedules, validateSchedule, type ScheduleRow } from '../temporal/scheduleClient';
-import { connected } from './connected';
 import { time } from './format';
 import { loopInputOptions, loopRequest, type LoopStartOptions } from './loopCommand';
 import { duration } from './options';
@@ -63,7 +63,7 @@ function renderSchedules(rows: ScheduleRow[]): string {
     .join('\n');
 }
 
-export function registerScheduleCommands(cli: Command): void {
+export function scheduleCommands(cli: Command): void {
   const schedule = cli.command('schedule').description('Temporal Schedules that start research cycles or loops periodically');
 
   loopInputOptions(
@@ -78,7 +78,7 @@ export function registerScheduleCommands(cli: Command): void {
       .option('--strategy <name>', "with --cycle: a person's strategy to train, backtest and assess each time, no design"),
   ).action((opts: CreateOptions) => {
     const request = scheduleRequest(opts);
-    return connected(async ({ client }) => {
+    return withCycles(async ({ client }) => {
       const row = await createSchedule(client, request);
       console.log(`Schedule created: ${row.scheduleId} starts a research ${row.kind}, ${timingLabel(request.timing)}`);
       if (row.nextRuns[0]) console.log(`  Next:   ${time(row.nextRuns[0])}`);
@@ -94,7 +94,7 @@ export function registerScheduleCommands(cli: Command): void {
     .description('the schedules that start research cycles or loops: when, the next start, the last one started, the input')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      connected(async ({ client }) => {
+      withCycles(async ({ client }) => {
         const rows = await listSchedules(client);
         console.log(opts.json ? JSON.stringify(rows, null, 2) : renderSchedules(rows));
       }),
@@ -105,7 +105,7 @@ export function registerScheduleCommands(cli: Command): void {
     .description('delete a schedule; what it started goes on')
     .argument('<id>', 'schedule id')
     .action((id: string) =>
-      connected(async ({ client }) => {
+      withCycles(async ({ client }) => {
         await deleteSchedule(client, id);
         console.log(`Deleted schedule ${id}. What it started goes on.`);
       }),

@@ -1,18 +1,24 @@
+/**
+ * The main job, `start`: starts the dev server (history in the state folder), the training and
+ * backtest services and a worker, runs one research cycle on the shipped data while printing
+ * its progress, prints the result, and stops everything it started — at the end, or on
+ * Ctrl+C (which cancels the cycle first, while it runs). `--keep` leaves the stack up for
+ * the Web UI until Ctrl+C.
+ */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { createActivities } from '../activities';
-import { runningCycles, startCycle, type CycleView } from '../client';
+import { cancelCycle, localCycles, runningCycles, startCycle, type CycleView } from '../client';
 import type { CycleRequest } from '../domain/cycle';
 import { DEFAULT_MODEL, resolveModel } from '../domain/models';
-import { ensureMarketData } from '../engine/fetchMarketData';
-import { claudeConfigFromEnv } from '../llm/claude/config';
-import { DATA_DIR, shownPath } from '../paths';
+import type { Folders } from '../folders';
+import { ensureMarketData } from './fetchMarketData';
+import { claudeConfigFromEnv } from '../design/claude/config';
+import { shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
-import { createWorker } from '../worker';
+import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
-import { port } from './options';
+import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
 import { watchCycle } from './watch';
 import { uiPortFor } from './webUi';
@@ -20,26 +26,7 @@ import { uiPortFor } from './webUi';
 /** After Ctrl+C, how long the cycle may take to report itself cancelled before the stack stops anyway. */
 const CANCEL_WAIT_MS = 15_000;
 
-interface StartFlags {
-  brief?: string;
-  model?: string;
-  keep?: boolean;
-  enforceGates?: boolean;
-  offline?: boolean;
-  port: number;
-  uiPort?: number;
-  servicesPort: number;
-  db: string;
-}
-
-/**
- * The main job: starts the dev server (history in .data/), the training and backtest
- * services and a worker, runs one research cycle on the shipped data while printing its
- * progress, prints the result, and stops everything it started — at the end, or on
- * Ctrl+C (which cancels the cycle first, while it runs). `--keep` leaves the stack up for
- * the Web UI until Ctrl+C.
- */
-export function registerStartCommand(cli: Command): void {
+export function startCommand(cli: Command, folders: Folders): void {
   cli
     .command('start')
     .description('the main job: dev server, services and a worker, then one full research cycle on the shipped data')
@@ -51,8 +38,8 @@ export function registerStartCommand(cli: Command): void {
     .option('--port <port>', 'Temporal frontend port', port('--port'), 7233)
     .option('--ui-port <port>', 'Web UI port (default: the frontend port + 1000)', port('--ui-port'))
     .option('--services-port <port>', 'training/backtest services port (0: any free port)', port('--services-port', { anyFree: true }), 8000)
-    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(DATA_DIR, 'temporal.db'))
-    .action(async (flags: StartFlags) => {
+    .option('--db <file>', 'SQLite file that keeps the history; its folder holds the logs and belongs to one process', path.join(folders.state, 'temporal.db'))
+    .action(async (flags) => {
       const uiPort = flags.uiPort ?? uiPortFor(flags.port);
       const stop = stopRequest();
       try {
@@ -60,7 +47,7 @@ export function registerStartCommand(cli: Command): void {
         void stop.requested.then(() => (asked = true));
         // a failed cycle is a research outcome printed below, not a worker warning
         installRuntime('ERROR', { shutdownOnSignals: false });
-        ensureMarketData();
+        ensureMarketData(folders.marketData);
         const claude = flags.offline ? undefined : claudeConfigFromEnv();
         console.log(
           claude
@@ -69,24 +56,35 @@ export function registerStartCommand(cli: Command): void {
         );
         if (!flags.enforceGates) console.log('Gates: verdicts recorded, not enforced (--enforce-gates stops the cycle at a failed gate).');
 
-        const stack = await startLocalStack({ command: 'start', ip: '127.0.0.1', port: flags.port, uiPort, servicesPort: flags.servicesPort, db: flags.db });
+        const stack = await startLocalStack({
+          command: 'start',
+          ip: '127.0.0.1',
+          port: flags.port,
+          uiPort,
+          servicesPort: flags.servicesPort,
+          db: flags.db,
+          folders,
+        });
         const { server, services } = stack;
-        const stops: (() => Promise<void>)[] = [];
+        const stops: (() => void | Promise<void>)[] = [];
         try {
-          const connection = await Connection.connect({ address: server.address });
-          stops.push(() => connection.close());
-          const native = await NativeConnection.connect({ address: server.address });
-          const worker = await createWorker({ connection: native, activities: createActivities({ servicesUrl: services!.url, claude }), mode: claude ? 'claude' : 'offline' });
+          const { client, close } = await localCycles(server.address);
+          stops.push(close);
+          const native = await connectWorkers(server.address);
+          const worker = await createWorker({
+            connection: native,
+            activities: createActivities({ servicesUrl: services!.url, claude, folders }),
+            mode: claude ? 'claude' : 'offline',
+          });
           const running = worker.run();
           stops.push(async () => {
             await running;
             await native.close();
           });
-          stops.push(async () => worker.shutdown());
+          stops.push(() => worker.shutdown());
           console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
 
           if (asked) return; // Ctrl+C while the stack was starting: no cycle
-          const client = new Client({ connection });
           // a cycle left running by an earlier run resumes on this worker: follow it rather than start another
           const [resumed] = await runningCycles(client);
           const cycleId = resumed
@@ -108,7 +106,7 @@ export function registerStartCommand(cli: Command): void {
           if (interrupted) {
             // asked to stop while the cycle runs: cancel it (its activity stops the remote operation) and let it say so
             console.log('\nCancelling the cycle…');
-            await client.workflow.getHandle(cycleId).cancel().catch(() => undefined);
+            await cancelCycle(client, cycleId).catch(() => undefined);
             view = await Promise.race([watching, new Promise<undefined>((r) => setTimeout(() => r(undefined), CANCEL_WAIT_MS).unref())]);
           }
           const outcome = view?.status?.outcome ?? view?.summary?.phase;
@@ -124,7 +122,13 @@ export function registerStartCommand(cli: Command): void {
           // second it drains its own traffic (Temporal's, measured), which is what the worker's
           // shutdown needs; one after the other took 1.7 s.
           const worker = (async () => {
-            for (const step of stops.reverse()) await step().catch(() => undefined);
+            for (const step of stops.reverse()) {
+              try {
+                await step();
+              } catch {
+                // a step that fails keeps none of the others from running
+              }
+            }
           })();
           await Promise.all([worker, stack.stop()]);
           console.log('Stopped the dev server, the services and the worker.');

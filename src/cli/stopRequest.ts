@@ -1,3 +1,7 @@
+/**
+ * How a long-running command learns that it should stop — a signal, its parent or the reader of
+ * its output going away — and gets to stop its children before it exits.
+ */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** How often a command checks that whoever started it is still there. */

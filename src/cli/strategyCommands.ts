@@ -1,28 +1,34 @@
+/**
+ * The commands that research one strategy by hand, on a name or a YAML file anywhere:
+ * `validate`, `features`, `train`, `backtest` and `holdout`.
+ */
 import fs from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
 import { SingleBar, Presets } from 'cli-progress';
-import type { Command } from 'commander';
 import type { ExecutionSettings } from '../engine/backtest/result';
-import { backtestStrategy, type BacktestRun } from '../engine/backtesting';
-import { writeBarsCsvColumns } from '../engine/featuresCsv';
-import { buildFeatures } from '../engine/features';
-import { evaluateHoldout } from '../engine/holdout';
+import { backtestStrategy, type BacktestRun } from '../research/backtesting';
+import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
+import { buildFeatures } from '../engine/features/features';
+import { evaluateHoldout } from '../research/holdout';
 import { TrainingCancelled } from '../engine/neural';
-import { strategySeries } from '../engine/strategyData';
-import { strategyFromText, trainStrategy, type TrainingReport } from '../engine/training';
+import { readStrategy } from '../research/readStrategy';
+import { trainStrategy } from '../research/training';
+import type { TrainingReport } from '../research/trainingReport';
 import { UserError } from '../errors';
+import type { Folders } from '../folders';
 import { shownPath } from '../paths';
-import { formatProblem } from '../strategy/problems';
-import { findStrategy } from '../strategy/files';
-import { validateStrategyFile } from '../strategy/validate';
+import { formatProblem } from '../research/problems';
+import { findStrategy, reportDir } from '../research/files';
+import { validateStrategyFile } from '../research/validate';
 
-export function registerStrategyCommands(cli: Command): void {
+export function strategyCommands(cli: Command, folders: Folders): void {
   cli
     .command('validate')
     .description('check a strategy: schema, indicators and parameters, fuzzy sets against the real data; every problem with its line')
     .argument('<strategy>', 'a name (rsi_adx_trend_filter, looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
-    .action((nameOrPath: string) => {
-      const file = findStrategy(nameOrPath);
-      const result = validateStrategyFile(file);
+    .action((nameOrPath) => {
+      const file = findStrategy(nameOrPath, folders.strategies);
+      const result = validateStrategyFile(file, { dataDir: folders.marketData });
       for (const problem of result.problems) console.log(formatProblem(shownPath(file), problem));
       const errors = result.problems.filter((p) => p.severity === 'error').length;
       if (!result.valid) throw new UserError(`${shownPath(file)}: ${errors} error${errors === 1 ? '' : 's'}`);
@@ -34,14 +40,19 @@ export function registerStrategyCommands(cli: Command): void {
     .description('the columns the model sees: each indicator and fuzzy membership, its range and how often each set fires')
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--csv <file>', 'also write every column to a CSV file in reports/')
-    .action((nameOrPath: string, opts: { csv?: string }) => {
-      const file = findStrategy(nameOrPath);
-      const strategy = strategyFromText(fs.readFileSync(file, 'utf8'), shownPath(file));
-      for (const bars of strategySeries(strategy)) {
-        const features = buildFeatures(strategy, bars);
+    .action((nameOrPath, opts) => {
+      const file = findStrategy(nameOrPath, folders.strategies);
+      const { strategy, data } = readStrategy(fs.readFileSync(file, 'utf8'), shownPath(file), folders.marketData);
+      for (const [i, bars] of data.series.entries()) {
+        const features = buildFeatures(strategy, bars, data.indicators[i]);
         console.log(`${bars.symbol} ${bars.timeframe}: ${bars.time.length} bars, ${features.columns.length} model columns`);
-        console.log(featureTable([...features.indicators].map(([name, values]) => [name, values]), [...features.columns.map((c, i) => [c, features.values[i]] as const)]));
-        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, strategy.name, bars.symbol, bars, features))}`);
+        console.log(
+          featureTable(
+            [...features.indicators].map(([name, values]) => [name, values]),
+            [...features.columns.map((c, i) => [c, features.values[i]] as const)],
+          ),
+        );
+        if (opts.csv) console.log(`wrote ${shownPath(writeBarsCsvColumns(opts.csv, reportDir(strategy.name, folders.reports), bars.symbol, bars, features))}`);
       }
     });
 
@@ -50,10 +61,12 @@ export function registerStrategyCommands(cli: Command): void {
     .description("train a strategy's model on its data; prints the training report (validation metrics, never the holdout)")
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the report as JSON')
-    .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const file = findStrategy(nameOrPath);
+    .action(async (nameOrPath, opts) => {
+      const file = findStrategy(nameOrPath, folders.strategies);
       const report = await withCancel((signal, bar) =>
         trainStrategy(file, {
+          dataDir: folders.marketData,
+          modelsDir: folders.models,
           signal,
           onProgress: (p) => bar.update(p.epoch, { step: `epoch ${p.epoch}/${p.totalEpochs} · loss ${p.loss.toFixed(4)}`, total: p.totalEpochs }),
         }),
@@ -66,28 +79,34 @@ export function registerStrategyCommands(cli: Command): void {
     .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/')
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
-    .action(async (nameOrPath: string, opts: { json?: boolean }) => {
-      const run = await backtestStrategy(findStrategy(nameOrPath));
+    .action(async (nameOrPath, opts) => {
+      const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), {
+        dataDir: folders.marketData,
+        modelsDir: folders.models,
+        reportsDir: folders.reports,
+      });
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
         console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
       } else console.log(renderBacktest(run));
     });
 
-  registerHoldoutCommand(cli);
+  holdoutCommand(cli, folders);
 }
 
-function registerHoldoutCommand(cli: Command): void {
+function holdoutCommand(cli: Command, folders: Folders): void {
   cli
     .command('holdout')
     .description("the trained model's classification metrics on its holdout: for you, never for tuning")
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
-    .action((nameOrPath: string) => {
-      const e = evaluateHoldout(findStrategy(nameOrPath));
+    .action((nameOrPath) => {
+      const e = evaluateHoldout(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models });
       console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];
-        console.log(`  ${c.padEnd(5)}      share ${pct(e.classBalance[i]).padStart(6)} · precision ${pct(m.precision).padStart(6)} · recall ${pct(m.recall).padStart(6)}`);
+        console.log(
+          `  ${c.padEnd(5)}      share ${pct(e.classBalance[i]).padStart(6)} · precision ${pct(m.precision).padStart(6)} · recall ${pct(m.recall).padStart(6)}`,
+        );
       });
     });
 }

@@ -1,6 +1,9 @@
+/**
+ * Following a running cycle in the terminal: for `start`, and for `trigger` and `status` with
+ * --watch.
+ */
 import { SingleBar, Presets } from 'cli-progress';
-import type { Client } from '@temporalio/client';
-import { describeCycle, type CycleView } from '../client';
+import { describeCycle, type Client, type CycleView } from '../client';
 import { phaseLabel } from '../domain/cycleDetails';
 import { progressText, renderCycle, trainingDoneLine } from './format';
 

@@ -1,3 +1,4 @@
+/** Where Temporal's Web UI shows a cycle, and which port the local commands give the UI. */
 import { UserError } from '../errors';
 
 /** The UI port the convention expects for a frontend port. */
@@ -9,7 +10,7 @@ export const conventionalUiPort = (port: number) => port + 1000;
  * server's convention, the frontend's host at its port + 1000 (`temporal server start-dev`
  * and `ktrdr-agent dev` put the UI there unless told otherwise).
  */
-export function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env): string {
+function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.KTRDR_WEB_UI?.trim();
   if (configured) return configured.replace(/\/+$/, '');
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address.trim());

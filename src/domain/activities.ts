@@ -1,12 +1,14 @@
-import { z } from 'zod';
-import { LlmUsageSchema } from './models';
-
 /**
  * The contract between the research-cycle workflow and its activities. Everything here
  * crosses workflow history, so it holds names, paths, ids and metrics — never datasets,
- * prompts or completions. The workflow parses every result with these schemas: a
+ * prompts or completions. The workflow parses every phase's result with these schemas: a
  * producer that "completes" without the fields a gate needs fails loudly (spec §8 #4, #25).
+ * The inputs, which the workflow makes itself, and clean-up's list of ids are plain types:
+ * nothing parses them.
  */
+import { z } from 'zod';
+import type { AdmissionActivities } from './admission';
+import { LlmUsageSchema } from './models';
 
 /** Safe identifier used as a file name under strategies/ and models/. */
 export const StrategyNameSchema = z
@@ -16,16 +18,15 @@ export const StrategyNameSchema = z
 export const SymbolSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'a symbol like EURUSD or SP500');
 export const TimeframeSchema = z.enum(['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w']);
 
-export const DesignInputSchema = z.strictObject({
-  cycleId: z.string().min(1),
-  model: z.string(),
-  brief: z.string().optional(),
-  symbol: SymbolSchema.optional(),
-  timeframe: TimeframeSchema.optional(),
+export interface DesignInput {
+  cycleId: string;
+  model: string;
+  brief?: string;
+  symbol?: string;
+  timeframe?: z.infer<typeof TimeframeSchema>;
   /** Forces the offline designer even when the worker could reach Claude. */
-  offline: z.boolean().optional(),
-});
-export type DesignInput = z.infer<typeof DesignInputSchema>;
+  offline?: boolean;
+}
 
 export const DesignResultSchema = z.strictObject({
   strategyName: StrategyNameSchema,
@@ -38,11 +39,10 @@ export const DesignResultSchema = z.strictObject({
 export type DesignResult = z.infer<typeof DesignResultSchema>;
 
 /** A strategy a person gave the cycle, to be checked in place of a design. */
-export const StrategyCheckInputSchema = z.strictObject({
-  cycleId: z.string().min(1),
-  strategyName: StrategyNameSchema,
-});
-export type StrategyCheckInput = z.infer<typeof StrategyCheckInputSchema>;
+export interface StrategyCheckInput {
+  cycleId: string;
+  strategyName: string;
+}
 
 /** The given strategy, found and valid: where the worker found it. */
 export const StrategyCheckResultSchema = z.strictObject({
@@ -51,12 +51,11 @@ export const StrategyCheckResultSchema = z.strictObject({
 });
 export type StrategyCheckResult = z.infer<typeof StrategyCheckResultSchema>;
 
-export const TrainInputSchema = z.strictObject({
-  cycleId: z.string().min(1),
-  strategyName: StrategyNameSchema,
-  strategyPath: z.string().min(1),
-});
-export type TrainInput = z.infer<typeof TrainInputSchema>;
+export interface TrainInput {
+  cycleId: string;
+  strategyName: string;
+  strategyPath: string;
+}
 
 /**
  * Training metrics the gate and the assessment read. Accuracy and loss are on the validation
@@ -118,13 +117,9 @@ export const TrainResultSchema = z.strictObject({
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
 
-export const BacktestInputSchema = z.strictObject({
-  cycleId: z.string().min(1),
-  strategyName: StrategyNameSchema,
-  strategyPath: z.string().min(1),
-  modelPath: z.string().min(1),
-});
-export type BacktestInput = z.infer<typeof BacktestInputSchema>;
+export interface BacktestInput extends TrainInput {
+  modelPath: string;
+}
 
 /**
  * Fractions, not percentages: totalReturn 0.12 is +12 %, maxDrawdown 0.3 is 30 % below the peak.
@@ -207,7 +202,8 @@ export const ActivityProgressSchema = z.object({
 });
 export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 
-export interface ResearchActivities {
+/** Every activity a research worker runs: the phases', and the calls to the admission workflow. */
+export interface ResearchActivities extends AdmissionActivities {
   designStrategy(input: DesignInput): Promise<DesignResult>;
   /** Finds a given strategy and runs the one validator on it; an unknown or invalid one fails with every problem (InvalidStrategy). */
   checkStrategy(input: StrategyCheckInput): Promise<StrategyCheckResult>;
@@ -238,12 +234,12 @@ export const NON_RETRYABLE_ERRORS = [
   'ServiceProtocolError',
 ] as const;
 
-export const CleanupInputSchema = z.strictObject({
-  cycleId: z.string().min(1),
-  outcome: z.enum(['failed', 'cancelled']),
-});
-export type CleanupInput = z.infer<typeof CleanupInputSchema>;
+export interface CleanupInput {
+  cycleId: string;
+  outcome: 'failed' | 'cancelled';
+}
 
 /** Ids of the remote operations that clean-up found still running for the cycle and cancelled. */
-export const CleanupResultSchema = z.strictObject({ cancelledOperations: z.array(z.string()) });
-export type CleanupResult = z.infer<typeof CleanupResultSchema>;
+export interface CleanupResult {
+  cancelledOperations: string[];
+}

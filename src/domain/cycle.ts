@@ -1,3 +1,8 @@
+/**
+ * A research cycle as the workflow sees it: its input (what a caller may send, checked with every
+ * problem at once), its phases and outcome, and the status it reports while it runs and once it
+ * has ended.
+ */
 import { z } from 'zod';
 import {
   BacktestResultSchema,
@@ -9,6 +14,7 @@ import {
   VerdictSchema,
   AssessResultSchema,
 } from './activities';
+import { AdmitRefusalSchema } from './admission';
 import { GateResultSchema, GateThresholdsSchema } from './gates';
 import { DEFAULT_MODEL, LlmUsageSchema, ModelSchema } from './models';
 
@@ -37,7 +43,8 @@ export const CycleInputSchema = z
     (input, ctx) => {
       if (input.strategy === undefined) return;
       for (const field of DESIGN_ONLY_FIELDS) {
-        if (input[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: `steers a design, and a cycle given a strategy has none: drop ${field} or strategy` });
       }
     },
     // checked beside the other problems, so that every problem is told at once
@@ -51,24 +58,26 @@ export type CycleInput = z.infer<typeof CycleInputSchema>;
 export type ParsedInput = { ok: true; input: CycleInput } | { ok: false; problems: string[] };
 
 /** Every problem of an input at once, each with the path of the offending field. */
-export const issueLines = (error: z.ZodError): string[] => error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`);
+export const issueLines = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`);
 
 export function parseCycleInput(raw: unknown): ParsedInput {
   const result = CycleInputSchema.safeParse(raw ?? {});
   return result.success ? { ok: true, input: result.data } : { ok: false, problems: issueLines(result.error) };
 }
 
-export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
-export const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
+const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
+const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 
-export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled']);
+/** `refused`: the admission turned the cycle away (budget or concurrency) and it ended at once, having done nothing. */
+export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled', 'refused']);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
 export type CyclePhase = z.infer<typeof CyclePhaseSchema>;
 
-export const PhaseTimingSchema = z.strictObject({
+const PhaseTimingSchema = z.strictObject({
   phase: ResearchPhaseSchema,
   /** Why the phase did not run: a cycle given a strategy skips the design (its time is the strategy's check). */
   skipped: z.string().optional(),
@@ -78,7 +87,7 @@ export const PhaseTimingSchema = z.strictObject({
 });
 export type PhaseTiming = z.infer<typeof PhaseTimingSchema>;
 
-export const FailureSchema = z.strictObject({
+const FailureSchema = z.strictObject({
   phase: ResearchPhaseSchema.optional(),
   kind: z.enum(['invalid_input', 'gate', 'activity', 'invalid_result']),
   reason: z.string(),
@@ -110,6 +119,8 @@ export const CycleStatusSchema = z.strictObject({
   assessmentFailure: z.string().optional(),
   usage: LlmUsageSchema.omit({ model: true }),
   failure: FailureSchema.optional(),
+  /** Why the admission refused the cycle (outcome `refused`): budget_exhausted or active_cycle_exists, with what the loop and the CLI need. */
+  refusal: AdmitRefusalSchema.optional(),
   /** Remote operations that clean-up cancelled after a failure or cancellation. */
   cancelledOperations: z.array(z.string()).optional(),
 });
@@ -126,6 +137,8 @@ export const CycleSummarySchema = z.object({
   verdict: VerdictSchema.optional(),
   assessmentFailure: z.string().optional(),
   failure: z.string().optional(),
+  /** Why the admission refused the cycle. */
+  refusal: z.object({ reason: z.string(), message: z.string() }).optional(),
   model: z.string().optional(),
   costUsd: z.number(),
   tokens: z.number(),

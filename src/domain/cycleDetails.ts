@@ -1,3 +1,7 @@
+/**
+ * A cycle told to people — labels, key figures, the Markdown details and the one-line summaries
+ * the Web UI shows — written once, so that the CLI and the Web UI say the same thing.
+ */
 import { MAX_REPLACEMENTS, type ReplacedOperation, type TrainResult } from './activities';
 import type { CycleInput, CycleStatus, CycleSummary, PhaseTiming } from './cycle';
 import type { DesignerForecast } from './designer';
@@ -11,8 +15,9 @@ export const modelLabel = (model: string) => (model === 'offline' ? 'offline des
 /** How a completed cycle whose assessment alone failed is told, wherever it is shown. */
 export const assessmentFailedSentence = (reason: string) => `training and backtest completed; only the assessment failed: ${reason}`;
 
-/** The verdict column of `list`: the verdict, or that the assessment failed. */
-export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure'>) => s.verdict ?? (s.assessmentFailure ? 'assessment failed' : undefined);
+/** The verdict column of `list`: the verdict, that the assessment failed, or why the cycle was refused. */
+export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure' | 'refusal'>) =>
+  s.verdict ?? (s.assessmentFailure ? 'assessment failed' : s.refusal ? `refused: ${s.refusal.reason}` : undefined);
 
 const ENDED_WITH: Record<ReplacedOperation['errorCode'], string> = {
   service_stopped: 'its service stopped',
@@ -30,7 +35,11 @@ export const replacedLabel = (o: ReplacedOperation) => `${o.operationId} (${ENDE
 export function replacementsLine(r: Pick<TrainResult, 'operationId' | 'replacedOperations' | 'resumedFrom' | 'startedOver'>): string | undefined {
   const replaced = r.replacedOperations;
   if (!replaced?.length) return undefined;
-  const how = r.resumedFrom ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}` : r.startedOver ? `, started over: ${r.startedOver}` : '';
+  const how = r.resumedFrom
+    ? `, resumed after epoch ${r.resumedFrom.epoch} of ${r.resumedFrom.operationId}`
+    : r.startedOver
+      ? `, started over: ${r.startedOver}`
+      : '';
   return `${replaced.length} of ${MAX_REPLACEMENTS} retries: replaced ${replaced.map(replacedLabel).join(', ')}; finished as ${r.operationId}${how}`;
 }
 
@@ -75,6 +84,7 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   const lines = figures.length ? [...figures, ''] : [];
   lines.push(`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${s.model ? ` · **Model:** ${modelLabel(s.model)}` : ''}`);
   if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
+  if (s.refusal) lines.push('', `**Refused (${s.refusal.reason}):** ${s.refusal.message}`);
   if (s.assessmentFailure) lines.push('', `**Assessment failed:** ${assessmentFailedSentence(s.assessmentFailure)}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
   if (s.phases.length) {
@@ -87,13 +97,19 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   for (const gate of [s.gates.training, s.gates.backtest]) {
     if (gate) lines.push('', `**${gate.gate} gate:** ${gate.reason}`);
   }
-  for (const [title, result] of [['Training', s.training], ['Backtest', s.backtest]] as const) {
+  for (const [title, result] of [
+    ['Training', s.training],
+    ['Backtest', s.backtest],
+  ] as const) {
     const retries = result && replacementsLine(result);
     if (retries) lines.push('', `**${title} retried:** ${retries}`);
   }
   if (totalTokens(s.usage) > 0) {
     const u = s.usage;
-    lines.push('', `**LLM:** ${u.inputTokens} in / ${u.outputTokens} out / ${u.cacheReadTokens} cache-read / ${u.cacheWriteTokens} cache-write tokens, $${u.costUsd.toFixed(4)}`);
+    lines.push(
+      '',
+      `**LLM:** ${u.inputTokens} in / ${u.outputTokens} out / ${u.cacheReadTokens} cache-read / ${u.cacheWriteTokens} cache-write tokens, $${u.costUsd.toFixed(4)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -106,6 +122,7 @@ export function cycleSummary(s: CycleStatus): CycleSummary {
     verdict: s.verdict,
     assessmentFailure: s.assessmentFailure,
     failure: s.failure?.reason,
+    ...(s.refusal && { refusal: { reason: s.refusal.reason, message: s.refusal.message } }),
     model: s.model,
     costUsd: s.usage.costUsd,
     tokens: totalTokens(s.usage),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BacktestMetricsSchema, ProposedHypothesesSchema, VerdictSchema } from './activities';
+import { AdmitRefusalSchema } from './admission';
 import { OutcomeSchema } from './cycle';
 
 /**
@@ -9,22 +10,8 @@ import { OutcomeSchema } from './cycle';
  * grew a field still reads.
  */
 
-/**
- * Why the admission workflow refused a cycle (issue 14's contract): the day's budget is spent
- * (until `resetsAt`, the next 00:00 UTC), or as many cycles as allowed run already.
- */
-export const RefusalSchema = z.object({
-  reason: z.enum(['budget_exhausted', 'active_cycle_exists']),
-  message: z.string(),
-  resetsAt: z.string().optional(),
-  activeCycles: z.array(z.string()).optional(),
-});
-export type Refusal = z.infer<typeof RefusalSchema>;
-
-const LoopOutcomeSchema = z.enum([...OutcomeSchema.options, 'refused']);
-
 const CycleEndSchema = z.object({
-  outcome: LoopOutcomeSchema,
+  outcome: OutcomeSchema,
   /** Who designed (or assessed) it: a Claude model id, or 'offline'. */
   model: z.string().optional(),
   strategy: z.string().optional(),
@@ -35,7 +22,7 @@ const CycleEndSchema = z.object({
   training: z.object({ metrics: z.object({ accuracy: z.number(), chanceAccuracy: z.number().optional() }) }).optional(),
   backtest: z.object({ validation: BacktestMetricsSchema }).optional(),
   assessment: z.object({ hypotheses: ProposedHypothesesSchema.optional() }).optional(),
-  refusal: RefusalSchema.optional(),
+  refusal: AdmitRefusalSchema.optional(),
 });
 export type CycleEnd = z.infer<typeof CycleEndSchema>;
 

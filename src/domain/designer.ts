@@ -1,10 +1,10 @@
-import type { CycleInput } from './cycle';
-
 /**
  * Who will design and assess a cycle, as far as a client can tell when it starts one. The
  * worker that picks the cycle up decides (Claude with an ANTHROPIC_API_KEY, else offline), so
  * the client asks the task queue which workers poll it; each says its mode in its identity.
  */
+import type { CycleInput } from './cycle';
+
 export interface WorkerModes {
   claude: number;
   offline: number;
@@ -12,10 +12,7 @@ export interface WorkerModes {
   unknown: number;
 }
 
-export type DesignerForecast =
-  | { kind: 'claude'; model: string }
-  | { kind: 'offline'; why: string }
-  | { kind: 'unknown'; why: string };
+export type DesignerForecast = { kind: 'claude'; model: string } | { kind: 'offline'; why: string } | { kind: 'unknown'; why: string };
 
 /** `workers` is undefined when the server would not list the task queue's pollers. */
 export function forecastDesigner(input: CycleInput, workers: WorkerModes | undefined): DesignerForecast {

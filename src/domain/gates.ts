@@ -1,3 +1,7 @@
+/**
+ * The quality gates: their thresholds, what each gate reads of a result, and the checks that make
+ * its verdict. Pure functions the workflow runs on the activities' results.
+ */
 import { z } from 'zod';
 import { BacktestMetricsSchema, TrainingMetricsSchema, type BacktestMetrics, type TrainingMetrics } from './activities';
 
@@ -43,7 +47,6 @@ export const GateThresholdsSchema = z.strictObject({
   training: TrainingGateThresholdsSchema.prefault({}),
   backtest: BacktestGateThresholdsSchema.prefault({}),
 });
-export type GateThresholds = z.infer<typeof GateThresholdsSchema>;
 
 /** What the training gate reads: a result without the chance baselines cannot be judged, and is invalid. */
 const training = TrainingMetricsSchema.shape;
@@ -63,7 +66,7 @@ export const BacktestGateInputSchema = BacktestMetricsSchema.extend({
 });
 export type BacktestGateInput = z.infer<typeof BacktestGateInputSchema>;
 
-export const GateCheckSchema = z.strictObject({
+const GateCheckSchema = z.strictObject({
   code: z.string(),
   metric: z.string(),
   value: z.number(),
@@ -114,8 +117,7 @@ function shown(spec: CheckSpec, passed: boolean): [string, string] {
 }
 
 export function check(spec: CheckSpec): GateCheck {
-  const passed =
-    spec.comparison === '>=' ? spec.value >= spec.threshold - EPSILON : spec.value <= spec.threshold + EPSILON;
+  const passed = spec.comparison === '>=' ? spec.value >= spec.threshold - EPSILON : spec.value <= spec.threshold + EPSILON;
   const relation = passed ? spec.comparison : spec.comparison === '>=' ? '<' : '>';
   return {
     code: passed ? 'ok' : spec.failCode,
@@ -143,8 +145,24 @@ export function verdict(gate: GateResult['gate'], checks: GateCheck[], bypass: b
  * and the whole of the gates that cycles recorded before them replay with (legacyGates.ts).
  */
 export const KTRDR_TRAINING_CHECKS = {
-  minAccuracy: (m: TrainingMetrics, threshold: number): CheckSpec => ({ failCode: 'accuracy_below_threshold', metric: 'accuracy', value: m.accuracy, threshold, comparison: '>=', format: pct, digits: 1 }),
-  maxLoss: (m: TrainingMetrics, threshold: number): CheckSpec => ({ failCode: 'loss_too_high', metric: 'loss', value: m.loss, threshold, comparison: '<=', format: num, digits: 3 }),
+  minAccuracy: (m: TrainingMetrics, threshold: number): CheckSpec => ({
+    failCode: 'accuracy_below_threshold',
+    metric: 'accuracy',
+    value: m.accuracy,
+    threshold,
+    comparison: '>=',
+    format: pct,
+    digits: 1,
+  }),
+  maxLoss: (m: TrainingMetrics, threshold: number): CheckSpec => ({
+    failCode: 'loss_too_high',
+    metric: 'loss',
+    value: m.loss,
+    threshold,
+    comparison: '<=',
+    format: num,
+    digits: 3,
+  }),
   minLossDecrease: (m: TrainingMetrics, threshold: number): CheckSpec => ({
     failCode: 'insufficient_loss_decrease',
     metric: 'loss decrease',
@@ -157,10 +175,42 @@ export const KTRDR_TRAINING_CHECKS = {
 };
 
 export const KTRDR_BACKTEST_CHECKS = {
-  minTrades: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'too_few_trades', metric: 'trades', value: m.totalTrades, threshold, comparison: '>=', format: num, digits: 0 }),
-  minWinRate: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'win_rate_too_low', metric: 'win rate', value: m.winRate, threshold, comparison: '>=', format: pct, digits: 1 }),
-  maxDrawdown: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'drawdown_too_high', metric: 'max drawdown', value: m.maxDrawdown, threshold, comparison: '<=', format: pct, digits: 1 }),
-  minSharpe: (m: BacktestMetrics, threshold: number): CheckSpec => ({ failCode: 'sharpe_too_low', metric: 'Sharpe', value: m.sharpeRatio, threshold, comparison: '>=', format: num, digits: 2 }),
+  minTrades: (m: BacktestMetrics, threshold: number): CheckSpec => ({
+    failCode: 'too_few_trades',
+    metric: 'trades',
+    value: m.totalTrades,
+    threshold,
+    comparison: '>=',
+    format: num,
+    digits: 0,
+  }),
+  minWinRate: (m: BacktestMetrics, threshold: number): CheckSpec => ({
+    failCode: 'win_rate_too_low',
+    metric: 'win rate',
+    value: m.winRate,
+    threshold,
+    comparison: '>=',
+    format: pct,
+    digits: 1,
+  }),
+  maxDrawdown: (m: BacktestMetrics, threshold: number): CheckSpec => ({
+    failCode: 'drawdown_too_high',
+    metric: 'max drawdown',
+    value: m.maxDrawdown,
+    threshold,
+    comparison: '<=',
+    format: pct,
+    digits: 1,
+  }),
+  minSharpe: (m: BacktestMetrics, threshold: number): CheckSpec => ({
+    failCode: 'sharpe_too_low',
+    metric: 'Sharpe',
+    value: m.sharpeRatio,
+    threshold,
+    comparison: '>=',
+    format: num,
+    digits: 2,
+  }),
 };
 
 /** A loss this fraction below a chance loss: "chance 1.052 − 2%". */

@@ -1,7 +1,3 @@
-import { z } from 'zod';
-import type { BacktestMetrics, TrainingMetrics } from './activities';
-import { check, KTRDR_BACKTEST_CHECKS, KTRDR_TRAINING_CHECKS, verdict, type GateResult } from './gates';
-
 /**
  * KTRDR's absolute gates as every cycle ran them before the baseline-relative ones (spec §1.13),
  * kept only so that those cycles' histories replay (the workflow's `patched` guard picks this for
@@ -9,6 +5,10 @@ import { check, KTRDR_BACKTEST_CHECKS, KTRDR_TRAINING_CHECKS, verdict, type Gate
  * `gates.training.minAccuracy` and the like remain available to new cycles as options of
  * gates.ts. Remove with the guard once no history from before it is kept.
  */
+import { z } from 'zod';
+import type { BacktestMetrics, TrainingMetrics } from './activities';
+import { check, KTRDR_BACKTEST_CHECKS, KTRDR_TRAINING_CHECKS, verdict, type GateResult } from './gates';
+
 const LegacyThresholdsSchema = z.object({
   training: z
     .object({
@@ -39,5 +39,9 @@ export function legacyTrainingGate(m: TrainingMetrics, gates: unknown, bypass: b
 export function legacyBacktestGate(m: BacktestMetrics, gates: unknown, bypass: boolean): GateResult {
   const t = thresholds(gates).backtest;
   const { minTrades, minWinRate, maxDrawdown, minSharpe } = KTRDR_BACKTEST_CHECKS;
-  return verdict('backtest', [minTrades(m, t.minTrades), minWinRate(m, t.minWinRate), maxDrawdown(m, t.maxDrawdown), minSharpe(m, t.minSharpe)].map(check), bypass);
+  return verdict(
+    'backtest',
+    [minTrades(m, t.minTrades), minWinRate(m, t.minWinRate), maxDrawdown(m, t.maxDrawdown), minSharpe(m, t.minSharpe)].map(check),
+    bypass,
+  );
 }

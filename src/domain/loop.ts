@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { VerdictSchema } from './activities';
 import { CycleInputSchema, issueLines, type CycleRequest } from './cycle';
-import { RefusalSchema, type CycleEnd, type Refusal } from './cycleEnd';
+import { RefusalReasonSchema, type BudgetRefusal } from './admission';
+import type { CycleEnd } from './cycleEnd';
 import { HypothesisSchema, LEDGER_MAX, propose, settle, takeNext, type Hypothesis } from './hypotheses';
 
 /**
@@ -50,7 +51,7 @@ const BestStrategySchema = z.strictObject({
 });
 type BestStrategy = z.infer<typeof BestStrategySchema>;
 
-const LastRefusalSchema = RefusalSchema.pick({ reason: true, message: true }).extend({ cycleId: z.string(), at: z.string() });
+const LastRefusalSchema = z.strictObject({ reason: RefusalReasonSchema, message: z.string(), cycleId: z.string(), at: z.string() });
 
 /** What one run of the loop hands the next when it continues as new: counters, the best few, the ledger. */
 const LoopCarriedSchema = z.strictObject({
@@ -229,17 +230,9 @@ export function rankBest(best: readonly BestStrategy[], cycleId: string, end: Cy
     .slice(0, BEST_KEPT);
 }
 
-/** The next 00:00 UTC after `now`: when the daily budget resets. */
-export function nextUtcMidnight(now: number): string {
-  const d = new Date(now);
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)).toISOString();
-}
-
-/** Until when a budget refusal makes the loop wait: the refusal's reset time (else the next midnight UTC), and at least MIN_BUDGET_WAIT_MS. */
-export function budgetWaitUntil(refusal: Refusal, now: number): string {
-  const resetsAt = refusal.resetsAt === undefined ? NaN : Date.parse(refusal.resetsAt);
-  const until = Number.isFinite(resetsAt) ? resetsAt : Date.parse(nextUtcMidnight(now));
-  return new Date(Math.max(until, now + MIN_BUDGET_WAIT_MS)).toISOString();
+/** Until when a budget refusal makes the loop wait: the refusal's reset time, and at least MIN_BUDGET_WAIT_MS. */
+export function budgetWaitUntil(refusal: BudgetRefusal, now: number): string {
+  return new Date(Math.max(Date.parse(refusal.resetsAt), now + MIN_BUDGET_WAIT_MS)).toISOString();
 }
 
 /**

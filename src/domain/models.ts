@@ -1,3 +1,7 @@
+/**
+ * The Claude models a cycle may name (aliases, list prices, the default) and what a conversation
+ * spent with them, in tokens and dollars.
+ */
 import { z } from 'zod';
 
 /**

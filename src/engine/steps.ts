@@ -1,11 +1,11 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * Long synchronous computations written as generators that yield between their steps (a chunk
  * of rows, a phase), so that one body serves both a plain call, run straight through, and a
  * stoppable one, which gives the event loop a turn between steps — where an abort sent from
  * another thread is delivered — and stops once its signal has fired.
  */
+import { performance } from 'node:perf_hooks';
+
 export type Steps<T> = Generator<void, T, void>;
 
 export function runThrough<T>(steps: Steps<T>): T {

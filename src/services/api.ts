@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { StrategyNameSchema } from '../domain/activities';
-import { KeySchema, OperationInfoSchema, OperationStatusSchema, OperationTypeSchema } from './operation';
-
 /**
  * The wire shapes of the operations API (prefix /api/v1, KTRDR's shapes: spec §4–§6). The
  * server parses requests and the client parses responses with these same schemas.
  */
+import { z } from 'zod';
+import { StrategyNameSchema } from '../domain/activities';
+import { KeySchema, OperationInfoSchema, OperationStatusSchema, OperationTypeSchema } from './operation';
+
 export const API_PREFIX = '/api/v1';
 
 /** `task_id` is the caller's idempotency key: a second start with it returns the first operation. */
@@ -49,7 +49,7 @@ export type StartBacktestResponse = z.infer<typeof StartBacktestResponseSchema>;
 export const OperationResponseSchema = z.strictObject({ success: z.literal(true), data: OperationInfoSchema });
 
 /** Longest long poll: under the usual 60 s proxy and client idle timeouts. */
-export const MAX_WAIT_MS = 30_000;
+const MAX_WAIT_MS = 30_000;
 
 /**
  * Query string of GET /operations/{id}: `wait_ms` makes it a long poll, answered when the

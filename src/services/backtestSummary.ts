@@ -1,4 +1,8 @@
-import type { BacktestRun } from '../engine/backtesting';
+/**
+ * A backtest run as the services report it: the operation's result, and the metrics the backtest
+ * gate reads.
+ */
+import type { BacktestRun } from '../research/backtesting';
 import { BacktestMetricsSchema, type BacktestMetrics } from '../domain/activities';
 import type { BacktestReport, BacktestSummary, CurveMetrics, SameStake, StrategyMetrics } from '../engine/backtest/result';
 import type { BacktestResultSummary } from './operation';

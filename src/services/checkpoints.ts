@@ -1,15 +1,15 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { mayBeReplaced, type OperationInfo } from './operation';
-
 /**
  * Training checkpoints in the service's state folder, one file per operation (`<id>.ckpt`),
- * written by the operation's thread (engine/checkpoint.ts). A training that resumes takes the
+ * written by the operation's thread (engine/neural/checkpoint.ts). A training that resumes takes the
  * checkpoint of the operation it resumes from over (renamed to its own id), so a checkpoint
  * always belongs to the newest operation of its training, and a second resume from the same
  * dead operation finds nothing to take. A checkpoint is kept only while its operation may be
  * resumed: failed by a stop or a crash of the service or its thread.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { mayBeReplaced, type OperationInfo } from './operation';
+
 export class Checkpoints {
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });

@@ -1,3 +1,9 @@
+/**
+ * A typed client of the operations API. It sorts every failure into what a retry can fix and
+ * what it cannot: ServiceRejected (a 4xx: the request is wrong; not retryable),
+ * ServiceUnavailable (5xx, 429, no connection, timeout: retry later) and ServiceProtocolError
+ * (an answer that is not this API's: not retryable either).
+ */
 import type { z } from 'zod';
 import {
   API_PREFIX,
@@ -21,12 +27,6 @@ import {
 import type { OperationInfo } from './operation';
 import { SERVICES_DEFAULTS } from './defaults';
 
-/**
- * A typed client of the operations API. It sorts every failure into what a retry can fix and
- * what it cannot: ServiceRejected (a 4xx: the request is wrong; not retryable),
- * ServiceUnavailable (5xx, 429, no connection, timeout: retry later) and ServiceProtocolError
- * (an answer that is not this API's: not retryable either).
- */
 export class ServiceRejected extends Error {
   override readonly name = 'ServiceRejected';
 
@@ -95,19 +95,22 @@ export class ServicesClient {
   async getOperation(id: string, options: { waitMs?: number } = {}): Promise<OperationInfo> {
     const waitMs = options.waitMs ?? 0;
     const query = waitMs > 0 ? `?wait_ms=${waitMs}` : '';
-    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}${query}`, OperationResponseSchema, undefined, this.timeoutMs + waitMs)).data;
+    return (await this.call('GET', `${API_PREFIX}/operations/${encodeURIComponent(id)}${query}`, OperationResponseSchema, undefined, this.timeoutMs + waitMs))
+      .data;
   }
 
   listOperations(query: Partial<ListOperationsFilter> = {}): Promise<ListOperationsResponse> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const search = params.size ? `?${params}` : '';
+    const search = params.size ? `?${params.toString()}` : '';
     return this.call('GET', `${API_PREFIX}/operations${search}`, ListOperationsResponseSchema);
   }
 
   /** ServiceRejected with status 400 when the operation has already ended, 404 when unknown. */
   async cancelOperation(id: string, reason?: string): Promise<CancelResponse['data']> {
-    return (await this.call('DELETE', `${API_PREFIX}/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason })).data;
+    return (
+      await this.call('DELETE', `${API_PREFIX}/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason })
+    ).data;
   }
 
   health(): Promise<HealthResponse> {

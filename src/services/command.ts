@@ -1,7 +1,12 @@
+/**
+ * The `services` command: the operations API in the foreground, over the entry point's folders,
+ * until it is told to stop.
+ */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
-import { integer, port } from '../cli/options';
+import { Option, type Command } from '@commander-js/extra-typings';
 import { UserError } from '../errors';
+import type { Folders } from '../folders';
+import { integer, port } from '../numberOptions';
 import { API_PREFIX } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
 import { startServices } from './server';
@@ -14,13 +19,22 @@ interface ServicesFlags {
   stateDir: string;
 }
 
-/** `ktrdr-agent services`: the operations API in the foreground until Ctrl+C or SIGTERM. */
-export function registerServicesCommand(cli: Command): void {
+/**
+ * `ktrdr-agent services`: the operations API in the foreground until Ctrl+C or SIGTERM, over
+ * the entry point's folders, its records in `<state>/services` unless `--state-dir` or
+ * KTRDR_SERVICES_STATE_DIR says otherwise.
+ */
+export function registerServicesCommand(cli: Command, folders: Folders): void {
   cli
     .command('services')
     .description('serve the training and backtest operations API (KTRDR shapes, under /api/v1); Ctrl+C stops it')
     .addOption(new Option('--host <address>', 'address to listen on').env('KTRDR_SERVICES_HOST').default(SERVICES_DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('KTRDR_SERVICES_PORT').default(SERVICES_DEFAULTS.port).argParser(port('--port', { anyFree: true })))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)')
+        .env('KTRDR_SERVICES_PORT')
+        .default(SERVICES_DEFAULTS.port)
+        .argParser(port('--port', { anyFree: true })),
+    )
     .addOption(
       new Option('--max-operations <n>', 'trainings and backtests that may run at once; beyond it, a start waits in the queue')
         .env('KTRDR_MAX_OPERATIONS')
@@ -33,20 +47,32 @@ export function registerServicesCommand(cli: Command): void {
         .default(SERVICES_DEFAULTS.maxQueued)
         .argParser(integer('--max-queued', 0)),
     )
-    .addOption(new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(SERVICES_DEFAULTS.stateDir))
+    .addOption(
+      new Option('--state-dir <dir>', 'folder that keeps the operation records').env('KTRDR_SERVICES_STATE_DIR').default(path.join(folders.state, 'services')),
+    )
     .action(async (flags: ServicesFlags) => {
-      const services = await startServices(flags).catch((err: NodeJS.ErrnoException) => {
+      const services = await startServices({
+        ...flags,
+        strategiesDir: folders.strategies,
+        dataDir: folders.marketData,
+        modelsDir: folders.models,
+        reportsDir: folders.reports,
+      }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new UserError(`${flags.host}:${flags.port} is in use: pick another port with --port or KTRDR_SERVICES_PORT.`);
         if (err.code === 'EADDRNOTAVAIL') throw new UserError(`${flags.host} is not an address of this machine: use --host or KTRDR_SERVICES_HOST.`);
         throw err;
       });
-      console.log(`Services on ${services.url}${API_PREFIX} (health: ${services.url}/health)`);
-      console.log(`  at most ${flags.maxOperations} operations at once, ${flags.maxQueued} waiting · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`);
-      console.log('  Ctrl+C stops them.');
-      await new Promise<void>((resolve) => {
+      // Listening for the signals before saying so: whoever reads the lines below may stop it at once.
+      const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      console.log(`Services on ${services.url}${API_PREFIX} (health: ${services.url}/health)`);
+      console.log(
+        `  at most ${flags.maxOperations} operations at once, ${flags.maxQueued} waiting · records in ${path.relative(process.cwd(), flags.stateDir) || flags.stateDir}`,
+      );
+      console.log('  Ctrl+C stops them.');
+      await stopped;
       await services.close();
       console.log('Stopped the services.');
     });

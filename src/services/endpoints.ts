@@ -1,3 +1,7 @@
+/**
+ * The operations API's routes: each request parsed and answered from the service's operations, or
+ * refused with every problem.
+ */
 import {
   API_PREFIX,
   CancelRequestSchema,
@@ -63,7 +67,10 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
     const { metadata, job } = admit();
     const op = operations.start(type, metadata, job);
     const queued = op.progress.context.queued_ahead !== undefined;
-    return { op, message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}` };
+    return {
+      op,
+      message: `${type} of ${strategyName} ${queued ? `waits for a slot as ${op.operation_id} (${op.progress.current_step})` : `started as ${op.operation_id}`}`,
+    };
   }
 
   /** resume_from names an ended training of the same strategy; one this service does not know (its records wiped) only means starting over. */
@@ -108,7 +115,10 @@ export function createEndpoints(operations: Operations, folders: ServiceFolders)
   async function cancel(req: Request, id: string): Promise<CancelResponse> {
     const { reason } = parseRequest(CancelRequestSchema, (await req.body()) ?? {}, 'cancel request');
     const op = await operations.cancel(id, reason ?? 'cancelled by request');
-    return { success: true, data: { operation_id: op.operation_id, status: 'cancelled', cancelled_at: op.completed_at, cancellation_reason: op.error_message } };
+    return {
+      success: true,
+      data: { operation_id: op.operation_id, status: 'cancelled', cancelled_at: op.completed_at, cancellation_reason: op.error_message },
+    };
   }
 
   return async function route(req: Request): Promise<Reply> {

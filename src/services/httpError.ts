@@ -1,3 +1,4 @@
+/** How the services refuse a request: an HTTP status and every problem, never a stack trace. */
 import type { z } from 'zod';
 import type { Problem } from './api';
 
@@ -30,5 +31,10 @@ export function parseRequest<T extends z.ZodType>(schema: T, value: unknown, wha
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = requestProblems(parsed.error.issues);
-  throw new HttpError(422, 'invalid_request', `malformed ${what}: ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`, problems);
+  throw new HttpError(
+    422,
+    'invalid_request',
+    `malformed ${what}: ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`,
+    problems,
+  );
 }

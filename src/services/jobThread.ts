@@ -1,3 +1,4 @@
+/** One job in its own worker thread (operationWorker.ts), and what the service hears from it. */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CANCEL, WorkerMessageSchema, type Job, type WorkerMessage } from './jobs';

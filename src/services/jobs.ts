@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { OperationProgressSchema } from './operation';
-
 /**
  * What crosses the thread boundary: the job a worker thread runs (its workerData, with every
  * folder resolved by the service) and the messages it posts back while running it. A job
  * stopped by CANCEL posts nothing more: the service ended its operation when it sent CANCEL.
  */
+import { z } from 'zod';
+import { OperationProgressSchema } from './operation';
+
 export const JobSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('training'),

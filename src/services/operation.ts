@@ -1,14 +1,14 @@
-import { z } from 'zod';
-import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
-import { BacktestSummarySchema } from '../engine/backtest/result';
-import { TrainingReportSchema } from '../engine/training';
-
 /**
  * An operation as the services store it and serve it (KTRDR's OperationInfo, spec §6). The
  * schema is a union over type and status, so a record that says `completed` without the
  * result of its type, or `failed` without a reason, does not parse — on the service when it
  * stores one, nor on the client when it reads one (spec §8 #4).
  */
+import { z } from 'zod';
+import { BacktestMetricsSchema, REPLACEABLE_ERROR_CODES, StrategyNameSchema } from '../domain/activities';
+import { BacktestSummarySchema } from '../engine/backtest/result';
+import { TrainingReportSchema } from '../research/trainingReport';
+
 const OPERATION_TYPES = ['training', 'backtesting'] as const;
 export const OperationTypeSchema = z.enum(OPERATION_TYPES);
 export type OperationType = z.infer<typeof OperationTypeSchema>;
@@ -25,15 +25,15 @@ export const OperationStatusSchema = z.enum([...ACTIVE_STATUSES, ...FINISHED_STA
  * A cancelled operation's code is `cancelled`.
  */
 const FAILURE_CODES = [...REPLACEABLE_ERROR_CODES, 'job_failed'] as const;
-export const FailureCodeSchema = z.enum(FAILURE_CODES);
+const FailureCodeSchema = z.enum(FAILURE_CODES);
 export type FailureCode = z.infer<typeof FailureCodeSchema>;
-export const ErrorCodeSchema = z.enum([...FAILURE_CODES, 'cancelled']);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 export const SERVICE_STOPPED = 'the service stopped while this operation was running';
 
 /** Client-chosen keys (a task id such as `<cycleId>-training`, a cycle id): printable, no spaces. */
-export const KeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
+export const KeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, 'letters, digits and . _ : @ - (at most 200), starting with a letter or digit');
 
 export const OperationProgressSchema = z.strictObject({
   percentage: z.number().min(0).max(100),

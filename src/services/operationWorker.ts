@@ -1,14 +1,14 @@
+/**
+ * Entry point of an operation's worker thread (started by jobThread.ts): runs the job in
+ * workerData and posts its progress and outcome. The CPU-bound engine runs here so the
+ * service's event loop stays free to answer requests.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../errors';
 import { TrainingDiverged } from '../engine/neural';
 import { CANCEL, JobSchema, type WorkerMessage } from './jobs';
 import { runJob } from './runJob';
 
-/**
- * Entry point of an operation's worker thread (started by jobThread.ts): runs the job in
- * workerData and posts its progress and outcome. The CPU-bound engine runs here so the
- * service's event loop stays free to answer requests.
- */
 const port = parentPort;
 if (!port) throw new Error('operationWorker runs as a worker thread, started by the services');
 

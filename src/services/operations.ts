@@ -1,3 +1,7 @@
+/**
+ * The service's operations: their records, their worker threads, and the queue of starts waiting
+ * for a slot.
+ */
 import { EventEmitter, once } from 'node:events';
 import type { ListOperationsFilter } from './api';
 import type { Checkpoints } from './checkpoints';
@@ -103,7 +107,8 @@ export class Operations {
    */
   start(type: OperationType, metadata: OperationMetadata, job: Job): OperationInfo {
     const { maxOperations, maxQueued } = this.options;
-    if (this.closing) throw new HttpError(503, 'stopping', 'the service is stopping: retry once it is back', [], { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    if (this.closing)
+      throw new HttpError(503, 'stopping', 'the service is stopping: retry once it is back', [], { 'retry-after': String(RETRY_AFTER_SECONDS) });
     const free = this.threads.size < maxOperations && this.queue.length === 0;
     if (!free && this.queue.length >= maxQueued) {
       throw new HttpError(
@@ -148,7 +153,9 @@ export class Operations {
         onExit: (code) => {
           this.threads.delete(id);
           this.end(id, (current) =>
-            this.closing ? failed(current, 'service_stopped', SERVICE_STOPPED) : failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`),
+            this.closing
+              ? failed(current, 'service_stopped', SERVICE_STOPPED)
+              : failed(current, 'thread_crashed', `the operation's worker stopped unexpectedly (exit code ${code})`),
           );
           // Only now: the thread may have written a checkpoint until its last moment.
           this.options.checkpoints.release(this.records.get(id)!);

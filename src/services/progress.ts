@@ -1,7 +1,7 @@
-import type { StrategyTrainingProgress } from '../engine/training';
+/** Progress of an operation from creation to its end, in KTRDR's shape (percentage, step, epoch context). */
+import type { StrategyTrainingProgress } from '../research/training';
 import type { OperationProgress, OperationType } from './operation';
 
-/** Progress of an operation from creation to its end, in KTRDR's shape (percentage, step, epoch context). */
 export const WAITING: OperationProgress = { percentage: 0, current_step: 'Starting a worker thread', context: {} };
 
 const FIRST_STEP: Record<OperationType, string> = {

@@ -1,9 +1,11 @@
+/**
+ * The training and backtest services over HTTP: node:http and zod rather than a framework,
+ * for six routes whose validation zod does anyway.
+ */
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { MARKET_DATA_DIR } from '../engine/marketData';
-import { MODELS_DIR, REPORTS_DIR, STRATEGIES_DIR } from '../paths';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
 import { Checkpoints } from './checkpoints';
@@ -14,7 +16,7 @@ import { OperationStore } from './operationStore';
 import { lockStateDir } from './stateLock';
 import type { ServiceFolders } from './startRequests';
 
-export interface ServicesOptions extends Partial<ServiceFolders> {
+export interface ServicesOptions extends ServiceFolders {
   host?: string;
   /** 0 picks a free port (see `Services.port`). */
   port?: number;
@@ -22,7 +24,7 @@ export interface ServicesOptions extends Partial<ServiceFolders> {
   /** Starts that may wait for a slot (first in, first out); beyond them a start gets 429. */
   maxQueued?: number;
   /** Operation records live in `<stateDir>/operations/`, training checkpoints in `<stateDir>/checkpoints/`; one service process per state folder. */
-  stateDir?: string;
+  stateDir: string;
   cancelGraceMs?: number;
   /** Node options of the operation worker threads (the tests pass a TypeScript loader). */
   workerExecArgv?: string[];
@@ -41,20 +43,16 @@ export interface Services {
 /** Bodies are small JSON objects; anything larger is a mistake. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/**
- * The training and backtest services over HTTP: node:http and zod rather than a framework,
- * for six routes whose validation zod does anyway.
- */
-export async function startServices(options: ServicesOptions = {}): Promise<Services> {
+export async function startServices(options: ServicesOptions): Promise<Services> {
   const settings = { ...SERVICES_DEFAULTS, ...definedOnly(options) };
   const log = options.log ?? ((line: string) => console.error(line));
   const folders: ServiceFolders = {
-    strategiesDir: path.resolve(options.strategiesDir ?? STRATEGIES_DIR),
-    dataDir: path.resolve(options.dataDir ?? MARKET_DATA_DIR),
-    modelsDir: path.resolve(options.modelsDir ?? MODELS_DIR),
-    reportsDir: path.resolve(options.reportsDir ?? REPORTS_DIR),
+    strategiesDir: path.resolve(options.strategiesDir),
+    dataDir: path.resolve(options.dataDir),
+    modelsDir: path.resolve(options.modelsDir),
+    reportsDir: path.resolve(options.reportsDir),
   };
-  const stateDir = path.resolve(settings.stateDir);
+  const stateDir = path.resolve(options.stateDir);
   const unlock = lockStateDir(stateDir);
   let operations: Operations;
   try {
@@ -73,7 +71,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
   }
   const route = createEndpoints(operations, folders);
   const server = http.createServer((req, res) => {
-    Promise.resolve()
+    void Promise.resolve()
       .then(() => route({ method: req.method ?? 'GET', url: requestUrl(req), body: () => readJson(req) }))
       .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log))
       .then((reply) => send(res, reply));
@@ -145,7 +143,7 @@ function errorReply(err: unknown, request: string, log: (line: string) => void):
     const body: ErrorResponse = { success: false, error: err.code, message: err.message, errors: err.problems };
     return { status: err.status, body, headers: err.headers };
   }
-  log(`${request}: ${(err as Error)?.stack ?? err}`);
+  log(`${request}: ${err instanceof Error ? (err.stack ?? String(err)) : String(err)}`);
   const body: ErrorResponse = { success: false, error: 'internal_error', message: 'internal error: the service log has the details', errors: [] };
   return { status: 500, body };
 }

@@ -1,8 +1,9 @@
+/** What a service checks of a start request before any work starts, and the job it then runs. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelDir, strategyFile, strategyNames } from '../strategy/files';
-import type { Strategy } from '../strategy/schema';
-import { validateStrategyFile } from '../strategy/validate';
+import { modelDir, strategyFile, strategyNames } from '../research/files';
+import type { Strategy } from '../research/schema';
+import { validateStrategyFile } from '../research/validate';
 import type { StartBacktestRequest, StartTrainingRequest } from './api';
 import { HttpError } from './httpError';
 import type { Job } from './jobs';
@@ -60,9 +61,12 @@ function validStrategy(name: string, folders: ServiceFolders): { file: string; s
   const file = strategyFile(name, folders.strategiesDir);
   if (!fs.existsSync(file)) {
     const known = strategyNames(folders.strategiesDir);
-    throw new HttpError(404, 'strategy_not_found', `no strategy '${name}' in ${folders.strategiesDir} or its designed/${known.length ? ` (there: ${known.join(', ')})` : ''}`, [
-      { path: 'strategy_name', line: null, message: 'no such strategy' },
-    ]);
+    throw new HttpError(
+      404,
+      'strategy_not_found',
+      `no strategy '${name}' in ${folders.strategiesDir} or its designed/${known.length ? ` (there: ${known.join(', ')})` : ''}`,
+      [{ path: 'strategy_name', line: null, message: 'no such strategy' }],
+    );
   }
   const validation = validateStrategyFile(file, { dataDir: folders.dataDir });
   if (!validation.strategy) {

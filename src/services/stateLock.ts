@@ -1,3 +1,9 @@
+/**
+ * One process per folder: a lock file holding the owner's pid and what it is, created
+ * atomically (written aside, then hard-linked into place, so a reader never sees half of
+ * it). A lock whose process is gone (killed, crashed) is taken over. Taking one returns the function
+ * that releases it.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
@@ -8,12 +14,6 @@ export interface LockOwner {
   label: string;
 }
 
-/**
- * One process per folder: a lock file holding the owner's pid and what it is, created
- * atomically (written aside, then hard-linked into place, so a reader never sees half of
- * it). A lock whose process is gone (killed, crashed) is taken over. Returns the function
- * that releases it.
- */
 export function lockFolder(dir: string, name: string, label: string, inUse: (owner: LockOwner) => string): () => void {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.pid`);

@@ -1,13 +1,21 @@
-import { TrainingReportSchema } from '../engine/training';
-import { BacktestResultSummarySchema, type EndedOperation, type FailureCode, type OperationInfo, type OperationMetadata, type OperationProgress, type OperationType } from './operation';
-import { finished, started, WAITING } from './progress';
-
 /**
  * The life of an operation record: pending → running → completed | failed | cancelled. Each
  * step returns a new record; the service persists it. Completing takes the job's raw result
  * and checks it against the operation type's result schema, so a completed record always
  * carries a result of the right shape.
  */
+import { TrainingReportSchema } from '../research/trainingReport';
+import {
+  BacktestResultSummarySchema,
+  type EndedOperation,
+  type FailureCode,
+  type OperationInfo,
+  type OperationMetadata,
+  type OperationProgress,
+  type OperationType,
+} from './operation';
+import { finished, started, WAITING } from './progress';
+
 const now = () => new Date().toISOString();
 
 const common = (op: OperationInfo) => ({
@@ -35,7 +43,17 @@ export function pending(operation_id: string, operation_type: OperationType, met
 }
 
 export function running(op: OperationInfo): OperationInfo {
-  return { ...common(op), operation_type: op.operation_type, status: 'running', started_at: now(), progress: started(op.operation_type), completed_at: null, error_message: null, error_code: null, result_summary: null };
+  return {
+    ...common(op),
+    operation_type: op.operation_type,
+    status: 'running',
+    started_at: now(),
+    progress: started(op.operation_type),
+    completed_at: null,
+    error_message: null,
+    error_code: null,
+    result_summary: null,
+  };
 }
 
 export function progressed(op: OperationInfo, progress: OperationProgress): OperationInfo {
@@ -51,9 +69,25 @@ export function completed(op: OperationInfo, result: unknown): OperationInfo {
 }
 
 export function failed(op: OperationInfo, code: FailureCode, message: string): EndedOperation {
-  return { ...common(op), operation_type: op.operation_type, status: 'failed', completed_at: now(), error_message: message, error_code: code, result_summary: null };
+  return {
+    ...common(op),
+    operation_type: op.operation_type,
+    status: 'failed',
+    completed_at: now(),
+    error_message: message,
+    error_code: code,
+    result_summary: null,
+  };
 }
 
 export function cancelled(op: OperationInfo, reason: string): EndedOperation {
-  return { ...common(op), operation_type: op.operation_type, status: 'cancelled', completed_at: now(), error_message: reason, error_code: 'cancelled', result_summary: null };
+  return {
+    ...common(op),
+    operation_type: op.operation_type,
+    status: 'cancelled',
+    completed_at: now(),
+    error_message: reason,
+    error_code: 'cancelled',
+    result_summary: null,
+  };
 }

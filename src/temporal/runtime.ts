@@ -1,3 +1,7 @@
+/**
+ * The Temporal SDK's runtime for the commands that run workers (`worker`, `dev`, `start`): one log
+ * level for the SDK and its native core, and a logger that tells a research outcome in one line.
+ */
 import { DefaultLogger, LogTimestamp, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 export const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -34,11 +38,15 @@ export class ResearchLogger implements Logger {
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const outcome = researchOutcome(meta?.error);
-    if (!outcome) return this.inner.log(level, message, meta);
+    if (!outcome) {
+      this.inner.log(level, message, meta);
+      return;
+    }
     const where = WHERE_KEYS.filter((k) => meta?.[k] !== undefined).map((k) => `${k}=${String(meta![k])}`);
     const type = outcome.type ? ` [${outcome.type}]` : '';
     const line = `${message}${where.length ? ` (${where.join(' ')})` : ''}: ${outcome.message ?? ''}${type}`;
-    this.inner.log(level, line, meta?.[LogTimestamp] === undefined ? undefined : { [LogTimestamp]: meta[LogTimestamp] });
+    const timestamp: unknown = meta?.[LogTimestamp];
+    this.inner.log(level, line, timestamp === undefined ? undefined : { [LogTimestamp]: timestamp });
   }
 
   trace(message: string, meta?: LogMetadata): void {

@@ -1,3 +1,7 @@
+/**
+ * The custom search attributes a cycle sets (temporal/definitions.ts), registered in a namespace
+ * that lacks them.
+ */
 import type { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTES } from './definitions';

@@ -1,11 +1,11 @@
-import os from 'node:os';
-import type { WorkerModes } from '../domain/designer';
-
 /**
  * What a worker tells the task queue about itself. Its Temporal identity, which the server
  * lists with every poller of the queue, ends in whether its cycles get Claude: clients read
  * it when they start a cycle, and the container healthcheck finds its own worker by it.
  */
+import os from 'node:os';
+import type { WorkerModes } from '../domain/designer';
+
 export type WorkerMode = 'claude' | 'offline';
 
 const TAG = 'ktrdr-agent';
@@ -26,10 +26,9 @@ export interface Poller {
  * An idle worker long-polls the queue again about every 55 s (measured on the dev server); the
  * server keeps listing a poller for minutes after its worker stopped. Older than this, it is gone.
  */
-export const POLLER_FRESH_MS = 120_000;
+const POLLER_FRESH_MS = 120_000;
 
-const fresh = (pollers: Poller[], now: Date) =>
-  pollers.filter((p) => p.lastAccessTime && now.getTime() - p.lastAccessTime.getTime() <= POLLER_FRESH_MS);
+const fresh = (pollers: Poller[], now: Date) => pollers.filter((p) => p.lastAccessTime && now.getTime() - p.lastAccessTime.getTime() <= POLLER_FRESH_MS);
 
 /** How many distinct workers poll the queue now, by mode. */
 export function tallyModes(pollers: Poller[], now = new Date()): WorkerModes {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceActivities, type ServiceActivityOptions } from '../../src/activities/serviceActivities';
 import { ActivityProgressSchema, BacktestResultSchema, OPERATION_RUNNING, TrainResultSchema } from '../../src/domain/activities';
 import { ServicesClient } from '../../src/services/client';
+import { match } from '../support/matchers';
 import { freePort } from '../support/ports';
 import { ScratchFolders, ServicesProcess, startTestServices, TYPESCRIPT_LOADER, waitFor, type TestServices } from '../support/services';
 
@@ -26,7 +27,8 @@ const ENDLESS = 'rsi_adx_endless';
 
 function endlessTraining(yaml: string): string {
   const edited = yaml.replace(/epochs: \d+/, 'epochs: 1000').replace(/early_stopping: \{enabled: true/, 'early_stopping: {enabled: false');
-  if (!edited.includes('epochs: 1000') || !edited.includes('early_stopping: {enabled: false')) throw new Error(`${STRATEGY}.yaml changed: make this edit match it again`);
+  if (!edited.includes('epochs: 1000') || !edited.includes('early_stopping: {enabled: false'))
+    throw new Error(`${STRATEGY}.yaml changed: make this edit match it again`);
   return edited;
 }
 
@@ -85,7 +87,11 @@ const last = <T>(xs: T[]): T => xs[xs.length - 1];
 
 const cycleOperations = async (cycleId: string) => (await services.client.listOperations({ cycle_id: cycleId })).data;
 
-const trainInput = (cycleId: string, strategyName = STRATEGY) => ({ cycleId, strategyName, strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`) });
+const trainInput = (cycleId: string, strategyName = STRATEGY) => ({
+  cycleId,
+  strategyName,
+  strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`),
+});
 
 /** Resolves with the first heartbeat of the attempt that satisfies `until`; rejects if the attempt ends first. */
 function heartbeatWhere(run: Attempt<unknown>, until: (details: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -132,7 +138,7 @@ describe('trainModel', () => {
     expect(epochs.length).toBeGreaterThan(0);
     for (const beat of epochs) {
       expect(beat.totalEpochs).toBe(60);
-      expect(beat.step).toMatch(new RegExp(`^Epoch ${beat.epoch}/60 `));
+      expect(beat.step).toMatch(new RegExp(`^Epoch ${String(beat.epoch)}/60 `));
       expect(beat.percent).toBeGreaterThan(0);
       // the loss the service reports as it trains, for status and the Web UI
       expect(beat.loss).toBeGreaterThan(0);
@@ -170,7 +176,9 @@ describe('waiting on an operation', () => {
     try {
       const blocker = await busy.client.startTraining({ strategy_name: ENDLESS, task_id: 'cycle-first-training', cycle_id: 'cycle-first' });
       await waitFor(busy.client, blocker.task_id, (op) => op.status === 'running');
-      const run = attempt((a) => a.trainModel({ ...trainInput('cycle-queued'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) }), { client: busy.client });
+      const run = attempt((a) => a.trainModel({ ...trainInput('cycle-queued'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) }), {
+        client: busy.client,
+      });
       const queued = await heartbeatWhere(run, (beat) => beat.queuedAhead !== undefined);
       expect(queued).toMatchObject({ percent: 0, step: 'queued: 0 ahead', queuedAhead: 0 });
       expect((await busy.client.getOperation(queued.operationId as string)).status).toBe('pending');
@@ -264,7 +272,7 @@ describe('an attempt that ends while its cycle goes on', () => {
     expect(op.status).toBe('running');
 
     const next = attempt((a) => a.trainModel(trainInput(cycleId, ENDLESS)), { heartbeatDetails: last(first.heartbeats) });
-    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) > (training.epoch as number));
+    const resumed = await heartbeatWhere(next, (beat) => typeof beat.epoch === 'number' && beat.epoch > (training.epoch as number));
     expect(resumed.operationId).toBe(operationId);
     expect((await cycleOperations(cycleId)).map((o) => [o.operation_id, o.status])).toEqual([[operationId, 'running']]);
 
@@ -306,7 +314,11 @@ describe('refusals and outages', () => {
     const run = attempt((a) => a.trainModel(trainInput('cycle-invalid', 'rsi_adx_broken')));
     const failure = await failureOf(run.outcome);
 
-    expect(failure).toMatchObject({ type: 'ServiceRejected', nonRetryable: true, message: expect.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/) });
+    expect(failure).toMatchObject({
+      type: 'ServiceRejected',
+      nonRetryable: true,
+      message: match.stringMatching(/^rsi_adx_broken\.yaml is not a valid strategy/),
+    });
     expect(await cycleOperations('cycle-invalid')).toEqual([]);
   });
 
@@ -321,7 +333,7 @@ describe('refusals and outages', () => {
     expect(failure.message).toContain(url);
     expect(failure.message).toContain('ECONNREFUSED');
     const heartbeat = last(first.heartbeats);
-    expect(heartbeat).toMatchObject({ step: 'waiting for the services', unreachableSince: expect.any(Number) });
+    expect(heartbeat).toMatchObject({ step: 'waiting for the services', unreachableSince: match.any(Number) });
     expect(heartbeat.unreachableSince as number).toBeGreaterThanOrEqual(before);
 
     // Still down at the next attempt: still retryable, unreachable since the first.
@@ -343,7 +355,7 @@ describe('refusals and outages', () => {
 
       expect(isFinal(failure)).toBe(false);
       expect(failure.message).toContain('the service is restarting');
-      expect(last(run.heartbeats)).toMatchObject({ step: 'waiting for the services', unreachableSince: expect.any(Number) });
+      expect(last(run.heartbeats)).toMatchObject({ step: 'waiting for the services', unreachableSince: match.any(Number) });
     } finally {
       await new Promise((resolve) => broken.close(resolve));
     }
@@ -375,12 +387,12 @@ describe('refusals and outages', () => {
       const input = { cycleId: 'cycle-killed', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) };
       const first = attempt((a) => a.trainModel(input), { client });
       // past epoch 5, when the training saves its first checkpoint
-      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && (beat.epoch as number) >= 8);
+      const training = await heartbeatWhere(first, (beat) => typeof beat.epoch === 'number' && beat.epoch >= 8);
       const dead = training.operationId as string;
 
       await stack.stop('SIGKILL');
       expect(isFinal(await failureOf(first.outcome))).toBe(false);
-      expect(last(first.heartbeats)).toMatchObject({ operationId: dead, unreachableSince: expect.any(Number) });
+      expect(last(first.heartbeats)).toMatchObject({ operationId: dead, unreachableSince: match.any(Number) });
 
       stack = new ServicesProcess(['--port', new URL(url).port], env);
       await stack.url();
@@ -394,8 +406,13 @@ describe('refusals and outages', () => {
         [dead, 'failed', 'service_stopped', 'cycle-killed-training', undefined],
       ]);
       // while it waited on the new operation, the status showed the replaced one, and where the training resumed
-      expect(last(second.heartbeats)).toMatchObject({ operationId: result.operationId, replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }] });
-      expect(second.heartbeats.filter((beat) => beat.epoch !== undefined).every((beat) => (beat.resumedFrom as { operationId: string }).operationId === dead)).toBe(true);
+      expect(last(second.heartbeats)).toMatchObject({
+        operationId: result.operationId,
+        replacedOperations: [{ operationId: dead, errorCode: 'service_stopped' }],
+      });
+      expect(
+        second.heartbeats.filter((beat) => beat.epoch !== undefined).every((beat) => (beat.resumedFrom as { operationId: string }).operationId === dead),
+      ).toBe(true);
       expect(result.startedOver).toBeUndefined();
       expect(result.resumedFrom).toMatchObject({ operationId: dead });
       expect(result.resumedFrom!.epoch).toBeGreaterThanOrEqual(5);
@@ -412,9 +429,14 @@ describe('operations that keep dying', () => {
     const own = new ScratchFolders();
     own.strategy(STRATEGY, ENDLESS, endlessTraining);
     // every training thread dies 300 ms in, as a crashed thread would
-    const crashing = await startTestServices(own, { workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'crashingThread.cjs')] });
+    const crashing = await startTestServices(own, {
+      workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'crashingThread.cjs')],
+    });
     try {
-      const run = attempt((a) => a.trainModel({ cycleId: 'cycle-crashing', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) }), { client: crashing.client });
+      const run = attempt(
+        (a) => a.trainModel({ cycleId: 'cycle-crashing', strategyName: ENDLESS, strategyPath: path.join(own.strategiesDir, `${ENDLESS}.yaml`) }),
+        { client: crashing.client },
+      );
       const failure = await failureOf(run.outcome);
 
       const ops = (await crashing.client.listOperations({ cycle_id: 'cycle-crashing' })).data.reverse();
@@ -426,7 +448,9 @@ describe('operations that keep dying', () => {
       ]);
       expect(ops.slice(1).map((o) => o.metadata.resume_from)).toEqual(ops.slice(0, 3).map((o) => o.operation_id));
       expect(failure).toMatchObject({ type: 'TrainingFailed', nonRetryable: true });
-      expect(failure.message).toBe(`${ops[3].error_message}; 4 training operations ended that way: ${ops.map((o) => `${o.operation_id} (thread_crashed)`).join(', ')}`);
+      expect(failure.message).toBe(
+        `${ops[3].error_message}; 4 training operations ended that way: ${ops.map((o) => `${o.operation_id} (thread_crashed)`).join(', ')}`,
+      );
     } finally {
       await crashing.close();
       own.remove();

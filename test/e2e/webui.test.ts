@@ -108,7 +108,13 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
     const settings = (await (await fetch(`${ui}/api/v1/settings`)).json()) as Record<string, unknown>;
     expect(settings).toMatchObject({ StartWorkflowDisabled: false, WorkflowCancelDisabled: false, DisableWriteActions: false });
 
-    worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle(), mode: 'offline' });
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: fakes,
+      workflowBundle: await workflowBundle(),
+      mode: 'offline',
+    });
     running = worker.run();
 
     browser = await launchChromium();
@@ -185,10 +191,13 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
     const id = `research-webui-${randomUUID().slice(0, 8)}`;
     await startFromWebUi(id, { model: 'gpt-4', colour: 'blue' });
 
-    const failure = await env.client.workflow.getHandle(id).result().then(
-      () => expect.fail('the cycle should have failed'),
-      (err: unknown) => err,
-    );
+    const failure = await env.client.workflow
+      .getHandle(id)
+      .result()
+      .then(
+        () => expect.fail('the cycle should have failed'),
+        (err: unknown) => err,
+      );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);

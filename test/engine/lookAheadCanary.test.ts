@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { backtestStrategy } from '../../src/engine/backtesting';
-import { evaluateHoldout } from '../../src/engine/holdout';
-import { plantedPatternBars, randomWalkBars } from '../../src/engine/synthetic';
-import { trainStrategy } from '../../src/engine/training';
+import type { Bars } from '../../src/engine/data/bars';
+import { backtestStrategy } from '../../src/research/backtesting';
+import { evaluateHoldout } from '../../src/research/holdout';
+import { plantedPatternBars, randomWalkBars } from '../../src/engine/data/synthetic';
+import { trainStrategy } from '../../src/research/training';
 import { sandbox } from '../support/canary';
 
 /**
@@ -60,7 +60,10 @@ async function runPipeline(name: string, bars: Bars) {
 
 describe('look-ahead canary', () => {
   test('on a random walk the holdout does not trade significantly better than zero, nor beat validation', async () => {
-    const { training, holdout, backtest, tStat } = await runPipeline('canary_random_walk', randomWalkBars({ symbol: 'CANARY', timeframe: '1h', bars: BARS, seed: 7 }));
+    const { training, holdout, backtest, tStat } = await runPipeline(
+      'canary_random_walk',
+      randomWalkBars({ symbol: 'CANARY', timeframe: '1h', bars: BARS, seed: 7 }),
+    );
     expect(backtest.metrics.totalTrades).toBeGreaterThan(100);
     expect(tStat(backtest.metrics.sharpeRatio)).toBeLessThan(2);
     // a holdout that scores far better than validation would mean it leaked into training

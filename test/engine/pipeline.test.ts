@@ -2,15 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { backtestStrategy, type BacktestRun } from '../../src/engine/backtesting';
-import { trainStrategy, type TrainingReport } from '../../src/engine/training';
-import { STRATEGIES_DIR } from '../../src/paths';
+import { BacktestSummarySchema } from '../../src/engine/backtest/result';
+import { loadModelFile } from '../../src/engine/neural/modelFile';
+import { backtestStrategy, type BacktestRun } from '../../src/research/backtesting';
+import { trainStrategy } from '../../src/research/training';
+import type { TrainingReport } from '../../src/research/trainingReport';
 import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 /** train → backtest on shipped data (EURUSD hourly), as a researcher runs it by hand. */
 const strategyPath = path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-pipeline-'));
-const options = { modelsDir: path.join(root, 'models'), reportsDir: path.join(root, 'reports') };
+const options = { dataDir: MARKET_DATA_DIR, modelsDir: path.join(root, 'models'), reportsDir: path.join(root, 'reports') };
 let training: TrainingReport;
 let run: BacktestRun;
 
@@ -19,6 +22,8 @@ beforeAll(async () => {
   run = await backtestStrategy(strategyPath, options);
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const readSummary = (file: string) => BacktestSummarySchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
 
 describe('training on shipped data', () => {
   test('reports validation metrics the gate can read, beside the chance baseline', () => {
@@ -38,9 +43,9 @@ describe('training on shipped data', () => {
   });
 
   test('saves the model with its columns, scaler and split boundaries', () => {
-    const model = JSON.parse(fs.readFileSync(training.modelPath, 'utf8'));
+    const model = loadModelFile(training.modelPath);
     expect(model.columns).toHaveLength(training.features);
-    expect(model.scaler.mean).toHaveLength(training.features);
+    expect(model.scaler?.mean).toHaveLength(training.features);
     const [split] = model.splits;
     expect(split.ranges.train.end).toBe(split.ranges.validation.start);
     expect(split.ranges.validation.end).toBe(split.ranges.test.start);
@@ -57,26 +62,25 @@ describe('training on shipped data', () => {
 
 describe('backtest of the trained model', () => {
   test('scores the validation period and, apart, the holdout — never the training bars', () => {
-    const model = JSON.parse(fs.readFileSync(training.modelPath, 'utf8'));
-    const { validation, test: holdout } = model.splits[0].ranges;
+    const { validation, test: holdout } = loadModelFile(training.modelPath).splits[0].ranges;
     expect(run.periods.validation!.period.startTime).toBeGreaterThanOrEqual(validation.startTime);
     expect(run.periods.validation!.period.endTime).toBeLessThanOrEqual(validation.endTime);
     expect(run.periods.holdout!.period.startTime).toBeGreaterThanOrEqual(holdout.startTime);
   });
 
   test('writes trades, equity against buy-and-hold, and metrics for each period', () => {
-    for (const period of ['validation', 'holdout']) {
+    for (const period of ['validation', 'holdout'] as const) {
       const dir = path.join(run.reportDir, period);
-      const metrics = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
-      expect(metrics.metrics.totalTrades).toBe(run.periods[period as 'validation']!.metrics.totalTrades);
+      const metrics = readSummary(path.join(dir, 'metrics.json'));
+      expect(metrics.metrics.totalTrades).toBe(run.periods[period]!.metrics.totalTrades);
       const equity = fs.readFileSync(path.join(dir, 'equity.csv'), 'utf8').trim().split('\n');
-      expect(equity).toHaveLength(run.periods[period as 'validation']!.period.bars + 1);
+      expect(equity).toHaveLength(run.periods[period]!.period.bars + 1);
       expect(fs.existsSync(path.join(dir, 'trades.csv'))).toBe(true);
     }
   });
 
-  test("charges hourly EURUSD forex costs, and metrics.json says which costs applied and where from", () => {
-    const metrics = JSON.parse(fs.readFileSync(path.join(run.reportDir, 'validation', 'metrics.json'), 'utf8'));
+  test('charges hourly EURUSD forex costs, and metrics.json says which costs applied and where from', () => {
+    const metrics = readSummary(path.join(run.reportDir, 'validation', 'metrics.json'));
     expect(metrics.execution).toMatchObject({ commission: 0.00008, slippage: 0.00005 });
     expect(metrics.execution.costs).toMatchObject({ assetClass: 'forex_major', classifiedBy: 'pair of major currencies' });
     expect(metrics.execution.costs.commission).toMatch(/^forex_major default: IBKR spot FX.*https:\/\//);
@@ -115,7 +119,10 @@ describe('the CLI', () => {
     const strategies = path.join(root, 'strategies');
     fs.mkdirSync(strategies, { recursive: true });
     const text = fs.readFileSync(strategyPath, 'utf8').replace('name: rsi_adx_trend_filter', 'name: cli_broken');
-    fs.writeFileSync(path.join(strategies, 'cli_broken.yaml'), text.replace('optimizer: adam', 'optimizer: adamw').replace('period: 14, source', 'period: 400, source'));
+    fs.writeFileSync(
+      path.join(strategies, 'cli_broken.yaml'),
+      text.replace('optimizer: adam', 'optimizer: adamw').replace('period: 14, source', 'period: 400, source'),
+    );
     const bad = await ktrdrAgentWith({ KTRDR_STRATEGIES_DIR: strategies }, 'validate', 'cli_broken');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/cli_broken.yaml:14: error: indicators.0.period: period must be between 2 and 100, got 400/);

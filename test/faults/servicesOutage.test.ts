@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { CHECKPOINT_EVERY } from '../../src/engine/training';
+import { CHECKPOINT_EVERY } from '../../src/research/training';
 import { sleep } from '../support/faultStack';
 import { expectSurvived, stackForTest } from '../support/faultChecks';
+import { match } from '../support/matchers';
 
 /**
  * The training/backtest services go away: killed or restarted mid-training (on the same port
@@ -26,7 +27,7 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('the services stopped with %s mid
     expect(replacement.metadata.resume_from).toBe(dead.operation_id);
     // the cycle's status says what was replaced, and that the new training went on from the checkpoint
     expect(end.status?.training?.replacedOperations).toEqual([{ operationId: dead.operation_id, errorCode: 'service_stopped' }]);
-    expect(end.status?.training?.resumedFrom).toEqual({ operationId: dead.operation_id, epoch: expect.any(Number) });
+    expect(end.status?.training?.resumedFrom).toEqual({ operationId: dead.operation_id, epoch: match.any(Number) });
     expect(end.status!.training!.resumedFrom!.epoch).toBeGreaterThanOrEqual(CHECKPOINT_EVERY.epochs);
   });
 });

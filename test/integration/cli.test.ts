@@ -24,30 +24,56 @@ let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 const fakes = fakeActivities({
+  // the CLI admits each cycle through the admission workflow: the cycles release their slots there too
+  admission: { settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 }, claude: true },
   overrides: (calls) => ({
     async trainModel(input) {
       calls.train.push(input);
       if (input.strategyName === 'long_training') {
         return runUntilCancelled('training', calls, { percent: 37, step: 'Epoch 11/30', epoch: 11, totalEpochs: 30, operationId: 'op_training_cli' });
       }
-      return { operationId: 'op_training_fast', modelPath: `models/${input.strategyName}/model.json`, metrics: { ...goodTraining, loss: 0.6, epochsTrained: 12 } };
+      return {
+        operationId: 'op_training_fast',
+        modelPath: `models/${input.strategyName}/model.json`,
+        metrics: { ...goodTraining, loss: 0.6, epochsTrained: 12 },
+      };
     },
-    async assessStrategy(input) {
+    assessStrategy(input) {
       calls.assess.push(input);
-      if (input.strategyName === 'refused_assessment') throw ApplicationFailure.nonRetryable('claude-haiku-5-5 refused to assess (stop_reason refusal)', 'AssessmentRefused');
-      return { verdict: 'promising', assessmentPath: `strategies/${input.strategyName}/assessment.json`, offline: false, usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
+      if (input.strategyName === 'refused_assessment') {
+        return Promise.reject(ApplicationFailure.nonRetryable('claude-haiku-5-5 refused to assess (stop_reason refusal)', 'AssessmentRefused'));
+      }
+      return Promise.resolve({
+        verdict: 'promising',
+        assessmentPath: `strategies/${input.strategyName}/assessment.json`,
+        offline: false,
+        usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+      });
     },
-    async designStrategy(input) {
+    designStrategy(input) {
       calls.design.push(input);
       const strategyName = input.brief?.includes('long') ? 'long_training' : input.brief?.includes('refuse') ? 'refused_assessment' : 'quick_training';
-      return { strategyName, strategyPath: `strategies/${strategyName}.yaml`, symbol: 'EURUSD', timeframe: '1h', offline: true, usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 } };
+      return Promise.resolve({
+        strategyName,
+        strategyPath: `strategies/${strategyName}.yaml`,
+        symbol: 'EURUSD',
+        timeframe: '1h',
+        offline: true,
+        usage: { model: input.model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+      });
     },
   }),
 });
 
 beforeAll(async () => {
   env = await devServerEnv();
-  worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakes, workflowBundle: await workflowBundle(), mode: 'claude' });
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    activities: fakes,
+    workflowBundle: await workflowBundle(),
+    mode: 'claude',
+  });
   running = worker.run();
 });
 afterAll(async () => {
@@ -93,8 +119,9 @@ describe('ktrdr-agent against the dev server', () => {
     expect(status.stdout).toContain('37% · Epoch 11/30 (trainModel)');
 
     const second = await cli('trigger', '--brief', 'another one');
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`Cannot start a cycle: 1 already running (${id})`);
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(`error: Cannot start a cycle (active_cycle_exists): 1 cycle already running (${id}), at most 1 at a time`);
+    expect(second.stderr).toContain(`\`ktrdr-agent cancel ${id}\``);
     expect(second.stderr).not.toMatch(/\n\s+at /);
 
     const cancel = await cli('cancel');
@@ -177,7 +204,10 @@ describe('ktrdr-agent against the dev server', () => {
   test('trigger --strategy refuses an invalid or unknown strategy before starting a cycle, with every problem', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-trigger-'));
     const example = fs.readFileSync(path.join(PROJECT_ROOT, 'strategies', 'rsi_adx_trend_filter.yaml'), 'utf8');
-    fs.writeFileSync(path.join(folder, 'mine.yaml'), example.replace('period: 14, source: close', 'period: 0, source: close').replace('{name: adx,', '{name: adxx,'));
+    fs.writeFileSync(
+      path.join(folder, 'mine.yaml'),
+      example.replace('period: 14, source: close', 'period: 0, source: close').replace('{name: adx,', '{name: adxx,'),
+    );
     const before = (await env.client.workflow.count()).count;
     try {
       const env_ = { TEMPORAL_ADDRESS: env.address, KTRDR_STRATEGIES_DIR: folder };
@@ -186,8 +216,8 @@ describe('ktrdr-agent against the dev server', () => {
       const lines = invalid.stderr.trim().split('\n');
       expect(lines[0]).toBe('error: Invalid cycle input:');
       expect(lines.slice(1)).toEqual([
-        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.0\.period: period must be between 2 and 100, got 0$/),
-        expect.stringMatching(/^  - strategy: .*mine\.yaml:\d+: error: indicators\.1\.name: unknown indicator 'adxx'/),
+        expect.stringMatching(/^ {2}- strategy: .*mine\.yaml:\d+: error: indicators\.0\.period: period must be between 2 and 100, got 0$/),
+        expect.stringMatching(/^ {2}- strategy: .*mine\.yaml:\d+: error: indicators\.1\.name: unknown indicator 'adxx'/),
       ]);
       const unknown = await ktrdrAgentWith(env_, 'trigger', '--strategy', 'mien');
       expect(unknown.code).toBe(1);
@@ -199,7 +229,9 @@ describe('ktrdr-agent against the dev server', () => {
   });
 
   test('scripts/trigger.sh --strategy starts a cycle of that strategy', async () => {
-    const run = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--strategy', 'aroon_trend_goog', '--offline'], { TEMPORAL_ADDRESS: env.address });
+    const run = await runCommand(path.join(PROJECT_ROOT, 'scripts', 'trigger.sh'), ['--strategy', 'aroon_trend_goog', '--offline'], {
+      TEMPORAL_ADDRESS: env.address,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const id = startedId(run.stdout);
@@ -233,7 +265,10 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--model', 'gpt-4'], "model: unknown model 'gpt-4'"],
     [['trigger', '--gate', 'training.minAccuracy=abc'], 'expected <training|backtest>.<threshold>=<number>'],
     [['trigger', '--frobnicate'], "unknown option '--frobnicate'"],
-    [['trigger', '--strategy', 'rsi_adx_trend_filter', '--brief', 'x'], 'brief: steers a design, and a cycle given a strategy has none: drop brief or strategy'],
+    [
+      ['trigger', '--strategy', 'rsi_adx_trend_filter', '--brief', 'x'],
+      'brief: steers a design, and a cycle given a strategy has none: drop brief or strategy',
+    ],
     [['trigger', '--strategy', 'RSI'], 'strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter'],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
     [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],

@@ -10,7 +10,17 @@ import { killTree, spawnCli, type Spawned } from '../support/processes';
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
 async function startDev(port: number, uiPort: number | undefined, servicesPort: number, db: string, ...extra: string[]): Promise<Spawned> {
-  const args = ['dev', '--port', String(port), ...(uiPort === undefined ? [] : ['--ui-port', String(uiPort)]), '--services-port', String(servicesPort), '--db', db, ...extra];
+  const args = [
+    'dev',
+    '--port',
+    String(port),
+    ...(uiPort === undefined ? [] : ['--ui-port', String(uiPort)]),
+    '--services-port',
+    String(servicesPort),
+    '--db',
+    db,
+    ...extra,
+  ];
   const ready = extra.includes('--no-worker') ? 'Ctrl+C stops the server' : 'Worker polling';
   const folders = path.dirname(db);
   // what the cycle designs, trains and reports stays in the test's own folder
@@ -69,8 +79,15 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   expect(gated.code).toBe(1);
   const gatedId = /Research cycle started: (\S+)/.exec(gated.stdout)![1];
   await new Promise((r) => setTimeout(r, 500));
-  const failureLines = running.output().split('\n').filter((l) => l.includes('Training gate failed'));
-  expect(failureLines).toEqual([expect.stringMatching(new RegExp(`\\[WARN\\] Workflow failed \\(workflowId=${gatedId}\\): Training gate failed: .*accuracy_below_threshold \\(accuracy [\\d.]+% < 99%\\)`))]);
+  const failureLines = running
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('Training gate failed'));
+  expect(failureLines).toEqual([
+    expect.stringMatching(
+      new RegExp(`\\[WARN\\] Workflow failed \\(workflowId=${gatedId}\\): Training gate failed: .*accuracy_below_threshold \\(accuracy [\\d.]+% < 99%\\)`),
+    ),
+  ]);
   expect(running.output()).not.toMatch(/\n\s+at /);
 
   running.child.kill('SIGINT');
@@ -108,7 +125,18 @@ test('dev with the services port taken says so in one line, before starting anyt
   const servicesPort = (taken.address() as net.AddressInfo).port;
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
   try {
-    const run = await ktrdrAgent(`127.0.0.1:${port}`, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'));
+    const run = await ktrdrAgent(
+      `127.0.0.1:${port}`,
+      'dev',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--services-port',
+      String(servicesPort),
+      '--db',
+      path.join(folder, 'temporal.db'),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`error: port ${servicesPort} is in use (the training/backtest services): stop what uses it, or pass --services-port`);
     expect(run.stdout).not.toContain('Stopped');

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, type ApplicationFailure, type WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../src/activities';
+import { AssessmentSchema } from '../../src/design/assessmentFile';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
 import { statusQuery } from '../../src/temporal/definitions';
-import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic } from '../support/fakeAnthropic';
+import { claudeConfigFor, clearAnthropicEnv, createBody, startFakeAnthropic, textOf } from '../support/fakeAnthropic';
 import { scriptedClaude } from '../support/scriptedClaude';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
 import { devServerEnv, startResearchCycle, withWorker } from '../support/temporal';
@@ -31,13 +32,15 @@ afterAll(async () => {
   folders?.remove();
 });
 
-const activities = () => createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir });
+const activities = () => createActivities({ servicesUrl: services.url, folders: folders.agentFolders() });
+const readAssessment = (name: string) =>
+  AssessmentSchema.parse(JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'assessment.json'), 'utf8')));
 
 async function runCycle(request: CycleRequest, acts = activities()) {
   return withWorker(env, acts, async (taskQueue) => {
     const handle = await startResearchCycle(env, taskQueue, request);
     return handle.result().then(
-      (status) => ({ status: status as CycleStatus, failure: undefined }),
+      (status) => ({ status, failure: undefined }),
       (err: WorkflowFailedError) => ({ status: (err.cause as ApplicationFailure).details?.[0] as CycleStatus, failure: err.cause as ApplicationFailure }),
     );
   });
@@ -55,7 +58,7 @@ describe('a full cycle', () => {
     for (const period of ['validation', 'holdout']) {
       expect(fs.existsSync(path.join(folders.reportsDir, name, period, 'metrics.json'))).toBe(true);
     }
-    const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'assessment.json'), 'utf8'));
+    const assessment = readAssessment(name);
     expect(assessment).toMatchObject({ verdict: status.verdict, offline: true, model: 'offline' });
     // the gates read the typed results: every check carries the real value
     expect(status.gates.training?.checks.find((c) => c.metric === 'accuracy')?.value).toBe(status.training?.metrics.accuracy);
@@ -77,14 +80,15 @@ describe('cancelling during training', () => {
     const acts = {
       ...activities(),
       // a known long training, so the cancellation lands while it runs
-      designStrategy: async () => ({
-        strategyName: name,
-        strategyPath: path.join(folders.strategiesDir, `${name}.yaml`),
-        symbol: 'EURUSD',
-        timeframe: '1h' as const,
-        offline: true,
-        usage: { model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
-      }),
+      designStrategy: () =>
+        Promise.resolve({
+          strategyName: name,
+          strategyPath: path.join(folders.strategiesDir, `${name}.yaml`),
+          symbol: 'EURUSD',
+          timeframe: '1h' as const,
+          offline: true,
+          usage: { model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+        }),
     };
     await withWorker(env, acts, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue);
@@ -120,10 +124,10 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
     const restoreEnv = clearAnthropicEnv();
     const fake = await startFakeAnthropic({ script: scriptedClaude });
     try {
-      const claude = claudeConfigFor(fake, path.join(folders.root, 'transcripts'));
+      const claude = claudeConfigFor(fake);
       const { status, failure } = await runCycle(
         { brief: 'RSI mean reversion on EURUSD', model: 'haiku', bypassGates: true },
-        createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir, claude }),
+        createActivities({ servicesUrl: services.url, folders: folders.agentFolders(), claude }),
       );
       expect(failure).toBeUndefined();
       expect(status.outcome).toBe('completed');
@@ -133,7 +137,7 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       expect(name).toMatch(/^rsi_adx_claude_[0-9a-f]{6}$/);
       expect(fs.existsSync(path.join(folders.strategiesDir, 'designed', `${name}.yaml`))).toBe(true);
       expect(fs.existsSync(path.join(folders.modelsDir, name, 'model.json'))).toBe(true);
-      const assessment = JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'assessment.json'), 'utf8'));
+      const assessment = readAssessment(name);
       expect(assessment).toMatchObject({ verdict: 'mediocre', model: 'claude-haiku-5-5', offline: false });
       // a short assessment kept as it came, a long list trimmed to what the file keeps
       expect([assessment.strengths.length, assessment.suggestions.length]).toEqual([1, 4]);
@@ -151,7 +155,7 @@ describe('a full cycle with Claude (the fake Messages API)', () => {
       const validation = status.backtest!.validation;
       const holdout = status.backtest!.holdout!;
       const bodies = calls.map((r) => r.raw);
-      const assessRequest: string = calls[3].body.messages[0].content;
+      const assessRequest = textOf(createBody(calls[3]).messages[0]);
       expect(assessRequest).toContain(`"total_return_pct": ${Number((validation.totalReturn * 100).toFixed(2))}`);
       if (holdout.totalReturn.toFixed(4) !== validation.totalReturn.toFixed(4)) {
         expect(assessRequest).not.toContain(`"total_return_pct": ${Number((holdout.totalReturn * 100).toFixed(2))}`);

@@ -19,7 +19,15 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
       KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
       KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
     },
-    'start', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'),
+    'start',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--services-port',
+    String(servicesPort),
+    '--db',
+    path.join(folder, 'temporal.db'),
   );
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
@@ -55,7 +63,17 @@ test('with an API key, start has Claude design and assess, and prints what it co
         KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
         KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
       },
-      'start', '--model', 'haiku', '--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db'),
+      'start',
+      '--model',
+      'haiku',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--services-port',
+      String(servicesPort),
+      '--db',
+      path.join(folder, 'temporal.db'),
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);

@@ -31,7 +31,7 @@ beforeAll(async () => {
   folders.strategy('rsi_adx_trend_filter', 'short_training');
   folders.strategy('rsi_adx_trend_filter', 'seconds_training', seconds);
   services = await startTestServices(folders);
-  const activities = createActivities({ servicesUrl: services.url, strategiesDir: folders.strategiesDir });
+  const activities = createActivities({ servicesUrl: services.url, folders: folders.agentFolders() });
   worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -39,9 +39,16 @@ beforeAll(async () => {
     mode: 'offline',
     activities: {
       ...activities,
-      async designStrategy(input) {
+      designStrategy(input) {
         const strategyName = input.brief ?? 'short_training';
-        return { strategyName, strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`), symbol: 'EURUSD', timeframe: '1h', offline: true, usage: noUsage('offline') };
+        return Promise.resolve({
+          strategyName,
+          strategyPath: path.join(folders.strategiesDir, `${strategyName}.yaml`),
+          symbol: 'EURUSD',
+          timeframe: '1h',
+          offline: true,
+          usage: noUsage('offline'),
+        });
       },
     },
   });

@@ -49,7 +49,11 @@ describe('a port already in use is refused before anything starts', () => {
   test.each(['start', 'dev'])("%s on the port of someone else's Temporal server refuses, and runs nothing there", async (command) => {
     const { env, db, folder } = scratchFolder(`ktrdr-${command}-stranger-`);
     const port = stranger.address.split(':').at(-1)!;
-    const run = await runCliWithin(20_000, [command, '--port', port, '--ui-port', String(await freePort()), '--services-port', String(await freePort()), '--db', db], env);
+    const run = await runCliWithin(
+      20_000,
+      [command, '--port', port, '--ui-port', String(await freePort()), '--services-port', String(await freePort()), '--db', db],
+      env,
+    );
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`error: port ${port} is in use (the Temporal frontend): stop what uses it, or pass --port`);
@@ -69,7 +73,12 @@ describe('a port already in use is refused before anything starts', () => {
     const taken = await listening();
     try {
       const { env, db } = scratchFolder(`ktrdr-${command}-taken-`);
-      const ports: Record<string, string> = { '--port': String(await freePort()), '--ui-port': String(await freePort()), '--services-port': String(await freePort()), [flag]: String(portOf(taken)) };
+      const ports: Record<string, string> = {
+        '--port': String(await freePort()),
+        '--ui-port': String(await freePort()),
+        '--services-port': String(await freePort()),
+        [flag]: String(portOf(taken)),
+      };
       const run = await runCliWithin(20_000, [command, ...Object.entries(ports).flat(), '--db', db], env);
       expect(run.code).toBe(1);
       expect(run.stderr.trim()).toBe(`error: port ${portOf(taken)} is in use (${what}): stop what uses it, or pass ${flag}`);
@@ -115,9 +124,15 @@ describe('a state folder in use', () => {
 
     for (const command of ['start', 'dev']) {
       const ports = [await freePort(), await freePort(), await freePort()];
-      const run = await runCliWithin(20_000, [command, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db], env);
+      const run = await runCliWithin(
+        20_000,
+        [command, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],
+        env,
+      );
       expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toBe(`error: ${folder} is in use by ktrdr-agent dev (pid ${dev.child.pid}): stop it, or pass --db with a file in another folder`);
+      expect(run.stderr.trim()).toBe(
+        `error: ${folder} is in use by ktrdr-agent dev (pid ${dev.child.pid}): stop it, or pass --db with a file in another folder`,
+      );
       expect(run.stdout).not.toContain('Stopped');
       for (const port of ports) expect(await portOpen(port)).toBe(false);
     }
@@ -129,7 +144,10 @@ describe('stopping', () => {
   test('start --keep: Ctrl+C after the cycle has ended stops everything within 2 s, without talk of cancelling', async () => {
     const { env, db } = scratchFolder('ktrdr-keep-');
     const ports = [await freePort(), await freePort(), await freePort()];
-    const start = spawnCli(['start', '--keep', '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db], env);
+    const start = spawnCli(
+      ['start', '--keep', '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],
+      env,
+    );
     spawned.push(start);
     await start.until('The stack stays up', 90_000);
     const before = start.output().length;
@@ -149,21 +167,29 @@ describe('stopping', () => {
   test.each([
     ['npm run dev', 'npm', ['run', 'dev', '--']],
     ['npx ktrdr-agent dev', 'npx', ['ktrdr-agent', 'dev']],
-  ])('SIGTERM to the pid of `%s` stops the dev server, the services and the worker', async (_name, command, prefix) => {
-    const { env, db } = scratchFolder('ktrdr-supervised-');
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const run = spawnCommand(command, [...prefix, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db], env);
-    spawned.push(run);
-    await run.until('Worker polling');
-    const children = descendants(run.child.pid!);
-    orphans.push(...children);
-    expect(children.map(commandLine).some((c) => c.includes('temporal server start-dev'))).toBe(true);
+  ])(
+    'SIGTERM to the pid of `%s` stops the dev server, the services and the worker',
+    async (_name, command, prefix) => {
+      const { env, db } = scratchFolder('ktrdr-supervised-');
+      const ports = [await freePort(), await freePort(), await freePort()];
+      const run = spawnCommand(
+        command,
+        [...prefix, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],
+        env,
+      );
+      spawned.push(run);
+      await run.until('Worker polling');
+      const children = descendants(run.child.pid!);
+      orphans.push(...children);
+      expect(children.map(commandLine).some((c) => c.includes('temporal server start-dev'))).toBe(true);
 
-    const signalled = Date.now();
-    run.child.kill('SIGTERM');
-    await run.exited;
-    const elapsed = await until(async () => !children.some(alive) && !(await Promise.all(ports.map(portOpen))).some(Boolean), 15_000);
-    console.log(`${_name}: SIGTERM to every child gone in ${Date.now() - signalled} ms`);
-    expect(elapsed).toBeLessThan(15_000);
-  }, 120_000);
+      const signalled = Date.now();
+      run.child.kill('SIGTERM');
+      await run.exited;
+      const elapsed = await until(async () => !children.some(alive) && !(await Promise.all(ports.map(portOpen))).some(Boolean), 15_000);
+      console.log(`${_name}: SIGTERM to every child gone in ${Date.now() - signalled} ms`);
+      expect(elapsed).toBeLessThan(15_000);
+    },
+    120_000,
+  );
 });

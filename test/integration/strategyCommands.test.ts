@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import { PROJECT_ROOT } from '../../src/paths';
 import { ktrdrAgentWith } from '../support/cli';
+import { STRATEGIES_DIR } from '../support/folders';
 
 /** The strategy commands as a person types them, from the project folder, without a Temporal server. */
 const cli = (env: Record<string, string>, ...args: string[]) => ktrdrAgentWith(env, ...args);
@@ -13,7 +14,9 @@ const example = fs.readFileSync(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.
 function tree(dir: string): Record<string, number> {
   if (!fs.existsSync(dir)) return {};
   return Object.fromEntries(
-    (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.statSync(path.join(dir, f)).size]),
+    (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+      .map((f) => [f, fs.statSync(path.join(dir, f)).size]),
   );
 }
 
@@ -28,7 +31,9 @@ describe('a strategy that is not there is one line: where strategies are read fr
   test.each(['validate', 'train', 'backtest', 'features', 'holdout'])('%s', async (command) => {
     const unknown = await cli({}, command, 'nosuch');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim()).toBe("error: no strategy 'nosuch' in strategies/ or strategies/designed/ (give a file path to read a strategy from elsewhere)");
+    expect(unknown.stderr.trim()).toBe(
+      "error: no strategy 'nosuch' in strategies/ or strategies/designed/ (give a file path to read a strategy from elsewhere)",
+    );
     const typo = await cli({}, command, 'rsi_adx_trend_filtr');
     expect(typo.code).toBe(1);
     expect(typo.stderr.trim()).toBe("error: no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)");

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { PROJECT_ROOT } from '../../src/paths';
 import { TASK_QUEUE } from '../../src/temporal/definitions';
 import { createWorker } from '../../src/worker';
@@ -35,10 +36,13 @@ afterAll(async () => {
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
 const startedId = (stdout: string) => /Research cycle started: (\S+)/.exec(stdout)![1];
 
+/** The part of docker-compose.yml read here: the worker's healthcheck command. */
+const ComposeHealthcheck = z.object({ services: z.object({ worker: z.object({ healthcheck: z.object({ test: z.array(z.string()) }) }) }) });
+
 /** The worker's healthcheck exactly as docker-compose.yml gives it, run from the project root (the image's /app). */
 function composeHealthcheck(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const compose = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'));
-  const [kind, command, ...args] = compose.services.worker.healthcheck.test as string[];
+  const compose = ComposeHealthcheck.parse(YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')));
+  const [kind, command, ...args] = compose.services.worker.healthcheck.test;
   expect(kind).toBe('CMD');
   return runCommand(command === 'node' ? process.execPath : command, args, { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' });
 }
@@ -48,7 +52,9 @@ describe('without a worker', () => {
     const run = await cli('trigger', '--brief', 'nobody home');
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`warning: no worker is polling task queue '${TASK_QUEUE}': the cycle waits until one starts`);
-    expect(run.stdout).toContain('Model:  claude-sonnet-5-5 if the worker that picks it up has an ANTHROPIC_API_KEY, else the offline designer and assessor (no worker is polling the task queue yet)');
+    expect(run.stdout).toContain(
+      'Model:  claude-sonnet-5-5 if the worker that picks it up has an ANTHROPIC_API_KEY, else the offline designer and assessor (no worker is polling the task queue yet)',
+    );
     const handle = env.client.workflow.getHandle(startedId(run.stdout));
     expect(await (await handle.describe()).staticSummary()).toBe('Research cycle · nobody home');
     await handle.terminate('test done');
@@ -63,7 +69,13 @@ describe('without a worker', () => {
 
 describe('with a worker that has no ANTHROPIC_API_KEY', () => {
   beforeAll(async () => {
-    worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: fakeActivities(), workflowBundle: await workflowBundle(), mode: 'offline' });
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: fakeActivities(),
+      workflowBundle: await workflowBundle(),
+      mode: 'offline',
+    });
     running = worker.run();
     // the server lists a poller once its first poll arrives
     for (let i = 0; i < 100 && (await composeHealthcheck()).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));

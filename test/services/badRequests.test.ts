@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ErrorResponseSchema, type ErrorResponse } from '../../src/services/api';
 import { ServiceRejected } from '../../src/services/client';
 import { ScratchFolders, startTestServices, type TestServices } from '../support/services';
+import { match } from '../support/matchers';
 
 /** Every refusal is a 4xx whose body lists every problem; none starts an operation, none is a 500. */
 const folders = new ScratchFolders();
@@ -59,9 +60,9 @@ describe('strategies', () => {
       const err = await rejection(start());
       expect(err).toMatchObject({ status: 400, code: 'invalid_strategy', message: 'broken.yaml is not a valid strategy: 3 errors' });
       expect(err.problems).toEqual([
-        { path: 'training_data.symbols', line: 7, message: expect.stringMatching(/^no market data for XAUUSD 1h; available: EURUSD 1h/) },
+        { path: 'training_data.symbols', line: 7, message: match.stringMatching(/^no market data for XAUUSD 1h; available: EURUSD 1h/) },
         { path: 'indicators.0.name', line: 14, message: "unknown indicator 'rsx' (did you mean rsi?)" },
-        { path: 'fuzzy_sets.adx_14.weak.parameters', line: 22, message: expect.stringContaining('trapezoidal parameters must be in order') },
+        { path: 'fuzzy_sets.adx_14.weak.parameters', line: 22, message: match.stringContaining('trapezoidal parameters must be in order') },
       ]);
     }
   });
@@ -77,7 +78,7 @@ describe('malformed requests: 422 with every problem', () => {
 
     const missing = await call('POST', '/api/v1/backtests/start', '');
     expect(missing.status).toBe(422);
-    expect(missing.body.errors).toEqual([{ path: 'strategy_name', line: null, message: expect.any(String) }]);
+    expect(missing.body.errors).toEqual([{ path: 'strategy_name', line: null, message: match.any(String) }]);
   });
 
   test('a body that is not JSON, or not an object', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServiceProtocolError, ServiceRejected, ServicesClient, servicesUrl, ServiceUnavailable } from '../../src/services/client';
 import { freePort } from '../support/ports';
+import { match } from '../support/matchers';
 
 /**
  * The client against a stand-in server that answers what each test says: which failures are
@@ -42,7 +43,11 @@ const reply = (status: number, body: unknown, headers: Record<string, string> = 
   };
 };
 const refusal = (error: string, message: string, errors: unknown[] = []) => ({ success: false, error, message, errors });
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected a failure'), (err: unknown) => err);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected a failure'),
+    (err: unknown) => err,
+  );
 
 describe('not retryable', () => {
   test('a 4xx is ServiceRejected with the service’s code, message and every problem', async () => {
@@ -55,7 +60,13 @@ describe('not retryable', () => {
 
   test('a 4xx in another shape keeps its status and text', async () => {
     reply(404, 'Not Found');
-    expect(await failure(client.getOperation('op_x'))).toMatchObject({ name: 'ServiceRejected', status: 404, code: 'http_404', message: 'HTTP 404: Not Found', problems: [] });
+    expect(await failure(client.getOperation('op_x'))).toMatchObject({
+      name: 'ServiceRejected',
+      status: 404,
+      code: 'http_404',
+      message: 'HTTP 404: Not Found',
+      problems: [],
+    });
   });
 
   test('a 200 that is not in the API’s shape is ServiceProtocolError (a completed operation without its result, say)', async () => {
@@ -134,7 +145,10 @@ describe('requests', () => {
     const impatient = new ServicesClient(baseUrl, { timeoutMs: 100 });
     expect(await impatient.getOperation('op_x', { waitMs: 1000 })).toEqual(running);
     expect(seen.url).toBe('/api/v1/operations/op_x?wait_ms=1000');
-    expect(await failure(impatient.getOperation('op_x', { waitMs: 100 }))).toMatchObject({ name: 'ServiceUnavailable', message: expect.stringContaining('no answer within 200 ms') });
+    expect(await failure(impatient.getOperation('op_x', { waitMs: 100 }))).toMatchObject({
+      name: 'ServiceUnavailable',
+      message: match.stringContaining('no answer within 200 ms'),
+    });
   });
 
   test('the address: KTRDR_SERVICES_URL, else loopback on KTRDR_SERVICES_PORT or 8000', () => {

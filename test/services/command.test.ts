@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServicesClient } from '../../src/services/client';
@@ -22,7 +24,7 @@ beforeAll(() => {
   folders.strategy('rsi_adx_trend_filter', 'long_training', longTraining);
 });
 afterAll(async () => {
-  await Promise.all(started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : undefined)));
+  await Promise.all(started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.stop('SIGKILL')));
   folders.remove();
 });
 
@@ -50,6 +52,19 @@ describe('configuration', () => {
     expect(await stateTaken.exited).toBe(1);
     expect(stateTaken.stderr).toContain(`error: another services process (pid ${fromFlags.child.pid}) keeps its operation records in ${folders.stateDir}`);
     await fromFlags.stop('SIGTERM');
+  });
+
+  test('without --state-dir or KTRDR_SERVICES_STATE_DIR, the records go to services/ in the state folder (KTRDR_STATE_DIR)', async () => {
+    const state = path.join(folders.root, 'agent-state');
+    const { KTRDR_SERVICES_STATE_DIR, ...env } = folders.servicesEnv();
+    const spawned = new ServicesProcess(['--port', '0'], { ...env, KTRDR_STATE_DIR: state });
+    started.push(spawned);
+    // Its last line comes once it listens for SIGTERM.
+    while (!spawned.stdout.includes('Ctrl+C stops them.')) await once(spawned.child.stdout!, 'data');
+    expect(KTRDR_SERVICES_STATE_DIR).toBe(folders.stateDir);
+    expect(spawned.stdout).toContain(`records in ${path.relative(process.cwd(), path.join(state, 'services'))}`);
+    expect(fs.existsSync(path.join(state, 'services', 'services.pid'))).toBe(true);
+    expect(await spawned.stop('SIGTERM')).toBe(0);
   });
 
   test('a bad value is refused with its reason, without a stack trace', async () => {

@@ -100,7 +100,9 @@ describe('a long poll', () => {
       expect(ErrorResponseSchema.parse(await response.json()).errors.map((e) => e.path)).toEqual([path]);
     }
     const sent = Date.now();
-    expect(await services.client.getOperation('op_training_20250101_000000_deadbeef', { waitMs: 30_000 }).catch((e) => e)).toMatchObject({ status: 404 });
+    expect(await services.client.getOperation('op_training_20250101_000000_deadbeef', { waitMs: 30_000 }).catch((e: unknown) => e)).toMatchObject({
+      status: 404,
+    });
     expect(Date.now() - sent).toBeLessThan(WOKEN_BY_THE_END_MS);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toBacktestMetrics } from '../../src/services/backtestSummary';
-import type { TrainingReport } from '../../src/engine/training';
+import type { TrainingReport } from '../../src/research/trainingReport';
 import { ServiceRejected } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { longTraining, isFinished, ScratchFolders, startTestServices, waitFor, type TestServices } from '../support/services';
@@ -65,13 +65,18 @@ describe('training', () => {
   });
 
   test('the same task_id for other work is a conflict (409), not the wrong operation', async () => {
-    const refused = await services.client.startBacktest({ strategy_name: 'rsi_adx_trend_filter', task_id: 'cycle-1-training' }).catch((e) => e);
+    const refused = await services.client.startBacktest({ strategy_name: 'rsi_adx_trend_filter', task_id: 'cycle-1-training' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServiceRejected);
     expect(refused).toMatchObject({ status: 409, code: 'task_id_conflict' });
   });
 
   test('backtest of the trained model: summaries and gate metrics per period, reports on disk', async () => {
-    const started = await services.client.startBacktest({ strategy_name: 'rsi_adx_trend_filter', model_path: report.modelPath, task_id: 'cycle-1-backtest', cycle_id: 'cycle-1' });
+    const started = await services.client.startBacktest({
+      strategy_name: 'rsi_adx_trend_filter',
+      model_path: report.modelPath,
+      task_id: 'cycle-1-backtest',
+      cycle_id: 'cycle-1',
+    });
     expect(started.operation_id).toMatch(/^op_backtesting_\d{8}_\d{6}_[0-9a-f]{8}$/);
     const op = expectCompleted(await waitFor(services.client, started.operation_id, isFinished), 'backtesting');
     const summary = op.result_summary;
@@ -84,7 +89,7 @@ describe('training', () => {
       expect(summary.metrics[period].sameStakeTStat).toEqual(expect.any(Number));
       expect(summary[period]).not.toHaveProperty('trades');
       expect(summary[period]).not.toHaveProperty('equity');
-      const onDisk = JSON.parse(fs.readFileSync(path.join(summary.report_dir, period, 'metrics.json'), 'utf8'));
+      const onDisk: unknown = JSON.parse(fs.readFileSync(path.join(summary.report_dir, period, 'metrics.json'), 'utf8'));
       expect(summary[period]).toEqual(onDisk);
     }
     expect(summary.validation.period.endTime).toBeLessThanOrEqual(summary.holdout.period.startTime);
@@ -125,7 +130,7 @@ describe('cancel', () => {
     expect(after).toMatchObject({ status: 'cancelled', error_message: 'cycle cancelled', completed_at: cancel.cancelled_at, result_summary: null });
     expect(after.progress.percentage).toBeLessThan(100);
     expect(after.progress.context.epoch_index).toBeGreaterThanOrEqual(2);
-    const record = JSON.parse(fs.readFileSync(path.join(folders.stateDir, 'operations', `${id}.json`), 'utf8'));
+    const record: unknown = JSON.parse(fs.readFileSync(path.join(folders.stateDir, 'operations', `${id}.json`), 'utf8'));
     expect(record).toEqual(after);
     expect(fs.existsSync(path.join(folders.modelsDir, 'long_training'))).toBe(false);
     expect(services.log.join('\n')).not.toMatch(`${id}: its job did not stop`);
@@ -141,9 +146,9 @@ describe('cancel', () => {
 
   test('an operation that has ended cannot be cancelled (400); an unknown one is 404', async () => {
     const { data } = await services.client.listOperations({ status: 'cancelled' });
-    const twice = await services.client.cancelOperation(data[0].operation_id).catch((e) => e);
+    const twice = await services.client.cancelOperation(data[0].operation_id).catch((e: unknown) => e);
     expect(twice).toMatchObject({ status: 400, code: 'operation_finished' });
-    const unknown = await services.client.cancelOperation('op_training_20250101_000000_deadbeef').catch((e) => e);
+    const unknown = await services.client.cancelOperation('op_training_20250101_000000_deadbeef').catch((e: unknown) => e);
     expect(unknown).toMatchObject({ status: 404, code: 'operation_not_found' });
   });
 });
@@ -151,7 +156,12 @@ describe('cancel', () => {
 describe('listing', () => {
   test('filters by status, type, cycle and activity; newest first; counts before the limit', async () => {
     const all = await services.client.listOperations();
-    expect(all.data.map((op) => op.created_at)).toEqual(all.data.map((op) => op.created_at).sort().reverse());
+    expect(all.data.map((op) => op.created_at)).toEqual(
+      all.data
+        .map((op) => op.created_at)
+        .sort()
+        .reverse(),
+    );
     expect(all.active_count).toBe(0);
 
     const cycle1 = await services.client.listOperations({ cycle_id: 'cycle-1' });

@@ -42,7 +42,10 @@ describe('a one-slot service with room for two in its queue', () => {
     // An ended operation holds its slot until its thread has exited, a few ms after its end.
     await untilIdle(services.client);
     const running = await services.client.startTraining({ strategy_name: 'long_training', task_id: 'slot' });
-    const queued = [await services.client.startTraining({ strategy_name: 'quick_a' }), await services.client.startTraining({ strategy_name: 'quick_b', task_id: 'queued-b' })];
+    const queued = [
+      await services.client.startTraining({ strategy_name: 'quick_a' }),
+      await services.client.startTraining({ strategy_name: 'quick_b', task_id: 'queued-b' }),
+    ];
     expect(queued.map((q) => q.status)).toEqual(['pending', 'pending']);
     expect(queued[1].message).toContain('queued: 1 ahead');
 
@@ -50,7 +53,7 @@ describe('a one-slot service with room for two in its queue', () => {
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.json()).toMatchObject({ success: false, error: 'too_many_operations' });
-    const busy = await services.client.startBacktest({ strategy_name: 'quick_a' }).catch((e) => e);
+    const busy = await services.client.startBacktest({ strategy_name: 'quick_a' }).catch((e: unknown) => e);
     expect(busy).toBeInstanceOf(ServiceUnavailable);
     expect(busy).toMatchObject({ status: 429, retryAfterSeconds: 5 });
     expect((await services.client.startTraining({ strategy_name: 'quick_b', task_id: 'queued-b' })).task_id).toBe(queued[1].task_id);
@@ -78,7 +81,8 @@ describe('a one-slot service with room for two in its queue', () => {
     await stopping.close();
     const again = await startTestServices(folders, { stateDir });
     try {
-      for (const id of [running.task_id, waiting.task_id]) expect(await again.client.getOperation(id)).toMatchObject({ status: 'failed', error_code: 'service_stopped' });
+      for (const id of [running.task_id, waiting.task_id])
+        expect(await again.client.getOperation(id)).toMatchObject({ status: 'failed', error_code: 'service_stopped' });
       expect((await again.client.getOperation(waiting.task_id)).started_at).toBeNull();
     } finally {
       await again.close();

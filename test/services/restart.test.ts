@@ -34,7 +34,10 @@ describe('a service stopped with an operation running', () => {
       expect(await second.client.getOperation(trained.task_id)).toEqual(done);
 
       // A retried activity re-attaches to what it started, whatever became of it.
-      expect(await second.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', task_id: 'cycle-9-training' })).toMatchObject({ task_id: trained.task_id, status: 'completed' });
+      expect(await second.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', task_id: 'cycle-9-training' })).toMatchObject({
+        task_id: trained.task_id,
+        status: 'completed',
+      });
       expect(await second.client.startTraining({ strategy_name: 'long_training', task_id: 'cycle-9-long' })).toMatchObject({ task_id: id, status: 'failed' });
       expect((await second.client.health()).active_operations).toBe(0);
     } finally {
@@ -84,9 +87,11 @@ describe('one service per state folder', () => {
     fs.mkdirSync(stateDir);
     const lock = path.join(stateDir, 'services.pid');
     fs.writeFileSync(lock, String(process.ppid));
-    await expect(startTestServices(folders, { stateDir })).rejects.toThrow(`another services process (pid ${process.ppid}) keeps its operation records in ${stateDir}`);
+    await expect(startTestServices(folders, { stateDir })).rejects.toThrow(
+      `another services process (pid ${process.ppid}) keeps its operation records in ${stateDir}`,
+    );
 
-    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
     fs.writeFileSync(lock, String(gone));
     const services = await startTestServices(folders, { stateDir });
     expect(fs.readFileSync(lock, 'utf8').split('\n')[0]).toBe(String(process.pid));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { isFinished, ScratchFolders, ServicesProcess, startTestServices, untilIdle, waitFor } from '../support/services';
@@ -23,12 +24,14 @@ function services(stateDir: string): ServicesProcess {
   return spawned;
 }
 
+const SavedNetwork = z.object({ network: z.object({ params: z.string() }) });
+
 /** The model training saved: its weights (float64 bytes, base64) and its report. */
 function savedModel() {
   const dir = path.join(folders.modelsDir, strategy);
   return {
-    params: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).network.params as string,
-    report: JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8')),
+    params: SavedNetwork.parse(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'))).network.params,
+    report: z.record(z.string(), z.unknown()).parse(JSON.parse(fs.readFileSync(path.join(dir, 'training.json'), 'utf8'))),
   };
 }
 
@@ -50,7 +53,7 @@ beforeAll(async () => {
   expect(uninterrupted.report).not.toHaveProperty('startedOver');
 });
 afterAll(async () => {
-  await Promise.all(started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : undefined)));
+  await Promise.all(started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.stop('SIGKILL')));
   folders.remove();
 });
 
@@ -142,7 +145,10 @@ describe('a graceful stop, and what cannot be resumed', () => {
     try {
       const { task_id: retry } = await second.client.startTraining({ strategy_name: name, resume_from: stopped });
       const over = await waitFor(second.client, retry, isFinished);
-      expect(over).toMatchObject({ status: 'completed', result_summary: { startedOver: `not resumed from ${stopped}: the strategy changed since its checkpoint` } });
+      expect(over).toMatchObject({
+        status: 'completed',
+        result_summary: { startedOver: `not resumed from ${stopped}: the strategy changed since its checkpoint` },
+      });
       await untilIdle(second.client);
       expect(checkpoints(stateDir)).toEqual([]);
 
@@ -161,12 +167,26 @@ describe('a graceful stop, and what cannot be resumed', () => {
     const services = await startTestServices(folders, { stateDir: path.join(folders.root, 'conflicts') });
     try {
       const { task_id: running } = await services.client.startTraining({ strategy_name: strategy });
-      const busy = await services.client.startTraining({ strategy_name: strategy, resume_from: running }).catch((e) => e);
-      expect(busy).toMatchObject({ status: 409, code: 'resume_conflict', message: `${running} is still ${(await services.client.getOperation(running)).status}: wait for it or cancel it before resuming from it` });
+      const busy = await services.client.startTraining({ strategy_name: strategy, resume_from: running }).catch((e: unknown) => e);
+      expect(busy).toMatchObject({
+        status: 409,
+        code: 'resume_conflict',
+        message: `${running} is still ${(await services.client.getOperation(running)).status}: wait for it or cancel it before resuming from it`,
+      });
       await services.client.cancelOperation(running);
       folders.strategy('rsi_adx_trend_filter');
-      const other = await services.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', resume_from: running }).catch((e) => e);
-      expect(other).toMatchObject({ status: 409, code: 'resume_conflict', problems: [{ path: 'resume_from', line: null, message: `${running} is not a training of rsi_adx_trend_filter: resume_from names an earlier training of the same strategy` }] });
+      const other = await services.client.startTraining({ strategy_name: 'rsi_adx_trend_filter', resume_from: running }).catch((e: unknown) => e);
+      expect(other).toMatchObject({
+        status: 409,
+        code: 'resume_conflict',
+        problems: [
+          {
+            path: 'resume_from',
+            line: null,
+            message: `${running} is not a training of rsi_adx_trend_filter: resume_from names an earlier training of the same strategy`,
+          },
+        ],
+      });
     } finally {
       await services.close();
     }
@@ -178,7 +198,8 @@ describe('a graceful stop, and what cannot be resumed', () => {
     const { task_id: stopped } = await first.client.startTraining({ strategy_name: strategy });
     await waitFor(first.client, stopped, (op) => (op.progress.context.epoch_index ?? 0) >= 2);
     await first.close();
-    for (const leftover of ['op_training_20250101_000000_00000000.ckpt', `${stopped}.ckpt.4242.tmp`]) fs.writeFileSync(path.join(stateDir, 'checkpoints', leftover), 'x');
+    for (const leftover of ['op_training_20250101_000000_00000000.ckpt', `${stopped}.ckpt.4242.tmp`])
+      fs.writeFileSync(path.join(stateDir, 'checkpoints', leftover), 'x');
     const second = await startTestServices(folders, { stateDir });
     await second.close();
     expect(checkpoints(stateDir)).toEqual([`${stopped}.ckpt`]);

@@ -1,13 +1,13 @@
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-
 /**
  * A real browser for end-to-end tests of the Temporal Web UI: Debian's `chromium` driven by
  * `playwright-core` (which never downloads a browser of its own).
  */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
 
-export const INSTALL_CHROMIUM = 'apt-get update && apt-get install -y --no-install-recommends chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
+
+const INSTALL_CHROMIUM = 'apt-get update && apt-get install -y --no-install-recommends chromium';
 
 export type BrowserCheck = { run: true } | { run: false; reason: string };
 

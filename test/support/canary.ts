@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
 
 /**
  * A throw-away project for engine tests, under the OS temp folder: data/ with the given

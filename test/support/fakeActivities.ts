@@ -1,3 +1,7 @@
+/**
+ * Test doubles for the research activities: they honour the activity contract (typed
+ * results, heartbeats, cancellation) without the engine, services or Claude behind it.
+ */
 import { Context } from '@temporalio/activity';
 import type {
   ActivityProgress,
@@ -11,13 +15,10 @@ import type {
   TrainInput,
   TrainingMetrics,
 } from '../../src/domain/activities';
+import { createAdmissionActivities, type AdmissionActivityOptions } from '../../src/activities/admissionActivities';
+import { reservationIdFor, type AdmissionActivities, type AdmitRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
-
-/**
- * Test doubles for the research activities: they honour the activity contract (typed
- * results, heartbeats, cancellation) without the engine, services or Claude behind it.
- */
 
 export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
   model: 'claude-sonnet-5-5',
@@ -62,7 +63,26 @@ export interface CallLog {
   assess: AssessInput[];
   cleanup: CleanupInput[];
   cancelled: string[];
+  admit: AdmitRequest[];
+  reserve: ReserveRequest[];
+  settle: Settle[];
+  release: Release[];
 }
+
+/**
+ * Admission that admits every cycle and grants every reservation, without an admission
+ * workflow. The real one is an entity that outlives the test's worker: on the time-skipping
+ * server, one left behind with a timer on a queue nobody polls stops time from skipping for
+ * the tests after it. Tests of admission itself, and tests through the CLI (which admits
+ * against the real one), pass `admission` for the real activities.
+ */
+const admitsAll: AdmissionActivities = {
+  admitCycle: (request) => Promise.resolve({ admission: { admitted: true }, offline: request.offline }),
+  reserveSpend: (request) => Promise.resolve({ granted: true, reservationId: reservationIdFor(request.cycleId, request.phase) }),
+  settleSpend: () => Promise.resolve(),
+  releaseCycle: () => Promise.resolve(),
+  describeCycles: ({ cycleIds }) => Promise.resolve(cycleIds.map((cycleId) => ({ cycleId, found: 'running' as const }))),
+};
 
 export interface Fakes extends ResearchActivities {
   calls: CallLog;
@@ -88,49 +108,85 @@ export async function runUntilCancelled(
 }
 
 export function fakeActivities(
-  opts: { training?: TrainingMetrics; backtest?: BacktestMetrics; overrides?: (calls: CallLog) => Partial<ResearchActivities> } = {},
+  opts: {
+    training?: TrainingMetrics;
+    backtest?: BacktestMetrics;
+    /** The real admission activities with these settings (a worker with Claude has them); by default, admission that admits all. */
+    admission?: AdmissionActivityOptions;
+    overrides?: (calls: CallLog) => Partial<ResearchActivities>;
+  } = {},
 ): Fakes {
-  const calls: CallLog = { design: [], check: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
+  const calls: CallLog = {
+    design: [],
+    check: [],
+    train: [],
+    backtest: [],
+    assess: [],
+    cleanup: [],
+    cancelled: [],
+    admit: [],
+    reserve: [],
+    settle: [],
+    release: [],
+  };
+  const admission = opts.admission ? createAdmissionActivities(opts.admission) : admitsAll;
   const base: ResearchActivities = {
-    async designStrategy(input) {
+    admitCycle(request) {
+      calls.admit.push(request);
+      return admission.admitCycle(request);
+    },
+    reserveSpend(request) {
+      calls.reserve.push(request);
+      return admission.reserveSpend(request);
+    },
+    settleSpend(settlement) {
+      calls.settle.push(settlement);
+      return admission.settleSpend(settlement);
+    },
+    releaseCycle(released) {
+      calls.release.push(released);
+      return admission.releaseCycle(released);
+    },
+    describeCycles: (input) => admission.describeCycles(input),
+    designStrategy(input) {
       calls.design.push(input);
-      return {
+      return Promise.resolve({
         strategyName: 'rsi_adx_trend_filter',
         strategyPath: 'strategies/rsi_adx_trend_filter.yaml',
         symbol: input.symbol ?? 'EURUSD',
         timeframe: input.timeframe ?? '1h',
         offline: false,
         usage: usage({ model: input.model }),
-      };
+      });
     },
-    async checkStrategy(input) {
+    checkStrategy(input) {
       calls.check.push(input);
-      return { strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` };
+      return Promise.resolve({ strategyName: input.strategyName, strategyPath: `strategies/${input.strategyName}.yaml` });
     },
-    async trainModel(input) {
+    trainModel(input) {
       calls.train.push(input);
-      return { operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining };
+      return Promise.resolve({ operationId: 'op_training_1', modelPath: `models/${input.strategyName}/model.json`, metrics: opts.training ?? goodTraining });
     },
-    async runBacktest(input) {
+    runBacktest(input) {
       calls.backtest.push(input);
-      return {
+      return Promise.resolve({
         operationId: 'op_backtesting_1',
         validation: opts.backtest ?? goodBacktest,
         holdout: { ...goodBacktest, totalReturn: 0.01, sharpeRatio: 0.2 },
-      };
+      });
     },
-    async assessStrategy(input) {
+    assessStrategy(input) {
       calls.assess.push(input);
-      return {
+      return Promise.resolve({
         verdict: 'promising',
         assessmentPath: `strategies/${input.strategyName}/assessment.json`,
         offline: false,
         usage: usage({ model: input.model, inputTokens: 2000, outputTokens: 500, costUsd: 0.009 }),
-      };
+      });
     },
-    async cleanUpCycle(input) {
+    cleanUpCycle(input) {
       calls.cleanup.push(input);
-      return { cancelledOperations: [] };
+      return Promise.resolve({ cancelledOperations: [] });
     },
   };
   return { ...base, ...opts.overrides?.(calls), calls };

@@ -1,9 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type Anthropic from '@anthropic-ai/sdk';
-import type { ClaudeConfig } from '../../src/llm/claude/config';
-
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests that drive the real `@anthropic-ai/sdk`
  * (`new Anthropic({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 })`).
@@ -16,19 +10,39 @@ import type { ClaudeConfig } from '../../src/llm/claude/config';
  * Token counts are estimates (4 characters a token), but prompt caching follows the API's rules,
  * so a test can see whether a prompt is laid out to hit the cache.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ClaudeConfig } from '../../src/design/claude/config';
 
 export type ContentBlock = Anthropic.ContentBlock;
 
-/** One request that reached a Messages endpoint, as received. */
-export interface FakeRequest {
+/** A create request's body, and a count_tokens request's, as the SDK sends them. */
+type CreateParams = Anthropic.MessageCreateParamsNonStreaming;
+type CountParams = Anthropic.MessageCountTokensParams;
+
+interface ReceivedRequest {
   /** `/v1/messages` or `/v1/messages/count_tokens`. */
   path: string;
   /** Lower-case names. */
   headers: Record<string, string>;
-  /** The parsed JSON body; undefined when the body is not JSON. */
-  body: any;
   raw: string;
 }
+
+/**
+ * One request that reached a Messages endpoint, as received. A request the API would accept has its
+ * body as the SDK types it (a scripted error reply still accepts the request); one it would refuse
+ * keeps the parsed JSON body, undefined when the body is not JSON.
+ */
+export type FakeRequest =
+  | (ReceivedRequest & { kind: 'create'; body: CreateParams })
+  | (ReceivedRequest & { kind: 'count_tokens'; body: CountParams })
+  | (ReceivedRequest & { kind: 'refused'; body: unknown });
+
+/** A create request the fake accepted: what a script answers. */
+export type CreateRequest = Extract<FakeRequest, { kind: 'create' }>;
+type CountRequest = Extract<FakeRequest, { kind: 'count_tokens' }>;
 
 export type FakeReply =
   | {
@@ -66,7 +80,7 @@ export type FakeReply =
  * The replies to the requests the API would accept (rejected ones use no reply), in order;
  * or a function of the request and its index among those requests.
  */
-export type Script = FakeReply[] | ((req: FakeRequest, index: number) => FakeReply | Promise<FakeReply>);
+type Script = FakeReply[] | ((req: CreateRequest, index: number) => FakeReply | Promise<FakeReply>);
 
 export interface FakeAnthropic {
   url: string;
@@ -115,18 +129,64 @@ interface ModelRules {
 
 const MODELS: Record<string, ModelRules> = {
   'claude-opus-5-5': { thinking: ['adaptive'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: false, prefill: false },
-  'claude-sonnet-5-5': { thinking: ['adaptive', 'between_tools'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: false, prefill: false },
-  'claude-haiku-5-5': { thinking: ['adaptive', 'disabled'], thinksByDefault: true, efforts: EFFORTS, defaultEffort: 'medium', forcedToolUse: true, prefill: false },
-  'claude-opus-4-8': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-7': { thinking: ['adaptive', 'disabled'], thinksByDefault: false, efforts: EFFORTS, defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-sonnet-4-6': { thinking: ['adaptive', 'enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high', 'max'], defaultEffort: 'high', forcedToolUse: true, prefill: false },
-  'claude-opus-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: ['low', 'medium', 'high'], defaultEffort: 'high', forcedToolUse: true, prefill: true },
+  'claude-sonnet-5-5': {
+    thinking: ['adaptive', 'between_tools'],
+    thinksByDefault: true,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: false,
+    prefill: false,
+  },
+  'claude-haiku-5-5': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: true,
+    efforts: EFFORTS,
+    defaultEffort: 'medium',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-8': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: false,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-7': {
+    thinking: ['adaptive', 'disabled'],
+    thinksByDefault: false,
+    efforts: EFFORTS,
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-6': {
+    thinking: ['adaptive', 'enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high', 'max'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-sonnet-4-6': {
+    thinking: ['adaptive', 'enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high', 'max'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: false,
+  },
+  'claude-opus-4-5': {
+    thinking: ['enabled', 'disabled'],
+    thinksByDefault: false,
+    efforts: ['low', 'medium', 'high'],
+    defaultEffort: 'high',
+    forcedToolUse: true,
+    prefill: true,
+  },
   'claude-haiku-4-5': { thinking: ['enabled', 'disabled'], thinksByDefault: false, efforts: [], defaultEffort: 'high', forcedToolUse: true, prefill: true },
 };
-
-/** Model ids the fake serves; any other gets the API's 404. */
-export const KNOWN_MODELS: readonly string[] = Object.keys(MODELS);
 
 /**
  * Output tokens a thinking model spends on one reply at each effort. Effort is a behavioural
@@ -140,13 +200,38 @@ const EMPTY_REPLY_TOKENS = 3;
 
 /** Top-level fields of a create request in the 2026-10-21 API; the API refuses any other. */
 const CREATE_FIELDS = new Set([
-  'max_tokens', 'messages', 'model', 'cache_control', 'container', 'diagnostics', 'inference_geo', 'metadata',
-  'output_config', 'service_tier', 'speed', 'stop_sequences', 'stream', 'system', 'thinking', 'tool_choice', 'tools',
-  'user_profile_id', 'workspace_id',
+  'max_tokens',
+  'messages',
+  'model',
+  'cache_control',
+  'container',
+  'diagnostics',
+  'inference_geo',
+  'metadata',
+  'output_config',
+  'service_tier',
+  'speed',
+  'stop_sequences',
+  'stream',
+  'system',
+  'thinking',
+  'tool_choice',
+  'tools',
+  'user_profile_id',
+  'workspace_id',
 ]);
 const COUNT_FIELDS = new Set([
-  'messages', 'model', 'cache_control', 'output_config', 'speed', 'system', 'thinking', 'tool_choice', 'tools',
-  'user_profile_id', 'workspace_id',
+  'messages',
+  'model',
+  'cache_control',
+  'output_config',
+  'speed',
+  'system',
+  'thinking',
+  'tool_choice',
+  'tools',
+  'user_profile_id',
+  'workspace_id',
 ]);
 
 /**
@@ -219,7 +304,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   let aborted = 0;
   let closing = false;
 
-  const nextReply = async (req: FakeRequest): Promise<FakeReply> => {
+  const nextReply = async (req: CreateRequest): Promise<FakeReply> => {
     const index = scriptIndex++;
     if (typeof script === 'function') return script(req, index);
     return (
@@ -238,15 +323,20 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       // api.anthropic.com answers a path it does not have with a bare "Not Found", naming no model
       throw new ApiRejection(404, 'Not Found');
     }
-    const request: FakeRequest = { path, headers: flatHeaders(req.headers), body: parseJson(raw), raw };
+    const received: ReceivedRequest = { path, headers: flatHeaders(req.headers), raw };
+    const body = parseJson(raw);
+    let request: CreateRequest | CountRequest;
+    try {
+      request = accepted(received, body, apiKey);
+    } catch (err) {
+      requests.push({ ...received, kind: 'refused', body });
+      throw err;
+    }
     requests.push(request);
-    checkHeaders(request.headers, apiKey);
-    if (path === '/v1/messages/count_tokens') {
-      checkRequest(request.body, COUNT_FIELDS);
+    if (request.kind === 'count_tokens') {
       sendJson(res, 200, { input_tokens: promptTokens(request.body, thoughts) });
       return;
     }
-    checkRequest(request.body, CREATE_FIELDS);
     await deliver(res, request.body, refusedAgain(request.body.messages) ?? (await nextReply(request)));
   };
 
@@ -255,18 +345,18 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
    * context (or fall back to another model), and a repair turn appended to a refused
    * conversation is refused again (anthropic-notes.md; docs: build-with-claude/handling-stop-reasons).
    */
-  const refusedAgain = (messages: unknown[]): FakeReply | undefined => {
+  const refusedAgain = (messages: Anthropic.MessageParam[]): FakeReply | undefined => {
     const keys = messages.map((m) => JSON.stringify(m));
     return refused.find((r) => r.messages.length <= keys.length && r.messages.every((key, i) => keys[i] === key))?.reply;
   };
 
   /** Answers with a scripted reply, unless the client has gone away in the meantime. */
-  const deliver = async (res: http.ServerResponse, body: any, reply: FakeReply): Promise<void> => {
+  const deliver = async (res: http.ServerResponse, body: CreateParams, reply: FakeReply): Promise<void> => {
     if (res.destroyed) return;
     switch (reply.kind) {
       case 'message': {
         const message = buildMessage(body, reply, cacheUsage(body, cache, minCacheableTokens, thoughts), thoughts);
-        if (message.stop_reason === 'refusal') refused.push({ messages: body.messages.map((m: unknown) => JSON.stringify(m)), reply });
+        if (message.stop_reason === 'refusal') refused.push({ messages: body.messages.map((m) => JSON.stringify(m)), reply });
         sendJson(res, 200, message);
         return;
       }
@@ -330,7 +420,36 @@ function checkHeaders(headers: Record<string, string>, apiKey: string): void {
   if (!headers['anthropic-version']) throw badRequest('anthropic-version: header is required');
 }
 
-function checkRequest(body: any, allowedFields: Set<string>): void {
+/** The request as the API takes it; for one it refuses, the API's error is thrown. */
+function accepted(received: ReceivedRequest, body: unknown, apiKey: string): CreateRequest | CountRequest {
+  checkHeaders(received.headers, apiKey);
+  if (received.path === '/v1/messages/count_tokens') {
+    checkCountRequest(body);
+    return { ...received, kind: 'count_tokens', body };
+  }
+  checkCreateRequest(body);
+  return { ...received, kind: 'create', body };
+}
+
+/**
+ * A create request the API accepts. The checks below cover what the API refuses and what the fake
+ * reads; a body that passes them is taken for what the SDK sends.
+ */
+function checkCreateRequest(body: unknown): asserts body is CreateParams {
+  checkPrompt(body, CREATE_FIELDS);
+  checkRules(body);
+}
+
+function checkCountRequest(body: unknown): asserts body is CountParams {
+  checkPrompt(body, COUNT_FIELDS);
+  checkRules(body);
+}
+
+/** A body whose prompt has its shape: model, max_tokens, tools, system and messages typed, the other fields not checked yet. */
+type Prompt = Pick<CountParams, 'model' | 'messages' | 'system' | 'tools'> & { max_tokens?: number } & Record<string, unknown>;
+
+/** First the body's fields and the prompt's shape. */
+function checkPrompt(body: unknown, allowedFields: Set<string>): asserts body is Prompt {
   if (!isObject(body)) throw badRequest('There was an issue with your request body: it is not a JSON object');
   checkFields(body, allowedFields);
   if (typeof body.model !== 'string') throw badRequest('model: Field required');
@@ -338,11 +457,15 @@ function checkRequest(body: any, allowedFields: Set<string>): void {
   checkTools(body.tools);
   checkSystem(body.system);
   checkMessages(body.messages);
+}
+
+/** Then the cache breakpoints, the output settings, and what the model and the conversation allow. */
+function checkRules(body: Prompt): void {
   checkCacheBreakpoints(body);
   checkOutputConfig(body.output_config);
   const rules = MODELS[body.model];
   if (!rules) throw new ApiRejection(404, `model: ${body.model}`);
-  checkThinking(body, rules);
+  checkThinking(body, body.output_config, rules);
   checkToolChoice(body.tool_choice, body.model, rules);
   checkTurns(body.messages, rules);
 }
@@ -360,7 +483,7 @@ function checkFields(body: Record<string, unknown>, allowed: Set<string>): void 
 /** 0 is allowed: the API then only fills the prompt cache. */
 function checkMaxTokens(maxTokens: unknown): void {
   if (maxTokens === undefined) throw badRequest('max_tokens: Field required');
-  if (!Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 0) {
     throw badRequest('max_tokens: Input should be a non-negative integer');
   }
 }
@@ -369,18 +492,17 @@ function checkTools(tools: unknown): void {
   if (tools === undefined) return;
   if (!Array.isArray(tools)) throw badRequest('tools: Input should be a valid list');
   const names = new Set<string>();
-  tools.forEach((tool, i) => {
+  tools.forEach((tool: unknown, i: number) => {
     if (!isObject(tool)) throw badRequest(`tools.${i}: Input should be an object`);
     const custom = tool.type === undefined || tool.type === null || tool.type === 'custom';
     if (typeof tool.name !== 'string') throw badRequest(`tools.${i}.name: Field required`);
-    if (custom && !TOOL_NAME.test(tool.name)) {
-      throw badRequest(`tools.${i}.custom.name: String should match pattern '${TOOL_NAME.source}'`);
+    if (custom) {
+      if (!TOOL_NAME.test(tool.name)) throw badRequest(`tools.${i}.custom.name: String should match pattern '${TOOL_NAME.source}'`);
+      const schema = tool.input_schema;
+      if (!isObject(schema)) throw badRequest(`tools.${i}.custom.input_schema: Field required`);
+      if (schema.type !== 'object') throw badRequest(`tools.${i}.custom.input_schema.type: Input should be 'object'`);
+      if (tool.strict === true) checkStrictSchema(schema, `tools.${i}.custom.input_schema`);
     }
-    if (custom && !isObject(tool.input_schema)) throw badRequest(`tools.${i}.custom.input_schema: Field required`);
-    if (custom && tool.input_schema.type !== 'object') {
-      throw badRequest(`tools.${i}.custom.input_schema.type: Input should be 'object'`);
-    }
-    if (custom && tool.strict === true) checkStrictSchema(tool.input_schema, `tools.${i}.custom.input_schema`);
     if (names.has(tool.name)) throw badRequest('tools: Tool names must be unique.');
     names.add(tool.name);
   });
@@ -389,7 +511,7 @@ function checkTools(tools: unknown): void {
 function checkSystem(system: unknown): void {
   if (system === undefined || typeof system === 'string') return;
   if (!Array.isArray(system)) throw badRequest('system: Input should be a valid string or list of text blocks');
-  system.forEach((block, i) => checkBlock(block, `system.${i}`));
+  system.forEach((block: unknown, i: number) => checkBlock(block, `system.${i}`));
 }
 
 /**
@@ -399,18 +521,18 @@ function checkSystem(system: unknown): void {
 function checkMessages(messages: unknown): void {
   if (messages === undefined) throw badRequest('messages: Field required');
   if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages: at least one message is required');
-  messages.forEach((message, i) => {
+  messages.forEach((message: unknown, i: number) => {
     if (!isObject(message)) throw badRequest(`messages.${i}: Input should be an object`);
-    if (!['user', 'assistant', 'system'].includes(message.role as string)) {
+    const { role, content } = message;
+    if (role !== 'user' && role !== 'assistant' && role !== 'system') {
       throw badRequest(`messages.${i}.role: Input should be 'user', 'assistant' or 'system'`);
     }
-    const { content } = message;
     if (typeof content !== 'string' && !Array.isArray(content)) {
       throw badRequest(`messages.${i}.content: Input should be a valid string or list of content blocks`);
     }
-    if (Array.isArray(content)) content.forEach((block, j) => checkBlock(block, `messages.${i}.content.${j}`));
+    if (Array.isArray(content)) content.forEach((block: unknown, j: number) => checkBlock(block, `messages.${i}.content.${j}`));
     const last = i === messages.length - 1;
-    if (content.length === 0 && !(last && message.role === 'assistant')) {
+    if (content.length === 0 && !(last && role === 'assistant')) {
       throw badRequest(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`);
     }
   });
@@ -426,7 +548,7 @@ function checkBlock(block: unknown, where: string): void {
   }
 }
 
-function checkCacheBreakpoints(body: any): void {
+function checkCacheBreakpoints(body: Prompt): void {
   const found = promptSegments(body).filter((segment) => segment.breakpoint).length;
   if (found > MAX_CACHE_BREAKPOINTS) {
     throw badRequest(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${found}.`);
@@ -434,41 +556,39 @@ function checkCacheBreakpoints(body: any): void {
 }
 
 /** Forced tool use is a 400 on Opus 5.5 and Sonnet 5.5 (their migration guides; anthropic-notes.md). */
-function checkToolChoice(toolChoice: any, model: string, rules: ModelRules): void {
-  const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
-  if (forced && !rules.forcedToolUse) {
-    throw badRequest(
-      `tool_choice: forced tool use ('${toolChoice.type}') is not supported on ${model}; ` +
-        'use strict tools or output_config.format instead',
-    );
+function checkToolChoice(toolChoice: unknown, model: string, rules: ModelRules): void {
+  const type = isObject(toolChoice) ? toolChoice.type : undefined;
+  if ((type === 'any' || type === 'tool') && !rules.forcedToolUse) {
+    throw badRequest(`tool_choice: forced tool use ('${type}') is not supported on ${model}; ` + 'use strict tools or output_config.format instead');
   }
 }
 
 /** The request's effort, or the model's default when it names none. */
-const effortOf = (body: any, rules: ModelRules): Effort => body.output_config?.effort ?? rules.defaultEffort;
+const effortOf = (config: Anthropic.OutputConfig | null | undefined, rules: ModelRules): Effort => config?.effort ?? rules.defaultEffort;
 
-function checkOutputConfig(config: any): void {
+function checkOutputConfig(config: unknown): asserts config is Anthropic.OutputConfig | null | undefined {
   if (config === undefined || config === null) return;
   if (!isObject(config)) throw badRequest('output_config: Input should be an object');
   for (const field of Object.keys(config)) {
     if (field !== 'effort' && field !== 'format') throw badRequest(`output_config.${field}: Extra inputs are not permitted`);
   }
-  if (config.effort !== undefined && config.effort !== null && !EFFORTS.includes(config.effort)) {
+  const { effort, format } = config;
+  if (effort !== undefined && effort !== null && !EFFORTS.some((e) => e === effort)) {
     throw badRequest(`output_config.effort: Input should be ${EFFORTS.map((e) => `'${e}'`).join(', ')}`);
   }
-  if (config.format !== undefined && config.format !== null) {
-    if (config.format.type !== 'json_schema' || !isObject(config.format.schema)) {
+  if (format !== undefined && format !== null) {
+    if (!isObject(format) || format.type !== 'json_schema' || !isObject(format.schema)) {
       throw badRequest("output_config.format: Input should be {type: 'json_schema', schema}");
     }
     // JSON outputs take the same schema subset as strict tools (structured-outputs docs)
-    checkStrictSchema(config.format.schema, 'output_config.format.schema');
+    checkStrictSchema(format.schema, 'output_config.format.schema');
   }
 }
 
 /** The thinking setting the model accepts, and an effort it has (docs cited at MODELS). */
-function checkThinking(body: any, rules: ModelRules): void {
+function checkThinking(body: Prompt, config: Anthropic.OutputConfig | null | undefined, rules: ModelRules): void {
   const { model } = body;
-  const effort = body.output_config?.effort;
+  const effort = config?.effort;
   if (effort && !rules.efforts.includes(effort)) {
     throw badRequest(
       rules.efforts.length === 0
@@ -479,15 +599,17 @@ function checkThinking(body: any, rules: ModelRules): void {
   const { thinking } = body;
   if (thinking === undefined || thinking === null) return;
   if (!isObject(thinking) || typeof thinking.type !== 'string') throw badRequest('thinking.type: Field required');
-  if (!rules.thinking.includes(thinking.type as ThinkingType)) {
-    throw badRequest(`thinking.type: '${thinking.type}' is not supported on ${model}; use ${rules.thinking.map((t) => `'${t}'`).join(' or ')}`);
+  const { type } = thinking;
+  if (!rules.thinking.some((accepted) => accepted === type)) {
+    throw badRequest(`thinking.type: '${type}' is not supported on ${model}; use ${rules.thinking.map((t) => `'${t}'`).join(' or ')}`);
   }
-  if (thinking.type === 'disabled' && model === 'claude-haiku-5-5' && EFFORTS.indexOf(effortOf(body, rules)) > EFFORTS.indexOf('high')) {
+  if (type === 'disabled' && model === 'claude-haiku-5-5' && EFFORTS.indexOf(effortOf(config, rules)) > EFFORTS.indexOf('high')) {
     throw badRequest(`thinking.type: 'disabled' is supported on ${model} only at effort 'high' or lower`);
   }
-  if (thinking.type === 'enabled') {
+  if (type === 'enabled') {
     const budget = thinking.budget_tokens;
-    if (!Number.isInteger(budget) || budget < 1024 || budget >= body.max_tokens) {
+    // a count_tokens request has no max_tokens to compare with
+    if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024 || (body.max_tokens !== undefined && budget >= body.max_tokens)) {
       throw badRequest('thinking.budget_tokens: must be >= 1024 and less than max_tokens');
     }
   }
@@ -523,14 +645,17 @@ function checkStrictSchema(schema: unknown, where: string): void {
   if (type === 'array' && schema.minItems !== undefined && schema.minItems !== 0 && schema.minItems !== 1) {
     throw badRequest(`${where}: For 'array' type, 'minItems' values other than 0 or 1 are not supported`);
   }
-  if (type === 'string' && schema.format !== undefined && !STRICT_FORMATS.has(schema.format)) {
-    throw badRequest(`${where}: For 'string' type, format '${schema.format}' is not supported`);
+  const { format } = schema;
+  if (type === 'string' && format !== undefined && !(typeof format === 'string' && STRICT_FORMATS.has(format))) {
+    throw badRequest(`${where}: For 'string' type, format '${typeof format === 'string' ? format : JSON.stringify(format)}' is not supported`);
   }
-  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) checkStrictSchema(property, `${where}.properties.${name}`);
+  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {}))
+    checkStrictSchema(property, `${where}.properties.${name}`);
   for (const [name, definition] of Object.entries(isObject(schema.$defs) ? schema.$defs : {})) checkStrictSchema(definition, `${where}.$defs.${name}`);
   if (schema.items !== undefined) checkStrictSchema(schema.items, `${where}.items`);
   for (const key of ['anyOf', 'allOf'] as const) {
-    if (Array.isArray(schema[key])) schema[key].forEach((variant: unknown, i: number) => checkStrictSchema(variant, `${where}.${key}.${i}`));
+    const variants = schema[key];
+    if (Array.isArray(variants)) variants.forEach((variant: unknown, i: number) => checkStrictSchema(variant, `${where}.${key}.${i}`));
   }
 }
 
@@ -538,18 +663,19 @@ interface Turn {
   role: 'user' | 'assistant';
   /** Index of the turn's first message, for error messages. */
   index: number;
-  blocks: any[];
+  blocks: Anthropic.ContentBlockParam[];
 }
 
 /** The API merges consecutive messages of one role into a single turn; system messages are not turns. */
-function toTurns(messages: any[]): Turn[] {
+function toTurns(messages: Anthropic.MessageParam[]): Turn[] {
   const turns: Turn[] = [];
   messages.forEach((message, index) => {
     if (message.role === 'system') return;
-    const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    const blocks: Anthropic.ContentBlockParam[] = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
     const previous = turns.at(-1);
     if (previous && previous.role === message.role) previous.blocks.push(...blocks);
-    else turns.push({ role: message.role, index, blocks });
+    // a copy: merging the next message must not change the request as it was received
+    else turns.push({ role: message.role, index, blocks: [...blocks] });
   });
   return turns;
 }
@@ -559,7 +685,7 @@ function toTurns(messages: any[]): Turn[] {
  * answered (docs: agents-and-tools/tool-use/implement-tool-use, "Handling tool use and tool result
  * content blocks"); no prefill on the models that dropped it (ModelRules.prefill).
  */
-function checkTurns(messages: any[], rules: ModelRules): void {
+function checkTurns(messages: Anthropic.MessageParam[], rules: ModelRules): void {
   const turns = toTurns(messages);
   turns.forEach((turn, i) => {
     const next = turns[i + 1];
@@ -573,8 +699,8 @@ function checkTurns(messages: any[], rules: ModelRules): void {
 }
 
 function checkToolResults(turn: Turn, previous: Turn | undefined): void {
-  const called = new Set(idsOf(previous?.blocks ?? [], 'tool_use'));
-  const unexpected = idsOf(turn.blocks, 'tool_result').filter((id) => !called.has(id));
+  const called = new Set(toolUseIds(previous?.blocks ?? []));
+  const unexpected = toolResultIds(turn.blocks).filter((id) => !called.has(id));
   if (unexpected.length > 0) {
     throw badRequest(
       `messages.${turn.index}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unexpected.join(', ')}. ` +
@@ -584,8 +710,8 @@ function checkToolResults(turn: Turn, previous: Turn | undefined): void {
 }
 
 function checkToolCallsAnswered(turn: Turn, next: Turn): void {
-  const answered = new Set(idsOf(next.blocks, 'tool_result'));
-  const missing = idsOf(turn.blocks, 'tool_use').filter((id) => !answered.has(id));
+  const answered = new Set(toolResultIds(next.blocks));
+  const missing = toolUseIds(turn.blocks).filter((id) => !answered.has(id));
   if (missing.length > 0) {
     throw badRequest(
       `messages.${turn.index}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ` +
@@ -594,9 +720,8 @@ function checkToolCallsAnswered(turn: Turn, next: Turn): void {
   }
 }
 
-function idsOf(blocks: any[], type: 'tool_use' | 'tool_result'): string[] {
-  return blocks.filter((block) => block.type === type).map((block) => (type === 'tool_use' ? block.id : block.tool_use_id));
-}
+const toolUseIds = (blocks: Anthropic.ContentBlockParam[]): string[] => blocks.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
+const toolResultIds = (blocks: Anthropic.ContentBlockParam[]): string[] => blocks.flatMap((block) => (block.type === 'tool_result' ? [block.tool_use_id] : []));
 
 // ---- token accounting ----
 
@@ -616,27 +741,37 @@ const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
  * A thinking block that comes back costs the thinking it stands for (its text may be empty:
  * the 5.5 models omit the thinking text by default), known by its signature.
  */
-function promptSegments(body: any, thoughts: Map<string, number> = new Map()): Segment[] {
+function promptSegments(body: PromptParts, thoughts: Map<string, number> = new Map()): Segment[] {
   const segments: Segment[] = [];
-  const add = (part: any, label: unknown[] = []): void => {
-    const { cache_control: cacheControl, ...rest } = isObject(part) ? part : { text: part };
+  const add = (part: unknown, label: string[]): void => {
+    const object: Record<string, unknown> = isObject(part) ? part : { text: part };
+    const { cache_control: cacheControl, ...rest } = object;
     const text = JSON.stringify([...label, rest]);
-    const thought = rest.type === 'thinking' ? thoughts.get(rest.signature) : undefined;
-    segments.push({ text, tokens: thought ?? estimateTokens(text.length), breakpoint: cacheControl?.type === 'ephemeral', ttl: cacheControl?.ttl });
+    const thought = rest.type === 'thinking' && typeof rest.signature === 'string' ? thoughts.get(rest.signature) : undefined;
+    segments.push({ text, tokens: thought ?? estimateTokens(text.length), ...breakpointOf(cacheControl) });
   };
-  (Array.isArray(body.tools) ? body.tools : []).forEach((tool: unknown) => add(tool, ['tool']));
+  for (const tool of body.tools ?? []) add(tool, ['tool']);
   for (const block of typeof body.system === 'string' ? [body.system] : (body.system ?? [])) add(block, ['system']);
-  for (const message of Array.isArray(body.messages) ? body.messages : []) {
-    const blocks = Array.isArray(message?.content) ? message.content : [message?.content];
-    blocks.forEach((block: unknown) => add(block, [message?.role]));
+  for (const message of body.messages) {
+    for (const block of Array.isArray(message.content) ? message.content : [message.content]) add(block, [message.role]);
   }
   // Top-level cache_control (automatic caching) puts the breakpoint on the last block.
   const last = segments.at(-1);
-  if (last && body.cache_control?.type === 'ephemeral') Object.assign(last, { breakpoint: true, ttl: body.cache_control.ttl });
+  const automatic = breakpointOf(body.cache_control);
+  if (last && automatic.breakpoint) Object.assign(last, automatic);
   return segments;
 }
 
-function promptTokens(body: any, thoughts?: Map<string, number>): number {
+/** The parts of a request its prompt is made of; cache_control is read as sent, not checked. */
+type PromptParts = Pick<CountParams, 'messages' | 'system' | 'tools'> & { cache_control?: unknown };
+
+/** A cache_control setting: a breakpoint when its type is ephemeral. */
+function breakpointOf(cacheControl: unknown): Pick<Segment, 'breakpoint' | 'ttl'> {
+  if (!isObject(cacheControl)) return { breakpoint: false };
+  return { breakpoint: cacheControl.type === 'ephemeral', ttl: typeof cacheControl.ttl === 'string' ? cacheControl.ttl : undefined };
+}
+
+function promptTokens(body: PromptParts, thoughts?: Map<string, number>): number {
   return promptSegments(body, thoughts).reduce((sum, segment) => sum + segment.tokens, 0);
 }
 
@@ -657,7 +792,7 @@ const CACHE_LOOKBACK_BLOCKS = 20;
  * one turn is read on the next), writes what its last breakpoint adds beyond that, and pays full
  * input only for what follows the last breakpoint.
  */
-function cacheUsage(body: any, cache: Set<string>, minCacheableTokens: number, thoughts: Map<string, number>): CacheUsage {
+function cacheUsage(body: CreateParams, cache: Set<string>, minCacheableTokens: number, thoughts: Map<string, number>): CacheUsage {
   const segments = promptSegments(body, thoughts);
   const prefixes: { key: string; tokens: number }[] = [];
   const breakpoints: { index: number; ttl?: string }[] = [];
@@ -680,18 +815,18 @@ function cacheUsage(body: any, cache: Set<string>, minCacheableTokens: number, t
 }
 
 /** Whether the model thinks on this request: the 5.5 models unless told not to, the others when asked (docs cited at MODELS). */
-function thinks(body: any, rules: ModelRules): boolean {
+function thinks(body: CreateParams, rules: ModelRules): boolean {
   const type = body.thinking?.type;
   if (type === 'disabled') return false;
   return rules.thinksByDefault || type === 'adaptive' || type === 'enabled';
 }
 
-function thinkingTokensOf(body: any, reply: Extract<FakeReply, { kind: 'message' }>): number {
+function thinkingTokensOf(body: CreateParams, reply: Extract<FakeReply, { kind: 'message' }>): number {
   if (reply.content.length === 0) return 0;
   if (reply.thinkingTokens !== undefined) return reply.thinkingTokens;
   const rules = MODELS[body.model];
   if (thinks(body, rules)) {
-    const typical = THINKING_AT_EFFORT[effortOf(body, rules)];
+    const typical = THINKING_AT_EFFORT[effortOf(body.output_config, rules)];
     return body.thinking?.type === 'enabled' ? Math.min(typical, body.thinking.budget_tokens) : typical;
   }
   return estimateTokens(reply.content.map((block) => (block.type === 'thinking' ? block.thinking : '')).join('').length);
@@ -724,7 +859,12 @@ function fitToMaxTokens(content: ContentBlock[], thinkingTokens: number, maxToke
   return { content: kept, outputTokens: maxTokens, cut: true };
 }
 
-function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>, cached: CacheUsage, thoughts: Map<string, number>): Anthropic.Message {
+function buildMessage(
+  body: CreateParams,
+  reply: Extract<FakeReply, { kind: 'message' }>,
+  cached: CacheUsage,
+  thoughts: Map<string, number>,
+): Anthropic.Message {
   const thinkingTokens = thinkingTokensOf(body, reply);
   // A model that thought returns a thinking block, with its text omitted unless the script has one.
   const scripted = thinkingTokens > 0 && !reply.content.some((block) => block.type === 'thinking') ? [thinking(''), ...reply.content] : reply.content;
@@ -741,7 +881,8 @@ function buildMessage(body: any, reply: Extract<FakeReply, { kind: 'message' }>,
     content: fitted.content,
     stop_reason: stopReason,
     stop_sequence: null,
-    stop_details: stopReason === 'refusal' ? { type: 'refusal', category: reply.refusal?.category ?? null, explanation: reply.refusal?.explanation ?? null } : null,
+    stop_details:
+      stopReason === 'refusal' ? { type: 'refusal', category: reply.refusal?.category ?? null, explanation: reply.refusal?.explanation ?? null } : null,
     container: null,
     diagnostics: null,
     usage: {
@@ -770,14 +911,7 @@ function errorType(status: number): string {
 }
 
 /** The API's error body and `request-id` header, from which the SDK picks its error class and requestID. */
-function sendError(
-  res: http.ServerResponse,
-  status: number,
-  type: string,
-  message?: string,
-  headers: Record<string, string> = {},
-  errorCode?: string,
-): void {
+function sendError(res: http.ServerResponse, status: number, type: string, message?: string, headers: Record<string, string> = {}, errorCode?: string): void {
   const requestId = newId('req_');
   const error = {
     type,
@@ -834,7 +968,7 @@ function parseJson(raw: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -843,6 +977,29 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** An id in the API's style: a prefix and 22 base62 characters. */
 function newId(prefix: string): string {
   return prefix + Array.from(randomBytes(22), (byte) => BASE62[byte % 62]).join('');
+}
+
+// ---- what tests read from the requests ----
+
+/** A request's body as the API accepted it; the test fails, saying so, on a request the fake refused or a count_tokens one. */
+export function createBody(request: FakeRequest): CreateParams {
+  if (request.kind !== 'create') throw new Error(`fakeAnthropic: request to ${request.path} is ${request.kind}, not an accepted create request`);
+  return request.body;
+}
+
+/** The names of a request's tools, in order (undefined for a toolset, which has none). */
+export const toolNames = (body: CreateParams): (string | undefined)[] => (body.tools ?? []).map((tool) => ('name' in tool ? tool.name : undefined));
+
+/** A message's content the client sent as a string; the test fails, saying so, when it came as blocks (or there is no message). */
+export function textOf(message: Anthropic.MessageParam | undefined): string {
+  if (typeof message?.content !== 'string') throw new Error(`fakeAnthropic: expected a message with text content, got ${JSON.stringify(message)}`);
+  return message.content;
+}
+
+/** A message's content the client sent as blocks; the test fails, saying so, when it came as a string (or there is no message). */
+export function blocksOf(message: Anthropic.MessageParam | undefined): Anthropic.ContentBlockParam[] {
+  if (!Array.isArray(message?.content)) throw new Error(`fakeAnthropic: expected a message with content blocks, got ${JSON.stringify(message)}`);
+  return message.content;
 }
 
 /**
@@ -856,6 +1013,6 @@ export function clearAnthropicEnv(): () => void {
 }
 
 /** The worker's Claude configuration, pointed at a fake server. */
-export function claudeConfigFor(fake: FakeAnthropic, transcriptsDir: string): ClaudeConfig {
-  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000, transcriptsDir };
+export function claudeConfigFor(fake: FakeAnthropic): ClaudeConfig {
+  return { apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 20_000 };
 }

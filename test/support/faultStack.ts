@@ -70,7 +70,10 @@ export class FaultStack {
     private readonly options: StackOptions,
   ) {
     const epochs = options.epochs ?? 30;
-    fs.writeFileSync(path.join(this.strategiesDir, `${SLOW_STRATEGY}.yaml`), fs.readFileSync(SLOW_STRATEGY_FILE, 'utf8').replace(/epochs: \d+/, `epochs: ${epochs}`));
+    fs.writeFileSync(
+      path.join(this.strategiesDir, `${SLOW_STRATEGY}.yaml`),
+      fs.readFileSync(SLOW_STRATEGY_FILE, 'utf8').replace(/epochs: \d+/, `epochs: ${epochs}`),
+    );
     this.env = {
       ...this.scratch.env,
       TEMPORAL_ADDRESS: this.address,
@@ -120,14 +123,21 @@ export class FaultStack {
     if (!binary) throw new Error('TEMPORAL_CLI_PATH is not set: the test globalSetup resolves it');
     const { frontend, http, metrics } = this.ports;
     const args = [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(frontend),
-      '--http-port', String(http),
-      '--metrics-port', String(metrics),
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(frontend),
+      '--http-port',
+      String(http),
+      '--metrics-port',
+      String(metrics),
       '--headless',
-      '--db-filename', this.db,
-      '--log-level', 'error',
+      '--db-filename',
+      this.db,
+      '--log-level',
+      'error',
       ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ];
     const server = this.track('temporal', spawnCommand(binary, args));
@@ -262,7 +272,9 @@ export class FaultStack {
   /** The last lines each process printed, for a failed test. */
   logs(lines = 40): string {
     return this.started
-      .map(({ name, process }) => `----- ${name} (pid ${process.child.pid}), last lines -----\n${process.output().trimEnd().split('\n').slice(-lines).join('\n')}`)
+      .map(
+        ({ name, process }) => `----- ${name} (pid ${process.child.pid}), last lines -----\n${process.output().trimEnd().split('\n').slice(-lines).join('\n')}`,
+      )
       .join('\n');
   }
 
@@ -281,4 +293,10 @@ export class FaultStack {
 }
 
 /** An operation record in one line, for messages. */
-export const brief = (op: OperationInfo) => ({ id: op.operation_id, type: op.operation_type, status: op.status, task: op.metadata.task_id, error: op.error_message });
+export const brief = (op: OperationInfo) => ({
+  id: op.operation_id,
+  type: op.operation_type,
+  status: op.status,
+  task: op.metadata.task_id,
+  error: op.error_message,
+});

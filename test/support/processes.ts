@@ -22,8 +22,8 @@ export function spawnCommand(command: string, args: string[], env: Record<string
   let out = '';
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => ((out += d), (stdout += d)));
-  child.stderr!.on('data', (d) => ((out += d), (stderr += d)));
+  child.stdout.on('data', (d) => ((out += d), (stdout += d)));
+  child.stderr.on('data', (d) => ((out += d), (stderr += d)));
   // 'close': the process has exited and its output has been read to the end
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const until = async (text: string | RegExp, ms = 45_000) => {
@@ -60,7 +60,10 @@ export async function runCliWithin(ms: number, args: string[], env: Record<strin
 export function descendants(pid: number): number[] {
   let children: number[];
   try {
-    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }

@@ -1,7 +1,3 @@
-import { parse as parseYaml } from 'yaml';
-import { TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { text, thinking, toolUse, type FakeReply, type FakeRequest } from './fakeAnthropic';
-
 /**
  * A scripted Claude that behaves as real models do: it thinks before it answers (the fake also
  * counts the 5.5 models' default thinking against max_tokens), validates the template strategy,
@@ -9,8 +5,12 @@ import { text, thinking, toolUse, type FakeReply, type FakeRequest } from './fak
  * give most often right after tool results), saves when asked to continue, then assesses whatever
  * it is shown with a short assessment: one strength and more suggestions than the file keeps.
  */
-export function scriptedClaude(req: FakeRequest): FakeReply {
-  const tools: string[] = req.body.tools.map((t: { name: string }) => t.name);
+import { parse as parseYaml } from 'yaml';
+import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
+import { text, thinking, toolUse, type CreateRequest, type FakeReply } from './fakeAnthropic';
+
+export function scriptedClaude(req: CreateRequest): FakeReply {
+  const tools = (req.body.tools ?? []).flatMap((t) => ('name' in t ? [t.name] : []));
   if (tools.includes('save_assessment')) {
     return {
       kind: 'message',
@@ -25,12 +25,18 @@ export function scriptedClaude(req: FakeRequest): FakeReply {
       ],
     };
   }
-  const config = parseYaml(TEMPLATE_STRATEGY);
+  const config: unknown = parseYaml(TEMPLATE_STRATEGY);
   const { messages } = req.body;
   if (messages.length === 1) {
-    return { kind: 'message', content: [thinking('The template fits EURUSD hourly.'), text('Let me check the template first.'), toolUse('validate_strategy_config', { config })] };
+    return {
+      kind: 'message',
+      content: [thinking('The template fits EURUSD hourly.'), text('Let me check the template first.'), toolUse('validate_strategy_config', { config })],
+    };
   }
-  const last = messages.at(-1).content;
-  if (Array.isArray(last) && last.every((block: { type: string }) => block.type === 'tool_result')) return { kind: 'message', content: [] };
-  return { kind: 'message', content: [toolUse('save_strategy_config', { name: 'rsi_adx_claude', config, description: 'RSI swings filtered by ADX, by Claude' })] };
+  const last = messages.at(-1)?.content;
+  if (Array.isArray(last) && last.every((block) => block.type === 'tool_result')) return { kind: 'message', content: [] };
+  return {
+    kind: 'message',
+    content: [toolUse('save_strategy_config', { name: 'rsi_adx_claude', config, description: 'RSI swings filtered by ADX, by Claude' })],
+  };
 }

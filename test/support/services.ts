@@ -6,7 +6,9 @@ import path from 'node:path';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { startServices, type Services, type ServicesOptions } from '../../src/services/server';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import type { Folders } from '../../src/folders';
+import { PROJECT_ROOT } from '../../src/paths';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from './folders';
 
 /** The services' worker threads run the TypeScript sources through this loader. */
 export const TYPESCRIPT_LOADER = path.join(PROJECT_ROOT, 'test', 'support', 'requireTypescript.cjs');
@@ -34,9 +36,26 @@ export class ScratchFolders {
     return name;
   }
 
+  /** These folders as the agent's: market data is the shipped data/, Claude's transcripts go in `root`. */
+  agentFolders(): Folders {
+    return {
+      strategies: this.strategiesDir,
+      marketData: MARKET_DATA_DIR,
+      models: this.modelsDir,
+      reports: this.reportsDir,
+      state: this.stateDir,
+      transcripts: path.join(this.root, 'transcripts'),
+    };
+  }
+
   /** The environment that points a services process (ServicesProcess) at these folders, its records in `stateDir`. */
   servicesEnv(stateDir = this.stateDir): Record<string, string> {
-    return { KTRDR_STRATEGIES_DIR: this.strategiesDir, KTRDR_MODELS_DIR: this.modelsDir, KTRDR_REPORTS_DIR: this.reportsDir, KTRDR_SERVICES_STATE_DIR: stateDir };
+    return {
+      KTRDR_STRATEGIES_DIR: this.strategiesDir,
+      KTRDR_MODELS_DIR: this.modelsDir,
+      KTRDR_REPORTS_DIR: this.reportsDir,
+      KTRDR_SERVICES_STATE_DIR: stateDir,
+    };
   }
 
   remove(): void {
@@ -55,11 +74,12 @@ export interface TestServices extends Services {
 }
 
 /** The services in this process on a free port, over the scratch folders. */
-export async function startTestServices(folders: ScratchFolders, options: ServicesOptions = {}): Promise<TestServices> {
+export async function startTestServices(folders: ScratchFolders, options: Partial<ServicesOptions> = {}): Promise<TestServices> {
   const log: string[] = [];
   const services = await startServices({
     port: 0,
     strategiesDir: folders.strategiesDir,
+    dataDir: MARKET_DATA_DIR,
     modelsDir: folders.modelsDir,
     reportsDir: folders.reportsDir,
     stateDir: folders.stateDir,
@@ -99,11 +119,15 @@ export class ServicesProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--require', TYPESCRIPT_LOADER, path.join(PROJECT_ROOT, 'test', 'support', 'servicesCommand.ts'), 'services', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--require', TYPESCRIPT_LOADER, path.join(PROJECT_ROOT, 'test', 'support', 'servicesCommand.ts'), 'services', ...args],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child.stdout!.on('data', (d) => (this.stdout += d));
     this.child.stderr!.on('data', (d) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -1,14 +1,15 @@
-import { Command } from 'commander';
-import { registerServicesCommand } from '../../src/services/command';
-import { UserError } from '../../src/errors';
-
 /**
  * `ktrdr-agent services` from the sources, for tests that run the command in its own process
  * (node --require test/support/requireTypescript.cjs test/support/servicesCommand.ts services …),
  * with the CLI's handling of a UserError: its message, no stack, a non-zero exit.
  */
+import { Command } from '@commander-js/extra-typings';
+import { registerServicesCommand } from '../../src/services/command';
+import { UserError } from '../../src/errors';
+import { foldersFromEnv } from '../../src/folders';
+
 const cli = new Command('ktrdr-agent');
-registerServicesCommand(cli);
+registerServicesCommand(cli, foldersFromEnv());
 cli.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${(err as Error).message}`);
   process.exitCode = err instanceof UserError ? err.exitCode : 1;

@@ -7,6 +7,7 @@ import type { CycleRequest } from '../../src/domain/cycle';
 import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
 import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createWorker, workflowsPath } from '../../src/worker';
+import type { researchCycle } from '../../src/workflows/researchCycle';
 
 // Workers log every activity failure at WARN; tests provoke many on purpose.
 installRuntime('ERROR');
@@ -60,7 +61,7 @@ export async function withWorker<T>(
 let started = 0;
 /** Starts a research cycle on `taskQueue` under a fresh id. */
 export function startResearchCycle(env: TestWorkflowEnvironment, taskQueue: string, request: CycleRequest = {}) {
-  return env.client.workflow.start(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `cycle-${++started}-${Date.now()}` });
+  return env.client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { args: [request], taskQueue, workflowId: `cycle-${++started}-${Date.now()}` });
 }
 
 /** Polls `probe` until it gives a value (a probe that throws has not yet), every 50 ms, 200 times at most. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { assetClassOf, MARKET_COSTS, resolveCosts, type AssetClass } from '../../src/engine/backtest/costs';
 import { backtest } from '../../src/engine/backtest/run';
 
@@ -67,7 +67,10 @@ describe('which costs apply', () => {
     });
     const buyThenSell = Float32Array.from([0.75, 0.125, 0.125, 0.125, 0.125, 0.75, 0.125, 0.75, 0.125, 0.125, 0.75, 0.125]);
     const config = { decisions: { filters: { min_signal_separation: 0 } }, execution: { positionSize: 1 } };
-    for (const [symbol, assetClass] of [['EURUSD', 'forex_major'], ['GOOG', 'single_stock']] as const) {
+    for (const [symbol, assetClass] of [
+      ['EURUSD', 'forex_major'],
+      ['GOOG', 'single_stock'],
+    ] as const) {
       const report = backtest(bars(symbol), buyThenSell, config);
       const { commission, slippage } = MARKET_COSTS[assetClass];
       const expected = ((1 - slippage.rate) * (1 - commission.rate)) / ((1 + slippage.rate) * (1 + commission.rate)) - 1;

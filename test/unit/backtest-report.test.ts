@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { writeBacktestReport } from '../../src/engine/backtest/report';
 import { BacktestSummarySchema } from '../../src/engine/backtest/result';
 import { backtest } from '../../src/engine/backtest/run';
@@ -81,7 +81,7 @@ test('a second report replaces the first', async () => {
   fs.writeFileSync(path.join(tmp, 'metrics.json'), 'stale');
   await writeBacktestReport(report, tmp);
   await writeBacktestReport(report, tmp);
-  expect(JSON.parse(fs.readFileSync(path.join(tmp, 'metrics.json'), 'utf8')).metrics.totalTrades).toBe(1);
+  expect(BacktestSummarySchema.parse(JSON.parse(fs.readFileSync(path.join(tmp, 'metrics.json'), 'utf8'))).metrics.totalTrades).toBe(1);
   expect(fs.readdirSync(tmp).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 });
 

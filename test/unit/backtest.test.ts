@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
+import type { Bars } from '../../src/engine/data/bars';
 import { Random } from '../../src/engine/random';
 import { DecisionConfigSchema, ResolvedExecutionSchema, type DecisionConfig } from '../../src/engine/backtest/config';
 import { decide } from '../../src/engine/backtest/decisions';
 import { BacktestReportSchema } from '../../src/engine/backtest/result';
 import { backtest } from '../../src/engine/backtest/run';
 import { simulate } from '../../src/engine/backtest/simulate';
+import { match } from '../support/matchers';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -247,7 +248,7 @@ describe('simulation', () => {
     expect(trades[0].exitPrice).toBeCloseTo(90, 12);
     // 25 000 spent: 25 000/1.01 of value at 110, sold at 90, 1 % commission on the way out.
     const value = 25_000 / 1.01;
-    expect(trades[0].pnl).toBeCloseTo(((value / 110) * 90 * 0.99) - 25_000, 9);
+    expect(trades[0].pnl).toBeCloseTo((value / 110) * 90 * 0.99 - 25_000, 9);
     expect(equity[1]).toBeCloseTo(75_000 + (value / 110) * 90 * 0.99, 9);
   });
 
@@ -321,7 +322,7 @@ describe('backtest', () => {
       costs: {
         assetClass: 'forex_major',
         classifiedBy: 'pair of major currencies',
-        commission: expect.stringMatching(/^forex_major default: IBKR spot FX, .*https:\/\/www\.interactivebrokers\.com\//),
+        commission: match.stringMatching(/^forex_major default: IBKR spot FX, .*https:\/\/www\.interactivebrokers\.com\//),
         slippage: "the strategy's backtest.slippage",
       },
       fill: 'next_bar_open',
@@ -427,9 +428,7 @@ describe('no look-ahead', () => {
     const closedBy = (trades: typeof a.trades) => trades.filter((trade) => trade.exitTime <= bars.time[t]);
     expect(closedBy(b.trades)).toEqual(closedBy(a.trades));
     const entered = (trades: typeof a.trades) =>
-      trades
-        .filter((trade) => trade.entryTime <= bars.time[t])
-        .map(({ entryTime, entryPrice, quantity }) => ({ entryTime, entryPrice, quantity }));
+      trades.filter((trade) => trade.entryTime <= bars.time[t]).map(({ entryTime, entryPrice, quantity }) => ({ entryTime, entryPrice, quantity }));
     expect(entered(b.trades)).toEqual(entered(a.trades));
     expect(a.trades.length).toBeGreaterThan(3);
     expect(BacktestReportSchema.safeParse(b).success).toBe(true);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { loadBars } from '../../src/engine/marketData';
+import { loadBars } from '../../src/engine/data/marketData';
 
 /**
  * The reader takes the file a chunk at a time (1 MB) and each line through a fast path first:

@@ -1,18 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { claudeConfigFromEnv } from '../../src/llm/claude/config';
-import { retryAfterMs } from '../../src/llm/claude/failures';
-import { replyTimeoutMs } from '../../src/llm/claude/modelSettings';
-import { designSystemPrompt, designUserPrompt, TEMPLATE_STRATEGY } from '../../src/llm/claude/designPrompt';
-import { assessUserPrompt } from '../../src/llm/claude/assessPrompt';
-import { DESIGN_TOOLS } from '../../src/llm/claude/designTools';
-import { recentText } from '../../src/llm/discovery';
-import { metricsWithUnits } from '../../src/llm/metricsWithUnits';
-import { INDICATORS } from '../../src/engine/indicators/catalog';
-import { validateStrategyText } from '../../src/strategy/validate';
+import { claudeConfigFromEnv } from '../../src/design/claude/config';
+import { retryAfterMs } from '../../src/design/claude/apiErrors';
+import { replyTimeoutMs } from '../../src/design/claude/modelSettings';
+import { designSystemPrompt, designUserPrompt, TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
+import { assessUserPrompt } from '../../src/design/claude/assessPrompt';
+import { DESIGN_TOOLS } from '../../src/design/claude/designTools';
+import { recentText } from '../../src/design/claude/discovery';
+import { metricsWithUnits } from '../../src/design/metricsWithUnits';
+import { INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { validateStrategyText } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 describe('the design prompt', () => {
   test('its template strategy is valid on the shipped data: the prompt never teaches a broken format', () => {
-    const validation = validateStrategyText(TEMPLATE_STRATEGY);
+    const validation = validateStrategyText(TEMPLATE_STRATEGY, { dataDir: MARKET_DATA_DIR });
     expect(validation.problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 
@@ -49,7 +50,15 @@ describe('the design prompt', () => {
         indicators: ['rsi', 'adx'],
         families: ['momentum', 'trend'],
         verdict: 'poor',
-        validation: { accuracy_pct: 41.2, lift_pp: -3.1, sharpe_ratio: -0.4, total_return_pct: -2.5, max_drawdown_pct: 6.1, win_rate_pct: 38, total_trades: 57 },
+        validation: {
+          accuracy_pct: 41.2,
+          lift_pp: -3.1,
+          sharpe_ratio: -0.4,
+          total_return_pct: -2.5,
+          max_drawdown_pct: 6.1,
+          win_rate_pct: 38,
+          total_trades: 57,
+        },
       },
     ]);
     expect(line).toBe(
@@ -86,7 +95,7 @@ describe('retry-after', () => {
 });
 
 describe('the timeout of a call', () => {
-  test('gives a reply of max_tokens the time the SDK assumes it takes (an hour for 128,000 tokens), never less than the client\'s timeout', () => {
+  test("gives a reply of max_tokens the time the SDK assumes it takes (an hour for 128,000 tokens), never less than the client's timeout", () => {
     expect(replyTimeoutMs(16_000, 300_000)).toBe(450_000);
     expect(replyTimeoutMs(8_000, 300_000)).toBe(300_000);
   });

@@ -17,8 +17,7 @@ const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
 /** `docker compose` (v2 plugin) if it works, else `docker-compose` (v1), else nothing. */
 function findComposeCli(): string[] | undefined {
-  const works = (command: string, args: string[]) =>
-    spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  const works = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
   if (works('docker', ['compose', 'version'])) return ['docker', 'compose'];
   if (works('docker-compose', ['version'])) return ['docker-compose'];
   return undefined;
@@ -72,10 +71,12 @@ describe('docker-compose.yml structure', () => {
 
   const env = (service: Service): Record<string, string | undefined> =>
     Array.isArray(service.environment)
-      ? Object.fromEntries(service.environment.map((entry) => {
-          const at = entry.indexOf('=');
-          return at < 0 ? [entry, undefined] : [entry.slice(0, at), entry.slice(at + 1)];
-        }))
+      ? Object.fromEntries(
+          service.environment.map((entry) => {
+            const at = entry.indexOf('=');
+            return at < 0 ? [entry, undefined] : [entry.slice(0, at), entry.slice(at + 1)];
+          }),
+        )
       : { ...service.environment };
   const script = (service: Service) => [service.command ?? []].flat().join('\n');
 
@@ -193,7 +194,10 @@ function imageFolders(dockerfile: string): { created: Set<string>; ownedByNode: 
       created.add(dest);
       if (args.includes('--chown=node:node')) owned.push({ dir: dest, recursive: true });
     } else if (instruction === 'RUN') {
-      for (const command of args.join(' ').split('&&').map((c) => c.trim().split(/\s+/))) {
+      for (const command of args
+        .join(' ')
+        .split('&&')
+        .map((c) => c.trim().split(/\s+/))) {
         if (command[0] === 'mkdir' && command[1] === '-p') {
           for (let dir of command.slice(2).map(resolve)) for (; dir !== '/'; dir = path.posix.dirname(dir)) created.add(dir);
         }
@@ -224,7 +228,7 @@ function dockerIgnored(patterns: string[], file: string): boolean {
         .replace(/\*\*/g, '\u0000')
         .replace(/\*/g, '[^/]*')
         .replace(/\?/g, '[^/]')
-        .replace(/\u0000/g, '.*')}$`,
+        .replaceAll('\u0000', '.*')}$`,
     );
   const parts = file.split('/');
   const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
@@ -265,7 +269,13 @@ describe('Dockerfile', () => {
     for (const example of examples) expect(dockerIgnored(ignorePatterns, `strategies/${example}`), example).toBe(false);
     // a person's example whose name happens to end in six hex digits is an example too
     expect(dockerIgnored(ignorePatterns, 'strategies/momentum_eurusd_c0ffee.yaml')).toBe(false);
-    for (const local of ['strategies/designed/rsi_eurusd_3f9a1c.yaml', 'strategies/rsi_adx_trend_filter/assessment.json', 'models/x/model.json', 'reports/x/validation/metrics.json', '.data/temporal.db']) {
+    for (const local of [
+      'strategies/designed/rsi_eurusd_3f9a1c.yaml',
+      'strategies/rsi_adx_trend_filter/assessment.json',
+      'models/x/model.json',
+      'reports/x/validation/metrics.json',
+      '.data/temporal.db',
+    ]) {
       expect(dockerIgnored(ignorePatterns, local), local).toBe(true);
     }
   });
@@ -282,7 +292,10 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps local state out of the build context', () => {
-    const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    const ignored = fs
+      .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['node_modules', 'dist', '.tools', '.data', '.git', 'test-results', 'bench/.venv']) {
       expect(ignored).toContain(entry);
     }

@@ -11,7 +11,16 @@ import { goodTraining } from '../support/fakeActivities';
 const thresholds = GateThresholdsSchema.parse({});
 /** Design's usage so far (the status sums usage over calls, so it carries no model). */
 const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 800, cacheWriteTokens: 0, costUsd: 0.00548 };
-const validation = { totalReturn: -0.04, sharpeRatio: -0.9, maxDrawdown: 0.31, winRate: 0.38, totalTrades: 52, buyAndHoldReturn: 0.03, averageExposure: 0.12, sameStakeTStat: -2.6 };
+const validation = {
+  totalReturn: -0.04,
+  sharpeRatio: -0.9,
+  maxDrawdown: 0.31,
+  winRate: 0.38,
+  totalTrades: 52,
+  buyAndHoldReturn: 0.03,
+  averageExposure: 0.12,
+  sameStakeTStat: -2.6,
+};
 const backtestFailure =
   'Backtest gate failed: return_too_low (return -4% < 0%); behind_buy_and_hold (excess over buy-and-hold at the same stake, t -2.6 < -2 (return -4% vs 0.36% = buy-and-hold 3% × average exposure 12%))';
 const backtestGate = evaluateBacktestGate(validation, thresholds.backtest);
@@ -67,8 +76,25 @@ const completed = (over: Partial<CycleStatus> = {}) =>
       { phase: 'assessing', startedAt: '2026-11-25T09:00:02.200Z', endedAt: '2026-11-25T09:00:02.300Z', durationMs: 100 },
     ],
     training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
-    backtest: { operationId: 'op_b', validation: { totalReturn: 0.08, sharpeRatio: 1.1, maxDrawdown: 0.12, winRate: 0.55, totalTrades: 40, buyAndHoldReturn: -0.031, averageExposure: 0.2, sameStakeTStat: 1.52 } },
-    assessment: { verdict: 'promising', assessmentPath: 'strategies/x/assessment.json', offline: true, usage: { model: 'offline', ...NO_USAGE } } satisfies AssessResult,
+    backtest: {
+      operationId: 'op_b',
+      validation: {
+        totalReturn: 0.08,
+        sharpeRatio: 1.1,
+        maxDrawdown: 0.12,
+        winRate: 0.55,
+        totalTrades: 40,
+        buyAndHoldReturn: -0.031,
+        averageExposure: 0.2,
+        sameStakeTStat: 1.52,
+      },
+    },
+    assessment: {
+      verdict: 'promising',
+      assessmentPath: 'strategies/x/assessment.json',
+      offline: true,
+      usage: { model: 'offline', ...NO_USAGE },
+    } satisfies AssessResult,
     verdict: 'promising',
     ...over,
   });
@@ -213,10 +239,7 @@ describe('cycleDetailsMarkdown', () => {
   test('each evaluated gate gets a line with its verdict, training first', () => {
     const lines = cycleDetailsMarkdown(failedAtBacktest()).split('\n');
     const gateLines = lines.filter((l) => l.includes(' gate:**'));
-    expect(gateLines).toEqual([
-      '**training gate:** passed',
-      `**backtest gate:** ${backtestFailure}`,
-    ]);
+    expect(gateLines).toEqual(['**training gate:** passed', `**backtest gate:** ${backtestFailure}`]);
   });
 
   test('a bypassed gate shows what was let through', () => {
@@ -231,9 +254,7 @@ describe('cycleDetailsMarkdown', () => {
   });
 
   test('a completed cycle shows its verdict', () => {
-    expect(cycleDetailsMarkdown(status({ phase: 'completed', outcome: 'completed', verdict: 'promising' })).split('\n')).toContain(
-      '**Verdict:** promising',
-    );
+    expect(cycleDetailsMarkdown(status({ phase: 'completed', outcome: 'completed', verdict: 'promising' })).split('\n')).toContain('**Verdict:** promising');
   });
 
   test('LLM tokens and cost appear once tokens were used', () => {
@@ -298,17 +319,31 @@ describe('cycleSummary', () => {
 describe('a cycle whose operations died with their service', () => {
   test('its details say which were replaced and why, and how the one that finished began', () => {
     const retried = completed({
-      training: { ...completed().training!, operationId: 'op_t3', replacedOperations: [{ operationId: 'op_t1', errorCode: 'service_stopped' }, { operationId: 'op_t2', errorCode: 'thread_crashed' }], resumedFrom: { operationId: 'op_t2', epoch: 12 } },
+      training: {
+        ...completed().training!,
+        operationId: 'op_t3',
+        replacedOperations: [
+          { operationId: 'op_t1', errorCode: 'service_stopped' },
+          { operationId: 'op_t2', errorCode: 'thread_crashed' },
+        ],
+        resumedFrom: { operationId: 'op_t2', epoch: 12 },
+      },
       backtest: { ...completed().backtest!, operationId: 'op_b2', replacedOperations: [{ operationId: 'op_b1', errorCode: 'service_stopped' }] },
     });
     const lines = cycleDetailsMarkdown(retried).split('\n');
-    expect(lines).toContain('**Training retried:** 2 of 3 retries: replaced op_t1 (its service stopped), op_t2 (its worker thread crashed); finished as op_t3, resumed after epoch 12 of op_t2');
+    expect(lines).toContain(
+      '**Training retried:** 2 of 3 retries: replaced op_t1 (its service stopped), op_t2 (its worker thread crashed); finished as op_t3, resumed after epoch 12 of op_t2',
+    );
     expect(lines).toContain('**Backtest retried:** 1 of 3 retries: replaced op_b1 (its service stopped); finished as op_b2');
   });
 
   test('a training that could not resume says why it started over; nothing is said when nothing was replaced', () => {
-    const startedOver = completed({ training: { ...completed().training!, replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }], startedOver: 'no checkpoint yet' } });
-    expect(cycleDetailsMarkdown(startedOver)).toContain('**Training retried:** 1 of 3 retries: replaced op_t0 (its service stopped); finished as op_t, started over: no checkpoint yet');
+    const startedOver = completed({
+      training: { ...completed().training!, replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }], startedOver: 'no checkpoint yet' },
+    });
+    expect(cycleDetailsMarkdown(startedOver)).toContain(
+      '**Training retried:** 1 of 3 retries: replaced op_t0 (its service stopped); finished as op_t, started over: no checkpoint yet',
+    );
     expect(cycleDetailsMarkdown(completed())).not.toContain('retried');
   });
 });

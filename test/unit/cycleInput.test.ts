@@ -121,9 +121,7 @@ describe('parseCycleInput: rejections', () => {
   });
 
   test('an unknown key inside the gates names its path', () => {
-    expect(problems(parseCycleInput({ gates: { backtest: { minSharp: 0 } } }))).toEqual([
-      'gates.backtest: Unrecognized key: "minSharp"',
-    ]);
+    expect(problems(parseCycleInput({ gates: { backtest: { minSharp: 0 } } }))).toEqual(['gates.backtest: Unrecognized key: "minSharp"']);
   });
 
   test('an out-of-range threshold names its path', () => {
@@ -185,9 +183,7 @@ describe('parseCycleInput: rejections', () => {
       }),
     );
     const paths = found.map((p) => p.slice(0, p.indexOf(':')));
-    expect(paths.sort()).toEqual(
-      ['brief', 'symbol', 'timeframe', 'model', 'gates.training', 'gates.backtest.maxDrawdown', 'input'].sort(),
-    );
+    expect(paths.sort()).toEqual(['brief', 'symbol', 'timeframe', 'model', 'gates.training', 'gates.backtest.maxDrawdown', 'input'].sort());
     expect(found).toContain('input: Unrecognized key: "extra"');
     expect(found).toContain('gates.training: Unrecognized key: "minAcuracy"');
   });

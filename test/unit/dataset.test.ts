@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { buildDataset, splitBars } from '../../src/engine/dataset';
-import { syntheticBars } from '../../src/engine/synthetic';
-import { STRATEGIES_DIR } from '../../src/paths';
-import { StrategySchema, type Strategy } from '../../src/strategy/schema';
+import type { Bars } from '../../src/engine/data/bars';
+import { buildDataset, splitBars } from '../../src/engine/features/dataset';
+import { syntheticBars } from '../../src/engine/data/synthetic';
+import { StrategySchema, type Strategy } from '../../src/research/schema';
 import { parse } from 'yaml';
+import { STRATEGIES_DIR } from '../support/folders';
 
 const base: Strategy = StrategySchema.parse(parse(fs.readFileSync(path.join(STRATEGIES_DIR, 'rsi_adx_trend_filter.yaml'), 'utf8')));
 const strategy = (over: Partial<Strategy['training']['data_split']> = {}): Strategy => ({
@@ -40,7 +40,7 @@ describe('splits', () => {
 });
 
 describe('no leakage across splits', () => {
-  test("the training rows do not change when later prices change (labels are split-local, the scaler fitted on training rows)", () => {
+  test('the training rows do not change when later prices change (labels are split-local, the scaler fitted on training rows)', () => {
     const s = strategy();
     const original = bars('AAA', 3);
     const split = splitBars(original, s);

@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { MARKET_DATA_DIR } from '../../src/engine/marketData';
-import { claimStrategyName, findDesignOfCycle, readDesignRecord, type DesignRecord } from '../../src/llm/designRecord';
-import { recentStrategies } from '../../src/llm/memory';
-import { assessOffline } from '../../src/llm/offlineAssessor';
-import { designOffline } from '../../src/llm/offlineDesigner';
-import { PROJECT_ROOT, STRATEGIES_DIR } from '../../src/paths';
+import { claimStrategyName, findDesignOfCycle, readDesignRecord, type DesignRecord } from '../../src/design/designRecord';
+import { recentStrategies } from '../../src/design/memory';
+import { assessOffline } from '../../src/design/offline/assessor';
+import { designOffline } from '../../src/design/offline/designer';
+import { PROJECT_ROOT } from '../../src/paths';
 import { admitTraining } from '../../src/services/startRequests';
-import { findStrategy } from '../../src/strategy/files';
+import { findStrategy } from '../../src/research/files';
 import { goodBacktest, goodTraining } from '../support/fakeActivities';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 /**
  * What the agent designs lives in strategies/designed/, apart from people's strategies, and
@@ -39,7 +39,15 @@ describe('a design', () => {
     expect(readDesignRecord(design.strategyName, dir)).toMatchObject({ cycle_id: 'cycle-designed-1' });
     expect(fs.existsSync(path.join(designed, design.strategyName, 'design.json'))).toBe(true);
 
-    const assessed = assessOffline({ cycleId: 'cycle-designed-1', model: 'sonnet', strategyName: design.strategyName, strategyPath: design.strategyPath, training: goodTraining, backtest: goodBacktest, strategiesDir: dir });
+    const assessed = assessOffline({
+      cycleId: 'cycle-designed-1',
+      model: 'sonnet',
+      strategyName: design.strategyName,
+      strategyPath: design.strategyPath,
+      training: goodTraining,
+      backtest: goodBacktest,
+      strategiesDir: dir,
+    });
     expect(assessed.assessmentPath).toBe(path.join(designed, design.strategyName, 'assessment.json'));
 
     // found by every lookup: the CLI, the services, memory, a retried design
@@ -54,8 +62,19 @@ describe('a design', () => {
   test('designed before designed/ existed (at the top, record beside it) stays readable and its name stays taken', () => {
     const dir = strategiesDir();
     const name = 'momentum_trend_eurusd_0a1b2c';
-    fs.writeFileSync(path.join(dir, `${name}.yaml`), fs.readFileSync(path.join(dir, 'rsi_adx_trend_filter.yaml'), 'utf8').replace('name: rsi_adx_trend_filter', `name: ${name}`));
-    const record: DesignRecord = { cycle_id: 'cycle-legacy', strategy: name, symbol: 'EURUSD', timeframe: '1h', designed_at: '2026-01-02T03:04:05.000Z', model: 'offline', offline: true };
+    fs.writeFileSync(
+      path.join(dir, `${name}.yaml`),
+      fs.readFileSync(path.join(dir, 'rsi_adx_trend_filter.yaml'), 'utf8').replace('name: rsi_adx_trend_filter', `name: ${name}`),
+    );
+    const record: DesignRecord = {
+      cycle_id: 'cycle-legacy',
+      strategy: name,
+      symbol: 'EURUSD',
+      timeframe: '1h',
+      designed_at: '2026-01-02T03:04:05.000Z',
+      model: 'offline',
+      offline: true,
+    };
     fs.mkdirSync(path.join(dir, name));
     fs.writeFileSync(path.join(dir, name, 'design.json'), JSON.stringify(record));
 
@@ -68,7 +87,15 @@ describe('a design', () => {
 
   test('a name a person uses is never claimed, wherever the design would go', () => {
     const dir = strategiesDir();
-    const record: DesignRecord = { cycle_id: 'cycle-x', strategy: 'rsi_adx_trend_filter', symbol: 'EURUSD', timeframe: '1h', designed_at: '2026-01-02T03:04:05.000Z', model: 'offline', offline: true };
+    const record: DesignRecord = {
+      cycle_id: 'cycle-x',
+      strategy: 'rsi_adx_trend_filter',
+      symbol: 'EURUSD',
+      timeframe: '1h',
+      designed_at: '2026-01-02T03:04:05.000Z',
+      model: 'offline',
+      offline: true,
+    };
     expect(claimStrategyName(record, dir)).toBe(false);
     expect(fs.existsSync(path.join(dir, 'designed'))).toBe(false);
   });
@@ -84,7 +111,7 @@ describe('git', () => {
     }
   };
 
-  test('ignores what the agent writes, and no person\'s strategy whatever its name', () => {
+  test("ignores what the agent writes, and no person's strategy whatever its name", () => {
     expect(ignored('strategies/designed/momentum_trend_eurusd_0a1b2c.yaml')).toBe(true);
     expect(ignored('strategies/designed/momentum_trend_eurusd_0a1b2c/design.json')).toBe(true);
     expect(ignored('strategies/rsi_adx_trend_filter/assessment.json')).toBe(true);

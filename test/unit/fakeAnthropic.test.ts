@@ -1,7 +1,18 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
-import { clearAnthropicEnv, startFakeAnthropic, text, thinking, THINKING_AT_EFFORT, toolUse, type FakeAnthropic } from '../support/fakeAnthropic';
+import {
+  clearAnthropicEnv,
+  createBody,
+  startFakeAnthropic,
+  text,
+  textOf,
+  thinking,
+  THINKING_AT_EFFORT,
+  toolUse,
+  type FakeAnthropic,
+} from '../support/fakeAnthropic';
+import { match } from '../support/matchers';
 
 const MODEL = 'claude-sonnet-5-5';
 const TOOLS: Anthropic.Tool[] = [
@@ -79,11 +90,11 @@ describe('replies', () => {
     });
     expect(second.stop_reason).toBe('end_turn');
     expect(visible(second)).toEqual([{ type: 'text', text: 'Submitted.', citations: null }]);
-    expect(fake.requests.map((req) => req.body.messages.length)).toEqual([1, 3]);
+    expect(fake.requests.map((req) => createBody(req).messages.length)).toEqual([1, 3]);
   });
 
   test('a script function sees each request and its index', async () => {
-    fake.setScript((req, index) => ({ kind: 'message', content: [text(`#${index} ${req.body.messages[0].content}`)] }));
+    fake.setScript((req, index) => ({ kind: 'message', content: [text(`#${index} ${textOf(req.body.messages[0])}`)] }));
     expect(visible(await ask())).toEqual([expect.objectContaining({ text: '#0 Design a strategy.' })]);
     expect(visible(await ask())).toEqual([expect.objectContaining({ text: '#1 Design a strategy.' })]);
   });
@@ -136,7 +147,7 @@ describe('credentials and headers', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       type: 'error',
-      error: { type: 'invalid_request_error', message: expect.stringMatching(/anthropic-version/) },
+      error: { type: 'invalid_request_error', message: match.stringMatching(/anthropic-version/) },
     });
   });
 
@@ -215,26 +226,55 @@ describe('request checks', () => {
 
   test('consecutive user messages are merged as the API does; a final assistant turn (prefill) is refused', async () => {
     fake.setScript([{ kind: 'message', content: [text('ok')] }]);
-    const merged = await ask({ messages: [{ role: 'user', content: 'Design a strategy.' }, { role: 'user', content: 'Keep it simple.' }] });
+    const merged = await ask({
+      messages: [
+        { role: 'user', content: 'Design a strategy.' },
+        { role: 'user', content: 'Keep it simple.' },
+      ],
+    });
     expect(visible(merged)).toEqual([expect.objectContaining({ text: 'ok' })]);
-    const prefill = await failure(ask({ messages: [{ role: 'user', content: 'Answer in JSON.' }, { role: 'assistant', content: '{' }] }));
+    const prefill = await failure(
+      ask({
+        messages: [
+          { role: 'user', content: 'Answer in JSON.' },
+          { role: 'assistant', content: '{' },
+        ],
+      }),
+    );
     expect(prefill.message).toMatch(/prefill/);
+  });
+
+  test('merging consecutive messages leaves the request as it was received', async () => {
+    fake.setScript([{ kind: 'message', content: [text('ok')] }]);
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: [{ type: 'text', text: 'Design a strategy.' }] },
+      { role: 'user', content: 'Keep it simple.' },
+    ];
+    await ask({ messages });
+    expect(createBody(fake.requests[0]).messages).toEqual(messages);
   });
 });
 
-describe('strict tools take the API\'s subset of JSON Schema', () => {
+describe("strict tools take the API's subset of JSON Schema", () => {
   const listOf = (items: Record<string, unknown>) => ({
     type: 'object',
     properties: { strengths: { type: 'array', items: { type: 'string', ...items }, minItems: 2, maxItems: 4 } },
     required: ['strengths'],
     additionalProperties: false,
   });
-  const strictTool = (input_schema: Record<string, unknown>): Anthropic.Tool => ({ name: 'save_assessment', description: 'Saves', input_schema: input_schema as Anthropic.Tool['input_schema'], strict: true });
+  const strictTool = (input_schema: Record<string, unknown>): Anthropic.Tool => ({
+    name: 'save_assessment',
+    description: 'Saves',
+    input_schema: input_schema as Anthropic.Tool['input_schema'],
+    strict: true,
+  });
 
-  test('array bounds other than minItems 0 or 1 are a 400 with the API\'s message; the same schema without strict is fine', async () => {
+  test("array bounds other than minItems 0 or 1 are a 400 with the API's message; the same schema without strict is fine", async () => {
     const bounded = await failure(ask({ tools: [strictTool(listOf({}))] }));
     expect(bounded).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(bounded.message).toMatch(/For 'array' type, property 'maxItems' is not supported|For 'array' type, 'minItems' values other than 0 or 1 are not supported/);
+    expect(bounded.message).toMatch(
+      /For 'array' type, property 'maxItems' is not supported|For 'array' type, 'minItems' values other than 0 or 1 are not supported/,
+    );
     const { maxItems: _, ...withoutMax } = listOf({}).properties.strengths;
     const minTwo = await failure(ask({ tools: [strictTool({ ...listOf({}), properties: { strengths: withoutMax } })] }));
     expect(minTwo.message).toContain("For 'array' type, 'minItems' values other than 0 or 1 are not supported");
@@ -243,16 +283,20 @@ describe('strict tools take the API\'s subset of JSON Schema', () => {
   });
 
   test('string lengths, numeric bounds and an object without additionalProperties: false are refused', async () => {
-    expect((await failure(ask({ tools: [strictTool({ type: 'object', properties: { s: { type: 'string', minLength: 1 } }, additionalProperties: false })] }))).message).toContain(
-      "For 'string' type, property 'minLength' is not supported",
+    expect(
+      (await failure(ask({ tools: [strictTool({ type: 'object', properties: { s: { type: 'string', minLength: 1 } }, additionalProperties: false })] })))
+        .message,
+    ).toContain("For 'string' type, property 'minLength' is not supported");
+    expect(
+      (await failure(ask({ tools: [strictTool({ type: 'object', properties: { n: { type: 'integer', minimum: 1 } }, additionalProperties: false })] })))
+        .message,
+    ).toContain("For 'integer' type, property 'minimum' is not supported");
+    expect((await failure(ask({ tools: [strictTool({ type: 'object', properties: {} })] }))).message).toContain(
+      "'additionalProperties' must be explicitly set to false",
     );
-    expect((await failure(ask({ tools: [strictTool({ type: 'object', properties: { n: { type: 'integer', minimum: 1 } }, additionalProperties: false })] }))).message).toContain(
-      "For 'integer' type, property 'minimum' is not supported",
-    );
-    expect((await failure(ask({ tools: [strictTool({ type: 'object', properties: {} })] }))).message).toContain("'additionalProperties' must be explicitly set to false");
   });
 
-  test('what the SDK\'s transform-json-schema makes of a schema is accepted, and JSON outputs are held to the same subset', async () => {
+  test("what the SDK's transform-json-schema makes of a schema is accepted, and JSON outputs are held to the same subset", async () => {
     fake.setScript([{ kind: 'message', content: [text('ok')] }]);
     const transformed = transformJSONSchema(listOf({ minLength: 1 }));
     expect((await ask({ tools: [strictTool(transformed)] })).stop_reason).toBe('end_turn');
@@ -274,17 +318,24 @@ describe('thinking and effort settings a model refuses', () => {
   });
 
   test('Haiku 5.5 and the 4.x models may turn thinking off; Haiku 5.5 only at effort high or lower', async () => {
-    fake.setScript([{ kind: 'message', content: [text('a')] }, { kind: 'message', content: [text('b')] }]);
+    fake.setScript([
+      { kind: 'message', content: [text('a')] },
+      { kind: 'message', content: [text('b')] },
+    ]);
     const haiku = await ask({ model: 'claude-haiku-5-5', thinking: { type: 'disabled' }, output_config: { effort: 'high' } });
     expect(haiku.content.map((b) => b.type)).toEqual(['text']);
     expect((await ask({ model: 'claude-sonnet-4-6', thinking: { type: 'disabled' } })).stop_reason).toBe('end_turn');
-    expect((await failure(ask({ model: 'claude-haiku-5-5', thinking: { type: 'disabled' }, output_config: { effort: 'max' } }))).message).toMatch(/only at effort 'high' or lower/);
+    expect((await failure(ask({ model: 'claude-haiku-5-5', thinking: { type: 'disabled' }, output_config: { effort: 'max' } }))).message).toMatch(
+      /only at effort 'high' or lower/,
+    );
   });
 
   test('an effort that is no level, or that the model lacks, is a 400', async () => {
     expect((await failure(ask({ output_config: { effort: 'extreme' as 'high' } }))).message).toMatch(/output_config\.effort: Input should be 'low'/);
     expect((await failure(ask({ model: 'claude-haiku-4-5', output_config: { effort: 'low' } }))).message).toMatch(/does not support the effort parameter/);
-    expect((await failure(ask({ model: 'claude-sonnet-4-6', output_config: { effort: 'xhigh' } }))).message).toMatch(/'xhigh' is not supported on claude-sonnet-4-6/);
+    expect((await failure(ask({ model: 'claude-sonnet-4-6', output_config: { effort: 'xhigh' } }))).message).toMatch(
+      /'xhigh' is not supported on claude-sonnet-4-6/,
+    );
   });
 });
 
@@ -292,7 +343,10 @@ describe('what real models do', () => {
   const call = toolUse('submit_design', { name: 'rsi' });
 
   test('a 5.5 model thinks by default, and its thinking counts against max_tokens: too small a budget ends at max_tokens without the tool call', async () => {
-    fake.setScript([{ kind: 'message', content: [call] }, { kind: 'message', content: [call] }]);
+    fake.setScript([
+      { kind: 'message', content: [call] },
+      { kind: 'message', content: [call] },
+    ]);
     const cut = await ask({ tools: TOOLS, max_tokens: 2048 });
     expect(cut.stop_reason).toBe('max_tokens');
     expect(cut.content.map((b) => b.type)).toEqual(['thinking']);
@@ -305,7 +359,10 @@ describe('what real models do', () => {
   });
 
   test('a model of the 4.x generation thinks only when asked', async () => {
-    fake.setScript([{ kind: 'message', content: [text('plain')] }, { kind: 'message', content: [text('thought')] }]);
+    fake.setScript([
+      { kind: 'message', content: [text('plain')] },
+      { kind: 'message', content: [text('thought')] },
+    ]);
     const plain = await ask({ model: 'claude-sonnet-4-6', max_tokens: 1024 });
     expect(plain.content.map((b) => b.type)).toEqual(['text']);
     const thought = await ask({ model: 'claude-sonnet-4-6', thinking: { type: 'adaptive' }, output_config: { effort: 'medium' } });
@@ -313,7 +370,10 @@ describe('what real models do', () => {
   });
 
   test('a returned thinking block costs its thinking as input, though its text is omitted', async () => {
-    fake.setScript([{ kind: 'message', content: [call] }, { kind: 'message', content: [text('done')] }]);
+    fake.setScript([
+      { kind: 'message', content: [call] },
+      { kind: 'message', content: [text('done')] },
+    ]);
     const first = await ask({ tools: TOOLS });
     expect(first.content[0]).toMatchObject({ type: 'thinking', thinking: '' });
     const messages: Anthropic.MessageParam[] = [
@@ -329,7 +389,15 @@ describe('what real models do', () => {
     fake.setScript([{ kind: 'message', content: [] }]);
     const empty = await ask();
     expect(empty).toMatchObject({ content: [], stop_reason: 'end_turn', usage: { output_tokens: 3 } });
-    const error = await failure(ask({ messages: [{ role: 'user', content: 'Design a strategy.' }, { role: 'assistant', content: [] }, { role: 'user', content: 'Go on.' }] }));
+    const error = await failure(
+      ask({
+        messages: [
+          { role: 'user', content: 'Design a strategy.' },
+          { role: 'assistant', content: [] },
+          { role: 'user', content: 'Go on.' },
+        ],
+      }),
+    );
     expect(error.message).toMatch(/all messages must have non-empty content except for the optional final assistant message/);
   });
 
@@ -341,13 +409,23 @@ describe('what real models do', () => {
     const refused = await ask();
     expect(refused.stop_reason).toBe('refusal');
     expect(refused.stop_details).toMatchObject({ type: 'refusal', category: 'cyber', explanation: 'Looks like exploit development.' });
-    const again = await ask({ messages: [{ role: 'user', content: 'Design a strategy.' }, { role: 'user', content: 'Please, it is for research.' }] });
+    const again = await ask({
+      messages: [
+        { role: 'user', content: 'Design a strategy.' },
+        { role: 'user', content: 'Please, it is for research.' },
+      ],
+    });
     expect(again.stop_reason).toBe('refusal');
-    expect(visible(await ask({ messages: [{ role: 'user', content: 'Something else.' }] }))).toEqual([expect.objectContaining({ text: 'a fresh conversation' })]);
+    expect(visible(await ask({ messages: [{ role: 'user', content: 'Something else.' }] }))).toEqual([
+      expect.objectContaining({ text: 'a fresh conversation' }),
+    ]);
   });
 
   test('automatic caching: the next turn of a conversation reads the prefix the last one wrote', async () => {
-    fake.setScript([{ kind: 'message', content: [text('first answer')] }, { kind: 'message', content: [text('second answer')] }]);
+    fake.setScript([
+      { kind: 'message', content: [text('first answer')] },
+      { kind: 'message', content: [text('second answer')] },
+    ]);
     const system = [{ type: 'text' as const, text: BIG_SYSTEM }];
     const first = await ask({ system, cache_control: { type: 'ephemeral' } });
     const messages: Anthropic.MessageParam[] = [
@@ -370,8 +448,16 @@ describe('scripted failures', () => {
     expect(error.type).toBe('rate_limit_error');
   });
 
-  test('a 429 whose error code says a spend limit was reached is the SDK\'s ContractSpendLimitReachedError', async () => {
-    fake.setScript([{ kind: 'error', status: 429, message: 'Your organization reached its spend limit.', errorCode: 'contract_spend_limit_reached', headers: { 'x-should-retry': 'false' } }]);
+  test("a 429 whose error code says a spend limit was reached is the SDK's ContractSpendLimitReachedError", async () => {
+    fake.setScript([
+      {
+        kind: 'error',
+        status: 429,
+        message: 'Your organization reached its spend limit.',
+        errorCode: 'contract_spend_limit_reached',
+        headers: { 'x-should-retry': 'false' },
+      },
+    ]);
     const error = await failure(ask());
     expect(error).toBeInstanceOf(Anthropic.ContractSpendLimitReachedError);
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
@@ -380,7 +466,10 @@ describe('scripted failures', () => {
   });
 
   test('529 is an OverloadedError, 500 an InternalServerError', async () => {
-    fake.setScript([{ kind: 'error', status: 529 }, { kind: 'error', status: 500 }]);
+    fake.setScript([
+      { kind: 'error', status: 529 },
+      { kind: 'error', status: 500 },
+    ]);
     const overloaded = await failure(ask());
     expect(overloaded).toBeInstanceOf(Anthropic.OverloadedError);
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
@@ -393,10 +482,7 @@ describe('scripted failures', () => {
   test('a hanging request ends with APIUserAbortError when its signal aborts, and the fake counts it', async () => {
     fake.setScript([{ kind: 'hang' }]);
     const controller = new AbortController();
-    const call = client.messages.create(
-      { model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
-      { signal: controller.signal },
-    );
+    const call = client.messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal });
     await vi.waitFor(() => expect(fake.requests).toHaveLength(1));
     controller.abort();
     expect(await failure(call)).toBeInstanceOf(Anthropic.APIUserAbortError);

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { buildFeatures, eachFeatureColumn, featureColumns } from '../../src/engine/features';
-import { syntheticBars } from '../../src/engine/synthetic';
-import { STRATEGIES_DIR } from '../../src/paths';
-import { StrategySchema } from '../../src/strategy/schema';
+import { buildFeatures, eachFeatureColumn, featureColumns } from '../../src/engine/features/features';
+import { syntheticBars } from '../../src/engine/data/synthetic';
+import { StrategySchema } from '../../src/research/schema';
+import { STRATEGIES_DIR } from '../support/folders';
 
 describe('eachFeatureColumn', () => {
   // Every example strategy: other indicators, membership types, transforms and lookbacks.

@@ -20,8 +20,21 @@ function rendered(validation: BacktestMetrics = goodBacktest, training: Record<s
     backtest: { operationId: 'op_b', validation },
     usage: { ...NO_USAGE },
   });
-  const view = { cycleId: 'cycle-1', execution: 'COMPLETED', startTime: new Date('2026-12-06T09:00:00Z'), closeTime: new Date('2026-12-06T09:00:03Z'), status };
-  return Object.fromEntries(renderCycle(view).split('\n').map((line) => line.split(/ {2,}/)));
+  const view = {
+    cycleId: 'cycle-1',
+    execution: 'COMPLETED' as const,
+    startTime: new Date('2026-12-06T09:00:00Z'),
+    closeTime: new Date('2026-12-06T09:00:03Z'),
+    status,
+  };
+  return Object.fromEntries(
+    renderCycle(view)
+      .split('\n')
+      .map((line) => {
+        const [name, value] = line.split(/ {2,}/);
+        return [name, value] as const;
+      }),
+  );
 }
 
 describe('status says what the figures are measured against', () => {
@@ -39,12 +52,23 @@ describe('status says what the figures are measured against', () => {
 
 describe('status shows operations that died with their service', () => {
   test('while the replacement runs: which retry, what it replaces, and where it resumed', () => {
-    const progress = { percent: 40, step: 'Epoch 14/30 · Batch 3/20', operationId: 'op_t2', epoch: 14, totalEpochs: 30, replacedOperations: [{ operationId: 'op_t1', errorCode: 'service_stopped' as const }], resumedFrom: { operationId: 'op_t1', epoch: 12 } };
+    const progress = {
+      percent: 40,
+      step: 'Epoch 14/30 · Batch 3/20',
+      operationId: 'op_t2',
+      epoch: 14,
+      totalEpochs: 30,
+      replacedOperations: [{ operationId: 'op_t1', errorCode: 'service_stopped' as const }],
+      resumedFrom: { operationId: 'op_t1', epoch: 12 },
+    };
     expect(progressText(progress)).toBe('40% · Epoch 14/30 · Batch 3/20 · retry 1 of 3, replacing op_t1 (its service stopped) · resumed after epoch 12');
   });
 
   test('once done, a row under the training says what it took', () => {
-    const rows = rendered(goodBacktest, { replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }], resumedFrom: { operationId: 'op_t0', epoch: 7 } });
+    const rows = rendered(goodBacktest, {
+      replacedOperations: [{ operationId: 'op_t0', errorCode: 'service_stopped' }],
+      resumedFrom: { operationId: 'op_t0', epoch: 7 },
+    });
     expect(rows['Training retries']).toBe('1 of 3 retries: replaced op_t0 (its service stopped); finished as op_t, resumed after epoch 7 of op_t0');
     expect(rendered()['Training retries']).toBeUndefined();
   });

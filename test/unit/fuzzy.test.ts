@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { fuzzify, transformInput, type MembershipFunction } from '../../src/engine/fuzzy';
-import type { Bars } from '../../src/engine/bars';
+import { fuzzify, transformInput, type MembershipFunction } from '../../src/engine/features/fuzzy';
+import type { Bars } from '../../src/engine/data/bars';
 
 const at = (mf: MembershipFunction, ...xs: number[]) => Array.from(fuzzify(mf, Float64Array.from(xs)));
 

@@ -203,7 +203,12 @@ describe('backtest gate: after costs, against zero and buy-and-hold with the sam
     // +3 % against buy-and-hold's +10 %: behind the market, ahead of the market with the same stake
     const result = evaluateBacktestGate(goodBacktest({ totalReturn: 0.03, averageExposure: 0.25, sameStakeTStat: 0.2 }), backtest);
     expect(result.reason).toBe('passed');
-    expect(result.checks[3]).toMatchObject({ value: 0.2, threshold: -2, passed: true, text: '0.2 >= -2 (return 3% vs 2.5% = buy-and-hold 10% × average exposure 25%)' });
+    expect(result.checks[3]).toMatchObject({
+      value: 0.2,
+      threshold: -2,
+      passed: true,
+      text: '0.2 >= -2 (return 3% vs 2.5% = buy-and-hold 10% × average exposure 25%)',
+    });
   });
 
   test("a shortfall within the period's noise is no verdict: the assessment weighs it", () => {
@@ -262,7 +267,11 @@ describe('what the gates need from a result', () => {
 
   test('a backtest without buy-and-hold, the average exposure or the bar-by-bar comparison cannot be compared fairly', () => {
     const { buyAndHoldReturn: _, averageExposure: __, sameStakeTStat: ___, ...bare } = goodBacktest();
-    expect(BacktestGateInputSchema.safeParse(bare).error?.issues.map((i) => i.path.join('.'))).toEqual(['buyAndHoldReturn', 'averageExposure', 'sameStakeTStat']);
+    expect(BacktestGateInputSchema.safeParse(bare).error?.issues.map((i) => i.path.join('.'))).toEqual([
+      'buyAndHoldReturn',
+      'averageExposure',
+      'sameStakeTStat',
+    ]);
   });
 });
 
@@ -323,9 +332,7 @@ describe('legacy gates (replay of cycles started before the baseline-relative on
     );
     expect(legacyTrainingGate({ ...metrics, loss: 0.8001 }, {}, false).passed).toBe(false);
     expect(legacyBacktestGate({ ...result, totalTrades: 1 }, {}, false).passed).toBe(true);
-    expect(legacyBacktestGate({ ...result, winRate: 0.4499 }, {}, false).reason).toBe(
-      'Backtest gate failed: win_rate_too_low (win rate 44.99% < 45%)',
-    );
+    expect(legacyBacktestGate({ ...result, winRate: 0.4499 }, {}, false).reason).toBe('Backtest gate failed: win_rate_too_low (win rate 44.99% < 45%)');
   });
 
   test("a recorded request's own thresholds still apply, and a bypass still bypasses", () => {

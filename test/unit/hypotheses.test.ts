@@ -84,7 +84,17 @@ describe('deciding a hypothesis by the cycle that tested it', () => {
     ['a cancelled cycle did not test it', { outcome: 'cancelled' }, 'untested', 'l-c2 could not test it (cancelled)'],
     [
       'a refused cycle did not test it',
-      { outcome: 'refused', refusal: { reason: 'budget_exhausted', message: 'the budget is spent' } },
+      {
+        outcome: 'refused',
+        refusal: {
+          admitted: false,
+          reason: 'budget_exhausted',
+          message: 'the budget is spent',
+          spentUsd: 5,
+          limitUsd: 5,
+          resetsAt: '2026-12-08T00:00:00.000Z',
+        },
+      },
       'untested',
       'l-c2 could not test it (refused: the budget is spent)',
     ],

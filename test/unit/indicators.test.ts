@@ -1,12 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { sliceBars, type Bars } from '../../src/engine/bars';
-import { findIndicator, INDICATORS, resolveParams, suggestIndicators, type IndicatorSpec } from '../../src/engine/indicators/catalog';
+import { sliceBars, type Bars } from '../../src/engine/data/bars';
+import { findIndicator, INDICATORS, resolveParams, suggestIndicators, type IndicatorSpec } from '../../src/engine/features/indicators/catalog';
 import { Random } from '../../src/engine/random';
 
 /** A seeded random walk with realistic OHLCV: opens gap from the last close, wicks beyond the body, integer volume. */
 function randomWalkBars(n: number, seed: number): Bars {
   const random = new Random(seed);
-  const columns = { time: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+  const columns = {
+    time: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
   let price = 100;
   for (let i = 0; i < n; i++) {
     const open = price * (1 + 0.001 * random.normal());
@@ -63,8 +70,8 @@ describe('hand-computed and published values', () => {
 
   // The classic 14-period example (StockCharts' RSI article, after Wilder).
   const wilderCloses = [
-    44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.1, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61, 46.28, 46.28, 46.0, 46.03, 46.41, 46.22, 45.64,
-    46.21, 46.25, 45.71, 46.45, 45.78, 45.35, 44.03, 44.18, 44.22, 44.57, 43.42, 42.66, 43.13,
+    44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.1, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61, 46.28, 46.28, 46.0, 46.03, 46.41, 46.22, 45.64, 46.21, 46.25,
+    45.71, 46.45, 45.78, 45.35, 44.03, 44.18, 44.22, 44.57, 43.42, 42.66, 43.13,
   ];
 
   test("Wilder RSI on the classic example: first value from the first 14 changes, then Wilder's smoothing", () => {
@@ -112,7 +119,7 @@ describe('hand-computed and published values', () => {
   });
 
   test('a flat market reads neutral values, not NaN or the noise of 0/0', () => {
-    const flat = barsOf({ close: Array(60).fill(1.1), volume: Array(60).fill(0) });
+    const flat = barsOf({ close: new Array<number>(60).fill(1.1), volume: new Array<number>(60).fill(0) });
     const last = (name: string, given: Record<string, unknown> = {}) => compute(flat, name, given).map((values) => values[59]);
     expect(last('rsi')).toEqual([50]);
     expect(last('stochastic')).toEqual([50, 50]);
@@ -135,8 +142,8 @@ describe('hand-computed and published values', () => {
 
   test('after a volatile stretch, a flat window reads exactly flat (no residue from the rolling sums)', () => {
     const walk = randomWalkBars(200, 3);
-    const close = [...Array.from(walk.close), ...Array(30).fill(walk.close[199])];
-    const calm = barsOf({ close, volume: [...Array.from(walk.volume), ...Array(30).fill(0)] });
+    const close = [...Array.from(walk.close), ...new Array<number>(30).fill(walk.close[199])];
+    const calm = barsOf({ close, volume: [...Array.from(walk.volume), ...new Array<number>(30).fill(0)] });
     expect(compute(calm, 'bb_width')[0][229]).toBe(0);
     expect(compute(calm, 'bb_percent_b')[0][229]).toBe(0.5);
     expect(compute(calm, 'cci')[0][229]).toBe(0);
@@ -188,15 +195,18 @@ describe('every catalog indicator', () => {
     });
   });
 
-  test.each(INDICATORS.map((spec) => [spec.name] as const))('%s: no look-ahead, the value at t computed on bars up to t equals the one computed on all bars', (name) => {
-    const full = compute(bars, name);
-    for (let t = 0; t < n; t++) {
-      const prefix = compute(sliceBars(bars, 0, t + 1), name);
-      prefix.forEach((values, k) => {
-        if (!Object.is(values[t], full[k][t])) expect.fail(`${name} output ${k} at bar ${t}: ${values[t]} on bars 0..${t}, ${full[k][t]} on all bars`);
-      });
-    }
-  });
+  test.each(INDICATORS.map((spec) => [spec.name] as const))(
+    '%s: no look-ahead, the value at t computed on bars up to t equals the one computed on all bars',
+    (name) => {
+      const full = compute(bars, name);
+      for (let t = 0; t < n; t++) {
+        const prefix = compute(sliceBars(bars, 0, t + 1), name);
+        prefix.forEach((values, k) => {
+          if (!Object.is(values[t], full[k][t])) expect.fail(`${name} output ${k} at bar ${t}: ${values[t]} on bars 0..${t}, ${full[k][t]} on all bars`);
+        });
+      }
+    },
+  );
 
   test.each(INDICATORS.flatMap((spec) => (spec.tier === 1 ? [[spec.name, spec.range] as const] : [])))('%s (tier 1) stays within %j', (name, [low, high]) => {
     const values = compute(bars, name)[0].filter((x) => !Number.isNaN(x));
@@ -295,7 +305,10 @@ describe('resolveParams', () => {
   });
 
   test('matches enum options case-insensitively and returns the catalog spelling', () => {
-    expect(resolveParams(indicator('distance_from_ma'), { ma_type: 'ema', source: 'High' })).toMatchObject({ ok: true, params: { ma_type: 'EMA', source: 'high' } });
+    expect(resolveParams(indicator('distance_from_ma'), { ma_type: 'ema', source: 'High' })).toMatchObject({
+      ok: true,
+      params: { ma_type: 'EMA', source: 'high' },
+    });
   });
 
   test('reports an unknown parameter with a suggestion', () => {
@@ -310,7 +323,10 @@ describe('resolveParams', () => {
       ok: false,
       problems: [{ param: 'source', message: "unknown parameter 'source'; atr takes period" }],
     });
-    expect(resolveParams(indicator('obv'), { period: 10 })).toMatchObject({ ok: false, problems: [{ message: "unknown parameter 'period'; obv takes no parameters" }] });
+    expect(resolveParams(indicator('obv'), { period: 10 })).toMatchObject({
+      ok: false,
+      problems: [{ message: "unknown parameter 'period'; obv takes no parameters" }],
+    });
   });
 
   test('reports out-of-range, wrong-type and bad-enum values, all at once', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BUY, classBalance, HOLD, SELL, UNKNOWN, zigzagExtremes, zigzagLabels } from '../../src/engine/labels';
+import { BUY, classBalance, HOLD, SELL, UNKNOWN, zigzagExtremes, zigzagLabels } from '../../src/engine/features/labels';
 
 const series = (...xs: number[]) => Float64Array.from(xs);
 

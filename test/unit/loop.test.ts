@@ -13,7 +13,6 @@ import {
   MAX_FAILURES_IN_A_ROW,
   MIN_BUDGET_WAIT_MS,
   nextCycle,
-  nextUtcMidnight,
   parseLoopInput,
   rankBest,
   recordEnd,
@@ -189,16 +188,21 @@ describe('the best strategies', () => {
 });
 
 describe('budget refusals', () => {
-  const refusal = (resetsAt?: string) => ({ reason: 'budget_exhausted' as const, message: 'spent', ...(resetsAt && { resetsAt }) });
+  const refusal = (resetsAt: string) => ({
+    admitted: false as const,
+    reason: 'budget_exhausted' as const,
+    message: 'spent',
+    spentUsd: 5,
+    limitUsd: 5,
+    resetsAt,
+  });
   const now = Date.parse(NOW);
 
   test('wait until the reset the refusal names', () => {
     expect(budgetWaitUntil(refusal('2026-12-08T00:00:00.000Z'), now)).toBe('2026-12-08T00:00:00.000Z');
   });
 
-  test('without a reset time, until the next 00:00 UTC; one already past, a minute at least', () => {
-    expect(nextUtcMidnight(Date.parse('2026-12-31T23:59:59.000Z'))).toBe('2027-01-01T00:00:00.000Z');
-    expect(budgetWaitUntil(refusal(), now)).toBe('2026-12-08T00:00:00.000Z');
+  test('a reset already past: a minute at least', () => {
     expect(budgetWaitUntil(refusal('2026-12-07T09:00:00.000Z'), now)).toBe(new Date(now + MIN_BUDGET_WAIT_MS).toISOString());
   });
 });
@@ -214,7 +218,13 @@ describe('counting a cycle that ended', () => {
       { outcome: 'failed', model: 'claude-haiku-5-5', failure: { kind: 'gate', reason: 'g' }, usage: { costUsd: 0.005 } },
       NOW,
     );
-    recordEnd(state, 'l-c3', undefined, { outcome: 'refused', refusal: { reason: 'active_cycle_exists', message: 'busy', activeCycles: ['x'] } }, NOW);
+    recordEnd(
+      state,
+      'l-c3',
+      undefined,
+      { outcome: 'refused', refusal: { admitted: false, reason: 'active_cycle_exists', message: 'busy', activeCycles: ['x'] } },
+      NOW,
+    );
     recordEnd(state, 'l-c4', undefined, { outcome: 'cancelled' }, NOW);
     expect(state.byOutcome).toEqual({ completed: 1, failed: 1, cancelled: 1, refused: 1 });
     expect(state.spendUsd).toBeCloseTo(0.015, 10);

@@ -31,7 +31,23 @@ describe('loop status as text', () => {
       },
       NOW,
     );
-    recordEnd(state, 'l-c2', undefined, { outcome: 'refused', refusal: { reason: 'budget_exhausted', message: 'the daily budget of $5.00 is spent' } }, NOW);
+    recordEnd(
+      state,
+      'l-c2',
+      undefined,
+      {
+        outcome: 'refused',
+        refusal: {
+          admitted: false,
+          reason: 'budget_exhausted',
+          message: 'the daily budget of $5.00 is spent',
+          spentUsd: 5,
+          limitUsd: 5,
+          resetsAt: '2026-12-08T00:00:00.000Z',
+        },
+      },
+      NOW,
+    );
     state.waitingUntil = '2026-12-08T00:00:00.000Z';
     const text = renderLoop({
       loopId: 'l',

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
-import { findGaps } from '../../src/engine/marketCalendar';
-import { listAvailableData, loadBars, MARKET_DATA_DIR, MarketDataError } from '../../src/engine/marketData';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
+import { findGaps } from '../../src/engine/data/marketCalendar';
+import { listAvailableData, loadBars, MarketDataError } from '../../src/engine/data/marketData';
 import { UserError } from '../../src/errors';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 let dir: string;
 
@@ -43,13 +44,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('loadBars', () => {
   test('reads the canonical layout into typed-array columns', () => {
-    write(
-      'EURUSD_1h.csv',
-      HEADER,
-      '2017-04-19T09:00:00Z,1.0716,1.0722,1.07083,1.07219,1413',
-      '2017-04-19T10:00:00Z,1.07214,1.07296,1.07214,1.0726,1241',
-      '',
-    );
+    write('EURUSD_1h.csv', HEADER, '2017-04-19T09:00:00Z,1.0716,1.0722,1.07083,1.07219,1413', '2017-04-19T10:00:00Z,1.07214,1.07296,1.07214,1.0726,1241', '');
     const bars = load();
     expect(bars.symbol).toBe('EURUSD');
     expect(bars.timeframe).toBe('1h');
@@ -105,7 +100,10 @@ describe('loadBars', () => {
     const bars: Bars = { symbol: 'RT', timeframe: '1h', time, open: low.slice(), high, low, close, volume };
     const file = path.join(dir, 'RT_1h.csv');
     writeBarsCsv(bars, file);
-    expect(fs.readFileSync(file, 'utf8').split('\n').slice(0, 2)).toEqual([HEADER, `2000-01-03T00:00:00Z,${low[0]},${high[0]},${low[0]},${close[0]},${volume[0]}`]);
+    expect(fs.readFileSync(file, 'utf8').split('\n').slice(0, 2)).toEqual([
+      HEADER,
+      `2000-01-03T00:00:00Z,${low[0]},${high[0]},${low[0]},${close[0]},${volume[0]}`,
+    ]);
     const back = loadBars('RT', '1h', { dir });
     for (const column of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) expect(back[column]).toEqual(bars[column]);
     expect(fs.readdirSync(dir)).toEqual(['RT_1h.csv']);
@@ -221,7 +219,9 @@ describe('loadBars refuses bad files with the line, column and what to do', () =
   });
 
   test('files in the project are named relative to it', () => {
-    expect(() => loadBars('NO-SUCH-SYMBOL', '1h')).toThrow(`No market data for NO-SUCH-SYMBOL 1h: ${path.join('data', 'NO-SUCH-SYMBOL_1h.csv')} does not exist.`);
+    expect(() => loadBars('NO-SUCH-SYMBOL', '1h', { dir: MARKET_DATA_DIR })).toThrow(
+      `No market data for NO-SUCH-SYMBOL 1h: ${path.join('data', 'NO-SUCH-SYMBOL_1h.csv')} does not exist.`,
+    );
   });
 
   test('names that could reach outside the folder are refused before any file is read', () => {
@@ -333,9 +333,7 @@ describe('listAvailableData', () => {
 
   test('a broken file is reported with its line, not skipped', () => {
     write('X_1d.csv', HEADER, '2020-01-02,1,1,1,1,1', 'yesterday,1,1,1,1,1');
-    expect(() => listAvailableData(dir)).toThrow(
-      `${path.join(dir, 'X_1d.csv')} line 3, column timestamp: 'yesterday' is not an ISO-8601 date or date-time`,
-    );
+    expect(() => listAvailableData(dir)).toThrow(`${path.join(dir, 'X_1d.csv')} line 3, column timestamp: 'yesterday' is not an ISO-8601 date or date-time`);
   });
 });
 
@@ -349,12 +347,20 @@ describe('shipped market data (scripts/fetch-market-data.sh)', () => {
 
   test.each(expected)('$symbol $timeframe loads with $bars bars, $start → $end', ({ symbol, timeframe, bars, start, end }) => {
     const file = path.join(MARKET_DATA_DIR, `${symbol}_${timeframe}.csv`);
-    if (!fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is missing: run scripts/fetch-market-data.sh first (CI runs it before the tests).`);
-    const loaded = loadBars(symbol, timeframe);
+    if (!fs.existsSync(file))
+      throw new Error(`${path.relative(process.cwd(), file)} is missing: run scripts/fetch-market-data.sh first (CI runs it before the tests).`);
+    const loaded = loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR });
     expect(loaded.time.length).toBe(bars);
     expect(iso(loaded.time[0]).replace('.000Z', 'Z')).toBe(start);
     expect(iso(loaded.time[bars - 1]).replace('.000Z', 'Z')).toBe(end);
-    expect(listAvailableData().find((d) => d.symbol === symbol && d.timeframe === timeframe)).toEqual({ symbol, timeframe, bars, start, end, path: file });
+    expect(listAvailableData(MARKET_DATA_DIR).find((d) => d.symbol === symbol && d.timeframe === timeframe)).toEqual({
+      symbol,
+      timeframe,
+      bars,
+      start,
+      end,
+      path: file,
+    });
   });
 
   test('gap analysis of the shipped series: only holidays, plus the real market closures', () => {
@@ -364,10 +370,10 @@ describe('shipped market data (scripts/fetch-market-data.sh)', () => {
       }
     }
     const unusual = (symbol: string, timeframe: string) =>
-      findGaps(loadBars(symbol, timeframe))
+      findGaps(loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR }))
         .filter((g) => !g.likelyHoliday)
         .map((g) => `${iso(g.lastBarBefore).slice(0, 10)} → ${iso(g.firstBarAfter).slice(0, 10)} (${g.missingBars})`);
-    const eurusd = findGaps(loadBars('EURUSD', '1h'));
+    const eurusd = findGaps(loadBars('EURUSD', '1h', { dir: MARKET_DATA_DIR }));
     expect(eurusd.map((g) => [iso(g.lastBarBefore), iso(g.firstBarAfter), g.likelyHoliday])).toEqual([
       ['2017-12-22T21:00:00.000Z', '2017-12-25T22:00:00.000Z', true],
       ['2017-12-29T21:00:00.000Z', '2018-01-01T22:00:00.000Z', true],

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { addUsage, costUsd, DEFAULT_MODEL, MODEL_ALIASES, MODEL_PRICES, NO_USAGE, resolveModel, type LlmUsage } from '../../src/domain/models';
+import { match } from '../support/matchers';
 
 const none = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 const MILLION = 1_000_000;
@@ -85,7 +86,7 @@ describe('addUsage', () => {
       outputTokens: 1000,
       cacheReadTokens: 800,
       cacheWriteTokens: 2000,
-      costUsd: expect.closeTo(0.01548, 12),
+      costUsd: match.closeTo(0.01548, 12),
     });
   });
 

@@ -49,24 +49,28 @@ describe('gradients', () => {
   };
 
   const cases: [Activation, number[] | null][] = [...ACTIVATIONS.map((a): [Activation, null] => [a, null]), ['tanh', [0.5, 2, 1]]];
-  test.each(cases)(
-    '%s (class weights %j): backpropagation matches central finite differences on every parameter',
-    (activation, classWeights) => {
-      const rng = new Random(11);
-      const model = Mlp.create({ inputSize: 4, hiddenLayers: [5, 4], activation, dropout: 0, outputSize: 3 }, 3);
-      const rows = 7;
-      const x = Float32Array.from({ length: rows * 4 }, () => rng.normal());
-      const y = Int32Array.from({ length: rows }, () => rng.int(3));
-      const weights = classWeights ? Float64Array.from(classWeights) : null;
-      const pass = new TrainingPass(model, rows, new Random(0), weights);
-      pass.step(x, y, Int32Array.from({ length: rows }, (_, i) => i), 0, rows, emptySums());
-      const h = 1e-6;
-      for (let i = 0; i < model.params.length; i++) {
-        const numeric = (lossWith(model, x, y, weights, i, h) - lossWith(model, x, y, weights, i, -h)) / (2 * h);
-        expect(pass.grads[i], `parameter ${i}`).toBeCloseTo(numeric, 6);
-      }
-    },
-  );
+  test.each(cases)('%s (class weights %j): backpropagation matches central finite differences on every parameter', (activation, classWeights) => {
+    const rng = new Random(11);
+    const model = Mlp.create({ inputSize: 4, hiddenLayers: [5, 4], activation, dropout: 0, outputSize: 3 }, 3);
+    const rows = 7;
+    const x = Float32Array.from({ length: rows * 4 }, () => rng.normal());
+    const y = Int32Array.from({ length: rows }, () => rng.int(3));
+    const weights = classWeights ? Float64Array.from(classWeights) : null;
+    const pass = new TrainingPass(model, rows, new Random(0), weights);
+    pass.step(
+      x,
+      y,
+      Int32Array.from({ length: rows }, (_, i) => i),
+      0,
+      rows,
+      emptySums(),
+    );
+    const h = 1e-6;
+    for (let i = 0; i < model.params.length; i++) {
+      const numeric = (lossWith(model, x, y, weights, i, h) - lossWith(model, x, y, weights, i, -h)) / (2 * h);
+      expect(pass.grads[i], `parameter ${i}`).toBeCloseTo(numeric, 6);
+    }
+  });
 
   test('the weighted loss is Σ w[y]·loss / Σ w[y], as PyTorch defines it', () => {
     const model = Mlp.create({ inputSize: 2, hiddenLayers: [], activation: 'relu', dropout: 0, outputSize: 3 }, 1);

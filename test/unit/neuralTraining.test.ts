@@ -227,29 +227,33 @@ describe('checkpoints and resume', () => {
   /** A state as it comes back from a file: every array copied (structured clone, as v8.serialize does). */
   const reread = (state: TrainingState) => TrainingStateSchema.parse(structuredClone(state));
 
-  test.each(['adam', 'sgd', 'rmsprop'] as const)('%s: resumed from any checkpoint, the same weights, history and result as never stopped', async (optimizer) => {
-    const whole = Mlp.create(config, 3);
-    const saved: TrainingState[] = [];
-    const uninterrupted = await train(whole, full({ optimizer, checkpoint: { everyEpochs: 3, everyMs: 60_000, save: (s) => saved.push(s) } }));
-    expect(saved.map((s) => [s.epochsDone, s.batchesDone])).toEqual([
-      [3, 0],
-      [6, 0],
-      [9, 0],
-    ]);
-    for (const state of saved) {
-      const resumed = Mlp.create(config, 3);
-      const result = await train(resumed, full({ optimizer, resume: reread(state) }));
-      expect(resumed.params).toEqual(whole.params);
-      expect({ ...result, trainingTimeMs: 0 }).toEqual({ ...uninterrupted, trainingTimeMs: 0 });
-    }
-    // Without the checkpoint's state the same epochs give another model: the test can tell.
-    const other = Mlp.create(config, 3);
-    await train(other, full({ optimizer, seed: 8 }));
-    expect(other.params).not.toEqual(whole.params);
-  });
+  test.each(['adam', 'sgd', 'rmsprop'] as const)(
+    '%s: resumed from any checkpoint, the same weights, history and result as never stopped',
+    async (optimizer) => {
+      const whole = Mlp.create(config, 3);
+      const saved: TrainingState[] = [];
+      const uninterrupted = await train(whole, full({ optimizer, checkpoint: { everyEpochs: 3, everyMs: 60_000, save: (s) => saved.push(s) } }));
+      expect(saved.map((s) => [s.epochsDone, s.batchesDone])).toEqual([
+        [3, 0],
+        [6, 0],
+        [9, 0],
+      ]);
+      for (const state of saved) {
+        const resumed = Mlp.create(config, 3);
+        const result = await train(resumed, full({ optimizer, resume: reread(state) }));
+        expect(resumed.params).toEqual(whole.params);
+        expect({ ...result, trainingTimeMs: 0 }).toEqual({ ...uninterrupted, trainingTimeMs: 0 });
+      }
+      // Without the checkpoint's state the same epochs give another model: the test can tell.
+      const other = Mlp.create(config, 3);
+      await train(other, full({ optimizer, seed: 8 }));
+      expect(other.params).not.toEqual(whole.params);
+    },
+  );
 
   test('early stopping counts on where it was: a resumed training stops at the same epoch', async () => {
-    const stopping = (over: Partial<TrainOptions> = {}) => full({ ...contradicting, earlyStopping: { enabled: true, patience: 4, minDelta: 0, monitor: 'val_loss' }, ...over });
+    const stopping = (over: Partial<TrainOptions> = {}) =>
+      full({ ...contradicting, earlyStopping: { enabled: true, patience: 4, minDelta: 0, monitor: 'val_loss' }, ...over });
     const whole = Mlp.create(config, 3);
     const saved: TrainingState[] = [];
     const uninterrupted = await train(whole, stopping({ checkpoint: { everyEpochs: 1, everyMs: 60_000, save: (s) => saved.push(s) } }));

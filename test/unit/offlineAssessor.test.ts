@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
-import { STRATEGIES_DIR } from '../../src/paths';
-import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/llm/assessment';
+import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/design/assessmentFile';
 import { composeBrief } from '../../src/domain/loop';
-import { findIndicator } from '../../src/engine/indicators/catalog';
-import { assessOffline } from '../../src/llm/offlineAssessor';
-import { designOffline } from '../../src/llm/offlineDesigner';
+import { findIndicator } from '../../src/engine/features/indicators/catalog';
+import { assessOffline } from '../../src/design/offline/assessor';
+import { designOffline } from '../../src/design/offline/designer';
 import { parse as parseYaml } from 'yaml';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -38,9 +39,22 @@ const GOOD_BACKTEST: BacktestMetrics = {
 };
 
 const BAD_TRAINING: TrainingMetrics = { accuracy: 0.402, loss: 1.12, initialTrainLoss: 1.1, finalTrainLoss: 1.095, epochsTrained: 9, chanceAccuracy: 0.41 };
-const BAD_BACKTEST: BacktestMetrics = { totalReturn: -0.083, sharpeRatio: -1.2, maxDrawdown: 0.27, winRate: 0.31, totalTrades: 48, buyAndHoldReturn: 0.05, averageExposure: 0.3, profitFactor: 0.6 };
+const BAD_BACKTEST: BacktestMetrics = {
+  totalReturn: -0.083,
+  sharpeRatio: -1.2,
+  maxDrawdown: 0.27,
+  winRate: 0.31,
+  totalTrades: 48,
+  buyAndHoldReturn: 0.05,
+  averageExposure: 0.3,
+  profitFactor: 0.6,
+};
 
-function assess(training: TrainingMetrics, backtest: BacktestMetrics, dir = strategiesDir()): { verdict: string; file: Assessment; raw: string; hypotheses?: string[] } {
+function assess(
+  training: TrainingMetrics,
+  backtest: BacktestMetrics,
+  dir = strategiesDir(),
+): { verdict: string; file: Assessment; raw: string; hypotheses?: string[] } {
   const input = AssessInputSchema.parse({
     cycleId: 'cycle-42',
     model: 'sonnet',
@@ -95,7 +109,7 @@ describe('verdict rules', () => {
     expect(file.suggestions).toEqual([
       'Swap one of bb_percent_b and atr_percent for one from the momentum or trend or volume family: 0.8 percentage points over chance leaves little to trade on',
       'Check how often each fuzzy set fires (`ktrdr-agent features bollinger_volatility_sp500`): sets that rarely fire or overlap keep the training loss flat',
-      'Raise decisions.confidence_threshold from 0.5 to 0.6 so only the model\'s confident signals trade',
+      "Raise decisions.confidence_threshold from 0.5 to 0.6 so only the model's confident signals trade",
       'Try labels.zigzag_threshold 0.045 instead of 0.03 so labels mark only larger swings',
     ]);
   });
@@ -138,13 +152,17 @@ describe('verdict rules', () => {
     );
     const beyond = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, sameStakeTStat: 1.5 });
     expect(beyond.verdict).toBe('promising');
-    expect(beyond.file.strengths).toContain('Total return +12.4% after costs beats buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%) by 10.9 percentage points (t 1.5)');
+    expect(beyond.file.strengths).toContain(
+      'Total return +12.4% after costs beats buy-and-hold at the same stake +1.5% (buy-and-hold +5% × average exposure 30%) by 10.9 percentage points (t 1.5)',
+    );
   });
 
   test('without the average exposure there is no fair comparison, so no promising', () => {
     const { verdict, file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, averageExposure: undefined });
     expect(verdict).toBe('mediocre');
-    expect(statements(file)).toContain('Total return +12.4% after costs cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure');
+    expect(statements(file)).toContain(
+      'Total return +12.4% after costs cannot be weighed against buy-and-hold at the same stake: the backtest reported no average exposure',
+    );
   });
 
   test.each([
@@ -166,7 +184,9 @@ describe('verdict rules', () => {
 
   test('few trades: a suggestion to trade more, none to trade less', () => {
     const { file } = assess(GOOD_TRAINING, { ...GOOD_BACKTEST, totalTrades: 6, sharpeRatio: -0.2, totalReturn: -0.01 });
-    expect(file.suggestions).toContain('Lower decisions.confidence_threshold from 0.5 (or filters.min_signal_separation) to get more than 6 trades to judge by');
+    expect(file.suggestions).toContain(
+      'Lower decisions.confidence_threshold from 0.5 (or filters.min_signal_separation) to get more than 6 trades to judge by',
+    );
     expect(file.suggestions.join('\n')).not.toMatch(/Raise decisions.confidence_threshold/);
     expect(file.weaknesses).toContain('Only 6 trades on the validation period: too few to tell skill from luck');
     expect(statements(file).join('\n')).not.toMatch(/Win rate/);
@@ -176,8 +196,22 @@ describe('verdict rules', () => {
 describe('the assessment file', () => {
   test('spec §7 shape, marked offline, with the metrics it used in their units — and no holdout', () => {
     const { file, raw } = assess(GOOD_TRAINING, GOOD_BACKTEST);
-    expect(Object.keys(JSON.parse(raw))).toEqual(['verdict', 'strengths', 'weaknesses', 'suggestions', 'hypotheses', 'assessed_at', 'cycle_id', 'model', 'offline', 'metrics']);
-    expect(AssessmentContentSchema.safeParse({ verdict: file.verdict, strengths: file.strengths, weaknesses: file.weaknesses, suggestions: file.suggestions }).success).toBe(true);
+    expect(Object.keys(z.record(z.string(), z.unknown()).parse(JSON.parse(raw)))).toEqual([
+      'verdict',
+      'strengths',
+      'weaknesses',
+      'suggestions',
+      'hypotheses',
+      'assessed_at',
+      'cycle_id',
+      'model',
+      'offline',
+      'metrics',
+    ]);
+    expect(
+      AssessmentContentSchema.safeParse({ verdict: file.verdict, strengths: file.strengths, weaknesses: file.weaknesses, suggestions: file.suggestions })
+        .success,
+    ).toBe(true);
     for (const list of [file.strengths, file.weaknesses, file.suggestions]) {
       expect(list.length).toBeGreaterThanOrEqual(2);
       expect(list.length).toBeLessThanOrEqual(4);
@@ -223,7 +257,12 @@ describe('the assessment file', () => {
       const { file } = assess(training, backtest);
       for (const s of [...file.strengths, ...file.weaknesses]) expect(s, s).toMatch(/\d/);
       const text = statements(file).join('\n');
-      for (const unitless of [/accuracy \d+(\.\d+)?(?![\d.%])/i, /return [+-]?\d+(\.\d+)?(?![\d.%])/i, /drawdown \d+(\.\d+)?(?![\d.%])/i, /win rate \d+(\.\d+)?(?![\d.%])/i]) {
+      for (const unitless of [
+        /accuracy \d+(\.\d+)?(?![\d.%])/i,
+        /return [+-]?\d+(\.\d+)?(?![\d.%])/i,
+        /drawdown \d+(\.\d+)?(?![\d.%])/i,
+        /win rate \d+(\.\d+)?(?![\d.%])/i,
+      ]) {
         expect(text).not.toMatch(unitless);
       }
       // the fractions of the typed results (0.585 accuracy) never reach the text: only their percentages (58.5%)
@@ -286,7 +325,7 @@ describe('hypotheses for later cycles to test (spec §9)', () => {
     const designed = (text: string, loopBrief?: string) => {
       const dir = strategiesDir();
       const brief = composeBrief(loopBrief, { id: 'h1', text });
-      const result = designOffline({ cycleId: `loop-x-c${text.length}`, model: 'sonnet', brief, strategiesDir: dir });
+      const result = designOffline({ cycleId: `loop-x-c${text.length}`, model: 'sonnet', brief, strategiesDir: dir, dataDir: MARKET_DATA_DIR });
       const doc = parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { indicators: { name: string }[] };
       return { market: `${result.symbol} ${result.timeframe}`, specs: doc.indicators.map((i) => findIndicator(i.name)!) };
     };

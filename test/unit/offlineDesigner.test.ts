@@ -1,20 +1,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DesignResultSchema, StrategyNameSchema, type DesignResult } from '../../src/domain/activities';
-import { findIndicator, INDICATORS } from '../../src/engine/indicators/catalog';
-import { classBalance, zigzagLabels } from '../../src/engine/labels';
-import { loadBars } from '../../src/engine/marketData';
+import { findIndicator, INDICATORS } from '../../src/engine/features/indicators/catalog';
+import { classBalance, zigzagLabels } from '../../src/engine/features/labels';
+import { loadBars } from '../../src/engine/data/marketData';
 import { Random } from '../../src/engine/random';
-import { writeAssessment, type Assessment } from '../../src/llm/assessment';
-import { readDesignRecord } from '../../src/llm/designRecord';
-import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/llm/fitToData';
-import { designOffline } from '../../src/llm/offlineDesigner';
-import { choosePair, lessonsFor, usableIndicator } from '../../src/llm/offlinePicks';
-import { validateStrategyFile } from '../../src/strategy/validate';
+import { writeAssessment, type Assessment } from '../../src/design/assessmentFile';
+import { readDesignRecord } from '../../src/design/designRecord';
+import { DesignError } from '../../src/design/errors';
+import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/design/offline/fitToData';
+import { designOffline } from '../../src/design/offline/designer';
+import { choosePair, lessonsFor, usableIndicator } from '../../src/design/offline/picks';
+import { validateStrategyFile } from '../../src/research/validate';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 const design = (cycleId: string, options: { brief?: string; symbol?: string; timeframe?: '1h' | '1d'; strategiesDir?: string } = {}) =>
-  designOffline({ cycleId, model: 'sonnet', ...options, strategiesDir: options.strategiesDir ?? tempDir() });
+  designOffline({ cycleId, model: 'sonnet', ...options, strategiesDir: options.strategiesDir ?? tempDir(), dataDir: MARKET_DATA_DIR });
 
 interface Designed {
   text: string;
@@ -49,17 +50,17 @@ function read(result: DesignResult): Designed {
 }
 
 function errorsOf(file: string): string[] {
-  return validateStrategyFile(file).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
+  return validateStrategyFile(file, { dataDir: MARKET_DATA_DIR }).problems.map((p) => `${p.severity} ${p.path}: ${p.message}`);
 }
 
-/** The failure a call throws, checked to be a non-retryable ApplicationFailure. */
-function failureOf(run: () => unknown): ApplicationFailure {
+/** The failure a call throws, checked to be a designer's error that no retry can fix. */
+function failureOf(run: () => unknown): DesignError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    expect((error as ApplicationFailure).nonRetryable).toBe(true);
-    return error as ApplicationFailure;
+    expect(error).toBeInstanceOf(DesignError);
+    expect((error as DesignError).retry.retryable).toBe(false);
+    return error as DesignError;
   }
   throw new Error('expected the design to fail');
 }
@@ -75,7 +76,7 @@ describe('valid strategies on every shipped series', () => {
   test.each(SHIPPED)('%s %s: two designs pass the one validator without a warning', (symbol, timeframe) => {
     const strategiesDir = tempDir();
     for (const cycleId of [`${symbol}-a`, `${symbol}-b`]) {
-      const result = designOffline({ cycleId, model: 'sonnet', symbol, timeframe, strategiesDir });
+      const result = designOffline({ cycleId, model: 'sonnet', symbol, timeframe, strategiesDir, dataDir: MARKET_DATA_DIR });
       expect(DesignResultSchema.parse(result)).toEqual(result);
       expect(result).toMatchObject({ symbol, timeframe, offline: true });
       expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
@@ -97,12 +98,17 @@ describe('valid strategies on every shipped series', () => {
   test('every indicator it may use fits every kind of series when the brief names it', () => {
     const usable = INDICATORS.filter(usableIndicator);
     // never a scale-dependent one, save moving averages read as a ratio to price
-    expect(usable.filter((s) => s.tier === 3).map((s) => s.name).sort()).toEqual(['ema', 'sma']);
+    expect(
+      usable
+        .filter((s) => s.tier === 3)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['ema', 'sma']);
     const strategiesDir = tempDir();
     usable.forEach((spec, i) => {
       const [symbol, timeframe] = SHIPPED[i % SHIPPED.length];
       const brief = `try ${spec.name.replace(/_/g, ' ')} here`;
-      const result = designOffline({ cycleId: `each-${spec.name}`, model: 'sonnet', brief, symbol, timeframe, strategiesDir });
+      const result = designOffline({ cycleId: `each-${spec.name}`, model: 'sonnet', brief, symbol, timeframe, strategiesDir, dataDir: MARKET_DATA_DIR });
       const { doc, indicators } = read(result);
       expect(indicators, brief).toContain(spec.name);
       expect(errorsOf(result.strategyPath), `${spec.name} on ${symbol}`).toEqual([]);
@@ -174,9 +180,16 @@ describe('the trigger and the brief steer it', () => {
 
   test('an hourly design trades only confident signals, at most once a day; a daily one keeps 0.5 and one bar', () => {
     const decisions = (result: DesignResult) =>
-      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } }).decisions;
-    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({ confidence_threshold: 0.6, filters: { min_signal_separation: 24 } });
-    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({ confidence_threshold: 0.5, filters: { min_signal_separation: 24 } });
+      (parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { decisions: { confidence_threshold: number; filters: { min_signal_separation: number } } })
+        .decisions;
+    expect(decisions(design('hourly', { symbol: 'EURUSD', timeframe: '1h' }))).toMatchObject({
+      confidence_threshold: 0.6,
+      filters: { min_signal_separation: 24 },
+    });
+    expect(decisions(design('daily', { symbol: 'GOOG', timeframe: '1d' }))).toMatchObject({
+      confidence_threshold: 0.5,
+      filters: { min_signal_separation: 24 },
+    });
   });
 
   test('named indicators are used; scale-dependent ones through their bounded form', () => {
@@ -202,12 +215,18 @@ describe('seeded by the cycle', () => {
 
   test('another cycle designs something else', () => {
     const on = (cycleId: string) => read(design(cycleId, { symbol: 'EURUSD', timeframe: '1h' }));
-    const body = (d: Designed) => d.text.split('\n').filter((l) => !/^(name|description):/.test(l)).join('\n');
+    const body = (d: Designed) =>
+      d.text
+        .split('\n')
+        .filter((l) => !/^(name|description):/.test(l))
+        .join('\n');
     const a = on('cycle-a');
     const b = on('cycle-b');
     expect(body(b)).not.toBe(body(a));
     expect(b.doc.model.training.seed).not.toBe(a.doc.model.training.seed);
-    const pairs = new Set(['cycle-c', 'cycle-d', 'cycle-e', 'cycle-f'].map((id) => on(id).indicators.join('+')).concat([a, b].map((d) => d.indicators.join('+'))));
+    const pairs = new Set(
+      ['cycle-c', 'cycle-d', 'cycle-e', 'cycle-f'].map((id) => on(id).indicators.join('+')).concat([a, b].map((d) => d.indicators.join('+'))),
+    );
     expect(pairs.size).toBeGreaterThanOrEqual(3);
   });
 });
@@ -236,12 +255,23 @@ describe('idempotent, and never overwriting', () => {
   });
 
   test.each([
-    ['a strategy of that name without a record (hand-written)', (dir: string, name: string) => fs.writeFileSync(path.join(dir, `${name}.yaml`), 'name: theirs\n')],
+    [
+      'a strategy of that name without a record (hand-written)',
+      (dir: string, name: string) => fs.writeFileSync(path.join(dir, `${name}.yaml`), 'name: theirs\n'),
+    ],
     [
       'a name another cycle has claimed and not yet written',
       (dir: string, name: string) => {
         fs.mkdirSync(path.join(dir, name));
-        const record = { cycle_id: 'other', strategy: name, symbol: 'GOOG', timeframe: '1d', designed_at: new Date().toISOString(), model: 'offline', offline: true };
+        const record = {
+          cycle_id: 'other',
+          strategy: name,
+          symbol: 'GOOG',
+          timeframe: '1d',
+          designed_at: new Date().toISOString(),
+          model: 'offline',
+          offline: true,
+        };
         fs.writeFileSync(path.join(dir, name, 'design.json'), JSON.stringify(record));
       },
     ],
@@ -328,7 +358,15 @@ describe('memory of earlier cycles', () => {
     const [spared, ...poor] = pairs;
     const lessons = lessonsFor(
       { symbol: 'EURUSD', timeframe: '1h' },
-      poor.map(([v, m], i) => ({ name: `poor_${i}`, created_at: new Date().toISOString(), symbols: ['EURUSD'], timeframe: '1h', indicators: [v, m], families: ['volume', 'momentum'], verdict: 'poor' })),
+      poor.map(([v, m], i) => ({
+        name: `poor_${i}`,
+        created_at: new Date().toISOString(),
+        symbols: ['EURUSD'],
+        timeframe: '1h',
+        indicators: [v, m],
+        families: ['volume', 'momentum'],
+        verdict: 'poor',
+      })),
     );
     const rejected = { pairs: new Set<string>(), indicators: new Set<string>() };
     for (let seed = 0; seed < 100; seed++) {
@@ -384,7 +422,10 @@ describe('numbers fitted to the training data', () => {
 
   test("a bounded indicator's shoulders stop at its bounds; warm-up NaNs are ignored", () => {
     const withWarmUp = Float64Array.from([NaN, NaN, ...oneToThousand]);
-    expect(fuzzySetsAtPercentiles(withWarmUp, [0, 1000])).toMatchObject({ low: { parameters: [0, 0, 100, 500] }, high: { parameters: [500, 900, 1000, 1000] } });
+    expect(fuzzySetsAtPercentiles(withWarmUp, [0, 1000])).toMatchObject({
+      low: { parameters: [0, 0, 100, 500] },
+      high: { parameters: [500, 900, 1000, 1000] },
+    });
   });
 
   test('no sets for values stuck at one level so long that the median shares it with the 10th or 90th percentile', () => {
@@ -397,7 +438,7 @@ describe('numbers fitted to the training data', () => {
   });
 
   test.each(SHIPPED)('%s %s: the zigzag threshold labels a balanced set of swings (spec §8 #14)', (symbol, timeframe) => {
-    const close = loadBars(symbol, timeframe).close;
+    const close = loadBars(symbol, timeframe, { dir: MARKET_DATA_DIR }).close;
     const training = close.subarray(100, Math.floor(close.length * 0.7));
     for (const swing of [6, 16]) {
       const { zigzag_threshold, label_lookahead } = zigzagForSwing(training, swing);

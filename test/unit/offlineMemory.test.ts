@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { STRATEGIES_DIR } from '../../src/paths';
-import { writeAssessment } from '../../src/llm/assessment';
-import { recentStrategies } from '../../src/llm/memory';
+import { writeAssessment } from '../../src/design/assessmentFile';
+import { recentStrategies } from '../../src/design/memory';
+import { STRATEGIES_DIR } from '../support/folders';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -71,14 +71,30 @@ test('an assessed strategy carries its verdict and validation results', () => {
           train_loss_decrease_pct: 24.62,
           epochs_trained: 30,
         },
-        validation_backtest: { total_return_pct: 2.5, buy_and_hold_return_pct: 9.1, excess_return_pp: -6.6, sharpe_ratio: 0.4, max_drawdown_pct: 6.2, win_rate_pct: 52, total_trades: 25 },
+        validation_backtest: {
+          total_return_pct: 2.5,
+          buy_and_hold_return_pct: 9.1,
+          excess_return_pp: -6.6,
+          sharpe_ratio: 0.4,
+          max_drawdown_pct: 6.2,
+          win_rate_pct: 52,
+          total_trades: 25,
+        },
       },
     },
     dir,
   );
   const [recent] = recentStrategies(1, { strategiesDir: dir });
   expect(recent.verdict).toBe('mediocre');
-  expect(recent.validation).toEqual({ accuracy_pct: 47.5, lift_pp: 6.3, sharpe_ratio: 0.4, total_return_pct: 2.5, max_drawdown_pct: 6.2, win_rate_pct: 52, total_trades: 25 });
+  expect(recent.validation).toEqual({
+    accuracy_pct: 47.5,
+    lift_pp: 6.3,
+    sharpe_ratio: 0.4,
+    total_return_pct: 2.5,
+    max_drawdown_pct: 6.2,
+    win_rate_pct: 52,
+    total_trades: 25,
+  });
 });
 
 test('files that are not strategies, or not readable ones, are left out rather than failing a design', () => {
@@ -89,6 +105,8 @@ test('files that are not strategies, or not readable ones, are left out rather t
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not yaml at all');
   fs.mkdirSync(path.join(dir, 'aroon_trend_goog'));
   fs.writeFileSync(path.join(dir, 'aroon_trend_goog', 'assessment.json'), '{"verdict": "great"}');
-  expect(recentStrategies(10, { strategiesDir: dir })).toEqual([expect.objectContaining({ name: 'aroon_trend_goog', verdict: undefined, validation: undefined })]);
+  expect(recentStrategies(10, { strategiesDir: dir })).toEqual([
+    expect.objectContaining({ name: 'aroon_trend_goog', verdict: undefined, validation: undefined }),
+  ]);
   expect(recentStrategies(10, { strategiesDir: path.join(dir, 'missing') })).toEqual([]);
 });

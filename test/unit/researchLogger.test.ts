@@ -18,7 +18,9 @@ test('a research outcome (an ApplicationFailure our code raised) is one line: wh
 
 test("one from the workflow's sandbox, where its class is another module's, is told by its name", () => {
   const copied = Object.assign(new Error('Backtest gate failed: no_trades'), { name: 'ApplicationFailure', type: 'BacktestGateFailed' });
-  expect(logged({ error: copied, workflowId: 'research-2' })).toEqual(['[WARN] Workflow failed (workflowId=research-2): Backtest gate failed: no_trades [BacktestGateFailed]']);
+  expect(logged({ error: copied, workflowId: 'research-2' })).toEqual([
+    '[WARN] Workflow failed (workflowId=research-2): Backtest gate failed: no_trades [BacktestGateFailed]',
+  ]);
 });
 
 test('a bug keeps its stack and everything the SDK said about it', () => {

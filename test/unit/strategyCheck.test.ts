@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { STRATEGIES_DIR } from '../../src/paths';
-import { checkNamedStrategy } from '../../src/strategy/check';
+import { checkNamedStrategy } from '../../src/research/check';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 /** A strategies folder of its own: a person's strategy at the top, the agent's in designed/. */
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-check-'));
@@ -19,17 +19,20 @@ fs.writeFileSync(
 
 describe('checkNamedStrategy: the check of a strategy given to a cycle', () => {
   test("finds a person's strategy, then the agent's designs, and passes a valid one", () => {
-    expect(checkNamedStrategy('mine', { strategiesDir: dir })).toEqual({ ok: true, file: path.join(dir, 'mine.yaml') });
-    expect(checkNamedStrategy('their_design', { strategiesDir: dir })).toEqual({ ok: true, file: path.join(dir, 'designed', 'their_design.yaml') });
+    expect(checkNamedStrategy('mine', { strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual({ ok: true, file: path.join(dir, 'mine.yaml') });
+    expect(checkNamedStrategy('their_design', { strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual({
+      ok: true,
+      file: path.join(dir, 'designed', 'their_design.yaml'),
+    });
   });
 
   test('an unknown name says where it looked and the closest names', () => {
-    const check = checkNamedStrategy('mien', { strategiesDir: dir });
+    const check = checkNamedStrategy('mien', { strategiesDir: dir, dataDir: MARKET_DATA_DIR });
     expect(check).toEqual({ ok: false, problems: [`no strategy 'mien' in ${dir}/ or ${dir}/designed/ (did you mean mine?)`] });
   });
 
   test("an invalid strategy gives every one of the validator's errors, each with its file and line", () => {
-    const check = checkNamedStrategy('broken', { strategiesDir: dir });
+    const check = checkNamedStrategy('broken', { strategiesDir: dir, dataDir: MARKET_DATA_DIR });
     expect(check.ok).toBe(false);
     const problems = check.ok ? [] : check.problems;
     expect(problems).toHaveLength(2);

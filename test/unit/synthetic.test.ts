@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Bars } from '../../src/engine/bars';
-import { writeBarsCsv } from '../../src/engine/barsCsv';
-import { findGaps } from '../../src/engine/marketCalendar';
-import { loadBars } from '../../src/engine/marketData';
-import { DEFAULT_REGIMES, plantedPatternBars, randomWalkBars, syntheticBars } from '../../src/engine/synthetic';
+import type { Bars } from '../../src/engine/data/bars';
+import { writeBarsCsv } from '../../src/engine/data/barsCsv';
+import { findGaps } from '../../src/engine/data/marketCalendar';
+import { loadBars } from '../../src/engine/data/marketData';
+import { DEFAULT_REGIMES, plantedPatternBars, randomWalkBars, syntheticBars } from '../../src/engine/data/synthetic';
 
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -93,7 +93,8 @@ describe.each(Object.entries(generators))('%s', (_, generate) => {
     expect(new Date(bars.time[0]).toISOString()).toBe('2020-01-01T00:00:00.000Z');
     const moved = randomWalkBars({ symbol: 'RW', timeframe: '1h', bars: 1, seed: 1, start: '2024-01-06T12:00:00Z' });
     expect(new Date(moved.time[0]).toISOString()).toBe('2024-01-07T22:00:00.000Z');
-    for (const price of [...bars.open, ...bars.high, ...bars.low, ...bars.close]) expect(String(price).replace('.', '').replace(/^0+/, '').length).toBeLessThanOrEqual(7);
+    for (const price of [...bars.open, ...bars.high, ...bars.low, ...bars.close])
+      expect(String(price).replace('.', '').replace(/^0+/, '').length).toBeLessThanOrEqual(7);
   });
 });
 
@@ -166,13 +167,15 @@ describe('syntheticBars', () => {
     expect(new Set(calm.regime)).toEqual(new Set([0]));
     // 5 % a year over 260 trading days, inflated a little by volatility clustering.
     const daily = std(logReturns(calm));
-    expect(daily).toBeGreaterThan(0.05 / Math.sqrt(260) * 0.8);
-    expect(daily).toBeLessThan(0.05 / Math.sqrt(260) * 1.25);
+    expect(daily).toBeGreaterThan((0.05 / Math.sqrt(260)) * 0.8);
+    expect(daily).toBeLessThan((0.05 / Math.sqrt(260)) * 1.25);
   });
 
   test('bad options are refused with what was wrong', () => {
     expect(() => syntheticBars({ symbol: 'SYN', timeframe: '1h', bars: 0, seed: 1 })).toThrow('SYN: bars must be a whole number ≥ 1, got 0.');
-    expect(() => syntheticBars({ symbol: 'SYN', timeframe: '2h', bars: 10, seed: 1 })).toThrow("'2h' is not a timeframe: use one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w.");
+    expect(() => syntheticBars({ symbol: 'SYN', timeframe: '2h', bars: 10, seed: 1 })).toThrow(
+      "'2h' is not a timeframe: use one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w.",
+    );
     expect(() => syntheticBars({ symbol: 'SYN', timeframe: '1h', bars: 10, seed: 1, start: 'soon' })).toThrow("start 'soon' is not an ISO-8601 date");
     expect(() => plantedPatternBars({ symbol: 'PP', timeframe: '1h', bars: 10, seed: 1, upProbability: 1.5 })).toThrow(
       'plantedPatternBars: upProbability must be in [0, 1], got 1.5.',

@@ -14,6 +14,8 @@ describe("trigger's Web UI link: the UI of the server it talked to", () => {
   });
 
   test('KTRDR_WEB_UI names it when the convention does not hold', () => {
-    expect(webUiLink('temporal:7233', 'research', 'research-1', { KTRDR_WEB_UI: 'https://ui.example.com/' })).toBe('https://ui.example.com/namespaces/research/workflows/research-1');
+    expect(webUiLink('temporal:7233', 'research', 'research-1', { KTRDR_WEB_UI: 'https://ui.example.com/' })).toBe(
+      'https://ui.example.com/namespaces/research/workflows/research-1',
+    );
   });
 });

@@ -102,8 +102,16 @@ describe('quality gates', () => {
       training({ accuracy: 0.5299 }),
       'Training gate failed: accuracy_not_above_chance (accuracy 52.99% < 53% (chance 50% + 3 pp))',
     ],
-    ['validation loss just over 2 % below chance', training({ loss: 1.0291 }), 'Training gate failed: loss_not_below_chance (loss 1.0291 > 1.029 (chance 1.05 − 2%))'],
-    ['training loss just over 2 % below its chance', training({ finalTrainLoss: 1.0193 }), 'Training gate failed: not_learnt (training loss 1.0193 > 1.0192 (chance 1.04 − 2%))'],
+    [
+      'validation loss just over 2 % below chance',
+      training({ loss: 1.0291 }),
+      'Training gate failed: loss_not_below_chance (loss 1.0291 > 1.029 (chance 1.05 − 2%))',
+    ],
+    [
+      'training loss just over 2 % below its chance',
+      training({ finalTrainLoss: 1.0193 }),
+      'Training gate failed: not_learnt (training loss 1.0193 > 1.0192 (chance 1.04 − 2%))',
+    ],
   ])('training gate fails with %s, and nothing is backtested', async (_name, metrics, reason) => {
     const fakes = fakeActivities({ training: metrics });
     const { failure, status } = await runFailing(fakes);
@@ -115,7 +123,7 @@ describe('quality gates', () => {
     expect(fakes.calls.cleanup).toEqual([{ cycleId: status.cycleId, outcome: 'failed' }]);
   });
 
-  test('a validation loss of 0.88, which failed KTRDR\'s absolute 0.8, passes against a chance loss of 1.05', async () => {
+  test("a validation loss of 0.88, which failed KTRDR's absolute 0.8, passes against a chance loss of 1.05", async () => {
     const status = await run(fakeActivities({ training: training({ loss: 0.88 }) }));
     expect(status.outcome).toBe('completed');
   });
@@ -189,10 +197,10 @@ describe('activity failures', () => {
     let attempts = 0;
     const fakes = fakeActivities({
       overrides: () => ({
-        async trainModel(input) {
+        trainModel(input) {
           attempts++;
-          if (attempts === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
-          return { operationId: 'op_training_2', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining };
+          if (attempts === 1) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8000'));
+          return Promise.resolve({ operationId: 'op_training_2', modelPath: `models/${input.strategyName}/model.json`, metrics: goodTraining });
         },
       }),
     });
@@ -205,9 +213,9 @@ describe('activity failures', () => {
     let attempts = 0;
     const fakes = fakeActivities({
       overrides: () => ({
-        async trainModel() {
+        trainModel() {
           attempts++;
-          throw ApplicationFailure.nonRetryable("fuzzy set 'rsi_14' has no membership functions", 'InvalidStrategy');
+          return Promise.reject(ApplicationFailure.nonRetryable("fuzzy set 'rsi_14' has no membership functions", 'InvalidStrategy'));
         },
       }),
     });
@@ -224,9 +232,8 @@ describe('activity failures', () => {
     const spent = usage({ inputTokens: 9000, outputTokens: 4000, cacheReadTokens: 0, costUsd: 0.058 });
     const fakes = fakeActivities({
       overrides: () => ({
-        async designStrategy() {
-          throw ApplicationFailure.nonRetryable('claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls', 'DesignGaveUp', spent);
-        },
+        designStrategy: () =>
+          Promise.reject(ApplicationFailure.nonRetryable('claude-sonnet-5-5 did not save a valid strategy within the cap of 10 calls', 'DesignGaveUp', spent)),
       }),
     });
     const { failure, status } = await runFailing(fakes);
@@ -237,7 +244,7 @@ describe('activity failures', () => {
   test('a result without the metrics a gate needs fails the cycle instead of reading zeros', async () => {
     const fakes = fakeActivities({
       overrides: () => ({
-        trainModel: async () => ({ operationId: 'op_training_3', modelPath: 'models/x/model.json' }) as unknown as TrainResult,
+        trainModel: () => Promise.resolve({ operationId: 'op_training_3', modelPath: 'models/x/model.json' } as unknown as TrainResult),
       }),
     });
     const { failure, status } = await runFailing(fakes);
@@ -299,15 +306,15 @@ describe('a cycle given a strategy', () => {
   test('skips the design, says so, and trains, backtests and assesses the strategy the check found', async () => {
     const fakes = fakeActivities({
       overrides: (calls) => ({
-        async checkStrategy(input) {
+        checkStrategy(input) {
           calls.check.push(input);
-          return { strategyName: input.strategyName, strategyPath: `/home/quant/strategies/${input.strategyName}.yaml` };
+          return Promise.resolve({ strategyName: input.strategyName, strategyPath: `/home/quant/strategies/${input.strategyName}.yaml` });
         },
       }),
     });
     const { status, history, description } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue, { strategy: 'my_breakout', model: 'haiku' });
-      const status = (await handle.result()) as CycleStatus;
+      const status = await handle.result();
       return { status, history: await handle.fetchHistory(), description: await handle.describe() };
     });
 
@@ -330,19 +337,31 @@ describe('a cycle given a strategy', () => {
 
     // the history shows the check in the design's place, summarised as such
     const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a);
-    expect(scheduled.map((a) => a!.activityType?.name)).toEqual(['checkStrategy', 'trainModel', 'runBacktest', 'assessStrategy']);
+    expect(scheduled.map((a) => a!.activityType?.name)).toEqual([
+      'admitCycle',
+      'checkStrategy',
+      'trainModel',
+      'runBacktest',
+      'reserveSpend',
+      'assessStrategy',
+      'settleSpend',
+      'releaseCycle',
+    ]);
     const summary = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkStrategy')?.userMetadata?.summary;
     expect(defaultPayloadConverter.fromPayload(summary!)).toBe('design skipped: strategy my_breakout given');
     expect(description.typedSearchAttributes.get(StrategyAttribute)).toBe('my_breakout');
   });
 
   test('an unknown or invalid strategy fails the cycle at once as invalid input, with every problem, and nothing runs', async () => {
-    const problems = ['strategies/mine.yaml:14: error: indicators.0.period: 0 is below the minimum 2', "strategies/mine.yaml:20: error: fuzzy_sets.rsi_14: no indicator has feature_id 'rsi_14'"];
+    const problems = [
+      'strategies/mine.yaml:14: error: indicators.0.period: 0 is below the minimum 2',
+      "strategies/mine.yaml:20: error: fuzzy_sets.rsi_14: no indicator has feature_id 'rsi_14'",
+    ];
     const fakes = fakeActivities({
       overrides: (calls) => ({
-        async checkStrategy(input) {
+        checkStrategy(input) {
           calls.check.push(input);
-          throw ApplicationFailure.create({ message: problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [problems] });
+          return Promise.reject(ApplicationFailure.create({ message: problems.join('; '), type: 'InvalidStrategy', nonRetryable: true, details: [problems] }));
         },
       }),
     });
@@ -383,7 +402,8 @@ describe.each(Object.entries(PHASE_ACTIVITY) as [ResearchPhase, keyof Omit<Fakes
       const handle = await startResearchCycle(env, taskQueue);
       const status = await waitFor(async () => {
         const s = await handle.query(statusQuery);
-        return s.phase === phase && fakes.calls.cancelled.length === 0 ? s : undefined;
+        // the phase has begun (before the design, the cycle admits itself)
+        return s.phases.at(-1)?.phase === phase && fakes.calls.cancelled.length === 0 ? s : undefined;
       }, `phase ${phase}`);
       expect(status.phases.map((p) => p.phase)).toEqual(Object.keys(PHASE_ACTIVITY).slice(0, Object.keys(PHASE_ACTIVITY).indexOf(phase) + 1));
       expect(status.phases.at(-1)?.endedAt).toBeUndefined();
@@ -400,7 +420,7 @@ describe.each(Object.entries(PHASE_ACTIVITY) as [ResearchPhase, keyof Omit<Fakes
     const fakes = blocking();
     await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue);
-      await waitFor(async () => ((await handle.query(statusQuery)).phase === phase ? true : undefined), `phase ${phase}`);
+      await waitFor(async () => ((await handle.query(statusQuery)).phases.at(-1)?.phase === phase ? true : undefined), `phase ${phase}`);
       await handle.cancel();
       const err = await handle.result().then(
         () => expect.fail('the cycle should have been cancelled'),

@@ -10,6 +10,7 @@ import type { CycleStatus, CycleSummary } from '../../src/domain/cycle';
 import { OutcomeAttribute, statusQuery } from '../../src/temporal/definitions';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage } from '../support/fakeActivities';
 import { startResearchCycle, timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
+import { MARKET_DATA_DIR } from '../support/folders';
 
 /**
  * What a cycle tells the people watching it: a failed assessment keeps the cycle's training
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 /** The markdown the Web UI shows as the workflow's current details (fetched by the built-in metadata query). */
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
-  const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? '';
 }
 
@@ -35,9 +36,16 @@ describe('an assessment that fails for good', () => {
   const failingAssessor = () =>
     fakeActivities({
       overrides: (calls) => ({
-        async assessStrategy(input) {
+        assessStrategy(input) {
           calls.assess.push(input);
-          throw ApplicationFailure.create({ message: refusal, type: 'AssessmentRefused', nonRetryable: true, details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })] });
+          return Promise.reject(
+            ApplicationFailure.create({
+              message: refusal,
+              type: 'AssessmentRefused',
+              nonRetryable: true,
+              details: [usage({ inputTokens: 2000, outputTokens: 50, cacheReadTokens: 0, costUsd: 0.0045 })],
+            }),
+          );
         },
       }),
     });
@@ -46,7 +54,7 @@ describe('an assessment that fails for good', () => {
     const fakes = failingAssessor();
     const { status, description, details } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue);
-      const result = (await handle.result()) as CycleStatus;
+      const result = await handle.result();
       return { status: result, description: await handle.describe(), details: await currentDetails(handle) };
     });
 
@@ -118,14 +126,21 @@ describe('an offline cycle names no Claude model', () => {
   test('an offline design that fails marks the cycle offline everywhere', async () => {
     // the real offline designer (a worker without ANTHROPIC_API_KEY), asked for a market with no data
     const strategiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-offline-fail-'));
-    const fakes = fakeActivities({ overrides: () => createDesignActivities({ strategiesDir }) });
+    const fakes = fakeActivities({
+      overrides: () =>
+        createDesignActivities({ folders: { strategies: strategiesDir, marketData: MARKET_DATA_DIR, transcripts: path.join(strategiesDir, 'transcripts') } }),
+    });
     const { failure, summary, details } = await withWorker(env, fakes, async (taskQueue) => {
       const handle = await startResearchCycle(env, taskQueue, { symbol: 'NOSUCH' });
       const err = await handle.result().then(
         () => expect.fail('the cycle should have failed'),
         (e: unknown) => e as WorkflowFailedError,
       );
-      return { failure: err.cause as ApplicationFailure, summary: (await handle.describe()).memo?.summary as CycleSummary, details: await currentDetails(handle) };
+      return {
+        failure: err.cause as ApplicationFailure,
+        summary: (await handle.describe()).memo?.summary as CycleSummary,
+        details: await currentDetails(handle),
+      };
     });
     const status = failure.details?.[0] as CycleStatus;
     expect(failure.message).toMatch(/^Design failed: No market data for NOSUCH/);
@@ -139,9 +154,7 @@ describe('an offline cycle names no Claude model', () => {
   test('a Claude design that fails names the model that ran, from the usage its failure carries', async () => {
     const fakes = fakeActivities({
       overrides: () => ({
-        async designStrategy() {
-          throw ApplicationFailure.nonRetryable('gave up', 'DesignGaveUp', usage({ model: 'claude-haiku-5-5' }));
-        },
+        designStrategy: () => Promise.reject(ApplicationFailure.nonRetryable('gave up', 'DesignGaveUp', usage({ model: 'claude-haiku-5-5' }))),
       }),
     });
     const status = await withWorker(env, fakes, async (taskQueue) =>

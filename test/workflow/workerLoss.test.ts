@@ -7,7 +7,6 @@ import { Context } from '@temporalio/activity';
 import { currentCancellationReason, type CancellationReason } from '../../src/activities/cancellation';
 import { createServiceActivities } from '../../src/activities/serviceActivities';
 import { ActivityProgressSchema, type ActivityProgress } from '../../src/domain/activities';
-import type { CycleStatus } from '../../src/domain/cycle';
 import { createWorker } from '../../src/worker';
 import { fakeActivities, usage } from '../support/fakeActivities';
 import { longTraining, ScratchFolders, startTestServices, type TestServices } from '../support/services';
@@ -51,14 +50,23 @@ const activities = (strategy = STRATEGY, onCancel?: (reason: CancellationReason)
           return createServiceActivities({ client: services.client }).trainModel(input);
         },
       }),
-      async designStrategy(input) {
-        return { strategyName: strategy, strategyPath: path.join(folders.strategiesDir, `${strategy}.yaml`), symbol: 'EURUSD', timeframe: '1h', offline: false, usage: usage({ model: input.model }) };
-      },
+      designStrategy: (input) =>
+        Promise.resolve({
+          strategyName: strategy,
+          strategyPath: path.join(folders.strategiesDir, `${strategy}.yaml`),
+          symbol: 'EURUSD',
+          timeframe: '1h',
+          offline: false,
+          usage: usage({ model: input.model }),
+        }),
     }),
   });
 
 /** The running training's latest heartbeat as the server recorded it, once it names an epoch. */
-async function trainingProgress(handle: Awaited<ReturnType<typeof startResearchCycle>>, atLeastEpoch = 1): Promise<ActivityProgress & { attempt: number; lastFailure?: string | null }> {
+async function trainingProgress(
+  handle: Awaited<ReturnType<typeof startResearchCycle>>,
+  atLeastEpoch = 1,
+): Promise<ActivityProgress & { attempt: number; lastFailure?: string | null }> {
   return waitFor(async () => {
     const pending = (await handle.describe()).raw.pendingActivities?.[0];
     if (pending?.activityType?.name !== 'trainModel') return undefined;
@@ -72,7 +80,13 @@ async function trainingProgress(handle: Awaited<ReturnType<typeof startResearchC
 describe('a graceful worker shutdown mid-training', () => {
   test('leaves the training running; the next worker re-attaches to it and the cycle completes with one training', async () => {
     const taskQueue = `shutdown-${Date.now()}`;
-    const first = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(), workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds' });
+    const first = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: activities(),
+      workflowBundle: await workflowBundle(),
+      shutdownGraceTime: '2 seconds',
+    });
     const handle = await startResearchCycle(env, taskQueue, { bypassGates: true });
     let stopping = 0;
     const before = await first.runUntil(trainingProgress(handle).finally(() => (stopping = Date.now())));
@@ -87,7 +101,7 @@ describe('a graceful worker shutdown mid-training', () => {
     expect((await services.client.getOperation(before.operationId!)).status).toBe('running');
 
     const second = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(), workflowBundle: await workflowBundle() });
-    const status = (await second.runUntil(handle.result())) as CycleStatus;
+    const status = await second.runUntil(handle.result());
 
     expect(status.outcome).toBe('completed');
     expect(status.training?.operationId).toBe(before.operationId);
@@ -131,7 +145,12 @@ describe('a worker cut off from the server mid-training', () => {
     const proxy = await cuttableProxy(env.address);
     const connection = await NativeConnection.connect({ address: proxy.address });
     const reasons: CancellationReason[] = [];
-    const first = await createWorker({ connection, taskQueue, activities: activities(SLOWER, (reason) => reasons.push(reason)), workflowBundle: await workflowBundle() });
+    const first = await createWorker({
+      connection,
+      taskQueue,
+      activities: activities(SLOWER, (reason) => reasons.push(reason)),
+      workflowBundle: await workflowBundle(),
+    });
     const firstRuns = first.run();
     try {
       const handle = await startResearchCycle(env, taskQueue, { bypassGates: true });
@@ -139,7 +158,12 @@ describe('a worker cut off from the server mid-training', () => {
       proxy.cut();
       const cutAt = Date.now();
 
-      const second = await createWorker({ connection: env.nativeConnection, taskQueue, activities: activities(SLOWER), workflowBundle: await workflowBundle() });
+      const second = await createWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities: activities(SLOWER),
+        workflowBundle: await workflowBundle(),
+      });
       const status = await second.runUntil(async () => {
         // the server gives up on the silent attempt and hands the next one to the worker it can reach
         let retried = before;
@@ -153,7 +177,7 @@ describe('a worker cut off from the server mid-training', () => {
 
         // back in touch, the first worker learns its attempt is gone: it must leave the training running
         proxy.restore();
-        await waitFor(async () => (reasons.length ? reasons : undefined), "the first worker's activity to hear of it");
+        await waitFor(() => Promise.resolve(reasons.length ? reasons : undefined), "the first worker's activity to hear of it");
         expect(reasons.every((r) => r !== 'cancelRequested')).toBe(true);
         expect((await services.client.getOperation(before.operationId!)).status).toBe('running');
 

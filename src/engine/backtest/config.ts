@@ -1,3 +1,7 @@
+/**
+ * What a backtest runs with: the strategy's decision settings, its execution settings (costs it
+ * leaves out are its market's), and the execution model every result records.
+ */
 import { z } from 'zod';
 
 /**
@@ -26,7 +30,7 @@ const rate = z.number().min(0).lt(1);
  * Costs and sizing of the simulation (capital and sizing default to KTRDR's, spec §5). Rates are
  * fractions. Costs left out are the market's (costs.ts), from the symbol of the bars.
  */
-export const ExecutionConfigSchema = z.strictObject({
+const ExecutionConfigSchema = z.strictObject({
   initialCapital: z.number().positive().default(100_000),
   /** Charged on the fill value of every entry and every exit. */
   commission: rate.optional(),
@@ -45,5 +49,15 @@ export const BacktestConfigSchema = z.strictObject({
   decisions: DecisionConfigSchema.prefault({}),
   execution: ExecutionConfigSchema.prefault({}),
 });
-export type BacktestConfig = z.infer<typeof BacktestConfigSchema>;
 export type BacktestConfigInput = z.input<typeof BacktestConfigSchema>;
+
+/** The execution model every simulation follows (simulate.ts says what each entry means), recorded in every result. */
+export const EXECUTION_MODEL = {
+  fill: 'next_bar_open',
+  sizing: 'fraction_of_equity_including_entry_commission',
+  quantity: 'fractional',
+  direction: 'long_only',
+  openPositionAtEnd: 'closed_at_last_bar_close',
+  equityMarkedAt: 'bar_close',
+  benchmark: 'buy_and_hold_fully_invested_same_costs',
+} as const;

@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import type { ExecutionConfig, ExecutionRequest } from './config';
-
 /**
  * What trading costs per side for each asset class, when a strategy does not set its own
  * `backtest.commission` / `backtest.slippage`. KTRDR charged every market an equity broker's
@@ -9,8 +6,11 @@ import type { ExecutionConfig, ExecutionRequest } from './config';
  * commission is what a low-cost retail broker charges. Rates are fractions of the fill value.
  * Each figure cites where it comes from, read on 2026-12-06; the README's "Costs" has the table.
  */
-export const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
-export const AssetClassSchema = z.enum(ASSET_CLASSES);
+import { z } from 'zod';
+import type { ExecutionConfig, ExecutionRequest } from './config';
+
+const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
+const AssetClassSchema = z.enum(ASSET_CLASSES);
 export type AssetClass = z.infer<typeof AssetClassSchema>;
 
 interface Figure {
@@ -46,7 +46,8 @@ export const MARKET_COSTS: Record<AssetClass, { commission: Figure; slippage: Fi
     commission: { rate: 0.00005, source: IBKR_STOCKS },
     slippage: {
       rate: 0.00025,
-      source: 'half a 0.05 % spread, the upper end of what is usual for large caps (https://stockalpha.ai/alpha-learning/spread-is-a-fee-measuring-the-hidden-cost-of-every-trade)',
+      source:
+        'half a 0.05 % spread, the upper end of what is usual for large caps (https://stockalpha.ai/alpha-learning/spread-is-a-fee-measuring-the-hidden-cost-of-every-trade)',
     },
   },
 };

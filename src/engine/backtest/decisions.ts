@@ -1,4 +1,8 @@
-import type { Bars } from '../bars';
+/**
+ * From the model's class probabilities to a signal stream (spec §5), and a count of what each
+ * filter held.
+ */
+import type { Bars } from '../data/bars';
 import type { DecisionConfig } from './config';
 import type { DecisionSummary } from './result';
 
@@ -8,7 +12,7 @@ const HOLD = 1;
 const SELL = 2;
 const HOUR_MS = 3_600_000;
 /** Bars in the volume filter's trailing mean (KTRDR's field is a bare boolean; 20 bars ≈ a month of daily bars). */
-export const VOLUME_WINDOW = 20;
+const VOLUME_WINDOW = 20;
 
 export interface Decisions {
   /** Per bar: +1 buy, −1 sell, 0 hold. */

@@ -1,3 +1,7 @@
+/**
+ * A backtest's metrics from its equity curves and trades: return, risk, drawdown and trade
+ * statistics, annualised by the bar frequency measured on the timestamps.
+ */
 import type { BacktestPeriod, CurveMetrics, Drawdown, StrategyMetrics, Trade } from './result';
 
 const HOUR_MS = 3_600_000;
@@ -209,13 +213,7 @@ function drawdownPeriod(time: Float64Array, { ddPeak: peak, ddTrough: trough, dd
  * Curve metrics plus trade statistics, exposure, fees and turnover of the strategy's run;
  * `stakeSum` is the simulation's sum of the position's share of equity over the bar closes.
  */
-export function strategyMetrics(
-  time: Float64Array,
-  equity: Float64Array,
-  trades: Trade[],
-  period: BacktestPeriod,
-  stakeSum: number,
-): StrategyMetrics {
+export function strategyMetrics(time: Float64Array, equity: Float64Array, trades: Trade[], period: BacktestPeriod, stakeSum: number): StrategyMetrics {
   return strategyMetricsOf(time, equity, trades, period, stakeSum, scanCurve(equity));
 }
 

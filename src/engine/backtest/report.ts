@@ -1,3 +1,7 @@
+/**
+ * A backtest's report files in a strategy's reports folder: trades.csv, equity.csv and
+ * metrics.json.
+ */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -47,8 +51,7 @@ function* tradeRows({ trades }: BacktestReport): Generator<string> {
     let chunk = '';
     for (const t of trades.slice(start, start + ROWS_PER_CHUNK)) {
       chunk +=
-        `${iso(t.entryTime)},${iso(t.exitTime)},${t.entryPrice},${t.exitPrice},${t.quantity},` +
-        `${t.pnl},${t.return},${t.fees},${t.barsHeld},${t.forced}\n`;
+        `${iso(t.entryTime)},${iso(t.exitTime)},${t.entryPrice},${t.exitPrice},${t.quantity},` + `${t.pnl},${t.return},${t.fees},${t.barsHeld},${t.forced}\n`;
     }
     yield chunk;
   }

@@ -1,15 +1,13 @@
-import { z } from 'zod';
-import { DecisionConfigSchema, ResolvedExecutionSchema } from './config';
-import { CostsAppliedSchema } from './costs';
-import { EXECUTION_MODEL } from './simulate';
-
 /**
  * What a backtest returns. Ratios are fractions (0.12 is +12 %), as in the domain's
  * BacktestMetrics; money is in the account currency; times are epoch milliseconds UTC.
  * A metric that has no value (a ratio over zero) is null, never a sentinel like 999999.
  */
+import { z } from 'zod';
+import { DecisionConfigSchema, EXECUTION_MODEL, ResolvedExecutionSchema } from './config';
+import { CostsAppliedSchema } from './costs';
 
-export const TradeSchema = z.strictObject({
+const TradeSchema = z.strictObject({
   /** When the entry filled: the open of the bar after the BUY signal. */
   entryTime: z.number(),
   /** When the exit filled: the open of the bar after the SELL signal, or the end of the last bar when forced. */
@@ -32,7 +30,7 @@ export const TradeSchema = z.strictObject({
 export type Trade = z.infer<typeof TradeSchema>;
 
 /** The bars the metrics cover: from the first bar with a decision to the last bar. */
-export const BacktestPeriodSchema = z.strictObject({
+const BacktestPeriodSchema = z.strictObject({
   startTime: z.number(),
   endTime: z.number(),
   bars: z.number().int().min(2),
@@ -43,7 +41,7 @@ export const BacktestPeriodSchema = z.strictObject({
 export type BacktestPeriod = z.infer<typeof BacktestPeriodSchema>;
 
 /** Times are the stamps of the bars at whose close the equity stood there. */
-export const DrawdownSchema = z.strictObject({
+const DrawdownSchema = z.strictObject({
   /** Last peak before the drop. */
   peakTime: z.number(),
   troughTime: z.number(),
@@ -55,7 +53,7 @@ export const DrawdownSchema = z.strictObject({
 export type Drawdown = z.infer<typeof DrawdownSchema>;
 
 /** Metrics of an equity curve: the ones the strategy and buy-and-hold share, for side-by-side reports. */
-export const CurveMetricsSchema = z.strictObject({
+const CurveMetricsSchema = z.strictObject({
   finalEquity: z.number(),
   totalReturn: z.number().min(-1),
   /** Compound annual growth over the real elapsed time; null when it overflows (a tiny period). */
@@ -75,7 +73,7 @@ export const CurveMetricsSchema = z.strictObject({
 export type CurveMetrics = z.infer<typeof CurveMetricsSchema>;
 
 /** Trade statistics count every closed trade, forced closes included; a win is pnl > 0, a loss pnl < 0. */
-export const StrategyMetricsSchema = CurveMetricsSchema.extend({
+const StrategyMetricsSchema = CurveMetricsSchema.extend({
   totalTrades: z.number().int().min(0),
   winningTrades: z.number().int().min(0),
   losingTrades: z.number().int().min(0),
@@ -109,7 +107,7 @@ export type StrategyMetrics = z.infer<typeof StrategyMetricsSchema>;
  * Why the model's proposals did or did not become signals; each held proposal counts under the
  * first filter that held it.
  */
-export const DecisionSummarySchema = z.strictObject({
+const DecisionSummarySchema = z.strictObject({
   /** Bars with a complete probability row (features ready). */
   readyBars: z.number().int().min(0),
   /** Bars whose most probable class was BUY / SELL. */
@@ -125,7 +123,7 @@ export const DecisionSummarySchema = z.strictObject({
 });
 export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
 
-export const ExecutionSettingsSchema = ResolvedExecutionSchema.extend({
+const ExecutionSettingsSchema = ResolvedExecutionSchema.extend({
   /** Which costs applied and where each came from. */
   costs: CostsAppliedSchema,
   fill: z.literal(EXECUTION_MODEL.fill),
@@ -142,15 +140,14 @@ export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>;
 const float64Array = () => z.custom<Float64Array>((value) => value instanceof Float64Array, 'expected a Float64Array');
 
 /** Equity at the close of each bar of the period (stamped with the bar's time), strategy and buy-and-hold. */
-export const EquityCurveSchema = z.strictObject({
+const EquityCurveSchema = z.strictObject({
   time: float64Array(),
   strategy: float64Array(),
   buyAndHold: float64Array(),
 });
-export type EquityCurve = z.infer<typeof EquityCurveSchema>;
 
 /** The strategy against buy-and-hold with its own average stake (see sameStake.ts). */
-export const SameStakeSchema = z.strictObject({
+const SameStakeSchema = z.strictObject({
   /** Total return minus buy-and-hold's total return times the average exposure. */
   excessReturn: z.number(),
   /** t-statistic of the mean bar excess over that yardstick; 0 when the excess never varies. */

@@ -1,10 +1,14 @@
-import type { Bars } from '../bars';
-import { BacktestConfigSchema, type BacktestConfigInput } from './config';
+/**
+ * The backtest of one period, end to end: decisions, the strategy's simulation and buy-and-hold's,
+ * the metrics, and a checked summary.
+ */
+import type { Bars } from '../data/bars';
+import { BacktestConfigSchema, EXECUTION_MODEL, type BacktestConfigInput } from './config';
 import { resolveCosts } from './costs';
 import { decide } from './decisions';
 import { backtestMetrics, measurePeriod } from './metrics';
 import { BacktestSummarySchema, type BacktestReport } from './result';
-import { EXECUTION_MODEL, buyAndHold, simulate } from './simulate';
+import { buyAndHold, simulate } from './simulate';
 
 /**
  * Backtests the model's class probabilities (n×3, see decide) on the bars they were computed

@@ -1,8 +1,3 @@
-import type { SameStake } from './result';
-
-/** Spread of bar excesses that is rounding, not trading: a strategy that tracks its yardstick exactly still differs in the last bits. */
-const NOISE_FLOOR = 1e-12;
-
 /**
  * The strategy against buy-and-hold with the same stake, bar by bar. Holding the market with
  * the strategy's average exposure e earns e × buy-and-hold's return each bar, so the strategy's
@@ -12,6 +7,11 @@ const NOISE_FLOOR = 1e-12;
  * in return is well within it. Computed from the report's equity curves, apart from
  * backtest()'s own pass, whose speed is benchmarked (≈ 5 ms a million bars).
  */
+import type { SameStake } from './result';
+
+/** Spread of bar excesses that is rounding, not trading: a strategy that tracks its yardstick exactly still differs in the last bits. */
+const NOISE_FLOOR = 1e-12;
+
 export function sameStakeComparison(strategy: Float64Array, buyAndHold: Float64Array, averageExposure: number): SameStake {
   const n = strategy.length;
   if (buyAndHold.length !== n) throw new Error(`equity curves of ${n} and ${buyAndHold.length} bars cannot be compared bar by bar`);

@@ -1,9 +1,6 @@
-import { TIMEFRAME_MS, type Bars } from '../bars';
-import type { ExecutionConfig } from './config';
-import type { Trade } from './result';
-
-/*
- * Execution model — recorded in every result as EXECUTION_MODEL next to the costs.
+/**
+ * The simulator: plays a signal stream, and buy-and-hold, through the execution model below,
+ * which every result records as EXECUTION_MODEL (config.ts) next to the costs.
  *
  * - A signal decided at bar t (which saw t's close) fills at bar t+1's OPEN: the first price
  *   anyone could trade at after seeing that close. Filling at t's own close would trade on a
@@ -28,15 +25,9 @@ import type { Trade } from './result';
  *   invested, because it answers "what if I had just bought the market"; a strategy that
  *   holds 25 % of equity is read against it together with its exposure.
  */
-export const EXECUTION_MODEL = {
-  fill: 'next_bar_open',
-  sizing: 'fraction_of_equity_including_entry_commission',
-  quantity: 'fractional',
-  direction: 'long_only',
-  openPositionAtEnd: 'closed_at_last_bar_close',
-  equityMarkedAt: 'bar_close',
-  benchmark: 'buy_and_hold_fully_invested_same_costs',
-} as const;
+import { TIMEFRAME_MS, type Bars } from '../data/bars';
+import type { ExecutionConfig } from './config';
+import type { Trade } from './result';
 
 export interface Simulation {
   /** Equity at each bar's close, one point per bar. */
@@ -161,15 +152,7 @@ function enter(index: number, time: number, quote: number, budget: number, buyFa
 }
 
 /** `exitIndex` is the first bar no longer held: the bar whose open filled the exit, or n for a forced close. */
-function exit(
-  position: Position,
-  exitIndex: number,
-  exitTime: number,
-  quote: number,
-  sellFactor: number,
-  commission: number,
-  forced: boolean,
-): Trade {
+function exit(position: Position, exitIndex: number, exitTime: number, quote: number, sellFactor: number, commission: number, forced: boolean): Trade {
   const exitPrice = quote * sellFactor;
   const value = position.quantity * exitPrice;
   const exitCommission = value * commission;

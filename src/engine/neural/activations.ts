@@ -1,10 +1,14 @@
+/**
+ * The hidden layers' activation functions, each with its initial weights, in a training pass (with
+ * dropout) and an eval pass.
+ */
 import type { Random } from '../random';
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** PyTorch's default negative slope, so a KTRDR strategy trains the same function here. */
-export const LEAKY_SLOPE = 0.01;
+const LEAKY_SLOPE = 0.01;
 
 /**
  * Initial weight for one connection: He (normal, fan-in) keeps the variance of ReLU-like

@@ -1,3 +1,8 @@
+/**
+ * What training and evaluation check of their rows and labels before any arithmetic: shapes,
+ * finite values, a class per label.
+ */
+
 /** Class labels as the caller may hold them: one small integer per row. */
 export type Labels = Int32Array | Uint8Array;
 

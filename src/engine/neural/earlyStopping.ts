@@ -1,5 +1,9 @@
+/**
+ * Early stopping: which validation metric it watches, how patient it is, and the best epoch so
+ * far.
+ */
 export const MONITORS = ['val_loss', 'val_accuracy'] as const;
-export type Monitor = (typeof MONITORS)[number];
+type Monitor = (typeof MONITORS)[number];
 
 export interface EarlyStoppingConfig {
   enabled: boolean;

@@ -1,3 +1,5 @@
+/** How a training ends early: cancelled, or diverged. */
+
 /** Training stopped because its AbortSignal fired; `epoch` and `batch` (1-based) say where. */
 export class TrainingCancelled extends Error {
   override readonly name = 'TrainingCancelled';

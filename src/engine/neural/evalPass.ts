@@ -1,6 +1,14 @@
-import { activateEval } from './activations';
-import { linearForward } from './linear';
-import type { Mlp } from './mlp';
+/** The network's forward pass for inference, over a dataset of any size. */
+import { activateEval, type Activation } from './activations';
+import { linearForward, type LayerShape } from './linear';
+
+/** What the pass reads of a network (an Mlp): its sizes and activation, and its live weights. */
+export interface DenseNetwork {
+  readonly config: { readonly inputSize: number; readonly activation: Activation };
+  readonly layers: readonly LayerShape[];
+  weights(layer: LayerShape): Float64Array;
+  bias(layer: LayerShape): Float64Array;
+}
 
 /**
  * Eval-mode forward pass (no dropout) over a dataset in fixed-size chunks, so inference
@@ -15,7 +23,7 @@ export class EvalPass {
   private readonly biases: Float64Array[];
 
   constructor(
-    private readonly model: Mlp,
+    private readonly model: DenseNetwork,
     chunk = 256,
   ) {
     this.chunk = chunk;

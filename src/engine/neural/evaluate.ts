@@ -1,9 +1,13 @@
+/**
+ * How well a model classifies: loss, accuracy, confusion matrix and per-class metrics, and the
+ * chance loss a model must beat.
+ */
 import { checkFeatures, checkLabels, type Labels } from './dataset';
 import { EvalPass } from './evalPass';
 import type { Mlp } from './mlp';
 import { emptySums, softmaxCrossEntropy } from './softmaxCrossEntropy';
 
-export interface ClassMetrics {
+interface ClassMetrics {
   /** Of the rows predicted as this class, the share that were; 0 when it is never predicted. */
   precision: number;
   /** Of the rows of this class, the share predicted as it; 0 when the class is absent. */

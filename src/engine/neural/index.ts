@@ -1,9 +1,6 @@
+/** What the layers above use of neural/: the network, its training and its evaluation. */
 export { ACTIVATIONS, type Activation } from './activations';
-export type { Labels } from './dataset';
-export { MONITORS, type EarlyStoppingConfig, type Monitor } from './earlyStopping';
 export { TrainingCancelled, TrainingDiverged } from './errors';
-export { chanceLoss, classificationMetrics, evaluate, type ClassMetrics, type ClassificationMetrics, type Evaluation } from './evaluate';
-export { Mlp, MlpConfigSchema, type MlpConfig, type MlpJson } from './mlp';
-export { OPTIMIZERS, type OptimizerName } from './optimizers';
-export { train, type TrainingProgress, type TrainingResult, type TrainOptions } from './train';
-export type { TrainingHistory } from './trainingState';
+export { chanceLoss, classificationMetrics, evaluate, type Evaluation } from './evaluate';
+export { Mlp, type MlpConfig } from './mlp';
+export { train, type TrainingProgress, type TrainOptions } from './train';

@@ -1,12 +1,27 @@
-import { gemm } from './gemm';
-
 /**
  * Dense-layer passes on row-major, batch-major buffers: x is rows×inSize, weights are
  * inSize×outSize (row i holds input i's outgoing weights), z and dz are rows×outSize.
  */
+import { gemm } from './gemm';
+
+/** Where one dense layer lives in the flat parameter vector. */
+export interface LayerShape {
+  inSize: number;
+  outSize: number;
+  weightOffset: number;
+  biasOffset: number;
+}
 
 /** z = x·W + b. */
-export function linearForward(x: Float64Array, weights: Float64Array, bias: Float64Array, z: Float64Array, rows: number, inSize: number, outSize: number): void {
+export function linearForward(
+  x: Float64Array,
+  weights: Float64Array,
+  bias: Float64Array,
+  z: Float64Array,
+  rows: number,
+  inSize: number,
+  outSize: number,
+): void {
   gemm(x, inSize, 1, weights, outSize, bias, z, rows, outSize, inSize);
 }
 

@@ -1,10 +1,12 @@
+/** The network: a multilayer perceptron classifier, its configuration and its JSON form. */
 import { z } from 'zod';
 import { Random } from '../random';
 import { runThrough, type Steps } from '../steps';
 import { ACTIVATIONS, initialWeight } from './activations';
 import { EvalPass } from './evalPass';
+import type { LayerShape } from './linear';
 
-export const MlpConfigSchema = z.strictObject({
+const MlpConfigSchema = z.strictObject({
   inputSize: z.number().int().min(1),
   hiddenLayers: z.array(z.number().int().min(1)),
   activation: z.enum(ACTIVATIONS),
@@ -12,14 +14,6 @@ export const MlpConfigSchema = z.strictObject({
   outputSize: z.number().int().min(2),
 });
 export type MlpConfig = z.infer<typeof MlpConfigSchema>;
-
-/** Where one dense layer lives in the flat parameter vector. */
-export interface LayerShape {
-  inSize: number;
-  outSize: number;
-  weightOffset: number;
-  biasOffset: number;
-}
 
 const FORMAT = 'ktrdr-agent/mlp';
 

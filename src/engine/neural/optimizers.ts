@@ -1,3 +1,7 @@
+/**
+ * The optimisers a strategy may name (PyTorch's Adam, SGD and RMSprop, with their defaults), their
+ * state for a checkpoint, and gradient clipping.
+ */
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
@@ -15,7 +19,7 @@ export interface OptimizerOptions {
 }
 
 /** What an optimiser has learnt besides the weights, for a checkpoint. */
-export interface OptimizerState {
+interface OptimizerState {
   /** Steps taken, which Adam's bias correction reads (0 for the others, which do not count). */
   steps: number;
   /** Its per-parameter buffers: Adam's m and v, SGD's momentum, RMSprop's v. */
@@ -43,7 +47,10 @@ abstract class Buffered {
 
   restore(state: OptimizerState): void {
     const fits = state.buffers.length === this.buffers.length && state.buffers.every((buffer, i) => buffer.length === this.buffers[i].length);
-    if (!fits) throw new Error(`the saved optimiser state has ${state.buffers.length} buffers of ${state.buffers.map((b) => b.length).join(', ')} values, not ${this.buffers.length} of ${this.buffers[0].length}`);
+    if (!fits)
+      throw new Error(
+        `the saved optimiser state has ${state.buffers.length} buffers of ${state.buffers.map((b) => b.length).join(', ')} values, not ${this.buffers.length} of ${this.buffers[0].length}`,
+      );
     this.t = state.steps;
     state.buffers.forEach((buffer, i) => this.buffers[i].set(buffer));
   }

@@ -1,3 +1,8 @@
+/**
+ * The output layer's loss, softmax cross-entropy (with its gradient), and the running sums of loss
+ * and accuracy over batches.
+ */
+
 /** Running sums over rows: the weighted loss is `loss / weight`, accuracy is `correct / rows`. */
 export interface LossSums {
   loss: number;

@@ -1,3 +1,7 @@
+/**
+ * Training a network: mini-batches, early stopping, class weights, progress, cancellation and
+ * checkpoints.
+ */
 import { performance } from 'node:perf_hooks';
 import { Random } from '../random';
 import { checkFeatures, checkLabels, type Labels } from './dataset';
@@ -157,7 +161,12 @@ export async function train(model: Mlp, options: TrainOptions): Promise<Training
     maskSeed: pass.maskSeed,
     order: order.slice(),
     best: { value: tracker.best, epoch: tracker.bestEpoch, sinceBest: tracker.sinceBest },
-    history: { trainLoss: [...history.trainLoss], trainAccuracy: [...history.trainAccuracy], valLoss: [...history.valLoss], valAccuracy: [...history.valAccuracy] },
+    history: {
+      trainLoss: [...history.trainLoss],
+      trainAccuracy: [...history.trainAccuracy],
+      valLoss: [...history.valLoss],
+      valAccuracy: [...history.valAccuracy],
+    },
     initialTrainLoss,
     elapsedMs: elapsed(),
   });
@@ -240,7 +249,10 @@ function checkClassWeights(weights: ArrayLike<number>, classes: number, yTrain: 
   if (out.length !== classes) throw new Error(`${out.length} class weights for ${classes} classes`);
   if (!out.every((w) => Number.isFinite(w) && w >= 0)) throw new Error(`class weights must be finite and non-negative, got [${out.join(', ')}]`);
   // A weighted mean over rows that all weigh 0 is 0/0: say so instead of reporting a NaN loss.
-  for (const [name, y] of [['training', yTrain], ['validation', yVal]] as const) {
+  for (const [name, y] of [
+    ['training', yTrain],
+    ['validation', yVal],
+  ] as const) {
     if (!y.some((label) => out[label] > 0)) throw new Error(`class weights [${out.join(', ')}] give every ${name} row weight 0`);
   }
   return out;

@@ -1,14 +1,14 @@
+/**
+ * One mini-batch in training mode: gather the rows, forward with dropout, softmax
+ * cross-entropy, backward into `grads` (laid out like `model.params`). Every buffer is
+ * allocated once for the largest batch; a step allocates nothing.
+ */
 import type { Random } from '../random';
 import { activateTrain } from './activations';
 import { linearForward, linearInputGrads, linearWeightGrads, transpose } from './linear';
 import type { Mlp } from './mlp';
 import { softmaxCrossEntropy, type LossSums } from './softmaxCrossEntropy';
 
-/**
- * One mini-batch in training mode: gather the rows, forward with dropout, softmax
- * cross-entropy, backward into `grads` (laid out like `model.params`). Every buffer is
- * allocated once for the largest batch; a step allocates nothing.
- */
 export class TrainingPass {
   readonly grads: Float64Array;
   private readonly input: Float64Array;

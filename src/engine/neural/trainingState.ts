@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Everything a training needs to go on from where it was, bit for bit as if it had never
  * stopped: the weights and the best ones so far, the optimiser's buffers, both random streams
@@ -7,6 +5,8 @@ import { z } from 'zod';
  * early stopping's bookkeeping, the history, and the sums of an epoch stopped part-way.
  * train() saves it through `checkpoint` and continues from it with `resume`.
  */
+import { z } from 'zod';
+
 const float64s = z.custom<Float64Array>((value) => value instanceof Float64Array, 'expected a Float64Array');
 
 /** A training's figures per epoch (see TrainingResult.history), in its state and in its report. */
@@ -49,7 +49,8 @@ export interface Checkpointing {
 /** Why a saved state cannot continue this training (another model, data or settings), or undefined when it can. */
 export function misfit(state: TrainingState, expected: { params: number; rows: number; epochs: number; batches: number }): string | undefined {
   const { history } = state;
-  if (state.params.length !== expected.params || state.bestParams.length !== expected.params) return `it holds ${state.params.length} weights, the model ${expected.params}`;
+  if (state.params.length !== expected.params || state.bestParams.length !== expected.params)
+    return `it holds ${state.params.length} weights, the model ${expected.params}`;
   if (state.optimizer.buffers.some((buffer) => buffer.length !== expected.params)) return 'its optimiser buffers do not match the model';
   if (state.order.length !== expected.rows) return `it orders ${state.order.length} training rows, the data has ${expected.rows}`;
   if (state.epochsDone > expected.epochs) return `it is ${state.epochsDone} epochs in, of ${expected.epochs}`;

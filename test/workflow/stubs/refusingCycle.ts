@@ -2,9 +2,9 @@ import * as wf from '@temporalio/workflow';
 
 /**
  * A workflow bundle for the loop's tests of refusals: the real researchLoop, and in place of
- * researchCycle a stub that ends as the test's activity says — refused too, as the admission
- * workflow will make a cycle end (issue 14's contract: the cycle completes with outcome
- * 'refused' and the reason), which the real cycle does not do yet.
+ * researchCycle a stub that ends as the test's activity says — refused too, as a cycle the
+ * admission workflow turns away ends (outcome 'refused' and the admission's refusal), at the
+ * moment the test chooses.
  */
 export { researchLoop } from '../../../src/workflows/researchLoop';
 
@@ -27,7 +27,14 @@ export async function researchCycle(): Promise<unknown> {
   if (ended.outcome === 'completed') return { cycleId, phase: 'completed', outcome: 'completed', strategy: `strategy_${cycleId.split('-').at(-1)}`, usage };
   const refusal =
     ended.reason === 'budget_exhausted'
-      ? { reason: ended.reason, message: 'the daily budget of $5.00 is spent', resetsAt: new Date(Date.now() + ended.resetsInMs).toISOString() }
-      : { reason: ended.reason, message: `a cycle is running: ${ended.activeCycles.join(', ')}`, activeCycles: ended.activeCycles };
+      ? {
+          admitted: false,
+          reason: ended.reason,
+          message: 'the daily budget of $5.00 is spent',
+          spentUsd: 5,
+          limitUsd: 5,
+          resetsAt: new Date(Date.now() + ended.resetsInMs).toISOString(),
+        }
+      : { admitted: false, reason: ended.reason, message: `a cycle is running: ${ended.activeCycles.join(', ')}`, activeCycles: ended.activeCycles };
   return { cycleId, phase: 'refused', outcome: 'refused', refusal, usage };
 }
