@@ -148,12 +148,9 @@ describe('reading a cycle that ended', () => {
     });
   });
 
-  test("reads a refusal as the admission workflow gives it (issue 14's contract)", () => {
-    const end = readCycleEnd({
-      outcome: 'refused',
-      refusal: { reason: 'budget_exhausted', message: 'spent', spentUsd: 5.1, limitUsd: 5, resetsAt: '2026-12-08T00:00:00.000Z' },
-    });
-    expect(end).toEqual({ outcome: 'refused', refusal: { reason: 'budget_exhausted', message: 'spent', resetsAt: '2026-12-08T00:00:00.000Z' } });
+  test('reads a refusal as the admission workflow gives it, reset time included', () => {
+    const refusal = { admitted: false, reason: 'budget_exhausted', message: 'spent', spentUsd: 5.1, limitUsd: 5, resetsAt: '2026-12-08T00:00:00.000Z' };
+    expect(readCycleEnd({ cycleId: 'l-c1', phase: 'refused', outcome: 'refused', refusal })).toEqual({ outcome: 'refused', refusal });
   });
 
   test('a status that does not read is a failed cycle that says why', () => {
