@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
-import { taskQueuePollers, withCycles, type Cycles } from '../client';
+import { taskQueuePollers, withCycles, type Client, type Cycles } from '../client';
 import { designerLine, forecastDesigner } from '../domain/designer';
 import { LOOP_BRIEF_MAX, MAX_LOOP_CONCURRENCY, stateLine, type LoopStatus } from '../domain/loop';
 import { UserError } from '../errors';
 import { TASK_QUEUE } from '../temporal/definitions';
+import { readBudget } from '../temporal/admissionClient';
 import { cancelLoop, defaultLoopId, describeLoop, startLoop, updateLoop, validateLoopRequest, type LoopCommand } from '../temporal/loopClient';
 import { tallyModes } from '../temporal/workers';
 import { renderLoop } from './loopFormat';
@@ -87,6 +88,20 @@ function updateCommand(loop: Command, name: 'pause' | 'resume' | 'stop', descrip
     .action((id: string | undefined) => onLoop(id, async (client, loopId) => printState(verb, await updateLoop(client, loopId, { update: name }))));
 }
 
+/**
+ * Every cycle of a loop is admitted like any other: with fewer slots than the loop's concurrency,
+ * the rest of its cycles are refused `active_cycle_exists` and it runs fewer at once. Said once,
+ * at the start, rather than discovered in the loop's refusals.
+ */
+async function warnIfFewerSlots(client: Client, concurrency: number): Promise<void> {
+  const budget = await readBudget(client).catch(() => undefined);
+  const slots = budget?.snapshot.maxConcurrentCycles;
+  if (slots !== undefined && slots < concurrency)
+    console.error(
+      `warning: the admission lets ${slots} cycle${slots === 1 ? '' : 's'} run at a time, for every way of starting one: this loop runs at most ${slots} at once. Raise it with \`ktrdr-agent budget --set-concurrency ${concurrency}\`.`,
+    );
+}
+
 export function loopCommands(cli: Command): void {
   const loop = cli
     .command('loop')
@@ -107,6 +122,7 @@ export function loopCommands(cli: Command): void {
         console.log(`  Status: ktrdr-agent loop status ${handle.workflowId}`);
         console.log(`  Pause:  ktrdr-agent loop pause ${handle.workflowId}   (resume, stop: the same)`);
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
+        await warnIfFewerSlots(client, input.concurrency);
       });
     });
 
@@ -142,6 +158,7 @@ export function loopCommands(cli: Command): void {
         let status: LoopStatus | undefined;
         for (const command of commands) status = await updateLoop(client, loopId, command);
         printState('Changed', status!);
+        if (opts.concurrency !== undefined) await warnIfFewerSlots(client, opts.concurrency);
       });
     });
 

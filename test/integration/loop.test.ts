@@ -45,7 +45,9 @@ describe('ktrdr-agent loop', () => {
     'loop start --offline --concurrency 2 runs its cycles two at a time to the end, and loop status tells what they found',
     { timeout: 300_000 },
     async () => {
-      const started = await ok(
+      // a loop's cycles are admitted like any other: two at once need two slots
+      expect(await ok('budget', '--set-concurrency', '2')).toContain('at most 2 cycles at a time');
+      const start = await cli(
         'loop',
         'start',
         '--offline',
@@ -58,6 +60,9 @@ describe('ktrdr-agent loop', () => {
         '--id',
         'it-loop',
       );
+      expect(start.code, start.stderr).toBe(0);
+      expect(start.stderr).toBe('');
+      const started = start.stdout;
       expect(started).toContain('Research loop started: it-loop');
       expect(started).toContain('up to 2 at a time, 5 in all');
       expect(started).toMatch(/Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/it-loop/);
@@ -107,7 +112,12 @@ describe('ktrdr-agent loop', () => {
     await sleep(2000);
     const still = await loopStatusUntil('it-updates', () => true);
     expect(still.status?.cycles.started).toBe(paused.status?.cycles.started);
-    expect(await ok('loop', 'set', 'it-updates', '--brief', 'trend on SP500 daily', '--concurrency', '2')).toContain('Changed it-updates: paused');
+    const set = await cli('loop', 'set', 'it-updates', '--brief', 'trend on SP500 daily', '--concurrency', '3');
+    expect(set.stdout).toContain('Changed it-updates: paused');
+    // more than the admission's two slots: said at once
+    expect(set.stderr).toBe(
+      'warning: the admission lets 2 cycles run at a time, for every way of starting one: this loop runs at most 2 at once. Raise it with `ktrdr-agent budget --set-concurrency 3`.\n',
+    );
     expect(await ok('loop', 'resume', 'it-updates')).toContain('Resumed it-updates: running');
     await loopStatusUntil('it-updates', (v) => (v.status?.cycles.started ?? 0) > (paused.status?.cycles.started ?? 0));
     expect(await ok('loop', 'stop')).toMatch(/^Stopping it-updates: stopping \(stop requested\)/);
@@ -117,7 +127,7 @@ describe('ktrdr-agent loop', () => {
       /^error: (Loop it-updates refused: the loop is stopping \(stop requested\): it starts no more cycles|Loop it-updates is not running \(it is completed\)\.)$/,
     );
     const ended = await loopStatusUntil('it-updates', (v) => v.execution !== 'RUNNING');
-    expect(ended.status).toMatchObject({ state: 'stopped', stopReason: 'stop requested', brief: 'trend on SP500 daily', concurrency: 2 });
+    expect(ended.status).toMatchObject({ state: 'stopped', stopReason: 'stop requested', brief: 'trend on SP500 daily', concurrency: 3 });
   });
 
   test('a loop started as the Web UI form starts one (one JSON object, `temporal workflow start`) runs the same', { timeout: 300_000 }, async () => {
