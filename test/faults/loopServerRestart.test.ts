@@ -28,6 +28,8 @@ async function until(stack: FaultStack, loopId: string, done: (view: LoopView) =
 
 test('a loop survives the Temporal server killed and restarted mid-run, its ledger and counters whole', { timeout: 400_000 }, async () => {
   const stack = await stackForTest();
+  // a loop's cycles are admitted like any other: two at once need two slots
+  expect((await ktrdrAgentWith(stack.env, 'budget', '--set-concurrency', '2')).code).toBe(0);
   const start = await ktrdrAgentWith(
     stack.env,
     'loop',
