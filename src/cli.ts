@@ -6,9 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from '@commander-js/extra-typings';
+import { budgetCommand } from './cli/budgetCommand';
 import { cancelCommand, historyCommand, listCommand, statusCommand, triggerCommand } from './cli/cycleCommands';
 import { devCommand, healthCommand, servicesWorker, setupCommand, workerCommand } from './cli/stackCommands';
 import { startCommand } from './cli/startCommand';
+import { loopCommands } from './cli/loopCommand';
+import { scheduleCommands } from './cli/scheduleCommand';
 import { endWhenOutputCloses } from './cli/stopRequest';
 import { strategyCommands } from './cli/strategyCommands';
 import { UserError } from './errors';
@@ -40,6 +43,9 @@ export function program(): Command {
   strategyCommands(cli, folders);
   registerServicesCommand(cli, folders, servicesWorker(folders));
   startCommand(cli, folders);
+  budgetCommand(cli);
+  loopCommands(cli);
+  scheduleCommands(cli);
   return cli;
 }
 

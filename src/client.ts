@@ -19,6 +19,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { optionalTsToDate, tsToMs } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
+import { admitBeforeStart } from './temporal/admissionClient';
 import { ActivityProgressSchema, type ActivityProgress } from './domain/activities';
 import {
   CyclePhaseSchema,
@@ -181,24 +182,21 @@ export interface StartedCycle {
 }
 
 /**
- * Starts a cycle after the same checks the workflow makes, refusing while `maxRunning`
- * cycles already run (one by default). The Web UI's static summary and details say who will
- * design it, from the modes of the workers polling the queue (the activities run on one of them).
+ * Starts a cycle after the same checks the workflow makes, once the admission workflow has
+ * admitted its id (a refusal throws AdmissionRefused and starts nothing). With no worker
+ * polling, nobody can answer the admission: the cycle starts and admits itself when one comes.
+ * The Web UI's static summary and details say who will design it, from the modes of the
+ * workers polling the queue (the activities run on one of them).
  */
-export async function startCycle(client: Client, given: unknown, { maxRunning = 1, taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
+export async function startCycle(client: Client, given: unknown, { taskQueue = TASK_QUEUE } = {}): Promise<StartedCycle> {
   const { request, input } = validateRequest(given);
-  const running = await runningCycles(client);
-  if (running.length >= maxRunning) {
-    const ids = running.map((r) => r.workflowId).join(', ');
-    throw new UserError(
-      `Cannot start a cycle: ${running.length} already running (${ids}); at most ${maxRunning} at a time. ` +
-        `Wait for it, or cancel it with \`ktrdr-agent cancel ${running[0].workflowId}\`.`,
-    );
-  }
   // Listing pollers may be refused (a restricted API key): the cycle starts all the same.
   const workers = await taskQueuePollers(client, taskQueue, ['activity']).then(tallyModes, () => undefined);
   const designer = forecastDesigner(input, workers);
   const workflowId = newCycleId();
+  if (!workers || workers.claude + workers.offline + workers.unknown > 0) {
+    await admitBeforeStart(client, workflowId, input, { offline: designer.kind === 'offline', taskQueue });
+  }
   try {
     const handle = await client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, {
       args: [request],

@@ -36,15 +36,15 @@ export const DEFAULT_SHUTDOWN_GRACE = '5 seconds';
 
 /**
  * What a worker process runs. `research`: the workflows and the activities that need no
- * services (design, the check of a given strategy, assessment) on the research task queue.
+ * services (design, the check of a given strategy, assessment, admission) on the research task queue.
  * `services`: the activities that call a services instance (training, backtest, clean-up) on
  * `<queue>-services`, beside that instance. `all`, one machine's worker: both, and the service
  * activities on the research queue too, for cycles started before they had a queue of their own.
  */
 export type WorkerRole = 'all' | 'research' | 'services';
 
-const SERVICE_ACTIVITIES = ['trainModel', 'runBacktest', 'cleanUpCycle'] as const;
-const RESEARCH_ACTIVITIES = ['designStrategy', 'checkStrategy', 'assessStrategy'] as const;
+/** The activities that call a services instance; every other one (design, assessment, admission) belongs to the research side. */
+const SERVICE_ACTIVITIES: readonly string[] = ['trainModel', 'runBacktest', 'cleanUpCycle'];
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -75,8 +75,8 @@ export function connectWorkers(address: string, options: NativeConnectionOptions
   return NativeConnection.connect({ ...options, address });
 }
 
-const only = (activities: ResearchActivities, names: readonly string[]): Partial<ResearchActivities> =>
-  Object.fromEntries(Object.entries(activities).filter(([name]) => names.includes(name)));
+const servicesSide = (activities: ResearchActivities, side: boolean): Partial<ResearchActivities> =>
+  Object.fromEntries(Object.entries(activities).filter(([name]) => SERVICE_ACTIVITIES.includes(name) === side));
 
 /** The Temporal workers of one process, one per task queue its role polls: run, and stopped, together. */
 export class ResearchWorker {
@@ -142,7 +142,7 @@ export async function createWorker({
           : fs.existsSync(BUNDLE_PATH)
             ? { workflowBundle: { codePath: BUNDLE_PATH } }
             : { workflowsPath: workflowsPath() }),
-        activities: role === 'all' ? activities : only(activities, RESEARCH_ACTIVITIES),
+        activities: role === 'all' ? activities : servicesSide(activities, false),
       }),
     );
   }
@@ -152,7 +152,7 @@ export async function createWorker({
         ...common,
         taskQueue: servicesTaskQueue(taskQueue),
         ...(servicesUrl && { identity: servicesWorkerIdentity(servicesUrl) }),
-        activities: only(activities, SERVICE_ACTIVITIES),
+        activities: servicesSide(activities, true),
         ...(maxServiceActivities && { maxConcurrentActivityTaskExecutions: maxServiceActivities }),
       }),
     );

@@ -7,6 +7,7 @@ import { cancelCycle, checkGivenStrategy, cycleHistory, defaultCycleId, describe
 import type { CyclePhase } from '../domain/cycle';
 import { designerLine } from '../domain/designer';
 import type { Folders } from '../folders';
+import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
 import { integer } from '../numberOptions';
@@ -47,8 +48,10 @@ export function triggerCommand(cli: Command, folders: Folders): void {
       'gate threshold, e.g. backtest.minTrades=10, or KTRDR\'s training.minAccuracy=0.5 (repeatable; see the README, "Quality gates")',
       gateOption,
     )
-    .option('--max-running <n>', 'refuse to start when this many cycles already run', integer('--max-running', 1), 1)
-    .option('--wait', 'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled)')
+    .option(
+      '--wait',
+      'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled, 3 or 4 refused: budget_exhausted or active_cycle_exists)',
+    )
     .action(async (opts) => {
       const request = {
         ...(opts.strategy !== undefined && { strategy: opts.strategy }),
@@ -62,7 +65,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
       };
       checkGivenStrategy(validateRequest(request).input, folders);
       await withCycles(async ({ client, namespace, address }) => {
-        const { handle, input, workers, designer } = await startCycle(client, request, { maxRunning: opts.maxRunning });
+        const { handle, input, workers, designer } = await startCycle(client, request);
         console.log(`Research cycle started: ${handle.workflowId}`);
         if (input.strategy) console.log(`  Design: skipped (strategy ${input.strategy} given)`);
         console.log(`  Model:  ${designerLine(designer, input.model)}${input.bypassGates ? '\n  Gates:  BYPASSED' : ''}`);
@@ -76,7 +79,8 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
           const view = await watchCycle(client, handle.workflowId);
-          process.exitCode = EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1;
+          const refusal = view.status?.refusal;
+          process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
         }
       });
     });

@@ -7,7 +7,7 @@ import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '.
 import type { CycleStatus } from '../domain/cycle';
 import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
@@ -16,8 +16,8 @@ function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-const usd = (x: number) => `$${x.toFixed(4)}`;
+export const time = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+export const usd = (x: number) => `$${x.toFixed(4)}`;
 
 /**
  * A heartbeat as people read it: percent, step, and the epoch (when the step does not say it)
@@ -45,7 +45,7 @@ export function trainingDoneLine(t: TrainingMetrics): string {
   return `trained ${t.epochsTrained} epochs · train loss ${t.initialTrainLoss.toFixed(4)} → ${t.finalTrainLoss.toFixed(4)} · validation loss ${t.loss.toFixed(4)}, accuracy ${pct(t.accuracy)}${chance}`;
 }
 
-function table(rows: [string, string | undefined][]): string {
+export function table(rows: [string, string | undefined][]): string {
   const shown = rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
   const width = Math.max(...shown.map(([k]) => k.length));
   return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
@@ -98,6 +98,7 @@ export function renderCycle(view: CycleView): string {
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
   const end = view.closeTime ?? new Date();
+  const refusal = s?.refusal ?? view.summary?.refusal;
   const phases = s?.phases
     .map((p) => (p.skipped ? phaseLabel(p) : `${p.phase} ${p.durationMs === undefined ? 'running' : formatDuration(p.durationMs)}`))
     .join(' · ');
@@ -117,6 +118,7 @@ export function renderCycle(view: CycleView): string {
     ...(s ? results(s) : []),
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
+    ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],
     ['LLM usage', s ? usageLine(s.usage) : view.summary && view.summary.tokens > 0 ? `${view.summary.tokens} tokens, ${usd(view.summary.costUsd)}` : undefined],
   ]);
 }

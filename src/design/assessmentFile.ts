@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { VerdictSchema } from '../domain/activities';
+import { ProposedHypothesesSchema, VerdictSchema } from '../domain/activities';
 import { strategyFolder } from '../research/files';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { MetricsWithUnitsSchema } from './metricsWithUnits';
@@ -21,6 +21,8 @@ export const AssessmentContentSchema = z.strictObject({
   strengths: Statements,
   weaknesses: Statements,
   suggestions: Statements,
+  /** For later cycles of a research loop to test (spec §9); files written before have none. */
+  hypotheses: ProposedHypothesesSchema.optional(),
 });
 export type AssessmentContent = z.infer<typeof AssessmentContentSchema>;
 

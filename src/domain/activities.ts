@@ -7,6 +7,7 @@
  * nothing parses them.
  */
 import { z } from 'zod';
+import type { AdmissionActivities } from './admission';
 import { LlmUsageSchema } from './models';
 
 /** Safe identifier used as a file name under strategies/ and models/. */
@@ -169,11 +170,20 @@ export const AssessInputSchema = z.strictObject({
 });
 export type AssessInput = z.infer<typeof AssessInputSchema>;
 
+/** A hypothesis an assessment proposes for later cycles to test (spec §9): one short sentence. */
+export const HYPOTHESIS_MAX_CHARS = 300;
+export const HypothesisTextSchema = z.string().trim().min(1).max(HYPOTHESIS_MAX_CHARS);
+/** An assessment proposes none to this many. */
+export const MAX_PROPOSED_HYPOTHESES = 3;
+export const ProposedHypothesesSchema = z.array(HypothesisTextSchema).max(MAX_PROPOSED_HYPOTHESES);
+
 export const AssessResultSchema = z.strictObject({
   verdict: VerdictSchema,
   assessmentPath: z.string().min(1),
   offline: z.boolean(),
   usage: LlmUsageSchema,
+  /** Optional only so that results recorded before assessments proposed hypotheses still parse on replay. */
+  hypotheses: ProposedHypothesesSchema.optional(),
 });
 export type AssessResult = z.infer<typeof AssessResultSchema>;
 
@@ -196,7 +206,8 @@ export const ActivityProgressSchema = z.object({
 });
 export type ActivityProgress = z.infer<typeof ActivityProgressSchema>;
 
-export interface ResearchActivities {
+/** Every activity a research worker runs: the phases', and the calls to the admission workflow. */
+export interface ResearchActivities extends AdmissionActivities {
   designStrategy(input: DesignInput): Promise<DesignResult>;
   /** Finds a given strategy and runs the one validator on it; an unknown or invalid one fails with every problem (InvalidStrategy). */
   checkStrategy(input: StrategyCheckInput): Promise<StrategyCheckResult>;

@@ -14,6 +14,7 @@ import {
   VerdictSchema,
   AssessResultSchema,
 } from './activities';
+import { AdmitRefusalSchema } from './admission';
 import { GateResultSchema, GateThresholdsSchema } from './gates';
 import { DEFAULT_MODEL, LlmUsageSchema, ModelSchema } from './models';
 
@@ -56,24 +57,21 @@ export type CycleInput = z.infer<typeof CycleInputSchema>;
 
 export type ParsedInput = { ok: true; input: CycleInput } | { ok: false; problems: string[] };
 
-/** Every problem at once, each with the path of the offending field. */
+/** Every problem of an input at once, each with the path of the offending field. */
+export const issueLines = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`);
+
 export function parseCycleInput(raw: unknown): ParsedInput {
   const result = CycleInputSchema.safeParse(raw ?? {});
-  if (result.success) return { ok: true, input: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.join('.') : 'input';
-      return `${where}: ${issue.message}`;
-    }),
-  };
+  return result.success ? { ok: true, input: result.data } : { ok: false, problems: issueLines(result.error) };
 }
 
 const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
 const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 
-export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled']);
+/** `refused`: the admission turned the cycle away (budget or concurrency) and it ended at once, having done nothing. */
+export const OutcomeSchema = z.enum(['completed', 'failed', 'cancelled', 'refused']);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 export const CyclePhaseSchema = z.enum([...RESEARCH_PHASES, ...OutcomeSchema.options]);
@@ -121,6 +119,8 @@ export const CycleStatusSchema = z.strictObject({
   assessmentFailure: z.string().optional(),
   usage: LlmUsageSchema.omit({ model: true }),
   failure: FailureSchema.optional(),
+  /** Why the admission refused the cycle (outcome `refused`): budget_exhausted or active_cycle_exists, with what the loop and the CLI need. */
+  refusal: AdmitRefusalSchema.optional(),
   /** Remote operations that clean-up cancelled after a failure or cancellation. */
   cancelledOperations: z.array(z.string()).optional(),
 });
@@ -137,6 +137,8 @@ export const CycleSummarySchema = z.object({
   verdict: VerdictSchema.optional(),
   assessmentFailure: z.string().optional(),
   failure: z.string().optional(),
+  /** Why the admission refused the cycle. */
+  refusal: z.object({ reason: z.string(), message: z.string() }).optional(),
   model: z.string().optional(),
   costUsd: z.number(),
   tokens: z.number(),

@@ -15,8 +15,9 @@ export const modelLabel = (model: string) => (model === 'offline' ? 'offline des
 /** How a completed cycle whose assessment alone failed is told, wherever it is shown. */
 export const assessmentFailedSentence = (reason: string) => `training and backtest completed; only the assessment failed: ${reason}`;
 
-/** The verdict column of `list`: the verdict, or that the assessment failed. */
-export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure'>) => s.verdict ?? (s.assessmentFailure ? 'assessment failed' : undefined);
+/** The verdict column of `list`: the verdict, that the assessment failed, or why the cycle was refused. */
+export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailure' | 'refusal'>) =>
+  s.verdict ?? (s.assessmentFailure ? 'assessment failed' : s.refusal ? `refused: ${s.refusal.reason}` : undefined);
 
 const ENDED_WITH: Record<ReplacedOperation['errorCode'], string> = {
   service_stopped: 'its service stopped',
@@ -84,6 +85,7 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   const lines = figures.length ? [...figures, ''] : [];
   lines.push(`**Phase:** ${s.phase}${s.strategy ? ` · **Strategy:** \`${s.strategy}\`` : ''}${s.model ? ` · **Model:** ${modelLabel(s.model)}` : ''}`);
   if (s.failure) lines.push('', `**Failed:** ${s.failure.reason}`);
+  if (s.refusal) lines.push('', `**Refused (${s.refusal.reason}):** ${s.refusal.message}`);
   if (s.assessmentFailure) lines.push('', `**Assessment failed:** ${assessmentFailedSentence(s.assessmentFailure)}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
   if (s.phases.length) {
@@ -121,6 +123,7 @@ export function cycleSummary(s: CycleStatus): CycleSummary {
     verdict: s.verdict,
     assessmentFailure: s.assessmentFailure,
     failure: s.failure?.reason,
+    ...(s.refusal && { refusal: { reason: s.refusal.reason, message: s.refusal.message } }),
     model: s.model,
     costUsd: s.usage.costUsd,
     tokens: totalTokens(s.usage),

@@ -63,3 +63,24 @@ export const STRATEGY_CHECK_POLICY: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
 };
+
+/**
+ * A cycle's calls to the admission workflow (admit, reserve, settle, release), and the
+ * admission workflow's look at the cycles that hold slots: each an update, a signal or a few
+ * describe calls through the worker's own client, answered in milliseconds. Activities rather
+ * than local activities, so that they never hold a workflow task open (the admission workflow
+ * needs one to answer) and the time-skipping test server sees them. A retry finds what the
+ * first attempt did (every call is idempotent); an admission that does not answer for ten
+ * minutes fails the cycle.
+ */
+export const ADMISSION_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+};
+
+/** The admission workflow's look at the workflows of cycles that hold slots: a few describe calls, retried briefly (the next look comes soon). */
+export const HOLDER_CHECK_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+};

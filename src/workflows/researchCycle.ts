@@ -12,15 +12,26 @@ import {
   TrainResultSchema,
   type ResearchActivities,
 } from '../domain/activities';
-import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type ResearchPhase } from '../domain/cycle';
+import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type Outcome, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
 import { BacktestGateInputSchema, evaluateBacktestGate, evaluateTrainingGate, TrainingGateInputSchema, type GateResult } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
-import { addUsage, LlmUsageSchema, NO_USAGE } from '../domain/models';
+import {
+  AdmitCycleResultSchema,
+  cycleEstimateUsd,
+  phaseEstimateUsd,
+  reservationIdFor,
+  ReserveResultSchema,
+  type AdmissionActivities,
+  type BudgetRefusal,
+  type ClaudePhase,
+} from '../domain/admission';
+import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, servicesTaskQueue, statusQuery, StrategyAttribute } from '../temporal/definitions';
-import { CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
+import { ADMISSION_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
 
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
+const admission = wf.proxyActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
 
 /**
  * Training, backtests and clean-up call the services: they run on the services' own task queue,
@@ -51,6 +62,16 @@ class CycleFailed extends Error {
     super(failure.reason);
   }
 }
+
+/** The budget has no room for the cycle's design: it ends `refused`, as if refused at admission. */
+class CycleRefused extends Error {
+  constructor(readonly refusal: BudgetRefusal) {
+    super(refusal.message);
+  }
+}
+
+/** The cycle admits itself, reserves and settles its Claude phases, and releases its slot (workflows/admission.ts). */
+const ADMISSION = 'admission';
 
 /** A failed assessment completes the cycle with its training and backtest, instead of failing it. */
 const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
@@ -93,7 +114,11 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       // Anything but a failed activity is a bug in this code: let it fail the workflow task, so it can be fixed and replayed.
       if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
       const message = err.cause?.message ?? err.message;
-      chargeFailedCall(err);
+      const spent = failureUsage(err);
+      if (spent) {
+        status.usage = addUsage(status.usage, spent);
+        status.model ??= spent.model;
+      }
       throw new CycleFailed({ phase, kind: 'activity', reason: `${PHASE_TITLES[phase]} failed: ${message}` }, 'PhaseFailed', message);
     } finally {
       timing.endedAt = now();
@@ -121,12 +146,10 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
    * A Claude phase that failed still cost what it spent (spec §8 #17): its failure carries the
    * usage, whose model also says who ran when the design failed ('offline' for the offline designer).
    */
-  const chargeFailedCall = (err: wf.ActivityFailure) => {
+  const failureUsage = (err: wf.ActivityFailure): LlmUsage | undefined => {
     const details = err.cause instanceof wf.ApplicationFailure ? err.cause.details : undefined;
     const spent = LlmUsageSchema.safeParse(details?.[0]);
-    if (!spent.success) return;
-    status.usage = addUsage(status.usage, spent.data);
-    status.model ??= spent.data.model;
+    return spent.success ? spent.data : undefined;
   };
 
   /** The metrics a gate reads: a result without what a gate needs is invalid too. */
@@ -138,7 +161,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     if (!result.passed) throw new CycleFailed({ phase, kind: 'gate', reason: result.reason }, 'GateFailed');
   };
 
-  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
+  const finish = (outcome: Outcome) => {
     status.phase = outcome;
     status.outcome = outcome;
     status.endedAt = now();
@@ -173,16 +196,110 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   if (input.offline) status.model = 'offline';
   status.bypassGates = input.bypassGates;
 
+  // Cycles started before admission existed replay without it.
+  const admitting = wf.patched(ADMISSION);
+  /** Whether this cycle's Claude phases run offline: asked to, or the worker that admitted it has no Claude. */
+  let offline = input.offline;
+  /** Set from the moment the cycle asks to be admitted (a cancelled request may have been granted) until it is refused. */
+  let mayHoldSlot = false;
+
+  /** A call to the admission workflow that fails for good fails the cycle, saying what it was for. */
+  const admissionCall = async <T>(what: string, phase: ResearchPhase | undefined, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
+      const message = err.cause?.message ?? err.message;
+      throw new CycleFailed({ ...(phase && { phase }), kind: 'activity', reason: `${what} failed: ${message}` }, 'AdmissionFailed', message);
+    }
+  };
+
+  /** The cycle's first step, whoever started it: the admission's answer, undefined when admitted. */
+  const admit = async () => {
+    mayHoldSlot = true;
+    const answer = AdmitCycleResultSchema.parse(
+      await admissionCall('Admission', undefined, () => admission.admitCycle({ cycleId, offline: input.offline, estimateUsd: cycleEstimateUsd(input) })),
+    );
+    offline = answer.offline;
+    if (answer.admission.admitted) return undefined;
+    mayHoldSlot = false;
+    return answer.admission;
+  };
+
+  /** Holds the estimate of a Claude phase against the day's budget; none offline. */
+  const reserve = async (phase: ClaudePhase): Promise<{ reservationId?: string; refusal?: BudgetRefusal }> => {
+    if (!admitting || offline) return {};
+    const answer = ReserveResultSchema.parse(
+      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
+        admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
+      ),
+    );
+    if (answer.granted) return { reservationId: answer.reservationId };
+    const { granted: _, ...refusal } = answer;
+    return { refusal };
+  };
+
+  /** Records what a Claude phase cost, failed or not (spec §8 #17); a lost settlement must not fail the cycle: release drops its reservation. */
+  const settle = async (phase: ClaudePhase, reservationId: string | undefined, spent: LlmUsage | undefined) => {
+    if (!admitting || (reservationId === undefined && !spent?.costUsd)) return;
+    const settlement = {
+      cycleId,
+      reservationId: reservationId ?? reservationIdFor(cycleId, phase),
+      costUsd: spent?.costUsd ?? 0,
+      model: spent?.model ?? input.model,
+      phase,
+    };
+    await admission.settleSpend(settlement).catch((err: unknown) => {
+      if (!(err instanceof wf.ActivityFailure)) throw err;
+      wf.log.warn('Could not record what the phase cost', { ...settlement, error: err.cause?.message ?? err.message });
+    });
+  };
+
+  /** A Claude phase's activity, its cost settled whether it succeeds or fails; a cancelled one is released with the cycle. */
+  const charged = (phase: ClaudePhase, reservationId: string | undefined, call: () => Promise<{ usage?: unknown }>) => async () => {
+    try {
+      const result = await call();
+      const spent = LlmUsageSchema.safeParse(result?.usage);
+      await settle(phase, reservationId, spent.success ? spent.data : undefined);
+      return result;
+    } catch (err) {
+      if (err instanceof wf.ActivityFailure && !wf.isCancellation(err)) await settle(phase, reservationId, failureUsage(err));
+      throw err;
+    }
+  };
+
+  /** Gives the slot back, however the cycle ends; a failed release is taken back by the admission workflow when it notices the cycle closed. */
+  const release = async (outcome: Outcome) => {
+    if (!mayHoldSlot) return;
+    await admission.releaseCycle({ cycleId, outcome }).catch((err: unknown) => {
+      if (!(err instanceof wf.ActivityFailure)) throw err;
+      wf.log.warn('Could not release the admission slot', { cycleId, error: err.cause?.message ?? err.message });
+    });
+  };
+
+  const refused = async (refusal: NonNullable<CycleStatus['refusal']>) => {
+    await release('refused');
+    status.refusal = refusal;
+    finish('refused');
+    return status;
+  };
+
   const designed = async () => {
-    const design = await runPhase('designing', DesignResultSchema, () =>
-      llm.designStrategy({
-        cycleId,
-        model: input.model,
-        brief: input.brief,
-        symbol: input.symbol,
-        timeframe: input.timeframe,
-        offline: input.offline,
-      }),
+    const { reservationId, refusal } = await reserve('designing');
+    if (refusal) throw new CycleRefused(refusal);
+    const design = await runPhase(
+      'designing',
+      DesignResultSchema,
+      charged('designing', reservationId, () =>
+        llm.designStrategy({
+          cycleId,
+          model: input.model,
+          brief: input.brief,
+          symbol: input.symbol,
+          timeframe: input.timeframe,
+          offline: input.offline,
+        }),
+      ),
     );
     status.design = design;
     status.model = design.offline ? 'offline' : design.usage.model;
@@ -217,6 +334,10 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   };
 
   try {
+    if (admitting) {
+      const refusal = await admit();
+      if (refusal) return await refused(refusal);
+    }
     const strategy = input.strategy ? await givenStrategy(input.strategy) : await designed();
 
     // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
@@ -239,37 +360,53 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyBacktestGate(backtest.validation, request?.gates, input.bypassGates),
     );
 
-    try {
-      const assessment = await runPhase('assessing', AssessResultSchema, () =>
-        llm.assessStrategy({
-          ...strategy,
-          model: input.model,
-          training: training.metrics,
-          backtest: backtest.validation,
-          offline: input.offline,
-        }),
-      );
-      status.assessment = assessment;
-      status.verdict = assessment.verdict;
-      // a cycle given its strategy learns who ran only here
-      status.model ??= assessment.offline ? 'offline' : assessment.usage.model;
-      status.usage = addUsage(status.usage, assessment.usage);
-    } catch (err) {
-      if (!(err instanceof CycleFailed) || !wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS)) throw err;
-      status.assessmentFailure = err.detail;
+    const assessment = await reserve('assessing');
+    if (assessment.refusal) {
+      // the budget ran out while the cycle trained: it keeps its results, unassessed
+      status.assessmentFailure = `not assessed: ${assessment.refusal.message}`;
+    } else {
+      try {
+        const assessed = await runPhase(
+          'assessing',
+          AssessResultSchema,
+          charged('assessing', assessment.reservationId, () =>
+            llm.assessStrategy({
+              ...strategy,
+              model: input.model,
+              training: training.metrics,
+              backtest: backtest.validation,
+              offline: input.offline,
+            }),
+          ),
+        );
+        status.assessment = assessed;
+        status.verdict = assessed.verdict;
+        // a cycle given its strategy learns who ran only here
+        status.model ??= assessed.offline ? 'offline' : assessed.usage.model;
+        status.usage = addUsage(status.usage, assessed.usage);
+      } catch (err) {
+        if (!(err instanceof CycleFailed) || !wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS)) throw err;
+        status.assessmentFailure = err.detail;
+      }
     }
+    await release('completed');
     finish('completed');
     return status;
   } catch (err) {
     if (wf.isCancellation(err)) {
-      await wf.CancellationScope.nonCancellable(() => cleanUp('cancelled'));
+      await wf.CancellationScope.nonCancellable(async () => {
+        await cleanUp('cancelled');
+        await release('cancelled');
+      });
       finish('cancelled');
       throw err;
     }
+    if (err instanceof CycleRefused) return refused(err.refusal);
     if (!(err instanceof CycleFailed)) throw err;
     status.failure = err.failure;
     // a cycle whose input was refused started no remote work
     if (err.failure.kind !== 'invalid_input') await cleanUp('failed');
+    await release('failed');
     finish('failed');
     throw wf.ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, details: [status] });
   }

@@ -246,6 +246,28 @@ describe('assessment with Claude', () => {
     expect(AssessmentSchema.safeParse(earlier).success).toBe(true);
   });
 
+  test('the hypotheses it proposes for later cycles are kept — trimmed, blank ones dropped, three at most, each cut to a short sentence — saved and returned for the loop', async () => {
+    const long = `Adding ADX ${'to RSI '.repeat(60)}helps`;
+    const proposed = ['  ADX adds to RSI on EURUSD hourly ', '', 'Daily bars beat hourly ones for RSI', long, 'A fourth one'];
+    fake.setScript([reply(toolUse('save_assessment', { ...good, hypotheses: proposed }))]);
+    const result = await assess(activities(), assessInput());
+    const kept = ['ADX adds to RSI on EURUSD hourly', 'Daily bars beat hourly ones for RSI', `${long.slice(0, 299)}…`];
+    expect(result.hypotheses).toEqual(kept);
+    expect(readAssessment(result.assessmentPath).hypotheses).toEqual(kept);
+    const [body] = bodies();
+    const { input_schema: schema } = z.object({ input_schema: InputSchema.extend({ required: z.array(z.string()) }) }).parse(body.tools?.[0]);
+    // optional for the model: an answer without them is still an answer
+    expect(SchemaNode.parse(schema.properties.hypotheses).description).toMatch(/hypothes/i);
+    expect(schema.required).not.toContain('hypotheses');
+    expect(JSON.stringify(body.system)).toMatch(/up to three hypotheses/);
+  });
+
+  test('an answer without hypotheses proposes none', async () => {
+    fake.setScript([reply(toolUse('save_assessment', good))]);
+    const result = await assess(activities(), assessInput());
+    expect(result.hypotheses).toBeUndefined();
+  });
+
   test('a model that answers with the JSON as text is understood', async () => {
     fake.setScript([reply(text(`Here is my assessment:\n\`\`\`json\n${JSON.stringify(good)}\n\`\`\``))]);
     const result = await assess(activities(), assessInput());

@@ -24,6 +24,8 @@ let env: TestWorkflowEnvironment;
 let worker: ResearchWorker;
 let running: Promise<void>;
 const fakes = fakeActivities({
+  // the CLI admits each cycle through the admission workflow: the cycles release their slots there too
+  admission: { settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 }, claude: true },
   overrides: (calls) => ({
     async trainModel(input) {
       calls.train.push(input);
@@ -117,8 +119,9 @@ describe('ktrdr-agent against the dev server', () => {
     expect(status.stdout).toContain('37% · Epoch 11/30 (trainModel)');
 
     const second = await cli('trigger', '--brief', 'another one');
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`Cannot start a cycle: 1 already running (${id})`);
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(`error: Cannot start a cycle (active_cycle_exists): 1 cycle already running (${id}), at most 1 at a time`);
+    expect(second.stderr).toContain(`\`ktrdr-agent cancel ${id}\``);
     expect(second.stderr).not.toMatch(/\n\s+at /);
 
     const cancel = await cli('cancel');

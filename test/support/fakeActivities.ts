@@ -15,6 +15,8 @@ import type {
   TrainInput,
   TrainingMetrics,
 } from '../../src/domain/activities';
+import { createAdmissionActivities, type AdmissionActivityOptions } from '../../src/activities/admissionActivities';
+import { reservationIdFor, type AdmissionActivities, type AdmitRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
 
@@ -61,7 +63,26 @@ export interface CallLog {
   assess: AssessInput[];
   cleanup: CleanupInput[];
   cancelled: string[];
+  admit: AdmitRequest[];
+  reserve: ReserveRequest[];
+  settle: Settle[];
+  release: Release[];
 }
+
+/**
+ * Admission that admits every cycle and grants every reservation, without an admission
+ * workflow. The real one is an entity that outlives the test's worker: on the time-skipping
+ * server, one left behind with a timer on a queue nobody polls stops time from skipping for
+ * the tests after it. Tests of admission itself, and tests through the CLI (which admits
+ * against the real one), pass `admission` for the real activities.
+ */
+const admitsAll: AdmissionActivities = {
+  admitCycle: (request) => Promise.resolve({ admission: { admitted: true }, offline: request.offline }),
+  reserveSpend: (request) => Promise.resolve({ granted: true, reservationId: reservationIdFor(request.cycleId, request.phase) }),
+  settleSpend: () => Promise.resolve(),
+  releaseCycle: () => Promise.resolve(),
+  describeCycles: ({ cycleIds }) => Promise.resolve(cycleIds.map((cycleId) => ({ cycleId, found: 'running' as const }))),
+};
 
 export interface Fakes extends ResearchActivities {
   calls: CallLog;
@@ -87,10 +108,46 @@ export async function runUntilCancelled(
 }
 
 export function fakeActivities(
-  opts: { training?: TrainingMetrics; backtest?: BacktestMetrics; overrides?: (calls: CallLog) => Partial<ResearchActivities> } = {},
+  opts: {
+    training?: TrainingMetrics;
+    backtest?: BacktestMetrics;
+    /** The real admission activities with these settings (a worker with Claude has them); by default, admission that admits all. */
+    admission?: AdmissionActivityOptions;
+    overrides?: (calls: CallLog) => Partial<ResearchActivities>;
+  } = {},
 ): Fakes {
-  const calls: CallLog = { design: [], check: [], train: [], backtest: [], assess: [], cleanup: [], cancelled: [] };
+  const calls: CallLog = {
+    design: [],
+    check: [],
+    train: [],
+    backtest: [],
+    assess: [],
+    cleanup: [],
+    cancelled: [],
+    admit: [],
+    reserve: [],
+    settle: [],
+    release: [],
+  };
+  const admission = opts.admission ? createAdmissionActivities(opts.admission) : admitsAll;
   const base: ResearchActivities = {
+    admitCycle(request) {
+      calls.admit.push(request);
+      return admission.admitCycle(request);
+    },
+    reserveSpend(request) {
+      calls.reserve.push(request);
+      return admission.reserveSpend(request);
+    },
+    settleSpend(settlement) {
+      calls.settle.push(settlement);
+      return admission.settleSpend(settlement);
+    },
+    releaseCycle(released) {
+      calls.release.push(released);
+      return admission.releaseCycle(released);
+    },
+    describeCycles: (input) => admission.describeCycles(input),
     designStrategy(input) {
       calls.design.push(input);
       return Promise.resolve({

@@ -1,4 +1,5 @@
 import type { temporal } from '@temporalio/proto';
+import { ADMISSION_ACTIVITIES } from '../../src/domain/admission';
 import { expect, onTestFailed, onTestFinished } from 'vitest';
 import type { OperationInfo } from '../../src/services/operation';
 import { brief, FaultStack, sleep, type CycleEnd, type StackOptions } from './faultStack';
@@ -14,12 +15,19 @@ export async function stackForTest(options: StackOptions = {}): Promise<FaultSta
 
 type History = temporal.api.history.v1.IHistory;
 
-/** The activities the history scheduled, in order, by type. */
-export const scheduledActivities = (history: History) =>
-  (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+const isAdmission = (name: string) => (ADMISSION_ACTIVITIES as readonly string[]).includes(name);
 
-/** How many times the history records an activity as completed. */
-const completedActivities = (history: History) => (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length;
+/** The research activities the history scheduled, in order, by type (its calls to the admission workflow aside). */
+export const scheduledActivities = (history: History) =>
+  (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []).filter((name) => !isAdmission(name));
+
+/** How many times the history records a research activity as completed. */
+const completedActivities = (history: History) => {
+  const names = new Map((history.events ?? []).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '']));
+  return (history.events ?? []).filter(
+    (e) => e.activityTaskCompletedEventAttributes && !isAdmission(names.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) ?? ''),
+  ).length;
+};
 
 /** Each operation as [type, status, task id, error code]: what a person reads in the services' records. */
 export const records = (ops: OperationInfo[]) => ops.map((op) => [op.operation_type, op.status, op.metadata.task_id, op.error_code]);

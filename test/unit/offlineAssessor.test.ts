@@ -5,8 +5,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { AssessInputSchema, AssessResultSchema, type BacktestMetrics, type TrainingMetrics } from '../../src/domain/activities';
 import { AssessmentContentSchema, AssessmentSchema, type Assessment } from '../../src/design/assessmentFile';
+import { composeBrief } from '../../src/domain/loop';
+import { findIndicator } from '../../src/engine/features/indicators/catalog';
 import { assessOffline } from '../../src/design/offline/assessor';
-import { STRATEGIES_DIR } from '../support/folders';
+import { designOffline } from '../../src/design/offline/designer';
+import { parse as parseYaml } from 'yaml';
+import { MARKET_DATA_DIR, STRATEGIES_DIR } from '../support/folders';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -46,7 +50,11 @@ const BAD_BACKTEST: BacktestMetrics = {
   profitFactor: 0.6,
 };
 
-function assess(training: TrainingMetrics, backtest: BacktestMetrics, dir = strategiesDir()): { verdict: string; file: Assessment; raw: string } {
+function assess(
+  training: TrainingMetrics,
+  backtest: BacktestMetrics,
+  dir = strategiesDir(),
+): { verdict: string; file: Assessment; raw: string; hypotheses?: string[] } {
   const input = AssessInputSchema.parse({
     cycleId: 'cycle-42',
     model: 'sonnet',
@@ -61,7 +69,7 @@ function assess(training: TrainingMetrics, backtest: BacktestMetrics, dir = stra
   expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
   expect(result.assessmentPath).toBe(path.join(dir, 'bollinger_volatility_sp500', 'assessment.json'));
   const raw = fs.readFileSync(result.assessmentPath, 'utf8');
-  return { verdict: result.verdict, file: AssessmentSchema.parse(JSON.parse(raw)), raw };
+  return { verdict: result.verdict, file: AssessmentSchema.parse(JSON.parse(raw)), raw, hypotheses: result.hypotheses };
 }
 
 const statements = (a: Assessment) => [...a.strengths, ...a.weaknesses, ...a.suggestions];
@@ -193,6 +201,7 @@ describe('the assessment file', () => {
       'strengths',
       'weaknesses',
       'suggestions',
+      'hypotheses',
       'assessed_at',
       'cycle_id',
       'model',
@@ -285,5 +294,49 @@ describe('the assessment file', () => {
     expect(AssessmentSchema.safeParse({ ...file, suggestions: ['fine', '  '] }).success).toBe(false);
     expect(AssessmentSchema.safeParse({ ...file, holdout: {} }).success).toBe(false);
     expect(AssessmentSchema.safeParse({ ...file, assessed_at: 'yesterday' }).success).toBe(false);
+  });
+});
+
+describe('hypotheses for later cycles to test (spec §9)', () => {
+  test('no edge and a flat loss: a family the strategy lacks beside its first indicator, and two other families, on its market', () => {
+    const { file, hypotheses } = assess(BAD_TRAINING, BAD_BACKTEST);
+    expect(hypotheses).toEqual([
+      'A momentum indicator read with bb_percent_b lifts validation accuracy above chance on SP500 daily',
+      'Indicators of the trend and volume families separate up-legs from down-legs on SP500 daily, where volatility ones did not',
+    ]);
+    expect(file.hypotheses).toEqual(hypotheses);
+  });
+
+  test('a promising result: whether it holds on other markets', () => {
+    expect(assess(GOOD_TRAINING, GOOD_BACKTEST).hypotheses).toEqual(['bb_percent_b keeps its edge on other markets']);
+  });
+
+  test('a real edge that loses money proposes nothing the designer could change', () => {
+    expect(assess(GOOD_TRAINING, { ...GOOD_BACKTEST, totalReturn: -0.021, sharpeRatio: -0.3 }).hypotheses).toEqual([]);
+  });
+
+  test('a strategy that cannot be read proposes none', () => {
+    const dir = strategiesDir();
+    fs.rmSync(path.join(dir, 'bollinger_volatility_sp500.yaml'));
+    expect(assess(BAD_TRAINING, BAD_BACKTEST, dir).hypotheses).toEqual([]);
+  });
+
+  test('each steers the offline designer of the cycle that tests it to what it says, within the loop brief', () => {
+    const designed = (text: string, loopBrief?: string) => {
+      const dir = strategiesDir();
+      const brief = composeBrief(loopBrief, { id: 'h1', text });
+      const result = designOffline({ cycleId: `loop-x-c${text.length}`, model: 'sonnet', brief, strategiesDir: dir, dataDir: MARKET_DATA_DIR });
+      const doc = parseYaml(fs.readFileSync(result.strategyPath, 'utf8')) as { indicators: { name: string }[] };
+      return { market: `${result.symbol} ${result.timeframe}`, specs: doc.indicators.map((i) => findIndicator(i.name)!) };
+    };
+    const [first, second] = assess(BAD_TRAINING, BAD_BACKTEST).hypotheses!;
+    const a = designed(first);
+    expect(a.market).toBe('SP500 1d');
+    expect(a.specs.map((s) => s.name)).toContain('bb_percent_b');
+    expect(a.specs.map((s) => s.family)).toContain('momentum');
+    // the loop's own brief names another family: the hypothesis under test still leads
+    const b = designed(second, 'momentum on SP500 daily');
+    expect(b.market).toBe('SP500 1d');
+    expect(b.specs.map((s) => s.family).sort()).toEqual(['trend', 'volume']);
   });
 });

@@ -8,7 +8,9 @@ import { workflowBundle } from '../support/temporal';
 /**
  * Histories recorded from earlier versions of the workflow must replay against the current
  * code: a change that would break cycles in flight fails here (guard it with `patched()`).
- * To add one: `ktrdr-agent history <id> --json > test/fixtures/histories/<name>.json`.
+ * To add one: `ktrdr-agent history <id> --json > test/fixtures/histories/<name>.json`. Each
+ * replays under the workflow id `<name>`: a loop names its cycles after its own id, so a loop's
+ * history is recorded from a loop whose id is the file's name.
  */
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -19,5 +21,5 @@ test('there are recorded histories to replay', () => {
 
 test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
 });

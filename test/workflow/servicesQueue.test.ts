@@ -26,6 +26,7 @@ afterAll(async () => {
 function recording(fakes: Fakes, ran: [string, string][]): ResearchActivities {
   const record = (name: keyof ResearchActivities) => ran.push([name, Context.current().info.taskQueue]);
   return {
+    ...fakes,
     designStrategy: (input) => (record('designStrategy'), fakes.designStrategy(input)),
     checkStrategy: (input) => (record('checkStrategy'), fakes.checkStrategy(input)),
     trainModel: (input) => (record('trainModel'), fakes.trainModel(input)),

@@ -5,7 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { VerdictSchema } from '../../domain/activities';
+import { HYPOTHESIS_MAX_CHARS, MAX_PROPOSED_HYPOTHESES, VerdictSchema } from '../../domain/activities';
 import { KEPT_PER_LIST } from '../assessmentFile';
 import type { MetricsWithUnits } from '../metricsWithUnits';
 import { recentText } from './discovery';
@@ -22,7 +22,7 @@ Judge:
 
 Verdicts: promising = clearly above chance, profitable after costs and ahead of buy-and-hold at the same stake by more than the noise, with a tolerable drawdown, worth refining; mediocre = mixed or too little evidence; poor = no edge, or losses.
 
-Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design (one where there is only one), each a sentence that cites the numbers it rests on.`;
+Record your judgement by calling save_assessment once: the verdict and 2–4 strengths, 2–4 weaknesses and 2–4 concrete suggestions for the next design (one where there is only one), each a sentence that cites the numbers it rests on. Add up to three hypotheses for the next cycles of the research loop to test, each one short sentence that a single new design can confirm or refute (which indicator or family to pair with which, on which symbol and timeframe); none when the results suggest none.`;
 
 /**
  * What save_assessment takes, and zod checks: 1–6 sentences a list (a short answer is still an
@@ -41,6 +41,13 @@ export const AssessmentReplySchema = z.strictObject({
   strengths: sentences('What the results support'),
   weaknesses: sentences('What the results count against'),
   suggestions: sentences('Concrete changes for the next design'),
+  hypotheses: z
+    .array(z.string())
+    .max(MAX_PER_LIST)
+    .describe(
+      `0–${MAX_PROPOSED_HYPOTHESES} hypotheses for later cycles to test, each one sentence under ${HYPOTHESIS_MAX_CHARS} characters that a single new design can confirm or refute; the first ${MAX_PROPOSED_HYPOTHESES} are kept`,
+    )
+    .optional(),
 });
 export type AssessmentReply = z.infer<typeof AssessmentReplySchema>;
 

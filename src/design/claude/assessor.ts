@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { z } from 'zod';
-import { AssessResultSchema, type AssessInput, type AssessResult } from '../../domain/activities';
+import { AssessResultSchema, HYPOTHESIS_MAX_CHARS, MAX_PROPOSED_HYPOTHESES, type AssessInput, type AssessResult } from '../../domain/activities';
 import { strategyFile } from '../../research/files';
 import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessmentFile';
 import { InvalidAssessment } from '../errors';
@@ -50,14 +50,24 @@ function jsonInText(reply: Anthropic.Message): unknown {
 
 const problemsOf = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || 'assessment'}: ${i.message}`);
 
-/** What the file keeps of an answer: the first KEPT_PER_LIST non-blank sentences of each list. */
-function kept({ verdict, strengths, weaknesses, suggestions }: AssessmentReply): unknown {
-  const keep = (list: string[]) =>
+/**
+ * What the file keeps of an answer: the first KEPT_PER_LIST non-blank sentences of each list, and
+ * the first hypotheses, each cut to a short sentence (they travel in the loop's state).
+ */
+function kept({ verdict, strengths, weaknesses, suggestions, hypotheses }: AssessmentReply): unknown {
+  const keep = (list: string[], n = KEPT_PER_LIST) =>
     list
       .map((s) => s.trim())
       .filter(Boolean)
-      .slice(0, KEPT_PER_LIST);
-  return { verdict, strengths: keep(strengths), weaknesses: keep(weaknesses), suggestions: keep(suggestions) };
+      .slice(0, n);
+  const short = (s: string) => (s.length > HYPOTHESIS_MAX_CHARS ? `${s.slice(0, HYPOTHESIS_MAX_CHARS - 1)}…` : s);
+  return {
+    verdict,
+    strengths: keep(strengths),
+    weaknesses: keep(weaknesses),
+    suggestions: keep(suggestions),
+    ...(hypotheses && { hypotheses: keep(hypotheses, MAX_PROPOSED_HYPOTHESES).map(short) }),
+  };
 }
 
 function answerOf(reply: Anthropic.Message): Answer {
@@ -130,7 +140,13 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
           { ...answer.content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: conversation.usage.model, offline: false, metrics },
           strategiesDir,
         );
-        return AssessResultSchema.parse({ verdict: answer.content.verdict, assessmentPath, offline: false, usage: conversation.usage });
+        return AssessResultSchema.parse({
+          verdict: answer.content.verdict,
+          assessmentPath,
+          offline: false,
+          usage: conversation.usage,
+          hypotheses: answer.content.hypotheses,
+        });
       }
       problems = answer.problems;
       // one repair round for a wrong answer; an empty or cut-off reply was no answer yet

@@ -4,8 +4,8 @@
  * The lines are a researcher's rules of thumb for the validation period, not gates: the
  * workflow's gates have already passed the strategy by the time it is assessed.
  */
-import type { Verdict } from '../../domain/activities';
-import { findIndicator } from '../../engine/features/indicators/catalog';
+import { MAX_PROPOSED_HYPOTHESES, type Verdict } from '../../domain/activities';
+import { findIndicator, type IndicatorFamily } from '../../engine/features/indicators/catalog';
 import { strategyMarkets, type Strategy } from '../../research/schema';
 import type { AssessmentContent } from '../assessmentFile';
 import type { MetricsWithUnits } from '../metricsWithUnits';
@@ -207,6 +207,37 @@ function suggestions(found: Finding[], verdict: Verdict, m: MetricsWithUnits, st
   return out.slice(0, 4);
 }
 
+const FAMILIES: readonly IndicatorFamily[] = ['momentum', 'trend', 'volatility', 'volume'];
+/** Timeframes in the words the offline designer reads in a brief (briefSteering.ts). */
+const TIMEFRAME_WORDS: Record<string, string> = { '1h': 'hourly', '1d': 'daily', '1w': 'weekly' };
+
+/**
+ * Hypotheses for later cycles of a research loop to test (spec §9), each a sentence one design
+ * can confirm or refute, in the words the offline designer reads in a brief — indicator and
+ * family names, symbols, "daily" — so that offline mode acts on them too. No edge: a family the
+ * strategy lacks, beside its first indicator; a flat training loss: two other families; a
+ * promising result: whether its first indicator keeps the edge elsewhere.
+ */
+function hypotheses(found: Finding[], verdict: Verdict, strategy: Strategy | undefined): string[] {
+  const specs = (strategy?.indicators ?? []).map((i) => findIndicator(i.name)).filter((s) => s !== undefined);
+  if (!strategy || specs.length === 0) return [];
+  const first = specs[0];
+  const { symbols, timeframe } = strategyMarkets(strategy);
+  const market = `${symbols.join(' and ')} ${TIMEFRAME_WORDS[timeframe] ?? timeframe}`;
+  const used = [...new Set(specs.map((s) => s.family))];
+  const missing = FAMILIES.filter((f) => !used.includes(f));
+  const grade = (c: Criterion) => found.find((f) => f.criterion === c)?.grade;
+  const out: string[] = [];
+  if (verdict === 'promising') out.push(`${first.name} keeps its edge on other markets`);
+  if (grade('edge') !== 'good' && missing.length > 0)
+    out.push(`A ${missing[0]} indicator read with ${first.name} lifts validation accuracy above chance on ${market}`);
+  if (grade('learning') === 'bad' && missing.length >= 2) {
+    const [a, b] = missing.length >= 3 ? missing.slice(1) : missing;
+    out.push(`Indicators of the ${a} and ${b} families separate up-legs from down-legs on ${market}, where ${used.join(' and ')} ones did not`);
+  }
+  return out.slice(0, MAX_PROPOSED_HYPOTHESES);
+}
+
 /**
  * Strengths are the good findings, weaknesses the bad ones, in order of weight; fair ones
  * fill whichever list is short. When a list is still short, true statements about how much
@@ -236,5 +267,11 @@ export function judge(metrics: MetricsWithUnits, strategy: Strategy | undefined,
   ].filter((s) => s !== undefined);
   for (const s of cautions) if (weaknesses.length < 2) weaknesses.push(s);
   for (const s of credits) if (strengths.length < 2) strengths.push(s);
-  return { verdict, strengths, weaknesses, suggestions: suggestions(found, verdict, metrics, strategy, name) };
+  return {
+    verdict,
+    strengths,
+    weaknesses,
+    suggestions: suggestions(found, verdict, metrics, strategy, name),
+    hypotheses: hypotheses(found, verdict, strategy),
+  };
 }

@@ -36,5 +36,5 @@ export function assessOffline(input: AssessInput & OfflineAssessOptions): Assess
     { ...content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: 'offline', offline: true, metrics },
     strategiesDir,
   );
-  return AssessResultSchema.parse({ verdict: content.verdict, assessmentPath, offline: true, usage: noUsage('offline') });
+  return AssessResultSchema.parse({ verdict: content.verdict, assessmentPath, offline: true, usage: noUsage('offline'), hypotheses: content.hypotheses });
 }
