@@ -47,6 +47,8 @@ async function expectAllCompleted(stack: FaultStack, ids: string[], placed: Plac
   for (const id of ids) {
     const end = await stack.end(id);
     expect(end.execution, `${id} ended ${end.execution}: ${end.failure}`).toBe('COMPLETED');
+    // admitted (the stack allows as many cycles at once as it starts), not refused
+    expect(end.status?.outcome).toBe('completed');
     expect(scheduledActivities(await stack.replay(id))).toEqual(['designStrategy', 'trainModel', 'runBacktest', 'assessStrategy']);
     const completed = placed.filter(({ op }) => op.metadata.cycle_id === id && op.status === 'completed');
     expect(completed.map(({ op }) => op.operation_type).sort(), JSON.stringify(completed.map(({ op }) => brief(op)))).toEqual(['backtesting', 'training']);
