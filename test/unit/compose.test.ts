@@ -140,6 +140,11 @@ describe('docker-compose.yml structure', () => {
     expect(worker.build).toBe('.');
     expect(worker.command).toEqual(['worker', '--role', 'research']);
     expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    // the admission's first settings come from the worker that starts it: the host's values, else the defaults
+    expect(env(worker)).toMatchObject({
+      KTRDR_DAILY_BUDGET_USD: '${KTRDR_DAILY_BUDGET_USD:-5}',
+      KTRDR_MAX_CONCURRENT_CYCLES: '${KTRDR_MAX_CONCURRENT_CYCLES:-1}',
+    });
     // a research worker calls no services: training and backtests run beside each instance
     expect(env(worker).KTRDR_SERVICES_URL).toBeUndefined();
     expect(services.services.build).toBe('.');
