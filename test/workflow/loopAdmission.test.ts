@@ -107,7 +107,7 @@ test('a budget exhausted mid-loop: the running cycle finishes, no new one starts
   await new Promise((r) => setTimeout(r, 1500));
   expect(await handle.query(loopStatusQuery)).toMatchObject({ state: 'waiting_for_budget', waitingUntil: midnight, running: [], cycles: { started: 5 } });
   await expect(env.client.workflow.getHandle(id(6)).describe()).rejects.toThrow(WorkflowNotFoundError);
-  expect(fakes.calls.design.map((d) => cycleNumber(d.cycleId))).toEqual([1, 2, 3, 4]);
+  expect(fakes.calls.design.map((d) => cycleNumber(d.cycleId)).sort()).toEqual([1, 2, 3, 4]);
   const dayOne = await queues.budget(queue);
   expect(dayOne).toMatchObject({ activeCycles: [], reservedUsd: 0 });
   expect(dayOne.spentUsd).toBeCloseTo(4 * CYCLE_COST, 10);
@@ -139,7 +139,6 @@ test('a loop that may run more cycles at once than the admission has slots makes
   const ended = await statusWhen(handle, (s) => s.state === 'stopped', 'the loop to end');
   expect(ended.cycles.byOutcome).toMatchObject({ completed: 5, failed: 0, cancelled: 0 });
   const refused = ended.cycles.byOutcome.refused;
-  console.info(`a loop of concurrency 2 on 1 slot: ${refused} refused cycles for 5 completed`);
   expect(refused).toBeLessThan(5 / 2);
   // each refused cycle names what held the slot: a cycle of this loop
   for (let n = 1; n <= ended.cycles.started; n++) {
@@ -161,13 +160,17 @@ test('the loop status says how many cycles it starts at once for now; after a pe
     },
   }));
   const handle = await startLoop(queue, { concurrency: 2, offline: true });
+  // of its first two cycles, started at once, the admission lets one run
   const capped = await statusWhen(handle, (s) => s.cycles.byOutcome.refused === 1, 'a refused cycle');
-  expect(capped).toMatchObject({ concurrency: 2, cappedAt: 1, running: [{ cycleId: `${handle.workflowId}-c1` }] });
+  expect(capped).toMatchObject({ concurrency: 2, cappedAt: 1 });
+  expect(capped.running).toHaveLength(1);
+  const holder = cycleNumber(capped.running[0].cycleId);
+  expect([1, 2]).toContain(holder);
 
   const set = await handle.executeUpdate(setConcurrencyUpdate, { args: [{ concurrency: 2 }] });
   expect(set.cappedAt).toBeUndefined();
   // its cycle ends: it starts two at once again (capped, it would start one), and the admission refuses one
-  gate.open(1);
+  gate.open(holder);
   const tried = await statusWhen(handle, (s) => s.cycles.byOutcome.refused === 2, 'a second refused cycle');
   expect(tried).toMatchObject({ cappedAt: 1, cycles: { started: 4, done: 1 } });
 
