@@ -1,5 +1,5 @@
 import { modelLabel, pct } from '../domain/cycleDetails';
-import { stateLine, type LoopStatus } from '../domain/loop';
+import { cappedNote, stateLine, type LoopStatus } from '../domain/loop';
 import type { LoopView } from '../temporal/loopClient';
 import { formatDuration, table, time, usd } from './format';
 
@@ -9,7 +9,7 @@ function cyclesLine(s: LoopStatus): string {
   const o = s.cycles.byOutcome;
   const refused = o.refused ? ` · ${o.refused} refused` : '';
   const limit = s.maxCycles ? ` of ${s.maxCycles}` : '';
-  return `${s.cycles.done}${limit} done: ${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled${refused} · up to ${s.concurrency} at a time`;
+  return `${s.cycles.done}${limit} done: ${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled${refused} · up to ${s.concurrency} at a time${cappedNote(s)}`;
 }
 
 function modelLine(s: LoopStatus): string {

@@ -43,6 +43,18 @@ export class AdmissionQueues {
 }
 
 /**
+ * Skips the time-skipping server to 06:00 UTC (today's, or tomorrow's when it is past), so that no
+ * skip on the way crosses midnight before the test does; returns the 00:00 UTC after it.
+ */
+export async function sixInTheMorningUtc(env: TestWorkflowEnvironment): Promise<string> {
+  const now = await env.currentTimeMs();
+  const six = new Date(now).setUTCHours(6, 0, 0, 0);
+  const start = six > now ? six : six + 86_400_000;
+  await env.sleep(start - now);
+  return new Date(new Date(start).setUTCHours(24, 0, 0, 0)).toISOString();
+}
+
+/**
  * Training holds until cancelled when the brief says "hold", the design when it says "design
  * hangs", and fails to be retried in an hour when it says "design retries"; a Claude design costs what the brief says after "costs" (else $0.05), an assessment $0.009; offline, nothing.
  */

@@ -5,10 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
+import type { BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
+import { budgetThrough } from '../../src/temporal/admission';
 import type { researchCycle } from '../../src/workflows/researchCycle';
 import { RESEARCH_WORKFLOW, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/temporal/definitions';
 import { installRuntime } from '../../src/temporal/runtime';
@@ -246,6 +248,13 @@ export class FaultStack {
   async client(): Promise<Client> {
     this.connection ??= await Connection.connect({ address: this.address });
     return new Client({ connection: this.connection, namespace: 'default' });
+  }
+
+  /** The budget as the admission workflow tells it (what `ktrdr-agent budget --json` prints, without starting a process). */
+  async budget(): Promise<BudgetSnapshot> {
+    const snapshot = await budgetThrough(await this.client(), TASK_QUEUE);
+    if (!snapshot) throw new Error('no admission workflow runs');
+    return snapshot;
   }
 
   /** `ktrdr-agent trigger` (the slow strategy unless `args` name another way), as a person runs it; the cycle's id. */
