@@ -1,7 +1,7 @@
 import { modelLabel, pct } from '../domain/cycleDetails';
 import { cappedNote, stateLine, type LoopStatus } from '../domain/loop';
 import type { LoopView } from '../temporal/loopClient';
-import { formatDuration, table, time, usd } from './format';
+import { columns, formatDuration, table, time, usd } from './format';
 
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 
@@ -30,16 +30,7 @@ function bestTable(s: LoopStatus): string {
     b.verdict ?? '-',
     b.cycleId,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map(
-      (r) =>
-        `  ${r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd()}`,
-    )
-    .join('\n');
+  return columns(header, rows, '  ');
 }
 
 function ledger(s: LoopStatus): string {
