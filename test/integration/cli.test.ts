@@ -8,11 +8,10 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
-import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
+import { statusQuery } from '../../src/temporal/definitions';
 import { ktrdrAgent, ktrdrAgentWith, runCommand } from '../support/cli';
 import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
-import { devServerEnv, workflowBundle } from '../support/temporal';
-import { createWorker, type ResearchWorker } from '../../src/worker';
+import { devServerWithWorker, workflowBundle } from '../support/temporal';
 
 /**
  * The CLI and the trigger script against the official dev server, with a worker whose
@@ -21,8 +20,7 @@ import { createWorker, type ResearchWorker } from '../../src/worker';
  * brief says "refuse". The worker says it has Claude, as one with an ANTHROPIC_API_KEY does.
  */
 let env: TestWorkflowEnvironment;
-let worker: ResearchWorker;
-let running: Promise<void>;
+let stop: (() => Promise<void>) | undefined;
 const fakes = fakeActivities({
   // the CLI admits each cycle through the admission workflow: the cycles release their slots there too
   admission: { settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 }, claude: true },
@@ -66,20 +64,10 @@ const fakes = fakeActivities({
 });
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities: fakes,
-    workflowBundle: await workflowBundle(),
-    mode: 'claude',
-  });
-  running = worker.run();
+  ({ env, stop } = await devServerWithWorker(fakes, 'claude'));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await stop?.();
 });
 
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
