@@ -26,19 +26,8 @@ import { LOOP_WORKFLOW, TASK_QUEUE } from '../src/temporal/definitions';
 import { createWorker } from '../src/worker';
 import { fakeActivities } from '../test/support/fakeActivities';
 import { FaultStack } from '../test/support/faultStack';
-
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
-  return value;
-};
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-const ms = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), max: Math.max(...xs) });
+import { wholeNumber } from './lib/options';
+import { percentile, spread } from './lib/spread';
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
 function processCpuMs(pid: number): number {
@@ -67,8 +56,8 @@ async function runLoop(client: Client, loopId: string, request: LoopRequest, tas
 }
 
 async function main(): Promise<void> {
-  const perLevel = option('cycles', 24);
-  const instant = option('instant', 60);
+  const perLevel = wholeNumber('cycles', 24);
+  const instant = wholeNumber('instant', 60);
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
   const stack = await FaultStack.start();
   try {
@@ -87,7 +76,7 @@ async function main(): Promise<void> {
         firstStartToLastEndSeconds: span / 1000,
         loopWallSeconds: (Date.now() - started) / 1000,
         cyclesPerMinute: perMinute,
-        cycleSeconds: ms(cycles.map((c) => (c.close - c.start) / 1000)),
+        cycleSeconds: spread(cycles.map((c) => (c.close - c.start) / 1000)),
       };
       console.log(
         `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(
@@ -121,9 +110,9 @@ async function main(): Promise<void> {
     const gaps = cycles.slice(1).map((c, i) => c.start - cycles[i].close);
     const intervals = cycles.slice(1).map((c, i) => c.start - cycles[i].start);
     const overhead = {
-      cycleMs: ms(durations),
-      gapBeforeNextMs: ms(gaps),
-      cycleToCycleMs: ms(intervals),
+      cycleMs: spread(durations),
+      gapBeforeNextMs: spread(gaps),
+      cycleToCycleMs: spread(intervals),
       cpuPerCycleMs,
       concurrency4MsPerCycle: fourSpan / four.length,
     };

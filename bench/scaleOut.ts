@@ -14,13 +14,7 @@ import path from 'node:path';
 import { ServicesClient } from '../src/services/client';
 import { resolveBinary } from '../src/temporal/binaries';
 import { FaultStack } from '../test/support/faultStack';
-
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
-  return value;
-};
+import { wholeNumber } from './lib/options';
 
 /** Instances, and the operations each runs at once. */
 const LAYOUTS = [
@@ -60,8 +54,8 @@ async function measure(layout: (typeof LAYOUTS)[number], cycles: number, rounds:
 
 async function main(): Promise<void> {
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
-  const cycles = option('cycles', 10);
-  const rounds = option('rounds', 3);
+  const cycles = wholeNumber('cycles', 10);
+  const rounds = wholeNumber('rounds', 3);
   const layouts = [];
   for (const layout of LAYOUTS) layouts.push(await measure(layout, cycles, rounds));
   const results = {
