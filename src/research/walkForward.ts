@@ -88,7 +88,9 @@ export function readWalkForwardSummary(name: string, reportsDir: string): WalkFo
   const parsed = WalkForwardSummarySchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`${shownPath(file)} is not a walk-forward summary (${issue.path.join('.')}: ${issue.message}): run ktrdr-agent backtest ${name} --walk-forward again`);
+    throw new UserError(
+      `${shownPath(file)} is not a walk-forward summary (${issue.path.join('.')}: ${issue.message}): run ktrdr-agent backtest ${name} --walk-forward again`,
+    );
   }
   return parsed.data;
 }
