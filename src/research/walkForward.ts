@@ -38,7 +38,6 @@ const FoldSchema = z.strictObject({
   metrics: FoldMetricsSchema,
   buy_and_hold_return_pct: z.number(),
 });
-export type WalkForwardFold = z.infer<typeof FoldSchema>;
 
 const SpreadSchema = z.strictObject({
   mean: z.number(),

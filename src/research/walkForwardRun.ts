@@ -41,12 +41,8 @@ export interface WalkForwardOptions {
   onProgress?: (progress: WalkForwardProgress) => void;
 }
 
-export interface WalkForwardProgress {
-  fold: number;
-  folds: number;
-  /** The fold's training, epoch by epoch, then its backtest. */
-  training?: TrainingProgress;
-}
+/** Where a walk-forward is: the fold, and in it the training (epoch by epoch) or the backtest. */
+export type WalkForwardProgress = { fold: number; folds: number } & ({ step: 'training'; training?: TrainingProgress } | { step: 'backtest' });
 
 export interface WalkForwardRun {
   summary: WalkForwardSummary;
@@ -124,8 +120,8 @@ async function runFold(
   options: WalkForwardOptions,
   check: () => Promise<void>,
 ): Promise<BacktestReport> {
-  const progress = (training?: TrainingProgress) => options.onProgress?.({ fold: fold.index, folds: options.folds, training });
-  progress();
+  const at = { fold: fold.index, folds: options.folds };
+  options.onProgress?.({ ...at, step: 'training' });
   const dataset = foldDataset(strategy, data, fold, limits);
   const network = strategyNetwork(strategy, dataset.columns.length);
   await train(network, {
@@ -135,9 +131,9 @@ async function runFold(
     yVal: dataset.validation.y,
     ...fitSettings(strategy),
     signal: options.signal,
-    onProgress: progress,
+    onProgress: (training) => options.onProgress?.({ ...at, step: 'training', training }),
   });
-  progress();
+  options.onProgress?.({ ...at, step: 'backtest' });
   // indicators and features at a bar use bars up to it only, so the test window's features warm up on the bars before it
   const upToTest = sliceBars(data.series[0], 0, fold.test.end);
   const probabilities = await runChecked(

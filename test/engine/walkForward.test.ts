@@ -103,7 +103,7 @@ describe('walk-forward on shipped data', () => {
     const run = walkForward(strategyPath, {
       ...options(reportsDir),
       signal: controller.signal,
-      onProgress: (p) => p.fold === 2 && p.training?.epoch === 1 && controller.abort(),
+      onProgress: (p) => p.fold === 2 && p.step === 'training' && p.training?.epoch === 1 && controller.abort(),
     });
     await expect(run).rejects.toBeInstanceOf(TrainingCancelled);
     expect(fs.existsSync(reportsDir)).toBe(false);
