@@ -23,7 +23,8 @@ export interface WalkForwardFlags {
 }
 
 /** The walk-forward flags were given: run one (or say that they need --walk-forward). */
-export const wantsWalkForward = (flags: WalkForwardFlags) => Boolean(flags.walkForward || flags.folds !== undefined || flags.window || flags.includeHoldout);
+export const wantsWalkForward = (flags: WalkForwardFlags) =>
+  flags.walkForward === true || flags.folds !== undefined || flags.window !== undefined || flags.includeHoldout === true;
 
 export async function walkForwardCommand(file: string, flags: WalkForwardFlags, folders: Folders): Promise<void> {
   if (!flags.walkForward) throw new UserError('--folds, --window and --include-holdout go with --walk-forward');
