@@ -56,7 +56,11 @@ function showProgress(bar: SingleBar, p: WalkForwardProgress): void {
   bar.update(t.epoch, { step: `${fold} · epoch ${t.epoch}/${t.totalEpochs} · loss ${t.loss.toFixed(4)}` });
 }
 
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+/** Two decimals, for hourly folds whose returns are fractions of a percent; a figure that rounds to zero has no sign. */
+function pct(x: number): string {
+  const shown = x.toFixed(2);
+  return Number(shown) === 0 ? '0.00%' : `${x > 0 ? '+' : ''}${shown}%`;
+}
 const ratio = (x: number) => x.toFixed(2);
 
 function renderWalkForward(s: WalkForwardSummary, dir: string): string {
@@ -68,9 +72,9 @@ function renderWalkForward(s: WalkForwardSummary, dir: string): string {
     span(f.train),
     span(f.test),
     String(f.metrics.total_trades).padStart(6),
-    pct(f.metrics.total_return_pct).padStart(7),
+    pct(f.metrics.total_return_pct).padStart(8),
     ratio(f.metrics.sharpe_ratio).padStart(6),
-    `${f.metrics.max_drawdown_pct.toFixed(1)}%`.padStart(8),
+    `${f.metrics.max_drawdown_pct.toFixed(2)}%`.padStart(8),
     pct(f.buy_and_hold_return_pct).padStart(10),
   ]);
   const spreadLine = (name: string, x: Spread, fmt: (v: number) => string) =>
