@@ -141,9 +141,7 @@ describe('no look-ahead across a fold boundary', () => {
     (_, fold) => {
       const before = foldDataset(strategy, data, fold, limits);
       const after = foldDataset(strategy, shocked(fold.train.end), fold, limits);
-      expect(after.train).toEqual(before.train);
-      expect(after.validation).toEqual(before.validation);
-      expect(after.scaler).toEqual(before.scaler);
+      expectSameRows(after, before);
     },
   );
 
