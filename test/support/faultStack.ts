@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
+import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
 import { freePort } from './ports';
@@ -31,6 +32,8 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Start without the services (the test starts them later). */
   withoutServices?: boolean;
+  /** The dev server with its own defaults instead of the project's tuning (the benchmark's baseline). */
+  stockServer?: boolean;
 }
 
 export interface CycleEnd {
@@ -138,6 +141,7 @@ export class FaultStack {
       this.db,
       '--log-level',
       'error',
+      ...(this.options.stockServer ? [] : DEV_SERVER_TUNING),
       ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ];
     const server = this.track('temporal', spawnCommand(binary, args));
