@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleRequest } from '../../src/domain/cycle';
 import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, OutcomeAttribute, settleSignal } from '../../src/temporal/definitions';
 import { AdmissionQueues, scripted } from '../support/admission';
-import { goodTraining, usage } from '../support/fakeActivities';
-import { devServerEnv, startResearchCycle, waitFor } from '../support/temporal';
+import { fakeActivities, goodTraining, usage } from '../support/fakeActivities';
+import { devServerEnv, startResearchCycle, waitFor, workflowBundle } from '../support/temporal';
 
 /**
  * The admission workflow with real research cycles on the dev server: cycles admit
@@ -85,6 +87,24 @@ describe('admission', () => {
     const after = await budget(queue);
     expect(after).toMatchObject({ activeCycles: [], reservedUsd: 0 });
     expect(await run(queue, { brief: 'next' })).toMatchObject({ outcome: 'completed' });
+  });
+
+  test('more cycles admitting at once than their worker has workflow task slots are each admitted or refused', async () => {
+    // a cycle waits for its admission outside its workflow task, which the admission workflow's task may need
+    const queue = `admission-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queue,
+      activities: fakeActivities({ admission: { settings: ROOM, claude: true } }),
+      workflowBundle: await workflowBundle(),
+      maxConcurrentWorkflowTaskExecutions: 2,
+    });
+    const outcomes = await worker.runUntil(async () => {
+      const cycles = await Promise.all([1, 2, 3, 4].map(() => startResearchCycle(env, queue)));
+      return Promise.all(cycles.map(async (c) => (await c.result()).outcome));
+    });
+    expect(outcomes).toContain('completed');
+    expect(outcomes.filter((o) => o !== 'completed' && o !== 'refused')).toEqual([]);
   });
 
   test('a cycle whose Claude design fails is charged what the failed phase spent, and releases its slot', async () => {
