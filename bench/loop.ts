@@ -3,9 +3,10 @@
  * server, `ktrdr-agent services` and `ktrdr-agent worker`, each its own process, built from dist/):
  *
  * - offline cycles per minute through the loop at concurrency 1, 2 and 4 (`--cycles`, default 24
- *   a level, after a warm-up loop of 2): the real offline designer and assessor, training and
- *   backtests on the services; from the first cycle's start to the last one's end, by the
- *   cycles' own start and close times;
+ *   a level, after a warm-up loop of 2), the admission allowing 4 at once: the real offline
+ *   designer and assessor, training and backtests on the services; from the first cycle's start
+ *   to the last one's end, by the cycles' own start and close times (a refused cycle, which
+ *   never ran, would not count);
  * - orchestration overhead per cycle (`--instant`, default 60 cycles, after a warm-up of 3): a
  *   loop at concurrency 1 of Claude cycles whose research activities return at once (the test
  *   doubles) and whose admission is the real one (its workflow, updates and signals), on a
@@ -32,7 +33,7 @@ import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type { LoopRequest, LoopStatus } from '../src/domain/loop';
 import { resolveBinary } from '../src/temporal/binaries';
-import { admissionWorkflowId, LOOP_WORKFLOW, TASK_QUEUE } from '../src/temporal/definitions';
+import { admissionWorkflowId, LOOP_WORKFLOW, OutcomeAttribute, TASK_QUEUE } from '../src/temporal/definitions';
 import { createWorker } from '../src/worker';
 import { fakeActivities } from '../test/support/fakeActivities';
 import { FaultStack } from '../test/support/faultStack';
@@ -69,13 +70,14 @@ interface CycleTimes {
   status: string;
 }
 
-/** Runs a loop to its end; its result and its cycles' start and close times, in order. */
+/** Runs a loop to its end; its result and the start and close times of the cycles that ran (not those refused), in order. */
 async function runLoop(client: Client, loopId: string, request: LoopRequest, taskQueue = TASK_QUEUE): Promise<{ status: LoopStatus; cycles: CycleTimes[] }> {
   const handle = await client.workflow.start(LOOP_WORKFLOW, { args: [request], taskQueue, workflowId: loopId });
   const status = (await handle.result()) as LoopStatus;
   const cycles: CycleTimes[] = [];
   for (let n = 1; n <= status.cycles.started; n++) {
     const d = await client.workflow.getHandle(`${loopId}-c${n}`).describe();
+    if (d.typedSearchAttributes.get(OutcomeAttribute) === 'refused') continue;
     cycles.push({ cycleId: d.workflowId, start: d.startTime.getTime(), close: d.closeTime!.getTime(), status: d.status.name });
   }
   return { status, cycles };
@@ -139,7 +141,7 @@ async function offlineThroughput(client: Client, perLevel: number) {
       cycleSeconds: ms(cycles.map((c) => (c.close - c.start) / 1000)),
     };
     console.log(
-      `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(
+      `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed, ${status.cycles.byOutcome.refused} refused) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(
         cycles.map((c) => (c.close - c.start) / 1000),
         50,
       ).toFixed(2)} s`,
@@ -235,7 +237,12 @@ async function main(): Promise<void> {
   const bundle = path.resolve(textOption('bundle') ?? path.join(__dirname, '..', 'dist', 'workflow-bundle.js'));
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
   const loadAtStart = os.loadavg();
-  const stack = await FaultStack.start({ stockServer: process.argv.includes('--stock-server'), withoutServices: only === 'instant' });
+  const stack = await FaultStack.start({
+    stockServer: process.argv.includes('--stock-server'),
+    withoutServices: only === 'instant',
+    // slots for the loop at concurrency 4 (at the default 1, its other cycles would be refused)
+    workerEnv: { KTRDR_MAX_CONCURRENT_CYCLES: '4' },
+  });
   try {
     const client = await stack.client();
     const offlineThroughputFigures = only === 'instant' ? undefined : await offlineThroughput(client, perLevel);
