@@ -25,6 +25,7 @@ import {
   type AdmissionActivities,
   type BudgetRefusal,
   type ClaudePhase,
+  type ReserveResult,
 } from '../domain/admission';
 import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
@@ -71,10 +72,10 @@ const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
 
 /**
  * Less for the Temporal service to write per cycle: search attributes and memo only when they
- * change (a gate's verdict changes neither), and the settlements and the release as local
- * activities, in the workflow task that follows a phase rather than two of their own. It
- * implies the patches before it, so a new cycle records this one marker (and its
- * TemporalChangeVersion upsert) where it recorded two.
+ * change (a gate's verdict changes neither), the design's reservation in the admission's
+ * activity, and the settlements and the release as local activities, in the workflow task that
+ * follows a phase rather than two of their own. It implies the patches before it, so a new
+ * cycle records this one marker (and its TemporalChangeVersion upsert) where it recorded two.
  */
 const LEAN_ORCHESTRATION = 'lean-orchestration';
 
@@ -226,13 +227,25 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     }
   };
 
+  /** Under LEAN_ORCHESTRATION, the answer to the design's reservation, which the admission brought. */
+  let designReserved: ReserveResult | undefined;
+
   /** The cycle's first step, whoever started it: the admission's answer, undefined when admitted. */
   const admit = async () => {
     mayHoldSlot = true;
+    const designs = lean && !input.strategy && !input.offline;
     const answer = AdmitCycleResultSchema.parse(
-      await admissionCall('Admission', undefined, () => admission.admitCycle({ cycleId, offline: input.offline, estimateUsd: cycleEstimateUsd(input) })),
+      await admissionCall('Admission', undefined, () =>
+        admission.admitCycle({
+          cycleId,
+          offline: input.offline,
+          estimateUsd: cycleEstimateUsd(input),
+          ...(designs && { designEstimateUsd: phaseEstimateUsd(input.model, 'designing') }),
+        }),
+      ),
     );
     offline = answer.offline;
+    designReserved = answer.design;
     if (answer.admission.admitted) return undefined;
     mayHoldSlot = false;
     return answer.admission;
@@ -241,11 +254,14 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** Holds the estimate of a Claude phase against the day's budget; none offline. */
   const reserve = async (phase: ClaudePhase): Promise<{ reservationId?: string; refusal?: BudgetRefusal }> => {
     if (!admitting || offline) return {};
-    const answer = ReserveResultSchema.parse(
-      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
-        admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
-      ),
-    );
+    const answer =
+      phase === 'designing' && designReserved
+        ? designReserved
+        : ReserveResultSchema.parse(
+            await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
+              admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
+            ),
+          );
     if (answer.granted) return { reservationId: answer.reservationId };
     const { granted: _, ...refusal } = answer;
     return { refusal };

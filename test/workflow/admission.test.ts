@@ -5,7 +5,16 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleRequest } from '../../src/domain/cycle';
-import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, OutcomeAttribute, settleSignal } from '../../src/temporal/definitions';
+import {
+  ADMISSION_WORKFLOW,
+  admissionWorkflowId,
+  admitUpdate,
+  configureUpdate,
+  OutcomeAttribute,
+  RESEARCH_WORKFLOW,
+  settleSignal,
+} from '../../src/temporal/definitions';
+import type { researchCycle } from '../../src/workflows/researchCycle';
 import { AdmissionQueues, scripted } from '../support/admission';
 import { fakeActivities, goodTraining, usage } from '../support/fakeActivities';
 import { devServerEnv, startResearchCycle, waitFor, workflowBundle } from '../support/temporal';
@@ -146,6 +155,29 @@ describe('the budget', () => {
     expect([a, b].find((s) => s.outcome === 'refused')?.refusal?.reason).toBe('budget_exhausted');
     expect(fakes.calls.design).toHaveLength(1);
     expect((await budget(queue)).spentUsd).toBeLessThanOrEqual(0.15);
+  });
+
+  test('a cycle admitted ahead (as trigger admits its id) whose design the budget no longer holds ends refused, having designed nothing, its slot given back', async () => {
+    const { queue, fakes } = await queueWith(ROOM, scripted);
+    const cycleId = `ahead-${randomUUID()}`;
+    const admission = new WithStartWorkflowOperation(ADMISSION_WORKFLOW, {
+      workflowId: admissionWorkflowId(queue),
+      taskQueue: queue,
+      args: [{ settings: ROOM }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(await env.client.workflow.executeUpdateWithStart(admitUpdate, { args: [{ cycleId, offline: false }], startWorkflowOperation: admission })).toEqual({
+      admitted: true,
+    });
+    await env.client.workflow.getHandle(admissionWorkflowId(queue)).executeUpdate(configureUpdate, { args: [{ dailyBudgetUsd: 0.01 }] });
+
+    const status = await (
+      await env.client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { workflowId: cycleId, taskQueue: queue, args: [{}] })
+    ).result();
+    expect(status).toMatchObject({ outcome: 'refused', refusal: { reason: 'budget_exhausted' } });
+    expect(status.refusal?.message).toContain('the design needs about $0.0900');
+    expect(fakes.calls.design).toEqual([]);
+    expect(await budget(queue)).toMatchObject({ activeCycles: [], reservedUsd: 0 });
   });
 
   test('an assessment the rest of the budget cannot hold is not run: the cycle completes with its results, unassessed', async () => {

@@ -61,13 +61,13 @@ test("a cycle writes its search attributes and its memo only when they change, s
   expect(summaries.at(-1)).toMatchObject({ phase: 'completed', verdict: 'promising', model: 'claude-haiku-5-5' });
 });
 
-test('settling its Claude phases and releasing its slot add no workflow task to a cycle: they go out in the tasks that follow the phases', async () => {
+test("a cycle's calls to the admission workflow add as few workflow tasks as they can: the design's reservation goes with the admission, settlements and the release in the tasks that follow the phases", async () => {
   const { events, calls } = await claudeCycle();
 
   expect(calls.settle.map((s) => s.phase)).toEqual(['designing', 'assessing']);
   expect(calls.release).toEqual([{ cycleId: calls.admit[0].cycleId, outcome: 'completed' }]);
   const activities = ofType(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
-  expect(activities).toEqual(['admitCycle', 'reserveSpend', 'designStrategy', 'trainModel', 'runBacktest', 'reserveSpend', 'assessStrategy']);
+  expect(activities).toEqual(['admitCycle', 'designStrategy', 'trainModel', 'runBacktest', 'reserveSpend', 'assessStrategy']);
   // one workflow task to start, and one after each activity
   expect(ofType(events, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toHaveLength(activities.length + 1);
 });
