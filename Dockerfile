@@ -4,7 +4,7 @@
 #   docker run --rm -e TEMPORAL_ADDRESS=temporal.example:7233 ktrdr-agent            # runs `worker`
 #   docker run --rm ktrdr-agent --help                                               # any other subcommand
 #
-# docker-compose.yml builds this image for its `worker` service.
+# docker-compose.yml builds this image for its `worker` and `services` services.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

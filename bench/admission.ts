@@ -31,19 +31,8 @@ import { admissionWorkflowId, TASK_QUEUE } from '../src/temporal/definitions';
 import { ktrdrAgentWith } from '../test/support/cli';
 import { startFakeAnthropic } from '../test/support/fakeAnthropic';
 import { FaultStack, SLOW_STRATEGY } from '../test/support/faultStack';
-
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
-  return value;
-};
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-const latency = (ms: number[]) => ({ n: ms.length, p50: percentile(ms, 50), p95: percentile(ms, 95), max: Math.max(...ms) });
+import { wholeNumber } from './lib/options';
+import { spread } from './lib/spread';
 
 /** How many of each answer: started (admitted), or the refusal's reason. */
 const tally = (answers: string[]) => answers.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a]: (counts[a] ?? 0) + 1 }), {});
@@ -64,7 +53,7 @@ async function triggerAtOnce(client: Client, n: number, request: CycleRequest) {
   );
   return {
     answers: tally(runs.map((r) => r.answer)),
-    latencyMs: latency(runs.map((r) => Math.round(r.ms))),
+    latencyMs: spread(runs.map((r) => Math.round(r.ms))),
     started: runs.flatMap((r) => r.id ?? []),
     refusal: runs.find((r) => r.message)?.message,
   };
@@ -78,9 +67,9 @@ async function endRound(stack: FaultStack, cycleIds: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const n = option('triggers', 50);
-  const limit = option('limit', 1);
-  const affordable = option('affordable', 2);
+  const n = wholeNumber('triggers', 50);
+  const limit = wholeNumber('limit', 1);
+  const affordable = wholeNumber('affordable', 2);
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
 
   const fake = await startFakeAnthropic({ script: () => ({ kind: 'hang' }) });
@@ -105,7 +94,7 @@ async function main(): Promise<void> {
         return { answer: result.admitted ? 'admitted' : result.reason, ms: performance.now() - started };
       }),
     );
-    const admitMs = latency(admits.map((a) => Math.round(a.ms)));
+    const admitMs = spread(admits.map((a) => Math.round(a.ms)));
     const admitAnswers = tally(admits.map((a) => a.answer));
     console.log(
       `${n} admissions at once through one client: ${JSON.stringify(admitAnswers)}; latency ${admitMs.p50} ms p50, ${admitMs.p95} ms p95, ${admitMs.max} ms max`,

@@ -21,28 +21,16 @@ import { SERVICE_POLICY } from '../src/workflows/policies';
 import { resolveBinary } from '../src/temporal/binaries';
 import { startFakeAnthropic, type FakeAnthropic } from '../test/support/fakeAnthropic';
 import { FaultStack, sleep, SLOW_STRATEGY } from '../test/support/faultStack';
+import { wholeNumber } from './lib/options';
+import { percentile, spread } from './lib/spread';
 
 const PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
 type Phase = (typeof PHASES)[number];
 
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
-  return value;
+const summary = (ms: number[]) => {
+  const seconds = ms.map((x) => x / 1000);
+  return { ...spread(seconds), samples: seconds };
 };
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-const summary = (ms: number[]) => ({
-  n: ms.length,
-  p50: percentile(ms, 50) / 1000,
-  p95: percentile(ms, 95) / 1000,
-  max: Math.max(...ms) / 1000,
-  samples: ms.map((x) => x / 1000),
-});
 
 /** CPU ticks (user + system) of each thread of a process, by thread id (Linux /proc). */
 function threadTicks(pid: number): Map<number, number> {
@@ -189,9 +177,9 @@ async function gracefulRestart(stack: FaultStack): Promise<{ exitMs: number; gap
 }
 
 async function main(): Promise<void> {
-  const cancels = option('cancels', 20);
-  const kills = option('kills', 5);
-  const restarts = option('restarts', 5);
+  const cancels = wholeNumber('cancels', 20);
+  const kills = wholeNumber('kills', 5);
+  const restarts = wholeNumber('restarts', 5);
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
 
   const fake = await startFakeAnthropic({ script: () => ({ kind: 'hang' }) });

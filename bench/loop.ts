@@ -37,23 +37,13 @@ import { admissionWorkflowId, LOOP_WORKFLOW, OutcomeAttribute, TASK_QUEUE } from
 import { createWorker } from '../src/worker';
 import { fakeActivities } from '../test/support/fakeActivities';
 import { FaultStack } from '../test/support/faultStack';
+import { wholeNumber } from './lib/options';
+import { percentile, spread } from './lib/spread';
 
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number ≥ 1`);
-  return value;
-};
 const textOption = (name: string) => {
   const at = process.argv.indexOf(`--${name}`);
   return at < 0 ? undefined : process.argv[at + 1];
 };
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-const ms = (xs: number[]) => ({ n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), max: Math.max(...xs) });
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
@@ -138,7 +128,7 @@ async function offlineThroughput(client: Client, perLevel: number) {
       firstStartToLastEndSeconds: span / 1000,
       loopWallSeconds: (Date.now() - started) / 1000,
       cyclesPerMinute: perMinute,
-      cycleSeconds: ms(cycles.map((c) => (c.close - c.start) / 1000)),
+      cycleSeconds: spread(cycles.map((c) => (c.close - c.start) / 1000)),
     };
     console.log(
       `offline, concurrency ${concurrency}: ${status.cycles.done} cycles (${status.cycles.byOutcome.completed} completed, ${status.cycles.byOutcome.failed} failed, ${status.cycles.byOutcome.refused} refused) in ${(span / 1000).toFixed(1)} s: ${perMinute.toFixed(1)} cycles/min · a cycle p50 ${percentile(
@@ -183,9 +173,9 @@ async function instantOverhead(client: Client, stack: FaultStack, instant: numbe
   const fourSpan = Math.max(...four.map((c) => c.close)) - Math.min(...four.map((c) => c.start));
   const durations = cycles.map((c) => c.close - c.start);
   return {
-    cycleMs: ms(durations),
-    gapBeforeNextMs: ms(cycles.slice(1).map((c, i) => c.start - cycles[i].close)),
-    cycleToCycleMs: ms(cycles.slice(1).map((c, i) => c.start - cycles[i].start)),
+    cycleMs: spread(durations),
+    gapBeforeNextMs: spread(cycles.slice(1).map((c, i) => c.start - cycles[i].close)),
+    cycleToCycleMs: spread(cycles.slice(1).map((c, i) => c.start - cycles[i].start)),
     timeSplitMsP50: {
       workflowTaskWait: round(
         percentile(
@@ -230,8 +220,8 @@ async function instantOverhead(client: Client, stack: FaultStack, instant: numbe
 }
 
 async function main(): Promise<void> {
-  const perLevel = option('cycles', 24);
-  const instant = option('instant', 60);
+  const perLevel = wholeNumber('cycles', 24);
+  const instant = wholeNumber('instant', 60);
   const only = textOption('only');
   if (only !== undefined && only !== 'offline' && only !== 'instant') throw new Error('--only takes offline or instant');
   const bundle = path.resolve(textOption('bundle') ?? path.join(__dirname, '..', 'dist', 'workflow-bundle.js'));

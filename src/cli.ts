@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { budgetCommand } from './cli/budgetCommand';
 import { cancelCommand, historyCommand, listCommand, statusCommand, triggerCommand } from './cli/cycleCommands';
-import { devCommand, healthCommand, setupCommand, workerCommand } from './cli/stackCommands';
+import { devCommand, healthCommand, servicesWorker, setupCommand, workerCommand } from './cli/stackCommands';
 import { startCommand } from './cli/startCommand';
 import { loopCommands } from './cli/loopCommand';
 import { scheduleCommands } from './cli/scheduleCommand';
@@ -41,7 +41,7 @@ export function program(): Command {
   listCommand(cli);
   historyCommand(cli);
   strategyCommands(cli, folders);
-  registerServicesCommand(cli, folders);
+  registerServicesCommand(cli, folders, servicesWorker(folders));
   startCommand(cli, folders);
   budgetCommand(cli);
   loopCommands(cli);

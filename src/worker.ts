@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
-import { TASK_QUEUE } from './temporal/definitions';
-import { workerIdentity, type WorkerMode } from './temporal/workers';
+import { servicesTaskQueue, TASK_QUEUE } from './temporal/definitions';
+import { servicesWorkerIdentity, workerIdentity, type WorkerMode } from './temporal/workers';
 
 /** Written by the build next to the compiled worker; absent when running from source (tests). */
 export const BUNDLE_PATH = path.join(__dirname, 'workflow-bundle.js');
@@ -34,15 +34,38 @@ const HEARTBEAT_THROTTLE = '500 milliseconds';
  */
 export const DEFAULT_SHUTDOWN_GRACE = '5 seconds';
 
+/**
+ * What a worker process runs. `research`: the workflows and the activities that need no
+ * services (design, the check of a given strategy, assessment, admission) on the research task queue.
+ * `services`: the activities that call a services instance (training, backtest, clean-up) on
+ * `<queue>-services`, beside that instance. `all`, one machine's worker: both, and the service
+ * activities on the research queue too, for cycles started before they had a queue of their own.
+ */
+export type WorkerRole = 'all' | 'research' | 'services';
+
+/** The activities that call a services instance; every other one (design, assessment, admission) belongs to the research side. */
+const SERVICE_ACTIVITIES: readonly string[] = ['trainModel', 'runBacktest', 'cleanUpCycle'];
+
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace?: string;
+  /** The research task queue; the service activities run on `servicesTaskQueue(taskQueue)`. */
   taskQueue?: string;
+  /** Default `all`. */
+  role?: WorkerRole;
   activities: ResearchActivities;
   /** A bundle made once with `bundleWorkflowCode`, to save re-bundling per worker (tests). */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Whether its activities have Claude; said in the worker's identity, for clients and the healthcheck. */
+  /** Whether its activities have Claude; said in the research worker's identity, for clients and the healthcheck. */
   mode?: WorkerMode;
+  /** The address of the services instance its service activities call, said in the services worker's identity (see servicesWorkerIdentity). */
+  servicesUrl?: string;
+  /**
+   * At most this many service activities at once: the instance's own limit (`--max-operations`),
+   * so that Temporal hands this worker no more trainings and backtests than its instance runs at
+   * once and the rest wait in Temporal for whichever instance frees first. Default: the SDK's.
+   */
+  maxServiceActivities?: number;
   /** See DEFAULT_SHUTDOWN_GRACE. */
   shutdownGraceTime?: Duration;
 }
@@ -52,24 +75,87 @@ export function connectWorkers(address: string, options: NativeConnectionOptions
   return NativeConnection.connect({ ...options, address });
 }
 
-export function createWorker({
+const servicesSide = (activities: ResearchActivities, side: boolean): Partial<ResearchActivities> =>
+  Object.fromEntries(Object.entries(activities).filter(([name]) => SERVICE_ACTIVITIES.includes(name) === side));
+
+/** The Temporal workers of one process, one per task queue its role polls: run, and stopped, together. */
+export class ResearchWorker {
+  constructor(private readonly workers: Worker[]) {}
+
+  /** Runs until shut down (`shutdown()`, or the runtime's signal handling); one that fails stops the others. */
+  async run(): Promise<void> {
+    const runs = this.workers.map((worker) => worker.run());
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+
+  /** Runs until `until` settles (or, a function, the promise it returns), then shuts down; its result. */
+  async runUntil<R>(until: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      const stopped = running.then(() => Promise.reject(new Error('the worker stopped before what it ran for ended')));
+      return await Promise.race([typeof until === 'function' ? until() : until, stopped]);
+    } finally {
+      this.shutdown();
+      await running.catch(() => undefined);
+    }
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+export async function createWorker({
   connection,
   namespace,
   taskQueue = TASK_QUEUE,
+  role = 'all',
   activities,
   workflowBundle,
   mode,
+  servicesUrl,
+  maxServiceActivities,
   shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE,
-}: WorkerSetup): Promise<Worker> {
-  return Worker.create({
+}: WorkerSetup): Promise<ResearchWorker> {
+  const common = {
     connection,
     namespace,
-    taskQueue,
-    ...(mode && { identity: workerIdentity(mode) }),
-    ...(workflowBundle ? { workflowBundle } : fs.existsSync(BUNDLE_PATH) ? { workflowBundle: { codePath: BUNDLE_PATH } } : { workflowsPath: workflowsPath() }),
-    activities,
     shutdownGraceTime,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
-  });
+  } satisfies Partial<WorkerOptions>;
+  const workers: Worker[] = [];
+  if (role !== 'services') {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue,
+        ...(mode && { identity: workerIdentity(mode) }),
+        ...(workflowBundle
+          ? { workflowBundle }
+          : fs.existsSync(BUNDLE_PATH)
+            ? { workflowBundle: { codePath: BUNDLE_PATH } }
+            : { workflowsPath: workflowsPath() }),
+        activities: role === 'all' ? activities : servicesSide(activities, false),
+      }),
+    );
+  }
+  if (role !== 'research') {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: servicesTaskQueue(taskQueue),
+        ...(servicesUrl && { identity: servicesWorkerIdentity(servicesUrl) }),
+        activities: servicesSide(activities, true),
+        ...(maxServiceActivities && { maxConcurrentActivityTaskExecutions: maxServiceActivities }),
+      }),
+    );
+  }
+  return new ResearchWorker(workers);
 }

@@ -11,9 +11,13 @@ import { admissionSettings } from '../temporal/admission';
 import { createAdmissionActivities } from './admissionActivities';
 import { createDesignActivities } from './designActivities';
 import { createServiceActivities } from './serviceActivities';
+import { servicesInstances } from './servicesInstances';
 
 export interface ActivityOptions {
+  /** The services instance this worker calls (default: KTRDR_SERVICES_URL, else the local default). */
   servicesUrl?: string;
+  /** The address other hosts reach that instance at, when it is not `servicesUrl` (a worker beside it calls it on loopback). */
+  advertisedServicesUrl?: string;
   folders: Folders;
   /** Claude for design and assessment; without it the offline designer and assessor run. */
   claude?: ClaudeConfig;
@@ -25,7 +29,11 @@ export interface ActivityOptions {
 export function createActivities(options: ActivityOptions): ResearchActivities {
   return {
     ...createDesignActivities({ folders: options.folders, claude: options.claude }),
-    ...createServiceActivities({ client: new ServicesClient(options.servicesUrl ?? servicesUrl()) }),
+    ...createServiceActivities({
+      client: new ServicesClient(options.servicesUrl ?? servicesUrl()),
+      instanceUrl: options.advertisedServicesUrl,
+      instances: servicesInstances,
+    }),
     ...createAdmissionActivities({ settings: options.admission ?? admissionSettings(), claude: options.claude !== undefined }),
   };
 }

@@ -4,7 +4,7 @@ import { configureBudget, readBudget, type BudgetView } from '../temporal/admiss
 import { withCycles } from '../client';
 import type { Configure } from '../domain/admission';
 import { integer } from '../numberOptions';
-import { formatDuration } from './format';
+import { columns, formatDuration } from './format';
 
 /** US dollars, 0 or more: `--set-limit 5`, `--set-limit 0.5`. */
 function dollarsOption(value: string): number {
@@ -49,14 +49,7 @@ function renderBudget({ snapshot: b, started }: BudgetView, now = Date.now()): s
     lines.push('', "Today's spend:");
     const rows = b.events.map((e) => [e.at.replace('T', ' ').slice(0, 19), e.cycleId, e.phase, e.model, usd(e.costUsd)]);
     const header = ['AT (UTC)', 'CYCLE', 'PHASE', 'MODEL', 'COST'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const row of [header, ...rows])
-      lines.push(
-        `  ${row
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd()}`,
-      );
+    lines.push(columns(header, rows, '  '));
   }
   return lines.join('\n');
 }

@@ -138,15 +138,13 @@ export function renderList(rows: CycleListing[]): string {
     formatDuration((r.closeTime ?? new Date()).getTime() - r.startTime.getTime()),
     time(r.startTime),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines]
-    .map((l) =>
-      l
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return columns(header, lines);
+}
+
+/** Rows under their header, each column as wide as its widest cell, two spaces apart, `indent` before each line. */
+export function columns(header: string[], rows: string[][], indent = ''): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => `${indent}${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n');
 }
 
 function eventDetail(e: CycleEvent): string {

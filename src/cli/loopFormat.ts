@@ -1,7 +1,7 @@
 import { modelLabel, pct } from '../domain/cycleDetails';
-import { stateLine, type LoopStatus } from '../domain/loop';
+import { cappedNote, stateLine, type LoopStatus } from '../domain/loop';
 import type { LoopView } from '../temporal/loopClient';
-import { formatDuration, table, time, usd } from './format';
+import { columns, formatDuration, table, time, usd } from './format';
 
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 
@@ -9,7 +9,7 @@ function cyclesLine(s: LoopStatus): string {
   const o = s.cycles.byOutcome;
   const refused = o.refused ? ` · ${o.refused} refused` : '';
   const limit = s.maxCycles ? ` of ${s.maxCycles}` : '';
-  return `${s.cycles.done}${limit} done: ${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled${refused} · up to ${s.concurrency} at a time`;
+  return `${s.cycles.done}${limit} done: ${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled${refused} · up to ${s.concurrency} at a time${cappedNote(s)}`;
 }
 
 function modelLine(s: LoopStatus): string {
@@ -30,16 +30,7 @@ function bestTable(s: LoopStatus): string {
     b.verdict ?? '-',
     b.cycleId,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map(
-      (r) =>
-        `  ${r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd()}`,
-    )
-    .join('\n');
+  return columns(header, rows, '  ');
 }
 
 function ledger(s: LoopStatus): string {

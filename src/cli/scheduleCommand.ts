@@ -4,7 +4,7 @@ import { idStamp } from '../domain/ids';
 import { timingLabel } from '../domain/schedule';
 import { UserError } from '../errors';
 import { createSchedule, deleteSchedule, listSchedules, validateSchedule, type ScheduleRow } from '../temporal/scheduleClient';
-import { time } from './format';
+import { columns, time } from './format';
 import { loopInputOptions, loopRequest, type LoopStartOptions } from './loopCommand';
 import { duration } from './options';
 
@@ -52,15 +52,7 @@ function renderSchedules(rows: ScheduleRow[]): string {
     r.recent.at(-1)?.workflowId ?? '-',
     JSON.stringify(r.input ?? {}),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines]
-    .map((l) =>
-      l
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return columns(header, lines);
 }
 
 export function scheduleCommands(cli: Command): void {

@@ -1,20 +1,22 @@
 /**
  * The commands that run the stack a cycle needs: `setup` (the Temporal binaries), `dev` (a dev
  * server, the services and a worker on this machine), `worker` (a worker against any Temporal
- * service) and `health` (the worker container's healthcheck).
+ * service), the worker of `services --with-worker`, and `health` (the containers' healthcheck).
  */
 import path from 'node:path';
-import type { Command } from '@commander-js/extra-typings';
+import { InvalidArgumentError, type Command } from '@commander-js/extra-typings';
 import { createActivities } from '../activities';
+import { servicesUrl } from '../services/client';
 import { connectionSettings, registerSearchAttributes, taskQueuePollers, withCycles } from '../client';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { claudeConfigFromEnv, claudeMode } from '../design/claude/config';
 import { resolveBinary } from '../temporal/binaries';
-import { TASK_QUEUE } from '../temporal/definitions';
+import type { WorkerBeside } from '../services/command';
+import { servicesTaskQueue, TASK_QUEUE } from '../temporal/definitions';
 import { installRuntime, LOG_LEVELS } from '../temporal/runtime';
 import { hostWorkerHealth } from '../temporal/workers';
-import { connectWorkers, createWorker, DEFAULT_SHUTDOWN_GRACE, type WorkerSetup } from '../worker';
+import { connectWorkers, createWorker, DEFAULT_SHUTDOWN_GRACE, type WorkerRole, type WorkerSetup } from '../worker';
 import { startLocalStack } from './localStack';
 import { duration } from './options';
 import { port } from '../numberOptions';
@@ -33,6 +35,7 @@ function installLogger(options?: { shutdownOnSignals: boolean }): void {
 
 interface ServeOptions {
   folders: Folders;
+  role?: WorkerRole;
   servicesUrl?: string;
   until?: Promise<unknown>;
   shutdownGraceTime?: number;
@@ -43,14 +46,68 @@ async function serveWorker(
   connection: WorkerSetup['connection'],
   namespace: string,
   taskQueue: string,
-  { folders, servicesUrl, until, shutdownGraceTime }: ServeOptions,
+  { folders, role = 'all', servicesUrl: url = servicesUrl(), until, shutdownGraceTime }: ServeOptions,
 ): Promise<void> {
   const claude = claudeConfigFromEnv();
-  const activities = createActivities({ servicesUrl, claude, folders });
-  const worker = await createWorker({ connection, namespace, taskQueue, activities, mode: claude ? 'claude' : 'offline', shutdownGraceTime });
-  console.log(`Worker polling task queue '${taskQueue}' in namespace '${namespace}'. Ctrl+C stops it.`);
+  const activities = createActivities({ servicesUrl: url, claude, folders });
+  const mode = claude ? 'claude' : 'offline';
+  const worker = await createWorker({ connection, namespace, taskQueue, role, activities, mode, servicesUrl: url, shutdownGraceTime });
+  const queues = role === 'all' ? `'${taskQueue}' and '${servicesTaskQueue(taskQueue)}' (training and backtests on ${url})` : `'${taskQueue}'`;
+  console.log(`Worker polling task queue ${queues} in namespace '${namespace}'. Ctrl+C stops it.`);
   console.log(claudeMode(claude));
   await (until ? worker.runUntil(until) : worker.run());
+}
+
+/** What `worker --role` takes: one machine's worker, or the research side alone (the services side runs beside each instance: `services --with-worker`). */
+const ROLES = ['all', 'research'] as const;
+
+function role(value: string): (typeof ROLES)[number] {
+  const known = ROLES.find((r) => r === value);
+  if (!known)
+    throw new InvalidArgumentError(`${value} is not a role: use all (one machine) or research (the services' side runs with \`services --with-worker\`).`);
+  return known;
+}
+
+/** Connects to the Temporal service the environment names, or says in one line that it cannot. */
+async function connectFromEnv() {
+  const settings = connectionSettings();
+  const native = await connectWorkers(settings.address, settings.connectionOptions).catch(() => {
+    throw new UserError(`Cannot reach the Temporal service at ${settings.address}. Start one with \`ktrdr-agent dev\`, or set TEMPORAL_ADDRESS.`);
+  });
+  return { ...settings, native };
+}
+
+/**
+ * The worker of `services --with-worker`: in the services' own process, so the two live and die
+ * together — Temporal never hands work to a worker whose instance is gone, and an instance never
+ * runs without its worker. It calls the instance on loopback, polls only the services' task
+ * queue, and takes at most the instance's --max-operations activities at once: Temporal hands the
+ * rest to whichever instance has room, instead of the services queueing or refusing them (429).
+ */
+export function servicesWorker(folders: Folders): WorkerBeside {
+  return async (instance, stopped) => {
+    installLogger({ shutdownOnSignals: false });
+    const { native, namespace } = await connectFromEnv();
+    try {
+      const taskQueue = instance.taskQueue ?? TASK_QUEUE;
+      const worker = await createWorker({
+        connection: native,
+        namespace,
+        taskQueue,
+        role: 'services',
+        activities: createActivities({ servicesUrl: instance.url, advertisedServicesUrl: instance.advertisedUrl, folders }),
+        servicesUrl: instance.advertisedUrl,
+        maxServiceActivities: instance.maxOperations,
+        shutdownGraceTime: shutdownGraceFromEnv(),
+      });
+      console.log(
+        `Worker polling task queue '${servicesTaskQueue(taskQueue)}' in namespace '${namespace}' for at most ${instance.maxOperations} trainings and backtests at once; other hosts reach this instance at ${instance.advertisedUrl}. Ctrl+C stops both.`,
+      );
+      await worker.runUntil(stopped);
+    } finally {
+      await native.close();
+    }
+  };
 }
 
 /** KTRDR_SHUTDOWN_GRACE when set (the compose file sets it beside the container's stop_grace_period). */
@@ -129,7 +186,13 @@ export function workerCommand(cli: Command, folders: Folders): void {
   cli
     .command('worker')
     .description('run a worker for research cycles against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE')
-    .option('--task-queue <name>', 'task queue to poll', TASK_QUEUE)
+    .option('--task-queue <name>', 'research task queue to poll (training and backtests: <name>-services)', TASK_QUEUE)
+    .option(
+      '--role <role>',
+      "all: workflows, Claude and the services' activities (calling KTRDR_SERVICES_URL); research: workflows and Claude only",
+      role,
+      'all',
+    )
     .option(
       '--shutdown-grace <duration>',
       `how long running activities go on after SIGTERM or Ctrl+C before they are left to the next worker (default: KTRDR_SHUTDOWN_GRACE, else ${DEFAULT_SHUTDOWN_GRACE})`,
@@ -138,10 +201,7 @@ export function workerCommand(cli: Command, folders: Folders): void {
     .action(async (opts) => {
       const shutdownGraceTime = opts.shutdownGrace ?? shutdownGraceFromEnv();
       installLogger();
-      const { connectionOptions, address, namespace } = connectionSettings();
-      const native = await connectWorkers(address, connectionOptions).catch(() => {
-        throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or set TEMPORAL_ADDRESS.`);
-      });
+      const { connectionOptions, address, namespace, native } = await connectFromEnv();
       try {
         const added = await registerSearchAttributes({ connectionOptions, address, namespace });
         if (added.length) console.log(`Registered search attributes: ${added.join(', ')}`);
@@ -150,7 +210,7 @@ export function workerCommand(cli: Command, folders: Folders): void {
           `warning: could not check the search attributes (${(err as Error).message}); register ResearchPhase, ResearchStrategy, ResearchOutcome as Keyword.`,
         );
       }
-      await serveWorker(native, namespace, opts.taskQueue, { folders, shutdownGraceTime });
+      await serveWorker(native, namespace, opts.taskQueue, { folders, role: opts.role, shutdownGraceTime });
       await native.close();
     });
 }

@@ -85,12 +85,14 @@ export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;
 export const REPLACEABLE_ERROR_CODES = ['service_stopped', 'thread_crashed'] as const;
 
 /**
- * A remote operation that died with its service or its worker thread, and that the activity
- * replaced with a new one (a task id ending `-r<N>`). A job's own failure is final and never replaced.
+ * A remote operation that died with its service or its worker thread, or whose services
+ * instance a retry on another host could not reach (`instance_unreachable`: the host was lost),
+ * and that the activity replaced with a new one (a task id ending `-r<N>`). A job's own failure
+ * is final and never replaced.
  */
 export const ReplacedOperationSchema = z.strictObject({
   operationId: z.string().min(1),
-  errorCode: z.enum(REPLACEABLE_ERROR_CODES),
+  errorCode: z.enum([...REPLACEABLE_ERROR_CODES, 'instance_unreachable']),
 });
 export type ReplacedOperation = z.infer<typeof ReplacedOperationSchema>;
 
@@ -190,6 +192,8 @@ export const ActivityProgressSchema = z.object({
   percent: z.number().min(0).max(100),
   step: z.string(),
   operationId: z.string().optional(),
+  /** The services instance that runs the operation (its address), shown raw in the Web UI's pending activity. */
+  servicesUrl: z.string().optional(),
   epoch: z.number().int().optional(),
   totalEpochs: z.number().int().optional(),
   /** A training's mean loss over the current epoch's batches so far. */

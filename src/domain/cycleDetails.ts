@@ -22,6 +22,7 @@ export const verdictLabel = (s: Pick<CycleSummary, 'verdict' | 'assessmentFailur
 const ENDED_WITH: Record<ReplacedOperation['errorCode'], string> = {
   service_stopped: 'its service stopped',
   thread_crashed: 'its worker thread crashed',
+  instance_unreachable: 'its services instance could not be reached',
 };
 
 /** A replaced operation and why it had to be: `op_1 (its service stopped)`. */

@@ -20,6 +20,14 @@ export const BEST_KEPT = 5;
 const MAX_RAN_WITH = 16;
 /** A refusal because other cycles hold every slot: the loop tries again when one of its own cycles ends, or after this. */
 export const BUSY_BACKOFF_MS = 30_000;
+/**
+ * After a refusal because every slot was taken, the loop starts no more cycles at once than it
+ * had running; once this many of its own have ended since, it tries one more. Each try refused
+ * doubles the wait for the next, up to MAX_TRY_AFTER: a loop whose concurrency is above the
+ * admission's slots makes a refused cycle now and then, not one for every cycle it runs.
+ */
+export const FIRST_TRY_AFTER = 2;
+export const MAX_TRY_AFTER = 16;
 /** The least a budget refusal makes the loop wait, so a reset time already past cannot make it spin. */
 export const MIN_BUDGET_WAIT_MS = 60_000;
 /**
@@ -51,6 +59,18 @@ const BestStrategySchema = z.strictObject({
 });
 type BestStrategy = z.infer<typeof BestStrategySchema>;
 
+/** What the loop has learnt of the admission's slots from its refused cycles (see FIRST_TRY_AFTER). */
+const SlotCapSchema = z.strictObject({
+  /** Start no more cycles at once than this. */
+  cap: z.number().int().min(1),
+  /** How many of its own cycles must end at the cap before it tries one more. */
+  tryAfter: z.number().int().min(1),
+  endedSince: count,
+  /** The cap was last raised by a try: a refusal now means the try failed. */
+  trying: z.boolean(),
+});
+export type SlotCap = z.infer<typeof SlotCapSchema>;
+
 const LastRefusalSchema = z.strictObject({ reason: RefusalReasonSchema, message: z.string(), cycleId: z.string(), at: z.string() });
 
 /** What one run of the loop hands the next when it continues as new: counters, the best few, the ledger. */
@@ -76,6 +96,8 @@ const LoopCarriedSchema = z.strictObject({
   /** Waiting for the daily budget's reset, until then. */
   waitingUntil: z.iso.datetime().optional(),
   lastRefusal: LastRefusalSchema.optional(),
+  /** Set by a refusal because every slot was taken; cleared when a person changes the concurrency. */
+  slotCap: SlotCapSchema.optional(),
 });
 type LoopCarried = z.infer<typeof LoopCarriedSchema>;
 
@@ -131,6 +153,8 @@ export const LoopStatusSchema = z.strictObject({
   pausedBecause: z.string().optional(),
   brief: z.string().optional(),
   concurrency: LoopConcurrencySchema,
+  /** How many cycles it starts at once for now, when that is below `concurrency`: the admission refused more. */
+  cappedAt: z.number().int().optional(),
   maxCycles: z.number().int().optional(),
   /** The model its cycles ask for ('offline' when they ask for the offline designer); a worker without a key runs them offline all the same. */
   model: z.string(),
@@ -173,6 +197,22 @@ export function initialState(input: LoopInput, now: string): LoopState {
   };
   return { ...carried, brief: input.brief, concurrency: input.concurrency };
 }
+
+/** A cycle refused because every slot was taken while `ownRunning` of the loop's cycles ran: start no more than those at once. */
+export function capAfterBusyRefusal(current: SlotCap | undefined, ownRunning: number): SlotCap {
+  const tryAfter = !current ? FIRST_TRY_AFTER : current.trying ? Math.min(2 * current.tryAfter, MAX_TRY_AFTER) : current.tryAfter;
+  return { cap: Math.max(1, ownRunning), tryAfter, endedSince: 0, trying: false };
+}
+
+/** One of the loop's own cycles ran to an end: after `tryAfter` of them, one more may start at once (never above the concurrency). */
+export function capAfterOwnEnd(current: SlotCap, concurrency: number): SlotCap {
+  const endedSince = current.endedSince + 1;
+  if (endedSince < current.tryAfter || current.cap >= concurrency) return { ...current, endedSince };
+  return { ...current, cap: current.cap + 1, endedSince: 0, trying: true };
+}
+
+/** How many cycles the loop may have running at once now. */
+export const startLimit = (state: Pick<LoopState, 'concurrency' | 'slotCap'>) => Math.min(state.concurrency, state.slotCap?.cap ?? state.concurrency);
 
 /** Cycles that ran to an end: refused ones never ran. */
 export const cyclesDone = (s: Pick<LoopState, 'byOutcome'>) => s.byOutcome.completed + s.byOutcome.failed + s.byOutcome.cancelled;
@@ -275,6 +315,7 @@ export function loopStatus(state: LoopState, input: LoopInput, loopId: string, r
     ...(state.pausedBecause && { pausedBecause: state.pausedBecause }),
     ...(state.brief !== undefined && { brief: state.brief }),
     concurrency: state.concurrency,
+    ...(startLimit(state) < state.concurrency && { cappedAt: startLimit(state) }),
     ...(input.maxCycles !== undefined && { maxCycles: input.maxCycles }),
     model: input.offline ? 'offline' : input.model,
     offline: input.offline,
@@ -312,11 +353,15 @@ export function stateLine(s: Pick<LoopStatus, 'state' | 'waitingUntil' | 'stopRe
   return s.state;
 }
 
+/** ` (1 for now: …)` when the admission refused more cycles than run: said beside the concurrency. */
+export const cappedNote = (s: Pick<LoopStatus, 'cappedAt'>) =>
+  s.cappedAt === undefined ? '' : ` (${s.cappedAt} for now: the admission refused more, active_cycle_exists)`;
+
 /** The loop's current details in the Web UI (markdown): state, counts, spend, running cycles, the best strategies, the ledger. */
 export function loopDetailsMarkdown(s: LoopStatus): string {
   const o = s.cycles.byOutcome;
   const lines = [
-    `**${stateLine(s)}** · ${s.cycles.done} cycles done (${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled; ${o.refused} refused) · spend $${s.spendUsd.toFixed(4)} · concurrency ${s.concurrency}`,
+    `**${stateLine(s)}** · ${s.cycles.done} cycles done (${o.completed} completed, ${o.failed} failed, ${o.cancelled} cancelled; ${o.refused} refused) · spend $${s.spendUsd.toFixed(4)} · concurrency ${s.concurrency}${cappedNote(s)}`,
   ];
   if (s.brief) lines.push(`**Brief**: ${s.brief}`);
   if (s.running.length) lines.push(`**Running**: ${s.running.map((r) => `${r.cycleId}${r.hypothesis ? ` (testing ${r.hypothesis})` : ''}`).join(', ')}`);

@@ -72,11 +72,12 @@ export interface ServicesClientOptions {
 }
 
 export class ServicesClient {
-  private readonly base: string;
+  /** The instance's base URL, without a trailing slash: how this client names the instance it speaks to. */
+  readonly url: string;
   private readonly timeoutMs: number;
 
   constructor(baseUrl: string = servicesUrl(), options: ServicesClientOptions = {}) {
-    this.base = baseUrl.replace(/\/+$/, '');
+    this.url = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -119,7 +120,7 @@ export class ServicesClient {
 
   /** `timeoutMs`: this request's, when it is expected to take longer than the client's (a long poll). */
   private async call<T extends z.ZodType>(method: string, path: string, schema: T, body?: unknown, timeoutMs = this.timeoutMs): Promise<z.output<T>> {
-    const url = `${this.base}${path}`;
+    const url = `${this.url}${path}`;
     let response: Response;
     let text: string;
     try {

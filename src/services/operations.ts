@@ -42,7 +42,11 @@ export class Operations {
   /** Starts waiting for a slot, oldest first. */
   private readonly queue: { id: string; job: Job }[] = [];
   private closing = false;
-  /** Emits an operation's id when it ends, for the requests waiting on it (any number of them). */
+  /**
+   * Emits an operation's id once it has ended and its thread has exited, for the requests waiting
+   * on it (any number of them): a client that starts its next operation on the news finds the
+   * slot free, instead of queued behind a thread that is still exiting.
+   */
   private readonly ends = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly options: OperationsOptions) {
@@ -76,10 +80,10 @@ export class Operations {
     return this.records.get(id);
   }
 
-  /** The record once the operation has ended, or as it is after `ms` if it has not (undefined: unknown). */
+  /** The record once the operation has ended and given its slot back, or as it is after `ms` if not (undefined: unknown). */
   async waitForEnd(id: string, ms: number): Promise<OperationInfo | undefined> {
     const op = this.records.get(id);
-    if (op && isActive(op) && ms > 0) await once(this.ends, id, { signal: AbortSignal.timeout(ms) }).catch(() => undefined);
+    if (op && (isActive(op) || this.threads.has(id)) && ms > 0) await once(this.ends, id, { signal: AbortSignal.timeout(ms) }).catch(() => undefined);
     return this.records.get(id);
   }
 
@@ -152,6 +156,9 @@ export class Operations {
         },
         onExit: (code) => {
           this.threads.delete(id);
+          const ended = !isActive(this.records.get(id)!);
+          // an operation that ended before its thread exited is announced now, its slot free
+          if (ended) this.ends.emit(id);
           this.end(id, (current) =>
             this.closing
               ? failed(current, 'service_stopped', SERVICE_STOPPED)
@@ -261,7 +268,7 @@ export class Operations {
   private save<T extends OperationInfo>(op: T): T {
     this.options.store.save(op);
     this.records.set(op.operation_id, op);
-    if (!isActive(op)) this.ends.emit(op.operation_id);
+    if (!isActive(op) && !this.threads.has(op.operation_id)) this.ends.emit(op.operation_id);
     return op;
   }
 }

@@ -16,6 +16,13 @@ import type { CycleStatus } from '../domain/cycle';
 import type { LoopStatus } from '../domain/loop';
 
 export const TASK_QUEUE = 'ktrdr-research';
+
+/**
+ * The task queue of the activities that call the training/backtest services, beside a research
+ * queue: `ktrdr-research-services`. A worker beside each services instance polls it with the
+ * instance's own capacity, so Temporal hands each instance only what it can run at once.
+ */
+export const servicesTaskQueue = (researchQueue: string) => `${researchQueue}-services`;
 export const RESEARCH_WORKFLOW = 'researchCycle';
 export const CYCLE_ID_PREFIX = 'research-';
 

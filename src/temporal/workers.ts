@@ -13,6 +13,16 @@ const TAG = 'ktrdr-agent';
 /** Temporal's usual `<pid>@<host>`, then `ktrdr-agent claude|offline`. */
 export const workerIdentity = (mode: WorkerMode, host = os.hostname(), pid = process.pid) => `${pid}@${host} ${TAG} ${mode}`;
 
+/**
+ * A services worker's: `<pid>@<host> ktrdr-agent services <url>`, the address other hosts reach
+ * its services instance at. The pollers of the services' task queue so list every instance a
+ * worker serves now, and the clean-up of a cycle reaches each of them.
+ */
+export const servicesWorkerIdentity = (url: string, host = os.hostname(), pid = process.pid) => `${pid}@${host} ${TAG} services ${url}`;
+
+/** The instance address a services worker's identity names. */
+const servicesUrlOf = (identity: string): string | undefined => new RegExp(` ${TAG} services (\\S+)$`).exec(identity)?.[1];
+
 export function workerModeOf(identity: string): WorkerMode | undefined {
   return new RegExp(` ${TAG} (claude|offline)$`).exec(identity)?.[1] as WorkerMode | undefined;
 }
@@ -36,6 +46,11 @@ export function tallyModes(pollers: Poller[], now = new Date()): WorkerModes {
   for (const identity of new Set(fresh(pollers, now).map((p) => p.identity))) modes[workerModeOf(identity) ?? 'unknown']++;
   return modes;
 }
+
+/** The services instances whose workers polled lately, by the address their identities name (see servicesWorkerIdentity). */
+export const servicesInstanceUrls = (pollers: Poller[], now = new Date()): string[] => [
+  ...new Set(fresh(pollers, now).flatMap((p) => servicesUrlOf(p.identity) ?? [])),
+];
 
 export type Health = { healthy: true; identity: string; ageMs: number } | { healthy: false; reason: string };
 

@@ -28,15 +28,25 @@ import {
   type ReserveResult,
 } from '../domain/admission';
 import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
-import { OutcomeAttribute, PhaseAttribute, statusQuery, StrategyAttribute } from '../temporal/definitions';
+import { OutcomeAttribute, PhaseAttribute, servicesTaskQueue, statusQuery, StrategyAttribute } from '../temporal/definitions';
 import { ADMISSION_POLICY, ADMISSION_SIGNAL_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
 
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
-const services = wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(SERVICE_POLICY);
-const cleanup = wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(CLEANUP_POLICY);
 const admission = wf.proxyActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
 /** The admission calls that are signals (see ADMISSION_SIGNAL_POLICY). */
 const admissionSignals = wf.proxyLocalActivities<Pick<AdmissionActivities, 'settleSpend' | 'releaseCycle'>>(ADMISSION_SIGNAL_POLICY);
+
+/**
+ * Training, backtests and clean-up call the services: they run on the services' own task queue,
+ * beside an instance with room for them (see servicesTaskQueue). Cycles started before keep the
+ * research queue; `lean` (LEAN_ORCHESTRATION) implies this patch.
+ */
+const SERVICES_QUEUE = 'services-queue';
+const onServicesQueue = (policy: wf.ActivityOptions, lean: boolean): wf.ActivityOptions =>
+  lean || wf.patched(SERVICES_QUEUE) ? { ...policy, taskQueue: servicesTaskQueue(wf.workflowInfo().taskQueue) } : policy;
+const services = (lean: boolean) =>
+  wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY, lean));
+const cleanup = (lean: boolean) => wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(onServicesQueue(CLEANUP_POLICY, lean));
 
 const PHASE_TITLES: Record<ResearchPhase, string> = {
   designing: 'Design',
@@ -183,7 +193,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** A clean-up that fails is logged, never allowed to hide why the cycle ended. */
   const cleanUp = async (outcome: 'failed' | 'cancelled') => {
     try {
-      const result = await cleanup.cleanUpCycle({ cycleId: status.cycleId, outcome });
+      const result = await cleanup(lean).cleanUpCycle({ cycleId: status.cycleId, outcome });
       status.cancelledOperations = result.cancelledOperations;
     } catch (err) {
       if (!(err instanceof wf.ActivityFailure)) throw err;
@@ -370,7 +380,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
 
     // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
     const baselineGates = lean || wf.patched('baseline-relative-gates');
-    const training = await runPhase('training', TrainResultSchema, () => services.trainModel(strategy));
+    const training = await runPhase('training', TrainResultSchema, () => services(lean).trainModel(strategy));
     status.training = training;
     gate(
       'training',
@@ -379,7 +389,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
     );
 
-    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services.runBacktest({ ...strategy, modelPath: training.modelPath }));
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services(lean).runBacktest({ ...strategy, modelPath: training.modelPath }));
     status.backtest = backtest;
     gate(
       'backtesting',

@@ -6,6 +6,8 @@ import { readCycleEnd, type CycleEnd } from '../domain/cycleEnd';
 import {
   BUSY_BACKOFF_MS,
   budgetWaitUntil,
+  capAfterBusyRefusal,
+  capAfterOwnEnd,
   continuedInput,
   cyclesDone,
   initialState,
@@ -16,6 +18,7 @@ import {
   recordEnd,
   SetBriefSchema,
   SetConcurrencySchema,
+  startLimit,
   type LoopRequest,
   type LoopStatus,
   type NextCycle,
@@ -23,6 +26,9 @@ import {
 } from '../domain/loop';
 import { loopStatusQuery, pauseUpdate, resumeUpdate, setBriefUpdate, setConcurrencyUpdate, stopUpdate } from '../temporal/definitions';
 import { researchCycle } from './researchCycle';
+
+/** The loop learns from refusals how many cycles the admission lets it run (domain/loop.ts); loops that began before replay without it. */
+const SLOT_CAP = 'loop-slot-cap';
 
 /** How a child cycle that did not return its status ended: its failure carries the status, or says how it ended. */
 function endOfFailure(err: unknown): CycleEnd {
@@ -121,6 +127,8 @@ export async function researchLoop(request: LoopRequest): Promise<LoopStatus> {
     setConcurrencyUpdate,
     (arg) => {
       state.concurrency = SetConcurrencySchema.parse(arg).concurrency;
+      // a person who changes it may have given the admission more slots too: tried at once
+      state.slotCap = undefined;
       return changed();
     },
     { validator: accepts(SetConcurrencySchema), description: 'How many cycles run at once from now on (running ones are not stopped): {"concurrency": 2}' },
@@ -150,14 +158,17 @@ export async function researchLoop(request: LoopRequest): Promise<LoopStatus> {
       const until = budgetWaitUntil(end.refusal, Date.now());
       if (!state.waitingUntil || until > state.waitingUntil) state.waitingUntil = until;
     }
-    if (end.refusal?.reason === 'active_cycle_exists') busySince = endsSeen;
+    if (end.refusal?.reason === 'active_cycle_exists') {
+      busySince = endsSeen;
+      if (wf.patched(SLOT_CAP)) state.slotCap = capAfterBusyRefusal(state.slotCap, running.size);
+    } else if (state.slotCap && end.outcome !== 'refused') state.slotCap = capAfterOwnEnd(state.slotCap, state.concurrency);
     publish();
   };
 
   const stopping = () => state.stopReason !== undefined;
   const limitReached = () => input.maxCycles !== undefined && cyclesDone(state) + running.size >= input.maxCycles;
   const runIsLong = () => startedThisRun >= input.continueAsNewEvery || wf.workflowInfo().continueAsNewSuggested;
-  const mayStart = () => !state.paused && running.size < state.concurrency;
+  const mayStart = () => !state.paused && running.size < startLimit(state);
 
   /** Starts cycles while allowed; returns when no more may start in this run (the running ones may go on). */
   const startWhileAllowed = async () => {

@@ -147,13 +147,28 @@ describe('trainModel', () => {
 });
 
 describe('waiting on an operation', () => {
-  it("learns that it ended within 100 ms of its end, not on a poll's next tick", async () => {
-    /** How long after the operation's recorded end the activity returned. */
+  it("learns that it ended within 100 ms of its end and its slot's release, not on a poll's next tick", async () => {
+    /**
+     * How long after the operation's end the activity returned: after its recorded end and after
+     * the services freed its slot (its thread exited), which the activity waits for; the test
+     * sees the slot freed as the services' health does, polled every 5 ms meanwhile.
+     */
     const lag = async (run: () => Promise<{ operationId: string }>) => {
+      let running = true;
+      let freedAt = 0;
+      const watching = (async () => {
+        while (running) {
+          const { active_operations } = await services.client.health();
+          freedAt = active_operations === 0 ? freedAt || Date.now() : 0;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
       const { operationId } = await run();
       const returned = Date.now();
+      running = false;
+      await watching;
       const op = await services.client.getOperation(operationId);
-      return returned - Date.parse(op.completed_at!);
+      return returned - Math.max(Date.parse(op.completed_at!), freedAt);
     };
     let modelPath = '';
     const lags = [
@@ -165,7 +180,25 @@ describe('waiting on an operation', () => {
       await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-1'), modelPath }), { pollWaitMs: undefined }).outcome),
       await lag(() => attempt((a) => a.runBacktest({ ...trainInput('cycle-lag-2'), modelPath }), { pollWaitMs: undefined }).outcome),
     ];
+    console.log(`returned ${lags.join(', ')} ms after the end and the slot's release`);
     for (const ms of lags) expect(ms).toBeLessThan(100);
+  });
+
+  it('returns only once the instance has the operation’s slot back, however slowly its thread exits: the next start finds room', async () => {
+    const own = new ScratchFolders();
+    own.strategy(STRATEGY);
+    const slow = await startTestServices(own, {
+      workerExecArgv: ['--require', TYPESCRIPT_LOADER, '--require', path.join(__dirname, '..', 'support', 'slowExitThread.cjs')],
+    });
+    try {
+      const input = { ...trainInput('cycle-slow-exit'), strategyPath: path.join(own.strategiesDir, `${STRATEGY}.yaml`) };
+      const result = await attempt((a) => a.trainModel(input), { client: slow.client }).outcome;
+      expect((await slow.client.getOperation(result.operationId)).status).toBe('completed');
+      expect((await slow.client.health()).active_operations).toBe(0);
+    } finally {
+      await slow.close();
+      own.remove();
+    }
   });
 
   it('a start the busy services queue is waited on like a running one, its place in the queue shown as progress', async () => {

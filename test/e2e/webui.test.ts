@@ -3,14 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleSummary } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { RESEARCH_WORKFLOW, statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
 import { startCycle } from '../../src/client';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 import { browserCheck, launchChromium } from '../support/browser';
 import { freePort } from '../support/ports';
 import { fakeActivities, runUntilCancelled } from '../support/fakeActivities';
@@ -51,7 +50,7 @@ const fakes = fakeActivities({
 
 let env: TestWorkflowEnvironment;
 let ui: string;
-let worker: Worker;
+let worker: ResearchWorker;
 let running: Promise<void>;
 let browser: Browser;
 let page: Page;
@@ -67,13 +66,13 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
 }
 
 /** Fills in and submits the Web UI's start form, as an operator would. */
-async function startFromWebUi(workflowId: string, input: object): Promise<void> {
+async function startFromWebUi(workflowId: string, input: object, workflowType = RESEARCH_WORKFLOW): Promise<void> {
   await page.goto(`${ui}/namespaces/default/workflows/start-workflow`);
   // Open the extra options first: the form's layout then stays put while the fields are filled.
   await page.getByRole('button', { name: 'More options' }).click();
   await page.getByRole('textbox', { name: 'Workflow ID' }).fill(workflowId);
   await page.getByRole('textbox', { name: 'Task Queue' }).fill(TASK_QUEUE);
-  await page.getByRole('textbox', { name: 'Workflow Type' }).fill(RESEARCH_WORKFLOW);
+  await page.getByRole('textbox', { name: 'Workflow Type' }).fill(workflowType);
   const data = page.getByRole('textbox', { name: 'Data' });
   await data.fill(JSON.stringify(input));
   await data.blur(); // the editor pretty-prints its JSON on blur
@@ -163,6 +162,36 @@ describe.skipIf(!check.run)('the Temporal Web UI drives research cycles', () => 
     expect(description.status.name).toBe('CANCELLED');
     expect((description.memo?.summary as CycleSummary).phase).toBe('cancelled');
   });
+
+  test(
+    'a research loop started from the form runs its cycles, says so in its details, and Request Cancellation stops it and its cycle',
+    { timeout: 90_000 },
+    async () => {
+      const id = `loop-webui-${randomUUID().slice(0, 8)}`;
+      await startFromWebUi(id, { brief: 'held in training', offline: true }, 'researchLoop');
+
+      // its first cycle is an ordinary cycle, a child named after the loop, held in training
+      const cycle = env.client.workflow.getHandle(`${id}-c1`);
+      await until(
+        async () => ((await cycle.query(statusQuery).catch(() => undefined))?.phase === 'training' ? true : undefined),
+        'the first cycle in training',
+      );
+
+      await openWorkflow(id);
+      await status('Running').waitFor();
+      await page.getByRole('tab', { name: /User Metadata/ }).click();
+      const details = page.frameLocator('#user-metadata-current-details');
+      await details.getByText(`${id}-c1`).waitFor();
+      await details.getByText('held in training').waitFor();
+
+      await page.getByRole('button', { name: 'Request Cancellation' }).click();
+      await page.getByRole('dialog', { name: 'Cancel Workflow' }).getByRole('button', { name: 'Confirm' }).click();
+      await status('Canceled').waitFor({ timeout: 30_000 });
+      await screenshot('webui-loop-cancelled');
+      expect((await cycle.describe()).status.name).toBe('CANCELLED');
+      expect(fakes.calls.cancelled).toContain('training');
+    },
+  );
 
   test('a completed cycle answers "was it any good?" in its User Metadata', { timeout: 90_000 }, async () => {
     const { handle } = await startCycle(env.client, { brief: 'quick figures' });

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFailed, onTestFinished, test } from 'vitest';
-import type { BudgetSnapshot } from '../../src/domain/admission';
-import { budgetThrough } from '../../src/temporal/admission';
-import { TASK_QUEUE } from '../../src/temporal/definitions';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
-import { ktrdrAgentWith } from '../support/cli';
+import { TASK_QUEUE } from '../../src/temporal/definitions';
+import { ktrdrAgentWith, runCommand } from '../support/cli';
 import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { stackForTest } from '../support/faultChecks';
 import { FaultStack, SLOW_STRATEGY, sleep } from '../support/faultStack';
@@ -19,13 +17,6 @@ import { scriptedClaude } from '../support/scriptedClaude';
  * failed or terminated, in any phase — its slot and its reservation come back and the next
  * trigger runs; a cycle whose worker dies goes on elsewhere and keeps its slot.
  */
-
-/** The budget as the admission workflow tells it (what `ktrdr-agent budget --json` prints, without starting a process). */
-async function budget(stack: FaultStack): Promise<BudgetSnapshot> {
-  const snapshot = await budgetThrough(await stack.client(), TASK_QUEUE);
-  if (!snapshot) throw new Error('no admission workflow runs');
-  return snapshot;
-}
 
 const waitUntil = async (ready: () => Promise<boolean> | boolean, what: string, ms = 120_000) => {
   for (const deadline = Date.now() + ms; !(await ready()); await sleep(200)) {
@@ -91,7 +82,7 @@ describe('a cycle that ends in any phase, any way, gives back its slot and its r
       if (phase === 'training') await stack.midTraining(id);
       else if (phase === 'backtesting') await stack.midBacktest(id);
       else await waitUntil(() => fake.requests.length > asked, 'a request to Claude');
-      const before = await budget(stack);
+      const before = await stack.budget();
       expect(before.activeCycles.map((c) => c.cycleId)).toEqual([id]);
       // a Claude cycle holds its estimate (or its phase's reservation) in every phase
       expect(before.reservedUsd).toBeGreaterThan(0);
@@ -103,16 +94,61 @@ describe('a cycle that ends in any phase, any way, gives back its slot and its r
       }
     }
 
-    const after = await budget(stack);
+    const after = await stack.budget();
     // a terminated cycle cannot say it has ended: its slot comes back when a cycle asks for one
     expect(after.activeCycles.map((c) => c.cycleId)).toEqual(ending === 'terminate' ? [id] : []);
     const next = await stack.trigger('--strategy', QUICK_STRATEGY, '--offline', '--bypass-gates');
-    const now = await budget(stack);
+    const now = await stack.budget();
     expect(now.activeCycles.map((c) => c.cycleId)).toEqual([next]);
     expect(now.reservedUsd).toBe(0);
     await (await stack.client()).workflow.getHandle(next).cancel();
     await stack.end(next);
   });
+
+  test(
+    'a cycle that times out (its workflow run timeout) while Claude designs: its slot and reservation come back when the next trigger asks',
+    { timeout: 180_000 },
+    async () => {
+      onTestFailed(() => console.error(stack.logs()));
+      fake.setScript(() => ({ kind: 'hang' }));
+      const asked = fake.requests.length;
+      // started as scripts/trigger.sh starts one, with a run timeout of its own
+      const id = `research-timeout-${Date.now()}`;
+      const input = JSON.stringify({ brief: 'momentum on SP500 daily', model: 'haiku' });
+      const start = await runCommand(process.env.TEMPORAL_CLI_PATH!, [
+        'workflow',
+        'start',
+        '--address',
+        stack.address,
+        '--type',
+        'researchCycle',
+        '--task-queue',
+        TASK_QUEUE,
+        '--workflow-id',
+        id,
+        '--run-timeout',
+        '8s',
+        '--input',
+        input,
+      ]);
+      expect(start.code, start.stderr).toBe(0);
+      await waitUntil(() => fake.requests.length > asked, 'a request to Claude');
+      const before = await stack.budget();
+      expect(before.activeCycles.map((c) => c.cycleId)).toEqual([id]);
+      expect(before.reservedUsd).toBeGreaterThan(0);
+
+      const handle = (await stack.client()).workflow.getHandle(id);
+      await waitUntil(async () => (await handle.describe()).status.name === 'TIMED_OUT', 'the run timeout');
+      // a cycle that timed out cannot say it has ended: its slot comes back when a cycle asks for one
+      expect((await stack.budget()).activeCycles.map((c) => c.cycleId)).toEqual([id]);
+      const next = await stack.trigger('--strategy', QUICK_STRATEGY, '--offline', '--bypass-gates');
+      const now = await stack.budget();
+      expect(now.activeCycles.map((c) => c.cycleId)).toEqual([next]);
+      expect(now.reservedUsd).toBe(0);
+      await (await stack.client()).workflow.getHandle(next).cancel();
+      await stack.end(next);
+    },
+  );
 });
 
 describe('more than one worker', () => {
@@ -137,7 +173,7 @@ describe('more than one worker', () => {
 
       const end = await stack.end(id);
       expect(end.status?.outcome).toBe('completed');
-      expect((await budget(stack)).activeCycles).toEqual([]);
+      expect((await stack.budget()).activeCycles).toEqual([]);
       const next = await stack.trigger('--strategy', SLOW_STRATEGY, '--offline', '--bypass-gates');
       await (await stack.client()).workflow.getHandle(next).cancel();
     },
@@ -160,7 +196,7 @@ describe('the budget, spent through the Messages API', () => {
     expect(runs.map((r) => r.code).sort()).toEqual([0, 4]);
     const started = /Research cycle started: (\S+)/.exec(runs.find((r) => r.code === 0)!.stdout)![1];
     expect(runs.find((r) => r.code === 4)!.stderr).toContain(`1 cycle already running (${started})`);
-    expect((await budget(stack)).activeCycles.map((c) => c.cycleId)).toEqual([started]);
+    expect((await stack.budget()).activeCycles.map((c) => c.cycleId)).toEqual([started]);
     await (await stack.client()).workflow.getHandle(started).cancel();
   });
 
@@ -178,7 +214,7 @@ describe('the budget, spent through the Messages API', () => {
       expect(status.outcome, end.failure).toBe('completed');
       expect(status.usage.costUsd).toBeGreaterThan(0.15 - 0.122);
 
-      const spent = await budget(stack);
+      const spent = await stack.budget();
       expect(spent.spentUsd).toBeCloseTo(status.usage.costUsd, 10);
       expect(spent.events.map((e) => e.phase)).toEqual(['designing', 'assessing']);
       expect(spent.events.every((e) => e.cycleId === id && e.model === status.model)).toBe(true);

@@ -1,17 +1,14 @@
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { BudgetSnapshotSchema, type BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { noUsage } from '../../src/domain/models';
 import { PROJECT_ROOT } from '../../src/paths';
-import { TASK_QUEUE } from '../../src/temporal/definitions';
-import { createWorker } from '../../src/worker';
 import { ktrdrAgent, runCommand } from '../support/cli';
 import { fakeActivities, runUntilCancelled } from '../support/fakeActivities';
-import { devServerEnv, waitFor, workflowBundle } from '../support/temporal';
+import { devServerWithWorker, waitFor } from '../support/temporal';
 
 /**
  * `ktrdr-agent budget` and the refusals of `trigger`, against the dev server and a worker that
@@ -20,8 +17,7 @@ import { devServerEnv, waitFor, workflowBundle } from '../support/temporal';
  * cancelled when the brief says "hold".
  */
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let stop: (() => Promise<void>) | undefined;
 const fakes = fakeActivities({
   admission: { settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 }, claude: true },
   overrides: (calls) => ({
@@ -58,20 +54,10 @@ const fakes = fakeActivities({
 });
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities: fakes,
-    workflowBundle: await workflowBundle(),
-    mode: 'claude',
-  });
-  running = worker.run();
+  ({ env, stop } = await devServerWithWorker(fakes, 'claude'));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await stop?.();
 });
 
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);

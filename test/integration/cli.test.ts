@@ -8,11 +8,10 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
-import { statusQuery, TASK_QUEUE } from '../../src/temporal/definitions';
+import { statusQuery } from '../../src/temporal/definitions';
 import { ktrdrAgent, ktrdrAgentWith, runCommand } from '../support/cli';
 import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
-import { devServerEnv, workflowBundle } from '../support/temporal';
-import { createWorker } from '../../src/worker';
+import { devServerWithWorker, workflowBundle } from '../support/temporal';
 
 /**
  * The CLI and the trigger script against the official dev server, with a worker whose
@@ -21,8 +20,7 @@ import { createWorker } from '../../src/worker';
  * brief says "refuse". The worker says it has Claude, as one with an ANTHROPIC_API_KEY does.
  */
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let stop: (() => Promise<void>) | undefined;
 const fakes = fakeActivities({
   // the CLI admits each cycle through the admission workflow: the cycles release their slots there too
   admission: { settings: { dailyBudgetUsd: 5, maxConcurrentCycles: 1 }, claude: true },
@@ -66,20 +64,10 @@ const fakes = fakeActivities({
 });
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities: fakes,
-    workflowBundle: await workflowBundle(),
-    mode: 'claude',
-  });
-  running = worker.run();
+  ({ env, stop } = await devServerWithWorker(fakes, 'claude'));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await stop?.();
 });
 
 const cli = (...args: string[]) => ktrdrAgent(env.address, ...args);
@@ -272,6 +260,7 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     [['trigger', '--strategy', 'RSI'], 'strategy: a strategy name is lowercase letters, digits and underscores, starting with a letter'],
     [['list', '--limit', '0'], '--limit must be an integer ≥ 1'],
     [['worker', '--shutdown-grace', '5'], "--shutdown-grace must be a duration with its unit, such as 5s, 30s or 2m, not '5'."],
+    [['worker', '--role', 'services'], "services is not a role: use all (one machine) or research (the services' side runs with `services --with-worker`)."],
   ])('ktrdr-agent %j', async (args, message) => {
     const run = await cli(...args);
     expect(run.code).not.toBe(0);
@@ -283,6 +272,17 @@ describe('user errors: a clear message, a non-zero exit, no stack trace', () => 
     const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SHUTDOWN_GRACE: 'soon' }, 'worker');
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe("error: KTRDR_SHUTDOWN_GRACE must be a duration with its unit, such as 5s, 30s or 2m, not 'soon'.");
+  });
+
+  test('services --with-worker and no server at the address: one line, exit 1, before any work', async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-pair-'));
+    try {
+      const run = await ktrdrAgentWith({ TEMPORAL_ADDRESS: '127.0.0.1:1', KTRDR_SERVICES_STATE_DIR: state }, 'services', '--with-worker', '--port', '0');
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe('error: Cannot reach the Temporal service at 127.0.0.1:1. Start one with `ktrdr-agent dev`, or set TEMPORAL_ADDRESS.');
+    } finally {
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test('no server at the address', async () => {

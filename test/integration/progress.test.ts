@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { noUsage } from '../../src/domain/models';
 import { TASK_QUEUE } from '../../src/temporal/definitions';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 import { ktrdrAgent } from '../support/cli';
 import { ScratchFolders, startTestServices, type TestServices } from '../support/services';
 import { devServerEnv, workflowBundle } from '../support/temporal';
@@ -19,7 +18,7 @@ import { devServerEnv, workflowBundle } from '../support/temporal';
 let env: TestWorkflowEnvironment;
 let folders: ScratchFolders;
 let services: TestServices;
-let worker: Worker;
+let worker: ResearchWorker;
 let running: Promise<void>;
 
 /** rsi_adx_trend_filter for 400 epochs without early stopping: a few seconds of training. */

@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../../src/paths';
 import { TASK_QUEUE } from '../../src/temporal/definitions';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 import { ktrdrAgent, runCommand } from '../support/cli';
 import { fakeActivities } from '../support/fakeActivities';
 import { devServerEnv, workflowBundle } from '../support/temporal';
@@ -21,7 +20,7 @@ import { devServerEnv, workflowBundle } from '../support/temporal';
  * polls. A dev server of its own, first without any worker.
  */
 let env: TestWorkflowEnvironment;
-let worker: Worker | undefined;
+let worker: ResearchWorker | undefined;
 let running: Promise<void> | undefined;
 
 beforeAll(async () => {

@@ -43,6 +43,20 @@ describe('a long poll', () => {
     expect(afterEndMs).toBeLessThan(WOKEN_BY_THE_END_MS);
   });
 
+  test('answers once the ended operation has given its slot back, so a start made on the answer never waits in the queue', async () => {
+    const strategy_name = 'rsi_adx_trend_filter';
+    // a training, then backtests of its model: each answer finds no thread left running
+    const starts = [
+      async () => (await services.client.startTraining({ strategy_name })).task_id,
+      ...Array.from({ length: 4 }, () => async () => (await services.client.startBacktest({ strategy_name })).operation_id),
+    ];
+    for (const [i, start] of starts.entries()) {
+      const { op } = await longPoll(await start(), 30_000);
+      expect(op.status).toBe('completed');
+      expect((await services.client.health()).active_operations, `after end ${i + 1}`).toBe(0);
+    }
+  });
+
   test('of an operation cancelled meanwhile answers as it is cancelled', async () => {
     const { task_id: id } = await services.client.startTraining({ strategy_name: 'long_training' });
     await waitFor(services.client, id, (op) => op.progress.context.epoch_index !== undefined);

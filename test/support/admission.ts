@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AdmissionSettings, BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleRequest, CycleStatus } from '../../src/domain/cycle';
 import { admissionWorkflowId, budgetQuery } from '../../src/temporal/definitions';
-import { createWorker } from '../../src/worker';
+import { createWorker, type ResearchWorker } from '../../src/worker';
 import { fakeActivities, goodTraining, runUntilCancelled, usage, type CallLog, type Fakes } from './fakeActivities';
 import { startResearchCycle, workflowBundle } from './temporal';
 
@@ -16,7 +15,7 @@ import { startResearchCycle, workflowBundle } from './temporal';
  * the tests after it.
  */
 export class AdmissionQueues {
-  private readonly workers: { worker: Worker; running: Promise<void> }[] = [];
+  private readonly workers: { worker: ResearchWorker; running: Promise<void> }[] = [];
 
   constructor(private readonly env: TestWorkflowEnvironment) {}
 
@@ -41,6 +40,18 @@ export class AdmissionQueues {
     for (const { worker } of this.workers) worker.shutdown();
     await Promise.all(this.workers.map((w) => w.running));
   }
+}
+
+/**
+ * Skips the time-skipping server to 06:00 UTC (today's, or tomorrow's when it is past), so that no
+ * skip on the way crosses midnight before the test does; returns the 00:00 UTC after it.
+ */
+export async function sixInTheMorningUtc(env: TestWorkflowEnvironment): Promise<string> {
+  const now = await env.currentTimeMs();
+  const six = new Date(now).setUTCHours(6, 0, 0, 0);
+  const start = six > now ? six : six + 86_400_000;
+  await env.sleep(start - now);
+  return new Date(new Date(start).setUTCHours(24, 0, 0, 0)).toISOString();
 }
 
 /**

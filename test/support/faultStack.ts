@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
+import type { BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { ServicesClient } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
+import { budgetThrough } from '../../src/temporal/admission';
+import type { researchCycle } from '../../src/workflows/researchCycle';
+import { RESEARCH_WORKFLOW, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/temporal/definitions';
 import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
@@ -34,6 +38,16 @@ export interface StackOptions {
   withoutServices?: boolean;
   /** The dev server with its own defaults instead of the project's tuning (the benchmark's baseline). */
   stockServer?: boolean;
+  /** Start without a worker (the test starts its own). */
+  withoutWorker?: boolean;
+}
+
+/** A services instance and its worker in one process (`services --with-worker`), as on a host of their own. */
+export interface ServicesPair {
+  process: Spawned;
+  port: number;
+  url: string;
+  stateDir: string;
 }
 
 export interface CycleEnd {
@@ -99,7 +113,7 @@ export class FaultStack {
     try {
       await stack.startServer();
       if (!options.withoutServices) await stack.startServices();
-      await stack.startWorker();
+      if (!options.withoutWorker) await stack.startWorker();
     } catch (err) {
       await stack.close();
       throw err;
@@ -180,9 +194,40 @@ export class FaultStack {
     this.services = undefined;
   }
 
-  /** `ktrdr-agent worker`, polling once it says so. */
-  async startWorker(): Promise<Spawned> {
-    const worker = this.track(`worker ${this.workers.length + 1}`, spawnCli(['worker'], { ...this.env, ...this.options.workerEnv }));
+  /**
+   * `ktrdr-agent services --with-worker`, on a port and state folder of its own (by default new
+   * ones; given, those of a pair that was stopped), over the stack's shared folders.
+   */
+  async startPair(maxOperations: number, at?: Pick<ServicesPair, 'port' | 'stateDir'>): Promise<ServicesPair> {
+    const port = at?.port ?? (await freePort());
+    const stateDir = at?.stateDir ?? path.join(this.root, `services-state-${port}`);
+    const args = [
+      'services',
+      '--with-worker',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--state-dir',
+      stateDir,
+      '--max-operations',
+      String(maxOperations),
+    ];
+    const pair = this.track(`services pair :${port}`, spawnCli(args, { ...this.env, ...this.options.workerEnv }));
+    await pair.until('Worker polling task queue', 60_000);
+    return { process: pair, port, url: `http://127.0.0.1:${port}`, stateDir };
+  }
+
+  /** `ktrdr-agent services` alone on a pair's port and state folder: its records, as the pair left them, to read. */
+  async reopenServices({ port, stateDir }: Pick<ServicesPair, 'port' | 'stateDir'>): Promise<ServicesClient> {
+    const services = this.track(`services :${port}`, spawnCli(['services', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir], this.env));
+    await services.until('Services on http://', 60_000);
+    return new ServicesClient(`http://127.0.0.1:${port}`);
+  }
+
+  /** `ktrdr-agent worker [args]`, polling once it says so. */
+  async startWorker(...args: string[]): Promise<Spawned> {
+    const worker = this.track(`worker ${this.workers.length + 1}`, spawnCli(['worker', ...args], { ...this.env, ...this.options.workerEnv }));
     await worker.until('Worker polling task queue', 60_000);
     this.workers.push(worker);
     return worker;
@@ -209,12 +254,39 @@ export class FaultStack {
     return new Client({ connection: this.connection, namespace: 'default' });
   }
 
+  /** The budget as the admission workflow tells it (what `ktrdr-agent budget --json` prints, without starting a process). */
+  async budget(): Promise<BudgetSnapshot> {
+    const snapshot = await budgetThrough(await this.client(), TASK_QUEUE);
+    if (!snapshot) throw new Error('no admission workflow runs');
+    return snapshot;
+  }
+
   /** `ktrdr-agent trigger` (the slow strategy unless `args` name another way), as a person runs it; the cycle's id. */
   async trigger(...args: string[]): Promise<string> {
     const run = await ktrdrAgentWith(this.env, 'trigger', ...(args.length ? args : ['--strategy', SLOW_STRATEGY, '--bypass-gates']));
     const id = /Research cycle started: (\S+)/.exec(run.stdout)?.[1];
     if (run.code !== 0 || !id) throw new Error(`trigger failed (exit ${run.code}):\n${run.stdout}${run.stderr}`);
     return id;
+  }
+
+  /** `n` offline cycles started at once, as the Web UI's form or a script starts them (no CLI check); gates bypassed, so each trains and backtests. Their ids. */
+  async startOfflineCycles(n: number): Promise<string[]> {
+    const client = await this.client();
+    const batch = randomBytes(3).toString('hex');
+    const ids = Array.from({ length: n }, (_, i) => `research-batch-${batch}-${i}`);
+    await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId, args: [{ offline: true, bypassGates: true }] }),
+      ),
+    );
+    return ids;
+  }
+
+  /** How long the cycles took, from the first start to the last end, by their executions' own times. */
+  async wallTimeMs(ids: string[]): Promise<number> {
+    const client = await this.client();
+    const described = await Promise.all(ids.map((id) => client.workflow.getHandle(id).describe()));
+    return Math.max(...described.map((d) => d.closeTime?.getTime() ?? NaN)) - Math.min(...described.map((d) => d.startTime.getTime()));
   }
 
   /** The services' records of the cycle's operations, oldest first. */

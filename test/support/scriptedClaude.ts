@@ -3,7 +3,8 @@
  * counts the 5.5 models' default thinking against max_tokens), validates the template strategy,
  * answers the validator's result with an empty reply (content [] with end_turn, which real models
  * give most often right after tool results), saves when asked to continue, then assesses whatever
- * it is shown with a short assessment: one strength and more suggestions than the file keeps.
+ * it is shown with a short assessment: one strength, more suggestions than the file keeps, and a
+ * hypothesis about the strategy it assessed for later cycles to test.
  */
 import { parse as parseYaml } from 'yaml';
 import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
@@ -12,6 +13,7 @@ import { text, thinking, toolUse, type CreateRequest, type FakeReply } from './f
 export function scriptedClaude(req: CreateRequest): FakeReply {
   const tools = (req.body.tools ?? []).flatMap((t) => ('name' in t ? [t.name] : []));
   if (tools.includes('save_assessment')) {
+    const strategy = /# Assess strategy ([\w-]+)/.exec(JSON.stringify(req.body.messages[0]?.content))?.[1] ?? 'this strategy';
     return {
       kind: 'message',
       content: [
@@ -21,6 +23,7 @@ export function scriptedClaude(req: CreateRequest): FakeReply {
           strengths: ['The design trains and trades.'],
           weaknesses: ['Few trades.', 'Small edge over chance.'],
           suggestions: ['Add a trend filter.', 'Lengthen the validation period.', 'Try a daily market.', 'Widen the RSI sets.', 'Use fewer hidden units.'],
+          hypotheses: [`Wider RSI sets than ${strategy} has lift validation accuracy above chance on EURUSD hourly`],
         }),
       ],
     };

@@ -4,7 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@tempora
 import { installRuntime } from '../../src/temporal/runtime';
 import type { ResearchActivities } from '../../src/domain/activities';
 import type { CycleRequest } from '../../src/domain/cycle';
-import { RESEARCH_WORKFLOW } from '../../src/temporal/definitions';
+import { RESEARCH_WORKFLOW, TASK_QUEUE } from '../../src/temporal/definitions';
 import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createWorker, workflowsPath } from '../../src/worker';
@@ -40,6 +40,27 @@ export async function devServerEnv(uiPort?: number): Promise<TestWorkflowEnviron
   });
   await ensureSearchAttributes(env.connection, 'default');
   return env;
+}
+
+/**
+ * The dev server with one worker of this project's workflows on the research task queue, running
+ * `activities` and telling `trigger` it is `mode` — what the CLI's tests talk to. `stop` shuts both down.
+ */
+export async function devServerWithWorker(
+  activities: ResearchActivities,
+  mode: 'claude' | 'offline',
+): Promise<{ env: TestWorkflowEnvironment; stop: () => Promise<void> }> {
+  const env = await devServerEnv();
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities, workflowBundle: await workflowBundle(), mode });
+  const running = worker.run();
+  return {
+    env,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;

@@ -5,7 +5,7 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { describe, expect, test } from 'vitest';
 import YAML from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/definitions';
+import { SEARCH_ATTRIBUTES, servicesTaskQueue, TASK_QUEUE } from '../../src/temporal/definitions';
 
 /**
  * The production deployment files: docker-compose.yml (checked by the real Compose CLI when one is
@@ -50,14 +50,18 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   stop_grace_period?: string;
+  container_name?: string;
 }
 
 /** The named volumes a service mounts (not bind mounts of host folders), as [volume, path in the container]. */
 const namedVolumeMounts = (service: Service): [string, string][] =>
   (service.volumes ?? [])
     .map((v) => v.split(':'))
-    .filter(([source]) => !source.startsWith('.') && !source.startsWith('/'))
+    .filter(([source, target]) => target !== undefined && !source.startsWith('.') && !source.startsWith('/'))
     .map(([source, target]) => [source, target]);
+
+/** The anonymous volumes a service mounts (a path in the container alone): each container gets its own. */
+const anonymousVolumes = (service: Service): string[] => (service.volumes ?? []).filter((v) => !v.includes(':'));
 
 describe('docker-compose.yml structure', () => {
   const compose = YAML.parse(fs.readFileSync(COMPOSE_FILE, 'utf8')) as {
@@ -107,15 +111,13 @@ describe('docker-compose.yml structure', () => {
     expect(services['temporal-setup'].image).toMatch(/^temporalio\/admin-tools:/);
   });
 
-  test('services start in order: database, schema, server, setup, worker', () => {
+  test('services start in order: database, schema, server, setup, then the workers and the services', () => {
     expect(services['temporal-schema'].depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(services['temporal-setup'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
     expect(services['temporal-ui'].depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
-    expect(services.worker.depends_on).toEqual({
-      'temporal-setup': { condition: 'service_completed_successfully' },
-      services: { condition: 'service_healthy' },
-    });
+    expect(services.worker.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+    expect(services.services.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
   });
 
   test('Temporal persists in the PostgreSQL service, whose data is on a named volume', () => {
@@ -133,32 +135,61 @@ describe('docker-compose.yml structure', () => {
     expect(script(setup)).toContain('--type Keyword');
   });
 
-  test('the worker is built from the Dockerfile and points at the cluster', () => {
+  test('the research worker and the services with their worker are built from the Dockerfile and point at the cluster', () => {
     const worker = services.worker;
     expect(worker.build).toBe('.');
-    expect(worker.command).toEqual(['worker']);
-    expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', KTRDR_SERVICES_URL: 'http://services:8000' });
-    expect(services.services.command).toEqual(['services', '--host', '0.0.0.0', '--port', '8000', '--state-dir', '/app/.data/services']);
+    expect(worker.command).toEqual(['worker', '--role', 'research']);
+    expect(env(worker)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    // the admission's first settings come from the worker that starts it: the host's values, else the defaults
+    expect(env(worker)).toMatchObject({
+      KTRDR_DAILY_BUDGET_USD: '${KTRDR_DAILY_BUDGET_USD:-5}',
+      KTRDR_MAX_CONCURRENT_CYCLES: '${KTRDR_MAX_CONCURRENT_CYCLES:-1}',
+    });
+    // a research worker calls no services: training and backtests run beside each instance
+    expect(env(worker).KTRDR_SERVICES_URL).toBeUndefined();
+    expect(services.services.build).toBe('.');
+    expect(services.services.command).toEqual(['services', '--with-worker', '--host', '0.0.0.0', '--port', '8000', '--state-dir', '/app/.data/services']);
+    expect(env(services.services)).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', KTRDR_MAX_OPERATIONS: '${KTRDR_MAX_OPERATIONS:-2}' });
     expect(env(services['temporal-ui'])).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
     expect(services['temporal-ui'].ports).toContain('8080:8080');
   });
 
-  test("the worker's stop grace period outlasts its shutdown grace period by 10 s, so Docker's SIGKILL never cuts a graceful stop short", () => {
-    const grace = env(services.worker).KTRDR_SHUTDOWN_GRACE;
-    expect(grace).toBeDefined();
-    expect(services.worker.stop_grace_period).toBeDefined();
-    expect(msToNumber(services.worker.stop_grace_period as Duration) - msToNumber(grace as Duration)).toBeGreaterThanOrEqual(10_000);
+  test.each(['worker', 'services'])(
+    "%s: the stop grace period outlasts the worker's shutdown grace period by 10 s, so Docker's SIGKILL never cuts a graceful stop short",
+    (name) => {
+      const grace = env(services[name]).KTRDR_SHUTDOWN_GRACE;
+      expect(grace).toBeDefined();
+      expect(services[name].stop_grace_period).toBeDefined();
+      expect(msToNumber(services[name].stop_grace_period as Duration) - msToNumber(grace as Duration)).toBeGreaterThanOrEqual(10_000);
+    },
+  );
+
+  test('research workers and services instances scale (--scale worker=N --scale services=M): no fixed name, no fixed host port, a state folder per services replica', () => {
+    for (const name of ['worker', 'services']) {
+      expect(services[name].container_name, name).toBeUndefined();
+      expect(services[name].ports ?? [], name).toEqual([]);
+    }
+    // one services process per state folder: each replica keeps its records on an anonymous volume of its own
+    expect(anonymousVolumes(services.services)).toEqual(['/app/.data/services']);
+    expect(Object.keys(compose.volumes ?? {})).not.toContain('services-state');
+  });
+
+  test("the services' healthcheck asks whether the services answer and this container's worker polls the services' task queue", () => {
+    const [kind, command] = [services.services.healthcheck?.test ?? []].flat();
+    expect(kind).toBe('CMD-SHELL');
+    expect(command).toContain("fetch('http://127.0.0.1:8000/health')");
+    expect(command).toContain(`node bin/ktrdr-agent.js health --task-queue ${servicesTaskQueue(TASK_QUEUE)}`);
   });
 
   test("the worker's healthcheck asks the server whether this container's worker polls (the command is run in test/integration/workers.test.ts)", () => {
     expect(services.worker.healthcheck?.test).toEqual(['CMD', 'node', 'bin/ktrdr-agent.js', 'health']);
   });
 
-  test('worker and services share the strategies, models and reports volumes; the services keep their state on one', () => {
+  test('worker and services share the strategies, models and reports volumes', () => {
     const mounts = (name: string) => Object.fromEntries(namedVolumeMounts(services[name]));
     const shared = { strategies: '/app/strategies', models: '/app/models', reports: '/app/reports' };
     expect(mounts('worker')).toEqual(shared);
-    expect(mounts('services')).toEqual({ ...shared, 'services-state': '/app/.data/services' });
+    expect(mounts('services')).toEqual(shared);
     expect(services.services.command).toContain('/app/.data/services');
   });
 
@@ -254,7 +285,7 @@ describe('Dockerfile', () => {
     const { created, ownedByNode } = imageFolders(dockerfile);
     const targets = Object.values(compose.services)
       .filter((service) => service.build !== undefined)
-      .flatMap((service) => namedVolumeMounts(service).map(([, target]) => target));
+      .flatMap((service) => [...namedVolumeMounts(service).map(([, target]) => target), ...anonymousVolumes(service)]);
     expect(new Set(targets)).toEqual(new Set(['/app/strategies', '/app/models', '/app/reports', '/app/.data/services']));
     for (const dir of [...targets, '/app/strategies/designed', '/app/.data']) {
       expect(created.has(dir), `${dir} is created`).toBe(true);

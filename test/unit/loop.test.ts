@@ -4,19 +4,25 @@ import { GateThresholdsSchema } from '../../src/domain/gates';
 import {
   BEST_KEPT,
   budgetWaitUntil,
+  capAfterBusyRefusal,
+  capAfterOwnEnd,
   composeBrief,
   continuedInput,
   initialState,
   LOOP_BRIEF_MAX,
   loopDetailsMarkdown,
   loopStatus,
+  FIRST_TRY_AFTER,
   MAX_FAILURES_IN_A_ROW,
+  MAX_TRY_AFTER,
   MIN_BUDGET_WAIT_MS,
   nextCycle,
   parseLoopInput,
   rankBest,
   recordEnd,
+  startLimit,
   type LoopInput,
+  type SlotCap,
 } from '../../src/domain/loop';
 import { goodBacktest } from '../support/fakeActivities';
 
@@ -201,6 +207,88 @@ describe('budget refusals', () => {
 
   test('a reset already past: a minute at least', () => {
     expect(budgetWaitUntil(refusal('2026-12-07T09:00:00.000Z'), now)).toBe(new Date(now + MIN_BUDGET_WAIT_MS).toISOString());
+  });
+});
+
+describe('slots learnt from refusals', () => {
+  /**
+   * A loop of `concurrency` on an admission of `slots` slots that nobody else uses, its cycles
+   * ending one at a time: how many of its cycles are refused while `completed` run to an end. As
+   * in the workflow, it starts as many as it may at once, and each refused one ends while the
+   * others it started with still count as its own.
+   */
+  function refusedWhile(concurrency: number, slots: number, completed: number): number {
+    let cap: SlotCap | undefined;
+    let running = 0;
+    let refused = 0;
+    for (let done = 0; done < completed; done += 1) {
+      const starting = Math.min(concurrency, cap?.cap ?? concurrency) - running;
+      const turnedAway = Math.max(0, running + starting - slots);
+      running += starting;
+      for (let i = 0; i < turnedAway; i++) {
+        running -= 1;
+        refused += 1;
+        cap = capAfterBusyRefusal(cap, running);
+      }
+      running -= 1;
+      if (cap) cap = capAfterOwnEnd(cap, concurrency);
+    }
+    return refused;
+  }
+
+  test('a refusal while k of its own cycles run: no more than k at once', () => {
+    expect(capAfterBusyRefusal(undefined, 3)).toEqual({ cap: 3, tryAfter: FIRST_TRY_AFTER, endedSince: 0, trying: false });
+    // nothing of its own runs (other cycles hold every slot): one at a time, once the backoff is over
+    expect(capAfterBusyRefusal(undefined, 0).cap).toBe(1);
+  });
+
+  test(`after ${FIRST_TRY_AFTER} of its own cycles ended at the cap, it tries one more; a try refused waits twice as long for the next, up to ${MAX_TRY_AFTER}`, () => {
+    let cap = capAfterBusyRefusal(undefined, 1);
+    cap = capAfterOwnEnd(cap, 2);
+    expect(cap).toMatchObject({ cap: 1, endedSince: 1 });
+    cap = capAfterOwnEnd(cap, 2);
+    expect(cap).toEqual({ cap: 2, tryAfter: FIRST_TRY_AFTER, endedSince: 0, trying: true });
+    cap = capAfterBusyRefusal(cap, 1);
+    expect(cap).toEqual({ cap: 1, tryAfter: 2 * FIRST_TRY_AFTER, endedSince: 0, trying: false });
+    for (let i = 0; i < 10; i++) cap = capAfterBusyRefusal(capAfterOwnEnd({ ...cap, endedSince: cap.tryAfter - 1 }, 2), 1);
+    expect(cap.tryAfter).toBe(MAX_TRY_AFTER);
+  });
+
+  test('refusals of cycles started together lower the cap without making the next try later', () => {
+    let cap = capAfterBusyRefusal(undefined, 3);
+    cap = capAfterBusyRefusal(cap, 2);
+    cap = capAfterBusyRefusal(cap, 1);
+    expect(cap).toEqual({ cap: 1, tryAfter: FIRST_TRY_AFTER, endedSince: 0, trying: false });
+  });
+
+  test('the cap never goes above the concurrency, and a loop that has no cap starts as many as its concurrency', () => {
+    const state = initialState(accepted({ concurrency: 3 }), NOW);
+    expect(startLimit(state)).toBe(3);
+    state.slotCap = capAfterBusyRefusal(undefined, 1);
+    expect(startLimit(state)).toBe(1);
+    let cap = { ...state.slotCap, cap: 3 };
+    for (let i = 0; i < 2 * MAX_TRY_AFTER; i++) cap = capAfterOwnEnd(cap, 3);
+    expect(cap.cap).toBe(3);
+  });
+
+  test.each([
+    [2, 1, 5, 2],
+    [2, 1, 50, 6],
+    [4, 2, 50, 7],
+    [4, 1, 50, 8],
+  ])('concurrency %i on %i slots: %i cycles run with %i refused', (concurrency, slots, completed, refused) => {
+    expect(refusedWhile(concurrency, slots, completed)).toBe(refused);
+  });
+
+  test('the cap is shown while it is below the concurrency', () => {
+    const input = accepted({ concurrency: 2 });
+    const state = initialState(input, NOW);
+    expect(loopStatus(state, input, 'l', [], false).cappedAt).toBeUndefined();
+    state.slotCap = capAfterBusyRefusal(undefined, 1);
+    expect(loopStatus(state, input, 'l', [], false).cappedAt).toBe(1);
+    expect(loopDetailsMarkdown(loopStatus(state, input, 'l', [], false))).toContain(
+      '· concurrency 2 (1 for now: the admission refused more, active_cycle_exists)',
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderLoop } from '../../src/cli/loopFormat';
-import { initialState, loopStatus, parseLoopInput, recordEnd, type LoopInput } from '../../src/domain/loop';
+import { capAfterBusyRefusal, initialState, loopStatus, parseLoopInput, recordEnd, type LoopInput } from '../../src/domain/loop';
 import { goodBacktest } from '../support/fakeActivities';
 
 const input = (raw: unknown): LoopInput => {
@@ -68,6 +68,16 @@ describe('loop status as text', () => {
       '  STRATEGY  SHARPE  RETURN  DRAWDOWN  TRADES  ACCURACY        VERDICT    CYCLE\n  rsi_x     1.10    +8.0%   12.0%     40      55.0% vs 42.0%  promising  l-c1',
     );
     expect(text).toContain('Hypotheses\n  h1   untested  ADX adds to RSI');
+  });
+
+  test('a loop that starts fewer cycles at once than its concurrency, for the admission refused more, says so beside it', () => {
+    const i = input({ concurrency: 3 });
+    const state = initialState(i, NOW);
+    state.slotCap = capAfterBusyRefusal(undefined, 2);
+    const text = renderLoop({ loopId: 'l', execution: 'RUNNING', startTime: new Date(NOW), status: loopStatus(state, i, 'l', [], false) });
+    expect(text).toMatch(
+      /^Cycles +0 done: 0 completed, 0 failed, 0 cancelled · up to 3 at a time \(2 for now: the admission refused more, active_cycle_exists\)$/m,
+    );
   });
 
   test('a cancelled loop has no status to show: it says how it ended', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { hostWorkerHealth, tallyModes, workerIdentity, workerModeOf } from '../../src/temporal/workers';
+import { hostWorkerHealth, servicesInstanceUrls, servicesWorkerIdentity, tallyModes, workerIdentity, workerModeOf } from '../../src/temporal/workers';
 
 const now = new Date('2026-11-25T09:00:00Z');
 const ago = (s: number) => new Date(now.getTime() - s * 1000);
@@ -9,6 +9,33 @@ describe('a worker says its mode in its identity', () => {
     expect(workerIdentity('offline', 'c0ffee', 7)).toBe('7@c0ffee ktrdr-agent offline');
     expect(workerModeOf(workerIdentity('claude', 'c0ffee', 7))).toBe('claude');
     expect(workerModeOf('7@c0ffee')).toBeUndefined();
+  });
+});
+
+describe('a services worker names its instance in its identity', () => {
+  test('the pollers of the services queue give every instance served now, once each, and none of a worker gone for minutes', () => {
+    expect(servicesWorkerIdentity('http://10.0.0.5:8000', 'host-a', 7)).toBe('7@host-a ktrdr-agent services http://10.0.0.5:8000');
+    const pollers = [
+      { identity: servicesWorkerIdentity('http://10.0.0.5:8000', 'host-a', 7), lastAccessTime: ago(3) },
+      { identity: servicesWorkerIdentity('http://10.0.0.5:8000', 'host-a', 7), lastAccessTime: ago(40) },
+      { identity: servicesWorkerIdentity('http://host-b:8000', 'host-b', 8), lastAccessTime: ago(20) },
+      { identity: servicesWorkerIdentity('http://host-c:8000', 'host-c', 9), lastAccessTime: ago(600) },
+      { identity: workerIdentity('claude', 'host-d', 10), lastAccessTime: ago(1) },
+      { identity: '11@host-e', lastAccessTime: ago(1) },
+    ];
+    expect(servicesInstanceUrls(pollers, now)).toEqual(['http://10.0.0.5:8000', 'http://host-b:8000']);
+  });
+
+  test('a services worker is no research worker: it has no mode, and the research queue’s tally does not count it', () => {
+    expect(workerModeOf(servicesWorkerIdentity('http://host-b:8000', 'host-b', 8))).toBeUndefined();
+  });
+
+  test('the container healthcheck finds a services worker of this host like a research one', () => {
+    const pollers = [{ identity: servicesWorkerIdentity('http://box:8000', 'box', 9), lastAccessTime: ago(5) }];
+    expect(hostWorkerHealth(pollers, 'ktrdr-research-services', 'box', now)).toMatchObject({
+      healthy: true,
+      identity: '9@box ktrdr-agent services http://box:8000',
+    });
   });
 });
 

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { admitThrough } from '../../src/temporal/admission';
 import { HOLDER_CHECK_INTERVAL_MS } from '../../src/workflows/admission';
-import { AdmissionQueues, scripted } from '../support/admission';
+import { AdmissionQueues, scripted, sixInTheMorningUtc } from '../support/admission';
 import { startResearchCycle, timeSkippingEnv, waitFor } from '../support/temporal';
 
 /**
@@ -25,12 +25,7 @@ afterAll(async () => {
 });
 
 test('once spent, refuses Claude cycles with the spend, the limit and the reset, admits offline ones, and resets at midnight UTC', async () => {
-  // from 06:00 UTC, so that no skip on the way crosses midnight before the test does
-  const now = await env.currentTimeMs();
-  const six = new Date(now).setUTCHours(6, 0, 0, 0);
-  const start = six > now ? six : six + 86_400_000;
-  await env.sleep(start - now);
-  const midnight = new Date(new Date(start).setUTCHours(24, 0, 0, 0)).toISOString();
+  const midnight = await sixInTheMorningUtc(env);
   const { queue } = await queues.queueWith({ dailyBudgetUsd: 0.2, maxConcurrentCycles: 1 }, scripted);
   await queues.run(queue, { brief: 'costs 0.15' });
   const refused = await queues.run(queue, { brief: 'one more' });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUSY_BACKOFF_MS, type LoopRequest } from '../../src/domain/loop';
 import { LOOP_WORKFLOW, loopStatusQuery, stopUpdate } from '../../src/temporal/definitions';
 import type { researchLoop } from '../../src/workflows/researchLoop';
+import { cycleNumber } from '../support/gate';
 import { timeSkippingEnv, waitFor } from '../support/temporal';
 import type { Script } from './stubs/refusingCycle';
 
@@ -24,8 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-const cycleNumber = (cycleId: string) => Number(/-c(\d+)$/.exec(cycleId)?.[1]);
 
 /** Runs a loop whose cycles end as `plan` says; `hold` keeps a cycle running until the test releases it. */
 async function withScriptedLoop<T>(

@@ -7,6 +7,7 @@ import type { LoopRequest, LoopStatus } from '../../src/domain/loop';
 import { LOOP_WORKFLOW, loopStatusQuery, pauseUpdate, resumeUpdate, setBriefUpdate, setConcurrencyUpdate, stopUpdate } from '../../src/temporal/definitions';
 import type { researchLoop } from '../../src/workflows/researchLoop';
 import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage, type Fakes } from '../support/fakeActivities';
+import { cycleNumber, Gate } from '../support/gate';
 import { timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -20,21 +21,6 @@ afterAll(async () => {
 let loops = 0;
 function startLoop(taskQueue: string, request: LoopRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof researchLoop>> {
   return env.client.workflow.start<typeof researchLoop>(LOOP_WORKFLOW, { args: [request], taskQueue, workflowId: `loop-test-${++loops}-${Date.now()}` });
-}
-
-const cycleNumber = (cycleId: string) => Number(/-c(\d+)$/.exec(cycleId)?.[1]);
-
-/** A gate each test opens by hand: the activities that wait on it hold their cycle in that phase. */
-class Gate {
-  private opened = new Set<number>();
-  private waiters: (() => void)[] = [];
-  open(n: number): void {
-    this.opened.add(n);
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-  async pass(n: number): Promise<void> {
-    while (!this.opened.has(n)) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
 }
 
 /** The cycle's design is named after its number, so each cycle has a strategy of its own. */
