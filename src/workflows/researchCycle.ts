@@ -44,8 +44,7 @@ const admissionSignals = wf.proxyLocalActivities<Pick<AdmissionActivities, 'sett
 const SERVICES_QUEUE = 'services-queue';
 const onServicesQueue = (policy: wf.ActivityOptions, lean: boolean): wf.ActivityOptions =>
   lean || wf.patched(SERVICES_QUEUE) ? { ...policy, taskQueue: servicesTaskQueue(wf.workflowInfo().taskQueue) } : policy;
-const services = (lean: boolean) =>
-  wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY, lean));
+const services = (lean: boolean) => wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY, lean));
 const cleanup = (lean: boolean) => wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(onServicesQueue(CLEANUP_POLICY, lean));
 
 const PHASE_TITLES: Record<ResearchPhase, string> = {
