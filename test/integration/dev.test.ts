@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { ktrdrAgent } from '../support/cli';
-import { freePort, portOpen } from '../support/ports';
+import { freePort, freePorts, portOpen } from '../support/ports';
 import { commandLine, descendants, killTree, spawnCli, type Spawned } from '../support/processes';
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
@@ -115,7 +115,7 @@ function journalMode(db: string): 'rollback' | 'wal' {
 }
 
 test('dev --no-worker serves only the server, and Ctrl+C ends the process', async () => {
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, servicesPort] = await freePorts(3);
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
   const db = path.join(folder, 'temporal.db');
   running = await startDev(port, uiPort, servicesPort, db, '--no-worker');
@@ -135,7 +135,7 @@ test('dev --no-worker serves only the server, and Ctrl+C ends the process', asyn
 }, 60_000);
 
 test('dev with the services port taken says so in one line, before starting anything', async () => {
-  const [port, uiPort] = [await freePort(), await freePort()];
+  const [port, uiPort] = await freePorts(2);
   const taken = net.createServer().listen(0, '127.0.0.1');
   await once(taken, 'listening');
   const servicesPort = (taken.address() as net.AddressInfo).port;

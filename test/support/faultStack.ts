@@ -16,7 +16,7 @@ import { RESEARCH_WORKFLOW, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/temp
 import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
-import { freePort } from './ports';
+import { freePort, freePorts } from './ports';
 import { alive, kill, killTree, scratchFolder, spawnCli, spawnCommand, type Spawned } from './processes';
 
 // Replaying a history installs the SDK's runtime in this process: quietly.
@@ -103,7 +103,7 @@ export class FaultStack {
 
   /** Free ports and a scratch folder; nothing runs yet. */
   private static async create(options: StackOptions): Promise<FaultStack> {
-    const [frontend, http, metrics, services] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [frontend, http, metrics, services] = await freePorts(4);
     return new FaultStack({ frontend, http, metrics, services }, options);
   }
 

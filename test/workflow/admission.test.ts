@@ -12,6 +12,7 @@ import {
   configureUpdate,
   OutcomeAttribute,
   RESEARCH_WORKFLOW,
+  servicesTaskQueue,
   settleSignal,
 } from '../../src/temporal/definitions';
 import type { researchCycle } from '../../src/workflows/researchCycle';
@@ -101,17 +102,21 @@ describe('admission', () => {
   test('more cycles admitting at once than their worker has workflow task slots are each admitted or refused', async () => {
     // a cycle waits for its admission outside its workflow task, which the admission workflow's task may need
     const queue = `admission-${randomUUID()}`;
+    const activities = fakeActivities({ admission: { settings: ROOM, claude: true } });
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: queue,
-      activities: fakeActivities({ admission: { settings: ROOM, claude: true } }),
+      activities,
       workflowBundle: await workflowBundle(),
       maxConcurrentWorkflowTaskExecutions: 2,
     });
-    const outcomes = await worker.runUntil(async () => {
-      const cycles = await Promise.all([1, 2, 3, 4].map(() => startResearchCycle(env, queue)));
-      return Promise.all(cycles.map(async (c) => (await c.result()).outcome));
-    });
+    const services = await Worker.create({ connection: env.nativeConnection, taskQueue: servicesTaskQueue(queue), activities });
+    const outcomes = await worker.runUntil(
+      services.runUntil(async () => {
+        const cycles = await Promise.all([1, 2, 3, 4].map(() => startResearchCycle(env, queue)));
+        return Promise.all(cycles.map(async (c) => (await c.result()).outcome));
+      }),
+    );
     expect(outcomes).toContain('completed');
     expect(outcomes.filter((o) => o !== 'completed' && o !== 'refused')).toEqual([]);
   });
