@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { z } from 'zod';
 import { createDesignActivities } from '../../src/activities/designActivities';
-import type { DesignInput, DesignResult } from '../../src/domain/activities';
+import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../../src/domain/activities';
 import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import type { StrategySchema } from '../../src/research/schema';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
@@ -14,9 +14,10 @@ import { MARKET_DATA_DIR } from '../support/folders';
 import { ScratchFolders } from '../support/services';
 
 /**
- * The holdout is sealed from the designer: a design made on market data whose holdout bars were
- * changed beyond recognition is the very design made on the real data — every request Claude
- * gets, every tool result in it, and the offline designer's YAML. The design's holdout is the
+ * The holdout is sealed from the designer and the assessor: a design and its assessment made on
+ * market data whose holdout bars were changed beyond recognition, with holdout reports on disk,
+ * are the very ones made on the real data with none — every request Claude gets, every tool
+ * result in it, the offline designer's YAML and both assessors' files. The design's holdout is the
  * last 15 % of the usable bars (the template's data_split); the planted change covers the last
  * 5 % of the data only, so it lies inside whatever holdout the design gets.
  */
@@ -58,7 +59,33 @@ const SCRIPT = [
   reply(toolUse('get_available_symbols', {}, 'toolu_01symbols'), toolUse('get_recent_strategies', { n: 20 }, 'toolu_01recent')),
   reply(toolUse('validate_strategy_config', { config: atrConfig() }, 'toolu_01atr')),
   reply(toolUse('save_strategy_config', { name: 'sealed', config: template(), description: 'RSI swings filtered by ADX' }, 'toolu_01save')),
+  reply(
+    toolUse(
+      'save_assessment',
+      {
+        verdict: 'mediocre',
+        strengths: ['Accuracy 54% is 6 pp over chance.'],
+        weaknesses: ['41 trades is little evidence.'],
+        suggestions: ['Try a volatility filter.'],
+      },
+      'toolu_01assess',
+    ),
+  ),
 ];
+
+/** What the cycle hands the assessor: training metrics and the validation backtest. */
+const ASSESS_INPUT = {
+  training: { accuracy: 0.5432, loss: 0.9123, initialTrainLoss: 1.0986, finalTrainLoss: 0.8811, epochsTrained: 23, chanceAccuracy: 0.4811 },
+  backtest: { totalReturn: 0.0734, sharpeRatio: 0.87, maxDrawdown: 0.0612, winRate: 0.52, totalTrades: 41, buyAndHoldReturn: 0.021, profitFactor: 1.31 },
+};
+
+/** Holdout figures as the backtest writes them, with numbers nothing else has. */
+function plantHoldoutReport(reportsDir: string, strategy: string): void {
+  const dir = path.join(reportsDir, strategy, 'holdout');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({ metrics: { totalReturn: 0.7071, sharpeRatio: 31.4159, totalTrades: 4242 } }));
+  fs.writeFileSync(path.join(reportsDir, strategy, 'holdout-looks.jsonl'), '{"at":"2026-12-01T00:00:00.000Z","why":"backtest","by":"cli"}\n');
+}
 
 let fake: FakeAnthropic;
 let restoreEnv: (() => void) | undefined;
@@ -77,8 +104,12 @@ afterAll(async () => {
   fs.rmSync(plantedDir, { recursive: true, force: true });
 });
 
-/** One design in a scratch project reading market data from `marketData`; the requests Claude got, its folders written as <root>. */
-async function designOn(marketData: string, mode: 'claude' | 'offline'): Promise<{ requests: string[]; yaml: string }> {
+/**
+ * One design and its assessment in a scratch project reading market data from `marketData`,
+ * with holdout reports on disk when `planted`: the requests Claude got (its folders written as
+ * <root>), the design's YAML and the assessment's content.
+ */
+async function researchOn(marketData: string, mode: 'claude' | 'offline', planted = false): Promise<{ requests: string[]; yaml: string; assessment: unknown }> {
   const folders = new ScratchFolders();
   scratch.push(folders);
   // a person's strategy, written at the same moment in both projects: memory shows when
@@ -90,20 +121,33 @@ async function designOn(marketData: string, mode: 'claude' | 'offline'): Promise
     folders: { ...folders.agentFolders(), marketData },
     claude: mode === 'claude' ? claudeConfigFor(fake) : undefined,
   });
-  const input: DesignInput = { cycleId: 'sealed-holdout-cycle', model: 'claude-sonnet-5-5', symbol: 'EURUSD', timeframe: '1h' };
+  const { reportsDir } = folders;
+  if (planted) plantHoldoutReport(reportsDir, 'rsi_adx_trend_filter');
+  const cycleId = 'sealed-holdout-cycle';
+  const input: DesignInput = { cycleId, model: 'claude-sonnet-5-5', symbol: 'EURUSD', timeframe: '1h' };
   const result: DesignResult = await new MockActivityEnvironment().run((i: DesignInput) => activities.designStrategy(i), input);
+  if (planted) plantHoldoutReport(reportsDir, result.strategyName);
+  const assessInput: AssessInput = {
+    cycleId,
+    model: 'claude-sonnet-5-5',
+    strategyName: result.strategyName,
+    strategyPath: result.strategyPath,
+    ...ASSESS_INPUT,
+  };
+  const assessed: AssessResult = await new MockActivityEnvironment().run((i: AssessInput) => activities.assessStrategy(i), assessInput);
+  const { assessed_at: _, ...assessment } = JSON.parse(fs.readFileSync(assessed.assessmentPath, 'utf8')) as Record<string, unknown>;
   // the fake signs each thinking block anew; nothing else may differ
   const requests = fake.requests
     .filter((r) => r.path === '/v1/messages')
     .map((r) => r.raw.replaceAll(folders.root, '<root>').replace(/"signature":"sig_\w+"/g, '"signature":"sig"'));
-  return { requests, yaml: fs.readFileSync(result.strategyPath, 'utf8') };
+  return { requests, yaml: fs.readFileSync(result.strategyPath, 'utf8'), assessment };
 }
 
-describe('the holdout never reaches the designer', () => {
-  test('Claude: every request — prompt, discovery and validator results — is the same whatever the holdout bars hold', async () => {
-    const real = await designOn(MARKET_DATA_DIR, 'claude');
-    const planted = await designOn(plantedDir, 'claude');
-    expect(real.requests).toHaveLength(3);
+describe('the holdout never reaches the designer or the assessor', () => {
+  test('Claude: every request — prompts, discovery and validator results — is the same whatever the holdout holds', async () => {
+    const real = await researchOn(MARKET_DATA_DIR, 'claude');
+    const planted = await researchOn(plantedDir, 'claude', true);
+    expect(real.requests).toHaveLength(4);
     // the validator did quote the ATR's percentiles: the test would see a leak through them
     expect(real.requests[2]).toMatch(/atr_14 on EURUSD 1h: p1 [\d.]+, median [\d.]+, p99 [\d.]+/);
     const messages = (body: string) => (JSON.parse(body) as { messages: unknown[] }).messages;
@@ -112,11 +156,14 @@ describe('the holdout never reaches the designer', () => {
       expect(body, `request ${i + 1}`).toBe(real.requests[i]);
     });
     expect(planted.yaml).toBe(real.yaml);
+    expect(planted.assessment).toEqual(real.assessment);
+    for (const figure of ['31.4', '4242', '0.7071', '70.71']) expect(planted.requests.join('\n')).not.toContain(figure);
   });
 
-  test('offline: the design is the same whatever the holdout bars hold', async () => {
-    const real = await designOn(MARKET_DATA_DIR, 'offline');
-    const planted = await designOn(plantedDir, 'offline');
+  test('offline: the design and its assessment are the same whatever the holdout holds', async () => {
+    const real = await researchOn(MARKET_DATA_DIR, 'offline');
+    const planted = await researchOn(plantedDir, 'offline', true);
     expect(planted.yaml).toBe(real.yaml);
+    expect(planted.assessment).toEqual(real.assessment);
   });
 });
