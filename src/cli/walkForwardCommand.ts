@@ -7,6 +7,7 @@ import type { SingleBar } from 'cli-progress';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { shownPath } from '../paths';
+import { holdoutLooksText, readHoldoutLooks, recordHoldoutLook } from '../research/holdoutLooks';
 import type { Spread, WalkForwardSummary, WINDOW_KINDS } from '../research/walkForward';
 import { walkForward, type WalkForwardProgress } from '../research/walkForwardRun';
 import { withCancel } from './cancellable';
@@ -39,7 +40,14 @@ export async function walkForwardCommand(file: string, flags: WalkForwardFlags, 
       onProgress: (p) => showProgress(bar, p),
     }),
   );
-  console.log(flags.json ? JSON.stringify(summary, null, 2) : renderWalkForward(summary, shownPath(dir)));
+  // folds that reach into the holdout are a look at it (contract: every look is counted)
+  const holdoutLooks = summary.touchesHoldout ? recordAndCount(summary.strategy, folders.reports) : undefined;
+  console.log(flags.json ? JSON.stringify({ ...summary, holdoutLooks }, null, 2) : renderWalkForward(summary, shownPath(dir), holdoutLooks));
+}
+
+function recordAndCount(strategy: string, reportsDir: string): number {
+  recordHoldoutLook(strategy, { why: 'walk_forward', by: 'cli' }, reportsDir);
+  return readHoldoutLooks(strategy, reportsDir).length;
 }
 
 /** The bar restarts at each fold; off a terminal, where the bar is silent, each fold's start is a line. */
@@ -63,7 +71,8 @@ function pct(x: number): string {
 }
 const ratio = (x: number) => x.toFixed(2);
 
-function renderWalkForward(s: WalkForwardSummary, dir: string): string {
+/** `holdoutLooks`: how often the holdout has been looked at, this run included, when the folds reached it. */
+function renderWalkForward(s: WalkForwardSummary, dir: string, holdoutLooks?: number): string {
   const daily = /^\d+[dw]$/.test(s.timeframe);
   const when = (iso: string) => (daily ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' '));
   const span = (w: { start: string; end: string }) => `${when(w.start)} → ${when(w.end)}`;
@@ -81,9 +90,9 @@ function renderWalkForward(s: WalkForwardSummary, dir: string): string {
     `  ${name}  mean ${fmt(x.mean)} · sd ${fmt(x.sd).replace('+', '')} · min ${fmt(x.min)} · max ${fmt(x.max)}`;
   return [
     `Walk-forward ${s.strategy} on ${s.symbol} ${s.timeframe} · ${s.folds.length} ${s.mode} folds, each retrained on its training window · reports in ${dir}/`,
-    s.touchesHoldout
-      ? 'The folds run into the holdout (--include-holdout): this run counts as a look at it.'
-      : 'The folds end where the holdout starts: the holdout stays sealed.',
+    holdoutLooks === undefined
+      ? 'The folds end where the holdout starts: the holdout stays sealed.'
+      : `The folds run into the holdout (--include-holdout): this run counts as a look at it · ${holdoutLooksText(holdoutLooks)}`,
     '',
     columns(['fold', 'trained on', 'tested on', 'trades', 'return', 'Sharpe', 'drawdown', 'buy & hold'], rows),
     '',

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths';
+import { readHoldoutLooks } from '../../src/research/holdoutLooks';
 import { readWalkForwardSummary } from '../../src/research/walkForward';
 import { CLI_BIN, ktrdrAgentWith } from '../support/cli';
 import { STRATEGIES_DIR } from '../support/folders';
@@ -35,12 +36,14 @@ test('one row a fold and the spread, summary.json and each fold’s report writt
     const row = lines.find((l) => l.startsWith(`   ${fold.index}  `))!;
     const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
     expect(row).toContain(`${when(fold.train.start)} → ${when(fold.train.end)}  ${when(fold.test.start)} → ${when(fold.test.end)}`);
+    // percentages with two decimals, a sign unless they round to zero
+    const percent = (x: number) => (Number(x.toFixed(2)) === 0 ? '0.00%' : `${x > 0 ? '+' : ''}${x.toFixed(2)}%`);
     expect(row.split(/\s+/).slice(-5)).toEqual([
       String(fold.metrics.total_trades),
-      `${fold.metrics.total_return_pct >= 0 ? '+' : ''}${fold.metrics.total_return_pct.toFixed(1)}%`,
+      percent(fold.metrics.total_return_pct),
       fold.metrics.sharpe_ratio.toFixed(2),
-      `${fold.metrics.max_drawdown_pct.toFixed(1)}%`,
-      `${fold.buy_and_hold_return_pct >= 0 ? '+' : ''}${fold.buy_and_hold_return_pct.toFixed(1)}%`,
+      `${fold.metrics.max_drawdown_pct.toFixed(2)}%`,
+      percent(fold.buy_and_hold_return_pct),
     ]);
   }
   const sharpe = summary.spread.sharpe_ratio;
@@ -50,6 +53,15 @@ test('one row a fold and the spread, summary.json and each fold’s report writt
   expect(run.stderr.trim().split('\n')).toEqual(['fold 1/3 · training', 'fold 2/3 · training', 'fold 3/3 · training']);
   expect(fs.readdirSync(path.join(env.KTRDR_REPORTS_DIR, 'wf_quick', 'walk-forward')).sort()).toEqual(['fold-1', 'fold-2', 'fold-3', 'summary.json']);
   expect(fs.existsSync(env.KTRDR_MODELS_DIR)).toBe(false);
+}, 60_000);
+
+test('the default run leaves the holdout unlooked at; --include-holdout records a look and shows the count', async () => {
+  expect(readHoldoutLooks('wf_quick', env.KTRDR_REPORTS_DIR)).toEqual([]);
+  const run = await ktrdrAgentWith(env, 'backtest', quick, '--walk-forward', '--folds', '2', '--include-holdout');
+  expect(run.code).toBe(0);
+  expect(run.stdout.split('\n')[1]).toBe('The folds run into the holdout (--include-holdout): this run counts as a look at it · holdout looked at 1 time');
+  expect(readHoldoutLooks('wf_quick', env.KTRDR_REPORTS_DIR).map(({ why, by }) => ({ why, by }))).toEqual([{ why: 'walk_forward', by: 'cli' }]);
+  expect(readWalkForwardSummary('wf_quick', env.KTRDR_REPORTS_DIR)!.touchesHoldout).toBe(true);
 }, 60_000);
 
 describe('bad options are one line saying what to do', () => {
