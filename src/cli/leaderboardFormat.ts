@@ -10,7 +10,6 @@ import { columns } from './format';
 
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 const sharpe = (x: number) => x.toFixed(2);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const LEADERBOARD_HEADER = ['#', 'STRATEGY', 'MARKET', 'TRADES', 'RETURN', 'B&H', 'SHARPE', 'PSR', 'DSR', 'GATE', 'VERDICT', 'DESIGNED BY', 'CYCLE'];
 
@@ -37,7 +36,7 @@ export function leaderboardCells(row: LeaderboardRow): string[] {
 /** What the board counts and what its statistics mean, one sentence a line. */
 export function leaderboardSummary(board: Leaderboard): string[] {
   const lines = [
-    `${plural(board.trials, 'strategy')} tried: ${board.ranked.length} backtested, ${board.stopped.length} stopped before a backtest. Ranked by the validation backtest's Sharpe ratio; the holdout is never read.`,
+    `${board.trials} ${board.trials === 1 ? 'strategy' : 'strategies'} tried: ${board.ranked.length} backtested, ${board.stopped.length} stopped before a backtest. Ranked by the validation backtest's Sharpe ratio; the holdout is never read.`,
   ];
   const s = board.sharpeSpread;
   if (s) {
