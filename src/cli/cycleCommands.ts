@@ -7,6 +7,7 @@ import { cancelCycle, checkGivenStrategy, cycleHistory, defaultCycleId, describe
 import type { CyclePhase } from '../domain/cycle';
 import { designerLine } from '../domain/designer';
 import type { Folders } from '../folders';
+import { readHoldoutLooks } from '../research/holdoutLooks';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
@@ -78,7 +79,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
-          const view = await watchCycle(client, handle.workflowId);
+          const view = await watchCycle(client, handle.workflowId, { holdoutLooks: holdoutLooksIn(folders) });
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
         }
@@ -86,7 +87,10 @@ export function triggerCommand(cli: Command, folders: Folders): void {
     });
 }
 
-export function statusCommand(cli: Command): void {
+/** How often a strategy's holdout was looked at, from the reports folder this CLI sees. */
+export const holdoutLooksIn = (folders: Folders) => (strategy: string) => readHoldoutLooks(strategy, folders.reports).length;
+
+export function statusCommand(cli: Command, folders: Folders): void {
   cli
     .command('status')
     .description('phase, strategy, gates, results and live progress of a cycle (default: the running or latest one)')
@@ -97,11 +101,12 @@ export function statusCommand(cli: Command): void {
       await withCycles(async ({ client }) => {
         const cycleId = id ?? (await defaultCycleId(client));
         if (opts.watch) {
-          await watchCycle(client, cycleId);
+          await watchCycle(client, cycleId, { holdoutLooks: holdoutLooksIn(folders) });
           return;
         }
         const view = await describeCycle(client, cycleId);
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view));
+        const strategy = view.status?.strategy;
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined));
       });
     });
 }
