@@ -11,7 +11,22 @@ import { columns } from './format';
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
 const sharpe = (x: number) => x.toFixed(2);
 
-export const LEADERBOARD_HEADER = ['#', 'STRATEGY', 'MARKET', 'TRADES', 'RETURN', 'B&H', 'SHARPE', 'PSR', 'DSR', 'GATE', 'VERDICT', 'DESIGNED BY', 'CYCLE'];
+export const LEADERBOARD_HEADER = [
+  '#',
+  'STRATEGY',
+  'MARKET',
+  'TRADES',
+  'RETURN',
+  'B&H',
+  'SHARPE',
+  'PSR',
+  'DSR',
+  'GATE',
+  'VERDICT',
+  'DESIGNED BY',
+  'MAY REMEMBER',
+  'CYCLE',
+];
 
 export function leaderboardCells(row: LeaderboardRow): string[] {
   const v = row.validation;
@@ -29,6 +44,7 @@ export function leaderboardCells(row: LeaderboardRow): string[] {
     gate === undefined ? '-' : gate.passed ? 'passed' : `failed: ${gate.failed.join(', ')}`,
     row.verdict ?? '-',
     row.model,
+    row.memory ? 'yes' : '-',
     row.cycleId,
   ];
 }
@@ -56,12 +72,16 @@ export function leaderboardSummary(board: Leaderboard): string[] {
   return lines;
 }
 
+export const MEMORY_HEADING = 'The designer may remember the period it is judged on';
+
 /** Why a trial went no further, as one line. */
 export const stoppedLine = (t: Trial) => `${t.name} (${t.symbol} ${t.timeframe}, cycle ${t.cycleId}): ${t.stopped?.reason ?? 'not backtested'}`;
 
 export function renderLeaderboard(board: Leaderboard): string {
   const out = [...leaderboardSummary(board), ''];
   out.push(board.ranked.length ? columns(LEADERBOARD_HEADER, board.ranked.map(leaderboardCells)) : 'No strategy has reached a backtest yet.');
+  const remembered = board.ranked.filter((r) => r.memory);
+  if (remembered.length) out.push('', MEMORY_HEADING, ...remembered.map((r) => `  ${r.name}: ${r.memory}`));
   if (board.stopped.length) out.push('', 'Stopped before a backtest', ...board.stopped.map((t) => `  ${stoppedLine(t)}`));
   return out.join('\n');
 }

@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import type { Leaderboard } from '../design/leaderboard';
 import { html } from '../report/html';
 import { writeFileAtomic } from '../writeFileAtomic';
-import { LEADERBOARD_HEADER, leaderboardCells, leaderboardSummary, stoppedLine } from './leaderboardFormat';
+import { LEADERBOARD_HEADER, MEMORY_HEADING, leaderboardCells, leaderboardSummary, stoppedLine } from './leaderboardFormat';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d232a; }
@@ -30,12 +30,20 @@ function leaderboardHtml(board: Leaderboard, generatedAt: Date): string {
       ${cells.map((cell, i) => {
         const column = LEADERBOARD_HEADER[i];
         if (column === 'STRATEGY') return html`<td title="${period}">${cell}</td>`;
+        if (column === 'MAY REMEMBER' && row.memory) return html`<td title="${row.memory}">${cell}</td>`;
         if (column === 'GATE' && row.gates.backtest && !row.gates.backtest.passed)
           return html`<td class="failed" title="${row.gates.backtest.reason}">${cell}</td>`;
         return NUMERIC.has(column) ? html`<td class="num">${cell}</td>` : html`<td>${cell}</td>`;
       })}
     </tr>`;
   });
+  const remembered = board.ranked.filter((r) => r.memory);
+  const memory = remembered.length
+    ? html`<h2>${MEMORY_HEADING}</h2>
+        <ul>
+          ${remembered.map((r) => html`<li>${r.name}: ${r.memory}</li>`)}
+        </ul>`
+    : undefined;
   const stopped = board.stopped.length
     ? html`<h2>Stopped before a backtest</h2>
         <ul>
@@ -64,7 +72,7 @@ function leaderboardHtml(board: Leaderboard, generatedAt: Date): string {
             ${rows}
           </tbody>
         </table>
-        ${stopped}
+        ${memory} ${stopped}
         <p class="note">
           PSR and DSR: Bailey &amp; López de Prado, "The Deflated Sharpe Ratio", Journal of Portfolio Management 40(5), 2014. Both read the per-bar returns of
           each validation backtest (their skewness and kurtosis), not only its Sharpe ratio. Written by ktrdr-agent leaderboard at ${generatedAt.toISOString()}.

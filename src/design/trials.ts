@@ -31,6 +31,7 @@ import { TrainingReportSchema } from '../research/trainingReport';
 import { shownPath } from '../paths';
 import { readAssessment } from './assessmentFile';
 import { readDesignRecords, type DesignRecord } from './designRecord';
+import { memoryWarning } from './modelMemory';
 
 interface GateVerdict {
   passed: boolean;
@@ -73,6 +74,8 @@ export interface Trial {
   stopped?: { phase: ResearchPhase; reason: string };
   verdict?: Verdict;
   validation?: ValidationResult;
+  /** Set when the validation period ends before the designing model's training cutoff: "the designer (…) may have seen this period". */
+  memory?: string;
 }
 
 export interface TrialFolders {
@@ -121,6 +124,8 @@ function readTrial(record: DesignRecord, folders: TrialFolders): Trial {
   const backtestGate = BacktestGateInputSchema.safeParse(toBacktestMetrics(summary.metrics, summary.buyAndHold, summary.sameStake));
   if (backtestGate.success) trial.gates.backtest = gateVerdict(evaluateBacktestGate(backtestGate.data, DEFAULT_GATES.backtest));
   trial.validation = validationResult(summary, equityFile);
+  const memory = memoryWarning({ model: record.model, periodEnd: trial.validation.end });
+  if (memory) trial.memory = memory;
   const verdict = readAssessment(name, folders.strategiesDir)?.verdict;
   if (verdict) trial.verdict = verdict;
   if (trial.gates.backtest?.passed === false) trial.stopped = { phase: 'backtesting', reason: trial.gates.backtest.reason };

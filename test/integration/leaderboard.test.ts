@@ -12,7 +12,8 @@ beforeAll(async () => {
   folders = new TrialFolders();
   for (const [i, name] of ['momentum_one', 'momentum_two', 'breakout_three'].entries()) {
     // a cycle id is any text the workflow was given: the page must show it, not run it
-    folders.designed(name, { cycleId: i === 0 ? 'cycle-<b>bold</b>&"quoted"' : `cycle-${i}` }).trained(name);
+    // momentum_one's designer was trained on data past its 2020 validation period
+    folders.designed(name, { cycleId: i === 0 ? 'cycle-<b>bold</b>&"quoted"' : `cycle-${i}`, model: i === 0 ? 'claude-sonnet-5-5' : 'offline' }).trained(name);
     validation[name] = (await folders.backtested(name, 'validation', 70 + i)).metrics.sharpeRatio;
   }
   folders.designed('at_chance').trained('at_chance', AT_CHANCE);
@@ -36,7 +37,7 @@ describe('ktrdr-agent leaderboard', () => {
     );
     expect(lines[2]).toMatch(/^The best of 4 strategies with no edge would show a Sharpe ratio of about \d+\.\d\d by luck: DSR/);
     const header = lines.findIndex((l) => l.startsWith('#  STRATEGY'));
-    expect(lines[header]).toMatch(/^#\s+STRATEGY\s+MARKET\s+TRADES\s+RETURN\s+B&H\s+SHARPE\s+PSR\s+DSR\s+GATE\s+VERDICT\s+DESIGNED BY\s+CYCLE$/);
+    expect(lines[header]).toMatch(/^#\s+STRATEGY\s+MARKET\s+TRADES\s+RETURN\s+B&H\s+SHARPE\s+PSR\s+DSR\s+GATE\s+VERDICT\s+DESIGNED BY\s+MAY REMEMBER\s+CYCLE$/);
     const rows = lines.slice(header + 1, header + 4);
     expect(rows.map((r) => r.split(/\s+/)[1])).toEqual(ranked());
     for (const [i, row] of rows.entries()) {
@@ -46,7 +47,11 @@ describe('ktrdr-agent leaderboard', () => {
         ),
       );
     }
+    for (const row of rows) expect(row.split(/\s{2,}/).at(-2)).toBe(row.includes('momentum_one') ? 'yes' : '-');
     expect(lines.slice(header + 5)).toEqual([
+      'The designer may remember the period it is judged on',
+      '  momentum_one: the designer (claude-sonnet-5-5, trained on data to 2026-06-30) may have seen this period',
+      '',
       'Stopped before a backtest',
       expect.stringMatching(/^ {2}at_chance \(EURUSD 1h, cycle cycle-at_chance\): Training gate failed: accuracy_not_above_chance/),
     ]);
@@ -80,6 +85,7 @@ describe('ktrdr-agent leaderboard', () => {
     const cells = [...page.matchAll(/<tr>\s*<td class="num">(\d+)<\/td><td title="validation [^"]+">(\w+)<\/td>/g)].map((m) => [Number(m[1]), m[2]]);
     expect(cells).toEqual(ranked().map((name, i) => [i + 1, name]));
     expect(page).toContain('at_chance (EURUSD 1h, cycle cycle-at_chance): Training gate failed');
+    expect(page).toContain('<td title="the designer (claude-sonnet-5-5, trained on data to 2026-06-30) may have seen this period">yes</td>');
 
     const json = await leaderboard('--json', '--html', 'board.html');
     expect(JSON.parse(json.stdout)).toMatchObject({ trials: 4 });

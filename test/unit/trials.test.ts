@@ -17,7 +17,7 @@ describe('readTrials', () => {
     folders.designed('never_trained');
     folders.designed('at_chance').trained('at_chance', AT_CHANCE);
     folders.designed('not_backtested').trained('not_backtested');
-    folders.designed('too_few_trades', { model: 'claude-sonnet-4-5' }).trained('too_few_trades');
+    folders.designed('too_few_trades', { model: 'claude-sonnet-5-5' }).trained('too_few_trades');
     const few = await folders.backtested('too_few_trades', 'validation', 1, { quiet: true });
     folders.designed('all_through').trained('all_through');
     const validation = await folders.backtested('all_through', 'validation', 2);
@@ -42,13 +42,17 @@ describe('readTrials', () => {
     expect(tooFew.gates.backtest).toMatchObject({ passed: false });
     expect(tooFew.gates.backtest?.failed).toContain('too_few_trades');
     expect(tooFew.stopped).toEqual({ phase: 'backtesting', reason: tooFew.gates.backtest?.reason });
-    expect(tooFew).toMatchObject({ model: 'claude-sonnet-4-5', offline: false, cycleId: 'cycle-too_few_trades', symbol: 'EURUSD', timeframe: '1h' });
+    expect(tooFew).toMatchObject({ model: 'claude-sonnet-5-5', offline: false, cycleId: 'cycle-too_few_trades', symbol: 'EURUSD', timeframe: '1h' });
+    // its designer was trained on data past the 2020 validation period: it may remember how the period went
+    expect(tooFew.memory).toBe('the designer (claude-sonnet-5-5, trained on data to 2026-06-30) may have seen this period');
     // a gate failure keeps its validation figures: it is a trial like any other
     expect(tooFew.validation?.totalTrades).toBe(few.metrics.totalTrades);
 
     const through = byName.all_through;
     expect(validation.metrics.totalTrades).toBeGreaterThanOrEqual(5);
     expect(through.verdict).toBe('promising');
+    // the offline designer remembers nothing
+    expect(through.memory).toBeUndefined();
     expect(through.created_at).toBe('2026-01-01T00:05:00.000Z');
     expect(through.validation).toMatchObject({
       totalTrades: validation.metrics.totalTrades,
