@@ -10,6 +10,7 @@ import { budgetCommand } from './cli/budgetCommand';
 import { cancelCommand, historyCommand, listCommand, statusCommand, triggerCommand } from './cli/cycleCommands';
 import { devCommand, healthCommand, servicesWorker, setupCommand, workerCommand } from './cli/stackCommands';
 import { startCommand } from './cli/startCommand';
+import { leaderboardCommand } from './cli/leaderboardCommand';
 import { loopCommands } from './cli/loopCommand';
 import { scheduleCommands } from './cli/scheduleCommand';
 import { endWhenOutputCloses } from './cli/stopRequest';
@@ -41,6 +42,7 @@ export function program(): Command {
   listCommand(cli);
   historyCommand(cli);
   strategyCommands(cli, folders);
+  leaderboardCommand(cli, folders);
   registerServicesCommand(cli, folders, servicesWorker(folders));
   startCommand(cli, folders);
   budgetCommand(cli);

@@ -40,14 +40,9 @@ export async function walkForwardCommand(file: string, flags: WalkForwardFlags, 
       onProgress: (p) => showProgress(bar, p),
     }),
   );
-  // folds that reach into the holdout are a look at it (contract: every look is counted)
-  const holdoutLooks = summary.touchesHoldout ? recordAndCount(summary.strategy, folders.reports) : undefined;
+  if (summary.touchesHoldout) recordHoldoutLook(summary.strategy, { why: 'walk_forward', by: 'cli' }, folders.reports);
+  const holdoutLooks = readHoldoutLooks(summary.strategy, folders.reports).length;
   console.log(flags.json ? JSON.stringify({ ...summary, holdoutLooks }, null, 2) : renderWalkForward(summary, shownPath(dir), holdoutLooks));
-}
-
-function recordAndCount(strategy: string, reportsDir: string): number {
-  recordHoldoutLook(strategy, { why: 'walk_forward', by: 'cli' }, reportsDir);
-  return readHoldoutLooks(strategy, reportsDir).length;
 }
 
 /** The bar restarts at each fold; off a terminal, where the bar is silent, each fold's start is a line. */
@@ -71,8 +66,7 @@ function pct(x: number): string {
 }
 const ratio = (x: number) => x.toFixed(2);
 
-/** `holdoutLooks`: how often the holdout has been looked at, this run included, when the folds reached it. */
-function renderWalkForward(s: WalkForwardSummary, dir: string, holdoutLooks?: number): string {
+function renderWalkForward(s: WalkForwardSummary, dir: string, holdoutLooks: number): string {
   const daily = /^\d+[dw]$/.test(s.timeframe);
   const when = (iso: string) => (daily ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' '));
   const span = (w: { start: string; end: string }) => `${when(w.start)} → ${when(w.end)}`;
@@ -90,9 +84,9 @@ function renderWalkForward(s: WalkForwardSummary, dir: string, holdoutLooks?: nu
     `  ${name}  mean ${fmt(x.mean)} · sd ${fmt(x.sd).replace('+', '')} · min ${fmt(x.min)} · max ${fmt(x.max)}`;
   return [
     `Walk-forward ${s.strategy} on ${s.symbol} ${s.timeframe} · ${s.folds.length} ${s.mode} folds, each retrained on its training window · reports in ${dir}/`,
-    holdoutLooks === undefined
-      ? 'The folds end where the holdout starts: the holdout stays sealed.'
-      : `The folds run into the holdout (--include-holdout): this run counts as a look at it · ${holdoutLooksText(holdoutLooks)}`,
+    s.touchesHoldout
+      ? `The folds run into the holdout (--include-holdout): this run counts as a look at it (${holdoutLooksText(holdoutLooks)}).`
+      : 'The folds end where the holdout starts: the holdout stays sealed.',
     '',
     columns(['fold', 'trained on', 'tested on', 'trades', 'return', 'Sharpe', 'drawdown', 'buy & hold'], rows),
     '',

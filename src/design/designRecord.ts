@@ -38,8 +38,9 @@ export function readDesignRecord(name: string, strategiesDir: string): DesignRec
   }
 }
 
-/** The design a cycle already claimed, if any (its YAML may be missing if the activity died before writing it). */
-export function findDesignOfCycle(cycleId: string, strategiesDir: string): DesignRecord | undefined {
+/** Every design record, the agent's strategies in designed/ and those saved before it at the top, whether or not its YAML was written. */
+export function readDesignRecords(strategiesDir: string): DesignRecord[] {
+  const records: DesignRecord[] = [];
   for (const dir of [designedDir(strategiesDir), strategiesDir]) {
     let entries: fs.Dirent[];
     try {
@@ -50,10 +51,15 @@ export function findDesignOfCycle(cycleId: string, strategiesDir: string): Desig
     for (const entry of entries) {
       if (!entry.isDirectory() || !StrategyNameSchema.safeParse(entry.name).success) continue;
       const record = readDesignRecord(entry.name, strategiesDir);
-      if (record?.cycle_id === cycleId) return record;
+      if (record && !records.some((r) => r.strategy === record.strategy)) records.push(record);
     }
   }
-  return undefined;
+  return records;
+}
+
+/** The design a cycle already claimed, if any (its YAML may be missing if the activity died before writing it). */
+export function findDesignOfCycle(cycleId: string, strategiesDir: string): DesignRecord | undefined {
+  return readDesignRecords(strategiesDir).find((record) => record.cycle_id === cycleId);
 }
 
 /**

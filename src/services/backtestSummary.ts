@@ -3,8 +3,8 @@
  * gate reads.
  */
 import type { BacktestRun } from '../research/backtesting';
-import { BacktestMetricsSchema, type BacktestMetrics } from '../domain/activities';
-import type { BacktestReport, BacktestSummary, CurveMetrics, SameStake, StrategyMetrics } from '../engine/backtest/result';
+import type { BacktestReport, BacktestSummary } from '../engine/backtest/result';
+import { toBacktestMetrics } from '../research/backtestMetrics';
 import type { BacktestResultSummary } from './operation';
 
 /** A backtest run as an operation result: per-period summaries and gate metrics; trades and equity stay in report_dir. */
@@ -38,23 +38,3 @@ const summary = ({ period, execution, decisions, metrics, buyAndHold, sameStake 
 });
 
 const gateMetrics = (report: BacktestReport) => toBacktestMetrics(report.metrics, report.buyAndHold, report.sameStake);
-
-/**
- * The figures the workflow's gate and the assessment read (src/domain/activities.ts). Here
- * rather than in the engine, which then loads no workflow contract on its cold path.
- * profitFactor is left out when it has no value (no losing trade).
- */
-export function toBacktestMetrics(metrics: StrategyMetrics, buyAndHold: CurveMetrics, sameStake?: SameStake): BacktestMetrics {
-  return BacktestMetricsSchema.parse({
-    totalReturn: metrics.totalReturn,
-    sharpeRatio: metrics.sharpeRatio,
-    maxDrawdown: metrics.maxDrawdown,
-    winRate: metrics.winRate,
-    totalTrades: metrics.totalTrades,
-    buyAndHoldReturn: buyAndHold.totalReturn,
-    buyAndHoldSharpe: buyAndHold.sharpeRatio,
-    averageExposure: metrics.averageExposure,
-    ...(sameStake && { sameStakeTStat: sameStake.tStat }),
-    ...(metrics.profitFactor !== null && { profitFactor: metrics.profitFactor }),
-  });
-}

@@ -1,6 +1,8 @@
 import { Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CycleView } from '../../src/client';
+import type { Leaderboard } from '../../src/design/leaderboard';
 import type { LoopStatus } from '../../src/domain/loop';
 import { PROJECT_ROOT } from '../../src/paths';
 import type { LoopView } from '../../src/temporal/loopClient';
@@ -97,6 +99,24 @@ describe('ktrdr-agent loop', () => {
       expect(text).toContain('Spend    $0.0000 (offline cycles cost nothing)');
       expect(text).toContain('Best strategies so far, by their validation backtest (the holdout is never read)');
       expect(text).toContain('Hypotheses');
+
+      // the leaderboard reads what the cycles left on disk: each of them a trial, gate failures included, judged as its cycle was
+      const board = JSON.parse(await ok('leaderboard', '--json')) as Leaderboard;
+      const trials = [...board.ranked, ...board.stopped].filter((t) => t.cycleId.startsWith('it-loop-c'));
+      expect(trials.map((t) => t.cycleId).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `it-loop-c${n}`));
+      for (const trial of trials) {
+        const cycle = (JSON.parse(await ok('status', trial.cycleId, '--json')) as CycleView).status!;
+        expect(trial.gates.training?.reason).toBe(cycle.gates.training?.reason);
+        expect(trial.gates.backtest?.reason).toBe(cycle.gates.backtest?.reason);
+        expect(trial.stopped?.reason).toBe(cycle.failure?.reason);
+        expect(trial.validation?.sharpeRatio).toBe(cycle.backtest?.validation.sharpeRatio);
+      }
+      expect(board.ranked.filter((r) => r.cycleId.startsWith('it-loop-c')).map((r) => r.cycleId)).toEqual(
+        trials
+          .filter((t) => t.validation)
+          .sort((a, b) => b.validation!.sharpeRatio - a.validation!.sharpeRatio)
+          .map((t) => t.cycleId),
+      );
 
       // the loop's history replays against the code the worker ran
       const history = await (await stack.client()).workflow.getHandle('it-loop').fetchHistory();

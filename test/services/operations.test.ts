@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toBacktestMetrics } from '../../src/services/backtestSummary';
+import { toBacktestMetrics } from '../../src/research/backtestMetrics';
 import { readHoldoutLooks } from '../../src/research/holdoutLooks';
 import type { TrainingReport } from '../../src/research/trainingReport';
 import { ServiceRejected } from '../../src/services/client';

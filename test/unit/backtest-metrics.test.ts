@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { curveMetrics, measurePeriod, strategyMetrics } from '../../src/engine/backtest/metrics';
-import { toBacktestMetrics } from '../../src/services/backtestSummary';
+import { toBacktestMetrics } from '../../src/research/backtestMetrics';
 import type { Trade } from '../../src/engine/backtest/result';
 
 const HOUR = 3_600_000;

@@ -1,0 +1,71 @@
+/**
+ * The trials ranked by their validation backtest, each with the Probabilistic and the Deflated
+ * Sharpe Ratio (Bailey & López de Prado). The deflation counts every trial, those that never
+ * reached a backtest included, and reads the spread of the Sharpe ratios of those that did.
+ *
+ * Trials on different timeframes have per-bar Sharpe ratios of different scales, so their spread
+ * is taken on the annualised ratios and brought back to each trial's own bars: the variance over
+ * its bars per year. For trials all on one timeframe this is the plain per-bar variance.
+ */
+import { deflatedSharpeRatio, expectedMaxSharpe, probabilisticSharpeRatio } from '../research/sharpeStatistics';
+import type { Trial, ValidationResult } from './trials';
+
+type Backtested = Trial & { validation: ValidationResult };
+
+export interface LeaderboardRow extends Backtested {
+  rank: number;
+  /** Probability that the true Sharpe ratio is above zero, from this backtest alone. */
+  psr: number;
+  /** The PSR against the Sharpe ratio the best of all trials would reach by luck; none while the spread is unknown. */
+  dsr?: number;
+}
+
+interface Spread {
+  mean: number;
+  /** Sample standard deviation (n − 1). */
+  sd: number;
+  min: number;
+  max: number;
+}
+
+export interface Leaderboard {
+  /** Every strategy the agent designed: the N of the deflation. */
+  trials: number;
+  /** Spread of the annualised validation Sharpe ratios of the backtested trials; none below two. */
+  sharpeSpread?: Spread;
+  /** The annualised Sharpe ratio the best of `trials` would reach by luck (the DSR's benchmark); none while the spread is unknown. */
+  luckSharpe?: number;
+  /** The backtested trials, best validation Sharpe first. */
+  ranked: LeaderboardRow[];
+  /** The trials that never reached a backtest, oldest first, each with why. */
+  stopped: Trial[];
+}
+
+export function leaderboard(trials: Trial[]): Leaderboard {
+  const backtested = trials.filter((t): t is Backtested => t.validation !== undefined);
+  const sharpes = backtested.map((t) => t.validation.sharpeRatio);
+  const sharpeSpread = spread(sharpes);
+  // One trial is no selection: nothing to deflate for. More need the spread of their Sharpe ratios.
+  const variance = trials.length <= 1 ? 0 : sharpeSpread && sharpeSpread.sd ** 2;
+  const ranked = [...backtested]
+    .sort((a, b) => b.validation.sharpeRatio - a.validation.sharpeRatio || b.validation.totalReturn - a.validation.totalReturn || a.name.localeCompare(b.name))
+    .map((trial, i): LeaderboardRow => {
+      const { returns, barsPerYear } = trial.validation;
+      const row: LeaderboardRow = { ...trial, rank: i + 1, psr: probabilisticSharpeRatio(returns) };
+      if (variance !== undefined) {
+        row.dsr = deflatedSharpeRatio({ ...returns, trials: trials.length, trialSharpeVariance: variance / barsPerYear }).dsr;
+      }
+      return row;
+    });
+  const board: Leaderboard = { trials: trials.length, ranked, stopped: trials.filter((t) => t.validation === undefined) };
+  if (sharpeSpread) board.sharpeSpread = sharpeSpread;
+  if (variance !== undefined) board.luckSharpe = expectedMaxSharpe({ trials: trials.length, variance });
+  return board;
+}
+
+function spread(values: number[]): Spread | undefined {
+  if (values.length < 2) return undefined;
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+  return { mean, sd, min: Math.min(...values), max: Math.max(...values) };
+}
