@@ -69,13 +69,20 @@ export class ResearchLogger implements Logger {
 /**
  * One log level for the SDK's TypeScript side and its native core, whose logs are
  * forwarded to the same logger instead of going straight to stderr. By default Ctrl+C
- * and SIGTERM shut the workers down.
+ * and SIGTERM shut the workers down. With `metricsAddress` (host:port) the native core serves
+ * the SDK's own metrics there for Prometheus, in seconds and with Prometheus's suffixes
+ * (`temporal_workflow_completed_total`, `temporal_activity_execution_latency_seconds`).
  */
-export function installRuntime(level: LogLevel, { shutdownOnSignals = true } = {}): void {
+export function installRuntime(level: LogLevel, { shutdownOnSignals = true, metricsAddress }: { shutdownOnSignals?: boolean; metricsAddress?: string } = {}): void {
   Runtime.install({
     // a command that stops its own children (and cancels its cycle) on a signal handles the signals itself
     ...(!shutdownOnSignals && { shutdownSignals: [] }),
     logger: new ResearchLogger(new DefaultLogger(level)),
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: level, other: level }, forward: {} },
+      ...(metricsAddress && {
+        metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } },
+      }),
+    },
   });
 }
