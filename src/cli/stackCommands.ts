@@ -56,7 +56,17 @@ async function serveWorker(
   const settings = metricsSettings();
   const telemetry = await startWorkerMetrics({ connection, namespace, taskQueue, settings });
   try {
-    const worker = await createWorker({ connection, namespace, taskQueue, role, activities, mode, servicesUrl: url, shutdownGraceTime, metrics: telemetry.metrics });
+    const worker = await createWorker({
+      connection,
+      namespace,
+      taskQueue,
+      role,
+      activities,
+      mode,
+      servicesUrl: url,
+      shutdownGraceTime,
+      metrics: telemetry.metrics,
+    });
     const queues = role === 'all' ? `'${taskQueue}' and '${servicesTaskQueue(taskQueue)}' (training and backtests on ${url})` : `'${taskQueue}'`;
     console.log(`Worker polling task queue ${queues} in namespace '${namespace}'. Ctrl+C stops it.`);
     console.log(claudeMode(claude));

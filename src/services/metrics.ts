@@ -58,6 +58,7 @@ export class ServiceMetrics {
   operationEnded(op: OperationInfo): void {
     if (op.status === 'pending' || op.status === 'running') return;
     this.ended.labels(op.operation_type, op.status).inc();
-    if (op.started_at && op.completed_at) this.durations.labels(op.operation_type, op.status).observe((Date.parse(op.completed_at) - Date.parse(op.started_at)) / 1000);
+    if (op.started_at && op.completed_at)
+      this.durations.labels(op.operation_type, op.status).observe((Date.parse(op.completed_at) - Date.parse(op.started_at)) / 1000);
   }
 }

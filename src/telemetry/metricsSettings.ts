@@ -17,7 +17,8 @@ function portFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) throw new UserError(`${name}=${value} is not a port: use a whole number from 1 to 65535, or unset it.`);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
+    throw new UserError(`${name}=${value} is not a port: use a whole number from 1 to 65535, or unset it.`);
   return port;
 }
 

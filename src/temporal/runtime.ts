@@ -73,7 +73,10 @@ export class ResearchLogger implements Logger {
  * the SDK's own metrics there for Prometheus, in seconds and with Prometheus's suffixes
  * (`temporal_workflow_completed_total`, `temporal_activity_execution_latency_seconds`).
  */
-export function installRuntime(level: LogLevel, { shutdownOnSignals = true, metricsAddress }: { shutdownOnSignals?: boolean; metricsAddress?: string } = {}): void {
+export function installRuntime(
+  level: LogLevel,
+  { shutdownOnSignals = true, metricsAddress }: { shutdownOnSignals?: boolean; metricsAddress?: string } = {},
+): void {
   Runtime.install({
     // a command that stops its own children (and cancels its cycle) on a signal handles the signals itself
     ...(!shutdownOnSignals && { shutdownSignals: [] }),

@@ -24,5 +24,9 @@ test('there are recorded histories to replay', () => {
 test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
   // the cycle's metrics sink, as on a real worker (replaying calls it not)
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), sinks: cycleMetricsSinks(new AgentMetrics()) }, history, path.basename(file, '.json'));
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle(), sinks: cycleMetricsSinks(new AgentMetrics()) },
+    history,
+    path.basename(file, '.json'),
+  );
 });
