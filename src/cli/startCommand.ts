@@ -88,7 +88,9 @@ export function startCommand(cli: Command, folders: Folders): void {
             await native.close();
           });
           stops.push(() => worker.shutdown());
-          console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
+          console.log(
+            `Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}${telemetry.url ? ` · metrics ${telemetry.url}` : ''}`,
+          );
 
           if (asked) return; // Ctrl+C while the stack was starting: no cycle
           // a cycle left running by an earlier run resumes on this worker: follow it rather than start another
