@@ -8,10 +8,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OutcomeSchema, RESEARCH_PHASES, type Outcome, type ResearchPhase } from '../domain/cycle';
 import type { ClaudePhase } from '../domain/admission';
+import { GateResultSchema, type GateResult } from '../domain/gates';
 
 /** KTRDR's label values of the Claude phases. */
 const TOKEN_PHASES: Record<ClaudePhase, string> = { designing: 'design', assessing: 'assessment' };
-const GATES = ['training', 'backtest'] as const;
 
 export interface AgentMetricsOptions {
   /** The dollars left of today's budget, read at each scrape; undefined when it cannot be read (the gauge keeps its last value). */
@@ -61,7 +61,7 @@ export class AgentMetrics {
   constructor({ budgetRemaining }: AgentMetricsOptions = {}) {
     for (const outcome of OutcomeSchema.options) this.cycles.labels(outcome).inc(0);
     for (const phase of RESEARCH_PHASES) this.phaseDuration.zero({ phase });
-    for (const gate of GATES) for (const result of ['pass', 'fail']) this.gates.labels(gate, result).inc(0);
+    for (const gate of GateResultSchema.shape.gate.options) for (const result of ['pass', 'fail']) this.gates.labels(gate, result).inc(0);
     for (const phase of Object.values(TOKEN_PHASES)) this.tokens.labels(phase).inc(0);
     new Gauge({
       name: 'agent_budget_remaining_dollars',
@@ -83,7 +83,7 @@ export class AgentMetrics {
     this.phaseDuration.labels(phase).observe(seconds);
   }
 
-  gateJudged(gate: (typeof GATES)[number], passed: boolean): void {
+  gateJudged(gate: GateResult['gate'], passed: boolean): void {
     this.gates.labels(gate, passed ? 'pass' : 'fail').inc();
   }
 
