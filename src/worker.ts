@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
+import { AgentMetrics } from './telemetry/agentMetrics';
+import { cycleMetricsSinks } from './temporal/metricsSinks';
 import { servicesTaskQueue, TASK_QUEUE } from './temporal/definitions';
 import { servicesWorkerIdentity, workerIdentity, type WorkerMode } from './temporal/workers';
 
@@ -68,6 +70,8 @@ export interface WorkerSetup {
   maxServiceActivities?: number;
   /** See DEFAULT_SHUTDOWN_GRACE. */
   shutdownGraceTime?: Duration;
+  /** What the cycles this worker runs are counted in (the process's /metrics); by default a registry nobody reads. */
+  metrics?: AgentMetrics;
 }
 
 /** The connection workers poll through: to the Temporal service at `address`, with the environment's other settings (TLS, API key) when given. */
@@ -122,6 +126,7 @@ export async function createWorker({
   servicesUrl,
   maxServiceActivities,
   shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE,
+  metrics = new AgentMetrics(),
 }: WorkerSetup): Promise<ResearchWorker> {
   const common = {
     connection,
@@ -143,6 +148,7 @@ export async function createWorker({
             ? { workflowBundle: { codePath: BUNDLE_PATH } }
             : { workflowsPath: workflowsPath() }),
         activities: role === 'all' ? activities : servicesSide(activities, false),
+        sinks: cycleMetricsSinks(metrics),
       }),
     );
   }

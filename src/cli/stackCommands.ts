@@ -15,6 +15,8 @@ import { resolveBinary } from '../temporal/binaries';
 import type { WorkerBeside } from '../services/command';
 import { servicesTaskQueue, TASK_QUEUE } from '../temporal/definitions';
 import { installRuntime, LOG_LEVELS } from '../temporal/runtime';
+import { startWorkerMetrics } from '../temporal/workerMetrics';
+import { metricsSettings, sdkMetricsAddress } from '../telemetry/metricsSettings';
 import { hostWorkerHealth } from '../temporal/workers';
 import { connectWorkers, createWorker, DEFAULT_SHUTDOWN_GRACE, type WorkerRole, type WorkerSetup } from '../worker';
 import { startLocalStack } from './localStack';
@@ -30,7 +32,7 @@ function installLogger(options?: { shutdownOnSignals: boolean }): void {
   if (!level) {
     throw new UserError(`KTRDR_LOG_LEVEL=${process.env.KTRDR_LOG_LEVEL} is not a log level: use TRACE, DEBUG, INFO, WARN or ERROR.`);
   }
-  installRuntime(level, options);
+  installRuntime(level, { ...options, metricsAddress: sdkMetricsAddress(metricsSettings()) });
 }
 
 interface ServeOptions {
@@ -51,11 +53,28 @@ async function serveWorker(
   const claude = claudeConfigFromEnv();
   const activities = createActivities({ servicesUrl: url, claude, folders });
   const mode = claude ? 'claude' : 'offline';
-  const worker = await createWorker({ connection, namespace, taskQueue, role, activities, mode, servicesUrl: url, shutdownGraceTime });
-  const queues = role === 'all' ? `'${taskQueue}' and '${servicesTaskQueue(taskQueue)}' (training and backtests on ${url})` : `'${taskQueue}'`;
-  console.log(`Worker polling task queue ${queues} in namespace '${namespace}'. Ctrl+C stops it.`);
-  console.log(claudeMode(claude));
-  await (until ? worker.runUntil(until) : worker.run());
+  const settings = metricsSettings();
+  const telemetry = await startWorkerMetrics({ connection, namespace, taskQueue, settings });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace,
+      taskQueue,
+      role,
+      activities,
+      mode,
+      servicesUrl: url,
+      shutdownGraceTime,
+      metrics: telemetry.metrics,
+    });
+    const queues = role === 'all' ? `'${taskQueue}' and '${servicesTaskQueue(taskQueue)}' (training and backtests on ${url})` : `'${taskQueue}'`;
+    console.log(`Worker polling task queue ${queues} in namespace '${namespace}'. Ctrl+C stops it.`);
+    console.log(claudeMode(claude));
+    if (telemetry.url) console.log(`Metrics: ${telemetry.url}${settings.sdkPort ? ` (the Temporal SDK's on port ${settings.sdkPort})` : ''}`);
+    await (until ? worker.runUntil(until) : worker.run());
+  } finally {
+    await telemetry.close();
+  }
 }
 
 /** What `worker --role` takes: one machine's worker, or the research side alone (the services side runs beside each instance: `services --with-worker`). */

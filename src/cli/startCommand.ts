@@ -16,6 +16,9 @@ import { ensureMarketData } from './fetchMarketData';
 import { claudeConfigFromEnv } from '../design/claude/config';
 import { shownPath } from '../paths';
 import { installRuntime } from '../temporal/runtime';
+import { TASK_QUEUE } from '../temporal/definitions';
+import { startWorkerMetrics } from '../temporal/workerMetrics';
+import { metricsSettings, sdkMetricsAddress } from '../telemetry/metricsSettings';
 import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
 import { port } from '../numberOptions';
@@ -47,7 +50,7 @@ export function startCommand(cli: Command, folders: Folders): void {
         let asked = false;
         void stop.requested.then(() => (asked = true));
         // a failed cycle is a research outcome printed below, not a worker warning
-        installRuntime('ERROR', { shutdownOnSignals: false });
+        installRuntime('ERROR', { shutdownOnSignals: false, metricsAddress: sdkMetricsAddress(metricsSettings()) });
         ensureMarketData(folders.marketData);
         const claude = flags.offline ? undefined : claudeConfigFromEnv();
         console.log(
@@ -72,10 +75,13 @@ export function startCommand(cli: Command, folders: Folders): void {
           const { client, close } = await localCycles(server.address);
           stops.push(close);
           const native = await connectWorkers(server.address);
+          const telemetry = await startWorkerMetrics({ connection: native, namespace: 'default', taskQueue: TASK_QUEUE, settings: metricsSettings() });
+          stops.push(() => telemetry.close());
           const worker = await createWorker({
             connection: native,
             activities: createActivities({ servicesUrl: services!.url, claude, folders }),
             mode: claude ? 'claude' : 'offline',
+            metrics: telemetry.metrics,
           });
           const running = worker.run();
           stops.push(async () => {
@@ -83,7 +89,9 @@ export function startCommand(cli: Command, folders: Folders): void {
             await native.close();
           });
           stops.push(() => worker.shutdown());
-          console.log(`Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}`);
+          console.log(
+            `Temporal dev server ${server.address} · Web UI ${server.uiUrl}/namespaces/default/workflows · services ${services!.url}${telemetry.url ? ` · metrics ${telemetry.url}` : ''}`,
+          );
 
           if (asked) return; // Ctrl+C while the stack was starting: no cycle
           // a cycle left running by an earlier run resumes on this worker: follow it rather than start another

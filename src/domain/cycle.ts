@@ -66,7 +66,7 @@ export function parseCycleInput(raw: unknown): ParsedInput {
   return result.success ? { ok: true, input: result.data } : { ok: false, problems: issueLines(result.error) };
 }
 
-const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
+export const RESEARCH_PHASES = ['designing', 'training', 'backtesting', 'assessing'] as const;
 const ResearchPhaseSchema = z.enum(RESEARCH_PHASES);
 export type ResearchPhase = z.infer<typeof ResearchPhaseSchema>;
 

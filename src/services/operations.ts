@@ -28,6 +28,8 @@ export interface OperationsOptions {
   /** Node options of the worker threads (the tests pass a TypeScript loader). */
   workerExecArgv?: string[];
   log: (line: string) => void;
+  /** Told of each operation as it ends (not of those found ended, or marked so, at start-up): the service's metrics. */
+  onEnded?: (op: OperationInfo) => void;
 }
 
 /**
@@ -266,8 +268,10 @@ export class Operations {
   }
 
   private save<T extends OperationInfo>(op: T): T {
+    const before = this.records.get(op.operation_id);
     this.options.store.save(op);
     this.records.set(op.operation_id, op);
+    if (before && isActive(before) && !isActive(op)) this.options.onEnded?.(op);
     if (!isActive(op) && !this.threads.has(op.operation_id)) this.ends.emit(op.operation_id);
     return op;
   }

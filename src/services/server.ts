@@ -12,6 +12,8 @@ import { Checkpoints } from './checkpoints';
 import { createEndpoints, type Reply } from './endpoints';
 import { HttpError } from './httpError';
 import { Operations } from './operations';
+import { ServiceMetrics } from './metrics';
+import { METRICS_PATH, writeMetrics } from '../telemetry/metricsServer';
 import { OperationStore } from './operationStore';
 import { lockStateDir } from './stateLock';
 import type { ServiceFolders } from './startRequests';
@@ -54,7 +56,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   };
   const stateDir = path.resolve(options.stateDir);
   const unlock = lockStateDir(stateDir);
-  let operations: Operations;
+  let operations: Operations | undefined;
+  const metrics = new ServiceMetrics(() => operations);
   try {
     operations = new Operations({
       store: new OperationStore(path.join(stateDir, 'operations')),
@@ -64,6 +67,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       cancelGraceMs: settings.cancelGraceMs,
       workerExecArgv: options.workerExecArgv,
       log,
+      onEnded: (op) => metrics.operationEnded(op),
     });
   } catch (err) {
     unlock();
@@ -71,6 +75,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   }
   const route = createEndpoints(operations, folders);
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === METRICS_PATH) return void writeMetrics(res, metrics.registry);
     void Promise.resolve()
       .then(() => route({ method: req.method ?? 'GET', url: requestUrl(req), body: () => readJson(req) }))
       .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log))

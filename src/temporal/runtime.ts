@@ -3,6 +3,7 @@
  * level for the SDK and its native core, and a logger that tells a research outcome in one line.
  */
 import { DefaultLogger, LogTimestamp, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
+import { UserError } from '../errors';
 
 export const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -69,13 +70,30 @@ export class ResearchLogger implements Logger {
 /**
  * One log level for the SDK's TypeScript side and its native core, whose logs are
  * forwarded to the same logger instead of going straight to stderr. By default Ctrl+C
- * and SIGTERM shut the workers down.
+ * and SIGTERM shut the workers down. With `metricsAddress` (host:port) the native core serves
+ * the SDK's own metrics there for Prometheus, in seconds and with Prometheus's suffixes
+ * (`temporal_workflow_completed_total`, `temporal_activity_execution_latency_seconds`).
  */
-export function installRuntime(level: LogLevel, { shutdownOnSignals = true } = {}): void {
-  Runtime.install({
-    // a command that stops its own children (and cancels its cycle) on a signal handles the signals itself
-    ...(!shutdownOnSignals && { shutdownSignals: [] }),
-    logger: new ResearchLogger(new DefaultLogger(level)),
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
-  });
+export function installRuntime(
+  level: LogLevel,
+  { shutdownOnSignals = true, metricsAddress }: { shutdownOnSignals?: boolean; metricsAddress?: string } = {},
+): void {
+  try {
+    Runtime.install({
+      // a command that stops its own children (and cancels its cycle) on a signal handles the signals itself
+      ...(!shutdownOnSignals && { shutdownSignals: [] }),
+      logger: new ResearchLogger(new DefaultLogger(level)),
+      telemetryOptions: {
+        logging: { filter: { core: level, other: level }, forward: {} },
+        ...(metricsAddress && {
+          metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } },
+        }),
+      },
+    });
+  } catch (err) {
+    if (metricsAddress && /address already in use/i.test((err as Error).message)) {
+      throw new UserError(`${metricsAddress} is in use (the Temporal SDK's metrics): stop what uses it, or set KTRDR_SDK_METRICS_PORT to another port`);
+    }
+    throw err;
+  }
 }

@@ -14,6 +14,7 @@ import {
 } from '../domain/activities';
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type Outcome, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
+import type { CycleMetricsSinks } from '../domain/cycleMetrics';
 import { BacktestGateInputSchema, evaluateBacktestGate, evaluateTrainingGate, TrainingGateInputSchema, type GateResult } from '../domain/gates';
 import { legacyBacktestGate, legacyTrainingGate } from '../domain/legacyGates';
 import {
@@ -35,6 +36,7 @@ const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'asse
 const admission = wf.proxyActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
 /** The admission calls that are signals (see ADMISSION_SIGNAL_POLICY). */
 const admissionSignals = wf.proxyLocalActivities<Pick<AdmissionActivities, 'settleSpend' | 'releaseCycle'>>(ADMISSION_SIGNAL_POLICY);
+const { cycleMetrics } = wf.proxySinks<CycleMetricsSinks>();
 
 /**
  * Training, backtests and clean-up call the services: they run on the services' own task queue,
@@ -144,6 +146,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     } finally {
       timing.endedAt = now();
       timing.durationMs = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
+      if (!skipped) cycleMetrics.phaseEnded(phase, timing.durationMs / 1000);
     }
     return validResult(phase, schema, raw, (path) => path || 'result');
   };
@@ -178,6 +181,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
 
   const gate = (phase: ResearchPhase, result: GateResult) => {
     status.gates[result.gate] = result;
+    cycleMetrics.gateJudged(result.gate, result.passed && !result.bypassed);
     publish();
     if (!result.passed) throw new CycleFailed({ phase, kind: 'gate', reason: result.reason }, 'GateFailed');
   };
@@ -186,6 +190,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     status.phase = outcome;
     status.outcome = outcome;
     status.endedAt = now();
+    cycleMetrics.cycleEnded(outcome, (Date.parse(status.endedAt) - Date.parse(status.startedAt)) / 1000);
     publish();
   };
 
@@ -292,15 +297,24 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     });
   };
 
+  /** Counts what a Claude phase used and settles its cost. */
+  const spend = async (phase: ClaudePhase, reservationId: string | undefined, spent: LlmUsage | undefined) => {
+    if (spent) {
+      const tokens = spent.inputTokens + spent.outputTokens + spent.cacheReadTokens + spent.cacheWriteTokens;
+      cycleMetrics.claudeUsed(phase, tokens, spent.costUsd);
+    }
+    await settle(phase, reservationId, spent);
+  };
+
   /** A Claude phase's activity, its cost settled whether it succeeds or fails; a cancelled one is released with the cycle. */
   const charged = (phase: ClaudePhase, reservationId: string | undefined, call: () => Promise<{ usage?: unknown }>) => async () => {
     try {
       const result = await call();
       const spent = LlmUsageSchema.safeParse(result?.usage);
-      await settle(phase, reservationId, spent.success ? spent.data : undefined);
+      await spend(phase, reservationId, spent.success ? spent.data : undefined);
       return result;
     } catch (err) {
-      if (err instanceof wf.ActivityFailure && !wf.isCancellation(err)) await settle(phase, reservationId, failureUsage(err));
+      if (err instanceof wf.ActivityFailure && !wf.isCancellation(err)) await spend(phase, reservationId, failureUsage(err));
       throw err;
     }
   };

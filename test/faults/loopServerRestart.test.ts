@@ -1,15 +1,13 @@
-import { Worker } from '@temporalio/worker';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { BudgetSnapshot } from '../../src/domain/admission';
 import { BEST_KEPT, type LoopStatus } from '../../src/domain/loop';
-import { PROJECT_ROOT } from '../../src/paths';
 import type { LoopView } from '../../src/temporal/loopClient';
 import { ktrdrAgentWith } from '../support/cli';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { stackForTest } from '../support/faultChecks';
 import { sleep, type FaultStack } from '../support/faultStack';
 import { scriptedClaude } from '../support/scriptedClaude';
+import { replayHistory } from '../support/replay';
 
 /**
  * The Temporal server stopped (SIGTERM) or killed (SIGKILL) while a research loop runs Claude
@@ -142,6 +140,6 @@ test.each(['SIGTERM', 'SIGKILL'] as const)(
     const client = await stack.client();
     for (const id of ids) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
     const history = await client.workflow.getHandle(loopId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js') } }, history, loopId);
+    await replayHistory(history, loopId);
   },
 );

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
 import { statusQuery } from '../../src/temporal/definitions';
 import { ktrdrAgent, ktrdrAgentWith, runCommand } from '../support/cli';
 import { fakeActivities, goodTraining, runUntilCancelled } from '../support/fakeActivities';
+import { replayHistory } from '../support/replay';
 import { devServerWithWorker, workflowBundle } from '../support/temporal';
 
 /**
@@ -135,7 +135,7 @@ describe('ktrdr-agent against the dev server', () => {
     // The exported history replays against the current workflow code without nondeterminism.
     const json = await cli('history', id, '--json');
     expect(json.code).toBe(0);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(JSON.parse(json.stdout)), id);
+    await replayHistory(historyFromJSON(JSON.parse(json.stdout)), id, await workflowBundle());
   });
 
   test('trigger --wait follows a cycle to the end and exits 0 when it completes', async () => {

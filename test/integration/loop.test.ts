@@ -1,14 +1,12 @@
-import { Worker } from '@temporalio/worker';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleView } from '../../src/client';
 import type { Leaderboard } from '../../src/design/leaderboard';
 import type { LoopStatus } from '../../src/domain/loop';
-import { PROJECT_ROOT } from '../../src/paths';
 import type { LoopView } from '../../src/temporal/loopClient';
 import type { ScheduleRow } from '../../src/temporal/scheduleClient';
 import { ktrdrAgentWith, runCommand, type Run } from '../support/cli';
 import { FaultStack, sleep } from '../support/faultStack';
+import { replayHistory } from '../support/replay';
 
 /**
  * The loop and schedules as a person uses them: the built CLI against the official dev server,
@@ -39,8 +37,6 @@ async function loopStatusUntil(loopId: string, done: (view: LoopView) => boolean
     await sleep(500);
   }
 }
-
-const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 describe('ktrdr-agent loop', () => {
   test(
@@ -120,7 +116,7 @@ describe('ktrdr-agent loop', () => {
 
       // the loop's history replays against the code the worker ran
       const history = await (await stack.client()).workflow.getHandle('it-loop').fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE } }, history, 'it-loop');
+      await replayHistory(history, 'it-loop');
     },
   );
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import type { BudgetSnapshot } from '../../src/domain/admission';
 import type { CycleStatus } from '../../src/domain/cycle';
 import { PROJECT_ROOT } from '../../src/paths';
@@ -18,6 +17,7 @@ import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
 import { freePort, freePorts } from './ports';
 import { alive, kill, killTree, scratchFolder, spawnCli, spawnCommand, type Spawned } from './processes';
+import { replayHistory } from './replay';
 
 // Replaying a history installs the SDK's runtime in this process: quietly.
 installRuntime('ERROR');
@@ -27,7 +27,6 @@ export const SLOW_STRATEGY = 'slow_network';
 const SLOW_STRATEGY_FILE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'strategies', `${SLOW_STRATEGY}.yaml`);
 
 /** The workflow code the worker processes run (the built bundle), for replaying what they recorded. */
-const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 export interface StackOptions {
   /** Epochs of the slow strategy: how long its training runs (about a second each on an idle core). */
@@ -341,7 +340,7 @@ export class FaultStack {
   /** The cycle's whole history, replayed against the workflow code the workers ran; returns it. */
   async replay(cycleId: string) {
     const history = await (await this.client()).workflow.getHandle(cycleId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: BUNDLE } }, history, cycleId);
+    await replayHistory(history, cycleId);
     return history;
   }
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import { expect, test } from 'vitest';
+import { replayHistory } from '../support/replay';
 import { workflowBundle } from '../support/temporal';
 
 /**
@@ -21,5 +21,5 @@ test('there are recorded histories to replay', () => {
 
 test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
+  await replayHistory(history, path.basename(file, '.json'), await workflowBundle());
 });
