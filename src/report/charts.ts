@@ -8,7 +8,7 @@ import type { ReportData, ReportPeriod } from './reportData';
 /** How the y axis reads: money, a fraction shown as a percentage, a price, a loss. */
 type Axis = 'money' | 'pct' | 'price' | 'loss';
 
-export interface ChartSeries {
+interface ChartSeries {
   label: string;
   /** A CSS hex colour, distinct within its chart. */
   color: string;

@@ -13,9 +13,12 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
-function fragment(value: unknown): string {
+/** What a template takes: text and numbers (escaped), fragments, lists of them, and nothing. */
+type Value = Html | string | number | undefined | null | false | Value[];
+
+function fragment(value: Value): string {
   if (value instanceof Html) return value.text;
   if (Array.isArray(value)) return value.map(fragment).join('');
   if (value === undefined || value === null || value === false) return '';
@@ -23,7 +26,7 @@ function fragment(value: unknown): string {
 }
 
 /** `html\`<td>${text}</td>\``: text is escaped; Html values and arrays of them are inserted; undefined, null and false are nothing. */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
   return new Html(strings.reduce((out, s, i) => out + fragment(values[i - 1]) + s));
 }
 

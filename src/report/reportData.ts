@@ -14,15 +14,15 @@ import { loadBars } from '../engine/data/marketData';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { shownPath } from '../paths';
-import { modelDir, reportDir, strategyName } from '../research/files';
+import { modelDir, reportDir, strategyName, strategyNames, unknownStrategy } from '../research/files';
 import { TrainingReportSchema, type TrainingReport } from '../research/trainingReport';
 
 /** The periods a backtest writes, in the order a report shows them. */
-export const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
-export type PeriodName = (typeof PERIODS)[number];
+const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
+type PeriodName = (typeof PERIODS)[number];
 
 /** One period's curves, a point per bar close (times in epoch milliseconds). */
-export interface PeriodCurves {
+interface PeriodCurves {
   time: number[];
   equity: number[];
   buyAndHold: number[];
@@ -100,10 +100,13 @@ function readCurves(file: string, closeAt: (time: number) => number | null): Per
   return curves;
 }
 
-/** The training report, or what to run when the strategy has no model yet. */
-function readTraining(name: string, modelsDir: string): TrainingReport {
-  const file = path.join(modelDir(name, modelsDir), 'training.json');
-  if (!fs.existsSync(file)) throw new UserError(`no model of ${name} in ${shownPath(modelsDir)}/ yet: train it first (ktrdr-agent train ${name})`);
+/** The training report, or what to run when the strategy has no model yet (or, for a name no strategy has, what was meant). */
+function readTraining(name: string, { models, strategies }: Pick<ReportFolders, 'models' | 'strategies'>): TrainingReport {
+  const file = path.join(modelDir(name, models), 'training.json');
+  if (!fs.existsSync(file)) {
+    if (!strategyNames(strategies).includes(name)) throw new UserError(unknownStrategy(name, strategies));
+    throw new UserError(`no model of ${name} in ${shownPath(models)}/ yet: train it first (ktrdr-agent train ${name})`);
+  }
   const parsed = TrainingReportSchema.safeParse(readJson(file));
   if (!parsed.success) throw damaged(file, `${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
   return parsed.data;
@@ -125,7 +128,7 @@ function readPeriod(name: PeriodName, dir: string, closeAt: (time: number) => nu
 /** Reads what a report of the strategy shows; a strategy with no model or no backtest yet is a UserError saying what to run. */
 export function readReportData(name: string, folders: ReportFolders): ReportData {
   const strategy = strategyName(name);
-  const training = readTraining(strategy, folders.models);
+  const training = readTraining(strategy, folders);
   const dir = reportDir(strategy, folders.reports);
   if (!fs.existsSync(path.join(dir, 'validation', 'metrics.json'))) {
     throw new UserError(`no backtest of ${strategy} in ${shownPath(folders.reports)}/ yet: run ktrdr-agent backtest ${strategy}`);

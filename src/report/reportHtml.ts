@@ -133,6 +133,12 @@ function cycleSection({ design }: ReportData): Html {
   </section>`;
 }
 
+/** Who made the strategy, in a few words for the page's header. */
+function origin({ design }: ReportData): string {
+  if (!design) return "a person's strategy";
+  return `designed by ${design.offline ? 'the offline designer' : design.model} in cycle ${design.cycle_id}, ${day(Date.parse(design.designed_at))}`;
+}
+
 const list = (items: string[]) =>
   html`<ul>
     ${items.map((item) => html`<li>${item}</li>`)}
@@ -285,18 +291,18 @@ export function reportHtml(data: ReportData, library: ChartLibrary, generatedAt:
       </head>
       <body>
         <header>
-          <h1>${data.strategy}</h1>
+          <h1>${data.strategy} ${data.assessment ? html`<span class="verdict ${data.assessment.verdict}">${data.assessment.verdict}</span>` : ''}</h1>
           <p class="subtitle">
-            ${t.symbols.join(', ')} ${t.timeframe} · report made ${minute(generatedAt.getTime())} UTC by <code>ktrdr-agent report ${data.strategy}</code>
+            ${t.symbols.join(', ')} ${t.timeframe} · ${origin(data)} · report made ${minute(generatedAt.getTime())} UTC by
+            <code>ktrdr-agent report ${data.strategy}</code>
           </p>
         </header>
-        ${cycleSection(data)} ${assessmentSection(data)}
         <section>
           <h2>Metrics</h2>
           ${metricsTable(data.periods)}
           <p class="note">Sharpe and Sortino are annualised by the bars per year measured on the period's timestamps; buy-and-hold pays the same costs.</p>
         </section>
-        ${costsSection(first.summary)} ${data.periods.map(periodSection)} ${trainingSection(data)}
+        ${data.periods.map(periodSection)} ${trainingSection(data)} ${assessmentSection(data)} ${costsSection(first.summary)} ${cycleSection(data)}
         <footer>Read from models/${data.strategy}/training.json and reports/${data.strategy}/ (metrics.json, equity.csv, trades.csv of each period).</footer>
         <script type="application/json" id="report-data">
           ${scriptJson({ charts: reportCharts(data) })}

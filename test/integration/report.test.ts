@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ChartSpec } from '../../src/report/charts';
+import { ktrdrAgentWith } from '../support/cli';
+import { STRATEGIES_DIR } from '../support/folders';
+import { researchedStrategy, type Researched } from '../support/researchedStrategy';
+
+/** `ktrdr-agent report` as a person runs it, on folders the environment points at. */
+
+let researched: Researched;
+const temps: string[] = [];
+
+beforeAll(async () => {
+  researched = await researchedStrategy('cycle-report-cli', 'momentum on EURUSD hourly');
+  temps.push(researched.root);
+});
+afterAll(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+const envOf = (folders: Researched['folders']) => ({
+  KTRDR_STRATEGIES_DIR: folders.strategies,
+  KTRDR_MODELS_DIR: folders.models,
+  KTRDR_REPORTS_DIR: folders.reports,
+  KTRDR_MARKET_DATA_DIR: folders.marketData,
+});
+
+const inlinedCharts = (page: string) =>
+  (JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(page)![1]) as { charts: ChartSpec[] }).charts;
+
+function csvRows(file: string): Record<string, string>[] {
+  const [header, ...lines] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header.split(',')[i], cell])));
+}
+
+describe('report <strategy>', () => {
+  test('writes reports/<name>/report.html, one page that loads nothing from elsewhere', async () => {
+    const run = await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+    const file = path.join(researched.folders.reports, researched.name, 'report.html');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(`wrote ${file}`);
+    const page = fs.readFileSync(file, 'utf8');
+    // no script, style, image or font from a file or server: uPlot and the data are in the page
+    expect(page).not.toMatch(/<(script|img|iframe)[^>]*\ssrc=|<link\b|@import|url\(/i);
+    expect(page).toContain('uPlot');
+    expect(page).toContain(`designed by the offline designer in cycle cycle-report-cli`);
+  });
+
+  test('puts each trade on the price chart at the bar it filled, at its fill price', async () => {
+    await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+    const charts = inlinedCharts(fs.readFileSync(path.join(researched.folders.reports, researched.name, 'report.html'), 'utf8'));
+    for (const period of ['validation', 'holdout']) {
+      const [time, close, entries, exits] = charts.find((c) => c.id === `${period}-trades`)!.data;
+      const trades = csvRows(path.join(researched.folders.reports, researched.name, period, 'trades.csv'));
+      expect(trades.length).toBeGreaterThan(0);
+      expect(entries.filter((v) => v !== null)).toHaveLength(trades.length);
+      for (const t of trades) {
+        const entryBar = time.indexOf(Date.parse(t.entryTime) / 1000);
+        expect(entries[entryBar]).toBe(Number(t.entryPrice));
+        // the market's close at that bar is where the fill price sits, within a bar's move
+        expect(Math.abs(close[entryBar]! / Number(t.entryPrice) - 1)).toBeLessThan(0.05);
+        const exitBar = t.forced === 'true' ? time.length - 1 : time.indexOf(Date.parse(t.exitTime) / 1000);
+        expect(exits[exitBar]).toBe(Number(t.exitPrice));
+      }
+      const equity = csvRows(path.join(researched.folders.reports, researched.name, period, 'equity.csv'));
+      expect(time).toEqual(equity.map((row) => Date.parse(row.time) / 1000));
+    }
+  });
+
+  test('says in one line what to run when there is no model or no backtest yet', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-report-'));
+    temps.push(root);
+    const folders = { ...researched.folders, models: path.join(root, 'models'), reports: path.join(root, 'reports') };
+    const { name } = researched;
+    const noModel = await ktrdrAgentWith(envOf(folders), 'report', name);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr.trim()).toBe(`error: no model of ${name} in ${folders.models}/ yet: train it first (ktrdr-agent train ${name})`);
+
+    fs.cpSync(path.join(researched.folders.models, name), path.join(folders.models, name), { recursive: true });
+    const noBacktest = await ktrdrAgentWith(envOf(folders), 'report', name);
+    expect(noBacktest.code).toBe(1);
+    expect(noBacktest.stderr.trim()).toBe(`error: no backtest of ${name} in ${folders.reports}/ yet: run ktrdr-agent backtest ${name}`);
+    expect(fs.existsSync(folders.reports)).toBe(false);
+
+    const typo = await ktrdrAgentWith(envOf({ ...folders, strategies: STRATEGIES_DIR }), 'report', 'rsi_adx_trend_filtr');
+    expect(typo.stderr.trim()).toBe("error: no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)");
+    const notAName = await ktrdrAgentWith(envOf(folders), 'report', './x.yaml');
+    expect(notAName.code).toBe(1);
+    expect(notAName.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: '\.\/x\.yaml' is not a strategy name: /)]);
+  });
+});
