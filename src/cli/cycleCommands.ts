@@ -10,6 +10,7 @@ import type { Folders } from '../folders';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
+import { reportRow } from './reportCommand';
 import { integer } from '../numberOptions';
 import { watchCycle } from './watch';
 import { webUiLink } from './webUi';
@@ -79,6 +80,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
           const view = await watchCycle(client, handle.workflowId);
+          if (view.status?.backtest && view.status.strategy) console.log(`Report: ${reportRow(view.status.strategy, folders)}`);
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
         }
@@ -86,7 +88,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
     });
 }
 
-export function statusCommand(cli: Command): void {
+export function statusCommand(cli: Command, folders: Folders): void {
   cli
     .command('status')
     .description('phase, strategy, gates, results and live progress of a cycle (default: the running or latest one)')
@@ -101,7 +103,8 @@ export function statusCommand(cli: Command): void {
           return;
         }
         const view = await describeCycle(client, cycleId);
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view));
+        const strategy = view.status?.backtest && view.status.strategy;
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? reportRow(strategy, folders) : undefined));
       });
     });
 }

@@ -93,7 +93,8 @@ function usageLine(u: CycleStatus['usage']): string | undefined {
   return `${u.inputTokens} input + ${u.outputTokens} output tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, ${usd(u.costUsd)}`;
 }
 
-export function renderCycle(view: CycleView): string {
+/** `report`: the line that links the strategy's report (status has it once the cycle backtested). */
+export function renderCycle(view: CycleView, report?: string): string {
   const s = view.status;
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
@@ -116,6 +117,7 @@ export function renderCycle(view: CycleView): string {
     ['Progress', view.progress && progressLine(view.progress)],
     ['Last error', view.progress?.lastFailure],
     ...(s ? results(s) : []),
+    ['Report', report],
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
     ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { REPORT_FILE } from '../domain/cycleDetails';
 import type { Folders } from '../folders';
 import { reportDir } from '../research/files';
 import { writeFileAtomic } from '../writeFileAtomic';
@@ -11,7 +12,7 @@ import { readReportData } from './reportData';
 import { reportHtml, type ChartLibrary } from './reportHtml';
 
 /** Where the report of a strategy is written; others link to it. */
-export const reportHtmlFile = (name: string, reportsDir: string) => path.join(reportDir(name, reportsDir), 'report.html');
+export const reportHtmlFile = (name: string, reportsDir: string) => path.join(reportDir(name, reportsDir), REPORT_FILE);
 
 const chartLibrary = (): ChartLibrary => ({
   script: fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
