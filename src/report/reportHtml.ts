@@ -129,6 +129,10 @@ function cycleSection({ design }: ReportData): Html {
         <th>Designer</th>
         <td>${design.offline ? 'the offline designer (no Claude)' : design.model}</td>
       </tr>
+      <tr>
+        <th>Brief</th>
+        <td>${design.brief ?? 'none'}</td>
+      </tr>
     </table>
   </section>`;
 }

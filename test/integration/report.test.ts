@@ -45,6 +45,7 @@ describe('report <strategy>', () => {
     expect(page).not.toMatch(/<(script|img|iframe)[^>]*\ssrc=|<link\b|@import|url\(/i);
     expect(page).toContain('uPlot');
     expect(page).toContain(`designed by the offline designer in cycle cycle-report-cli`);
+    expect(page).toMatch(/<th>Brief<\/th>\s*<td>momentum on EURUSD hourly<\/td>/);
   });
 
   test('puts each trade on the price chart at the bar it filled, at its fill price', async () => {
