@@ -133,6 +133,10 @@ export function readReportData(name: string, folders: ReportFolders): ReportData
   if (!fs.existsSync(path.join(dir, 'validation', 'metrics.json'))) {
     throw new UserError(`no backtest of ${strategy} in ${shownPath(folders.reports)}/ yet: run ktrdr-agent backtest ${strategy}`);
   }
+  const trainedAt = fs.statSync(path.join(modelDir(strategy, folders.models), 'training.json')).mtimeMs;
+  if (fs.statSync(path.join(dir, 'validation', 'metrics.json')).mtimeMs < trainedAt) {
+    throw new UserError(`the backtest in ${shownPath(dir)}/ is older than the model (trained again since): run ktrdr-agent backtest ${strategy}`);
+  }
   // the backtest trades the first symbol (research/backtesting.ts)
   const bars = loadBars(training.symbols[0], training.timeframe, { dir: folders.marketData });
   const closes = new Map<number, number>();

@@ -84,6 +84,16 @@ describe('report <strategy>', () => {
     expect(noBacktest.stderr.trim()).toBe(`error: no backtest of ${name} in ${folders.reports}/ yet: run ktrdr-agent backtest ${name}`);
     expect(fs.existsSync(folders.reports)).toBe(false);
 
+    // retrained since the backtest: the backtest's figures are not this model's
+    fs.cpSync(path.join(researched.folders.reports, name), path.join(folders.reports, name), { recursive: true });
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(folders.models, name, 'training.json'), later, later);
+    const stale = await ktrdrAgentWith(envOf(folders), 'report', name);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr.trim()).toBe(
+      `error: the backtest in ${folders.reports}/${name}/ is older than the model (trained again since): run ktrdr-agent backtest ${name}`,
+    );
+
     const typo = await ktrdrAgentWith(envOf({ ...folders, strategies: STRATEGIES_DIR }), 'report', 'rsi_adx_trend_filtr');
     expect(typo.stderr.trim()).toBe("error: no strategy 'rsi_adx_trend_filtr' in strategies/ or strategies/designed/ (did you mean rsi_adx_trend_filter?)");
     const notAName = await ktrdrAgentWith(envOf(folders), 'report', './x.yaml');
