@@ -8,7 +8,7 @@ export const CHART_SCRIPT = `
   var report = JSON.parse(document.getElementById('report-data').textContent);
   var formats = {
     money: function (v) { return v.toLocaleString('en', { maximumFractionDigits: 0 }); },
-    pct: function (v) { return (v * 100).toFixed(Math.abs(v) < 0.1 ? 1 : 0) + '%'; },
+    pct: function (v) { return +(v * 100).toFixed(2) + '%'; },
     price: function (v) { return String(+v.toPrecision(6)); },
     loss: function (v) { return v.toFixed(3); },
   };

@@ -264,7 +264,7 @@ h1 { margin: 0 0 4px; font-size: 26px; } h2 { font-size: 19px; margin: 28px 0 10
 h2 small { font-weight: normal; color: #6b7280; font-size: 14px; } h3 { font-size: 15px; margin: 8px 0 4px; }
 .note, .subtitle { color: #4b5563; } code { font-size: 13px; }
 table { border-collapse: collapse; } th, td { text-align: left; padding: 4px 10px; border-bottom: 1px solid #f3f4f6; vertical-align: top; }
-table.metrics td, table.trades td { font-variant-numeric: tabular-nums; } table.metrics thead th { background: #f9fafb; }
+table.metrics td, table.trades td { font-variant-numeric: tabular-nums; } table.metrics th, table.metrics td { padding: 2px 12px; font-size: 14px; } table.metrics thead th { background: #f9fafb; }
 table.facts th { width: 190px; color: #374151; }
 .verdict { font-size: 14px; padding: 2px 10px; border-radius: 10px; vertical-align: middle; }
 .verdict.promising { background: #dcfce7; color: #166534; } .verdict.mediocre { background: #fef9c3; color: #854d0e; } .verdict.poor { background: #fee2e2; color: #991b1b; }

@@ -126,9 +126,9 @@ describe.runIf(check.run)('a report in chromium', () => {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(researched.name);
       await page.getByRole('columnheader', { name: /Holdout/ }).waitFor();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'report.png'), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'report.png'), fullPage: true, scale: 'css' });
       // the top of the page, the README's picture (docs/report.png is a copy)
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'report-top.png'), clip: { x: 0, y: 0, width: 1200, height: 1800 } });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'report-top.png'), fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1500 }, scale: 'css' });
     } finally {
       await page.close();
     }
