@@ -36,5 +36,13 @@ export const CHART_SCRIPT = `
     };
     return new uPlot(options, chart.data, element);
   });
+  // A printed page is narrower than a screen: the charts take its width while it prints, then their own again.
+  var sizes = window.reportCharts.map(function (u) { return { width: u.width, height: u.height }; });
+  window.addEventListener('beforeprint', function () {
+    window.reportCharts.forEach(function (u) { u.setSize({ width: 680, height: 220 }); });
+  });
+  window.addEventListener('afterprint', function () {
+    window.reportCharts.forEach(function (u, i) { u.setSize(sizes[i]); });
+  });
 })();
 `;

@@ -216,7 +216,9 @@ function trainingSection({ training: t }: ReportData): Html {
 
 const chart = (id: string) => html`<div class="chart" id="${id}"></div>`;
 
-function tradesTable(trades: Trade[]): Html {
+/** The trades of a period; times to the minute, or to the day for daily and weekly bars. */
+function tradesTable(trades: Trade[], timeframe: string): Html {
+  const when = timeframe.endsWith('d') || timeframe.endsWith('w') ? day : minute;
   if (!trades.length) return html`<p>No trades.</p>`;
   return html`<details ${trades.length <= 30 ? html`open` : ''}>
     <summary>${trades.length} trades</summary>
@@ -236,8 +238,8 @@ function tradesTable(trades: Trade[]): Html {
         ${trades.map(
           (t) =>
             html`<tr>
-              <td>${minute(t.entryTime)}</td>
-              <td>${minute(t.exitTime)}${t.forced ? ' (end of data)' : ''}</td>
+              <td>${when(t.entryTime)}</td>
+              <td>${when(t.exitTime)}${t.forced ? ' (end of data)' : ''}</td>
               <td>${+t.entryPrice.toPrecision(6)}</td>
               <td>${+t.exitPrice.toPrecision(6)}</td>
               <td>${t.barsHeld}</td>
@@ -250,11 +252,11 @@ function tradesTable(trades: Trade[]): Html {
   </details>`;
 }
 
-function periodSection(p: ReportPeriod): Html {
+function periodSection(p: ReportPeriod, timeframe: string): Html {
   const s = p.summary.period;
   return html`<section class="period">
     <h2>${PERIOD_TITLES[p.name]} <small>${day(s.startTime)} → ${day(s.endTime)} · ${s.bars} bars</small></h2>
-    ${chart(`${p.name}-equity`)} ${chart(`${p.name}-drawdown`)} ${chart(`${p.name}-trades`)} ${tradesTable(p.trades)}
+    ${chart(`${p.name}-equity`)} ${chart(`${p.name}-drawdown`)} ${chart(`${p.name}-trades`)} ${tradesTable(p.trades, timeframe)}
   </section>`;
 }
 
@@ -306,7 +308,8 @@ export function reportHtml(data: ReportData, library: ChartLibrary, generatedAt:
           ${metricsTable(data.periods)}
           <p class="note">Sharpe and Sortino are annualised by the bars per year measured on the period's timestamps; buy-and-hold pays the same costs.</p>
         </section>
-        ${data.periods.map(periodSection)} ${trainingSection(data)} ${assessmentSection(data)} ${costsSection(first.summary)} ${cycleSection(data)}
+        ${data.periods.map((p) => periodSection(p, t.timeframe))} ${trainingSection(data)} ${assessmentSection(data)} ${costsSection(first.summary)}
+        ${cycleSection(data)}
         <footer>Read from models/${data.strategy}/training.json and reports/${data.strategy}/ (metrics.json, equity.csv, trades.csv of each period).</footer>
         <script type="application/json" id="report-data">
           ${scriptJson({ charts: reportCharts(data) })}

@@ -37,11 +37,14 @@ afterAll(async () => {
 /** What the page's script leaves on its window (the tests compile without the DOM's types). */
 interface ReportWindow {
   reportCharts?: {
+    width: number;
     ctx: { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
     bbox: Record<'left' | 'top' | 'width' | 'height', number>;
   }[];
   document: { getElementById(id: string): { textContent: string } };
   pwned?: number;
+  printedWidths?: number[];
+  addEventListener(event: string, listener: () => void): void;
 }
 
 interface Opened {
@@ -129,6 +132,27 @@ describe.runIf(check.run)('a report in chromium', () => {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'report.png'), fullPage: true, scale: 'css' });
       // the top of the page, the README's picture (docs/report.png is a copy)
       await page.screenshot({ path: path.join(SCREENSHOTS, 'report-top.png'), fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1500 }, scale: 'css' });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('prints on A4: while it prints every chart fits the page, and takes its width back after', async () => {
+    const { page, errors } = await open(writeReport(researched.name, researched.folders));
+    try {
+      const onScreen = await page.evaluate(() => (globalThis as unknown as ReportWindow).reportCharts!.map((u) => u.width));
+      await page.evaluate(() => {
+        const page = globalThis as unknown as ReportWindow;
+        page.addEventListener('beforeprint', () => (page.printedWidths = page.reportCharts!.map((u) => u.width)));
+      });
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.pdf({ path: path.join(SCREENSHOTS, 'report.pdf'), format: 'A4' });
+      const printed = await page.evaluate(() => (globalThis as unknown as ReportWindow).printedWidths);
+      // A4 is 794 CSS pixels wide; Chromium's default margins leave about 720 of them
+      expect(printed).toHaveLength(onScreen.length);
+      for (const width of printed!) expect(width).toBeLessThanOrEqual(720);
+      expect(await page.evaluate(() => (globalThis as unknown as ReportWindow).reportCharts!.map((u) => u.width))).toEqual(onScreen);
+      expect(errors).toEqual([]);
     } finally {
       await page.close();
     }
