@@ -7,6 +7,7 @@ import { cancelCycle, checkGivenStrategy, cycleHistory, defaultCycleId, describe
 import type { CyclePhase } from '../domain/cycle';
 import { designerLine } from '../domain/designer';
 import type { Folders } from '../folders';
+import { readHoldoutLooks } from '../research/holdoutLooks';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
@@ -79,7 +80,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
-          const view = await watchCycle(client, handle.workflowId);
+          const view = await watchCycle(client, handle.workflowId, { holdoutLooks: holdoutLooksIn(folders) });
           if (view.status?.backtest && view.status.strategy) console.log(`Report: ${reportRow(view.status.strategy, folders)}`);
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
@@ -87,6 +88,9 @@ export function triggerCommand(cli: Command, folders: Folders): void {
       });
     });
 }
+
+/** How often a strategy's holdout was looked at, from the reports folder this CLI sees. */
+export const holdoutLooksIn = (folders: Folders) => (strategy: string) => readHoldoutLooks(strategy, folders.reports).length;
 
 export function statusCommand(cli: Command, folders: Folders): void {
   cli
@@ -99,12 +103,13 @@ export function statusCommand(cli: Command, folders: Folders): void {
       await withCycles(async ({ client }) => {
         const cycleId = id ?? (await defaultCycleId(client));
         if (opts.watch) {
-          await watchCycle(client, cycleId);
+          await watchCycle(client, cycleId, { holdoutLooks: holdoutLooksIn(folders) });
           return;
         }
         const view = await describeCycle(client, cycleId);
-        const strategy = view.status?.backtest && view.status.strategy;
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? reportRow(strategy, folders) : undefined));
+        const strategy = view.status?.strategy;
+        const report = view.status?.backtest && strategy ? reportRow(strategy, folders) : undefined;
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined, report));
       });
     });
 }

@@ -10,6 +10,7 @@ import { backtestStrategy, type BacktestRun } from '../research/backtesting';
 import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
 import { buildFeatures } from '../engine/features/features';
 import { evaluateHoldout } from '../research/holdout';
+import { holdoutLooksText, readHoldoutLooks, recordHoldoutLook } from '../research/holdoutLooks';
 import { TrainingCancelled } from '../engine/neural';
 import { readStrategy } from '../research/readStrategy';
 import { trainStrategy } from '../research/training';
@@ -85,10 +86,12 @@ export function strategyCommands(cli: Command, folders: Folders): void {
         modelsDir: folders.models,
         reportsDir: folders.reports,
       });
+      recordHoldoutLook(run.strategy, { why: 'backtest', by: 'cli' }, folders.reports);
+      const holdoutLooks = readHoldoutLooks(run.strategy, folders.reports).length;
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
-        console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
-      } else console.log(renderBacktest(run));
+        console.log(JSON.stringify({ ...run, periods: summaries, holdoutLooks }, null, 2));
+      } else console.log(renderBacktest(run, holdoutLooks));
     });
 
   holdoutCommand(cli, folders);
@@ -97,11 +100,13 @@ export function strategyCommands(cli: Command, folders: Folders): void {
 function holdoutCommand(cli: Command, folders: Folders): void {
   cli
     .command('holdout')
-    .description("the trained model's classification metrics on its holdout: for you, never for tuning")
+    .description("the trained model's classification metrics on its holdout: for you, never for tuning; each run is recorded as a look")
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath) => {
       const e = evaluateHoldout(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models });
-      console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
+      recordHoldoutLook(e.strategy, { why: 'holdout', by: 'cli' }, folders.reports);
+      const looks = holdoutLooksText(readHoldoutLooks(e.strategy, folders.reports).length);
+      console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)} · ${looks}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];
         console.log(
@@ -172,7 +177,8 @@ function costsApplied({ commission, slippage, costs }: ExecutionSettings): strin
   return `commission ${bp(commission)} (${from(costs.commission)}) + slippage ${bp(slippage)} (${from(costs.slippage)}) a side · ${costs.assetClass} (${costs.classifiedBy})`;
 }
 
-function renderBacktest(run: BacktestRun): string {
+/** `holdoutLooks`: how often the holdout has been looked at, this run included. */
+function renderBacktest(run: BacktestRun, holdoutLooks: number): string {
   const lines = [`Strategy     ${run.strategy} on ${run.symbol} ${run.timeframe} · reports in ${shownPath(run.reportDir)}/`];
   for (const [name, r] of Object.entries(run.periods)) {
     const m = r.metrics;
@@ -180,7 +186,7 @@ function renderBacktest(run: BacktestRun): string {
     const to = new Date(r.period.endTime).toISOString().slice(0, 10);
     lines.push(
       '',
-      `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ' — for you, not for tuning' : ''}`,
+      `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ` — for you, not for tuning · ${holdoutLooksText(holdoutLooks)}` : ''}`,
       `  strategy      return ${pct(m.totalReturn).padStart(7)} · Sharpe ${m.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(m.maxDrawdown).padStart(6)}`,
       `  buy & hold    return ${pct(r.buyAndHold.totalReturn).padStart(7)} · Sharpe ${r.buyAndHold.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(r.buyAndHold.maxDrawdown).padStart(6)}`,
       `  same stake    buy & hold at the strategy's average exposure (${pct(m.averageExposure)}): return ${pct(r.buyAndHold.totalReturn * m.averageExposure)}${r.sameStake ? ` · strategy's excess t ${r.sameStake.tStat.toFixed(2)}` : ''}`,

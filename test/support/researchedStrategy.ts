@@ -40,6 +40,7 @@ export async function researchedStrategy(cycleId: string, brief: string): Promis
     training: training.metrics,
     backtest: toBacktestMetrics(validation.metrics, validation.buyAndHold, validation.sameStake),
     strategiesDir: folders.strategies,
+    dataDir: MARKET_DATA_DIR,
   });
   return { name: design.strategyName, root, folders };
 }
