@@ -9,11 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readAssessment, type Assessment } from '../design/assessmentFile';
 import { readDesignRecord, type DesignRecord } from '../design/designRecord';
+import { memoryWarning } from '../design/modelMemory';
 import { BacktestSummarySchema, TradeSchema, type BacktestSummary, type Trade } from '../engine/backtest/result';
 import { loadBars } from '../engine/data/marketData';
 import { UserError } from '../errors';
 import type { Folders } from '../folders';
 import { shownPath } from '../paths';
+import { readHoldoutLooks } from '../research/holdoutLooks';
 import { modelDir, reportDir, strategyName, strategyNames, unknownStrategy } from '../research/files';
 import { TrainingReportSchema, type TrainingReport } from '../research/trainingReport';
 
@@ -37,6 +39,8 @@ export interface ReportPeriod {
   summary: BacktestSummary;
   curves: PeriodCurves;
   trades: Trade[];
+  /** Set when the model that designed the strategy may have been trained on this period's prices. */
+  memoryWarning?: string;
 }
 
 export interface ReportData {
@@ -46,6 +50,8 @@ export interface ReportData {
   /** Undefined for a person's strategy, which no cycle designed. */
   design?: DesignRecord;
   assessment?: Assessment;
+  /** How often the strategy's holdout has been looked at (research/holdoutLooks.ts). */
+  holdoutLooks: number;
 }
 
 type ReportFolders = Pick<Folders, 'strategies' | 'models' | 'reports' | 'marketData'>;
@@ -142,11 +148,14 @@ export function readReportData(name: string, folders: ReportFolders): ReportData
   const closes = new Map<number, number>();
   bars.time.forEach((t, i) => closes.set(t, bars.close[i]));
   const closeAt = (time: number) => closes.get(time) ?? null;
+  const design = readDesignRecord(strategy, folders.strategies);
+  const periods = PERIODS.map((period) => readPeriod(period, dir, closeAt)).filter((p) => p !== undefined);
   return {
     strategy,
     training,
-    periods: PERIODS.map((period) => readPeriod(period, dir, closeAt)).filter((p) => p !== undefined),
-    design: readDesignRecord(strategy, folders.strategies),
+    periods: periods.map((p) => ({ ...p, memoryWarning: memoryWarning({ model: design?.model, periodEnd: p.summary.period.endTime }) })),
+    design,
     assessment: readAssessment(strategy, folders.strategies),
+    holdoutLooks: readHoldoutLooks(strategy, folders.reports).length,
   };
 }

@@ -7,6 +7,7 @@ import type { BacktestSummary, Trade } from '../engine/backtest/result';
 import { CHART_SCRIPT } from './chartScript';
 import { reportCharts } from './charts';
 import { Html, html, scriptJson } from './html';
+import { holdoutLooksText } from '../research/holdoutLooks';
 import type { ReportData, ReportPeriod } from './reportData';
 
 export interface ChartLibrary {
@@ -53,12 +54,12 @@ const METRIC_ROWS: MetricRow[] = [
   ['Period', (s) => `${day(s.period.startTime)} → ${day(s.period.endTime)}, ${s.period.bars} bars`],
 ];
 
-function metricsTable(periods: ReportPeriod[]): Html {
+function metricsTable(periods: ReportPeriod[], holdoutLooks: number): Html {
   return html`<table class="metrics">
     <thead>
       <tr>
         <th></th>
-        ${periods.map((p) => html`<th>${PERIOD_TITLES[p.name]}${p.name === 'holdout' ? html`<br /><small>for you, not for tuning</small>` : ''}</th>`)}
+        ${periods.map((p) => html`<th>${PERIOD_TITLES[p.name]}${p.name === 'holdout' ? html`<br /><small>for you, not for tuning · ${holdoutLooksText(holdoutLooks)}</small>` : ''}</th>`)}
       </tr>
     </thead>
     <tbody>
@@ -135,6 +136,18 @@ function cycleSection({ design }: ReportData): Html {
       </tr>
     </table>
   </section>`;
+}
+
+/** The periods the designing model may remember, at the top of the page (modelMemory.ts). */
+function memoryWarnings(periods: ReportPeriod[]): Html {
+  const flagged = periods.filter((p) => p.memoryWarning);
+  if (!flagged.length) return html``;
+  return html`<div class="warning">
+    <strong>What the designer may remember</strong>
+    <ul>
+      ${flagged.map((p) => html`<li>${PERIOD_TITLES[p.name]} (${day(p.summary.period.startTime)} → ${day(p.summary.period.endTime)}): ${p.memoryWarning}</li>`)}
+    </ul>
+  </div>`;
 }
 
 /** Who made the strategy, in a few words for the page's header. */
@@ -256,7 +269,8 @@ function periodSection(p: ReportPeriod, timeframe: string): Html {
   const s = p.summary.period;
   return html`<section class="period">
     <h2>${PERIOD_TITLES[p.name]} <small>${day(s.startTime)} → ${day(s.endTime)} · ${s.bars} bars</small></h2>
-    ${chart(`${p.name}-equity`)} ${chart(`${p.name}-drawdown`)} ${chart(`${p.name}-trades`)} ${tradesTable(p.trades, timeframe)}
+    ${p.memoryWarning ? html`<p class="warning">${p.memoryWarning}</p>` : ''} ${chart(`${p.name}-equity`)} ${chart(`${p.name}-drawdown`)}
+    ${chart(`${p.name}-trades`)} ${tradesTable(p.trades, timeframe)}
   </section>`;
 }
 
@@ -302,10 +316,11 @@ export function reportHtml(data: ReportData, library: ChartLibrary, generatedAt:
             ${t.symbols.join(', ')} ${t.timeframe} · ${origin(data)} · report made ${minute(generatedAt.getTime())} UTC by
             <code>ktrdr-agent report ${data.strategy}</code>
           </p>
+          ${memoryWarnings(data.periods)}
         </header>
         <section>
           <h2>Metrics</h2>
-          ${metricsTable(data.periods)}
+          ${metricsTable(data.periods, data.holdoutLooks)}
           <p class="note">Sharpe and Sortino are annualised by the bars per year measured on the period's timestamps; buy-and-hold pays the same costs.</p>
         </section>
         ${data.periods.map((p) => periodSection(p, t.timeframe))} ${trainingSection(data)} ${assessmentSection(data)} ${costsSection(first.summary)}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { REPORT_FILE } from '../domain/cycleDetails';
 import type { Folders } from '../folders';
 import { reportDir } from '../research/files';
+import { readHoldoutLooks, recordHoldoutLook } from '../research/holdoutLooks';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { readReportData } from './reportData';
 import { reportHtml, type ChartLibrary } from './reportHtml';
@@ -22,7 +23,9 @@ const chartLibrary = (): ChartLibrary => ({
 /** Writes the strategy's report and returns its path; a strategy with no model or backtest yet is a UserError saying what to run. */
 export function writeReport(name: string, folders: Pick<Folders, 'strategies' | 'models' | 'reports' | 'marketData'>, now = new Date()): string {
   const data = readReportData(name, folders);
+  // A report shows the holdout's figures: each one made is a look, and the page counts it.
+  if (data.periods.some((p) => p.name === 'holdout')) recordHoldoutLook(data.strategy, { why: 'report', by: 'cli', at: now }, folders.reports);
   const file = reportHtmlFile(data.strategy, folders.reports);
-  writeFileAtomic(file, reportHtml(data, chartLibrary(), now));
+  writeFileAtomic(file, reportHtml({ ...data, holdoutLooks: readHoldoutLooks(data.strategy, folders.reports).length }, chartLibrary(), now));
   return file;
 }

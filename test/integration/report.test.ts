@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { memoryWarning } from '../../src/design/modelMemory';
 import type { ChartSpec } from '../../src/report/charts';
 import { ktrdrAgentWith } from '../support/cli';
 import { STRATEGIES_DIR } from '../support/folders';
@@ -66,6 +67,38 @@ describe('report <strategy>', () => {
       }
       const equity = csvRows(path.join(researched.folders.reports, researched.name, period, 'equity.csv'));
       expect(time).toEqual(equity.map((row) => Date.parse(row.time) / 1000));
+    }
+  });
+
+  test('records a look at the holdout each time it is made, and shows the count beside the holdout', async () => {
+    const looks = path.join(researched.folders.reports, researched.name, 'holdout-looks.jsonl');
+    const lines = () => (fs.existsSync(looks) ? fs.readFileSync(looks, 'utf8').trim().split('\n') : []);
+    const before = lines().length;
+    await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+    await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+    const added = lines()
+      .slice(before)
+      .map((line) => JSON.parse(line) as object);
+    expect(added).toEqual([expect.objectContaining({ why: 'report', by: 'cli' }), expect.objectContaining({ why: 'report', by: 'cli' })]);
+    const page = fs.readFileSync(path.join(researched.folders.reports, researched.name, 'report.html'), 'utf8');
+    expect(page).toMatch(new RegExp(`Holdout<br />\\s*<small>for you, not for tuning · holdout looked at ${before + 2} times</small>`));
+  });
+
+  test('flags each period the model that designed the strategy may remember', async () => {
+    const record = path.join(researched.folders.strategies, 'designed', researched.name, 'design.json');
+    const offline = fs.readFileSync(record, 'utf8');
+    const page = () => fs.readFileSync(path.join(researched.folders.reports, researched.name, 'report.html'), 'utf8');
+    try {
+      await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+      expect(page()).not.toContain('may have seen this period');
+      fs.writeFileSync(record, JSON.stringify({ ...(JSON.parse(offline) as object), model: 'claude-sonnet-5-5', offline: false }));
+      await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+      // the shipped EURUSD data ends in 2018, before every model's cutoff
+      const warning = memoryWarning({ model: 'claude-sonnet-5-5', periodEnd: '2018-01-01' })!;
+      expect(warning).toMatch(/^the designer \(claude-sonnet-5-5, trained on data to \d{4}-\d\d-\d\d\) may have seen this period$/);
+      for (const period of ['Validation', 'Holdout']) expect(page()).toMatch(new RegExp(`<li>${period} \\([^)]*\\): ${warning.replace(/[()]/g, '\\$&')}</li>`));
+    } finally {
+      fs.writeFileSync(record, offline);
     }
   });
 
