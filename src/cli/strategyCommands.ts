@@ -3,15 +3,13 @@
  * `validate`, `features`, `train`, `backtest` and `holdout`.
  */
 import fs from 'node:fs';
-import type { Command } from '@commander-js/extra-typings';
-import { SingleBar, Presets } from 'cli-progress';
+import { Option, type Command } from '@commander-js/extra-typings';
 import type { ExecutionSettings } from '../engine/backtest/result';
 import { backtestStrategy, type BacktestRun } from '../research/backtesting';
 import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
 import { buildFeatures } from '../engine/features/features';
 import { evaluateHoldout } from '../research/holdout';
 import { holdoutLooksText, readHoldoutLooks, recordHoldoutLook } from '../research/holdoutLooks';
-import { TrainingCancelled } from '../engine/neural';
 import { readStrategy } from '../research/readStrategy';
 import { trainStrategy } from '../research/training';
 import type { TrainingReport } from '../research/trainingReport';
@@ -21,6 +19,10 @@ import { shownPath } from '../paths';
 import { formatProblem } from '../research/problems';
 import { findStrategy, reportDir } from '../research/files';
 import { validateStrategyFile } from '../research/validate';
+import { integer } from '../numberOptions';
+import { WINDOW_KINDS } from '../research/walkForward';
+import { withCancel } from './cancellable';
+import { DEFAULT_FOLDS, walkForwardCommand, wantsWalkForward } from './walkForwardCommand';
 
 export function strategyCommands(cli: Command, folders: Folders): void {
   cli
@@ -77,10 +79,15 @@ export function strategyCommands(cli: Command, folders: Folders): void {
 
   cli
     .command('backtest')
-    .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/')
+    .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/ (or --walk-forward)')
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
+    .option('--walk-forward', 'retrain and backtest fold by fold over the data before the holdout; writes reports/<strategy>/walk-forward/')
+    .option('--folds <n>', `walk-forward folds (default ${DEFAULT_FOLDS})`, integer('--folds', 2))
+    .addOption(new Option('--window <kind>', 'walk-forward training windows: anchored (growing; the default) or rolling (sliding)').choices(WINDOW_KINDS))
+    .option('--include-holdout', 'let the walk-forward folds run into the holdout (a look at it)')
     .action(async (nameOrPath, opts) => {
+      if (wantsWalkForward(opts)) return walkForwardCommand(findStrategy(nameOrPath, folders.strategies), opts, folders);
       const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), {
         dataDir: folders.marketData,
         modelsDir: folders.models,
@@ -114,24 +121,6 @@ function holdoutCommand(cli: Command, folders: Folders): void {
         );
       });
     });
-}
-
-/** Runs a cancellable job with a progress bar; Ctrl+C aborts it cleanly instead of killing the process. */
-async function withCancel<T>(job: (signal: AbortSignal, bar: SingleBar) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  const bar = new SingleBar({ format: '  {bar} {step}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
-  bar.start(1, 0, { step: 'preparing' });
-  try {
-    return await job(controller.signal, bar);
-  } catch (err) {
-    if (err instanceof TrainingCancelled) throw new UserError('stopped (Ctrl+C): nothing was saved', 130);
-    throw err;
-  } finally {
-    bar.stop();
-    process.removeListener('SIGINT', onSigint);
-  }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
