@@ -18,6 +18,7 @@ import { shownPath } from '../paths';
 import { readHoldoutLooks } from '../research/holdoutLooks';
 import { modelDir, reportDir, strategyName, strategyNames, unknownStrategy } from '../research/files';
 import { TrainingReportSchema, type TrainingReport } from '../research/trainingReport';
+import { readWalkForwardSummary, type WalkForwardSummary } from '../research/walkForward';
 
 /** The periods a backtest writes, in the order a report shows them. */
 const PERIODS = ['validation', 'holdout', 'out_of_sample'] as const;
@@ -52,6 +53,8 @@ export interface ReportData {
   assessment?: Assessment;
   /** How often the strategy's holdout has been looked at (research/holdoutLooks.ts). */
   holdoutLooks: number;
+  /** The last `backtest --walk-forward`, when there was one. */
+  walkForward?: WalkForwardSummary;
 }
 
 type ReportFolders = Pick<Folders, 'strategies' | 'models' | 'reports' | 'marketData'>;
@@ -157,5 +160,6 @@ export function readReportData(name: string, folders: ReportFolders): ReportData
     design,
     assessment: readAssessment(strategy, folders.strategies),
     holdoutLooks: readHoldoutLooks(strategy, folders.reports).length,
+    walkForward: readWalkForwardSummary(strategy, folders.reports),
   };
 }

@@ -8,6 +8,7 @@ import { CHART_SCRIPT } from './chartScript';
 import { reportCharts } from './charts';
 import { Html, html, scriptJson } from './html';
 import { holdoutLooksText } from '../research/holdoutLooks';
+import type { WalkForwardSummary } from '../research/walkForward';
 import type { ReportData, ReportPeriod } from './reportData';
 
 export interface ChartLibrary {
@@ -274,6 +275,55 @@ function periodSection(p: ReportPeriod, timeframe: string): Html {
   </section>`;
 }
 
+const signedPercent = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`;
+
+/** The folds of the last walk-forward (research/walkForward.ts), each retrained and tested on the bars after its training window. */
+function walkForwardSection(w: WalkForwardSummary | undefined): Html {
+  if (!w) return html``;
+  const { sharpe_ratio: sharpe, total_return_pct: ret } = w.spread;
+  const window = (x: { start: string; end: string }) => `${day(Date.parse(x.start))} → ${day(Date.parse(x.end))}`;
+  return html`<section>
+    <h2>Walk-forward <small>${w.mode} windows, ${w.folds.length} folds, each retrained</small></h2>
+    <table class="metrics">
+      <thead>
+        <tr>
+          <th>fold</th>
+          <th>trained on</th>
+          <th>tested on</th>
+          <th>return</th>
+          <th>buy-and-hold</th>
+          <th>Sharpe</th>
+          <th>max drawdown</th>
+          <th>trades</th>
+          <th>win rate</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${w.folds.map(
+          (f) =>
+            html`<tr>
+              <td>${f.index}</td>
+              <td>${window(f.train)}</td>
+              <td>${window(f.test)}</td>
+              <td>${signedPercent(f.metrics.total_return_pct)}</td>
+              <td>${signedPercent(f.buy_and_hold_return_pct)}</td>
+              <td>${f.metrics.sharpe_ratio.toFixed(2)}</td>
+              <td>${f.metrics.max_drawdown_pct.toFixed(2)}%</td>
+              <td>${f.metrics.total_trades}</td>
+              <td>${f.metrics.win_rate_pct.toFixed(1)}%</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="note">
+      Spread over the folds: Sharpe ${sharpe.mean.toFixed(2)} ± ${sharpe.sd.toFixed(2)} (from ${sharpe.min.toFixed(2)} to ${sharpe.max.toFixed(2)}) · return
+      ${signedPercent(ret.mean)} ± ${ret.sd.toFixed(2)} (from ${signedPercent(ret.min)} to ${signedPercent(ret.max)}).
+      ${w.touchesHoldout ? 'The folds reach into the holdout (--include-holdout): that run was a look at it.' : 'The holdout stays out of every fold.'} Run
+      ${minute(Date.parse(w.createdAt))} UTC.
+    </p>
+  </section>`;
+}
+
 const STYLE = `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; margin: 0 auto; max-width: 1140px; padding: 24px; }
 h1 { margin: 0 0 4px; font-size: 26px; } h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
@@ -323,8 +373,8 @@ export function reportHtml(data: ReportData, library: ChartLibrary, generatedAt:
           ${metricsTable(data.periods, data.holdoutLooks)}
           <p class="note">Sharpe and Sortino are annualised by the bars per year measured on the period's timestamps; buy-and-hold pays the same costs.</p>
         </section>
-        ${data.periods.map((p) => periodSection(p, t.timeframe))} ${trainingSection(data)} ${assessmentSection(data)} ${costsSection(first.summary)}
-        ${cycleSection(data)}
+        ${data.periods.map((p) => periodSection(p, t.timeframe))} ${walkForwardSection(data.walkForward)} ${trainingSection(data)} ${assessmentSection(data)}
+        ${costsSection(first.summary)} ${cycleSection(data)}
         <footer>Read from models/${data.strategy}/training.json and reports/${data.strategy}/ (metrics.json, equity.csv, trades.csv of each period).</footer>
         <script type="application/json" id="report-data">
           ${scriptJson({ charts: reportCharts(data) })}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { memoryWarning } from '../../src/design/modelMemory';
 import type { ChartSpec } from '../../src/report/charts';
+import { WalkForwardSummarySchema, walkForwardSummaryFile } from '../../src/research/walkForward';
 import { ktrdrAgentWith } from '../support/cli';
 import { STRATEGIES_DIR } from '../support/folders';
 import { researchedStrategy, type Researched } from '../support/researchedStrategy';
@@ -99,6 +100,42 @@ describe('report <strategy>', () => {
       for (const period of ['Validation', 'Holdout']) expect(page()).toMatch(new RegExp(`<li>${period} \\([^)]*\\): ${warning.replace(/[()]/g, '\\$&')}</li>`));
     } finally {
       fs.writeFileSync(record, offline);
+    }
+  });
+
+  test('shows the walk-forward folds and their spread when the strategy has them', async () => {
+    const file = walkForwardSummaryFile(researched.name, researched.folders.reports);
+    const fold = (index: number, sharpe: number, start: string, end: string) => ({
+      index,
+      train: { start: '2017-04-19T00:00:00.000Z', end: start },
+      test: { start, end },
+      metrics: { total_return_pct: index * 1.25, sharpe_ratio: sharpe, max_drawdown_pct: 2.5, total_trades: 10 + index, win_rate_pct: 50 },
+      buy_and_hold_return_pct: -3.5,
+    });
+    const summary = WalkForwardSummarySchema.parse({
+      strategy: researched.name,
+      symbol: 'EURUSD',
+      timeframe: '1h',
+      mode: 'rolling',
+      folds: [fold(1, 0.75, '2017-08-01T00:00:00.000Z', '2017-09-15T00:00:00.000Z'), fold(2, -1.25, '2017-09-15T01:00:00.000Z', '2017-11-01T00:00:00.000Z')],
+      spread: { sharpe_ratio: { mean: -0.25, sd: 1.41, min: -1.25, max: 0.75 }, total_return_pct: { mean: 1.88, sd: 0.88, min: 1.25, max: 2.5 } },
+      touchesHoldout: false,
+      createdAt: '2026-12-07T07:00:00.000Z',
+    });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(summary));
+    try {
+      const run = await ktrdrAgentWith(envOf(researched.folders), 'report', researched.name);
+      expect(run.code).toBe(0);
+      const page = fs.readFileSync(path.join(researched.folders.reports, researched.name, 'report.html'), 'utf8').replace(/\s+/g, ' ');
+      expect(page).toContain('<h2>Walk-forward <small>rolling windows, 2 folds, each retrained</small></h2>');
+      expect(page).toContain(
+        '<tr> <td>1</td> <td>2017-04-19 → 2017-08-01</td> <td>2017-08-01 → 2017-09-15</td> <td>+1.25%</td> <td>-3.50%</td> <td>0.75</td> <td>2.50%</td> <td>11</td> <td>50.0%</td> </tr>',
+      );
+      expect(page).toContain('<tr> <td>2</td> <td>2017-04-19 → 2017-09-15</td> <td>2017-09-15 → 2017-11-01</td> <td>+2.50%</td>');
+      expect(page).toContain('Sharpe -0.25 ± 1.41 (from -1.25 to 0.75) · return +1.88% ± 0.88 (from +1.25% to +2.50%)');
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true });
     }
   });
 
