@@ -19,6 +19,7 @@ import { UserError } from './errors';
 import { foldersFromEnv } from './folders';
 import { PROJECT_ROOT } from './paths';
 import { registerServicesCommand } from './services/command';
+import { reportCommand } from './cli/reportCommand';
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -43,6 +44,7 @@ export function program(): Command {
   historyCommand(cli);
   strategyCommands(cli, folders);
   leaderboardCommand(cli, folders);
+  reportCommand(cli, folders);
   registerServicesCommand(cli, folders, servicesWorker(folders));
   startCommand(cli, folders);
   budgetCommand(cli);

@@ -11,6 +11,7 @@ import { readHoldoutLooks } from '../research/holdoutLooks';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { renderCycle, renderHistory, renderList } from './format';
+import { reportRow } from './reportCommand';
 import { integer } from '../numberOptions';
 import { watchCycle } from './watch';
 import { webUiLink } from './webUi';
@@ -80,6 +81,7 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait) {
           const view = await watchCycle(client, handle.workflowId, { holdoutLooks: holdoutLooksIn(folders) });
+          if (view.status?.backtest && view.status.strategy) console.log(`Report: ${reportRow(view.status.strategy, folders)}`);
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
         }
@@ -106,7 +108,8 @@ export function statusCommand(cli: Command, folders: Folders): void {
         }
         const view = await describeCycle(client, cycleId);
         const strategy = view.status?.strategy;
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined));
+        const report = view.status?.backtest && strategy ? reportRow(strategy, folders) : undefined;
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined, report));
       });
     });
 }

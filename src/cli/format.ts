@@ -95,8 +95,11 @@ function usageLine(u: CycleStatus['usage']): string | undefined {
   return `${u.inputTokens} input + ${u.outputTokens} output tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, ${usd(u.costUsd)}`;
 }
 
-/** `holdoutLooks`: how often the strategy's holdout was looked at, shown beside its figures when known. */
-export function renderCycle(view: CycleView, holdoutLooks?: number): string {
+/**
+ * `holdoutLooks`: how often the strategy's holdout was looked at, shown beside its figures when known;
+ * `report`: the line that links the strategy's report (status has it once the cycle backtested).
+ */
+export function renderCycle(view: CycleView, holdoutLooks?: number, report?: string): string {
   const s = view.status;
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
@@ -119,6 +122,7 @@ export function renderCycle(view: CycleView, holdoutLooks?: number): string {
     ['Progress', view.progress && progressLine(view.progress)],
     ['Last error', view.progress?.lastFailure],
     ...(s ? results(s, holdoutLooks) : []),
+    ['Report', report],
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
     ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],

@@ -23,6 +23,7 @@ import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
 import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
+import { reportAfterCycle } from './reportCommand';
 import { holdoutLooksIn } from './cycleCommands';
 import { watchCycle } from './watch';
 import { uiPortFor } from './webUi';
@@ -121,6 +122,7 @@ export function startCommand(cli: Command, folders: Folders): void {
           const outcome = view?.status?.outcome ?? view?.summary?.phase;
           if (view?.status?.assessment) console.log(`Assessment: ${shownPath(view.status.assessment.assessmentPath)}`);
           if (view?.status?.backtest?.reportPath) console.log(`Backtest reports: ${shownPath(view.status.backtest.reportPath)}/`);
+          if (view?.status?.backtest && view.status.strategy) console.log(reportAfterCycle(view.status.strategy, folders));
           if (flags.keep && !interrupted) {
             console.log(`\nThe stack stays up (--keep): Web UI ${server.uiUrl}/namespaces/default/workflows. Ctrl+C stops it.`);
             await stop.requested;

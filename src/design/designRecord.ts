@@ -20,6 +20,8 @@ const DesignRecordSchema = z.strictObject({
   /** 'offline' or the Claude model that designed it. */
   model: z.string().min(1),
   offline: z.boolean(),
+  /** The brief the cycle was given; records written before it was kept have none. */
+  brief: z.string().optional(),
 });
 export type DesignRecord = z.infer<typeof DesignRecordSchema>;
 

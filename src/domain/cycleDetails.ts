@@ -44,6 +44,17 @@ export function replacementsLine(r: Pick<TrainResult, 'operationId' | 'replacedO
   return `${replaced.length} of ${MAX_REPLACEMENTS} retries: replaced ${replaced.map(replacedLabel).join(', ')}; finished as ${r.operationId}${how}`;
 }
 
+/** A strategy's HTML report, beside its backtest's files (`ktrdr-agent report` writes it). */
+export const REPORT_FILE = 'report.html';
+
+/**
+ * How to get a backtested strategy's report and where it goes: the backtest's folder as the
+ * services wrote it, else the reports folder's layout. A cycle does not write the report itself
+ * (README, "Reports"), so this names the command.
+ */
+export const reportLine = (strategy: string, reportPath = `reports/${strategy}`) =>
+  `\`ktrdr-agent report ${strategy}\` writes \`${reportPath}/${REPORT_FILE}\``;
+
 /** A phase as people read it, and why it was skipped when it was: `designing skipped (strategy x given)`. */
 export const phaseLabel = (p: Pick<PhaseTiming, 'phase' | 'skipped'>) => (p.skipped ? `${p.phase} skipped (${p.skipped})` : p.phase);
 
@@ -88,6 +99,7 @@ export function cycleDetailsMarkdown(s: CycleStatus): string {
   if (s.refusal) lines.push('', `**Refused (${s.refusal.reason}):** ${s.refusal.message}`);
   if (s.assessmentFailure) lines.push('', `**Assessment failed:** ${assessmentFailedSentence(s.assessmentFailure)}`);
   if (s.verdict) lines.push('', `**Verdict:** ${s.verdict}`);
+  if (s.strategy && s.backtest) lines.push('', `**Report:** ${reportLine(s.strategy, s.backtest.reportPath)}`);
   if (s.phases.length) {
     lines.push('', '| phase | started | duration |', '|---|---|---|');
     for (const p of s.phases) {

@@ -164,6 +164,10 @@ describe('the design loop', () => {
     const acts = activities(server);
     const one = await design(acts, input({ brief: 'mean reversion on EURUSD' })).result;
     const two = await design(acts, input()).result;
+    // the design's record keeps the brief, for the strategy's report
+    const record = (name: string) => JSON.parse(fs.readFileSync(path.join(folders.strategiesDir, 'designed', name, 'design.json'), 'utf8')) as object;
+    expect(record(one.strategyName)).toMatchObject({ brief: 'mean reversion on EURUSD' });
+    expect(record(two.strategyName)).not.toHaveProperty('brief');
     await server.close();
     const sent = server.requests.map(createBody);
 

@@ -148,6 +148,21 @@ describe('ktrdr-agent against the dev server', () => {
     expect(run.stdout).toMatch(/Training gate\s+passed/);
   });
 
+  test("trigger --wait and status link the strategy's report: the file once written, else the command that writes it", async () => {
+    const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-cli-reports-'));
+    const withReports = (...args: string[]) => ktrdrAgentWith({ TEMPORAL_ADDRESS: env.address, KTRDR_REPORTS_DIR: reports }, ...args);
+    const run = await withReports('trigger', '--brief', 'quick', '--wait');
+    expect(run.code).toBe(0);
+    const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
+    const folder = path.join(reports, strategy);
+    expect(run.stdout).toContain(`Report: \`ktrdr-agent report ${strategy}\` writes \`${folder}/report.html\`\n`);
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'report.html'), '<!doctype html>');
+    const status = await withReports('status', startedId(run.stdout));
+    expect(status.stdout).toMatch(new RegExp(`\\nReport\\s+${folder}/report\\.html \\(\`ktrdr-agent report ${strategy}\` remakes it\\)\\n`));
+    fs.rmSync(reports, { recursive: true, force: true });
+  });
+
   test('a cycle whose assessment alone failed completes, keeps its results, and says only the assessment failed', async () => {
     const plainly = 'training and backtest completed; only the assessment failed: claude-haiku-5-5 refused to assess (stop_reason refusal)';
     const run = await cli('trigger', '--brief', 'refuse', '--wait');

@@ -45,6 +45,9 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
   expect(run.stdout).toContain('Stopped the dev server, the services and the worker.');
   const strategy = /Strategy\s+(\S+)/.exec(run.stdout)![1];
   expect(fs.existsSync(path.join(folder, 'strategies', 'designed', strategy, 'assessment.json'))).toBe(true);
+  const report = path.join(folder, 'reports', strategy, 'report.html');
+  expect(run.stdout).toContain(`Report: ${report}\n`);
+  expect(fs.readFileSync(report, 'utf8')).toContain(`<h1>${strategy} `);
   for (const p of [port, uiPort, servicesPort]) expect(await portOpen(p)).toBe(false);
 }, 120_000);
 

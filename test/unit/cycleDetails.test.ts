@@ -102,6 +102,21 @@ const completed = (over: Partial<CycleStatus> = {}) =>
 const assessmentFailed = () =>
   completed({ assessment: undefined, verdict: undefined, assessmentFailure: 'claude-sonnet-5-5 refused to assess this strategy (stop_reason refusal)' });
 
+describe('the report', () => {
+  test("a backtested cycle's details say how to make its report and where it goes, beside the backtest's files", () => {
+    const lines = cycleDetailsMarkdown(completed()).split('\n');
+    expect(lines).toContain('**Report:** `ktrdr-agent report rsi_adx_trend_filter` writes `reports/rsi_adx_trend_filter/report.html`');
+    const elsewhere = completed({ backtest: { ...completed().backtest!, reportPath: '/srv/ktrdr/reports/rsi_adx_trend_filter' } });
+    expect(cycleDetailsMarkdown(elsewhere).split('\n')).toContain(
+      '**Report:** `ktrdr-agent report rsi_adx_trend_filter` writes `/srv/ktrdr/reports/rsi_adx_trend_filter/report.html`',
+    );
+  });
+
+  test('a cycle with no backtest has no report line', () => {
+    expect(cycleDetailsMarkdown(status({ phase: 'training', strategy: 'x' }))).not.toContain('**Report:**');
+  });
+});
+
 describe('the key figures: was it any good?', () => {
   test('a completed cycle opens its details with a table of the figures that answer it', () => {
     const lines = cycleDetailsMarkdown(completed()).split('\n');

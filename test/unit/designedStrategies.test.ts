@@ -60,6 +60,18 @@ describe('a design', () => {
     expect(designOffline({ cycleId: 'cycle-designed-1', model: 'sonnet', strategiesDir: dir, dataDir: MARKET_DATA_DIR })).toEqual(design);
   });
 
+  test("its record keeps the brief the cycle was given, for the strategy's report", () => {
+    const dir = strategiesDir();
+    const design = designOffline({
+      cycleId: 'cycle-briefed',
+      model: 'offline',
+      brief: 'momentum on EURUSD hourly',
+      strategiesDir: dir,
+      dataDir: MARKET_DATA_DIR,
+    });
+    expect(readDesignRecord(design.strategyName, dir)?.brief).toBe('momentum on EURUSD hourly');
+  });
+
   test('designed before designed/ existed (at the top, record beside it) stays readable and its name stays taken', () => {
     const dir = strategiesDir();
     const name = 'momentum_trend_eurusd_0a1b2c';

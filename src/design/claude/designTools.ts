@@ -171,6 +171,7 @@ export class DesignToolbox {
         designed_at: new Date().toISOString(),
         model,
         offline: false,
+        ...(input.brief && { brief: input.brief }),
       };
       if (!claimStrategyName(record, strategiesDir)) continue;
       const file = designedStrategyFile(name, strategiesDir);

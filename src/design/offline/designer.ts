@@ -194,6 +194,7 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
         designed_at: new Date().toISOString(),
         model: 'offline',
         offline: true,
+        ...(input.brief && { brief: input.brief }),
       };
       if (!claimStrategyName(record, strategiesDir)) continue;
       writeFileAtomic(designedStrategyFile(name, strategiesDir), renderStrategy(strategyDocument({ ...draft.sections, name })));

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DecisionConfigSchema, EXECUTION_MODEL, ResolvedExecutionSchema } from './config';
 import { CostsAppliedSchema } from './costs';
 
-const TradeSchema = z.strictObject({
+export const TradeSchema = z.strictObject({
   /** When the entry filled: the open of the bar after the BUY signal. */
   entryTime: z.number(),
   /** When the exit filled: the open of the bar after the SELL signal, or the end of the last bar when forced. */
