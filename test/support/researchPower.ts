@@ -11,8 +11,8 @@ import { FaultStack } from './faultStack';
  * services` and `ktrdr-agent worker` as separate processes, built from dist/), with a market-data
  * folder of its own, where the synthetic markets are generated.
  */
-export async function researchPowerStack(): Promise<FaultStack> {
-  const stack = await FaultStack.start({ withoutServices: true, withoutWorker: true });
+export async function researchPowerStack(workerEnv?: Record<string, string>): Promise<FaultStack> {
+  const stack = await FaultStack.start({ withoutServices: true, withoutWorker: true, ...(workerEnv && { workerEnv }) });
   try {
     stack.env.KTRDR_MARKET_DATA_DIR = path.join(stack.root, 'data');
     fs.mkdirSync(stack.env.KTRDR_MARKET_DATA_DIR);
@@ -26,17 +26,17 @@ export async function researchPowerStack(): Promise<FaultStack> {
 }
 
 /**
- * A research loop of `cycles` offline cycles on one market, one at a time (as `loop start
- * --offline --symbol S --max-cycles N` runs it), to its end; its cycles as trials, in the order
+ * A research loop of `cycles` cycles on one market, one at a time (as `loop start --offline
+ * --symbol S --max-cycles N` runs it; with `offline: false` the worker's Claude designs), to its end; its cycles as trials, in the order
  * they ran, and the loop's own status (its best by validation).
  */
 export async function loopOnMarket(
   stack: FaultStack,
-  { symbol, timeframe, cycles, loopId }: { symbol: string; timeframe: string; cycles: number; loopId: string },
+  { symbol, timeframe, cycles, loopId, offline = true }: { symbol: string; timeframe: string; cycles: number; loopId: string; offline?: boolean },
 ): Promise<{ status: LoopStatus; trials: Trial[] }> {
   const client = await stack.client();
   const handle = await client.workflow.start(LOOP_WORKFLOW, {
-    args: [{ offline: true, maxCycles: cycles, symbol, timeframe }],
+    args: [{ offline, maxCycles: cycles, symbol, timeframe }],
     taskQueue: TASK_QUEUE,
     workflowId: loopId,
   });
