@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const claude = Boolean(process.env.ANTHROPIC_API_KEY);
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
 
-  const stack = await researchPowerStack(claude ? { ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY! } : undefined);
+  const stack = await researchPowerStack(claude ? { workerEnv: { ANTHROPIC_API_KEY: process.env.ANTHROPIC_API_KEY! } } : {});
   const started = Date.now();
   const perMarket: unknown[] = [];
   const verdicts: MarketVerdict[] = [];

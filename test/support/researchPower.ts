@@ -1,21 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoopStatus } from '../../src/domain/loop';
+import { PROJECT_ROOT } from '../../src/paths';
 import { LOOP_WORKFLOW, TASK_QUEUE } from '../../src/temporal/definitions';
 import { trialOfCycle } from '../../src/research/researchPowerFiles';
 import type { Trial } from '../../src/research/researchPower';
 import { FaultStack } from './faultStack';
 
 /**
- * The stack research power runs on: the fault tests' (the official dev server, `ktrdr-agent
- * services` and `ktrdr-agent worker` as separate processes, built from dist/), with a market-data
- * folder of its own, where the synthetic markets are generated.
+ * The stack research power and the control run on: the fault tests' (the official dev server,
+ * `ktrdr-agent services` and `ktrdr-agent worker` as separate processes, built from dist/), with
+ * a market-data folder of its own, where the synthetic markets are generated, holding copies of
+ * the shipped `realMarkets` files asked for (e.g. EURUSD_1h.csv).
  */
-export async function researchPowerStack(workerEnv?: Record<string, string>): Promise<FaultStack> {
+export async function researchPowerStack({
+  workerEnv,
+  realMarkets = [],
+}: { workerEnv?: Record<string, string>; realMarkets?: string[] } = {}): Promise<FaultStack> {
   const stack = await FaultStack.start({ withoutServices: true, withoutWorker: true, ...(workerEnv && { workerEnv }) });
   try {
     stack.env.KTRDR_MARKET_DATA_DIR = path.join(stack.root, 'data');
     fs.mkdirSync(stack.env.KTRDR_MARKET_DATA_DIR);
+    for (const file of realMarkets) fs.copyFileSync(path.join(PROJECT_ROOT, 'data', file), path.join(stack.env.KTRDR_MARKET_DATA_DIR, file));
     await stack.startServices();
     await stack.startWorker();
   } catch (err) {
