@@ -50,7 +50,7 @@ export interface Judgement {
   significant: boolean;
 }
 
-export function trialCount(trials: readonly Trial[]): number {
+function trialCount(trials: readonly Trial[]): number {
   return trials.filter((t) => t.strategy).length;
 }
 

@@ -6,6 +6,8 @@ import { assetClassOf, resolveCosts } from '../../src/engine/backtest/costs';
 import { listAvailableData, loadBars } from '../../src/engine/data/marketData';
 import { materializeSyntheticMarket, parseSyntheticSymbol, SYNTHETIC_BARS, syntheticMarketBars, syntheticSymbol } from '../../src/engine/data/syntheticMarkets';
 import { validateStrategyText } from '../../src/research/validate';
+import { designOffline } from '../../src/design/offline/designer';
+import { NoData } from '../../src/design/errors';
 
 let dir: string;
 beforeEach(() => {
@@ -118,5 +120,14 @@ training:
     expect(bad.problems.filter((p) => p.severity === 'error').map((p) => p.message)).toEqual([
       expect.stringContaining("'SYN_TREND9_9' is not a synthetic market"),
     ]);
+  });
+
+  test('a cycle that names one gets a design on it from an empty folder; a SYN_ name of no market is no data', () => {
+    const strategiesDir = path.join(dir, 'strategies');
+    const dataDir = path.join(dir, 'data');
+    const design = designOffline({ cycleId: 'syn-cycle-1', model: 'offline', symbol: 'syn_trend1_2', strategiesDir, dataDir });
+    expect(design).toMatchObject({ symbol: 'SYN_TREND1_2', timeframe: '1h', offline: true });
+    expect(fs.readdirSync(dataDir)).toEqual(['SYN_TREND1_2_1h.csv']);
+    expect(() => designOffline({ cycleId: 'syn-cycle-2', model: 'offline', symbol: 'SYN_TREND7_2', strategiesDir, dataDir })).toThrow(NoData);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionConfig, ExecutionRequest } from './config';
+import { isSyntheticSymbol } from '../data/syntheticMarkets';
 
 const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
 const AssetClassSchema = z.enum(ASSET_CLASSES);
@@ -84,7 +85,7 @@ export function assetClassOf(symbol: string): Pick<CostsApplied, 'assetClass' | 
     return { assetClass: 'forex_major', classifiedBy: 'pair of major currencies' };
   }
   // The synthetic markets move like an FX major (10 % a year), so they cost what one does.
-  if (upper.startsWith('SYN_')) return { assetClass: 'forex_major', classifiedBy: 'synthetic market (SYN_…): priced as a forex major' };
+  if (isSyntheticSymbol(upper)) return { assetClass: 'forex_major', classifiedBy: 'synthetic market (SYN_…): priced as a forex major' };
   return { assetClass: 'single_stock', classifiedBy: 'unknown symbol: the dearest class' };
 }
 

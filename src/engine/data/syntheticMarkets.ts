@@ -18,7 +18,7 @@ import { TIMEFRAME_MS, type Bars } from './bars';
 import { MarketDataError, writeBarsCsv } from './barsCsv';
 import { plantedPatternBars, plantedTrendBars, randomWalkBars, syntheticBars, type PlantedPatternOptions, type PlantedTrendOptions } from './synthetic';
 
-export const SYNTHETIC_PREFIX = 'SYN_';
+const SYNTHETIC_PREFIX = 'SYN_';
 export const SYNTHETIC_BARS = 5000;
 /** The timeframe of a synthetic market a cycle names without one. */
 export const SYNTHETIC_TIMEFRAME = '1h';
@@ -31,7 +31,7 @@ const VOLATILITY = 0.1;
  * target), with a drift per bar of 0.25, 0.5 or 1 times the bar's volatility: what a
  * moving-average ratio, a rate of change or a zigzag leg of a few bars sees.
  */
-export const TREND_STRENGTHS = {
+const TREND_STRENGTHS = {
   1: { drift: 0.25, meanDuration: 20 },
   2: { drift: 0.5, meanDuration: 20 },
   3: { drift: 1, meanDuration: 20 },
@@ -42,14 +42,13 @@ export const TREND_STRENGTHS = {
  * with probability `upProbability`, and mirrored, so the series has no drift); strength 3 is the
  * canary's own. An RSI or ROC of a few bars sees the streaks.
  */
-export const STREAK_STRENGTHS = {
+const STREAK_STRENGTHS = {
   1: { streak: 3, upProbability: 0.65, horizon: 4, mirror: true },
   2: { streak: 3, upProbability: 0.75, horizon: 5, mirror: true },
   3: { streak: 3, upProbability: 0.85, horizon: 6, mirror: true },
 } as const satisfies Record<number, Pick<PlantedPatternOptions, 'streak' | 'upProbability' | 'horizon' | 'mirror'>>;
 
-export type EdgeStrength = 1 | 2 | 3;
-export const EDGE_STRENGTHS: readonly EdgeStrength[] = [1, 2, 3];
+type EdgeStrength = 1 | 2 | 3;
 
 export type SyntheticMarket =
   | { kind: 'random_walk'; seed: number }
