@@ -42,6 +42,6 @@ describe('trigger --control', () => {
     expect(real.stderr).toContain("'EURUSD' is not a synthetic market: the control runs on one (e.g. SYN_RW_1, SYN_TREND2_7), where no memory can help.");
     const given = await ktrdrAgentWith(stack.env, 'trigger', '--strategy', 'anything', '--control');
     expect(given.code).not.toBe(0);
-    expect(given.stderr.trim()).toBe('--control designs again on a synthetic market; a given --strategy keeps its own market: drop one of them.');
+    expect(given.stderr.trim()).toBe('error: --control designs again on a synthetic market; a given --strategy keeps its own market: drop one of them.');
   });
 });
