@@ -51,6 +51,7 @@ async function cycle(cycleId, folder) {
     training: training.metrics,
     backtest,
     strategiesDir: dirs.strategiesDir,
+    dataDir: dirs.dataDir,
   });
   return { cycleId, strategy: design.strategyName, market: `${design.symbol} ${design.timeframe}`, training: training.metrics, backtest, gates, verdict };
 }

@@ -75,7 +75,10 @@ async function main(): Promise<void> {
         const { trials } = await loopOnMarket(stack, { symbol, timeframe, cycles, loopId: `power-${symbol.toLowerCase()}`, offline: !claude });
         // the cycles in the order they ran; a refused one is no cycle done
         const done = trials.filter((t) => t.outcome !== 'refused');
-        const judgements = at.map((k) => ({ cycles: k, ...judgeMarket(done.slice(0, k), stack.env.KTRDR_REPORTS_DIR) }));
+        const judgements = at.map((k) => ({
+          cycles: k,
+          ...judgeMarket(done.slice(0, k), stack.env.KTRDR_REPORTS_DIR, `bench research power, after ${k} cycles`),
+        }));
         for (const j of judgements)
           verdicts.push({ group: groupName(market), planted: market.kind !== 'random_walk', cycles: j.cycles, significant: j.significant });
         perMarket.push({ symbol, timeframe, seconds: (Date.now() - t0) / 1000, trials: done, judgements });

@@ -36,7 +36,7 @@ export function program(): Command {
   workerCommand(cli, folders);
   triggerCommand(cli, folders);
   healthCommand(cli);
-  statusCommand(cli);
+  statusCommand(cli, folders);
   cancelCommand(cli);
   listCommand(cli);
   historyCommand(cli);

@@ -17,10 +17,15 @@ export function createAdmissionActivities({ settings, claude }: AdmissionActivit
     return { client: ctx.client, target: { taskQueue: ctx.info.taskQueue, settings } };
   };
   return {
-    async admitCycle(request) {
+    async admitCycle({ designEstimateUsd, ...request }) {
       const { client, target } = current();
       const offline = request.offline || !claude;
-      return { admission: await admitThrough(client, target, { ...request, offline }), offline };
+      const admission = await admitThrough(client, target, { ...request, offline });
+      const design =
+        admission.admitted && !offline && designEstimateUsd !== undefined
+          ? await reserveThrough(client, target, { cycleId: request.cycleId, phase: 'designing', estimateUsd: designEstimateUsd })
+          : undefined;
+      return { admission, offline, ...(design && { design }) };
     },
     async reserveSpend(request) {
       const { client, target } = current();

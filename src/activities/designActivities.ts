@@ -84,8 +84,8 @@ export function createDesignActivities({ folders, claude }: DesignActivityOption
       return { strategyName: input.strategyName, strategyPath: check.file };
     },
     async assessStrategy(input: AssessInput): Promise<AssessResult> {
-      if (!client || input.offline) return runOffline('InvalidAssessment', () => assessOffline({ ...input, strategiesDir }));
-      return runClaude(() => assessWithClaude(input, claudeRun(client, input.model, transcriptsDir), { strategiesDir }));
+      if (!client || input.offline) return runOffline('InvalidAssessment', () => assessOffline({ ...input, strategiesDir, dataDir }));
+      return runClaude(() => assessWithClaude(input, claudeRun(client, input.model, transcriptsDir), { strategiesDir, dataDir }));
     },
   };
 }

@@ -41,6 +41,7 @@ export async function runControl(
   /** The real cycle's request as given (startCycle checks it again, with the control's market). */
   request: object,
   symbol: string,
+  watchOptions: Parameters<typeof watchCycle>[2] = {},
 ): Promise<CycleView | undefined> {
   const design = real.status?.design;
   if (!design) {
@@ -52,7 +53,7 @@ export async function runControl(
     `\nControl cycle started: ${handle.workflowId} — the same cycle on ${symbol} ${design.timeframe}, synthetic bars from 2030 that no designer can have seen`,
   );
   console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
-  const control = await watchCycle(client, handle.workflowId);
+  const control = await watchCycle(client, handle.workflowId, watchOptions);
   console.log(`\n${renderControl(real.status, control.status)}`);
   return control;
 }

@@ -7,6 +7,7 @@ import { cancelCycle, checkGivenStrategy, cycleHistory, defaultCycleId, describe
 import type { CyclePhase } from '../domain/cycle';
 import { designerLine } from '../domain/designer';
 import type { Folders } from '../folders';
+import { readHoldoutLooks } from '../research/holdoutLooks';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
 import { controlOption, DEFAULT_CONTROL, runControl } from './controlCycle';
@@ -88,16 +89,19 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
         if (opts.wait || control) {
-          const view = await watchCycle(client, handle.workflowId);
+          const view = await watchCycle(client, handle.workflowId, { holdoutLooks: holdoutLooksIn(folders) });
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
-          if (control && !refusal) await runControl({ client, namespace, address }, view, request, control);
+          if (control && !refusal) await runControl({ client, namespace, address }, view, request, control, { holdoutLooks: holdoutLooksIn(folders) });
         }
       });
     });
 }
 
-export function statusCommand(cli: Command): void {
+/** How often a strategy's holdout was looked at, from the reports folder this CLI sees. */
+export const holdoutLooksIn = (folders: Folders) => (strategy: string) => readHoldoutLooks(strategy, folders.reports).length;
+
+export function statusCommand(cli: Command, folders: Folders): void {
   cli
     .command('status')
     .description('phase, strategy, gates, results and live progress of a cycle (default: the running or latest one)')
@@ -108,11 +112,12 @@ export function statusCommand(cli: Command): void {
       await withCycles(async ({ client }) => {
         const cycleId = id ?? (await defaultCycleId(client));
         if (opts.watch) {
-          await watchCycle(client, cycleId);
+          await watchCycle(client, cycleId, { holdoutLooks: holdoutLooksIn(folders) });
           return;
         }
         const view = await describeCycle(client, cycleId);
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view));
+        const strategy = view.status?.strategy;
+        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined));
       });
     });
 }

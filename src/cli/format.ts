@@ -5,6 +5,7 @@
 import type { CycleEvent, CycleListing, CycleView, LiveProgress } from '../client';
 import { MAX_REPLACEMENTS, type ActivityProgress, type TrainingMetrics } from '../domain/activities';
 import type { CycleStatus } from '../domain/cycle';
+import { holdoutLooksText } from '../research/holdoutLooks';
 import { assessmentFailedSentence, modelLabel, pct, phaseLabel, replacedLabel, replacementsLine, totalTokens, verdictLabel } from '../domain/cycleDetails';
 
 export function formatDuration(ms: number): string {
@@ -60,7 +61,7 @@ function yardstickLine(m: NonNullable<NonNullable<CycleStatus['backtest']>['vali
   return `${whole}; at the strategy's ${pct(m.averageExposure)} average exposure ${pct(m.buyAndHoldReturn * m.averageExposure)}${t}`;
 }
 
-function results(s: CycleStatus): [string, string | undefined][] {
+function results(s: CycleStatus, holdoutLooks?: number): [string, string | undefined][] {
   const t = s.training?.metrics;
   const b = s.backtest?.validation;
   const h = s.backtest?.holdout;
@@ -77,7 +78,7 @@ function results(s: CycleStatus): [string, string | undefined][] {
     ['Backtest', b && `${backtestLine(b)} (validation)`],
     ['Backtest retries', s.backtest && replacementsLine(s.backtest)],
     ['Buy & hold', b && yardstickLine(b)],
-    ['Holdout', h && backtestLine(h)],
+    ['Holdout', h && `${backtestLine(h)}${holdoutLooks ? ` · ${holdoutLooksText(holdoutLooks)}` : ''}`],
     ['Backtest gate', s.gates.backtest?.reason],
     [
       'Assessment',
@@ -85,6 +86,7 @@ function results(s: CycleStatus): [string, string | undefined][] {
         ? `${s.assessment.verdict} — ${s.assessment.assessmentPath}${s.assessment.offline ? ' (offline assessor)' : ''}`
         : s.assessmentFailure && assessmentFailedSentence(s.assessmentFailure),
     ],
+    ['Caveat', s.assessment?.memoryWarning],
   ];
 }
 
@@ -93,7 +95,8 @@ function usageLine(u: CycleStatus['usage']): string | undefined {
   return `${u.inputTokens} input + ${u.outputTokens} output tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, ${usd(u.costUsd)}`;
 }
 
-export function renderCycle(view: CycleView): string {
+/** `holdoutLooks`: how often the strategy's holdout was looked at, shown beside its figures when known. */
+export function renderCycle(view: CycleView, holdoutLooks?: number): string {
   const s = view.status;
   const model = s?.model ?? view.summary?.model;
   const phase = s?.phase ?? view.summary?.phase;
@@ -115,7 +118,7 @@ export function renderCycle(view: CycleView): string {
     ['Phases', phases],
     ['Progress', view.progress && progressLine(view.progress)],
     ['Last error', view.progress?.lastFailure],
-    ...(s ? results(s) : []),
+    ...(s ? results(s, holdoutLooks) : []),
     ['Verdict', verdictLabel({ verdict: s?.verdict ?? view.summary?.verdict, assessmentFailure: s?.assessmentFailure ?? view.summary?.assessmentFailure })],
     ['Failed', s?.failure?.reason ?? view.summary?.failure ?? view.failureMessage],
     ['Refused', refusal && `${refusal.reason}: ${refusal.message}`],

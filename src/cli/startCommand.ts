@@ -20,6 +20,7 @@ import { connectWorkers, createWorker } from '../worker';
 import { startLocalStack } from './localStack';
 import { port } from '../numberOptions';
 import { stopRequest } from './stopRequest';
+import { holdoutLooksIn } from './cycleCommands';
 import { watchCycle } from './watch';
 import { uiPortFor } from './webUi';
 
@@ -100,7 +101,7 @@ export function startCommand(cli: Command, folders: Folders): void {
           console.log(`${resumed ? 'Following the cycle already running' : 'Research cycle started'}: ${cycleId}`);
           console.log(`  ${server.uiUrl}/namespaces/default/workflows/${cycleId}`);
 
-          const watching = watchCycle(client, cycleId);
+          const watching = watchCycle(client, cycleId, { holdoutLooks: holdoutLooksIn(folders) });
           let view: CycleView | undefined = await Promise.race([watching, stop.requested.then(() => undefined)]);
           const interrupted = !view;
           if (interrupted) {

@@ -3,14 +3,13 @@
  * `validate`, `features`, `train`, `backtest` and `holdout`.
  */
 import fs from 'node:fs';
-import type { Command } from '@commander-js/extra-typings';
-import { SingleBar, Presets } from 'cli-progress';
+import { Option, type Command } from '@commander-js/extra-typings';
 import type { ExecutionSettings } from '../engine/backtest/result';
 import { backtestStrategy, type BacktestRun } from '../research/backtesting';
 import { writeBarsCsvColumns } from '../engine/features/featuresCsv';
 import { buildFeatures } from '../engine/features/features';
 import { evaluateHoldout } from '../research/holdout';
-import { TrainingCancelled } from '../engine/neural';
+import { holdoutLooksText, readHoldoutLooks, recordHoldoutLook } from '../research/holdoutLooks';
 import { readStrategy } from '../research/readStrategy';
 import { trainStrategy } from '../research/training';
 import type { TrainingReport } from '../research/trainingReport';
@@ -20,6 +19,10 @@ import { shownPath } from '../paths';
 import { formatProblem } from '../research/problems';
 import { findStrategy, reportDir } from '../research/files';
 import { validateStrategyFile } from '../research/validate';
+import { integer } from '../numberOptions';
+import { WINDOW_KINDS } from '../research/walkForward';
+import { withCancel } from './cancellable';
+import { DEFAULT_FOLDS, walkForwardCommand, wantsWalkForward } from './walkForwardCommand';
 
 export function strategyCommands(cli: Command, folders: Folders): void {
   cli
@@ -76,19 +79,26 @@ export function strategyCommands(cli: Command, folders: Folders): void {
 
   cli
     .command('backtest')
-    .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/')
+    .description('backtest a trained strategy on its validation period and, apart, its holdout; writes reports/<strategy>/ (or --walk-forward)')
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .option('--json', 'print the summaries as JSON')
+    .option('--walk-forward', 'retrain and backtest fold by fold over the data before the holdout; writes reports/<strategy>/walk-forward/')
+    .option('--folds <n>', `walk-forward folds (default ${DEFAULT_FOLDS})`, integer('--folds', 2))
+    .addOption(new Option('--window <kind>', 'walk-forward training windows: anchored (growing; the default) or rolling (sliding)').choices(WINDOW_KINDS))
+    .option('--include-holdout', 'let the walk-forward folds run into the holdout (a look at it)')
     .action(async (nameOrPath, opts) => {
+      if (wantsWalkForward(opts)) return walkForwardCommand(findStrategy(nameOrPath, folders.strategies), opts, folders);
       const run = await backtestStrategy(findStrategy(nameOrPath, folders.strategies), {
         dataDir: folders.marketData,
         modelsDir: folders.models,
         reportsDir: folders.reports,
       });
+      recordHoldoutLook(run.strategy, { why: 'backtest', by: 'cli' }, folders.reports);
+      const holdoutLooks = readHoldoutLooks(run.strategy, folders.reports).length;
       if (opts.json) {
         const summaries = Object.fromEntries(Object.entries(run.periods).map(([k, v]) => [k, { ...v, trades: undefined, equity: undefined }]));
-        console.log(JSON.stringify({ ...run, periods: summaries }, null, 2));
-      } else console.log(renderBacktest(run));
+        console.log(JSON.stringify({ ...run, periods: summaries, holdoutLooks }, null, 2));
+      } else console.log(renderBacktest(run, holdoutLooks));
     });
 
   holdoutCommand(cli, folders);
@@ -97,11 +107,13 @@ export function strategyCommands(cli: Command, folders: Folders): void {
 function holdoutCommand(cli: Command, folders: Folders): void {
   cli
     .command('holdout')
-    .description("the trained model's classification metrics on its holdout: for you, never for tuning")
+    .description("the trained model's classification metrics on its holdout: for you, never for tuning; each run is recorded as a look")
     .argument('<strategy>', 'a name (looked up in strategies/ and strategies/designed/) or a YAML file anywhere')
     .action((nameOrPath) => {
       const e = evaluateHoldout(findStrategy(nameOrPath, folders.strategies), { dataDir: folders.marketData, modelsDir: folders.models });
-      console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)}`);
+      recordHoldoutLook(e.strategy, { why: 'holdout', by: 'cli' }, folders.reports);
+      const looks = holdoutLooksText(readHoldoutLooks(e.strategy, folders.reports).length);
+      console.log(`Holdout      ${e.rows} rows · accuracy ${pct(e.accuracy)} vs chance ${pct(e.chanceAccuracy)} · loss ${e.loss.toFixed(4)} · ${looks}`);
       ['BUY', 'HOLD', 'SELL'].forEach((c, i) => {
         const m = e.perClass[i];
         console.log(
@@ -109,24 +121,6 @@ function holdoutCommand(cli: Command, folders: Folders): void {
         );
       });
     });
-}
-
-/** Runs a cancellable job with a progress bar; Ctrl+C aborts it cleanly instead of killing the process. */
-async function withCancel<T>(job: (signal: AbortSignal, bar: SingleBar) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  const bar = new SingleBar({ format: '  {bar} {step}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
-  bar.start(1, 0, { step: 'preparing' });
-  try {
-    return await job(controller.signal, bar);
-  } catch (err) {
-    if (err instanceof TrainingCancelled) throw new UserError('stopped (Ctrl+C): nothing was saved', 130);
-    throw err;
-  } finally {
-    bar.stop();
-    process.removeListener('SIGINT', onSigint);
-  }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -172,7 +166,8 @@ function costsApplied({ commission, slippage, costs }: ExecutionSettings): strin
   return `commission ${bp(commission)} (${from(costs.commission)}) + slippage ${bp(slippage)} (${from(costs.slippage)}) a side · ${costs.assetClass} (${costs.classifiedBy})`;
 }
 
-function renderBacktest(run: BacktestRun): string {
+/** `holdoutLooks`: how often the holdout has been looked at, this run included. */
+function renderBacktest(run: BacktestRun, holdoutLooks: number): string {
   const lines = [`Strategy     ${run.strategy} on ${run.symbol} ${run.timeframe} · reports in ${shownPath(run.reportDir)}/`];
   for (const [name, r] of Object.entries(run.periods)) {
     const m = r.metrics;
@@ -180,7 +175,7 @@ function renderBacktest(run: BacktestRun): string {
     const to = new Date(r.period.endTime).toISOString().slice(0, 10);
     lines.push(
       '',
-      `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ' — for you, not for tuning' : ''}`,
+      `${name} (${from} → ${to}, ${r.period.bars} bars)${name === 'holdout' ? ` — for you, not for tuning · ${holdoutLooksText(holdoutLooks)}` : ''}`,
       `  strategy      return ${pct(m.totalReturn).padStart(7)} · Sharpe ${m.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(m.maxDrawdown).padStart(6)}`,
       `  buy & hold    return ${pct(r.buyAndHold.totalReturn).padStart(7)} · Sharpe ${r.buyAndHold.sharpeRatio.toFixed(2).padStart(6)} · max drawdown ${pct(r.buyAndHold.maxDrawdown).padStart(6)}`,
       `  same stake    buy & hold at the strategy's average exposure (${pct(m.averageExposure)}): return ${pct(r.buyAndHold.totalReturn * m.averageExposure)}${r.sameStake ? ` · strategy's excess t ${r.sameStake.tStat.toFixed(2)}` : ''}`,

@@ -13,7 +13,11 @@ import { progressText, renderCycle, trainingDoneLine } from './format';
  * training has ended its epochs and loss — which a training shorter than the heartbeat
  * interval never heartbeats. Returns the final view.
  */
-export async function watchCycle(client: Client, cycleId: string, intervalMs = 500): Promise<CycleView> {
+export async function watchCycle(
+  client: Client,
+  cycleId: string,
+  { intervalMs = 500, holdoutLooks }: { intervalMs?: number; holdoutLooks?: (strategy: string) => number } = {},
+): Promise<CycleView> {
   const tty = Boolean(process.stdout.isTTY);
   const bar = new SingleBar({ format: '  {bar} {text}', hideCursor: true, clearOnComplete: true, stopOnComplete: false }, Presets.shades_classic);
   let barShown = false;
@@ -49,7 +53,8 @@ export async function watchCycle(client: Client, cycleId: string, intervalMs = 5
       if (view.execution !== 'RUNNING') {
         showTraining(view);
         stopBar();
-        console.log(renderCycle(view));
+        const strategy = view.status?.strategy;
+        console.log(renderCycle(view, strategy ? holdoutLooks?.(strategy) : undefined));
         return view;
       }
       const progress = view.progress;

@@ -34,6 +34,8 @@ export const AssessmentSchema = AssessmentContentSchema.extend({
   offline: z.boolean(),
   /** What the assessor was shown: training metrics and the validation backtest, never the holdout. */
   metrics: MetricsWithUnitsSchema,
+  /** Set when the model that designed the strategy may have seen the validation period (src/design/memoryCaveat.ts). */
+  memory_warning: z.string().optional(),
 });
 export type Assessment = z.infer<typeof AssessmentSchema>;
 

@@ -184,6 +184,8 @@ export const AssessResultSchema = z.strictObject({
   usage: LlmUsageSchema,
   /** Optional only so that results recorded before assessments proposed hypotheses still parse on replay. */
   hypotheses: ProposedHypothesesSchema.optional(),
+  /** Set when the period the assessment judged ends before the designing model's training cutoff (src/design/modelMemory.ts). */
+  memoryWarning: z.string().optional(),
 });
 export type AssessResult = z.infer<typeof AssessResultSchema>;
 

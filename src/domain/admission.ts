@@ -374,8 +374,17 @@ export const AdmissionInputSchema = z.strictObject({
 });
 export type AdmissionInput = z.infer<typeof AdmissionInputSchema>;
 
-/** What admitting a cycle told it: the admission's answer, and whether the cycle runs offline (asked to, or the worker has no Claude). */
-export const AdmitCycleResultSchema = z.strictObject({ admission: AdmitResultSchema, offline: z.boolean() });
+/** A cycle's first step: to be admitted and, when a Claude design follows, the design's reservation with it (one activity where there were two). */
+export interface AdmitCycleRequest extends AdmitRequest {
+  /** The design's estimate, reserved once the cycle is admitted, unless it runs offline. */
+  designEstimateUsd?: number;
+}
+
+/**
+ * What admitting a cycle told it: the admission's answer, whether the cycle runs offline (asked
+ * to, or the worker has no Claude), and the answer to the design's reservation when it asked for one.
+ */
+export const AdmitCycleResultSchema = z.strictObject({ admission: AdmitResultSchema, offline: z.boolean(), design: ReserveResultSchema.optional() });
 type AdmitCycleResult = z.infer<typeof AdmitCycleResultSchema>;
 
 /**
@@ -385,7 +394,7 @@ type AdmitCycleResult = z.infer<typeof AdmitCycleResultSchema>;
  * that may have died.
  */
 export interface AdmissionActivities {
-  admitCycle(request: AdmitRequest): Promise<AdmitCycleResult>;
+  admitCycle(request: AdmitCycleRequest): Promise<AdmitCycleResult>;
   reserveSpend(request: ReserveRequest): Promise<ReserveResult>;
   settleSpend(settlement: Settle): Promise<void>;
   releaseCycle(release: Release): Promise<void>;

@@ -9,9 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BacktestReport } from '../engine/backtest/result';
 import { writeBacktestReport } from '../engine/backtest/report';
-import { backtest } from '../engine/backtest/run';
-import { sameStakeComparison } from '../engine/backtest/sameStake';
-import { barsBetween, sliceBars, type Bars } from '../engine/data/bars';
+import { barsBetween, type Bars } from '../engine/data/bars';
 import { featureColumns } from '../engine/features/features';
 import { Mlp } from '../engine/neural';
 import { loadModelFile, sha256, type ModelFile } from '../engine/neural/modelFile';
@@ -19,6 +17,7 @@ import { predictSteps } from '../engine/neural/predict';
 import { abortCheck, runChecked } from '../engine/steps';
 import { UserError } from '../errors';
 import { modelDir, reportDir } from './files';
+import { backtestPeriod } from './periodBacktest';
 import { readStrategy } from './readStrategy';
 import { strategyMarkets, type Strategy } from './schema';
 
@@ -81,19 +80,7 @@ export async function backtestStrategy(strategyPath: string, options: BacktestOp
   }
   checkColumns(strategy, model);
   const probabilities = await runChecked(predictSteps(strategy, model, network, bars, data.indicators[0]), check);
-  const config = {
-    decisions: strategy.decisions,
-    execution: {
-      initialCapital: strategy.backtest?.initial_capital,
-      commission: strategy.backtest?.commission,
-      slippage: strategy.backtest?.slippage,
-      positionSize: strategy.backtest?.position_size,
-    },
-  };
-  const run = (from: number, to: number, source: Bars, probs: Float32Array): BacktestReport => {
-    const report = backtest(sliceBars(source, from, to), probs.subarray(from * 3, to * 3), config);
-    return { ...report, sameStake: sameStakeComparison(report.equity.strategy, report.equity.buyAndHold, report.metrics.averageExposure) };
-  };
+  const run = (from: number, to: number, source: Bars, probs: Float32Array): BacktestReport => backtestPeriod(strategy, source, probs, from, to);
 
   await check();
   const validation = run(split.ranges.validation.start, split.ranges.validation.end, bars, probabilities);

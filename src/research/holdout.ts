@@ -11,9 +11,9 @@ import { loadModelFile } from '../engine/neural/modelFile';
 import { modelDir } from './files';
 import { readStrategy } from './readStrategy';
 
-export function evaluateHoldout(strategyPath: string, options: { dataDir: string; modelsDir: string }): Evaluation {
+export function evaluateHoldout(strategyPath: string, options: { dataDir: string; modelsDir: string }): Evaluation & { strategy: string } {
   const { strategy, data } = readStrategy(fs.readFileSync(strategyPath, 'utf8'), path.basename(strategyPath), options.dataDir);
   const model = loadModelFile(path.join(modelDir(strategy.name, options.modelsDir), 'model.json'));
   const { test } = buildDataset(strategy, data.series, { includeTest: true, indicators: data.indicators });
-  return evaluate(Mlp.fromJSON(model.network), test!.x, test!.y);
+  return { strategy: strategy.name, ...evaluate(Mlp.fromJSON(model.network), test!.x, test!.y) };
 }

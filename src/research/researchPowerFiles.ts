@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { CycleStatus } from '../domain/cycle';
 import { reportDir } from './files';
+import { recordHoldoutLook } from './holdoutLooks';
 import { barReturns, judgePick, pickByValidation, type Judgement, type Trial } from './researchPower';
 
 const PeriodMetricsSchema = z.object({
@@ -38,9 +39,10 @@ function holdoutEquity(strategy: string, reportsDir: string): Float64Array | und
   return Float64Array.from(lines.slice(1), (line) => Number(line.split(',')[column]));
 }
 
-/** The loop's pick among these trials, by validation only, judged once on its holdout over all of them. */
-export function judgeMarket(trials: readonly Trial[], reportsDir: string): Judgement {
+/** The loop's pick among these trials, by validation only, judged once on its holdout over all of them; the look is recorded. */
+export function judgeMarket(trials: readonly Trial[], reportsDir: string, by = 'research power'): Judgement {
   const pick = pickByValidation(trials)?.strategy;
   const equity = pick ? holdoutEquity(pick, reportsDir) : undefined;
+  if (pick && equity) recordHoldoutLook(pick, { why: 'research_power', by }, reportsDir);
   return judgePick(trials, pick, equity && barReturns(equity));
 }

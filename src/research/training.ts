@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildDataset } from '../engine/features/dataset';
 import { classBalance, CLASS_NAMES } from '../engine/features/labels';
-import { chanceLoss, evaluate, Mlp, train, type TrainingProgress } from '../engine/neural';
+import { chanceLoss, evaluate, train, type TrainingProgress } from '../engine/neural';
 import { readCheckpoint, rowsSha256, saveCheckpoint, type CheckpointKey } from '../engine/neural/checkpoint';
 import { saveModelFile, sha256 } from '../engine/neural/modelFile';
 import { misfit, type TrainingState } from '../engine/neural/trainingState';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { modelDir } from './files';
+import { fitSettings, strategyNetwork } from './fitSettings';
 import { readStrategy } from './readStrategy';
 import { strategyMarkets } from './schema';
 import { TrainingReportSchema, type TrainingReport } from './trainingReport';
@@ -52,14 +53,8 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions)
   const { symbols, timeframe } = strategyMarkets(strategy);
   const data = buildDataset(strategy, validated.series, { indicators: validated.indicators });
 
-  const arch = strategy.model.architecture;
   const settings = strategy.model.training;
-  const seed = settings.seed ?? 42;
-  const model = Mlp.create(
-    { inputSize: data.columns.length, hiddenLayers: arch.hidden_layers, activation: arch.activation, dropout: arch.dropout, outputSize: CLASS_NAMES.length },
-    seed,
-  );
-  const early = settings.early_stopping;
+  const model = strategyNetwork(strategy, data.columns.length);
   const { checkpoint } = options;
   const key: CheckpointKey | undefined = checkpoint && { strategySha256: sha256(text), dataSha256: rowsSha256(data.train, data.validation) };
   const { state: resume, ...resumption } =
@@ -77,14 +72,7 @@ export async function trainStrategy(strategyPath: string, options: TrainOptions)
     yTrain: data.train.y,
     xVal: data.validation.x,
     yVal: data.validation.y,
-    epochs: settings.epochs,
-    batchSize: settings.batch_size,
-    optimizer: settings.optimizer,
-    learningRate: settings.learning_rate,
-    weightDecay: settings.weight_decay,
-    gradientClipNorm: settings.gradient_clip,
-    seed,
-    earlyStopping: early && { enabled: early.enabled, patience: early.patience, minDelta: early.min_delta, monitor: early.monitor },
+    ...fitSettings(strategy),
     signal: options.signal,
     resume,
     checkpoint: checkpoint &&

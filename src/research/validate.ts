@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import { splitBars } from '../engine/features/dataset';
 import { computeIndicators } from '../engine/features/features';
 import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/features/fuzzy';
 import { findIndicator, resolveParams, suggestIndicators } from '../engine/features/indicators/catalog';
@@ -201,7 +202,9 @@ const short = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >=
 /**
  * Runs the strategy's indicators on its own data and checks that every fuzzy set can fire
  * there (spec §8 #9: ranges written for another scale make flat, useless features). Returns
- * the bars and indicator values too when every series had them computed.
+ * the bars and indicator values too when every series had them computed. The checks, and the
+ * percentiles they quote, read the bars before the holdout only: the validator answers the
+ * designer, and nothing of the holdout may reach it.
  */
 function checkData(source: YamlSource, strategy: Strategy, options: ValidateOptions): { problems: Problem[]; data?: StrategyData } {
   const problems = checkAvailability(source, strategy.training_data, options.dataDir);
@@ -239,8 +242,9 @@ function checkData(source: YamlSource, strategy: Strategy, options: ValidateOpti
     const where = `${symbol} ${timeframe}`;
     const computed = computeIndicators(strategy, bars);
     indicators.push(computed);
+    const holdoutStart = splitBars(bars, strategy).ranges.test.start;
     for (const [featureId, values] of computed) {
-      const finite = values.filter(Number.isFinite);
+      const finite = values.subarray(0, holdoutStart).filter(Number.isFinite);
       const at = ['fuzzy_sets', featureId];
       if (finite.length === 0) {
         problems.push(source.problem(at, `${featureId} has no values on ${where}`));

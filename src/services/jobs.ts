@@ -22,6 +22,8 @@ export const JobSchema = z.discriminatedUnion('type', [
     modelsDir: z.string(),
     reportsDir: z.string(),
     modelPath: z.string(),
+    /** Who asked for the backtest, recorded with its look at the holdout: `cycle <id>`, or `services`. */
+    lookedAtBy: z.string(),
   }),
 ]);
 export type Job = z.infer<typeof JobSchema>;

@@ -4,6 +4,7 @@
  * (each chunk of 256 predicted bars, each period, each report), both within milliseconds.
  */
 import { backtestStrategy } from '../research/backtesting';
+import { recordHoldoutLook } from '../research/holdoutLooks';
 import { trainStrategy } from '../research/training';
 import { summarizeBacktest } from './backtestSummary';
 import type { Job } from './jobs';
@@ -27,5 +28,6 @@ export async function runJob(job: Job, signal: AbortSignal, onProgress: (progres
     modelPath: job.modelPath,
     signal,
   });
+  recordHoldoutLook(run.strategy, { why: 'backtest', by: job.lookedAtBy }, job.reportsDir);
   return summarizeBacktest(run);
 }

@@ -47,7 +47,15 @@ export function admitBacktest(request: StartBacktestRequest, folders: ServiceFol
   }
   return {
     metadata: { ...metadataOf(request), model_path: modelPath },
-    job: { type: 'backtesting', strategyPath: file, dataDir: folders.dataDir, modelsDir: folders.modelsDir, reportsDir: folders.reportsDir, modelPath },
+    job: {
+      type: 'backtesting',
+      strategyPath: file,
+      dataDir: folders.dataDir,
+      modelsDir: folders.modelsDir,
+      reportsDir: folders.reportsDir,
+      modelPath,
+      lookedAtBy: request.cycle_id ? `cycle ${request.cycle_id}` : 'services',
+    },
   };
 }
 

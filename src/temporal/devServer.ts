@@ -27,6 +27,28 @@ export interface DevServer {
 
 const START_TIMEOUT_MS = 30_000;
 
+/**
+ * How every dev server of the project runs (`dev`, `start`, the tests, the benchmarks), tuned
+ * for a research cycle's many small writes. Measured with bench/loop.ts (README, "The loop"):
+ *
+ * - SQLite with a write-ahead log and `synchronous=normal`: a commit appends to the log instead
+ *   of writing, syncing and deleting a rollback journal (SQLite's default, which the dev server
+ *   keeps). It survives the server being killed (the fault tests kill it); only a power cut or
+ *   a crash of the machine may lose the last commits.
+ * - The dev server has one history shard, and a shard's transfer-queue reader loads new tasks
+ *   at most 20 times a second by default: each workflow task, child start and parent
+ *   notification waited ≈ 28 ms for the next load. A cluster spreads workflows over hundreds of
+ *   shards; here the limit only makes a cycle wait.
+ */
+export const DEV_SERVER_TUNING = [
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
+  '--dynamic-config-value',
+  'history.transferProcessorMaxPollRPS=1000',
+] as const;
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
@@ -82,6 +104,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--ui-disable-news-fetch',
     '--log-level',
     'warn',
+    ...DEV_SERVER_TUNING,
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', log, log] });

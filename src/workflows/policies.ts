@@ -3,7 +3,7 @@
  * clean-up when cancelled, so a cycle is recorded `cancelled` only after the remote
  * work has stopped.
  */
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERRORS } from '../domain/activities';
 
 /**
@@ -65,15 +65,32 @@ export const STRATEGY_CHECK_POLICY: ActivityOptions = {
 };
 
 /**
- * A cycle's calls to the admission workflow (admit, reserve, settle, release), and the
- * admission workflow's look at the cycles that hold slots: each an update, a signal or a few
- * describe calls through the worker's own client, answered in milliseconds. Activities rather
- * than local activities, so that they never hold a workflow task open (the admission workflow
- * needs one to answer) and the time-skipping test server sees them. A retry finds what the
- * first attempt did (every call is idempotent); an admission that does not answer for ten
- * minutes fails the cycle.
+ * A cycle's admission and reservations (and, for cycles started before lean-orchestration,
+ * its settlements and release): each an update or a signal through the worker's own client,
+ * answered in milliseconds. A retry finds what the first attempt did (every call is
+ * idempotent); an admission that does not answer for ten minutes fails the cycle.
+ *
+ * Activities, not local activities: an update waits for the admission workflow to answer,
+ * which takes a workflow task on the same workers, and a local activity holds its cycle's
+ * workflow task (and the worker's slot for it) until it ends. Cycles admitting at once can
+ * then hold every slot while the admission workflow waits for one: 50 cycles started at once
+ * on a worker with the default 40 slots took 10 minutes, and 15 of them failed. As activities
+ * their workflow tasks end first.
  */
 export const ADMISSION_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+};
+
+/**
+ * A cycle's settlements and its release: each a signal (signal-with-start for a settlement)
+ * that the server takes without waiting for the admission workflow, so none can wait on a
+ * workflow task slot. Local activities: they run in the workflow task that follows a phase
+ * instead of adding an activity task and a workflow task of their own. Retried like the
+ * other admission calls; each signal is idempotent.
+ */
+export const ADMISSION_SIGNAL_POLICY: LocalActivityOptions = {
   startToCloseTimeout: '20 seconds',
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },

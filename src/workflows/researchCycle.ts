@@ -25,24 +25,27 @@ import {
   type AdmissionActivities,
   type BudgetRefusal,
   type ClaudePhase,
+  type ReserveResult,
 } from '../domain/admission';
 import { addUsage, LlmUsageSchema, NO_USAGE, type LlmUsage } from '../domain/models';
 import { OutcomeAttribute, PhaseAttribute, servicesTaskQueue, statusQuery, StrategyAttribute } from '../temporal/definitions';
-import { ADMISSION_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
+import { ADMISSION_POLICY, ADMISSION_SIGNAL_POLICY, CLEANUP_POLICY, LLM_POLICY, SERVICE_POLICY, STRATEGY_CHECK_POLICY } from './policies';
 
 const llm = wf.proxyActivities<Pick<ResearchActivities, 'designStrategy' | 'assessStrategy'>>(LLM_POLICY);
 const admission = wf.proxyActivities<Omit<AdmissionActivities, 'describeCycles'>>(ADMISSION_POLICY);
+/** The admission calls that are signals (see ADMISSION_SIGNAL_POLICY). */
+const admissionSignals = wf.proxyLocalActivities<Pick<AdmissionActivities, 'settleSpend' | 'releaseCycle'>>(ADMISSION_SIGNAL_POLICY);
 
 /**
  * Training, backtests and clean-up call the services: they run on the services' own task queue,
  * beside an instance with room for them (see servicesTaskQueue). Cycles started before keep the
- * research queue.
+ * research queue; `lean` (LEAN_ORCHESTRATION) implies this patch.
  */
 const SERVICES_QUEUE = 'services-queue';
-const onServicesQueue = (policy: wf.ActivityOptions): wf.ActivityOptions =>
-  wf.patched(SERVICES_QUEUE) ? { ...policy, taskQueue: servicesTaskQueue(wf.workflowInfo().taskQueue) } : policy;
-const services = () => wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY));
-const cleanup = () => wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(onServicesQueue(CLEANUP_POLICY));
+const onServicesQueue = (policy: wf.ActivityOptions, lean: boolean): wf.ActivityOptions =>
+  lean || wf.patched(SERVICES_QUEUE) ? { ...policy, taskQueue: servicesTaskQueue(wf.workflowInfo().taskQueue) } : policy;
+const services = (lean: boolean) => wf.proxyActivities<Pick<ResearchActivities, 'trainModel' | 'runBacktest'>>(onServicesQueue(SERVICE_POLICY, lean));
+const cleanup = (lean: boolean) => wf.proxyActivities<Pick<ResearchActivities, 'cleanUpCycle'>>(onServicesQueue(CLEANUP_POLICY, lean));
 
 const PHASE_TITLES: Record<ResearchPhase, string> = {
   designing: 'Design',
@@ -76,6 +79,15 @@ const ADMISSION = 'admission';
 /** A failed assessment completes the cycle with its training and backtest, instead of failing it. */
 const ASSESSMENT_FAILURE_KEEPS_RESULTS = 'assessment-failure-keeps-results';
 
+/**
+ * Less for the Temporal service to write per cycle: search attributes and memo only when they
+ * change (a gate's verdict changes neither), the design's reservation in the admission's
+ * activity, and the settlements and the release as local activities, in the workflow task that
+ * follows a phase rather than two of their own. It implies the patches before it, so a new
+ * cycle records this one marker (and its TemporalChangeVersion upsert) where it recorded two.
+ */
+const LEAN_ORCHESTRATION = 'lean-orchestration';
+
 export async function researchCycle(request: CycleRequest): Promise<CycleStatus> {
   const now = () => new Date().toISOString();
   const status: CycleStatus = {
@@ -91,13 +103,22 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     description: 'Phase, strategy, phase timings, gate verdicts and results so far',
   });
 
+  /** Whether the cycle runs under LEAN_ORCHESTRATION; known after its input is read (an invalid one publishes once, before). */
+  let lean = false;
+  /** What the cycle last wrote to its search attributes and memo: under LEAN_ORCHESTRATION it writes only what changed. */
+  const written = { attributes: new Map<string, string>(), summary: '' };
   const publish = () => {
-    wf.upsertSearchAttributes([
+    const attributes = [
       { key: PhaseAttribute, value: status.phase },
       ...(status.strategy ? [{ key: StrategyAttribute, value: status.strategy }] : []),
       ...(status.outcome ? [{ key: OutcomeAttribute, value: status.outcome }] : []),
-    ]);
-    wf.upsertMemo({ summary: cycleSummary(status) });
+    ].filter(({ key, value }) => !lean || written.attributes.get(key.name) !== value);
+    if (attributes.length) wf.upsertSearchAttributes(attributes);
+    for (const { key, value } of attributes) written.attributes.set(key.name, value);
+    const summary = cycleSummary(status);
+    const json = JSON.stringify(summary);
+    if (!lean || json !== written.summary) wf.upsertMemo({ summary });
+    written.summary = json;
     wf.setCurrentDetails(cycleDetailsMarkdown(status));
   };
 
@@ -171,7 +192,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** A clean-up that fails is logged, never allowed to hide why the cycle ended. */
   const cleanUp = async (outcome: 'failed' | 'cancelled') => {
     try {
-      const result = await cleanup().cleanUpCycle({ cycleId: status.cycleId, outcome });
+      const result = await cleanup(lean).cleanUpCycle({ cycleId: status.cycleId, outcome });
       status.cancelledOperations = result.cancelledOperations;
     } catch (err) {
       if (!(err instanceof wf.ActivityFailure)) throw err;
@@ -196,8 +217,9 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   if (input.offline) status.model = 'offline';
   status.bypassGates = input.bypassGates;
 
+  lean = wf.patched(LEAN_ORCHESTRATION);
   // Cycles started before admission existed replay without it.
-  const admitting = wf.patched(ADMISSION);
+  const admitting = lean || wf.patched(ADMISSION);
   /** Whether this cycle's Claude phases run offline: asked to, or the worker that admitted it has no Claude. */
   let offline = input.offline;
   /** Set from the moment the cycle asks to be admitted (a cancelled request may have been granted) until it is refused. */
@@ -214,13 +236,25 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     }
   };
 
+  /** Under LEAN_ORCHESTRATION, the answer to the design's reservation, which the admission brought. */
+  let designReserved: ReserveResult | undefined;
+
   /** The cycle's first step, whoever started it: the admission's answer, undefined when admitted. */
   const admit = async () => {
     mayHoldSlot = true;
+    const designs = lean && !input.strategy && !input.offline;
     const answer = AdmitCycleResultSchema.parse(
-      await admissionCall('Admission', undefined, () => admission.admitCycle({ cycleId, offline: input.offline, estimateUsd: cycleEstimateUsd(input) })),
+      await admissionCall('Admission', undefined, () =>
+        admission.admitCycle({
+          cycleId,
+          offline: input.offline,
+          estimateUsd: cycleEstimateUsd(input),
+          ...(designs && { designEstimateUsd: phaseEstimateUsd(input.model, 'designing') }),
+        }),
+      ),
     );
     offline = answer.offline;
+    designReserved = answer.design;
     if (answer.admission.admitted) return undefined;
     mayHoldSlot = false;
     return answer.admission;
@@ -229,11 +263,14 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** Holds the estimate of a Claude phase against the day's budget; none offline. */
   const reserve = async (phase: ClaudePhase): Promise<{ reservationId?: string; refusal?: BudgetRefusal }> => {
     if (!admitting || offline) return {};
-    const answer = ReserveResultSchema.parse(
-      await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
-        admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
-      ),
-    );
+    const answer =
+      phase === 'designing' && designReserved
+        ? designReserved
+        : ReserveResultSchema.parse(
+            await admissionCall(`${PHASE_TITLES[phase]}'s reservation`, phase, () =>
+              admission.reserveSpend({ cycleId, phase, estimateUsd: phaseEstimateUsd(input.model, phase) }),
+            ),
+          );
     if (answer.granted) return { reservationId: answer.reservationId };
     const { granted: _, ...refusal } = answer;
     return { refusal };
@@ -249,7 +286,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
       model: spent?.model ?? input.model,
       phase,
     };
-    await admission.settleSpend(settlement).catch((err: unknown) => {
+    await (lean ? admissionSignals : admission).settleSpend(settlement).catch((err: unknown) => {
       if (!(err instanceof wf.ActivityFailure)) throw err;
       wf.log.warn('Could not record what the phase cost', { ...settlement, error: err.cause?.message ?? err.message });
     });
@@ -271,7 +308,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
   /** Gives the slot back, however the cycle ends; a failed release is taken back by the admission workflow when it notices the cycle closed. */
   const release = async (outcome: Outcome) => {
     if (!mayHoldSlot) return;
-    await admission.releaseCycle({ cycleId, outcome }).catch((err: unknown) => {
+    await (lean ? admissionSignals : admission).releaseCycle({ cycleId, outcome }).catch((err: unknown) => {
       if (!(err instanceof wf.ActivityFailure)) throw err;
       wf.log.warn('Could not release the admission slot', { cycleId, error: err.cause?.message ?? err.message });
     });
@@ -341,8 +378,8 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
     const strategy = input.strategy ? await givenStrategy(input.strategy) : await designed();
 
     // Cycles started before the baseline-relative gates replay with KTRDR's absolute ones (legacyGates.ts).
-    const baselineGates = wf.patched('baseline-relative-gates');
-    const training = await runPhase('training', TrainResultSchema, () => services().trainModel(strategy));
+    const baselineGates = lean || wf.patched('baseline-relative-gates');
+    const training = await runPhase('training', TrainResultSchema, () => services(lean).trainModel(strategy));
     status.training = training;
     gate(
       'training',
@@ -351,7 +388,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         : legacyTrainingGate(training.metrics, request?.gates, input.bypassGates),
     );
 
-    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services().runBacktest({ ...strategy, modelPath: training.modelPath }));
+    const backtest = await runPhase('backtesting', BacktestResultSchema, () => services(lean).runBacktest({ ...strategy, modelPath: training.modelPath }));
     status.backtest = backtest;
     gate(
       'backtesting',
@@ -385,7 +422,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         status.model ??= assessed.offline ? 'offline' : assessed.usage.model;
         status.usage = addUsage(status.usage, assessed.usage);
       } catch (err) {
-        if (!(err instanceof CycleFailed) || !wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS)) throw err;
+        if (!(err instanceof CycleFailed) || !(lean || wf.patched(ASSESSMENT_FAILURE_KEEPS_RESULTS))) throw err;
         status.assessmentFailure = err.detail;
       }
     }

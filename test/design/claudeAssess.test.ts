@@ -8,6 +8,8 @@ import { createDesignActivities } from '../../src/activities/designActivities';
 import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, type LlmUsage } from '../../src/domain/models';
 import { AssessmentSchema } from '../../src/design/assessmentFile';
+import { claimStrategyName } from '../../src/design/designRecord';
+import { designedStrategyFile } from '../../src/research/files';
 import { ASSESS_CAPS } from '../../src/design/claude/assessor';
 import { metricsWithUnits } from '../../src/design/metricsWithUnits';
 import {
@@ -292,5 +294,52 @@ describe('offline mode', () => {
     expect(designed.offline).toBe(true);
     expect((await assess(acts, assessInput({ offline: true }))).offline).toBe(true);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('what the designer may remember', () => {
+  /** rsi_adx_trend_filter as if `model` had designed it (design.json), on the shipped EURUSD hourly data. */
+  function designedBy(model: string): string {
+    const name = `remembered_${model.replace(/[^a-z0-9]/g, '_')}`;
+    const record = {
+      cycle_id: `cycle-${name}`,
+      strategy: name,
+      symbol: 'EURUSD',
+      timeframe: '1h' as const,
+      designed_at: new Date().toISOString(),
+      model,
+      offline: model === 'offline',
+    };
+    expect(claimStrategyName(record, folders.strategiesDir)).toBe(true);
+    const yaml = fs.readFileSync(path.join(folders.strategiesDir, 'rsi_adx_trend_filter.yaml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`);
+    fs.writeFileSync(designedStrategyFile(name, folders.strategiesDir), yaml);
+    return name;
+  }
+  const inputFor = (name: string) => assessInput({ strategyName: name, strategyPath: designedStrategyFile(name, folders.strategiesDir) });
+
+  test('Claude: a validation period that ends before the designer’s cutoff is a caveat in the assessment, its file and its prompt', async () => {
+    const name = designedBy('claude-haiku-4-5');
+    fake.setScript([reply(toolUse('save_assessment', good))]);
+    const result = await assess(activities(), inputFor(name));
+    const caveat = 'the designer (claude-haiku-4-5, trained on data to 2025-07-31) may have seen this period';
+    expect(result.memoryWarning).toBe(caveat);
+    expect(readAssessment(result.assessmentPath).memory_warning).toBe(caveat);
+    expect(textOf(bodies()[0].messages[0])).toContain(caveat);
+  });
+
+  test('offline assessor: the same caveat for a strategy Claude designed', async () => {
+    const name = designedBy('claude-opus-4-6');
+    const result = await assess(activities(false), inputFor(name));
+    const caveat = 'the designer (claude-opus-4-6, trained on data to 2025-08-31) may have seen this period';
+    expect(result.memoryWarning).toBe(caveat);
+    expect(readAssessment(result.assessmentPath).memory_warning).toBe(caveat);
+  });
+
+  test('no caveat for an offline design or a person’s strategy: nothing there can remember', async () => {
+    for (const input of [inputFor(designedBy('offline')), assessInput()]) {
+      const result = await assess(activities(false), input);
+      expect(result.memoryWarning).toBeUndefined();
+      expect(readAssessment(result.assessmentPath).memory_warning).toBeUndefined();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BacktestSummarySchema } from '../../src/engine/backtest/result';
 import { loadModelFile } from '../../src/engine/neural/modelFile';
 import { backtestStrategy, type BacktestRun } from '../../src/research/backtesting';
+import { readHoldoutLooks } from '../../src/research/holdoutLooks';
 import { trainStrategy } from '../../src/research/training';
 import type { TrainingReport } from '../../src/research/trainingReport';
 import { ktrdrAgent, ktrdrAgentWith } from '../support/cli';
@@ -130,10 +131,11 @@ describe('the CLI', () => {
     expect(bad.stderr).toContain('2 errors');
   });
 
-  test('holdout prints the holdout metrics of the model, only when asked', async () => {
-    const run = await ktrdrAgentWith({ KTRDR_MODELS_DIR: options.modelsDir }, 'holdout', 'rsi_adx_trend_filter');
+  test('holdout prints the holdout metrics of the model, only when asked, and counts the look', async () => {
+    const run = await ktrdrAgentWith({ KTRDR_MODELS_DIR: options.modelsDir, KTRDR_REPORTS_DIR: options.reportsDir }, 'holdout', 'rsi_adx_trend_filter');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Holdout\s+\d+ rows · accuracy \d+\.\d% vs chance \d+\.\d%/);
+    expect(run.stdout).toMatch(/Holdout\s+\d+ rows · accuracy \d+\.\d% vs chance \d+\.\d% · loss \d\.\d{4} · holdout looked at 1 time\n/);
+    expect(readHoldoutLooks('rsi_adx_trend_filter', options.reportsDir).map(({ why, by }) => [why, by])).toEqual([['holdout', 'cli']]);
   });
 
   test('backtest prints the costs it charged and buy-and-hold at the same stake, per period', async () => {
@@ -145,6 +147,17 @@ describe('the CLI', () => {
       expect(line).toContain('commission 0.8 bp (forex_major default) + slippage 0.5 bp (forex_major default) a side · forex_major (pair of major currencies)');
     }
     expect(out.stdout).toMatch(/same stake\s+buy & hold at the strategy's average exposure \(\d+\.\d%\): return -?\d+\.\d% · strategy's excess t -?\d+\.\d\d/);
+    // the holdout's heading counts every look, this one included; the validation's says nothing of it
+    expect(out.stdout).toMatch(/\nholdout \(.+\) — for you, not for tuning · holdout looked at 2 times\n/);
+    expect(out.stdout).toMatch(/\nvalidation \([^)]+\)\n/);
+    const json = await ktrdrAgentWith(
+      { KTRDR_MODELS_DIR: options.modelsDir, KTRDR_REPORTS_DIR: options.reportsDir },
+      'backtest',
+      'rsi_adx_trend_filter',
+      '--json',
+    );
+    expect((JSON.parse(json.stdout) as { holdoutLooks: number }).holdoutLooks).toBe(3);
+    expect(readHoldoutLooks('rsi_adx_trend_filter', options.reportsDir).map(({ why }) => why)).toEqual(['holdout', 'backtest', 'backtest']);
   });
 
   test('a strategy file that is not there is one clear line', async () => {

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { ktrdrAgent } from '../support/cli';
-import { freePort, portOpen } from '../support/ports';
-import { killTree, spawnCli, type Spawned } from '../support/processes';
+import { freePort, freePorts, portOpen } from '../support/ports';
+import { commandLine, descendants, killTree, spawnCli, type Spawned } from '../support/processes';
 
 /** `ktrdr-agent dev` as a user runs it, until it says the worker polls (or, with --no-worker, that it is up). */
 async function startDev(port: number, uiPort: number | undefined, servicesPort: number, db: string, ...extra: string[]): Promise<Spawned> {
@@ -105,12 +105,28 @@ test('dev serves the Web UI, the services and a worker that runs a whole cycle, 
   expect(await portOpen(port)).toBe(false);
 }, 120_000);
 
+/** SQLite's journal mode as its file header records it (bytes 18 and 19: 1 rollback journal, 2 write-ahead log). */
+function journalMode(db: string): 'rollback' | 'wal' {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(db, 'r');
+  fs.readSync(fd, header, 0, 20, 0);
+  fs.closeSync(fd);
+  return header[18] === 2 && header[19] === 2 ? 'wal' : 'rollback';
+}
+
 test('dev --no-worker serves only the server, and Ctrl+C ends the process', async () => {
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, servicesPort] = await freePorts(3);
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-dev-'));
-  running = await startDev(port, uiPort, servicesPort, path.join(folder, 'temporal.db'), '--no-worker');
+  const db = path.join(folder, 'temporal.db');
+  running = await startDev(port, uiPort, servicesPort, db, '--no-worker');
   expect(await portOpen(port)).toBe(true);
   expect(await portOpen(servicesPort)).toBe(false);
+  // tuned for a cycle's many small writes: a write-ahead log, and its one history shard's tasks dispatched as they come
+  expect(journalMode(db)).toBe('wal');
+  const server = descendants(running.child.pid!)
+    .map(commandLine)
+    .find((c) => c.includes('temporal server start-dev'));
+  expect(server).toContain('history.transferProcessorMaxPollRPS=');
   running.child.kill('SIGINT');
   const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000));
   expect(await Promise.race([running.exited, timeout])).toBe(0);
@@ -119,7 +135,7 @@ test('dev --no-worker serves only the server, and Ctrl+C ends the process', asyn
 }, 60_000);
 
 test('dev with the services port taken says so in one line, before starting anything', async () => {
-  const [port, uiPort] = [await freePort(), await freePort()];
+  const [port, uiPort] = await freePorts(2);
   const taken = net.createServer().listen(0, '127.0.0.1');
   await once(taken, 'listening');
   const servicesPort = (taken.address() as net.AddressInfo).port;

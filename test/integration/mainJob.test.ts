@@ -5,12 +5,12 @@ import { expect, test } from 'vitest';
 import { ktrdrAgentWith } from '../support/cli';
 import { startFakeAnthropic } from '../support/fakeAnthropic';
 import { scriptedClaude } from '../support/scriptedClaude';
-import { freePort, portOpen } from '../support/ports';
+import { freePorts, portOpen } from '../support/ports';
 
 /** The README's main job, as `npm start` runs it: one whole cycle, offline, then everything stops. */
 test('ktrdr-agent start runs a full research cycle on the shipped data and stops what it started', async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-'));
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, servicesPort] = await freePorts(3);
   const run = await ktrdrAgentWith(
     {
       ANTHROPIC_API_KEY: '',
@@ -51,7 +51,7 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
 test('with an API key, start has Claude design and assess, and prints what it cost', async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-claude-'));
   const fake = await startFakeAnthropic({ script: scriptedClaude });
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, servicesPort] = await freePorts(3);
   try {
     const run = await ktrdrAgentWith(
       {

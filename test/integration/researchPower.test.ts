@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readHoldoutLooks } from '../../src/research/holdoutLooks';
 import { judgeMarket } from '../../src/research/researchPowerFiles';
 import { pickByValidation, SIGNIFICANCE } from '../../src/research/researchPower';
 import type { FaultStack } from '../support/faultStack';
@@ -36,6 +37,8 @@ describe('research power', () => {
       expect(pick?.strategy).toBe(status.best[0]?.strategy);
       const judged = judgeMarket(trials, stack.env.KTRDR_REPORTS_DIR);
       expect(judged.trials).toBe(CYCLES);
+      // the one look at the pick's holdout is on its record
+      if (judged.pick) expect(readHoldoutLooks(judged.pick, stack.env.KTRDR_REPORTS_DIR).filter((l) => l.why === 'research_power')).toHaveLength(1);
       if (planted) {
         expect(judged.pick).toBeDefined();
         expect(judged.dsr).toBeGreaterThan(SIGNIFICANCE);

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { freePort, portOpen } from '../support/ports';
+import { freePorts, portOpen } from '../support/ports';
 import { alive, commandLine, descendants, kill, killTree, runCliWithin, scratchFolder, spawnCli, spawnCommand, type Spawned } from '../support/processes';
 import { devServerEnv } from '../support/temporal';
 
@@ -49,11 +49,8 @@ describe('a port already in use is refused before anything starts', () => {
   test.each(['start', 'dev'])("%s on the port of someone else's Temporal server refuses, and runs nothing there", async (command) => {
     const { env, db, folder } = scratchFolder(`ktrdr-${command}-stranger-`);
     const port = stranger.address.split(':').at(-1)!;
-    const run = await runCliWithin(
-      20_000,
-      [command, '--port', port, '--ui-port', String(await freePort()), '--services-port', String(await freePort()), '--db', db],
-      env,
-    );
+    const [uiPort, servicesPort] = await freePorts(2);
+    const run = await runCliWithin(20_000, [command, '--port', port, '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', db], env);
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(`error: port ${port} is in use (the Temporal frontend): stop what uses it, or pass --port`);
@@ -73,10 +70,11 @@ describe('a port already in use is refused before anything starts', () => {
     const taken = await listening();
     try {
       const { env, db } = scratchFolder(`ktrdr-${command}-taken-`);
+      const [port, uiPort, servicesPort] = await freePorts(3);
       const ports: Record<string, string> = {
-        '--port': String(await freePort()),
-        '--ui-port': String(await freePort()),
-        '--services-port': String(await freePort()),
+        '--port': String(port),
+        '--ui-port': String(uiPort),
+        '--services-port': String(servicesPort),
         [flag]: String(portOf(taken)),
       };
       const run = await runCliWithin(20_000, [command, ...Object.entries(ports).flat(), '--db', db], env);
@@ -109,7 +107,8 @@ describe('a port already in use is refused before anything starts', () => {
 describe('a state folder in use', () => {
   test('a second start or dev on the folder of a running dev is refused, and writes nothing there', async () => {
     const { env, db, folder } = scratchFolder('ktrdr-state-');
-    const dev = spawnCli(['dev', '--no-worker', '--port', String(await freePort()), '--ui-port', String(await freePort()), '--db', db], env);
+    const [port, uiPort] = await freePorts(2);
+    const dev = spawnCli(['dev', '--no-worker', '--port', String(port), '--ui-port', String(uiPort), '--db', db], env);
     spawned.push(dev);
     await dev.until('Ctrl+C stops the server');
     // the running server's own database (and its SQLite journal) changes by itself; everything else must stay as it was
@@ -123,7 +122,7 @@ describe('a state folder in use', () => {
     const before = snapshot();
 
     for (const command of ['start', 'dev']) {
-      const ports = [await freePort(), await freePort(), await freePort()];
+      const ports = await freePorts(3);
       const run = await runCliWithin(
         20_000,
         [command, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],
@@ -143,7 +142,7 @@ describe('a state folder in use', () => {
 describe('stopping', () => {
   test('start --keep: Ctrl+C after the cycle has ended stops everything within 2 s, without talk of cancelling', async () => {
     const { env, db } = scratchFolder('ktrdr-keep-');
-    const ports = [await freePort(), await freePort(), await freePort()];
+    const ports = await freePorts(3);
     const start = spawnCli(
       ['start', '--keep', '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],
       env,
@@ -171,7 +170,7 @@ describe('stopping', () => {
     'SIGTERM to the pid of `%s` stops the dev server, the services and the worker',
     async (_name, command, prefix) => {
       const { env, db } = scratchFolder('ktrdr-supervised-');
-      const ports = [await freePort(), await freePort(), await freePort()];
+      const ports = await freePorts(3);
       const run = spawnCommand(
         command,
         [...prefix, '--port', String(ports[0]), '--ui-port', String(ports[1]), '--services-port', String(ports[2]), '--db', db],

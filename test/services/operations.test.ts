@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toBacktestMetrics } from '../../src/services/backtestSummary';
+import { readHoldoutLooks } from '../../src/research/holdoutLooks';
 import type { TrainingReport } from '../../src/research/trainingReport';
 import { ServiceRejected } from '../../src/services/client';
 import type { OperationInfo } from '../../src/services/operation';
@@ -101,6 +102,11 @@ describe('training', () => {
       const op = expectCompleted(await waitFor(services.client, started.operation_id, isFinished), 'backtesting');
       expect(op.metadata.model_path).toBe(report.modelPath);
     }
+  });
+
+  test('each backtest is a look at the holdout, recorded with its cycle (or the services when it has none)', () => {
+    const looks = readHoldoutLooks('rsi_adx_trend_filter', folders.reportsDir);
+    expect(looks.map(({ why, by }) => `${why} by ${by}`)).toEqual(['backtest by cycle cycle-1', 'backtest by services', 'backtest by services']);
   });
 
   test("a backtest the engine refuses ends failed with the engine's reason", async () => {

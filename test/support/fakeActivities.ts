@@ -16,7 +16,7 @@ import type {
   TrainingMetrics,
 } from '../../src/domain/activities';
 import { createAdmissionActivities, type AdmissionActivityOptions } from '../../src/activities/admissionActivities';
-import { reservationIdFor, type AdmissionActivities, type AdmitRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
+import { reservationIdFor, type AdmissionActivities, type AdmitCycleRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
 
@@ -63,7 +63,7 @@ export interface CallLog {
   assess: AssessInput[];
   cleanup: CleanupInput[];
   cancelled: string[];
-  admit: AdmitRequest[];
+  admit: AdmitCycleRequest[];
   reserve: ReserveRequest[];
   settle: Settle[];
   release: Release[];
@@ -77,7 +77,12 @@ export interface CallLog {
  * against the real one), pass `admission` for the real activities.
  */
 const admitsAll: AdmissionActivities = {
-  admitCycle: (request) => Promise.resolve({ admission: { admitted: true }, offline: request.offline }),
+  admitCycle: ({ designEstimateUsd, ...request }) =>
+    Promise.resolve({
+      admission: { admitted: true },
+      offline: request.offline,
+      ...(designEstimateUsd !== undefined && !request.offline && { design: { granted: true, reservationId: reservationIdFor(request.cycleId, 'designing') } }),
+    }),
   reserveSpend: (request) => Promise.resolve({ granted: true, reservationId: reservationIdFor(request.cycleId, request.phase) }),
   settleSpend: () => Promise.resolve(),
   releaseCycle: () => Promise.resolve(),

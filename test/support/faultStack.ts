@@ -13,9 +13,10 @@ import type { OperationInfo } from '../../src/services/operation';
 import { budgetThrough } from '../../src/temporal/admission';
 import type { researchCycle } from '../../src/workflows/researchCycle';
 import { RESEARCH_WORKFLOW, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/temporal/definitions';
+import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { installRuntime } from '../../src/temporal/runtime';
 import { ktrdrAgentWith } from './cli';
-import { freePort } from './ports';
+import { freePort, freePorts } from './ports';
 import { alive, kill, killTree, scratchFolder, spawnCli, spawnCommand, type Spawned } from './processes';
 
 // Replaying a history installs the SDK's runtime in this process: quietly.
@@ -35,6 +36,8 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Start without the services (the test starts them later). */
   withoutServices?: boolean;
+  /** The dev server with its own defaults instead of the project's tuning (the benchmark's baseline). */
+  stockServer?: boolean;
   /** Start without a worker (the test starts its own). */
   withoutWorker?: boolean;
 }
@@ -100,7 +103,7 @@ export class FaultStack {
 
   /** Free ports and a scratch folder; nothing runs yet. */
   private static async create(options: StackOptions): Promise<FaultStack> {
-    const [frontend, http, metrics, services] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [frontend, http, metrics, services] = await freePorts(4);
     return new FaultStack({ frontend, http, metrics, services }, options);
   }
 
@@ -152,6 +155,7 @@ export class FaultStack {
       this.db,
       '--log-level',
       'error',
+      ...(this.options.stockServer ? [] : DEV_SERVER_TUNING),
       ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ];
     const server = this.track('temporal', spawnCommand(binary, args));

@@ -5,6 +5,7 @@ import { installRuntime } from '../../src/temporal/runtime';
 import type { ResearchActivities } from '../../src/domain/activities';
 import type { CycleRequest } from '../../src/domain/cycle';
 import { RESEARCH_WORKFLOW, TASK_QUEUE } from '../../src/temporal/definitions';
+import { DEV_SERVER_TUNING } from '../../src/temporal/devServer';
 import { ensureSearchAttributes, registerSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createWorker, workflowsPath } from '../../src/worker';
 import type { researchCycle } from '../../src/workflows/researchCycle';
@@ -34,7 +35,7 @@ export async function devServerEnv(uiPort?: number): Promise<TestWorkflowEnviron
     server: {
       executable: { type: 'existing-path', path: binary('TEMPORAL_CLI_PATH') },
       ...(uiPort !== undefined && { ui: true, uiPort }),
-      extraArgs: ['--log-level', 'error', ...(uiPort !== undefined ? ['--ui-disable-news-fetch'] : [])],
+      extraArgs: ['--log-level', 'error', ...DEV_SERVER_TUNING, ...(uiPort !== undefined ? ['--ui-disable-news-fetch'] : [])],
     },
   });
   await ensureSearchAttributes(env.connection, 'default');

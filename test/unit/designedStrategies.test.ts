@@ -47,6 +47,7 @@ describe('a design', () => {
       training: goodTraining,
       backtest: goodBacktest,
       strategiesDir: dir,
+      dataDir: MARKET_DATA_DIR,
     });
     expect(assessed.assessmentPath).toBe(path.join(designed, design.strategyName, 'assessment.json'));
 

@@ -73,3 +73,42 @@ describe('status shows operations that died with their service', () => {
     expect(rendered()['Training retries']).toBeUndefined();
   });
 });
+
+describe('status beside holdout figures and the assessment', () => {
+  const status = CycleStatusSchema.parse({
+    cycleId: 'cycle-2',
+    phase: 'completed',
+    outcome: 'completed',
+    bypassGates: false,
+    startedAt: '2026-12-06T09:00:00.000Z',
+    endedAt: '2026-12-06T09:00:03.000Z',
+    phases: [],
+    gates: {},
+    strategy: 'rsi_claude_abc123',
+    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
+    backtest: { operationId: 'op_b', validation: goodBacktest, holdout: { ...goodBacktest, totalReturn: 0.01 } },
+    assessment: {
+      verdict: 'mediocre',
+      assessmentPath: 'strategies/designed/rsi_claude_abc123/assessment.json',
+      offline: false,
+      usage: { model: 'claude-haiku-4-5', ...NO_USAGE },
+      memoryWarning: 'the designer (claude-haiku-4-5, trained on data to 2025-07-31) may have seen this period',
+    },
+    usage: { ...NO_USAGE },
+  });
+  const view = { cycleId: 'cycle-2', execution: 'COMPLETED' as const, startTime: new Date('2026-12-06T09:00:00Z'), status };
+  const row = (text: string, name: string) =>
+    text
+      .split('\n')
+      .find((line) => line.startsWith(`${name} `))
+      ?.replace(/^\S+( \S+)?\s{2,}/, '');
+
+  test('the holdout row says how often the holdout was looked at', () => {
+    expect(row(renderCycle(view, 3), 'Holdout')).toMatch(/^return 1\.0%, .* trades · holdout looked at 3 times$/);
+    expect(row(renderCycle(view), 'Holdout')).toMatch(/trades$/);
+  });
+
+  test('a period the designer may remember is a caveat under the assessment', () => {
+    expect(row(renderCycle(view), 'Caveat')).toBe('the designer (claude-haiku-4-5, trained on data to 2025-07-31) may have seen this period');
+  });
+});

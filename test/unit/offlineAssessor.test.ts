@@ -63,7 +63,7 @@ function assess(
     training,
     backtest,
   });
-  const result = assessOffline({ ...input, strategiesDir: dir });
+  const result = assessOffline({ ...input, strategiesDir: dir, dataDir: MARKET_DATA_DIR });
   expect(AssessResultSchema.parse(result)).toEqual(result);
   expect(result.offline).toBe(true);
   expect(result.usage).toEqual({ model: 'offline', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });

@@ -1,12 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CycleRequest } from '../../src/domain/cycle';
-import { ADMISSION_WORKFLOW, admissionWorkflowId, admitUpdate, configureUpdate, OutcomeAttribute, settleSignal } from '../../src/temporal/definitions';
+import {
+  ADMISSION_WORKFLOW,
+  admissionWorkflowId,
+  admitUpdate,
+  configureUpdate,
+  OutcomeAttribute,
+  RESEARCH_WORKFLOW,
+  servicesTaskQueue,
+  settleSignal,
+} from '../../src/temporal/definitions';
+import type { researchCycle } from '../../src/workflows/researchCycle';
 import { AdmissionQueues, scripted } from '../support/admission';
-import { goodTraining, usage } from '../support/fakeActivities';
-import { devServerEnv, startResearchCycle, waitFor } from '../support/temporal';
+import { fakeActivities, goodTraining, usage } from '../support/fakeActivities';
+import { devServerEnv, startResearchCycle, waitFor, workflowBundle } from '../support/temporal';
 
 /**
  * The admission workflow with real research cycles on the dev server: cycles admit
@@ -87,6 +99,28 @@ describe('admission', () => {
     expect(await run(queue, { brief: 'next' })).toMatchObject({ outcome: 'completed' });
   });
 
+  test('more cycles admitting at once than their worker has workflow task slots are each admitted or refused', async () => {
+    // a cycle waits for its admission outside its workflow task, which the admission workflow's task may need
+    const queue = `admission-${randomUUID()}`;
+    const activities = fakeActivities({ admission: { settings: ROOM, claude: true } });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queue,
+      activities,
+      workflowBundle: await workflowBundle(),
+      maxConcurrentWorkflowTaskExecutions: 2,
+    });
+    const services = await Worker.create({ connection: env.nativeConnection, taskQueue: servicesTaskQueue(queue), activities });
+    const outcomes = await worker.runUntil(
+      services.runUntil(async () => {
+        const cycles = await Promise.all([1, 2, 3, 4].map(() => startResearchCycle(env, queue)));
+        return Promise.all(cycles.map(async (c) => (await c.result()).outcome));
+      }),
+    );
+    expect(outcomes).toContain('completed');
+    expect(outcomes.filter((o) => o !== 'completed' && o !== 'refused')).toEqual([]);
+  });
+
   test('a cycle whose Claude design fails is charged what the failed phase spent, and releases its slot', async () => {
     const { queue } = await queueWith(ROOM, (calls) => ({
       designStrategy(input) {
@@ -126,6 +160,29 @@ describe('the budget', () => {
     expect([a, b].find((s) => s.outcome === 'refused')?.refusal?.reason).toBe('budget_exhausted');
     expect(fakes.calls.design).toHaveLength(1);
     expect((await budget(queue)).spentUsd).toBeLessThanOrEqual(0.15);
+  });
+
+  test('a cycle admitted ahead (as trigger admits its id) whose design the budget no longer holds ends refused, having designed nothing, its slot given back', async () => {
+    const { queue, fakes } = await queueWith(ROOM, scripted);
+    const cycleId = `ahead-${randomUUID()}`;
+    const admission = new WithStartWorkflowOperation(ADMISSION_WORKFLOW, {
+      workflowId: admissionWorkflowId(queue),
+      taskQueue: queue,
+      args: [{ settings: ROOM }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(await env.client.workflow.executeUpdateWithStart(admitUpdate, { args: [{ cycleId, offline: false }], startWorkflowOperation: admission })).toEqual({
+      admitted: true,
+    });
+    await env.client.workflow.getHandle(admissionWorkflowId(queue)).executeUpdate(configureUpdate, { args: [{ dailyBudgetUsd: 0.01 }] });
+
+    const status = await (
+      await env.client.workflow.start<typeof researchCycle>(RESEARCH_WORKFLOW, { workflowId: cycleId, taskQueue: queue, args: [{}] })
+    ).result();
+    expect(status).toMatchObject({ outcome: 'refused', refusal: { reason: 'budget_exhausted' } });
+    expect(status.refusal?.message).toContain('the design needs about $0.0900');
+    expect(fakes.calls.design).toEqual([]);
+    expect(await budget(queue)).toMatchObject({ activeCycles: [], reservedUsd: 0 });
   });
 
   test('an assessment the rest of the budget cannot hold is not run: the cycle completes with its results, unassessed', async () => {

@@ -67,11 +67,16 @@ export interface AssessContext {
   strategyYaml: string | undefined;
   metrics: MetricsWithUnits;
   recent: RecentStrategy[];
+  /** The model that designed the strategy may have seen the validation period (src/design/memoryCaveat.ts). */
+  memoryWarning?: string;
 }
 
-export function assessUserPrompt({ strategyName, strategyYaml, metrics, recent }: AssessContext): string {
+export function assessUserPrompt({ strategyName, strategyYaml, metrics, recent, memoryWarning }: AssessContext): string {
   return [
     `# Assess strategy ${strategyName}`,
+    ...(memoryWarning
+      ? [`## Caveat\n${memoryWarning}: a model that knows how these prices went can design for them, so weigh the results with that doubt`]
+      : []),
     `## Strategy\n${strategyYaml ? `\`\`\`yaml\n${strategyYaml.trim()}\n\`\`\`` : '(its YAML could not be read)'}`,
     `## Training (validation split)\n${JSON.stringify(metrics.training, null, 2)}`,
     `## Backtest (validation split)\n${JSON.stringify(metrics.validation_backtest, null, 2)}`,

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { AssessResultSchema, HYPOTHESIS_MAX_CHARS, MAX_PROPOSED_HYPOTHESES, type AssessInput, type AssessResult } from '../../domain/activities';
 import { strategyFile } from '../../research/files';
 import { AssessmentContentSchema, KEPT_PER_LIST, writeAssessment, type AssessmentContent } from '../assessmentFile';
+import { designerMemoryCaveat } from '../memoryCaveat';
 import { InvalidAssessment } from '../errors';
 import { recentStrategies } from '../memory';
 import { metricsWithUnits } from '../metricsWithUnits';
@@ -102,8 +103,12 @@ function followUp(reply: Anthropic.Message, problems: string[], caps: Caps): Ant
   return calls.map((call) => ({ type: 'tool_result' as const, tool_use_id: call.id, content: request, is_error: true }));
 }
 
-export async function assessWithClaude(input: AssessInput, run: ClaudeRun, options: { strategiesDir: string; caps?: Caps }): Promise<AssessResult> {
-  const { strategiesDir, caps = ASSESS_CAPS } = options;
+export async function assessWithClaude(
+  input: AssessInput,
+  run: ClaudeRun,
+  options: { strategiesDir: string; dataDir: string; caps?: Caps },
+): Promise<AssessResult> {
+  const { strategiesDir, dataDir, caps = ASSESS_CAPS } = options;
   const { model } = run;
   const metrics = metricsWithUnits(input.training, input.backtest);
   const conversation = new Conversation(run, {
@@ -124,7 +129,8 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
     .filter((r) => r.name !== input.strategyName)
     .slice(0, RECENT_FOR_COMPARISON);
 
-  let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent });
+  const memoryWarning = designerMemoryCaveat(input.strategyName, { strategiesDir, dataDir });
+  let next: Anthropic.MessageParam['content'] = assessUserPrompt({ strategyName: input.strategyName, strategyYaml: yaml, metrics, recent, memoryWarning });
   let problems: string[] = [];
   let repaired = false;
   const noAssessment = (why: string) => new InvalidAssessment(`${model} gave no valid assessment ${why}: ${problems.join('; ')}`, conversation.usage);
@@ -137,7 +143,15 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
       if (answer.ok) {
         const assessmentPath = writeAssessment(
           input.strategyName,
-          { ...answer.content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: conversation.usage.model, offline: false, metrics },
+          {
+            ...answer.content,
+            assessed_at: new Date().toISOString(),
+            cycle_id: input.cycleId,
+            model: conversation.usage.model,
+            offline: false,
+            metrics,
+            ...(memoryWarning && { memory_warning: memoryWarning }),
+          },
           strategiesDir,
         );
         return AssessResultSchema.parse({
@@ -146,6 +160,7 @@ export async function assessWithClaude(input: AssessInput, run: ClaudeRun, optio
           offline: false,
           usage: conversation.usage,
           hypotheses: answer.content.hypotheses,
+          memoryWarning,
         });
       }
       problems = answer.problems;

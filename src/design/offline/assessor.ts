@@ -10,11 +10,13 @@ import { noUsage } from '../../domain/models';
 import { strategyFile } from '../../research/files';
 import { StrategySchema, type Strategy } from '../../research/schema';
 import { writeAssessment } from '../assessmentFile';
+import { designerMemoryCaveat } from '../memoryCaveat';
 import { metricsWithUnits } from '../metricsWithUnits';
 import { judge } from './assessmentRules';
 
 export interface OfflineAssessOptions {
   strategiesDir: string;
+  dataDir: string;
 }
 
 /** The strategy, for suggestions that name its settings; the assessment stands without it. */
@@ -28,13 +30,29 @@ function readStrategy(name: string, strategiesDir: string): Strategy | undefined
 }
 
 export function assessOffline(input: AssessInput & OfflineAssessOptions): AssessResult {
-  const { strategiesDir } = input;
+  const { strategiesDir, dataDir } = input;
   const metrics = metricsWithUnits(input.training, input.backtest);
   const content = judge(metrics, readStrategy(input.strategyName, strategiesDir), input.strategyName);
+  const memoryWarning = designerMemoryCaveat(input.strategyName, { strategiesDir, dataDir });
   const assessmentPath = writeAssessment(
     input.strategyName,
-    { ...content, assessed_at: new Date().toISOString(), cycle_id: input.cycleId, model: 'offline', offline: true, metrics },
+    {
+      ...content,
+      assessed_at: new Date().toISOString(),
+      cycle_id: input.cycleId,
+      model: 'offline',
+      offline: true,
+      metrics,
+      ...(memoryWarning && { memory_warning: memoryWarning }),
+    },
     strategiesDir,
   );
-  return AssessResultSchema.parse({ verdict: content.verdict, assessmentPath, offline: true, usage: noUsage('offline'), hypotheses: content.hypotheses });
+  return AssessResultSchema.parse({
+    verdict: content.verdict,
+    assessmentPath,
+    offline: true,
+    usage: noUsage('offline'),
+    hypotheses: content.hypotheses,
+    memoryWarning,
+  });
 }
