@@ -10,6 +10,8 @@ import type { Folders } from '../folders';
 import { readHoldoutLooks } from '../research/holdoutLooks';
 import { REFUSAL_EXIT_CODES } from '../temporal/admissionClient';
 import { TASK_QUEUE } from '../temporal/definitions';
+import { controlOption, DEFAULT_CONTROL, runControl } from './controlCycle';
+import { UserError } from '../errors';
 import { renderCycle, renderHistory, renderList } from './format';
 import { reportRow } from './reportCommand';
 import { integer } from '../numberOptions';
@@ -51,6 +53,11 @@ export function triggerCommand(cli: Command, folders: Folders): void {
       gateOption,
     )
     .option(
+      '--control [symbol]',
+      `then the same cycle on a synthetic market of its timeframe (default ${DEFAULT_CONTROL}), where no memory can help, and both side by side (implies --wait)`,
+      controlOption,
+    )
+    .option(
       '--wait',
       'follow the cycle until it ends; the exit code tells the outcome (0 completed, 1 failed, 2 cancelled, 3 or 4 refused: budget_exhausted or active_cycle_exists)',
     )
@@ -65,6 +72,9 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         ...(opts.offline && { offline: true }),
         ...(opts.gate && { gates: opts.gate }),
       };
+      const control = opts.control === true ? DEFAULT_CONTROL : opts.control;
+      if (control && request.strategy)
+        throw new UserError('--control designs again on a synthetic market; a given --strategy keeps its own market: drop one of them.');
       checkGivenStrategy(validateRequest(request).input, folders);
       await withCycles(async ({ client, namespace, address }) => {
         const { handle, input, workers, designer } = await startCycle(client, request);
@@ -79,11 +89,12 @@ export function triggerCommand(cli: Command, folders: Folders): void {
         console.log(`  Watch:  ktrdr-agent status ${handle.workflowId} --watch`);
         console.log(`  Cancel: ktrdr-agent cancel ${handle.workflowId}`);
         console.log(`  Web UI: ${webUiLink(address, namespace, handle.workflowId)}`);
-        if (opts.wait) {
+        if (opts.wait || control) {
           const view = await watchCycle(client, handle.workflowId, { holdoutLooks: holdoutLooksIn(folders) });
           if (view.status?.backtest && view.status.strategy) console.log(`Report: ${reportRow(view.status.strategy, folders)}`);
           const refusal = view.status?.refusal;
           process.exitCode = refusal ? REFUSAL_EXIT_CODES[refusal.reason] : (EXIT_BY_OUTCOME[view.status?.outcome ?? view.summary?.phase ?? 'failed'] ?? 1);
+          if (control && !refusal) await runControl({ client, namespace, address }, view, request, control, { holdoutLooks: holdoutLooksIn(folders) });
         }
       });
     });

@@ -10,7 +10,8 @@ import { splitBars } from '../engine/features/dataset';
 import { computeIndicators } from '../engine/features/features';
 import { fuzzify, MEMBERSHIP_ARITY, type MembershipFunction } from '../engine/features/fuzzy';
 import { findIndicator, resolveParams, suggestIndicators } from '../engine/features/indicators/catalog';
-import { listAvailableData } from '../engine/data/marketData';
+import { listAvailableData, MarketDataError } from '../engine/data/marketData';
+import { materializeSyntheticMarket } from '../engine/data/syntheticMarkets';
 import type { Bars } from '../engine/data/bars';
 import { strategyBars, trainingSeries, type StrategyData } from './strategyData';
 import { FuzzySetSchema, IndicatorSchema, StrategySchema, strategyMarkets, trainingDateRange, TrainingDataSchema, type Strategy } from './schema';
@@ -170,9 +171,19 @@ function checkPairing(source: YamlSource, indicators: IndicatorList, rawSets: un
 type TrainingData = z.output<typeof TrainingDataSchema>;
 
 function checkAvailability(source: YamlSource, td: TrainingData, dataDir: string): Problem[] {
+  const { symbols, timeframe } = strategyMarkets({ training_data: td });
+  const unnamed = symbols.flatMap((s) => {
+    try {
+      materializeSyntheticMarket(s, timeframe, dataDir);
+      return [];
+    } catch (error) {
+      if (!(error instanceof MarketDataError)) throw error;
+      return [source.problem(['training_data', 'symbols'], error.message)];
+    }
+  });
+  if (unnamed.length > 0) return unnamed;
   const available = listAvailableData(dataDir);
   const have = new Set(available.map((d) => `${d.symbol} ${d.timeframe}`));
-  const { symbols, timeframe } = strategyMarkets({ training_data: td });
   const missing = symbols.filter((s) => !have.has(`${s.toUpperCase()} ${timeframe}`));
   const listing = available.map((d) => `${d.symbol} ${d.timeframe}`).join(', ') || 'none (run scripts/fetch-market-data.sh)';
   const problems = missing.map((s) => source.problem(['training_data', 'symbols'], `no market data for ${s} ${timeframe}; available: ${listing}`));

@@ -232,7 +232,7 @@ describe('loadBars refuses bad files with the line, column and what to do', () =
     const data = path.join(dir, 'data');
     for (const symbol of ['../outside/SECRET', '..', 'a/b', 'a\\b', '/etc/passwd', '', 'EUR USD', '.hidden']) {
       expect(() => loadBars(symbol, '1h', { dir: data })).toThrow(
-        new MarketDataError(`'${symbol}' is not a valid symbol: use 1–32 letters, digits or '-', starting with a letter or digit (e.g. EURUSD).`),
+        new MarketDataError(`'${symbol}' is not a valid symbol: use 1–32 letters, digits, '-' or '_', starting with a letter or digit (e.g. EURUSD).`),
       );
     }
     for (const timeframe of ['1h/../../outside/SECRET_1h', '2h', '1H', '']) {

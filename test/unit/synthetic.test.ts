@@ -6,7 +6,7 @@ import type { Bars } from '../../src/engine/data/bars';
 import { writeBarsCsv } from '../../src/engine/data/barsCsv';
 import { findGaps } from '../../src/engine/data/marketCalendar';
 import { loadBars } from '../../src/engine/data/marketData';
-import { DEFAULT_REGIMES, plantedPatternBars, randomWalkBars, syntheticBars } from '../../src/engine/data/synthetic';
+import { DEFAULT_REGIMES, plantedPatternBars, plantedTrendBars, randomWalkBars, syntheticBars } from '../../src/engine/data/synthetic';
 
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -53,6 +53,7 @@ const generators = {
   syntheticBars: (seed: number, timeframe = '1h', bars = 5000) => syntheticBars({ symbol: 'SYN', timeframe, bars, seed }),
   randomWalkBars: (seed: number, timeframe = '1h', bars = 5000) => randomWalkBars({ symbol: 'RW', timeframe, bars, seed }),
   plantedPatternBars: (seed: number, timeframe = '1h', bars = 5000) => plantedPatternBars({ symbol: 'PP', timeframe, bars, seed }),
+  plantedTrendBars: (seed: number, timeframe = '1h', bars = 5000) => plantedTrendBars({ symbol: 'PT', timeframe, bars, seed, drift: 0.5 }),
 };
 
 describe.each(Object.entries(generators))('%s', (_, generate) => {
@@ -247,5 +248,32 @@ describe('plantedPatternBars', () => {
   test('without the plant the same measurement finds nothing', () => {
     const stats = measure(randomWalkBars({ symbol: 'RW', timeframe: '1h', bars: 200_000, seed: 9 }), 3);
     within(stats.upAfterSignal, 0.5, stats.signals);
+  });
+});
+
+describe('plantedTrendBars', () => {
+  const drift = 0.5;
+  const bars = plantedTrendBars({ symbol: 'PT', timeframe: '1h', bars: 200_000, seed: 3, drift, meanDuration: 20 });
+  const returns = logReturns(bars);
+
+  test('each bar drifts with the trend by drift × its volatility, the trend turning every 20 bars on average; no drift overall', () => {
+    const sigma = 0.1 / Math.sqrt(260 * 24);
+    // A return is d·drift·σ + σ·N(0, 1) with d = ±1: variance σ²(1 + drift²), and the lag-1
+    // correlation drift²·E[d_i d_i+1] / (1 + drift²), where E[d_i d_i+1] = 1 − 2/20 (a turn 1 bar in 20).
+    expect(std(returns) / sigma).toBeCloseTo(Math.sqrt(1 + drift * drift), 1);
+    expect(lag1(returns)).toBeCloseTo((drift * drift * (1 - 2 / 20)) / (1 + drift * drift), 1);
+    expect(Math.abs(mean(returns) / (std(returns) / Math.sqrt(returns.length)))).toBeLessThan(4);
+  });
+
+  test('drift 0 is a random walk: nothing to predict', () => {
+    const flat = logReturns(plantedTrendBars({ symbol: 'PT', timeframe: '1h', bars: 200_000, seed: 3, drift: 0 }));
+    expect(Math.abs(lag1(flat))).toBeLessThan(noCorrelation(flat.length));
+  });
+
+  test('bad options are refused with what was wrong', () => {
+    expect(() => plantedTrendBars({ symbol: 'PT', timeframe: '1h', bars: 10, seed: 1, drift: -1 })).toThrow('plantedTrendBars: drift must be ≥ 0, got -1.');
+    expect(() => plantedTrendBars({ symbol: 'PT', timeframe: '1h', bars: 10, seed: 1, drift: 1, meanDuration: 0 })).toThrow(
+      'plantedTrendBars: meanDuration must be ≥ 1, got 0.',
+    );
   });
 });

@@ -19,6 +19,7 @@ import { DESIGN_TOOLS, DesignToolbox } from './designTools';
 import { refusal } from './apiErrors';
 import type { Effort } from './modelSettings';
 import type { ClaudeRun } from './run';
+import { prepareRequestedMarket } from '../requestedMarket';
 
 export const DESIGN_CAPS: Caps = { maxTurns: 10, maxInputTokens: 50_000, maxOutputTokens: 16_000 };
 
@@ -83,6 +84,7 @@ export async function designWithClaude(input: DesignInput, run: ClaudeRun, optio
     if (fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return result(earlier, strategiesDir, run.spent);
     releaseUnwrittenClaim(earlier, strategiesDir);
   }
+  prepareRequestedMarket(input, dataDir);
 
   const toolbox = new DesignToolbox({
     input,

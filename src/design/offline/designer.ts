@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../../writeFileAtomic';
 import { StrategySchema } from '../../research/schema';
 import { validateStrategyText } from '../../research/validate';
 import { readBrief } from './briefSteering';
+import { prepareRequestedMarket } from '../requestedMarket';
 import { claimStrategyName, findDesignOfCycle, type DesignRecord } from '../designRecord';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from './fitToData';
 import { DesignGaveUp } from '../errors';
@@ -157,6 +158,7 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
   const earlier = findDesignOfCycle(input.cycleId, strategiesDir);
   if (earlier && fs.existsSync(strategyFile(earlier.strategy, strategiesDir))) return designResult(earlier, strategiesDir);
 
+  prepareRequestedMarket(input, dataDir);
   const digest = crypto.createHash('sha256').update(input.cycleId).digest('hex');
   const rng = new Random(parseInt(digest.slice(0, 8), 16));
   const seed = parseInt(digest.slice(8, 15), 16);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionConfig, ExecutionRequest } from './config';
+import { isSyntheticSymbol } from '../data/syntheticMarkets';
 
 const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
 const AssetClassSchema = z.enum(ASSET_CLASSES);
@@ -68,7 +69,7 @@ const MAJOR_CURRENCIES = ['EUR', 'USD', 'GBP', 'JPY', 'CHF', 'AUD', 'CAD', 'NZD'
 export const CostsAppliedSchema = z.strictObject({
   assetClass: AssetClassSchema,
   /** How the symbol got its class. An unknown symbol gets the dearest class, so no market is flattered by a guess. */
-  classifiedBy: z.enum(['known symbol', 'pair of major currencies', 'unknown symbol: the dearest class']),
+  classifiedBy: z.enum(['known symbol', 'pair of major currencies', 'synthetic market (SYN_…): priced as a forex major', 'unknown symbol: the dearest class']),
   /** Where each rate came from: the strategy's backtest section, or the asset class's figure and its source. */
   commission: z.string(),
   slippage: z.string(),
@@ -83,6 +84,8 @@ export function assetClassOf(symbol: string): Pick<CostsApplied, 'assetClass' | 
   if (upper.length === 6 && base !== quote && MAJOR_CURRENCIES.includes(base) && MAJOR_CURRENCIES.includes(quote)) {
     return { assetClass: 'forex_major', classifiedBy: 'pair of major currencies' };
   }
+  // The synthetic markets move like an FX major (10 % a year), so they cost what one does.
+  if (isSyntheticSymbol(upper)) return { assetClass: 'forex_major', classifiedBy: 'synthetic market (SYN_…): priced as a forex major' };
   return { assetClass: 'single_stock', classifiedBy: 'unknown symbol: the dearest class' };
 }
 

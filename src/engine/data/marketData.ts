@@ -9,11 +9,13 @@ import { PROJECT_ROOT } from '../../paths';
 import { TIMEFRAME_MS, type Bars } from './bars';
 import { emptyFileError, MarketDataError, noBarsError, NOT_A_TIME, parseBarsCsv, parseHeader, valueError } from './barsCsv';
 import { formatIsoTime, parseIsoTime } from './isoTime';
+import { materializeSyntheticMarket } from './syntheticMarkets';
 
 export { MarketDataError } from './barsCsv';
 
-const SYMBOL = /^[A-Z0-9][A-Z0-9-]{0,31}$/;
-const FILE_NAME = /^([A-Z0-9][A-Z0-9-]{0,31})_([0-9]+[a-z])\.csv$/;
+// '_' for the synthetic markets' names (SYN_RW_7): a file name's last '_' still ends its symbol.
+const SYMBOL = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+const FILE_NAME = /^([A-Z0-9][A-Z0-9_-]{0,31})_([0-9]+[a-z])\.csv$/;
 const FETCH_HINT = 'Run scripts/fetch-market-data.sh to fetch the shipped series (EURUSD 1h, GOOG 1d, SP500 1d, NASDAQ 1d)';
 
 /** How a file is named in messages: relative to the project when inside it. */
@@ -26,7 +28,7 @@ function displayPath(file: string): string {
 export function normalizeSymbol(symbol: string): string {
   const upper = symbol.toUpperCase();
   if (!SYMBOL.test(upper)) {
-    throw new MarketDataError(`'${symbol}' is not a valid symbol: use 1–32 letters, digits or '-', starting with a letter or digit (e.g. EURUSD).`);
+    throw new MarketDataError(`'${symbol}' is not a valid symbol: use 1–32 letters, digits, '-' or '_', starting with a letter or digit (e.g. EURUSD).`);
   }
   return upper;
 }
@@ -48,11 +50,12 @@ function marketDataFile(symbol: string, timeframe: string, dir: string): string 
   return file;
 }
 
-/** All bars of one series, strictly checked (see parseBarsCsv for what is refused). */
+/** All bars of one series, strictly checked (see parseBarsCsv for what is refused); a synthetic market's are written first when missing. */
 export function loadBars(symbol: string, timeframe: string, { dir }: { dir: string }): Bars {
   const file = marketDataFile(symbol, timeframe, dir);
   const canonical = normalizeSymbol(symbol);
   const source = displayPath(file);
+  materializeSyntheticMarket(canonical, timeframe, dir);
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

@@ -1,7 +1,8 @@
 /**
  * Seeded synthetic OHLCV for tests and the benchmark: realistic bars with regime switching
- * (`syntheticBars`), a pure random walk with nothing to predict (`randomWalkBars`), and a random
- * walk with one planted, documented pattern (`plantedPatternBars`). Same options and seed, same
+ * (`syntheticBars`), a pure random walk with nothing to predict (`randomWalkBars`), and random
+ * walks with one planted, documented edge: a pattern after streaks (`plantedPatternBars`) or
+ * trends that persist (`plantedTrendBars`). Same options and seed, same
  * bars, on every machine. Bar times follow the market calendar (no weekend bars by default), so
  * findGaps reports none.
  */
@@ -184,8 +185,46 @@ export function plantedPatternBars(options: PlantedPatternOptions): Bars {
   return series.bars();
 }
 
+export interface PlantedTrendOptions extends SeriesOptions {
+  /** Annual volatility of the noise. Default 0.1. */
+  volatility?: number;
+  /** The trend's drift per bar, in units of the bar's volatility (0 = a random walk). */
+  drift: number;
+  /** Mean number of bars a trend lasts before it turns (geometric). Default 50. */
+  meanDuration?: number;
+}
+
 /**
- * The parts all three generators share: options, bar times on the calendar, intraday activity,
+ * A random walk whose drift turns between +drift·σ and −drift·σ a bar, each trend lasting
+ * `meanDuration` bars on average (the direction is a Markov chain, each way as likely, so the
+ * series has no drift overall):
+ *
+ *   log return at bar i = direction[i] · drift · σ + σ · N(0, 1),  direction[0] = ±1 at random,
+ *   direction[i] = −direction[i−1] with probability 1 / meanDuration, else direction[i−1].
+ *
+ * What a moving average, a rate of change or a zigzag leg sees: the last bars' direction says
+ * the next bar's, until the trend turns.
+ */
+export function plantedTrendBars(options: PlantedTrendOptions): Bars {
+  const meanDuration = options.meanDuration ?? 50;
+  if (!(options.drift >= 0)) throw new RangeError(`plantedTrendBars: drift must be ≥ 0, got ${options.drift}.`);
+  if (!(meanDuration >= 1)) throw new RangeError(`plantedTrendBars: meanDuration must be ≥ 1, got ${meanDuration}.`);
+  const series = new Series(options);
+  const { n, random } = series;
+  const sigma = (options.volatility ?? 0.1) / Math.sqrt(series.perYear);
+  let direction = random.next() < 0.5 ? 1 : -1;
+  let close = series.startPrice;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && random.next() < 1 / meanDuration) direction = -direction;
+    const open = close;
+    close = series.roundPrice(open * Math.exp(sigma * (direction * options.drift + random.normal())), open);
+    series.setBar(i, open, close, sigma, 0.3 * random.normal());
+  }
+  return series.bars();
+}
+
+/**
+ * The parts all the generators share: options, bar times on the calendar, intraday activity,
  * price rounding, wicks and volume. Columns are filled in place, one bar at a time.
  */
 class Series {
