@@ -3,7 +3,7 @@
  * `agent.research_cycle` with the operation's id and outcome, and one span per phase that ran,
  * timed as the cycle timed it, with the phase's figures — the design's strategy and tokens, each
  * gate's verdict beside the metrics it read, the assessment's verdict and tokens. Pure: the
- * workflow interceptor (workflows/cycleSpans.ts) turns these into spans.
+ * workflow interceptor (workflows/tracing.ts) turns these into spans.
  */
 import type { CycleStatus, ResearchPhase } from './cycle';
 import type { GateResult } from './gates';

@@ -1,7 +1,7 @@
 /**
  * Temporal's OpenTelemetry interceptors (@temporalio/interceptors-opentelemetry), installed only
  * when this process traces (telemetry/tracing.ts): a client's starts and signals open spans whose
- * context goes with the workflow, the workflow's spans (and those of workflows/cycleSpans.ts)
+ * context goes with the workflow, the workflow's spans (workflows/tracing.ts)
  * reach the exporter through a sink, and each activity runs in a span that is the child of the
  * workflow's. Untraced, none of this is loaded.
  */
@@ -10,9 +10,9 @@ import type { ClientInterceptors } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { currentTracing, type Tracing } from '../telemetry/tracing';
 
-/** The workflow interceptor modules a traced worker's bundle is made with: Temporal's, then the cycle's own spans inside them. */
+/** The workflow interceptor module a traced worker's bundle is made with: Temporal's interceptors and the cycle's own spans. */
 export function tracedWorkflowModules(): string[] {
-  return [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'), path.join(__dirname, '..', 'workflows', 'cycleSpans')];
+  return [path.join(__dirname, '..', 'workflows', 'tracing')];
 }
 
 /** What a traced worker adds to its options: the activity interceptors and the workflow spans' sink. */

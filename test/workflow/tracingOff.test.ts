@@ -52,6 +52,6 @@ test("with OTEL_* set, the same worker gets Temporal's interceptors, the workflo
     expect(Object.keys(o.sinks ?? {})).toContain('exporter');
   }
   // run from source, the workflow code is bundled now with the tracing interceptor modules
-  expect(options[0].interceptors.workflowModules?.map((m) => m.replace(/.*\//, ''))).toEqual(['workflow-interceptors.js', 'cycleSpans']);
+  expect(options[0].interceptors.workflowModules?.map((m) => m.replace(/.*\//, ''))).toEqual(['tracing']);
   expect(loadedSdk().length).toBeGreaterThan(0);
 }, 120_000);
