@@ -20,7 +20,7 @@ export interface PhaseSpan {
   error?: string;
 }
 
-export const PHASE_SPAN_NAMES: Record<ResearchPhase, string> = {
+const PHASE_SPAN_NAMES: Record<ResearchPhase, string> = {
   designing: 'agent.phase.design',
   training: 'agent.phase.training',
   backtesting: 'agent.phase.backtest',

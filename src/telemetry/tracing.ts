@@ -23,7 +23,7 @@ export function currentTracing(): Tracing | undefined {
   return active;
 }
 
-export async function startTracing({ serviceName }: TracingSettings): Promise<Tracing> {
+async function startTracing({ serviceName }: TracingSettings): Promise<Tracing> {
   if (active) return active;
   const [{ NodeTracerProvider }, { BatchSpanProcessor }, { Resource, detectResourcesSync, envDetectorSync }, { OTLPTraceExporter }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
