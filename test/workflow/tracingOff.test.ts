@@ -26,7 +26,7 @@ afterAll(async () => {
 /** The options of a worker's SDK workers; the worker is run and shut down again, so that it lets go of the connection. */
 async function workerOptions(taskQueue: string) {
   const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities: fakeActivities(), workflowBundle: await workflowBundle() });
-  await worker.runUntil(async () => undefined);
+  await worker.runUntil(Promise.resolve());
   return worker.workers.map((w) => w.options);
 }
 
