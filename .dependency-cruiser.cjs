@@ -27,7 +27,9 @@ const EDGES = ['^src/(activities|workflows|temporal)/', '^src/(worker|client)\\.
 const TEMPORALIO = ['(^|/)node_modules/@temporalio/', '^@temporalio/'];
 /** What the workflow bundle may contain: the workflows, the contract they speak, the Temporal names they use. */
 const WORKFLOW_SAFE = ['^src/workflows/', '^src/domain/', '^src/temporal/definitions\\.ts$'];
-const WORKFLOW_SAFE_PACKAGES = '(^|/)node_modules/(zod|@temporalio/(workflow|common))/|^(zod|@temporalio/(workflow|common))(/|$)';
+/** And, in the traced bundle only (workflows/tracing.ts), Temporal's OpenTelemetry interceptors and the API they open spans with. */
+const WORKFLOW_SAFE_PACKAGES =
+  '(^|/)node_modules/(zod|@temporalio/(workflow|common|interceptors-opentelemetry)|@opentelemetry/api)/|^(zod|@temporalio/(workflow|common|interceptors-opentelemetry)|@opentelemetry/api)(/|$)';
 /** A type-only import leaves nothing in the compiled code, so it runs nothing. */
 const TYPE_ONLY = ['type-only', 'type-import'];
 
@@ -129,7 +131,7 @@ module.exports = {
     ),
     forbid(
       'workflows-use-only-pure-packages',
-      'The workflow bundle holds zod, @temporalio/workflow and @temporalio/common only.',
+      'The workflow bundle holds zod, @temporalio/workflow and @temporalio/common only (and, traced, the OpenTelemetry interceptors and API).',
       { path: WORKFLOW_SAFE },
       { dependencyTypes: ['npm', 'npm-dev', 'npm-no-pkg', 'npm-unknown'], pathNot: WORKFLOW_SAFE_PACKAGES, dependencyTypesNot: TYPE_ONLY },
     ),

@@ -20,6 +20,7 @@ import { foldersFromEnv } from './folders';
 import { PROJECT_ROOT } from './paths';
 import { registerServicesCommand } from './services/command';
 import { reportCommand } from './cli/reportCommand';
+import { startTracingFromEnv } from './telemetry/tracing';
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -61,7 +62,13 @@ export function program(): Command {
 export async function main(argv = process.argv): Promise<void> {
   endWhenOutputCloses();
   try {
-    await program().parseAsync(argv);
+    // traces (OTEL_* environment) cover the whole command, and what is batched goes out before it exits
+    const tracing = await startTracingFromEnv();
+    try {
+      await program().parseAsync(argv);
+    } finally {
+      await tracing?.shutdown();
+    }
   } catch (err) {
     if (err instanceof UserError) {
       console.error(`error: ${err.message}`);

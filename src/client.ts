@@ -41,6 +41,7 @@ import type { Folders } from './folders';
 import { checkNamedStrategy } from './research/check';
 import { CYCLE_ID_PREFIX, OutcomeAttribute, PhaseAttribute, RESEARCH_WORKFLOW, statusQuery, StrategyAttribute, TASK_QUEUE } from './temporal/definitions';
 import { ensureSearchAttributes } from './temporal/searchAttributes';
+import { clientInterceptors } from './temporal/tracing';
 import { tallyModes, type Poller } from './temporal/workers';
 // the workflow's type only: a client never loads workflow code
 import type { researchCycle } from './workflows/researchCycle';
@@ -71,13 +72,13 @@ async function connect(): Promise<Cycles> {
   } catch {
     throw new UserError(`Cannot reach the Temporal service at ${address}. Start one with \`ktrdr-agent dev\`, or point TEMPORAL_ADDRESS at yours.`);
   }
-  return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
+  return { client: new Client({ connection, namespace, interceptors: await clientInterceptors() }), namespace, address, close: () => connection.close() };
 }
 
 /** A client of the dev server this process started at `address`, in its default namespace. */
 export async function localCycles(address: string): Promise<Cycles> {
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection }), namespace: 'default', address, close: () => connection.close() };
+  return { client: new Client({ connection, interceptors: await clientInterceptors() }), namespace: 'default', address, close: () => connection.close() };
 }
 
 /** Registers the cycles' search attributes in the namespace where they are missing; returns those it added. */

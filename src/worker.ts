@@ -8,12 +8,16 @@ import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
 import type { ResearchActivities } from './domain/activities';
 import { AgentMetrics } from './telemetry/agentMetrics';
+import { currentTracing } from './telemetry/tracing';
 import { cycleMetricsSinks } from './temporal/metricsSinks';
 import { servicesTaskQueue, TASK_QUEUE } from './temporal/definitions';
+import { tracedWorkflowModules, tracedWorkerOptions } from './temporal/tracing';
 import { servicesWorkerIdentity, workerIdentity, type WorkerMode } from './temporal/workers';
 
 /** Written by the build next to the compiled worker; absent when running from source (tests). */
 export const BUNDLE_PATH = path.join(__dirname, 'workflow-bundle.js');
+/** The same with the tracing workflow interceptors (temporal/tracing.ts), for a worker that traces. */
+export const TRACED_BUNDLE_PATH = path.join(__dirname, 'workflow-bundle-traced.js');
 
 /** The workflow entry point: TypeScript when run from source (tests), JavaScript when built. */
 export function workflowsPath(): string {
@@ -84,7 +88,7 @@ const servicesSide = (activities: ResearchActivities, side: boolean): Partial<Re
 
 /** The Temporal workers of one process, one per task queue its role polls: run, and stopped, together. */
 export class ResearchWorker {
-  constructor(private readonly workers: Worker[]) {}
+  constructor(readonly workers: Worker[]) {}
 
   /** Runs until shut down (`shutdown()`, or the runtime's signal handling); one that fails stops the others. */
   async run(): Promise<void> {
@@ -115,6 +119,18 @@ export class ResearchWorker {
   }
 }
 
+/**
+ * The workflow code: the caller's bundle, else the build's (the traced one when tracing), else
+ * bundled now from source — with the tracing interceptors when tracing.
+ */
+function workflowCode(options: Pick<WorkerOptions, 'interceptors'>, given: WorkerOptions['workflowBundle']): Partial<WorkerOptions> {
+  const traced = options.interceptors !== undefined;
+  if (given && !traced) return { workflowBundle: given };
+  const built = traced ? TRACED_BUNDLE_PATH : BUNDLE_PATH;
+  if (fs.existsSync(built)) return { workflowBundle: { codePath: built } };
+  return { workflowsPath: workflowsPath(), ...(traced && { interceptors: { ...options.interceptors, workflowModules: tracedWorkflowModules() } }) };
+}
+
 export async function createWorker({
   connection,
   namespace,
@@ -128,12 +144,14 @@ export async function createWorker({
   shutdownGraceTime = DEFAULT_SHUTDOWN_GRACE,
   metrics = new AgentMetrics(),
 }: WorkerSetup): Promise<ResearchWorker> {
+  const tracing = currentTracing();
   const common = {
     connection,
     namespace,
     shutdownGraceTime,
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    ...(tracing && (await tracedWorkerOptions(tracing))),
   } satisfies Partial<WorkerOptions>;
   const workers: Worker[] = [];
   if (role !== 'services') {
@@ -142,13 +160,10 @@ export async function createWorker({
         ...common,
         taskQueue,
         ...(mode && { identity: workerIdentity(mode) }),
-        ...(workflowBundle
-          ? { workflowBundle }
-          : fs.existsSync(BUNDLE_PATH)
-            ? { workflowBundle: { codePath: BUNDLE_PATH } }
-            : { workflowsPath: workflowsPath() }),
+        ...workflowCode(common, workflowBundle),
         activities: role === 'all' ? activities : servicesSide(activities, false),
-        sinks: cycleMetricsSinks(metrics),
+        // the tracing's span exporter (when tracing) beside the cycle's metrics
+        sinks: { ...common.sinks, ...cycleMetricsSinks(metrics) },
       }),
     );
   }

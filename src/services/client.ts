@@ -24,6 +24,7 @@ import {
   type StartTrainingRequest,
   type StartTrainingResponse,
 } from './api';
+import { tracedFetch } from '../telemetry/httpSpans';
 import type { OperationInfo } from './operation';
 import { SERVICES_DEFAULTS } from './defaults';
 
@@ -124,7 +125,7 @@ export class ServicesClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, {
+      response = await tracedFetch(url, {
         method,
         signal: AbortSignal.timeout(timeoutMs),
         ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),

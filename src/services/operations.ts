@@ -10,6 +10,7 @@ import type { Job, WorkerMessage } from './jobs';
 import { JobThread } from './jobThread';
 import { isActive, SERVICE_STOPPED, type EndedOperation, type OperationInfo, type OperationMetadata, type OperationType } from './operation';
 import { newOperationId } from './operationId';
+import { OperationSpans } from './operationSpans';
 import type { OperationStore } from './operationStore';
 import { queued } from './progress';
 import { cancelled, completed, failed, pending, progressed, running } from './transitions';
@@ -44,6 +45,7 @@ export class Operations {
   /** Starts waiting for a slot, oldest first. */
   private readonly queue: { id: string; job: Job }[] = [];
   private closing = false;
+  private readonly spans = new OperationSpans();
   /**
    * Emits an operation's id once it has ended and its thread has exited, for the requests waiting
    * on it (any number of them): a client that starts its next operation on the news finds the
@@ -126,6 +128,7 @@ export class Operations {
       );
     }
     const op = this.save(pending(newOperationId(type), type, metadata));
+    this.spans.started(op);
     const withCheckpoint = job.type === 'training' ? { ...job, checkpoint: this.checkpointOf(op.operation_id, metadata.resume_from) } : job;
     if (free) {
       this.launch(op.operation_id, withCheckpoint);
@@ -270,6 +273,7 @@ export class Operations {
   private save<T extends OperationInfo>(op: T): T {
     const before = this.records.get(op.operation_id);
     this.options.store.save(op);
+    this.spans.saved(op);
     this.records.set(op.operation_id, op);
     if (before && isActive(before) && !isActive(op)) this.options.onEnded?.(op);
     if (!isActive(op) && !this.threads.has(op.operation_id)) this.ends.emit(op.operation_id);

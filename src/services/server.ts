@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { serveTraced } from '../telemetry/httpSpans';
 import type { ErrorResponse } from './api';
 import { SERVICES_DEFAULTS } from './defaults';
 import { Checkpoints } from './checkpoints';
@@ -76,10 +77,12 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   const route = createEndpoints(operations, folders);
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === METRICS_PATH) return void writeMetrics(res, metrics.registry);
-    void Promise.resolve()
-      .then(() => route({ method: req.method ?? 'GET', url: requestUrl(req), body: () => readJson(req) }))
-      .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log))
-      .then((reply) => send(res, reply));
+    const method = req.method ?? 'GET';
+    void serveTraced({ method, path: req.url ?? '/', headers: req.headers }, () =>
+      Promise.resolve()
+        .then(() => route({ method, url: requestUrl(req), body: () => readJson(req) }))
+        .catch((err: unknown) => errorReply(err, `${req.method} ${req.url}`, log)),
+    ).then((reply) => send(res, reply));
   });
   await listen(server, settings.port, settings.host).catch(async (err) => {
     await operations.close();

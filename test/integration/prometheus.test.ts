@@ -113,36 +113,54 @@ describe.skipIf(!check.run)('Prometheus with the shipped configuration and dashb
     };
     prometheus = await startPrometheus((check as { binary: string }).binary, YAML.stringify(config), ports.prometheus);
 
-    const address = `127.0.0.1:${ports.temporal}`;
-    const completed = await ktrdrAgent(address, 'trigger', '--offline', '--brief', 'metrics, completed', '--bypass-gates', '--wait');
-    expect(completed.stdout).toMatch(/Status\s+COMPLETED/);
-    const failed = await ktrdrAgent(address, 'trigger', '--offline', '--brief', 'metrics, a gate fails', '--gate', 'training.minAccuracy=0.99', '--wait');
-    expect(failed.code).toBe(1);
-
-    // Prometheus has scraped the worker since both ended, and every target is up
-    for (let i = 0; ; i++) {
-      const seen = await instantQuery(prometheus.url, 'sum(agent_cycles_total{outcome=~"completed|failed"})').catch(() => []);
-      if (Number(seen[0]?.value[1]) >= 2) break;
-      if (i > 100) throw new Error('Prometheus never saw the two cycles');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
-      data: { activeTargets: { labels: { job: string }; health: string }[] };
+    // every target scraped before the cycles, so that counters rise between two samples, as with a Prometheus that runs all along
+    const health = async () => {
+      const targets = (await (await fetch(`${prometheus!.url}/api/v1/targets`)).json()) as {
+        data: { activeTargets: { labels: { job: string }; health: string }[] };
+      };
+      return Object.fromEntries(targets.data.activeTargets.map((t) => [t.labels.job, t.health]));
     };
-    expect(Object.fromEntries(targets.data.activeTargets.map((t) => [t.labels.job, t.health]))).toEqual({
+    const scrapedOnce = (h: Record<string, string>) => Object.keys(h).length === 3 && !Object.values(h).includes('unknown');
+    for (let i = 0; !scrapedOnce(await health()) && i < 50; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await health()).toEqual({
       'ktrdr-agent': 'up',
       'ktrdr-services': 'up',
       'temporal-sdk': 'up',
     });
 
+    /** Until Prometheus has scraped `n` cycles ended, and a second more, for the other targets' scrapes too. */
+    const scraped = async (n: number) => {
+      for (let i = 0; ; i++) {
+        const seen = await instantQuery(prometheus!.url, 'sum(agent_cycles_total{outcome=~"completed|failed"})').catch(() => []);
+        if (Number(seen[0]?.value[1]) >= n) break;
+        if (i > 100) throw new Error(`Prometheus never saw ${n} cycles end`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await new Promise((r) => setTimeout(r, 1_200));
+    };
+
+    const address = `127.0.0.1:${ports.temporal}`;
+    const completed = await ktrdrAgent(address, 'trigger', '--offline', '--brief', 'metrics, completed', '--bypass-gates', '--wait');
+    expect(completed.stdout).toMatch(/Status\s+COMPLETED/);
+    // the SDK's histograms appear with the first activities: a scrape between the cycles sees them rise
+    await scraped(1);
+    const failed = await ktrdrAgent(address, 'trigger', '--offline', '--brief', 'metrics, a gate fails', '--gate', 'training.minAccuracy=0.99', '--wait');
+    expect(failed.code).toBe(1);
+
+    await scraped(2);
     const expressions = dashboardExpressions();
     expect(expressions.length).toBeGreaterThanOrEqual(20);
-    const empty: string[] = [];
-    for (const { panel, expr } of expressions) {
-      const samples = await instantQuery(prometheus.url, expr);
-      if (!samples.some((s) => Number.isFinite(Number(s.value[1])))) empty.push(`${panel}: ${expr} → ${JSON.stringify(samples)}`);
-    }
-    expect(empty).toEqual([]);
+    const empty = async () => {
+      const none: string[] = [];
+      for (const { panel, expr } of expressions) {
+        const samples = await instantQuery(prometheus!.url, expr);
+        if (!samples.some((s) => Number.isFinite(Number(s.value[1])))) none.push(`${panel}: ${expr} → ${JSON.stringify(samples)}`);
+      }
+      return none;
+    };
+    // increase() and rate() need two samples since the change: on a quick machine the cycles may end before the second scrape
+    for (let i = 0; (await empty()).length > 0 && i < 20; i++) await new Promise((r) => setTimeout(r, 500));
+    expect(await empty()).toEqual([]);
 
     // the budget left is the admission workflow's, read at each scrape: a new limit shows at once
     expect((await ktrdrAgent(address, 'budget', '--set-limit', '9.25')).code).toBe(0);

@@ -70,7 +70,7 @@ describe('docker-compose.yml structure', () => {
     volumes?: Record<string, unknown>;
   };
   const services = compose.services;
-  const longRunning = ['postgres', 'temporal', 'temporal-ui', 'worker', 'services', 'prometheus', 'grafana'];
+  const longRunning = ['postgres', 'temporal', 'temporal-ui', 'worker', 'services', 'prometheus', 'grafana', 'jaeger'];
   const oneShot = ['temporal-schema', 'temporal-setup'];
 
   const env = (service: Service): Record<string, string | undefined> =>
@@ -192,6 +192,24 @@ describe('docker-compose.yml structure', () => {
     expect(mounts('worker')).toEqual(shared);
     expect(mounts('services')).toEqual(shared);
     expect(services.services.command).toContain('/app/.data/services');
+  });
+
+  test('the workers and the services send their traces over OTLP/HTTP to the trace backend, whose UI and OTLP port the host reaches', () => {
+    for (const [name, serviceName] of [
+      ['worker', 'ktrdr-agent-worker'],
+      ['services', 'ktrdr-agent-services'],
+    ]) {
+      expect(env(services[name]), name).toMatchObject({
+        OTEL_TRACES_EXPORTER: '${OTEL_TRACES_EXPORTER:-otlp}',
+        OTEL_EXPORTER_OTLP_ENDPOINT: '${OTEL_EXPORTER_OTLP_ENDPOINT:-http://jaeger:4318}',
+        OTEL_SERVICE_NAME: serviceName,
+      });
+    }
+    expect(services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
+    expect(services.jaeger.command).toEqual(['--set', 'receivers.otlp.protocols.http.endpoint=0.0.0.0:4318']);
+    expect(services.jaeger.ports).toEqual(['16686:16686', '4318:4318']);
+    // a trace backend that is down never holds the research up
+    for (const name of ['worker', 'services']) expect(Object.keys(services[name].depends_on ?? {})).not.toContain('jaeger');
   });
 
   test('the dynamic config file the server is pointed at exists', () => {

@@ -22,11 +22,18 @@ export function claudeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Claud
 
 /**
  * The SDK's own retries are off: Temporal retries the activity with backoff, so waits show in
- * the cycle's history and the two retry loops do not multiply. No OpenTelemetry spans, which
- * could carry prompt text.
+ * the cycle's history and the two retry loops do not multiply. Each call is an OpenTelemetry span
+ * when the process traces (model, tokens, stop reason: the SDK's), never with the prompt or the
+ * reply in it, whatever ANTHROPIC_OPEN_TELEMETRY_* says.
  */
 export function createClaudeClient(config: ClaudeConfig): Anthropic {
-  return new Anthropic({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: 0, timeout: config.timeoutMs, openTelemetry: false });
+  return new Anthropic({
+    apiKey: config.apiKey,
+    baseURL: config.baseURL,
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+    openTelemetry: { traces: { contentMode: 'metadata_only' } },
+  });
 }
 
 /** The line a worker prints at start: whether its cycles get Claude. */
