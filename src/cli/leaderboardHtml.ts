@@ -1,11 +1,14 @@
 /**
  * The leaderboard as one self-contained HTML page (no script, no network): the same lines and
- * cells as the text, every value escaped, each failed gate's full reason on its cell.
+ * cells as the text, every value escaped, each failed gate's full reason on its cell, and each
+ * strategy linked to its report where `ktrdr-agent report` has made one (beside the page, in reports/).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
 import type { Leaderboard } from '../design/leaderboard';
 import { html } from '../report/html';
+import { reportHtmlFile } from '../report/writeReport';
 import { writeFileAtomic } from '../writeFileAtomic';
 import { LEADERBOARD_HEADER, MEMORY_HEADING, leaderboardCells, leaderboardSummary, stoppedLine } from './leaderboardFormat';
 
@@ -22,14 +25,18 @@ p.note { color: #56606b; max-width: 60rem; }
 /** Columns that hold figures, right-aligned. */
 const NUMERIC = new Set(['#', 'TRADES', 'RETURN', 'B&H', 'SHARPE', 'PSR', 'DSR']);
 
-function leaderboardHtml(board: Leaderboard, generatedAt: Date): string {
+function leaderboardHtml(board: Leaderboard, reportsDir: string, generatedAt: Date): string {
   const rows = board.ranked.map((row) => {
     const cells = leaderboardCells(row);
     const period = `validation ${row.validation.start.slice(0, 10)} → ${row.validation.end.slice(0, 10)}, ${row.validation.bars} bars`;
     return html`<tr>
       ${cells.map((cell, i) => {
         const column = LEADERBOARD_HEADER[i];
-        if (column === 'STRATEGY') return html`<td title="${period}">${cell}</td>`;
+        if (column === 'STRATEGY') {
+          const report = reportHtmlFile(row.name, reportsDir);
+          const name = fs.existsSync(report) ? html`<a href="${path.relative(reportsDir, report)}">${cell}</a>` : cell;
+          return html`<td title="${period}">${name}</td>`;
+        }
         if (column === 'MAY REMEMBER' && row.memory) return html`<td title="${row.memory}">${cell}</td>`;
         if (column === 'GATE' && row.gates.backtest && !row.gates.backtest.passed)
           return html`<td class="failed" title="${row.gates.backtest.reason}">${cell}</td>`;
@@ -87,6 +94,6 @@ export function writeLeaderboardHtml(requested: string, board: Leaderboard, repo
     throw new UserError(`--html takes a file name ending in .html, written in the reports folder (e.g. --html leaderboard.html), got '${requested}'`);
   }
   const file = path.join(reportsDir, requested);
-  writeFileAtomic(file, leaderboardHtml(board, generatedAt));
+  writeFileAtomic(file, leaderboardHtml(board, reportsDir, generatedAt));
   return file;
 }

@@ -72,8 +72,11 @@ describe('ktrdr-agent leaderboard', () => {
     expect(board.sharpeSpread?.max).toBe(Math.max(...Object.values(validation)));
   });
 
-  test('--html writes one self-contained page in reports/, every value escaped', async () => {
+  test('--html writes one self-contained page in reports/, every value escaped, linking the reports made', async () => {
+    const report = path.join(folders.reportsDir, 'momentum_two', 'report.html');
+    fs.writeFileSync(report, '<!doctype html>');
     const run = await leaderboard('--html', 'board.html');
+    fs.rmSync(report);
     expect(run.code).toBe(0);
     const file = path.join(folders.reportsDir, 'board.html');
     expect(run.stdout.trim().split('\n').at(-1)).toBe(`wrote ${file}`);
@@ -82,8 +85,12 @@ describe('ktrdr-agent leaderboard', () => {
     expect(page).not.toMatch(/<script|<link|src=|https?:/i);
     expect(page).toContain('cycle-&lt;b&gt;bold&lt;/b&gt;&amp;&quot;quoted&quot;');
     expect(page).not.toContain('<b>bold</b>');
-    const cells = [...page.matchAll(/<tr>\s*<td class="num">(\d+)<\/td><td title="validation [^"]+">(\w+)<\/td>/g)].map((m) => [Number(m[1]), m[2]]);
+    const cells = [...page.matchAll(/<tr>\s*<td class="num">(\d+)<\/td><td title="validation [^"]+">(?:<a href="[^"]+">)?(\w+)(?:<\/a>)?<\/td>/g)].map((m) => [
+      Number(m[1]),
+      m[2],
+    ]);
     expect(cells).toEqual(ranked().map((name, i) => [i + 1, name]));
+    expect([...page.matchAll(/<a href="([^"]+)">(\w+)<\/a>/g)].map((m) => [m[1], m[2]])).toEqual([['momentum_two/report.html', 'momentum_two']]);
     expect(page).toContain('at_chance (EURUSD 1h, cycle cycle-at_chance): Training gate failed');
     expect(page).toContain('<td title="the designer (claude-sonnet-5-5, trained on data to 2026-06-30) may have seen this period">yes</td>');
 
