@@ -1,6 +1,7 @@
 /**
  * The memory control side by side: the cycle on the real market and the same cycle on a
- * synthetic one, figure by figure, on the validation split (what the loop and the gates read).
+ * synthetic one, figure by figure, on the validation split (what the loop and the gates read),
+ * and whether the designer may remember the real market's period (the reason for the control).
  */
 import type { CycleStatus } from '../domain/cycle';
 import { pct } from '../domain/cycleDetails';
@@ -25,12 +26,13 @@ function column(s: CycleStatus | undefined): Record<string, string> {
     Sharpe: v ? v.sharpeRatio.toFixed(2) : '—',
     trades: v ? String(v.totalTrades) : '—',
     verdict: s.verdict ?? '—',
+    'may remember': s.assessment ? (s.assessment.memoryWarning ? 'yes (below)' : 'no') : '—',
   };
 }
 
-const ROWS = ['market', 'strategy', 'designed by', 'outcome', 'accuracy (chance)', 'return', 'buy & hold', 'Sharpe', 'trades', 'verdict'];
+const ROWS = ['market', 'strategy', 'designed by', 'outcome', 'accuracy (chance)', 'return', 'buy & hold', 'Sharpe', 'trades', 'verdict', 'may remember'];
 
-/** Two columns, real and control; why a cycle failed (a gate's reason is long) follows on a line of its own. */
+/** Two columns, real and control; why a cycle failed (a gate's reason is long) and the memory warning follow on lines of their own. */
 export function renderControl(real: CycleStatus | undefined, control: CycleStatus | undefined): string {
   const [a, b] = [column(real), column(control)];
   const rows: Row[] = [['validation', 'real market', 'synthetic control'], ...ROWS.map((k): Row => [k, a[k] ?? '—', b[k] ?? '—'])];
@@ -42,6 +44,7 @@ export function renderControl(real: CycleStatus | undefined, control: CycleStatu
   ] as const) {
     const why = whyNot(s);
     if (why) lines.push(`${label}: ${why}`);
+    if (s?.assessment?.memoryWarning) lines.push(`${label}: ${s.assessment.memoryWarning}`);
   }
   return lines.join('\n');
 }

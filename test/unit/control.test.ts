@@ -54,7 +54,24 @@ describe('trigger --control', () => {
     expect(table.Sharpe).toEqual([goodBacktest.sharpeRatio.toFixed(2), '-0.30']);
     expect(table.trades).toEqual([String(goodBacktest.totalTrades), '7']);
     expect(table.verdict).toEqual(['promising', '—']);
+    expect(table['may remember']).toEqual(['—', '—']);
     expect(text.split('\n').at(-1)).toBe('synthetic control: Backtest gate failed: return_too_low (return -0.40% < 0%)');
+  });
+
+  test("a Claude design on a period its model may remember says so; the control's cannot", () => {
+    const warning = 'the designer (claude-sonnet-5-5, trained on data to 2026-06-30) may have seen this period';
+    const assessed = (memoryWarning?: string) => ({
+      verdict: 'promising',
+      assessmentPath: 'strategies/designed/x/assessment.json',
+      offline: false,
+      usage: { ...NO_USAGE, model: 'claude-sonnet-5-5' },
+      ...(memoryWarning && { memoryWarning }),
+    });
+    const real = status('EURUSD', 'momentum_trend_eurusd_1a2b3c', { model: 'claude-sonnet-5-5', assessment: assessed(warning) });
+    const control = status('SYN_RW_1', 'momentum_trend_synrw1_4d5e6f', { model: 'claude-sonnet-5-5', assessment: assessed() });
+    const text = renderControl(real, control);
+    expect(rows(text)['may remember']).toEqual(['yes (below)', 'no']);
+    expect(text.split('\n').at(-1)).toBe(`real market: ${warning}`);
   });
 
   test('--control takes a synthetic market only, and says how they are named', () => {
