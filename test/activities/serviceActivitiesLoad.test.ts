@@ -17,11 +17,13 @@ test('the service activities load the operations API and its result schemas, not
   expect(run.stderr).toBe('');
   const loaded = z.array(z.string()).parse(JSON.parse(run.stdout));
   const ours = loaded.filter((file) => file.startsWith(src + path.sep)).map((file) => path.relative(src, file).split(path.sep).join('/'));
-  // The result schemas the operations API embeds, each a module of zod schemas alone.
+  // The result schemas the operations API embeds, each a module of zod schemas alone (the costs
+  // ask whether a symbol names a synthetic market: a names-only module, not the generators).
   expect(ours.filter((file) => /^(engine|research)\//.test(file)).sort()).toEqual([
     'engine/backtest/config.ts',
     'engine/backtest/costs.ts',
     'engine/backtest/result.ts',
+    'engine/data/syntheticSymbol.ts',
     'engine/neural/trainingState.ts',
     'research/trainingReport.ts',
   ]);

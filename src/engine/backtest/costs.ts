@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionConfig, ExecutionRequest } from './config';
-import { isSyntheticSymbol } from '../data/syntheticMarkets';
+import { isSyntheticSymbol } from '../data/syntheticSymbol';
 
 const ASSET_CLASSES = ['forex_major', 'equity_index', 'single_stock'] as const;
 const AssetClassSchema = z.enum(ASSET_CLASSES);

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { TIMEFRAME_MS, type Bars } from './bars';
 import { MarketDataError, writeBarsCsv } from './barsCsv';
 import { plantedPatternBars, plantedTrendBars, randomWalkBars, syntheticBars, type PlantedPatternOptions, type PlantedTrendOptions } from './synthetic';
+import { isSyntheticSymbol, SYNTHETIC_PREFIX } from './syntheticSymbol';
 
-const SYNTHETIC_PREFIX = 'SYN_';
 export const SYNTHETIC_BARS = 5000;
 /** The timeframe of a synthetic market a cycle names without one. */
 export const SYNTHETIC_TIMEFRAME = '1h';
@@ -58,7 +58,6 @@ export type SyntheticMarket =
 const NAME = /^SYN_(RW|REGIME|TREND[1-3]|STREAK[1-3])_([0-9]{1,9})$/;
 const NAMING = 'synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits)';
 
-export const isSyntheticSymbol = (symbol: string): boolean => symbol.toUpperCase().startsWith(SYNTHETIC_PREFIX);
 
 /** What a synthetic symbol names; undefined for any other symbol, an error for a SYN_ name of no market. */
 export function parseSyntheticSymbol(symbol: string): SyntheticMarket | undefined {
