@@ -1,34 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { ktrdrAgentWith } from '../support/cli';
 import { startFakeAnthropic } from '../support/fakeAnthropic';
 import { scriptedClaude } from '../support/scriptedClaude';
-import { freePorts, portOpen } from '../support/ports';
+import { portOpen, scratchStack } from '../support/ports';
 
 /** The README's main job, as `npm start` runs it: one whole cycle, offline, then everything stops. */
 test('ktrdr-agent start runs a full research cycle on the shipped data and stops what it started', async () => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-'));
-  const [port, uiPort, servicesPort] = await freePorts(3);
-  const run = await ktrdrAgentWith(
-    {
-      ANTHROPIC_API_KEY: '',
-      KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
-      KTRDR_MODELS_DIR: path.join(folder, 'models'),
-      KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
-      KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
-    },
-    'start',
-    '--port',
-    String(port),
-    '--ui-port',
-    String(uiPort),
-    '--services-port',
-    String(servicesPort),
-    '--db',
-    path.join(folder, 'temporal.db'),
-  );
+  const { folder, port, uiPort, servicesPort, env, flags } = await scratchStack('ktrdr-start-');
+  const run = await ktrdrAgentWith({ ANTHROPIC_API_KEY: '', ...env }, 'start', ...flags);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('Mode: offline (no ANTHROPIC_API_KEY)');
@@ -52,32 +33,10 @@ test('ktrdr-agent start runs a full research cycle on the shipped data and stops
 }, 120_000);
 
 test('with an API key, start has Claude design and assess, and prints what it cost', async () => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-start-claude-'));
+  const { folder, env, flags } = await scratchStack('ktrdr-start-claude-');
   const fake = await startFakeAnthropic({ script: scriptedClaude });
-  const [port, uiPort, servicesPort] = await freePorts(3);
   try {
-    const run = await ktrdrAgentWith(
-      {
-        ANTHROPIC_API_KEY: fake.apiKey,
-        ANTHROPIC_BASE_URL: fake.url,
-        KTRDR_TRANSCRIPTS_DIR: path.join(folder, 'transcripts'),
-        KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
-        KTRDR_MODELS_DIR: path.join(folder, 'models'),
-        KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
-        KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
-      },
-      'start',
-      '--model',
-      'haiku',
-      '--port',
-      String(port),
-      '--ui-port',
-      String(uiPort),
-      '--services-port',
-      String(servicesPort),
-      '--db',
-      path.join(folder, 'temporal.db'),
-    );
+    const run = await ktrdrAgentWith({ ANTHROPIC_API_KEY: fake.apiKey, ANTHROPIC_BASE_URL: fake.url, ...env }, 'start', '--model', 'haiku', ...flags);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Mode: Claude (claude-haiku-5-5) designs and assesses.');

@@ -3,14 +3,11 @@
  * server, services, worker and the client that starts the cycle, all real) exports to a loopback
  * OTLP/HTTP receiver named by OTEL_EXPORTER_OTLP_ENDPOINT.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { ktrdrAgentWith } from '../support/cli';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver';
-import { freePort } from '../support/ports';
+import { scratchStack } from '../support/ports';
 import { scriptedClaude } from '../support/scriptedClaude';
 
 const SERVER = 2;
@@ -29,29 +26,11 @@ beforeEach(async () => {
 afterEach(() => receiver.close());
 
 async function startCycle(env: Record<string, string>) {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ktrdr-traces-'));
-  const [port, uiPort, servicesPort] = [await freePort(), await freePort(), await freePort()];
+  const stack = await scratchStack('ktrdr-traces-');
   const run = await ktrdrAgentWith(
-    {
-      ANTHROPIC_API_KEY: '',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: 'ktrdr-agent-test',
-      KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
-      KTRDR_MODELS_DIR: path.join(folder, 'models'),
-      KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
-      KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
-      KTRDR_TRANSCRIPTS_DIR: path.join(folder, 'transcripts'),
-      ...env,
-    },
+    { ANTHROPIC_API_KEY: '', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'ktrdr-agent-test', ...stack.env, ...env },
     'start',
-    '--port',
-    String(port),
-    '--ui-port',
-    String(uiPort),
-    '--services-port',
-    String(servicesPort),
-    '--db',
-    path.join(folder, 'temporal.db'),
+    ...stack.flags,
   );
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it). */
@@ -42,4 +45,27 @@ export function portOpen(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A scratch place for a local stack (`start`, `dev`) as a user runs it: its own ports, history file
+ * and project folders (`env`), so that runs side by side never meet.
+ */
+export async function scratchStack(prefix: string) {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const [port, uiPort, servicesPort] = await freePorts(3);
+  return {
+    folder,
+    port,
+    uiPort,
+    servicesPort,
+    env: {
+      KTRDR_STRATEGIES_DIR: path.join(folder, 'strategies'),
+      KTRDR_MODELS_DIR: path.join(folder, 'models'),
+      KTRDR_REPORTS_DIR: path.join(folder, 'reports'),
+      KTRDR_SERVICES_STATE_DIR: path.join(folder, 'services'),
+      KTRDR_TRANSCRIPTS_DIR: path.join(folder, 'transcripts'),
+    },
+    flags: ['--port', String(port), '--ui-port', String(uiPort), '--services-port', String(servicesPort), '--db', path.join(folder, 'temporal.db')],
+  };
 }
