@@ -10,7 +10,9 @@
  * alone — is judged once on its holdout with the Deflated Sharpe Ratio over those k trials, gate
  * failures included: the picks after k cycles are what a loop stopped at k would have chosen.
  * An edge is claimed when DSR > 0.95. Power is the share of planted markets with a claim, false
- * discoveries the share of random walks with one, each with its 95 % Wilson interval.
+ * discoveries the share of random walks with one, each with its 95 % Wilson interval. Beside
+ * them, the same shares had each pick been the only trial (its holdout PSR > 0.95, undeflated):
+ * the gap is what counting the trials costs.
  *
  *   npm run bench:research-power [-- --markets 10 --cycles 20 --at 5,10,20 --groups rw,trend1,trend2,trend3,streak3 --timeframe 1h]
  *   (writes bench/research-power-results.json)
@@ -20,9 +22,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveBinary } from '../src/temporal/binaries';
 import { parseSyntheticSymbol, syntheticSymbol, type SyntheticMarket } from '../src/engine/data/syntheticMarkets';
-import { powerTable, type MarketVerdict, type PowerRow } from '../src/research/researchPower';
-import { judgeMarket } from '../src/research/researchPowerFiles';
+import { powerTable, SIGNIFICANCE, type MarketVerdict, type PowerRow } from '../src/design/researchPower';
+import { judgeMarket } from '../src/design/researchPowerFiles';
 import { loopOnMarket, researchPowerStack } from '../test/support/researchPower';
+import type { Proportion } from '../src/research/wilson';
 import { wholeNumber } from './lib/options';
 
 /** The README's targets: false discoveries ≤ 5 %, power ≥ 80 % at the strongest edge within 20 cycles. */
@@ -44,11 +47,12 @@ const groupName = (m: SyntheticMarket) => (m.kind === 'random_walk' ? 'random wa
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 
 function printTable(rows: PowerRow[]): void {
-  console.log('\n| markets | measures | cycles | claimed an edge | share | 95 % Wilson interval |');
+  console.log('\n| markets | measures | cycles | claimed an edge (DSR over the trials) | 95 % Wilson interval | had the pick been the only trial (PSR) |');
   console.log('|---|---|---|---|---|---|');
+  const share = (p: Proportion) => `${p.successes} of ${p.trials} (${pct(p.rate)})`;
   for (const r of rows) {
     const c = r.claimed;
-    console.log(`| ${r.group} | ${r.measures} | ${r.cycles} | ${c.successes} of ${c.trials} | ${pct(c.rate)} | ${pct(c.low)} – ${pct(c.high)} |`);
+    console.log(`| ${r.group} | ${r.measures} | ${r.cycles} | ${share(c)} | ${pct(c.low)} – ${pct(c.high)} | ${share(r.claimedAlone)} |`);
   }
 }
 
@@ -73,18 +77,38 @@ async function main(): Promise<void> {
         const symbol = syntheticSymbol(market);
         const t0 = Date.now();
         const { trials } = await loopOnMarket(stack, { symbol, timeframe, cycles, loopId: `power-${symbol.toLowerCase()}`, offline: !claude });
-        // the cycles in the order they ran; a refused one is no cycle done
-        const done = trials.filter((t) => t.outcome !== 'refused');
         const judgements = at.map((k) => ({
           cycles: k,
-          ...judgeMarket(done.slice(0, k), stack.env.KTRDR_REPORTS_DIR, `bench research power, after ${k} cycles`),
+          ...judgeMarket(
+            trials.filter((t) => t.cycle <= k),
+            stack.env.KTRDR_REPORTS_DIR,
+            `bench research power, after ${k} cycles`,
+          ),
         }));
         for (const j of judgements)
-          verdicts.push({ group: groupName(market), planted: market.kind !== 'random_walk', cycles: j.cycles, significant: j.significant });
-        perMarket.push({ symbol, timeframe, seconds: (Date.now() - t0) / 1000, trials: done, judgements });
+          verdicts.push({
+            group: groupName(market),
+            planted: market.kind !== 'random_walk',
+            cycles: j.cycles,
+            significant: j.significant,
+            significantAlone: (j.psr ?? 0) > SIGNIFICANCE,
+          });
+        perMarket.push({
+          symbol,
+          timeframe,
+          seconds: (Date.now() - t0) / 1000,
+          trials: trials.map((t) => ({
+            cycle: t.cycle,
+            name: t.name,
+            stopped: t.stopped?.phase,
+            verdict: t.verdict,
+            validationSharpe: t.validation?.sharpeRatio,
+          })),
+          judgements,
+        });
         const last = judgements[judgements.length - 1];
         console.log(
-          `${symbol}: ${done.length} cycles in ${((Date.now() - t0) / 1000).toFixed(0)} s; after ${last.cycles}: pick ${last.pick ?? 'none'}, ` +
+          `${symbol}: ${trials.length} strategies in ${((Date.now() - t0) / 1000).toFixed(0)} s; after ${last.cycles}: pick ${last.pick ?? 'none'}, ` +
             `DSR ${last.dsr?.toFixed(3) ?? '—'}${last.significant ? ' (edge claimed)' : ''}`,
         );
       }

@@ -7,7 +7,7 @@
  * is taken on the annualised ratios and brought back to each trial's own bars: the variance over
  * its bars per year. For trials all on one timeframe this is the plain per-bar variance.
  */
-import { deflatedSharpeRatio, expectedMaxSharpe, probabilisticSharpeRatio } from '../research/sharpeStatistics';
+import { deflatedSharpeRatio, expectedMaxSharpe, probabilisticSharpeRatio, type ReturnMoments } from '../research/sharpeStatistics';
 import type { Trial, ValidationResult } from './trials';
 
 type Backtested = Trial & { validation: ValidationResult };
@@ -41,29 +41,48 @@ export interface Leaderboard {
   stopped: Trial[];
 }
 
+/**
+ * What choosing among these trials costs: N counts every trial, and the variance is that of the
+ * annualised validation Sharpe ratios of those backtested — 0 for a single trial (one trial is
+ * no selection), none while fewer than two were backtested.
+ */
+export interface Selection {
+  trials: number;
+  sharpeSpread?: Spread;
+  variance?: number;
+}
+
+export function selectionAmong(trials: readonly Trial[]): Selection {
+  const sharpeSpread = spread(trials.flatMap((t) => (t.validation ? [t.validation.sharpeRatio] : [])));
+  const variance = trials.length <= 1 ? 0 : sharpeSpread && sharpeSpread.sd ** 2;
+  return { trials: trials.length, ...(sharpeSpread && { sharpeSpread }), ...(variance !== undefined && { variance }) };
+}
+
+/** The DSR of per-bar returns on bars of `barsPerYear` against the luck of a selection; none while its spread is unknown. */
+export function deflatedAgainst(selection: Selection, returns: ReturnMoments, barsPerYear: number): { dsr: number; benchmarkSharpe: number } | undefined {
+  if (selection.variance === undefined) return undefined;
+  return deflatedSharpeRatio({ ...returns, trials: selection.trials, trialSharpeVariance: selection.variance / barsPerYear });
+}
+
 export function leaderboard(trials: Trial[]): Leaderboard {
   const backtested = trials.filter((t): t is Backtested => t.validation !== undefined);
-  const sharpes = backtested.map((t) => t.validation.sharpeRatio);
-  const sharpeSpread = spread(sharpes);
-  // One trial is no selection: nothing to deflate for. More need the spread of their Sharpe ratios.
-  const variance = trials.length <= 1 ? 0 : sharpeSpread && sharpeSpread.sd ** 2;
+  const selection = selectionAmong(trials);
   const ranked = [...backtested]
     .sort((a, b) => b.validation.sharpeRatio - a.validation.sharpeRatio || b.validation.totalReturn - a.validation.totalReturn || a.name.localeCompare(b.name))
     .map((trial, i): LeaderboardRow => {
       const { returns, barsPerYear } = trial.validation;
       const row: LeaderboardRow = { ...trial, rank: i + 1, psr: probabilisticSharpeRatio(returns) };
-      if (variance !== undefined) {
-        row.dsr = deflatedSharpeRatio({ ...returns, trials: trials.length, trialSharpeVariance: variance / barsPerYear }).dsr;
-      }
+      const deflated = deflatedAgainst(selection, returns, barsPerYear);
+      if (deflated) row.dsr = deflated.dsr;
       return row;
     });
   const board: Leaderboard = { trials: trials.length, ranked, stopped: trials.filter((t) => t.validation === undefined) };
-  if (sharpeSpread) board.sharpeSpread = sharpeSpread;
-  if (variance !== undefined) board.luckSharpe = expectedMaxSharpe({ trials: trials.length, variance });
+  if (selection.sharpeSpread) board.sharpeSpread = selection.sharpeSpread;
+  if (selection.variance !== undefined) board.luckSharpe = expectedMaxSharpe({ trials: trials.length, variance: selection.variance });
   return board;
 }
 
-function spread(values: number[]): Spread | undefined {
+function spread(values: readonly number[]): Spread | undefined {
   if (values.length < 2) return undefined;
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
   const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));

@@ -167,12 +167,12 @@ function validationResult(summary: BacktestSummary, equityFile: string): Validat
     maxDrawdown: metrics.maxDrawdown,
     winRate: metrics.winRate,
     sharpeRatio: metrics.sharpeRatio,
-    returns: returnMoments(barReturns(equityFile)),
+    returns: returnMoments(equityReturns(equityFile)),
   };
 }
 
 /** The strategy's return over each bar, from the `equity` column of equity.csv (its first point is the starting capital). */
-function barReturns(file: string): Float64Array {
+export function equityReturns(file: string): Float64Array {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const equity: number[] = [];
   for (let i = 1; i < lines.length; i++) {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { LoopStatus } from '../../src/domain/loop';
 import { PROJECT_ROOT } from '../../src/paths';
 import { LOOP_WORKFLOW, TASK_QUEUE } from '../../src/temporal/definitions';
-import { trialOfCycle } from '../../src/research/researchPowerFiles';
-import type { Trial } from '../../src/research/researchPower';
+import { readTrials, type Trial } from '../../src/design/trials';
 import { FaultStack } from './faultStack';
 
 /**
@@ -31,15 +30,19 @@ export async function researchPowerStack({
   return stack;
 }
 
+/** A trial and the number of the loop's cycle that made it (1 for the first cycle started). */
+export type LoopTrial = Trial & { cycle: number };
+
 /**
  * A research loop of `cycles` cycles on one market, one at a time (as `loop start --offline
- * --symbol S --max-cycles N` runs it; with `offline: false` the worker's Claude designs), to its end; its cycles as trials, in the order
- * they ran, and the loop's own status (its best by validation).
+ * --symbol S --max-cycles N` runs it; with `offline: false` the worker's Claude designs), to its
+ * end; the strategies its cycles designed, read as the leaderboard reads them, in the order the
+ * cycles ran, and the loop's own status (its best by validation).
  */
 export async function loopOnMarket(
   stack: FaultStack,
   { symbol, timeframe, cycles, loopId, offline = true }: { symbol: string; timeframe: string; cycles: number; loopId: string; offline?: boolean },
-): Promise<{ status: LoopStatus; trials: Trial[] }> {
+): Promise<{ status: LoopStatus; trials: LoopTrial[] }> {
   const client = await stack.client();
   const handle = await client.workflow.start(LOOP_WORKFLOW, {
     args: [{ offline, maxCycles: cycles, symbol, timeframe }],
@@ -47,10 +50,12 @@ export async function loopOnMarket(
     workflowId: loopId,
   });
   const status = (await handle.result()) as LoopStatus;
-  const trials: Trial[] = [];
-  for (let n = 1; n <= status.cycles.started; n++) {
-    const cycleId = `${loopId}-c${n}`;
-    trials.push(trialOfCycle(cycleId, (await stack.end(cycleId)).status, stack.env.KTRDR_REPORTS_DIR));
-  }
+  const ofLoop = new RegExp(`^${loopId}-c(\\d+)$`);
+  const trials = readTrials({ strategiesDir: stack.strategiesDir, reportsDir: stack.env.KTRDR_REPORTS_DIR, modelsDir: stack.env.KTRDR_MODELS_DIR })
+    .flatMap((t) => {
+      const match = ofLoop.exec(t.cycleId);
+      return match ? [{ ...t, cycle: Number(match[1]) }] : [];
+    })
+    .sort((a, b) => a.cycle - b.cycle);
   return { status, trials };
 }
