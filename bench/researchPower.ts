@@ -4,7 +4,8 @@
  *
  * For each group of seeded synthetic markets — pure random walks (SYN_RW_<seed>: no edge) and
  * random walks with a planted edge (SYN_TREND<1|2|3>_<seed>, SYN_STREAK3_<seed>: the look-ahead
- * canary's pattern) — a research loop runs `--cycles` cycles on each market, through the real
+ * canary's pattern), each under its blind name (SYN_BLIND_<code>), so that no designer reads
+ * what was planted — a research loop runs `--cycles` cycles on each market, through the real
  * workflows, services and offline designer (Claude's when ANTHROPIC_API_KEY is set), one at a
  * time. After the first k cycles (each k of `--at`), the loop's pick — its best by validation
  * alone — is judged once on its holdout with the Deflated Sharpe Ratio over those k trials, gate
@@ -21,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveBinary } from '../src/temporal/binaries';
-import { parseSyntheticSymbol, syntheticSymbol, type SyntheticMarket } from '../src/engine/data/syntheticMarkets';
+import { blindSymbol, parseSyntheticSymbol, syntheticSymbol, type SyntheticMarket } from '../src/engine/data/syntheticMarkets';
 import { powerTable, SIGNIFICANCE, type MarketVerdict, type PowerRow } from '../src/design/researchPower';
 import { judgeMarket } from '../src/design/researchPowerFiles';
 import { loopOnMarket, researchPowerStack } from '../test/support/researchPower';
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
     for (const group of groups) {
       for (let seed = 1; seed <= markets; seed++) {
         const market = marketOf(group, seed);
-        const symbol = syntheticSymbol(market);
+        const name = syntheticSymbol(market);
+        // the designer sees a name that does not say what was planted (SYN_TREND3_1 would)
+        const symbol = blindSymbol(market);
         const t0 = Date.now();
         const { trials } = await loopOnMarket(stack, { symbol, timeframe, cycles, loopId: `power-${symbol.toLowerCase()}`, offline: !claude });
         const judgements = at.map((k) => ({
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
             significantAlone: (j.psr ?? 0) > SIGNIFICANCE,
           });
         perMarket.push({
+          market: name,
           symbol,
           timeframe,
           seconds: (Date.now() - t0) / 1000,
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
         });
         const last = judgements[judgements.length - 1];
         console.log(
-          `${symbol}: ${trials.length} strategies in ${((Date.now() - t0) / 1000).toFixed(0)} s; after ${last.cycles}: pick ${last.pick ?? 'none'}, ` +
+          `${name} (${symbol}): ${trials.length} strategies in ${((Date.now() - t0) / 1000).toFixed(0)} s; after ${last.cycles}: pick ${last.pick ?? 'none'}, ` +
             `DSR ${last.dsr?.toFixed(3) ?? '—'}${last.significant ? ' (edge claimed)' : ''}`,
         );
       }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readHoldoutLooks } from '../../src/research/holdoutLooks';
+import { blindSymbol, parseSyntheticSymbol } from '../../src/engine/data/syntheticMarkets';
 import { judgeMarket } from '../../src/design/researchPowerFiles';
 import { pickByValidation, SIGNIFICANCE } from '../../src/design/researchPower';
 import type { FaultStack } from '../support/faultStack';
@@ -23,10 +24,12 @@ const CYCLES = 4;
 
 describe('research power', () => {
   test('the strongest planted trend is found and judged significant on its holdout; a random walk’s pick is not', { timeout: 300_000 }, async () => {
-    for (const [symbol, planted] of [
+    for (const [name, planted] of [
       ['SYN_TREND3_1', true],
       ['SYN_RW_1', false],
     ] as const) {
+      // under its blind name: the designer is not told what was planted
+      const symbol = blindSymbol(parseSyntheticSymbol(name)!);
       const { status, trials } = await loopOnMarket(stack, { symbol, timeframe: '1h', cycles: CYCLES, loopId: `power-${symbol.toLowerCase()}` });
       expect(status.cycles.done).toBe(CYCLES);
       // every cycle designed on the market asked for, and each counts as a trial, gate failures too

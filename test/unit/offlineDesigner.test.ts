@@ -7,6 +7,7 @@ import { DesignResultSchema, StrategyNameSchema, type DesignResult } from '../..
 import { findIndicator, INDICATORS } from '../../src/engine/features/indicators/catalog';
 import { classBalance, zigzagLabels } from '../../src/engine/features/labels';
 import { loadBars } from '../../src/engine/data/marketData';
+import { materializeSyntheticMarket } from '../../src/engine/data/syntheticMarkets';
 import { Random } from '../../src/engine/random';
 import { writeAssessment, type Assessment } from '../../src/design/assessmentFile';
 import { readDesignRecord } from '../../src/design/designRecord';
@@ -190,6 +191,20 @@ describe('the trigger and the brief steer it', () => {
       confidence_threshold: 0.5,
       filters: { min_signal_separation: 24 },
     });
+  });
+
+  test('a symbol’s name is no wish: the trend in SYN_TREND3_1 does not ask for a trend indicator', () => {
+    const dataDir = tempDir();
+    materializeSyntheticMarket('SYN_TREND3_1', '1h', dataDir);
+    const strategiesDir = tempDir();
+    const seconds = ['one', 'two', 'three', 'four', 'five', 'six'].map((cycleId) => {
+      const result = designOffline({ cycleId, model: 'sonnet', brief: 'rsi on SYN_TREND3_1 hourly', strategiesDir, dataDir });
+      expect(result).toMatchObject({ symbol: 'SYN_TREND3_1', timeframe: '1h' });
+      const { indicators, families } = read(result);
+      expect(indicators[0]).toBe('rsi');
+      return families[1];
+    });
+    expect(seconds.filter((family) => family !== 'trend').length).toBeGreaterThan(0);
   });
 
   test('named indicators are used; scale-dependent ones through their bounded form', () => {

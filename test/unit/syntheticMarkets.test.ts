@@ -4,7 +4,15 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { assetClassOf, resolveCosts } from '../../src/engine/backtest/costs';
 import { listAvailableData, loadBars } from '../../src/engine/data/marketData';
-import { materializeSyntheticMarket, parseSyntheticSymbol, SYNTHETIC_BARS, syntheticMarketBars, syntheticSymbol } from '../../src/engine/data/syntheticMarkets';
+import { BLIND_CODE_LIMIT, blindCode, unblindCode } from '../../src/engine/data/blindCode';
+import {
+  blindSymbol,
+  materializeSyntheticMarket,
+  parseSyntheticSymbol,
+  SYNTHETIC_BARS,
+  syntheticMarketBars,
+  syntheticSymbol,
+} from '../../src/engine/data/syntheticMarkets';
 import { validateStrategyText } from '../../src/research/validate';
 import { designOffline } from '../../src/design/offline/designer';
 import { NoData } from '../../src/design/errors';
@@ -43,9 +51,34 @@ describe('synthetic market names', () => {
   test('a SYN_ name of no market is refused in one line that says how they are named', () => {
     for (const name of ['SYN_FOO_1', 'SYN_TREND4_1', 'SYN_RW', 'SYN_RW_1234567890', 'SYN_RW_-1']) {
       expect(() => parseSyntheticSymbol(name)).toThrow(
-        `'${name}' is not a synthetic market: synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits).`,
+        `'${name}' is not a synthetic market: synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code> as blindSymbol names them.`,
       );
     }
+  });
+
+  test('a blind name hides the kind and seed, neighbouring seeds included, and reads back to the same market and bars', () => {
+    const markets = ['SYN_RW_1', 'SYN_RW_2', 'SYN_TREND3_1', 'SYN_TREND3_2', 'SYN_STREAK3_999999999', 'SYN_REGIME_0'].map((n) => parseSyntheticSymbol(n)!);
+    const blind = markets.map(blindSymbol);
+    for (const [i, name] of blind.entries()) {
+      expect(name).toMatch(/^SYN_BLIND_[0-9A-Z]{7}$/);
+      expect(name).not.toMatch(/RW|TREND|STREAK|REGIME/);
+      expect(parseSyntheticSymbol(name)).toEqual(markets[i]);
+      expect(parseSyntheticSymbol(name.toLowerCase())).toEqual(markets[i]);
+    }
+    // seeds 1 and 2 of one kind, or the same seed of two kinds, share no digit in place
+    const differing = (a: string, b: string) => [...a].filter((c, k) => c !== b[k]).length;
+    expect(differing(blind[0].slice(10), blind[1].slice(10))).toBeGreaterThanOrEqual(5);
+    expect(differing(blind[0].slice(10), blind[2].slice(10))).toBeGreaterThanOrEqual(5);
+    expect(Array.from(syntheticMarketBars(blind[2], '1h').close)).toEqual(Array.from(syntheticMarketBars('SYN_TREND3_1', '1h').close));
+    // a code that hides no market (one past the last kind) is refused like any other name of none
+    expect(() => parseSyntheticSymbol('SYN_BLIND_ZZZZZZZ')).toThrow('is not a synthetic market');
+  });
+
+  test('blind codes are a bijection on the numbers below 2^34', () => {
+    for (const n of [0, 1, 2, 123_456_789, 7_999_999_999, BLIND_CODE_LIMIT - 1]) expect(unblindCode(blindCode(n))).toBe(n);
+    const codes = new Set(Array.from({ length: 10_000 }, (_, n) => blindCode(n)));
+    expect(codes.size).toBe(10_000);
+    expect(unblindCode('not-a-code')).toBeUndefined();
   });
 });
 

@@ -110,10 +110,12 @@ export function readBrief(brief: string | undefined, available: readonly Availab
   let wantedSymbols = mentioned(text, symbolPatterns);
   if (wantedSymbols.length === 0 && FOREX_WORDS.test(text)) wantedSymbols = symbols.filter((s) => CURRENCY_PAIR.test(s));
   if (wantedSymbols.length === 0 && EQUITY_WORDS.test(text)) wantedSymbols = symbols.filter((s) => !CURRENCY_PAIR.test(s));
+  // A symbol's name is no wish for an indicator: SYN_TREND3_4 asks for no trend indicator, nor does a ticker named VOLM for volume.
+  const rest = symbolPatterns.reduce((t, [pattern]) => t.replace(new RegExp(pattern.source, 'g'), ' '), text);
   return {
     symbols: wantedSymbols,
-    timeframes: mentioned(text, TIMEFRAME_WORDS),
-    families: [...new Set(mentioned(text, FAMILY_WORDS))],
-    indicators: namedIndicators(text, usable),
+    timeframes: mentioned(rest, TIMEFRAME_WORDS),
+    families: [...new Set(mentioned(rest, FAMILY_WORDS))],
+    indicators: namedIndicators(rest, usable),
   };
 }

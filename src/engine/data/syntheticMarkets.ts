@@ -7,6 +7,8 @@
  *   SYN_TREND<1|2|3>_<seed>     a random walk with planted trends, strength 1 (weak) to 3 (strong)
  *   SYN_STREAK<1|2|3>_<seed>    a random walk with the look-ahead canary's pattern planted, likewise
  *   SYN_REGIME_<seed>           regime-switching bars (trends, ranges, volatile spells)
+ *   SYN_BLIND_<code>            any of them under a name that does not say which (blindSymbol):
+ *                               the same bars, for designers that must not know what was planted
  *
  * Every series has SYNTHETIC_BARS bars of the timeframe asked for (the length of the shipped
  * EURUSD 1h, SP500 1d and NASDAQ 1d series), starting 2030-01-01: after every model's training
@@ -17,6 +19,7 @@ import path from 'node:path';
 import { TIMEFRAME_MS, type Bars } from './bars';
 import { MarketDataError, writeBarsCsv } from './barsCsv';
 import { plantedPatternBars, plantedTrendBars, randomWalkBars, syntheticBars, type PlantedPatternOptions, type PlantedTrendOptions } from './synthetic';
+import { blindCode, unblindCode } from './blindCode';
 import { isSyntheticSymbol, SYNTHETIC_PREFIX } from './syntheticSymbol';
 
 export const SYNTHETIC_BARS = 5000;
@@ -56,16 +59,30 @@ export type SyntheticMarket =
   | { kind: 'trend' | 'streak'; strength: EdgeStrength; seed: number };
 
 const NAME = /^SYN_(RW|REGIME|TREND[1-3]|STREAK[1-3])_([0-9]{1,9})$/;
-const NAMING = 'synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits)';
+const BLIND_NAME = /^SYN_BLIND_([0-9A-Z]{7})$/;
+const NAMING =
+  'synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code> as blindSymbol names them';
+/** The kinds in the order a blind code numbers them; the code hides kind × SEEDS + seed. */
+const KINDS = ['RW', 'REGIME', 'TREND1', 'TREND2', 'TREND3', 'STREAK1', 'STREAK2', 'STREAK3'] as const;
+const SEEDS = 1_000_000_000;
 
+/** The kind and seed a SYN_ name gives, spelled out or hidden in a blind code. */
+function kindAndSeed(upper: string): [kind: string, seed: number] | undefined {
+  const blind = BLIND_NAME.exec(upper);
+  if (blind) {
+    const hidden = unblindCode(blind[1]);
+    return hidden !== undefined && hidden < KINDS.length * SEEDS ? [KINDS[Math.floor(hidden / SEEDS)], hidden % SEEDS] : undefined;
+  }
+  const match = NAME.exec(upper);
+  return match ? [match[1], Number(match[2])] : undefined;
+}
 
 /** What a synthetic symbol names; undefined for any other symbol, an error for a SYN_ name of no market. */
 export function parseSyntheticSymbol(symbol: string): SyntheticMarket | undefined {
   if (!isSyntheticSymbol(symbol)) return undefined;
-  const match = NAME.exec(symbol.toUpperCase());
-  if (!match) throw new MarketDataError(`'${symbol}' is not a synthetic market: ${NAMING}.`);
-  const [, kind, digits] = match;
-  const seed = Number(digits);
+  const named = kindAndSeed(symbol.toUpperCase());
+  if (!named) throw new MarketDataError(`'${symbol}' is not a synthetic market: ${NAMING}.`);
+  const [kind, seed] = named;
   if (kind === 'RW') return { kind: 'random_walk', seed };
   if (kind === 'REGIME') return { kind: 'regimes', seed };
   const strength = Number(kind.at(-1)) as EdgeStrength;
@@ -75,6 +92,12 @@ export function parseSyntheticSymbol(symbol: string): SyntheticMarket | undefine
 export function syntheticSymbol(market: SyntheticMarket): string {
   const kind = market.kind === 'random_walk' ? 'RW' : market.kind === 'regimes' ? 'REGIME' : `${market.kind.toUpperCase()}${market.strength}`;
   return `${SYNTHETIC_PREFIX}${kind}_${market.seed}`;
+}
+
+/** The market under a name that does not say what it is: SYN_BLIND_<7 base-36 digits>, which parseSyntheticSymbol reads back. */
+export function blindSymbol(market: SyntheticMarket): string {
+  const kind = syntheticSymbol(market).slice(SYNTHETIC_PREFIX.length).replace(/_\d+$/, '') as (typeof KINDS)[number];
+  return `${SYNTHETIC_PREFIX}BLIND_${blindCode(KINDS.indexOf(kind) * SEEDS + market.seed)}`;
 }
 
 export function syntheticMarketBars(symbol: string, timeframe: string): Bars {
