@@ -135,7 +135,7 @@ describe('ktrdr-agent against the dev server', () => {
     // The exported history replays against the current workflow code without nondeterminism.
     const json = await cli('history', id, '--json');
     expect(json.code).toBe(0);
-    await replayHistory(historyFromJSON(JSON.parse(json.stdout)), id, await workflowBundle());
+    await replayHistory(historyFromJSON(JSON.parse(json.stdout)), id, { workflowBundle: await workflowBundle() });
   });
 
   test('trigger --wait follows a cycle to the end and exits 0 when it completes', async () => {

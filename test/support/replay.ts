@@ -10,12 +10,12 @@ const BUILT_BUNDLE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 /**
  * Replays a workflow's history as a worker would, with the cycle's metrics sink registered (a
- * replay does not call it), on the built bundle unless given another.
+ * replay does not call it) beside any `sinks` given, on the built bundle unless given another.
  */
 export async function replayHistory(
   history: temporal.api.history.v1.IHistory,
   workflowId: string,
-  workflowBundle: WorkerOptions['workflowBundle'] = { codePath: BUILT_BUNDLE },
+  { workflowBundle = { codePath: BUILT_BUNDLE }, sinks }: Pick<WorkerOptions, 'workflowBundle' | 'sinks'> = {},
 ): Promise<void> {
-  await Worker.runReplayHistory({ workflowBundle, sinks: cycleMetricsSinks(new AgentMetrics()) }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle, sinks: { ...sinks, ...cycleMetricsSinks(new AgentMetrics()) } }, history, workflowId);
 }

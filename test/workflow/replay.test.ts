@@ -21,5 +21,5 @@ test('there are recorded histories to replay', () => {
 
 test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
-  await replayHistory(history, path.basename(file, '.json'), await workflowBundle());
+  await replayHistory(history, path.basename(file, '.json'), { workflowBundle: await workflowBundle() });
 });
