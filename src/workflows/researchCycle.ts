@@ -12,6 +12,7 @@ import {
   TrainResultSchema,
   type ResearchActivities,
 } from '../domain/activities';
+import { attachStatus } from '../domain/cancelledStatus';
 import { parseCycleInput, type CycleRequest, type CycleStatus, type Failure, type Outcome, type ResearchPhase } from '../domain/cycle';
 import { cycleDetailsMarkdown, cycleSummary } from '../domain/cycleDetails';
 import type { CycleMetricsSinks } from '../domain/cycleMetrics';
@@ -450,7 +451,7 @@ export async function researchCycle(request: CycleRequest): Promise<CycleStatus>
         await release('cancelled');
       });
       finish('cancelled');
-      throw err;
+      throw attachStatus(err, status);
     }
     if (err instanceof CycleRefused) return refused(err.refusal);
     if (!(err instanceof CycleFailed)) throw err;

@@ -3,7 +3,8 @@
  * the untraced one): Temporal's OpenTelemetry interceptors (@temporalio/interceptors-opentelemetry),
  * and inside their `RunWorkflow:researchCycle` span an `agent.research_cycle` span, the parent of
  * the cycle's activities' spans; when the cycle ends, that span gets its outcome and the phases
- * it ran their spans (domain/traceSpans.ts). The spans reach the exporter through Temporal's
+ * it ran their spans (domain/traceSpans.ts; a cancelled cycle's from the status attached to its
+ * cancellation, domain/cancelledStatus.ts). The spans reach the exporter through Temporal's
  * sink, never during a replay, and issue no commands.
  *
  * Temporal's interceptors await around each call they trace (and yield once more where a replayed
@@ -26,6 +27,7 @@ import {
   SPAN_DELIMITER,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import * as wf from '@temporalio/workflow';
+import { attachedStatus } from '../domain/cancelledStatus';
 import { CycleStatusSchema, type CycleStatus } from '../domain/cycle';
 import { cycleEndAttributes, phaseSpans } from '../domain/traceSpans';
 import { RESEARCH_WORKFLOW } from '../temporal/definitions';
@@ -74,7 +76,7 @@ function reportedStatus(value: unknown): CycleStatus | undefined {
 function endCycle(tracer: Tracer, span: Span, result: { value: unknown } | { error: unknown }): void {
   const now = Date.now();
   const err = 'error' in result ? result.error : undefined;
-  const status = reportedStatus('value' in result ? result.value : err instanceof wf.ApplicationFailure ? err.details?.[0] : undefined);
+  const status = reportedStatus('value' in result ? result.value : err instanceof wf.ApplicationFailure ? err.details?.[0] : undefined) ?? attachedStatus(err);
   const outcome = status?.outcome ?? (err === undefined ? 'completed' : wf.isCancellation(err) ? 'cancelled' : 'failed');
   const parent = trace.setSpan(context.active(), span);
   for (const phase of status ? phaseSpans(status, now) : []) {

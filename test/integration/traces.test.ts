@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { ktrdrAgentWith } from '../support/cli';
+import { FaultStack, SLOW_STRATEGY } from '../support/faultStack';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fakeAnthropic';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlpReceiver';
 import { scratchStack } from '../support/ports';
@@ -148,3 +149,29 @@ test("with Claude, each call to the Messages API is a span of its activity, and 
   const messages = fake.requests.filter((r) => r.path === '/v1/messages');
   expect(messages.map((r) => r.headers.traceparent?.split('-').slice(1, 3))).toEqual(calls.map((s) => [t.cycle.traceId, s.spanId]));
 }, 120_000);
+
+test('a cancelled cycle’s trace has the phases it ran, up to the one it was cancelled in', async () => {
+  const stack = await FaultStack.start({ epochs: 200, workerEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'ktrdr-agent-test' } });
+  let cycleId: string;
+  try {
+    cycleId = await stack.trigger();
+    await stack.midTraining(cycleId);
+    await (await stack.client()).workflow.getHandle(cycleId).cancel();
+    expect((await stack.end(cycleId)).execution).toBe('CANCELLED');
+    // a worker stopped as a deploy stops it exports the spans it holds
+    await stack.stop(stack.workers[0], 'SIGTERM');
+  } finally {
+    await stack.close();
+  }
+  const t = cycleTrace(cycleId);
+  expect(t.cycle.attributes).toMatchObject({ outcome: 'cancelled', strategy_name: SLOW_STRATEGY });
+  const phases = t.spans.filter((s) => s.name.startsWith('agent.phase.')).sort((a, b) => Number(a.start - b.start));
+  expect(phases.map((s) => s.name)).toEqual(['agent.phase.design', 'agent.phase.training']);
+  // the design was skipped (a given strategy); the training ran until the cancellation
+  expect(phases[0].attributes.skipped).toBeDefined();
+  for (const phase of phases) {
+    expect(t.parent(phase)).toBe(t.cycle);
+    t.within(phase, t.cycle);
+  }
+  expect(phases[1].attributes).toMatchObject({ strategy_name: SLOW_STRATEGY });
+}, 180_000);
