@@ -107,6 +107,7 @@ async function main(): Promise<void> {
             stopped: t.stopped?.phase,
             verdict: t.verdict,
             validationSharpe: t.validation?.sharpeRatio,
+            validationTrades: t.validation?.totalTrades,
           })),
           judgements,
         });

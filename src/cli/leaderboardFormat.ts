@@ -57,13 +57,15 @@ export function leaderboardSummary(board: Leaderboard): string[] {
   const s = board.sharpeSpread;
   if (s) {
     lines.push(
-      `Validation Sharpe ratios of the ${board.ranked.length} backtested (annualised): mean ${sharpe(s.mean)}, sd ${sharpe(s.sd)}, min ${sharpe(s.min)}, max ${sharpe(s.max)}.`,
+      `Validation Sharpe ratios of the ${s.count} backtested that traded (annualised): mean ${sharpe(s.mean)}, sd ${sharpe(s.sd)}, min ${sharpe(s.min)}, max ${sharpe(s.max)}.`,
     );
   }
   if (board.trials <= 1) {
     lines.push('One strategy tried: nothing was chosen among several, so its DSR is its PSR, the probability its true Sharpe ratio beats 0.');
   } else if (board.luckSharpe === undefined) {
-    lines.push("DSR needs the spread of at least two backtested strategies' Sharpe ratios; PSR is the probability a strategy's true Sharpe ratio beats 0.");
+    lines.push(
+      "DSR needs the spread of the Sharpe ratios of at least two backtested strategies that traded; PSR is the probability a strategy's true Sharpe ratio beats 0.",
+    );
   } else {
     lines.push(
       `The best of ${board.trials} strategies with no edge would show a Sharpe ratio of about ${sharpe(board.luckSharpe)} by luck: DSR is the probability a strategy's true Sharpe ratio beats that, PSR that it beats 0.`,

@@ -1,7 +1,7 @@
 /**
  * The trials ranked by their validation backtest, each with the Probabilistic and the Deflated
  * Sharpe Ratio (Bailey & López de Prado). The deflation counts every trial, those that never
- * reached a backtest included, and reads the spread of the Sharpe ratios of those that did.
+ * reached a backtest included, and reads the spread of the Sharpe ratios of those that traded.
  *
  * Trials on different timeframes have per-bar Sharpe ratios of different scales, so their spread
  * is taken on the annualised ratios and brought back to each trial's own bars: the variance over
@@ -21,6 +21,8 @@ export interface LeaderboardRow extends Backtested {
 }
 
 interface Spread {
+  /** How many Sharpe ratios it is over. */
+  count: number;
   mean: number;
   /** Sample standard deviation (n − 1). */
   sd: number;
@@ -31,7 +33,7 @@ interface Spread {
 export interface Leaderboard {
   /** Every strategy the agent designed: the N of the deflation. */
   trials: number;
-  /** Spread of the annualised validation Sharpe ratios of the backtested trials; none below two. */
+  /** Spread of the annualised validation Sharpe ratios of the backtested trials that traded; none below two. */
   sharpeSpread?: Spread;
   /** The annualised Sharpe ratio the best of `trials` would reach by luck (the DSR's benchmark); none while the spread is unknown. */
   luckSharpe?: number;
@@ -43,8 +45,11 @@ export interface Leaderboard {
 
 /**
  * What choosing among these trials costs: N counts every trial, and the variance is that of the
- * annualised validation Sharpe ratios of those backtested — 0 for a single trial (one trial is
- * no selection), none while fewer than two were backtested.
+ * annualised validation Sharpe ratios of those that traded on validation — 0 for a single trial
+ * (one trial is no selection), none while fewer than two traded. A strategy that never traded
+ * has no Sharpe ratio (its returns never varied: 0 / 0); the 0 the backtest prints for it is no
+ * estimate of anything, and counted as one it would pull the spread towards whatever the
+ * traders' mean is from 0 — wider on a market with an edge, narrower on one without.
  */
 export interface Selection {
   trials: number;
@@ -53,7 +58,7 @@ export interface Selection {
 }
 
 export function selectionAmong(trials: readonly Trial[]): Selection {
-  const sharpeSpread = spread(trials.flatMap((t) => (t.validation ? [t.validation.sharpeRatio] : [])));
+  const sharpeSpread = spread(trials.flatMap((t) => (t.validation && t.validation.totalTrades > 0 ? [t.validation.sharpeRatio] : [])));
   const variance = trials.length <= 1 ? 0 : sharpeSpread && sharpeSpread.sd ** 2;
   return { trials: trials.length, ...(sharpeSpread && { sharpeSpread }), ...(variance !== undefined && { variance }) };
 }
@@ -86,5 +91,5 @@ function spread(values: readonly number[]): Spread | undefined {
   if (values.length < 2) return undefined;
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
   const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
-  return { mean, sd, min: Math.min(...values), max: Math.max(...values) };
+  return { count: values.length, mean, sd, min: Math.min(...values), max: Math.max(...values) };
 }

@@ -115,19 +115,19 @@ export class TrialFolders {
 
   /**
    * A real backtest of a model whose proposals are drawn at random (seeded) on a seeded random
-   * walk, written as reports/<name>/<period>/; a `quiet` one holds but for one trade.
+   * walk, written as reports/<name>/<period>/; a `quiet` one holds but for one trade, an `idle` one never trades.
    */
   async backtested(
     name: string,
     period: 'validation' | 'holdout',
     seed: number,
-    options: { timeframe?: '1h' | '1d'; quiet?: boolean } = {},
+    options: { timeframe?: '1h' | '1d'; quiet?: boolean; idle?: boolean } = {},
   ): Promise<BacktestReport> {
     const timeframe = options.timeframe ?? '1h';
     const bars = randomWalkBars({ symbol: 'EURUSD', timeframe, bars: 400, seed, volatility: 0.3 });
     const random = new Random(seed + 1);
     const probabilities = new Float32Array(bars.time.length * 3).fill(0.125);
-    const proposal = (t: number) => (!options.quiet ? Math.floor(random.next() * 3) : t === 10 ? 0 : t === 20 ? 2 : 1);
+    const proposal = (t: number) => (options.idle ? 1 : !options.quiet ? Math.floor(random.next() * 3) : t === 10 ? 0 : t === 20 ? 2 : 1);
     for (let t = 0; t < bars.time.length; t++) probabilities[t * 3 + proposal(t)] = 0.75;
     const report = backtest(bars, probabilities, { decisions: { filters: { min_signal_separation: 0 } }, execution: { positionSize: 1 } });
     const full = { ...report, sameStake: sameStakeComparison(report.equity.strategy, report.equity.buyAndHold, report.metrics.averageExposure) };

@@ -69,6 +69,20 @@ describe('leaderboard', () => {
     }
   });
 
+  test('a backtested trial that never traded counts in N but has no Sharpe ratio to spread', async () => {
+    const validation = await backtestedTrials(['one', 'two', 'three'], 20);
+    const before = leaderboard(readTrials(folders.folders));
+    folders.designed('idle').trained('idle');
+    const idle = await folders.backtested('idle', 'validation', 60, { idle: true });
+    expect(idle.metrics.totalTrades).toBe(0);
+    const after = leaderboard(readTrials(folders.folders));
+    expect(after.trials).toBe(4);
+    expect(after.ranked.map((r) => r.name)).toContain('idle');
+    expect(after.sharpeSpread).toEqual({ ...before.sharpeSpread, count: 3 });
+    expect(after.sharpeSpread?.sd).toBeCloseTo(sampleSd(Object.values(validation)), 12);
+    expect(after.luckSharpe!).toBeGreaterThan(before.luckSharpe!);
+  });
+
   test('PSR reads the per-bar returns: skewness and kurtosis, not the annualised Sharpe alone', async () => {
     await backtestedTrials(['solo'], 30);
     const [row] = leaderboard(readTrials(folders.folders)).ranked;

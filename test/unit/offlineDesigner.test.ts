@@ -14,7 +14,7 @@ import { readDesignRecord } from '../../src/design/designRecord';
 import { DesignError } from '../../src/design/errors';
 import { fuzzySetsAtPercentiles, zigzagForSwing } from '../../src/design/offline/fitToData';
 import { designOffline } from '../../src/design/offline/designer';
-import { choosePair, lessonsFor, usableIndicator } from '../../src/design/offline/picks';
+import { choosePair, lessonsFor, refinedPair, usableIndicator } from '../../src/design/offline/picks';
 import { validateStrategyFile } from '../../src/research/validate';
 import { MARKET_DATA_DIR } from '../support/folders';
 
@@ -304,7 +304,7 @@ describe('idempotent, and never overwriting', () => {
 });
 
 describe('memory of earlier cycles', () => {
-  function assessAs(verdict: Assessment['verdict'], name: string, strategiesDir: string): void {
+  function assessAs(verdict: Assessment['verdict'], name: string, strategiesDir: string, sharpe = -1): void {
     writeAssessment(
       name,
       {
@@ -327,7 +327,7 @@ describe('memory of earlier cycles', () => {
             train_loss_decrease_pct: 0.9,
             epochs_trained: 10,
           },
-          validation_backtest: { total_return_pct: -3, sharpe_ratio: -1, max_drawdown_pct: 9, win_rate_pct: 30, total_trades: 20 },
+          validation_backtest: { total_return_pct: Math.sign(sharpe) * 3, sharpe_ratio: sharpe, max_drawdown_pct: 9, win_rate_pct: 30, total_trades: 20 },
         },
       },
       strategiesDir,
@@ -387,6 +387,51 @@ describe('memory of earlier cycles', () => {
     for (let seed = 0; seed < 100; seed++) {
       expect(choosePair(wishes, lessons, rejected, new Random(seed))!.map((s) => s.name)).toEqual(spared);
     }
+  });
+
+  test('with an open brief, about half the designs refine the best pair on this market so far; a brief that names anything, none', () => {
+    const recent = (name: string, indicators: [string, string], sharpe: number, verdict: 'promising' | 'mediocre' | 'poor', symbol = 'EURUSD') => ({
+      name,
+      created_at: new Date().toISOString(),
+      symbols: [symbol],
+      timeframe: '1h' as const,
+      indicators,
+      families: indicators.map((i) => findIndicator(i)!.family),
+      verdict,
+      validation: { accuracy_pct: 45, sharpe_ratio: sharpe, total_return_pct: 2, max_drawdown_pct: 3, win_rate_pct: 55, total_trades: 8 },
+    });
+    const lessons = lessonsFor({ symbol: 'EURUSD', timeframe: '1h' }, [
+      recent('good', ['rsi', 'adx'], 1.5, 'mediocre'),
+      recent('better_elsewhere', ['cci', 'mfi'], 3, 'promising', 'SP500'),
+      recent('better_but_poor', ['roc', 'cmf'], 2, 'poor'),
+      recent('worse', ['stochastic', 'aroon'], 1, 'promising'),
+    ]);
+    expect(lessons.bestPair).toEqual({ strategy: 'good', indicators: ['rsi', 'adx'] });
+    const open = { symbols: [], timeframes: [], families: [], indicators: [] };
+    const refined = Array.from({ length: 400 }, (_, seed) => refinedPair(open, lessons, new Random(seed), 0.5));
+    const share = refined.filter((p) => p !== undefined).length / refined.length;
+    expect(share).toBeGreaterThan(0.4);
+    expect(share).toBeLessThan(0.6);
+    for (const pair of refined) if (pair) expect(pair.map((s) => s.name)).toEqual(['rsi', 'adx']);
+    for (const named of [
+      { ...open, families: ['volume' as const] },
+      { ...open, indicators: ['mfi'] },
+    ]) {
+      expect(Array.from({ length: 50 }, (_, seed) => refinedPair(named, lessons, new Random(seed), 0.5)).every((p) => p === undefined)).toBe(true);
+    }
+    // nothing that made money on this market: nothing to refine
+    expect(lessonsFor({ symbol: 'EURUSD', timeframe: '1h' }, [recent('flat', ['rsi', 'adx'], 0, 'mediocre')]).bestPair).toBeUndefined();
+  });
+
+  test('a refining design says which strategy it refines', () => {
+    const strategiesDir = tempDir();
+    const first = design('refine-first', { symbol: 'EURUSD', timeframe: '1h', strategiesDir });
+    assessAs('mediocre', first.strategyName, strategiesDir, 1.2);
+    const pair = read(first).indicators;
+    const later = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => read(design(`refine-${id}`, { symbol: 'EURUSD', timeframe: '1h', strategiesDir })));
+    const refining = later.filter((d) => d.doc.description.includes(`refines the pair of ${first.strategyName}`));
+    expect(refining.length).toBeGreaterThan(0);
+    for (const d of refining) expect(d.indicators).toEqual(pair);
   });
 
   test('families of promising strategies are drawn more often', () => {

@@ -24,7 +24,7 @@ import { claimStrategyName, findDesignOfCycle, type DesignRecord } from '../desi
 import { fuzzySetsAtPercentiles, zigzagForSwing } from './fitToData';
 import { DesignGaveUp } from '../errors';
 import { recentStrategies } from '../memory';
-import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, usableIndicator, type Market } from './picks';
+import { choosePair, chooseMarket, lessonsFor, needsPriceRatio, pairKey, refinedPair, usableIndicator, type Market } from './picks';
 import { renderStrategy } from '../../research/render';
 import { strategyDocument, TRAIN_SHARE, type Sections } from './strategyDocument';
 
@@ -34,6 +34,8 @@ export interface OfflineDesignOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+/** How often a design refines the market's best pair so far rather than explore another, when the brief leaves the choice open. */
+const REFINE_SHARE = 0.5;
 const RECENT_STRATEGIES = 20;
 const PERIOD_FACTORS = [0.75, 1, 1.5, 2];
 /** Swing lengths in bars that the labels target (see zigzagForSwing). */
@@ -88,13 +90,15 @@ interface DraftContext {
   cycleId: string;
   brief?: string;
   seed: number;
+  /** The strategy whose pair this design refines. */
+  refines?: string;
 }
 
 /**
  * Fits a pair to the first 70 % of the bars — inside the training split whatever the
  * warm-up — so nothing of the validation or holdout periods shapes the design.
  */
-function draftDesign(pair: [IndicatorSpec, IndicatorSpec], { market, bars, rng, cycleId, brief, seed }: DraftContext): Draft {
+function draftDesign(pair: [IndicatorSpec, IndicatorSpec], { market, bars, rng, cycleId, brief, seed, refines }: DraftContext): Draft {
   const indicators = pair.map((spec) => {
     const params = scaledParams(spec, pick(PERIOD_FACTORS, rng));
     const period = Object.values(params)[0];
@@ -106,7 +110,9 @@ function draftDesign(pair: [IndicatorSpec, IndicatorSpec], { market, bars, rng, 
   const lookback = 1 + rng.int(3);
   const swing = pick(SWING_BARS, rng);
   const base = {
-    description: `Designed offline, by rules without Claude, for cycle ${cycleId}: ${pair[0].name} (${pair[0].family}) with ${pair[1].name} (${pair[1].family}) on ${market.symbol} ${market.timeframe}, fuzzy sets at the training data's 10th/50th/90th percentiles`,
+    description:
+      `Designed offline, by rules without Claude, for cycle ${cycleId}: ${pair[0].name} (${pair[0].family}) with ${pair[1].name} (${pair[1].family}) on ${market.symbol} ${market.timeframe}, fuzzy sets at the training data's 10th/50th/90th percentiles` +
+      (refines ? `; refines the pair of ${refines}, the best design on this market so far` : ''),
     hypothesis:
       `${pair[0].name} (${ROLE[pair[0].family]}) read with ${pair[1].name} (${ROLE[pair[1].family]}) tells coming up-legs from down-legs on ${market.symbol} ${market.timeframe}` +
       (brief?.trim() ? `; brief: "${brief.trim().slice(0, 200)}"` : ''),
@@ -170,10 +176,13 @@ export function designOffline(input: DesignInput & OfflineDesignOptions): Design
 
   const rejected = { pairs: new Set<string>(), indicators: new Set<string>() };
   let lastProblems: string[] = ['no indicator pair is left to try'];
+  let refined = refinedPair(wishes, lessons, rng, REFINE_SHARE);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const pair = choosePair(wishes, lessons, rejected, rng);
+    const pair = refined ?? choosePair(wishes, lessons, rejected, rng);
     if (!pair) break;
-    const draft = draftDesign(pair, { market, bars, rng, cycleId: input.cycleId, brief: input.brief, seed });
+    const refines = refined && lessons.bestPair?.strategy;
+    refined = undefined;
+    const draft = draftDesign(pair, { market, bars, rng, cycleId: input.cycleId, brief: input.brief, seed, ...(refines && { refines }) });
     if (!draft.ok) {
       rejected.indicators.add(draft.unusable);
       lastProblems = [draft.problem];

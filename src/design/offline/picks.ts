@@ -66,16 +66,25 @@ export interface Lessons {
   recentPairs: Set<string>;
   /** Families of strategies assessed promising on any market: drawn more often. */
   promisingFamilies: Set<IndicatorFamily>;
+  /** The pair of the best strategy on this market so far — by validation Sharpe ratio, among those that made money on it and were not assessed poor: the one worth refining. */
+  bestPair?: { strategy: string; indicators: [string, string] };
 }
 
 export function lessonsFor(market: Market, memory: readonly RecentStrategy[]): Lessons {
   const lessons: Lessons = { poorPairs: new Set(), recentPairs: new Set(), promisingFamilies: new Set() };
+  let bestSharpe = 0;
   for (const recent of memory) {
     if (recent.verdict === 'promising') for (const family of recent.families) lessons.promisingFamilies.add(family);
     if (recent.indicators.length !== 2 || !recent.symbols.includes(market.symbol) || recent.timeframe !== market.timeframe) continue;
-    const key = pairKey(recent.indicators[0], recent.indicators[1]);
+    const [a, b] = recent.indicators;
+    const key = pairKey(a, b);
     lessons.recentPairs.add(key);
     if (recent.verdict === 'poor') lessons.poorPairs.add(key);
+    const sharpe = recent.validation?.sharpe_ratio ?? 0;
+    if (recent.verdict && recent.verdict !== 'poor' && sharpe > bestSharpe) {
+      bestSharpe = sharpe;
+      lessons.bestPair = { strategy: recent.name, indicators: [a, b] };
+    }
   }
   return lessons;
 }
@@ -101,6 +110,18 @@ function draw(candidates: readonly IndicatorSpec[], weight: (spec: IndicatorSpec
  * brief's first family, else a draw; the second likewise from another family. `rejected`
  * holds pairs and indicators this design already found invalid on the data.
  */
+/**
+ * The best pair on this market again, when the brief leaves the indicators open: with `share`
+ * probability a design refines what worked best so far (its indicators, with new periods, swing
+ * and network) instead of exploring, so that a loop's later cycles spend themselves near its best.
+ */
+export function refinedPair(wishes: BriefWishes, lessons: Lessons, rng: Random, share: number): [IndicatorSpec, IndicatorSpec] | undefined {
+  if (!lessons.bestPair || wishes.indicators.length > 0 || wishes.families.length > 0) return undefined;
+  const [a, b] = lessons.bestPair.indicators.map((name) => POOL.find((s) => s.name === name));
+  if (!a || !b || rng.next() >= share) return undefined;
+  return [a, b];
+}
+
 export function choosePair(
   wishes: BriefWishes,
   lessons: Lessons,
