@@ -33,7 +33,7 @@ describe('ktrdr-agent leaderboard', () => {
       "4 strategies tried: 3 backtested, 1 stopped before a backtest. Ranked by the validation backtest's Sharpe ratio; the holdout is never read.",
     );
     expect(lines[1]).toMatch(
-      /^Validation Sharpe ratios of the 3 backtested \(annualised\): mean -?\d+\.\d\d, sd \d+\.\d\d, min -?\d+\.\d\d, max -?\d+\.\d\d\.$/,
+      /^Validation Sharpe ratios of the 3 backtested that traded \(annualised\): mean -?\d+\.\d\d, sd \d+\.\d\d, min -?\d+\.\d\d, max -?\d+\.\d\d\.$/,
     );
     expect(lines[2]).toMatch(/^The best of 4 strategies with no edge would show a Sharpe ratio of about \d+\.\d\d by luck: DSR/);
     const header = lines.findIndex((l) => l.startsWith('#  STRATEGY'));
