@@ -16,7 +16,7 @@
  * the gap is what counting the trials costs.
  *
  *   npm run bench:research-power [-- --markets 10 --cycles 20 --at 5,10,20 --groups rw,trend1,trend2,trend3,streak3 --timeframe 1h]
- *   (writes bench/research-power-results.json)
+ *   (writes bench/research-power-results.json, or bench/<name> with --out <name>)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,7 +34,7 @@ const TARGETS = { falseDiscoveries: 0.05, power: 0.8, strongest: 'trend 3', with
 
 function listOption(name: string, fallback: string): string[] {
   const at = process.argv.indexOf(`--${name}`);
-  return (at < 0 ? fallback : process.argv[at + 1]).split(',').map((s) => s.trim());
+  return (at < 0 ? fallback : (process.argv[at + 1] ?? '')).split(',').map((s) => s.trim());
 }
 
 /** Group name → the market of that group with a given seed (the seed's name parsed, so a bad group is refused). */
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   if (at.some((k) => !Number.isInteger(k) || k < 1 || k > cycles)) throw new Error(`--at takes cycle counts from 1 to --cycles (${cycles})`);
   const groups = listOption('groups', 'rw,trend1,trend2,trend3,streak3');
   const timeframe = listOption('timeframe', '1h')[0];
+  const out = path.basename(listOption('out', 'research-power-results.json')[0]);
+  if (!out.endsWith('.json')) throw new Error('--out takes a file name ending .json, written in bench/');
   const claude = Boolean(process.env.ANTHROPIC_API_KEY);
   process.env.TEMPORAL_CLI_PATH ??= resolveBinary('cli');
 
@@ -138,8 +140,8 @@ async function main(): Promise<void> {
     table: rows,
     markets: perMarket,
   };
-  fs.writeFileSync(path.join(__dirname, 'research-power-results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote bench/research-power-results.json (${(results.wallSeconds / 60).toFixed(1)} min)`);
+  fs.writeFileSync(path.join(__dirname, out), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/${out} (${(results.wallSeconds / 60).toFixed(1)} min)`);
 }
 
 // the SDK's runtime, once installed, keeps the process alive: the bench ends it

@@ -17,8 +17,11 @@ export const SIGNIFICANCE = 0.95;
 
 type Completed = Trial & { validation: ValidationResult };
 
-/** A trial whose cycle went the whole way — backtested, both gates passed, assessed — as the loop's `best` list holds them. */
-const completed = (t: Trial): t is Completed => t.validation !== undefined && !t.stopped && t.verdict !== undefined;
+/**
+ * A trial whose cycle completed, as the loop's `best` list holds them: backtested and through
+ * both gates (a cycle whose assessment alone failed still completes, with its results).
+ */
+const completed = (t: Trial): t is Completed => t.validation !== undefined && !t.stopped;
 
 /** The loop's choice: the completed trial with the best validation Sharpe ratio, then return. */
 export function pickByValidation(trials: readonly Trial[]): Completed | undefined {

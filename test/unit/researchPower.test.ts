@@ -50,9 +50,10 @@ describe('research power', () => {
   test('the pick is the best completed trial by validation Sharpe, then return; gate failures never, whatever their Sharpe', () => {
     const trials = [trial(1, 'failed', 5), trial(2, 'completed', 1, 0.01), trial(3, 'completed', 2, 0.01), trial(4, 'completed', 2, 0.03), trial(5, 'failed')];
     expect(pickByValidation(trials)?.name).toBe('s4');
-    // backtested and through both gates but never assessed: the cycle did not complete
+    expect(pickByValidation([trial(1, 'failed', 5), trial(2, 'failed')])).toBeUndefined();
+    // through both gates, its assessment alone failed: the cycle completed with its results, as the loop's best list keeps it
     const { verdict: _, ...unassessed } = trial(6, 'completed', 9);
-    expect(pickByValidation([trial(1, 'failed', 5), unassessed])).toBeUndefined();
+    expect(pickByValidation([...trials, unassessed])?.name).toBe('s6');
   });
 
   test('every designed strategy is a trial; the Sharpe spread is over those backtested', () => {
