@@ -119,8 +119,13 @@ export function statusCommand(cli: Command, folders: Folders): void {
         }
         const view = await describeCycle(client, cycleId);
         const strategy = view.status?.strategy;
-        const report = view.status?.backtest && strategy ? reportRow(strategy, folders) : undefined;
-        console.log(opts.json ? JSON.stringify(view, null, 2) : renderCycle(view, strategy ? holdoutLooksIn(folders)(strategy) : undefined, report));
+        const looks = strategy ? holdoutLooksIn(folders)(strategy) : undefined;
+        if (opts.json) {
+          // the look count goes wherever holdout figures go: a holdout looked at many times is no longer one
+          console.log(JSON.stringify(view.status?.backtest?.holdout ? { ...view, holdoutLooks: looks } : view, null, 2));
+          return;
+        }
+        console.log(renderCycle(view, looks, view.status?.backtest && strategy ? reportRow(strategy, folders) : undefined));
       });
     });
 }

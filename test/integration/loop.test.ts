@@ -100,13 +100,19 @@ describe('ktrdr-agent loop', () => {
       const board = JSON.parse(await ok('leaderboard', '--json')) as Leaderboard;
       const trials = [...board.ranked, ...board.stopped].filter((t) => t.cycleId.startsWith('it-loop-c'));
       expect(trials.map((t) => t.cycleId).sort()).toEqual([1, 2, 3, 4, 5].map((n) => `it-loop-c${n}`));
+      let withHoldout = 0;
       for (const trial of trials) {
-        const cycle = (JSON.parse(await ok('status', trial.cycleId, '--json')) as CycleView).status!;
+        const view = JSON.parse(await ok('status', trial.cycleId, '--json')) as CycleView & { holdoutLooks?: number };
+        if (view.holdoutLooks) withHoldout++;
+        const cycle = view.status!;
+        // holdout figures come with how often that holdout was looked at: once, by the cycle's own backtest
+        expect(view.holdoutLooks).toBe(cycle.backtest?.holdout ? 1 : undefined);
         expect(trial.gates.training?.reason).toBe(cycle.gates.training?.reason);
         expect(trial.gates.backtest?.reason).toBe(cycle.gates.backtest?.reason);
         expect(trial.stopped?.reason).toBe(cycle.failure?.reason);
         expect(trial.validation?.sharpeRatio).toBe(cycle.backtest?.validation.sharpeRatio);
       }
+      expect(withHoldout).toBeGreaterThan(0);
       expect(board.ranked.filter((r) => r.cycleId.startsWith('it-loop-c')).map((r) => r.cycleId)).toEqual(
         trials
           .filter((t) => t.validation)
