@@ -51,7 +51,7 @@ describe('synthetic market names', () => {
   test('a SYN_ name of no market is refused in one line that says how they are named', () => {
     for (const name of ['SYN_FOO_1', 'SYN_TREND4_1', 'SYN_RW', 'SYN_RW_1234567890', 'SYN_RW_-1']) {
       expect(() => parseSyntheticSymbol(name)).toThrow(
-        `'${name}' is not a synthetic market: synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code> as blindSymbol names them.`,
+        `'${name}' is not a synthetic market: synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code>, one of them under a blind name (7 base-36 digits).`,
       );
     }
   });

@@ -4,8 +4,8 @@
  * designer that reads `SYN_TREND3_4` knows a trend was planted there; one that reads
  * `SYN_BLIND_8K2QZ1M` does not, and neither do neighbouring seeds give neighbouring codes.
  *
- * Rounds of xor-shift and multiplication by an odd constant (the finaliser of MurmurHash3,
- * on 34 bits) mix every bit into every other and are each invertible. This hides, it does
+ * Rounds of xor-shift and multiplication by an odd constant (modelled on MurmurHash3's 64-bit
+ * finaliser, on 34 bits) mix every bit into every other, and each round is invertible. This hides, it does
  * not encrypt: anyone with this file can decode a name, and that is the point — the bench
  * and the tests map the names back.
  */

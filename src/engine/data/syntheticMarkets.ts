@@ -61,7 +61,7 @@ export type SyntheticMarket =
 const NAME = /^SYN_(RW|REGIME|TREND[1-3]|STREAK[1-3])_([0-9]{1,9})$/;
 const BLIND_NAME = /^SYN_BLIND_([0-9A-Z]{7})$/;
 const NAMING =
-  'synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code> as blindSymbol names them';
+  'synthetic markets are named SYN_RW_<seed>, SYN_TREND<1|2|3>_<seed>, SYN_STREAK<1|2|3>_<seed> or SYN_REGIME_<seed> (seed: up to 9 digits), or SYN_BLIND_<code>, one of them under a blind name (7 base-36 digits)';
 /** The kinds in the order a blind code numbers them; the code hides kind × SEEDS + seed. */
 const KINDS = ['RW', 'REGIME', 'TREND1', 'TREND2', 'TREND3', 'STREAK1', 'STREAK2', 'STREAK3'] as const;
 const SEEDS = 1_000_000_000;
