@@ -4,17 +4,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, assert, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { DesignInput, DesignResult } from '../../src/domain/activities';
 import { costUsd, noUsage, type LlmUsage } from '../../src/domain/models';
-import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
 import { createClaudeClient } from '../../src/design/claude/config';
 import { DESIGN_CAPS, designWithClaude } from '../../src/design/claude/designer';
 import type { ClaudeRun } from '../../src/design/claude/run';
-import type { StrategySchema } from '../../src/research/schema';
 import { validateStrategyFile } from '../../src/research/validate';
 import {
   blocksOf,
@@ -33,6 +30,7 @@ import {
 } from '../support/fakeAnthropic';
 import { ScratchFolders } from '../support/services';
 import { MARKET_DATA_DIR } from '../support/folders';
+import { atrConfig, goodConfig } from '../support/strategyDocuments';
 
 /**
  * The design activity with Claude, through the real SDK against the fake Messages API:
@@ -67,20 +65,6 @@ let seq = 0;
 const input = (over: Partial<DesignInput> = {}): DesignInput => ({ cycleId: `cycle-${++seq}-${Date.now()}`, model: 'claude-sonnet-5-5', ...over });
 
 /** A strategy as written in YAML, before the schema's defaults and transforms. */
-type StrategyDocument = z.input<typeof StrategySchema>;
-const goodConfig = () => parseYaml(TEMPLATE_STRATEGY) as StrategyDocument;
-/** KTRDR's classic mistake (spec §8 #9): ATR fuzzy sets of [0, 0.2, 0.4] when ATR on EURUSD is about 0.001. */
-function atrConfig() {
-  const config = goodConfig();
-  config.indicators[1] = { name: 'atr', feature_id: 'atr_14', period: 14 };
-  delete config.fuzzy_sets.adx_14;
-  config.fuzzy_sets.atr_14 = {
-    low: { type: 'triangular', parameters: [0, 0.2, 0.4] },
-    mid: { type: 'triangular', parameters: [0.3, 0.5, 0.7] },
-    high: { type: 'triangular', parameters: [0.6, 0.8, 1] },
-  };
-  return config;
-}
 
 type MessageReply = Extract<FakeReply, { kind: 'message' }>;
 const reply = (...content: ReturnType<typeof text>[]): MessageReply => ({ kind: 'message', content });

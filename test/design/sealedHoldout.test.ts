@@ -2,16 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { z } from 'zod';
 import { createDesignActivities } from '../../src/activities/designActivities';
 import type { AssessInput, AssessResult, DesignInput, DesignResult } from '../../src/domain/activities';
-import { TEMPLATE_STRATEGY } from '../../src/design/claude/designPrompt';
-import type { StrategySchema } from '../../src/research/schema';
 import { claudeConfigFor, clearAnthropicEnv, startFakeAnthropic, toolUse, type FakeAnthropic, type FakeReply } from '../support/fakeAnthropic';
 import { MARKET_DATA_DIR } from '../support/folders';
 import { ScratchFolders } from '../support/services';
+import { atrConfig, goodConfig } from '../support/strategyDocuments';
 
 /**
  * The holdout is sealed from the designer and the assessor: a design and its assessment made on
@@ -38,27 +35,12 @@ function plantedMarketData(): string {
   return dir;
 }
 
-type StrategyDocument = z.input<typeof StrategySchema>;
-const template = () => parseYaml(TEMPLATE_STRATEGY) as StrategyDocument;
-/** ATR sets on the wrong scale: the validator answers with the indicator's real percentiles. */
-function atrConfig(): StrategyDocument {
-  const config = template();
-  config.indicators[1] = { name: 'atr', feature_id: 'atr_14', period: 14 };
-  delete config.fuzzy_sets.adx_14;
-  config.fuzzy_sets.atr_14 = {
-    low: { type: 'triangular', parameters: [0, 0.2, 0.4] },
-    mid: { type: 'triangular', parameters: [0.3, 0.5, 0.7] },
-    high: { type: 'triangular', parameters: [0.6, 0.8, 1] },
-  };
-  return config;
-}
-
 const reply = (...content: ReturnType<typeof toolUse>[]): Extract<FakeReply, { kind: 'message' }> => ({ kind: 'message', content });
 /** Claude asks for everything the designer may see, tries wrong ATR sets, then saves the template. */
 const SCRIPT = [
   reply(toolUse('get_available_symbols', {}, 'toolu_01symbols'), toolUse('get_recent_strategies', { n: 20 }, 'toolu_01recent')),
   reply(toolUse('validate_strategy_config', { config: atrConfig() }, 'toolu_01atr')),
-  reply(toolUse('save_strategy_config', { name: 'sealed', config: template(), description: 'RSI swings filtered by ADX' }, 'toolu_01save')),
+  reply(toolUse('save_strategy_config', { name: 'sealed', config: goodConfig(), description: 'RSI swings filtered by ADX' }, 'toolu_01save')),
   reply(
     toolUse(
       'save_assessment',

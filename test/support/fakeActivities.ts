@@ -19,6 +19,7 @@ import { createAdmissionActivities, type AdmissionActivityOptions } from '../../
 import { reservationIdFor, type AdmissionActivities, type AdmitCycleRequest, type Release, type ReserveRequest, type Settle } from '../../src/domain/admission';
 import type { BacktestGateInput, TrainingGateInput } from '../../src/domain/gates';
 import type { LlmUsage } from '../../src/domain/models';
+import { cycleNumber } from './gate';
 
 export const usage = (over: Partial<LlmUsage> = {}): LlmUsage => ({
   model: 'claude-sonnet-5-5',
@@ -195,4 +196,22 @@ export function fakeActivities(
     },
   };
   return { ...base, ...opts.overrides?.(calls), calls };
+}
+
+/** The cycle's design is named after its number, so each cycle has a strategy of its own. */
+export function numberedDesigns(calls: Fakes['calls']) {
+  return {
+    designStrategy(input: Parameters<Fakes['designStrategy']>[0]) {
+      calls.design.push(input);
+      const name = `strategy_c${cycleNumber(input.cycleId)}`;
+      return Promise.resolve({
+        strategyName: name,
+        strategyPath: `strategies/${name}.yaml`,
+        symbol: 'EURUSD',
+        timeframe: '1h' as const,
+        offline: false,
+        usage: usage({ model: input.model }),
+      });
+    },
+  };
 }

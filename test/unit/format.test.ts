@@ -5,9 +5,9 @@ import { CycleStatusSchema } from '../../src/domain/cycle';
 import { NO_USAGE } from '../../src/domain/models';
 import { goodBacktest, goodTraining } from '../support/fakeActivities';
 
-/** `status` of a completed cycle, as a researcher reads it: each row's value by its name. */
-function rendered(validation: BacktestMetrics = goodBacktest, training: Record<string, unknown> = {}): Record<string, string> {
-  const status = CycleStatusSchema.parse({
+/** The status of a completed cycle, with `over` laid on top. */
+const completedStatus = (over: Record<string, unknown> = {}) =>
+  CycleStatusSchema.parse({
     cycleId: 'cycle-1',
     phase: 'completed',
     outcome: 'completed',
@@ -16,9 +16,17 @@ function rendered(validation: BacktestMetrics = goodBacktest, training: Record<s
     endedAt: '2026-12-06T09:00:03.000Z',
     phases: [],
     gates: {},
+    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
+    backtest: { operationId: 'op_b', validation: goodBacktest },
+    usage: { ...NO_USAGE },
+    ...over,
+  });
+
+/** `status` of a completed cycle, as a researcher reads it: each row's value by its name. */
+function rendered(validation: BacktestMetrics = goodBacktest, training: Record<string, unknown> = {}): Record<string, string> {
+  const status = completedStatus({
     training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining, ...training },
     backtest: { operationId: 'op_b', validation },
-    usage: { ...NO_USAGE },
   });
   const view = {
     cycleId: 'cycle-1',
@@ -75,17 +83,9 @@ describe('status shows operations that died with their service', () => {
 });
 
 describe('status beside holdout figures and the assessment', () => {
-  const status = CycleStatusSchema.parse({
+  const status = completedStatus({
     cycleId: 'cycle-2',
-    phase: 'completed',
-    outcome: 'completed',
-    bypassGates: false,
-    startedAt: '2026-12-06T09:00:00.000Z',
-    endedAt: '2026-12-06T09:00:03.000Z',
-    phases: [],
-    gates: {},
     strategy: 'rsi_claude_abc123',
-    training: { operationId: 'op_t', modelPath: 'models/x/model.json', metrics: goodTraining },
     backtest: { operationId: 'op_b', validation: goodBacktest, holdout: { ...goodBacktest, totalReturn: 0.01 } },
     assessment: {
       verdict: 'mediocre',
@@ -94,7 +94,6 @@ describe('status beside holdout figures and the assessment', () => {
       usage: { model: 'claude-haiku-4-5', ...NO_USAGE },
       memoryWarning: 'the designer (claude-haiku-4-5, trained on data to 2025-07-31) may have seen this period',
     },
-    usage: { ...NO_USAGE },
   });
   const view = { cycleId: 'cycle-2', execution: 'COMPLETED' as const, startTime: new Date('2026-12-06T09:00:00Z'), status };
   const row = (text: string, name: string) =>

@@ -6,7 +6,7 @@ import type { AssessResult, BacktestMetrics, Verdict } from '../../src/domain/ac
 import type { LoopRequest, LoopStatus } from '../../src/domain/loop';
 import { LOOP_WORKFLOW, loopStatusQuery, pauseUpdate, resumeUpdate, setBriefUpdate, setConcurrencyUpdate, stopUpdate } from '../../src/temporal/definitions';
 import type { researchLoop } from '../../src/workflows/researchLoop';
-import { fakeActivities, goodBacktest, goodTraining, runUntilCancelled, usage, type Fakes } from '../support/fakeActivities';
+import { fakeActivities, goodBacktest, goodTraining, numberedDesigns, runUntilCancelled, usage } from '../support/fakeActivities';
 import { cycleNumber, Gate } from '../support/gate';
 import { timeSkippingEnv, waitFor, withWorker } from '../support/temporal';
 
@@ -21,24 +21,6 @@ afterAll(async () => {
 let loops = 0;
 function startLoop(taskQueue: string, request: LoopRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof researchLoop>> {
   return env.client.workflow.start<typeof researchLoop>(LOOP_WORKFLOW, { args: [request], taskQueue, workflowId: `loop-test-${++loops}-${Date.now()}` });
-}
-
-/** The cycle's design is named after its number, so each cycle has a strategy of its own. */
-function numberedDesigns(calls: Fakes['calls']) {
-  return {
-    designStrategy(input: Parameters<Fakes['designStrategy']>[0]) {
-      calls.design.push(input);
-      const name = `strategy_c${cycleNumber(input.cycleId)}`;
-      return Promise.resolve({
-        strategyName: name,
-        strategyPath: `strategies/${name}.yaml`,
-        symbol: 'EURUSD',
-        timeframe: '1h' as const,
-        offline: false,
-        usage: usage({ model: input.model }),
-      });
-    },
-  };
 }
 
 const assessed = (input: { strategyName: string; model: string }, verdict: Verdict, hypotheses?: string[]): AssessResult => ({

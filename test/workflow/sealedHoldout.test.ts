@@ -4,7 +4,7 @@ import type { BacktestMetrics } from '../../src/domain/activities';
 import type { LoopStatus } from '../../src/domain/loop';
 import { LOOP_WORKFLOW } from '../../src/temporal/definitions';
 import type { researchLoop } from '../../src/workflows/researchLoop';
-import { fakeActivities, goodBacktest, usage } from '../support/fakeActivities';
+import { fakeActivities, goodBacktest, numberedDesigns, usage } from '../support/fakeActivities';
 import { cycleNumber } from '../support/gate';
 import { timeSkippingEnv, withWorker } from '../support/temporal';
 
@@ -36,18 +36,7 @@ let loops = 0;
 async function loopWithHoldouts(scale: number) {
   const fakes = fakeActivities({
     overrides: (calls) => ({
-      designStrategy(input) {
-        calls.design.push(input);
-        const name = `strategy_c${cycleNumber(input.cycleId)}`;
-        return Promise.resolve({
-          strategyName: name,
-          strategyPath: `strategies/${name}.yaml`,
-          symbol: 'EURUSD',
-          timeframe: '1h' as const,
-          offline: false,
-          usage: usage(),
-        });
-      },
+      ...numberedDesigns(calls),
       runBacktest(input) {
         calls.backtest.push(input);
         const n = cycleNumber(input.cycleId);
